@@ -1,0 +1,163 @@
+"""The election definition as frozen dataclasses: what the CEC declares before election day."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+
+
+class ElectionType(StrEnum):
+    PARLIAMENTARY = "parliamentary"
+    PRESIDENTIAL = "presidential"
+    LOCAL = "local"
+
+
+class ContestKind(StrEnum):
+    PARTY_LIST = "party-list"  # national list, proportional
+    DISTRICT = "district"  # single- or multi-member district, plurality, k seats
+    PRESIDENTIAL = "presidential"  # absolute majority of those who voted, else runoff
+
+
+class PercentBase(StrEnum):
+    VOTED = "voted"  # everyone who took part, invalid ballots included
+    VALID = "valid"  # valid votes only
+
+
+class Method(StrEnum):
+    HARE = "hare"  # Hare–Niemeyer largest remainder
+    DHONDT = "dhondt"
+    SAINTE_LAGUE = "sainte-lague"
+
+
+class DeviceRole(StrEnum):
+    SCANNER = "scanner"
+    BACKUP = "backup"
+
+
+@dataclass(frozen=True)
+class Option:
+    """A line on the ballot: a party (list contests) or a candidate."""
+
+    id: str
+    name: str
+    party: str | None = None
+
+
+@dataclass(frozen=True)
+class Contest:
+    id: str
+    name: str
+    kind: ContestKind
+    seats: int
+    options: tuple[Option, ...]
+    against_all: bool = False
+    method: Method = Method.HARE
+    threshold_pct: Decimal = Decimal(0)
+    region_threshold_pct: Decimal = Decimal(0)
+    seat_cap: int | None = None
+    base: PercentBase = PercentBase.VOTED
+    districts: tuple[str, ...] = ()  # empty: the whole country (and abroad) votes in it
+
+    def option_ids(self) -> tuple[str, ...]:
+        return tuple(o.id for o in self.options)
+
+    def covers(self, district_id: str) -> bool:
+        return not self.districts or district_id in self.districts
+
+
+@dataclass(frozen=True)
+class Device:
+    """A station's counting device (ASU scanner) or a registered backup, with its Ed25519 key."""
+
+    id: str
+    role: DeviceRole
+    public_key: str  # base64 of the 32 raw bytes
+
+
+@dataclass(frozen=True)
+class Station:
+    id: str
+    name: str
+    address: str
+    registered_voters: int
+    devices: tuple[Device, ...] = ()
+    country: str | None = None  # set for stations abroad (ISO 3166-1 alpha-2)
+    city: str | None = None
+
+    @property
+    def abroad(self) -> bool:
+        return self.country is not None
+
+    def device(self, device_id: str) -> Device | None:
+        return next((d for d in self.devices if d.id == device_id), None)
+
+
+@dataclass(frozen=True)
+class District:
+    id: str
+    name: str
+    stations: tuple[Station, ...]
+
+
+@dataclass(frozen=True)
+class Region:
+    id: str
+    name: str
+    districts: tuple[District, ...]
+    abroad: bool = False
+
+
+@dataclass(frozen=True)
+class StationPlace:
+    """Where a station sits in the geography: resolved once, used by tabulation and checks."""
+
+    station: Station
+    district_id: str
+    region_id: str
+
+
+@dataclass(frozen=True)
+class Election:
+    id: str
+    name: str
+    type: ElectionType
+    date: str  # ISO 8601 date of election day
+    contests: tuple[Contest, ...]
+    regions: tuple[Region, ...]
+    authorities: tuple[Authority, ...] = ()
+    _places: dict[str, StationPlace] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        places = {
+            s.id: StationPlace(s, d.id, r.id)
+            for r in self.regions
+            for d in r.districts
+            for s in d.stations
+        }
+        object.__setattr__(self, "_places", places)
+
+    def contest(self, contest_id: str) -> Contest | None:
+        return next((c for c in self.contests if c.id == contest_id), None)
+
+    def place(self, station_id: str) -> StationPlace | None:
+        return self._places.get(station_id)
+
+    def stations(self) -> Iterator[StationPlace]:
+        return iter(self._places.values())
+
+    def station_count(self) -> int:
+        return len(self._places)
+
+    def stations_in(self, contest: Contest) -> list[StationPlace]:
+        return [p for p in self._places.values() if contest.covers(p.district_id)]
+
+
+@dataclass(frozen=True)
+class Authority:
+    """A CEC key allowed to sign corrections and checkpoints."""
+
+    id: str
+    name: str
+    public_key: str  # base64 of the 32 raw Ed25519 bytes

@@ -1,0 +1,217 @@
+"""The station protocol (CIS-style итоговый протокол) and its control relations.
+
+A protocol is checked against every relation and against the election it claims to belong to; every
+broken relation is reported, not just the first, so a station commission can fix all of them at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from achyk.domain.definition import Contest, Election
+from achyk.errors import Problem
+
+AGAINST_ALL = "against-all"
+
+
+class ProtocolKind(StrEnum):
+    PRELIMINARY = "preliminary"  # the scanner's (ASU) count at close
+    OFFICIAL = "official"  # the hand count signed by the station commission
+
+
+# The numbered lines of the protocol, in the order of the paper form.
+LINES: tuple[tuple[str, str], ...] = (
+    ("voters_on_list", "voters on the list"),
+    ("ballots_received", "ballots received"),
+    ("issued_in_station", "ballots issued in the station"),
+    ("issued_outside", "ballots issued outside the station (mobile box)"),
+    ("cancelled", "ballots cancelled"),
+    ("found_mobile", "ballots found in mobile boxes"),
+    ("found_stationary", "ballots found in stationary boxes"),
+    ("invalid", "invalid ballots"),
+    ("valid", "valid ballots"),
+)
+LINE_NUMBER = {key: i + 1 for i, (key, _) in enumerate(LINES)}
+LINE_LABEL = dict(LINES)
+
+
+@dataclass(frozen=True)
+class Protocol:
+    election_id: str
+    station_id: str
+    contest_id: str
+    kind: ProtocolKind
+    voters_on_list: int
+    ballots_received: int
+    issued_in_station: int
+    issued_outside: int
+    cancelled: int
+    found_mobile: int
+    found_stationary: int
+    invalid: int
+    valid: int
+    votes: tuple[tuple[str, int], ...]  # (option id or AGAINST_ALL, votes), in ballot order
+
+    @property
+    def issued(self) -> int:
+        """Voters who received a ballot: the turnout numerator."""
+        return self.issued_in_station + self.issued_outside
+
+    @property
+    def found(self) -> int:
+        return self.found_mobile + self.found_stationary
+
+    def votes_for(self, option_id: str) -> int:
+        return dict(self.votes).get(option_id, 0)
+
+    def key(self) -> tuple[str, str, ProtocolKind]:
+        return (self.station_id, self.contest_id, self.kind)
+
+    def to_json(self) -> dict[str, Any]:
+        """The protocol as a JSON object (the form that is hashed, signed and published)."""
+        doc: dict[str, Any] = {
+            "election": self.election_id,
+            "station": self.station_id,
+            "contest": self.contest_id,
+            "kind": self.kind.value,
+        }
+        for key, _ in LINES:
+            doc[key] = getattr(self, key)
+        doc["votes"] = {option: n for option, n in self.votes}
+        return doc
+
+
+def _line(key: str) -> str:
+    return f"line {LINE_NUMBER[key]} ({LINE_LABEL[key]})"
+
+
+def check_relations(p: Protocol) -> list[Problem]:
+    """Every control relation of the protocol form that `p` breaks."""
+    problems: list[Problem] = []
+
+    def require(ok: bool, where: str, what: str) -> None:
+        if not ok:
+            problems.append(Problem(where, what))
+
+    for key, _ in LINES:
+        value = getattr(p, key)
+        require(value >= 0, _line(key), f"{value} is negative")
+    for option, n in p.votes:
+        require(n >= 0, f"votes for {option}", f"{n} is negative")
+    if problems:
+        return problems  # the sums below mean nothing with negative terms
+
+    issued_cancelled = p.issued + p.cancelled
+    require(
+        issued_cancelled == p.ballots_received,
+        _line("ballots_received"),
+        f"{p.ballots_received} ≠ issued in station {p.issued_in_station} + issued outside "
+        f"{p.issued_outside} + cancelled {p.cancelled} = {issued_cancelled}",
+    )
+    require(
+        p.valid + p.invalid == p.found,
+        _line("valid"),
+        f"valid {p.valid} + invalid {p.invalid} = {p.valid + p.invalid} ≠ ballots found "
+        f"{p.found} (mobile {p.found_mobile} + stationary {p.found_stationary})",
+    )
+    total = sum(n for _, n in p.votes)
+    require(total == p.valid, _line("valid"), f"{p.valid} ≠ sum of option votes {total}")
+    require(
+        p.found <= p.issued,
+        "ballots found",
+        f"{p.found} found in boxes > {p.issued} ballots issued",
+    )
+    require(
+        p.found_mobile <= p.issued_outside,
+        _line("found_mobile"),
+        f"{p.found_mobile} > {p.issued_outside} ballots issued outside the station",
+    )
+    require(
+        p.issued <= p.voters_on_list,
+        "ballots issued",
+        f"{p.issued} voters received ballots > {p.voters_on_list} voters on the list",
+    )
+    return problems
+
+
+def check_against_election(p: Protocol, election: Election) -> list[Problem]:
+    """Does the protocol belong to this election: its station, its contest, its ballot lines?"""
+    problems: list[Problem] = []
+    if p.election_id != election.id:
+        problems.append(Problem("election", f"{p.election_id!r} is not election {election.id!r}"))
+    place = election.place(p.station_id)
+    if place is None:
+        problems.append(Problem("station", f"no station {p.station_id!r} in this election"))
+    contest = election.contest(p.contest_id)
+    if contest is None:
+        problems.append(Problem("contest", f"no contest {p.contest_id!r} in this election"))
+        return problems
+    if place is not None and not contest.covers(place.district_id):
+        problems.append(
+            Problem(
+                "contest",
+                f"station {p.station_id} (district {place.district_id}) "
+                f"does not vote in {contest.id}",
+            )
+        )
+    problems.extend(_check_ballot_lines(p, contest))
+    return problems
+
+
+def _check_ballot_lines(p: Protocol, contest: Contest) -> list[Problem]:
+    expected = list(contest.option_ids()) + ([AGAINST_ALL] if contest.against_all else [])
+    given = [option for option, _ in p.votes]
+    problems = [Problem("votes", f"missing line for {o!r}") for o in expected if o not in given]
+    problems += [
+        Problem("votes", f"{o!r} is not on the ballot") for o in given if o not in expected
+    ]
+    seen: set[str] = set()
+    for option in given:
+        if option in seen:
+            problems.append(Problem("votes", f"{option!r} appears twice"))
+        seen.add(option)
+    return problems
+
+
+def protocol_from_json(doc: Mapping[str, Any]) -> tuple[Protocol | None, list[Problem]]:
+    """Build a protocol from its JSON object, naming each missing or mistyped field."""
+    problems: list[Problem] = []
+
+    def text(key: str) -> str:
+        value = doc.get(key)
+        if not isinstance(value, str) or not value:
+            problems.append(Problem(key, "required (a non-empty string)"))
+            return ""
+        return value
+
+    def count(key: str, where: str, source: Mapping[str, Any]) -> int:
+        value = source.get(key)
+        if isinstance(value, bool) or not isinstance(value, int):
+            problems.append(Problem(where, f"required (a whole number), got {value!r}"))
+            return 0
+        return value
+
+    election_id, station_id, contest_id = text("election"), text("station"), text("contest")
+    kind_text = text("kind")
+    kind = ProtocolKind.PRELIMINARY
+    if kind_text:
+        try:
+            kind = ProtocolKind(kind_text)
+        except ValueError:
+            problems.append(Problem("kind", f"{kind_text!r} is not preliminary or official"))
+    raw_votes = doc.get("votes")
+    votes_doc: Mapping[str, Any] = raw_votes if isinstance(raw_votes, Mapping) else {}
+    if not isinstance(raw_votes, Mapping):
+        problems.append(Problem("votes", "required (an object of option → votes)"))
+    lines = {key: count(key, key, doc) for key, _ in LINES}
+    votes = tuple(
+        (str(option), count(option, f"votes.{option}", votes_doc)) for option in votes_doc
+    )
+    known = {"election", "station", "contest", "kind", "votes", *LINE_NUMBER}
+    problems += [Problem(str(k), "unknown field") for k in doc if k not in known]
+    if problems:
+        return None, problems
+    return Protocol(election_id, station_id, contest_id, kind, votes=votes, **lines), []

@@ -1,0 +1,130 @@
+"""A station's signed protocol submission, examined before anything is stored.
+
+The envelope a device sends: `{"protocol": {...}, "device": "<device id>", "signature": "<base64>"}`,
+the signature being Ed25519 over `achyk/protocol/v1\\n` + RFC 8785 bytes of the protocol object.
+A station with registered devices must sign; a backup device's signature counts only after the switch
+from the failed scanner has been recorded.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from achyk.canonical import canonical_hash
+from achyk.domain.definition import DeviceRole, Election
+from achyk.domain.protocol import (
+    Protocol,
+    check_against_election,
+    check_relations,
+    protocol_from_json,
+)
+from achyk.errors import Problem, SignatureError
+from achyk.signing import PROTOCOL_PURPOSE, verify
+
+
+@dataclass(frozen=True)
+class Examined:
+    """The outcome of examining one submission: a valid protocol, or the problems that reject it."""
+
+    protocol: Protocol | None
+    document: dict[str, Any] | None  # the protocol object as signed
+    document_hash: str | None
+    device_id: str | None
+    signature: str | None
+    station_id: str | None
+    problems: tuple[Problem, ...]
+
+    @property
+    def ok(self) -> bool:
+        return self.protocol is not None and not self.problems
+
+
+def parse_envelope(raw: bytes) -> tuple[dict[str, Any] | None, list[Problem]]:
+    try:
+        doc = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as err:
+        return None, [Problem("", f"not UTF-8 text: {err}")]
+    except json.JSONDecodeError as err:
+        return None, [Problem(f"line {err.lineno}, column {err.colno}", f"not JSON: {err.msg}")]
+    if not isinstance(doc, dict):
+        return None, [Problem("", "a submission is a JSON object")]
+    return doc, []
+
+
+def examine(
+    election: Election,
+    envelope: Mapping[str, Any],
+    active_backups: Mapping[str, Collection[str]] | None = None,
+) -> Examined:
+    """Check the shape, the election, every control relation and the device signature.
+
+    `active_backups` maps a station to the backup devices switched in for it.
+    """
+    problems: list[Problem] = []
+    document = envelope.get("protocol")
+    station_id = None
+    if not isinstance(document, dict):
+        return Examined(None, None, None, None, None, None, (Problem("protocol", "required"),))
+    raw_station = document.get("station")
+    station_id = raw_station if isinstance(raw_station, str) else None
+    extra = [k for k in envelope if k not in ("protocol", "device", "signature")]
+    problems += [Problem(str(k), "unknown field") for k in extra]
+    protocol, shape = protocol_from_json(document)
+    problems += [Problem(f"protocol.{p.where}", p.what) for p in shape]
+    if protocol is not None:
+        problems += check_against_election(protocol, election)
+        problems += check_relations(protocol)
+    device_id = envelope.get("device")
+    signature = envelope.get("signature")
+    problems += _signature_problems(
+        election, station_id, document, device_id, signature, active_backups or {}
+    )
+    return Examined(
+        protocol if not problems else None,
+        document,
+        canonical_hash(document),
+        device_id if isinstance(device_id, str) else None,
+        signature if isinstance(signature, str) else None,
+        station_id,
+        tuple(problems),
+    )
+
+
+def _signature_problems(
+    election: Election,
+    station_id: str | None,
+    document: dict[str, Any],
+    device_id: Any,
+    signature: Any,
+    active_backups: Mapping[str, Collection[str]],
+) -> list[Problem]:
+    place = election.place(station_id) if station_id else None
+    if place is None or not place.station.devices:
+        if device_id is None and signature is None:
+            return []
+        if place is None:
+            return []  # the unknown station is already reported
+        return [Problem("device", f"station {station_id} has no registered devices")]
+    if not isinstance(device_id, str) or not isinstance(signature, str):
+        return [Problem("signature", "required: this station's protocols are signed by its device")]
+    device = place.station.device(device_id)
+    if device is None:
+        return [Problem("device", f"{device_id!r} is not a device of station {station_id}")]
+    if device.role is DeviceRole.BACKUP and device_id not in active_backups.get(
+        place.station.id, ()
+    ):
+        return [
+            Problem(
+                "device",
+                f"backup {device_id} signed, but no switch to it is recorded for station "
+                f"{station_id}",
+            )
+        ]
+    try:
+        verify(device.public_key, PROTOCOL_PURPOSE, document, signature)
+    except SignatureError as err:
+        return [Problem("signature", f"device {device_id}: {err}")]
+    return []

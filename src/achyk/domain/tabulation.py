@@ -1,0 +1,222 @@
+"""Tabulation: accepted station protocols folded into results at every level.
+
+For each station and contest the counted figure is the official (hand count) protocol when there is one,
+else the preliminary (scanner) one; the scanner and hand counts are also summed on their own so that
+every level can show them side by side. Shares are exact fractions; `percent` truncates, so displayed
+shares never sum above 100% of their base.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import ROUND_FLOOR, Decimal
+from enum import StrEnum
+from fractions import Fraction
+
+from achyk.domain.definition import Contest, Election, PercentBase
+from achyk.domain.protocol import AGAINST_ALL, Protocol, ProtocolKind
+
+
+class Level(StrEnum):
+    NATIONAL = "national"
+    REGION = "region"
+    DISTRICT = "district"
+    STATION = "station"
+    ABROAD = "abroad"  # every station abroad together
+    COUNTRY = "country"  # stations abroad by host country
+
+
+NATIONAL_ID = "national"
+ABROAD_ID = "abroad"
+
+
+def percent(part: int, whole: int, places: int = 2) -> Decimal:
+    """part/whole as a percentage truncated to `places` decimals (never rounded up)."""
+    if whole <= 0:
+        return Decimal(0)
+    q = Decimal(10) ** -places
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(q, rounding=ROUND_FLOOR)
+
+
+@dataclass(frozen=True)
+class Count:
+    """Sums of protocol lines over some set of stations."""
+
+    stations: int = 0
+    voters_on_list: int = 0
+    issued: int = 0
+    found: int = 0
+    invalid: int = 0
+    valid: int = 0
+    votes: tuple[tuple[str, int], ...] = ()
+
+    def votes_for(self, option: str) -> int:
+        return dict(self.votes).get(option, 0)
+
+
+@dataclass
+class _Acc:
+    stations: int = 0
+    voters_on_list: int = 0
+    issued: int = 0
+    found: int = 0
+    invalid: int = 0
+    valid: int = 0
+    votes: dict[str, int] = field(default_factory=dict)
+
+    def add(self, p: Protocol) -> None:
+        self.stations += 1
+        self.voters_on_list += p.voters_on_list
+        self.issued += p.issued
+        self.found += p.found
+        self.invalid += p.invalid
+        self.valid += p.valid
+        for option, n in p.votes:
+            self.votes[option] = self.votes.get(option, 0) + n
+
+    def freeze(self, order: tuple[str, ...]) -> Count:
+        return Count(
+            self.stations,
+            self.voters_on_list,
+            self.issued,
+            self.found,
+            self.invalid,
+            self.valid,
+            tuple((o, self.votes.get(o, 0)) for o in order),
+        )
+
+
+@dataclass(frozen=True)
+class Unit:
+    level: Level
+    id: str
+    name: str
+    parent: str | None = None
+
+
+@dataclass(frozen=True)
+class ContestResult:
+    """One contest's figures in one unit (the nation, a region, a district, a station, abroad)."""
+
+    unit: Unit
+    contest_id: str
+    base_kind: PercentBase
+    stations_expected: int
+    registered: int
+    counted: Count
+    scanner: Count
+    hand: Count
+
+    @property
+    def reported_pct(self) -> Decimal:
+        return percent(self.counted.stations, self.stations_expected)
+
+    @property
+    def turnout_pct(self) -> Decimal:
+        """Voters who received a ballot over voters on the lists of the stations that reported."""
+        return percent(self.counted.issued, self.counted.voters_on_list)
+
+    @property
+    def base(self) -> int:
+        c = self.counted
+        return c.found if self.base_kind is PercentBase.VOTED else c.valid
+
+    def share(self, option: str) -> Fraction:
+        return Fraction(self.counted.votes_for(option), self.base) if self.base else Fraction(0)
+
+    def share_pct(self, option: str) -> Decimal:
+        return percent(self.counted.votes_for(option), self.base)
+
+
+@dataclass(frozen=True)
+class Tabulation:
+    election_id: str
+    results: dict[tuple[Level, str, str], ContestResult]
+
+    def get(self, level: Level, unit_id: str, contest_id: str) -> ContestResult | None:
+        return self.results.get((level, unit_id, contest_id))
+
+    def national(self, contest_id: str) -> ContestResult | None:
+        return self.get(Level.NATIONAL, NATIONAL_ID, contest_id)
+
+    def at_level(self, level: Level, contest_id: str) -> list[ContestResult]:
+        return [r for (lv, _, cid), r in self.results.items() if lv is level and cid == contest_id]
+
+    def children(self, parent_id: str, contest_id: str) -> list[ContestResult]:
+        return [
+            r
+            for (_, _, cid), r in self.results.items()
+            if cid == contest_id and r.unit.parent == parent_id
+        ]
+
+
+def ballot_order(contest: Contest) -> tuple[str, ...]:
+    return contest.option_ids() + ((AGAINST_ALL,) if contest.against_all else ())
+
+
+def _units_of(election: Election, station_id: str) -> list[Unit]:
+    place = election.place(station_id)
+    assert place is not None
+    s = place.station
+    region = next(r for r in election.regions if r.id == place.region_id)
+    district = next(d for d in region.districts if d.id == place.district_id)
+    units = [
+        Unit(Level.STATION, s.id, s.name, district.id),
+        Unit(Level.DISTRICT, district.id, district.name, region.id),
+        Unit(Level.REGION, region.id, region.name, NATIONAL_ID),
+        Unit(Level.NATIONAL, NATIONAL_ID, election.name),
+    ]
+    if s.country is not None:
+        units.append(Unit(Level.ABROAD, ABROAD_ID, "Abroad", NATIONAL_ID))
+        units.append(Unit(Level.COUNTRY, s.country, s.country, ABROAD_ID))
+    return units
+
+
+def tabulate(election: Election, protocols: Iterable[Protocol]) -> Tabulation:
+    """Fold accepted protocols (at most one per station, contest and kind) into results."""
+    by_key: dict[tuple[str, str], dict[ProtocolKind, Protocol]] = {}
+    for p in protocols:
+        by_key.setdefault((p.station_id, p.contest_id), {})[p.kind] = p
+
+    acc: dict[tuple[Level, str, str], tuple[Unit, list[_Acc], list[int]]] = {}
+    units_cache: dict[str, list[Unit]] = {}
+    for contest in election.contests:
+        for place in election.stations_in(contest):
+            sid = place.station.id
+            units = units_cache.get(sid)
+            if units is None:
+                units = units_cache[sid] = _units_of(election, sid)
+            kinds = by_key.get((sid, contest.id), {})
+            counted = kinds.get(ProtocolKind.OFFICIAL) or kinds.get(ProtocolKind.PRELIMINARY)
+            for unit in units:
+                key = (unit.level, unit.id, contest.id)
+                entry = acc.get(key)
+                if entry is None:
+                    entry = acc[key] = (unit, [_Acc(), _Acc(), _Acc()], [0, 0])
+                sums, expected = entry[1], entry[2]
+                expected[0] += 1
+                expected[1] += place.station.registered_voters
+                if counted is not None:
+                    sums[0].add(counted)
+                if ProtocolKind.PRELIMINARY in kinds:
+                    sums[1].add(kinds[ProtocolKind.PRELIMINARY])
+                if ProtocolKind.OFFICIAL in kinds:
+                    sums[2].add(kinds[ProtocolKind.OFFICIAL])
+
+    orders = {c.id: ballot_order(c) for c in election.contests}
+    bases = {c.id: c.base for c in election.contests}
+    results = {
+        key: ContestResult(
+            unit=unit,
+            contest_id=key[2],
+            base_kind=bases[key[2]],
+            stations_expected=expected[0],
+            registered=expected[1],
+            counted=sums[0].freeze(orders[key[2]]),
+            scanner=sums[1].freeze(orders[key[2]]),
+            hand=sums[2].freeze(orders[key[2]]),
+        )
+        for key, (unit, sums, expected) in acc.items()
+    }
+    return Tabulation(election.id, results)

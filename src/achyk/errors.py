@@ -1,0 +1,59 @@
+"""Typed errors. Every error says what was wrong and where; the system fails closed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class AchykError(Exception):
+    """Base of every error achyk raises on purpose."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input: where it is and what is wrong there."""
+
+    where: str
+    what: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.what}" if self.where else self.what
+
+
+class InputError(AchykError):
+    """An input (a file, a form, a request) is invalid; carries every problem found, not just the first."""
+
+    def __init__(self, subject: str, problems: Sequence[Problem]) -> None:
+        self.subject = subject
+        self.problems = tuple(problems)
+        lines = "\n".join(f"  {p}" for p in self.problems)
+        super().__init__(f"{subject}: {len(self.problems)} problem(s)\n{lines}")
+
+
+class DefinitionError(InputError):
+    """The election definition does not validate."""
+
+
+class ProtocolRejected(InputError):
+    """A station protocol breaks control relations or does not match the election; kept as evidence."""
+
+
+class CsvError(InputError):
+    """A CSV file has a bad header or row."""
+
+
+class ConflictError(AchykError):
+    """A different document already holds the place this one claims (never overwritten silently)."""
+
+
+class NotFoundError(AchykError):
+    """A named election, station, contest or entry does not exist."""
+
+
+class SignatureError(AchykError):
+    """A signature is missing, malformed, made by an unknown key, or does not verify."""
+
+
+class VerificationError(AchykError):
+    """A published proof, hash, signature or figure does not check out."""

@@ -1,0 +1,366 @@
+"""The election definition file (YAML or JSON) ⇄ the core `Election`.
+
+Validation happens here, at the edge, with pydantic for shapes and a second pass for cross-references;
+every error carries its path in the file (`contests[0].parties[3].name: required`).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from achyk.canonical import canonical_hash
+from achyk.domain.definition import (
+    Authority,
+    Contest,
+    ContestKind,
+    Device,
+    DeviceRole,
+    District,
+    Election,
+    ElectionType,
+    Method,
+    Option,
+    PercentBase,
+    Region,
+    Station,
+)
+from achyk.errors import DefinitionError, Problem
+
+FORMAT_VERSION = 1
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Option(_Model):
+    id: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    party: str | None = None
+
+
+class _Contest(_Model):
+    id: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    kind: ContestKind
+    seats: int = Field(ge=1)
+    parties: list[_Option] | None = None
+    candidates: list[_Option] | None = None
+    against_all: bool = False
+    method: Method = Method.HARE
+    threshold_pct: Decimal = Field(default=Decimal(0), ge=0, le=100)
+    region_threshold_pct: Decimal = Field(default=Decimal(0), ge=0, le=100)
+    seat_cap: int | None = Field(default=None, ge=1)
+    base: PercentBase = PercentBase.VOTED
+    districts: list[str] = []
+
+
+class _Device(_Model):
+    id: str = Field(min_length=1)
+    role: DeviceRole
+    public_key: str
+
+
+class _Station(_Model):
+    id: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    address: str = ""
+    registered_voters: int = Field(ge=0)
+    country: str | None = Field(default=None, min_length=2, max_length=2)
+    city: str | None = None
+    devices: list[_Device] = []
+
+
+class _District(_Model):
+    id: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    stations: list[_Station]
+
+
+class _Region(_Model):
+    id: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    abroad: bool = False
+    districts: list[_District]
+
+
+class _Authority(_Model):
+    id: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    public_key: str
+
+
+class _Header(_Model):
+    id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    name: str = Field(min_length=1)
+    type: ElectionType
+    date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
+
+
+class _Definition(_Model):
+    format: Literal[1] = 1
+    election: _Header
+    authorities: list[_Authority] = []
+    contests: list[_Contest] = Field(min_length=1)
+    regions: list[_Region] = Field(min_length=1)
+
+
+def _path(loc: Iterable[int | str]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _pydantic_problems(err: ValidationError) -> list[Problem]:
+    problems = []
+    for e in err.errors():
+        what = "required" if e["type"] == "missing" else e["msg"]
+        problems.append(Problem(_path(e["loc"]), what))
+    return problems
+
+
+def _key_problem(path: str, key: str) -> Problem | None:
+    try:
+        raw = base64.b64decode(key, validate=True)
+    except (binascii.Error, ValueError):
+        return Problem(path, "not valid base64")
+    if len(raw) != 32:
+        return Problem(path, f"an Ed25519 public key is 32 bytes, got {len(raw)}")
+    return None
+
+
+def _duplicates(items: Iterable[tuple[str, str]], what: str) -> list[Problem]:
+    pairs = list(items)
+    counts = Counter(i for i, _ in pairs)
+    seen: set[str] = set()
+    problems = []
+    for item_id, path in pairs:
+        if counts[item_id] > 1 and item_id not in seen:
+            seen.add(item_id)
+            problems.append(Problem(path, f"{what} id {item_id!r} is used {counts[item_id]} times"))
+    return problems
+
+
+def _cross_checks(d: _Definition) -> list[Problem]:
+    problems: list[Problem] = []
+    district_ids = {dist.id for r in d.regions for dist in r.districts}
+    for ci, c in enumerate(d.contests):
+        at = f"contests[{ci}]"
+        given = [k for k in ("parties", "candidates") if getattr(c, k) is not None]
+        if len(given) != 1:
+            problems.append(Problem(at, "give exactly one of 'parties' or 'candidates'"))
+        options = c.parties or c.candidates or []
+        if not options:
+            problems.append(Problem(at, "a contest needs at least one party or candidate"))
+        key = given[0] if given else "parties"
+        problems += _duplicates(
+            ((o.id, f"{at}.{key}[{i}].id") for i, o in enumerate(options)), "option"
+        )
+        if c.kind is ContestKind.PRESIDENTIAL and c.seats != 1:
+            problems.append(Problem(f"{at}.seats", "a presidential contest elects 1"))
+        if c.kind is ContestKind.DISTRICT and not c.districts:
+            problems.append(Problem(f"{at}.districts", "a district contest names its districts"))
+        if c.kind is not ContestKind.PARTY_LIST and (c.threshold_pct or c.region_threshold_pct):
+            problems.append(Problem(at, "thresholds apply to party-list contests only"))
+        for di, named in enumerate(c.districts):
+            if named not in district_ids:
+                problems.append(Problem(f"{at}.districts[{di}]", f"no district {named!r}"))
+    problems += _duplicates(
+        ((c.id, f"contests[{i}].id") for i, c in enumerate(d.contests)), "contest"
+    )
+    problems += _duplicates(((r.id, f"regions[{i}].id") for i, r in enumerate(d.regions)), "region")
+    problems += _duplicates(
+        (
+            (dist.id, f"regions[{ri}].districts[{di}].id")
+            for ri, r in enumerate(d.regions)
+            for di, dist in enumerate(r.districts)
+        ),
+        "district",
+    )
+    stations: list[tuple[str, str]] = []
+    devices: list[tuple[str, str]] = []
+    for ri, r in enumerate(d.regions):
+        for di, dist in enumerate(r.districts):
+            for si, s in enumerate(dist.stations):
+                at = f"regions[{ri}].districts[{di}].stations[{si}]"
+                stations.append((s.id, f"{at}.id"))
+                if r.abroad and s.country is None:
+                    problems.append(Problem(f"{at}.country", "required for a station abroad"))
+                if s.devices and not any(dev.role is DeviceRole.SCANNER for dev in s.devices):
+                    problems.append(Problem(f"{at}.devices", "no device has the role 'scanner'"))
+                for vi, dev in enumerate(s.devices):
+                    devices.append((dev.id, f"{at}.devices[{vi}].id"))
+                    bad = _key_problem(f"{at}.devices[{vi}].public_key", dev.public_key)
+                    if bad:
+                        problems.append(bad)
+    problems += _duplicates(stations, "station")
+    problems += _duplicates(devices, "device")
+    for ai, a in enumerate(d.authorities):
+        bad = _key_problem(f"authorities[{ai}].public_key", a.public_key)
+        if bad:
+            problems.append(bad)
+    return problems
+
+
+def _to_core(d: _Definition) -> Election:
+    contests = tuple(
+        Contest(
+            id=c.id,
+            name=c.name,
+            kind=c.kind,
+            seats=c.seats,
+            options=tuple(Option(o.id, o.name, o.party) for o in (c.parties or c.candidates or [])),
+            against_all=c.against_all,
+            method=c.method,
+            threshold_pct=c.threshold_pct,
+            region_threshold_pct=c.region_threshold_pct,
+            seat_cap=c.seat_cap,
+            base=c.base,
+            districts=tuple(c.districts),
+        )
+        for c in d.contests
+    )
+    regions = tuple(
+        Region(
+            id=r.id,
+            name=r.name,
+            abroad=r.abroad,
+            districts=tuple(
+                District(
+                    id=dist.id,
+                    name=dist.name,
+                    stations=tuple(
+                        Station(
+                            id=s.id,
+                            name=s.name,
+                            address=s.address,
+                            registered_voters=s.registered_voters,
+                            country=s.country,
+                            city=s.city,
+                            devices=tuple(Device(v.id, v.role, v.public_key) for v in s.devices),
+                        )
+                        for s in dist.stations
+                    ),
+                )
+                for dist in r.districts
+            ),
+        )
+        for r in d.regions
+    )
+    authorities = tuple(Authority(a.id, a.name, a.public_key) for a in d.authorities)
+    h = d.election
+    return Election(h.id, h.name, h.type, h.date, contests, regions, authorities)
+
+
+def election_from_document(doc: Any, source: str = "definition") -> Election:
+    """Validate a parsed definition document; raise DefinitionError with every problem and its path."""
+    if not isinstance(doc, Mapping):
+        raise DefinitionError(
+            source, [Problem("", "the definition must be a mapping at top level")]
+        )
+    try:
+        model = _Definition.model_validate(doc)
+    except ValidationError as err:
+        raise DefinitionError(source, _pydantic_problems(err)) from None
+    problems = _cross_checks(model)
+    if problems:
+        raise DefinitionError(source, problems)
+    return _to_core(model)
+
+
+def load_election(path: Path) -> Election:
+    """Read a YAML (or JSON, which is YAML) definition file."""
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise DefinitionError(str(path), [Problem(where, f"not valid YAML: {err}")]) from None
+    except OSError as err:
+        raise DefinitionError(str(path), [Problem("", str(err))]) from None
+    return election_from_document(doc, str(path))
+
+
+def _pct(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def election_to_document(e: Election) -> dict[str, Any]:
+    """The canonical document of an election (the shape `election_from_document` reads).
+
+    Percentages are strings so that the canonical bytes never depend on float formatting.
+    """
+
+    def contest(c: Contest) -> dict[str, Any]:
+        key = "parties" if c.kind is ContestKind.PARTY_LIST else "candidates"
+        doc: dict[str, Any] = {
+            "id": c.id,
+            "name": c.name,
+            "kind": c.kind.value,
+            "seats": c.seats,
+            key: [
+                {"id": o.id, "name": o.name, **({"party": o.party} if o.party else {})}
+                for o in c.options
+            ],
+            "against_all": c.against_all,
+            "method": c.method.value,
+            "threshold_pct": _pct(c.threshold_pct),
+            "region_threshold_pct": _pct(c.region_threshold_pct),
+            "base": c.base.value,
+            "districts": list(c.districts),
+        }
+        if c.seat_cap is not None:
+            doc["seat_cap"] = c.seat_cap
+        return doc
+
+    def station(s: Station) -> dict[str, Any]:
+        doc: dict[str, Any] = {
+            "id": s.id,
+            "name": s.name,
+            "address": s.address,
+            "registered_voters": s.registered_voters,
+            "devices": [
+                {"id": v.id, "role": v.role.value, "public_key": v.public_key} for v in s.devices
+            ],
+        }
+        if s.country is not None:
+            doc["country"] = s.country
+        if s.city is not None:
+            doc["city"] = s.city
+        return doc
+
+    return {
+        "format": FORMAT_VERSION,
+        "election": {"id": e.id, "name": e.name, "type": e.type.value, "date": e.date},
+        "authorities": [
+            {"id": a.id, "name": a.name, "public_key": a.public_key} for a in e.authorities
+        ],
+        "contests": [contest(c) for c in e.contests],
+        "regions": [
+            {
+                "id": r.id,
+                "name": r.name,
+                "abroad": r.abroad,
+                "districts": [
+                    {"id": d.id, "name": d.name, "stations": [station(s) for s in d.stations]}
+                    for d in r.districts
+                ],
+            }
+            for r in e.regions
+        ],
+    }
+
+
+def definition_hash(e: Election) -> str:
+    """The election's identity: hex SHA-256 of its canonical document (the log's first entry)."""
+    return canonical_hash(election_to_document(e))

@@ -1,0 +1,67 @@
+"""Loading an election definition, and reading it back (cached: it is immutable once loaded)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from achyk.canonical import canonical_json
+from achyk.domain.definition import Election
+from achyk.errors import ConflictError, NotFoundError
+from achyk.formats.definition import definition_hash, election_from_document, election_to_document
+from achyk.store.database import Database
+from achyk.store.repositories import Elections
+
+_cache: dict[tuple[str, str, str], Election] = {}
+
+
+@dataclass(frozen=True)
+class Loaded:
+    election_id: str
+    definition_hash: str
+    created: bool  # False: the same definition was already loaded (idempotent)
+
+
+def load_election(db: Database, election: Election) -> Loaded:
+    """Store a validated definition. The same one again is a no-op; a different one is a conflict."""
+    digest = definition_hash(election)
+    with db.session() as s:
+        repo = Elections(s)
+        existing = repo.get(election.id)
+        if existing is not None:
+            if existing.definition_hash != digest:
+                raise ConflictError(
+                    f"election {election.id} is already loaded with definition "
+                    f"{existing.definition_hash[:16]}…; this one is {digest[:16]}… — "
+                    "a definition is never replaced silently"
+                )
+            return Loaded(election.id, digest, created=False)
+        text = canonical_json(election_to_document(election)).decode()
+        repo.add(election.id, election.name, text, digest)
+    return Loaded(election.id, digest, created=True)
+
+
+def get_election(db: Database, election_id: str | None = None) -> Election:
+    """The named election, or the only/most recent one when no name is given."""
+    with db.session() as s:
+        repo = Elections(s)
+        if election_id is None:
+            rows = repo.all()
+            if not rows:
+                raise NotFoundError("no election is loaded: run `achyk election load FILE`")
+            row = rows[-1]
+        else:
+            found = repo.get(election_id)
+            if found is None:
+                raise NotFoundError(f"no election {election_id!r}")
+            row = found
+        key = (str(db.engine.url), row.id, row.definition_hash)
+        cached = _cache.get(key)
+        if cached is None:
+            cached = _cache[key] = election_from_document(json.loads(row.definition), row.id)
+        return cached
+
+
+def list_elections(db: Database) -> list[tuple[str, str, str]]:
+    with db.session() as s:
+        return [(r.id, r.name, r.definition_hash) for r in Elections(s).all()]

@@ -1,0 +1,29 @@
+"""Results: the tabulation of accepted protocols, recomputed from what is stored."""
+
+from __future__ import annotations
+
+import json
+
+from achyk.domain.definition import Election
+from achyk.domain.protocol import Protocol, protocol_from_json
+from achyk.domain.tabulation import Tabulation, tabulate
+from achyk.services.elections import get_election
+from achyk.store.database import Database
+from achyk.store.repositories import Protocols
+
+
+def accepted_protocols(db: Database, election_id: str) -> list[Protocol]:
+    with db.session() as s:
+        documents = Protocols(s).documents(election_id)
+    out = []
+    for text in documents:
+        protocol, problems = protocol_from_json(json.loads(text))
+        # Stored protocols passed every check on the way in; a failure here is corruption.
+        assert protocol is not None, problems
+        out.append(protocol)
+    return out
+
+
+def results(db: Database, election_id: str | None = None) -> tuple[Election, Tabulation]:
+    election = get_election(db, election_id)
+    return election, tabulate(election, accepted_protocols(db, election.id))

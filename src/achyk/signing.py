@@ -1,0 +1,63 @@
+"""Ed25519 signatures over canonical JSON, with a purpose string for domain separation.
+
+Signing `purpose + "\\n" + RFC 8785 bytes` means a signature made for one kind of document (a station
+protocol) can never be replayed as another (a correction).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from achyk.canonical import canonical_json
+from achyk.errors import SignatureError
+
+PROTOCOL_PURPOSE = "achyk/protocol/v1"
+CORRECTION_PURPOSE = "achyk/correction/v1"
+
+
+def private_key_from_seed(seed: bytes) -> Ed25519PrivateKey:
+    """A deterministic key from any seed bytes (simulations and tests only)."""
+    return Ed25519PrivateKey.from_private_bytes(hashlib.sha256(seed).digest())
+
+
+def public_key_b64(key: Ed25519PrivateKey) -> str:
+    raw = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    return base64.b64encode(raw).decode()
+
+
+def load_public_key(b64: str) -> Ed25519PublicKey:
+    try:
+        raw = base64.b64decode(b64, validate=True)
+        return Ed25519PublicKey.from_public_bytes(raw)
+    except (binascii.Error, ValueError) as err:
+        raise SignatureError(f"not an Ed25519 public key: {err}") from None
+
+
+def signed_message(purpose: str, doc: Any) -> bytes:
+    return purpose.encode() + b"\n" + canonical_json(doc)
+
+
+def sign(key: Ed25519PrivateKey, purpose: str, doc: Any) -> str:
+    return base64.b64encode(key.sign(signed_message(purpose, doc))).decode()
+
+
+def verify(public_key: Ed25519PublicKey | str, purpose: str, doc: Any, signature: str) -> None:
+    """Raise SignatureError unless `signature` is the key's signature of (purpose, doc)."""
+    key = load_public_key(public_key) if isinstance(public_key, str) else public_key
+    try:
+        raw = base64.b64decode(signature, validate=True)
+    except (binascii.Error, ValueError):
+        raise SignatureError("signature is not valid base64") from None
+    if len(raw) != 64:
+        raise SignatureError(f"an Ed25519 signature is 64 bytes, got {len(raw)}")
+    try:
+        key.verify(raw, signed_message(purpose, doc))
+    except InvalidSignature:
+        raise SignatureError("signature does not verify") from None

@@ -1,0 +1,176 @@
+"""Repositories: the narrow ways the services read and write rows."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from achyk.store.models import DeviceSwitchRow, ElectionRow, ProtocolRow, RejectionRow
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class StoredProtocol:
+    id: int
+    station_id: str
+    contest_id: str
+    kind: str
+    document: str
+    document_hash: str
+    device_id: str | None
+    signature: str | None
+    received_at: datetime
+
+
+class Elections:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def get(self, election_id: str) -> ElectionRow | None:
+        return self.s.get(ElectionRow, election_id)
+
+    def all(self) -> Sequence[ElectionRow]:
+        return self.s.scalars(select(ElectionRow).order_by(ElectionRow.loaded_at)).all()
+
+    def add(self, election_id: str, name: str, definition: str, definition_hash: str) -> None:
+        self.s.add(
+            ElectionRow(
+                id=election_id,
+                name=name,
+                definition=definition,
+                definition_hash=definition_hash,
+                loaded_at=now(),
+            )
+        )
+
+
+class Protocols:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def slots(
+        self, election_id: str, station_ids: Iterable[str] | None = None
+    ) -> dict[tuple[str, str, str], str]:
+        """(station, contest, kind) → document hash of what is already accepted."""
+        q = select(
+            ProtocolRow.station_id,
+            ProtocolRow.contest_id,
+            ProtocolRow.kind,
+            ProtocolRow.document_hash,
+        ).where(ProtocolRow.election_id == election_id)
+        if station_ids is not None:
+            q = q.where(ProtocolRow.station_id.in_(list(station_ids)))
+        return {(a, b, c): h for a, b, c, h in self.s.execute(q)}
+
+    def add_many(self, election_id: str, rows: Iterable[dict[str, object]]) -> None:
+        stamp = now()
+        self.s.add_all(
+            ProtocolRow(election_id=election_id, received_at=stamp, **row) for row in rows
+        )
+
+    def documents(self, election_id: str) -> list[str]:
+        q = select(ProtocolRow.document).where(ProtocolRow.election_id == election_id)
+        return list(self.s.scalars(q.order_by(ProtocolRow.id)))
+
+    def for_station(self, election_id: str, station_id: str) -> list[StoredProtocol]:
+        q = (
+            select(ProtocolRow)
+            .where(ProtocolRow.election_id == election_id, ProtocolRow.station_id == station_id)
+            .order_by(ProtocolRow.id)
+        )
+        return [
+            StoredProtocol(
+                r.id,
+                r.station_id,
+                r.contest_id,
+                r.kind,
+                r.document,
+                r.document_hash,
+                r.device_id,
+                r.signature,
+                r.received_at,
+            )
+            for r in self.s.scalars(q)
+        ]
+
+    def count(self, election_id: str) -> int:
+        q = (
+            select(func.count())
+            .select_from(ProtocolRow)
+            .where(ProtocolRow.election_id == election_id)
+        )
+        return int(self.s.scalar(q) or 0)
+
+
+class Rejections:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def add(
+        self,
+        election_id: str | None,
+        station_id: str | None,
+        source: str,
+        raw: bytes,
+        raw_hash: str,
+        reasons: Sequence[str],
+    ) -> None:
+        self.s.add(
+            RejectionRow(
+                election_id=election_id,
+                station_id=station_id,
+                source=source,
+                raw=raw,
+                raw_hash=raw_hash,
+                reasons=json.dumps(list(reasons), ensure_ascii=False),
+                received_at=now(),
+            )
+        )
+
+    def for_election(self, election_id: str) -> Sequence[RejectionRow]:
+        q = select(RejectionRow).where(RejectionRow.election_id == election_id)
+        return self.s.scalars(q.order_by(RejectionRow.id)).all()
+
+    def count(self, election_id: str) -> int:
+        q = (
+            select(func.count())
+            .select_from(RejectionRow)
+            .where(RejectionRow.election_id == election_id)
+        )
+        return int(self.s.scalar(q) or 0)
+
+
+class DeviceSwitches:
+    def __init__(self, session: Session) -> None:
+        self.s = session
+
+    def add(
+        self, election_id: str, station_id: str, from_device: str, to_device: str, reason: str
+    ) -> None:
+        self.s.add(
+            DeviceSwitchRow(
+                election_id=election_id,
+                station_id=station_id,
+                from_device=from_device,
+                to_device=to_device,
+                reason=reason,
+                switched_at=now(),
+            )
+        )
+
+    def active_backups(self, election_id: str) -> dict[str, set[str]]:
+        q = select(DeviceSwitchRow.station_id, DeviceSwitchRow.to_device).where(
+            DeviceSwitchRow.election_id == election_id
+        )
+        out: dict[str, set[str]] = {}
+        for station, device in self.s.execute(q):
+            out.setdefault(station, set()).add(device)
+        return out
