@@ -1,0 +1,1 @@
+"""Remote voting for citizens abroad: ceremony, credentials, ballots, tally and record verification."""
