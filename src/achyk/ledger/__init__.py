@@ -69,6 +69,7 @@ from achyk.ledger.tiles import (
     tile_data,
     tile_path,
     tiles_for_size,
+    verify_tiles,
 )
 
 __all__ = [
@@ -128,4 +129,5 @@ __all__ = [
     "verify_cosignature",
     "verify_inclusion",
     "verify_note",
+    "verify_tiles",
 ]

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from achyk.errors import VerificationError
-from achyk.ledger.merkle import HASH_SIZE, HashAt, MemoryTree, node_hash, tree_root
+from achyk.ledger.merkle import HASH_SIZE, HashAt, MemoryTree, leaf_hash, node_hash, tree_root
 
 TILE_HEIGHT = 8
 TILE_WIDTH = 1 << TILE_HEIGHT
@@ -183,13 +183,7 @@ def hash_at_from_tiles(size: int, fetch: Fetch | Mapping[str, bytes]) -> HashAt:
 
     def load(tile: Tile) -> bytes:
         if tile not in cache:
-            try:
-                data = read(tile.path)
-            except (KeyError, FileNotFoundError) as exc:
-                raise TileError(f"{tile.path}: missing") from exc
-            if len(data) != tile.width * HASH_SIZE:
-                raise TileError(f"{tile.path}: {len(data)} bytes, not {tile.width * HASH_SIZE}")
-            cache[tile] = data
+            cache[tile] = _read(read, tile, tile.width * HASH_SIZE)
         return cache[tile]
 
     def hash_at(level: int, index: int) -> bytes:
@@ -199,16 +193,61 @@ def hash_at_from_tiles(size: int, fetch: Fetch | Mapping[str, bytes]) -> HashAt:
         first = index << rise
         data = load(tile_for(tile_level, first, size))
         offset = first % TILE_WIDTH
-        nodes = [
-            data[(offset + i) * HASH_SIZE : (offset + i + 1) * HASH_SIZE] for i in range(1 << rise)
-        ]
-        while len(nodes) > 1:
-            nodes = [node_hash(nodes[i], nodes[i + 1]) for i in range(0, len(nodes), 2)]
-        return nodes[0]
+        return _hashes_root(data[offset * HASH_SIZE : (offset + (1 << rise)) * HASH_SIZE])
 
     return hash_at
+
+
+def _read(read: Fetch, tile: Tile, length: int) -> bytes:
+    try:
+        data = read(tile.path)
+    except (KeyError, FileNotFoundError) as exc:
+        raise TileError(f"{tile.path}: missing") from exc
+    if len(data) != length:
+        raise TileError(f"{tile.path}: {len(data)} bytes, not {length}")
+    return data
+
+
+def _hash(data: bytes, i: int) -> bytes:
+    return data[i * HASH_SIZE : (i + 1) * HASH_SIZE]
+
+
+def _hashes_root(data: bytes) -> bytes:
+    """MTH of a power-of-two run of concatenated hashes (a perfect subtree)."""
+    nodes = [_hash(data, i) for i in range(len(data) // HASH_SIZE)]
+    while len(nodes) > 1:
+        nodes = [node_hash(nodes[i], nodes[i + 1]) for i in range(0, len(nodes), 2)]
+    return nodes[0]
 
 
 def root_from_tiles(size: int, fetch: Fetch | Mapping[str, bytes]) -> bytes:
     """The tree root at ``size`` as a verifier computes it from the static tiles alone."""
     return tree_root(size, hash_at_from_tiles(size, fetch))
+
+
+def verify_tiles(
+    size: int, fetch: Fetch | Mapping[str, bytes], expected_root: bytes, *, entries: bool = False
+) -> None:
+    """Check a whole static log of ``size`` against its checkpoint root.
+
+    The root only reads the top of the tile pyramid, so this also checks that every full tile
+    hashes to its entry in the tile above (and, with ``entries``, that every entry bundle hashes
+    to its level-0 tile): no tile a reader might fetch later can disagree with the root.
+    """
+    read = fetch.__getitem__ if isinstance(fetch, Mapping) else fetch
+    computed = root_from_tiles(size, read)
+    if computed != expected_root:
+        raise TileError(f"tiles give root {computed.hex()} at size {size}, not the checkpoint's")
+    for tile in tiles_for_size(size):
+        data = _read(read, tile, tile.width * HASH_SIZE)
+        for i in range(tile.width if tile.level > 0 else 0):
+            lower = Tile(tile.level - 1, tile.index * TILE_WIDTH + i)
+            if _hashes_root(_read(read, lower, TILE_WIDTH * HASH_SIZE)) != _hash(data, i):
+                raise TileError(f"{lower.path} does not hash to hash {i} of {tile.path}")
+        if entries and tile.level == 0:
+            try:
+                bundle = decode_entry_bundle(read(tile.entries_path))
+            except (KeyError, FileNotFoundError) as exc:
+                raise TileError(f"{tile.entries_path}: missing") from exc
+            if b"".join(leaf_hash(e) for e in bundle) != data:
+                raise TileError(f"{tile.entries_path} does not hash to {tile.path}")
