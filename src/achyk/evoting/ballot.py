@@ -156,9 +156,6 @@ def verify_ballot(params: ElectionParams, ballot: Ballot) -> None:
     g, k, bh = params.group, params.public_key, params.base_hash
     if [c.contest_id for c in ballot.contests] != [c.id for c in params.contests]:
         raise BallotInvalid("contests", "not the election's contests in order")
-    message = canonical_json(body_dict(params, ballot.credential, ballot.contests))
-    if not credentials.verify(ballot.credential, ballot.signature, message):
-        raise BallotInvalid("signature", "credential signature does not verify")
     for rc, ec in zip(params.contests, ballot.contests, strict=True):
         if len(ec.selections) != len(rc.options) or len(ec.proofs) != len(rc.options):
             raise BallotInvalid(f"contest {rc.id}", "wrong number of selections")
@@ -173,6 +170,10 @@ def verify_ballot(params: ElectionParams, ballot: Ballot) -> None:
                          _sum_context(ballot.credential, rc.id))  # fmt: skip
         except AchykError as e:
             raise BallotInvalid(f"contest {rc.id} selection count", str(e)) from e
+    # Last, so an altered proof is reported as such rather than as a broken signature.
+    message = canonical_json(body_dict(params, ballot.credential, ballot.contests))
+    if not credentials.verify(ballot.credential, ballot.signature, message):
+        raise BallotInvalid("signature", "credential signature does not verify")
 
 
 def opening_to_dict(params: ElectionParams, opening: BallotOpening) -> dict[str, Any]:
