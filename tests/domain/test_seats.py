@@ -392,3 +392,7 @@ def test_format_pct_truncates() -> None:
     assert format_pct(Fraction(49_999, 10_000)) == "4.99%"
     assert format_pct(Fraction(5)) == "5.00%"
     assert format_pct(Fraction(0)) == "0.00%"
+    # Kazakhstan 2023: Amanat 3,431,510 of 6,366,441 = 53.8999...%, published as 53.90%.
+    amanat = Fraction(3_431_510 * 100, KZ_2023_VOTED)
+    assert format_pct(amanat, truncate=False) == "53.90%"
+    assert format_pct(amanat) == "53.89%"

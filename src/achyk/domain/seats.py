@@ -61,9 +61,14 @@ class SeatAllocation:
         return sum(n for _, n in self.seats)
 
 
-def format_pct(value: Fraction) -> str:
-    """A share in percent, truncated (never rounded up) to two decimals: 4.999% shows as 4.99%."""
-    hundredths = int(value * 100)  # int() truncates toward zero; shares are non-negative
+def format_pct(value: Fraction, *, truncate: bool = True) -> str:
+    """A share in percent to two decimals.
+
+    Truncated by default, so a reason never reads "5.00% < 5%" for 4.999%; ``truncate=False``
+    rounds half to even, as published result tables do (53.895% shows as 53.90%).
+    """
+    scaled = value * 100
+    hundredths = int(scaled) if truncate else round(scaled)  # shares are non-negative
     return f"{hundredths // 100}.{hundredths % 100:02d}%"
 
 
