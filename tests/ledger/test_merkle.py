@@ -416,3 +416,17 @@ def test_store_style_lookups_are_logarithmic() -> None:
     proof = merkle.tree_consistency_proof(54_321, tree.size, hash_at)
     assert calls <= 17 * 17
     verify_consistency(54_321, tree.size, proof, tree.root(54_321), tree.root())
+
+
+def test_subtree_lookup_adapter() -> None:
+    # a store keyed by leaf ranges [start, end) of perfect subtrees serves the same proofs
+    tree = MemoryTree.from_entries(LEAVES)
+    by_range = {
+        (i << lvl, (i + 1) << lvl): v
+        for lvl, row in enumerate(tree.levels)
+        for i, v in enumerate(row)
+    }
+    hash_at = merkle.hash_at_from_subtree(lambda start, end: by_range[(start, end)])
+    assert merkle.tree_root(7, hash_at) == ROOTS[7]
+    assert merkle.tree_inclusion_proof(0, 7, hash_at) == INCLUSION_NODES[(7, 0)]
+    assert merkle.tree_consistency_proof(3, 7, hash_at) == CONSISTENCY_NODES[(3, 7)]

@@ -45,6 +45,11 @@ def node_hash(left: bytes, right: bytes) -> bytes:
     return hashlib.sha256(b"\x01" + left + right).digest()
 
 
+def hash_at_from_subtree(subtree: Callable[[int, int], bytes]) -> HashAt:
+    """Adapt a ``subtree(start, end)`` lookup of perfect, aligned subtrees to ``hash_at``."""
+    return lambda level, index: subtree(index << level, (index + 1) << level)
+
+
 def _split(n: int) -> int:
     """The largest power of two strictly smaller than n (n >= 2): where RFC 9162 splits D[n]."""
     return 1 << ((n - 1).bit_length() - 1)
