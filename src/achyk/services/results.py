@@ -27,3 +27,19 @@ def accepted_protocols(db: Database, election_id: str) -> list[Protocol]:
 def results(db: Database, election_id: str | None = None) -> tuple[Election, Tabulation]:
     election = get_election(db, election_id)
     return election, tabulate(election, accepted_protocols(db, election.id))
+
+
+_cache: dict[tuple[str, str], tuple[int, Election, Tabulation]] = {}
+
+
+def cached_results(db: Database, election_id: str) -> tuple[Election, Tabulation]:
+    """Results, recomputed only when a protocol has been accepted since the last call."""
+    with db.session() as s:
+        stamp = Protocols(s).last_id(election_id)
+    key = (str(db.engine.url), election_id)
+    hit = _cache.get(key)
+    if hit is not None and hit[0] == stamp:
+        return hit[1], hit[2]
+    election, tab = results(db, election_id)
+    _cache[key] = (stamp, election, tab)
+    return election, tab

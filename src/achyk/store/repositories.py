@@ -101,6 +101,10 @@ class Protocols:
             for r in self.s.scalars(q)
         ]
 
+    def last_id(self, election_id: str) -> int:
+        q = select(func.max(ProtocolRow.id)).where(ProtocolRow.election_id == election_id)
+        return int(self.s.scalar(q) or 0)
+
     def count(self, election_id: str) -> int:
         q = (
             select(func.count())

@@ -1,0 +1,1 @@
+"""The HTTP API (FastAPI): the public read API needs no login; writes are authenticated."""

@@ -1,0 +1,130 @@
+"""The public read API: elections, results by level, seats, station protocols."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from fastapi import FastAPI, HTTPException, Query
+
+from achyk import __version__
+from achyk.api.schemas import (
+    ElectionSummary,
+    OptionVotes,
+    ProtocolOut,
+    SeatsOut,
+    StationOut,
+    UnitResult,
+)
+from achyk.domain.definition import Contest, Election
+from achyk.domain.protocol import AGAINST_ALL
+from achyk.domain.seat_results import all_list_seats
+from achyk.domain.tabulation import ContestResult, Level
+from achyk.errors import NotFoundError
+from achyk.services.elections import get_election, list_elections
+from achyk.services.results import cached_results
+from achyk.store.database import Database
+from achyk.store.repositories import Protocols, Rejections
+
+
+def _option_name(contest: Contest, option: str) -> str:
+    if option == AGAINST_ALL:
+        return "Against all"
+    return next((o.name for o in contest.options if o.id == option), option)
+
+
+def unit_result(contest: Contest, r: ContestResult) -> UnitResult:
+    c = r.counted
+    return UnitResult(
+        level=r.unit.level.value, unit=r.unit.id, name=r.unit.name, parent=r.unit.parent,
+        contest=contest.id, stations_expected=r.stations_expected, stations_reported=c.stations,
+        reported_pct=str(r.reported_pct), registered=r.registered,
+        voters_on_list=c.voters_on_list, issued=c.issued, turnout_pct=str(r.turnout_pct),
+        found=c.found, invalid=c.invalid, valid=c.valid, base=r.base_kind.value,
+        base_total=r.base,
+        options=[
+            OptionVotes(option=o, name=_option_name(contest, o), votes=n,
+                        share_pct=str(r.share_pct(o)), scanner=r.scanner.votes_for(o),
+                        hand=r.hand.votes_for(o))
+            for o, n in c.votes
+        ],
+    )  # fmt: skip
+
+
+def create_app(database: str | None = None, db: Database | None = None) -> FastAPI:
+    db = db or Database.open(database)
+    app = FastAPI(
+        title="achyk public API",
+        version=__version__,
+        description="Read-only election data: every figure can be recomputed from the record.",
+    )
+    app.state.db = db
+
+    def election_or_404(election_id: str) -> Election:
+        try:
+            return get_election(db, election_id)
+        except NotFoundError as err:
+            raise HTTPException(404, str(err)) from None
+
+    @app.get("/api/elections", response_model=list[ElectionSummary])
+    def elections() -> list[ElectionSummary]:
+        return [ElectionSummary(id=i, name=n, definition_hash=h) for i, n, h in list_elections(db)]
+
+    @app.get("/api/elections/{election_id}/results", response_model=list[UnitResult])
+    def results(
+        election_id: str,
+        level: Level = Level.NATIONAL,
+        contest: Annotated[str | None, Query(description="contest id; default: all")] = None,
+        unit: Annotated[str | None, Query(description="one unit at that level")] = None,
+    ) -> list[UnitResult]:
+        e = election_or_404(election_id)
+        _, tab = cached_results(db, e.id)
+        out = []
+        for c in e.contests:
+            if contest and c.id != contest:
+                continue
+            for r in sorted(tab.at_level(level, c.id), key=lambda r: r.unit.id):
+                if unit is None or r.unit.id == unit:
+                    out.append(unit_result(c, r))
+        if contest and not any(c.id == contest for c in e.contests):
+            raise HTTPException(404, f"no contest {contest!r}")
+        return out
+
+    @app.get("/api/elections/{election_id}/seats", response_model=list[SeatsOut])
+    def seats(election_id: str) -> list[SeatsOut]:
+        e = election_or_404(election_id)
+        _, tab = cached_results(db, e.id)
+        return [
+            SeatsOut(
+                contest=s.contest_id, seats=s.allocation.as_dict(),
+                qualified=list(s.allocation.qualified), excluded=dict(s.allocation.excluded),
+            )
+            for s in all_list_seats(e, tab)
+        ]  # fmt: skip
+
+    @app.get("/api/elections/{election_id}/stations/{station_id}", response_model=StationOut)
+    def station(election_id: str, station_id: str) -> StationOut:
+        e = election_or_404(election_id)
+        place = e.place(station_id)
+        if place is None:
+            raise HTTPException(404, f"no station {station_id!r}")
+        with db.session() as s:
+            stored = Protocols(s).for_station(e.id, station_id)
+            rejected = sum(
+                1 for r in Rejections(s).for_election(e.id) if r.station_id == station_id
+            )
+        st = place.station
+        return StationOut(
+            id=st.id, name=st.name, address=st.address, district=place.district_id,
+            region=place.region_id, registered_voters=st.registered_voters, country=st.country,
+            city=st.city, rejected_submissions=rejected,
+            protocols=[
+                ProtocolOut(contest=p.contest_id, kind=p.kind, document_hash=p.document_hash,
+                            device=p.device_id, signature=p.signature,
+                            received_at=p.received_at.isoformat(),
+                            protocol=json.loads(p.document))
+                for p in stored
+            ],
+        )  # fmt: skip
+
+    return app

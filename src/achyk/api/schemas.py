@@ -1,0 +1,71 @@
+"""Response shapes of the public read API (they are its OpenAPI document)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+
+class ElectionSummary(BaseModel):
+    id: str
+    name: str
+    definition_hash: str
+
+
+class OptionVotes(BaseModel):
+    option: str
+    name: str
+    votes: int
+    share_pct: str  # truncated to 2 decimals: shares never sum above 100
+    scanner: int
+    hand: int
+
+
+class UnitResult(BaseModel):
+    level: str
+    unit: str
+    name: str
+    parent: str | None
+    contest: str
+    stations_expected: int
+    stations_reported: int
+    reported_pct: str
+    registered: int
+    voters_on_list: int
+    issued: int
+    turnout_pct: str
+    found: int
+    invalid: int
+    valid: int
+    base: str
+    base_total: int
+    options: list[OptionVotes]
+
+
+class SeatsOut(BaseModel):
+    contest: str
+    seats: dict[str, int]
+    qualified: list[str]
+    excluded: dict[str, str]
+
+
+class ProtocolOut(BaseModel):
+    contest: str
+    kind: str
+    document_hash: str
+    device: str | None
+    signature: str | None
+    received_at: str
+    protocol: dict[str, object]
+
+
+class StationOut(BaseModel):
+    id: str
+    name: str
+    address: str
+    district: str
+    region: str
+    registered_voters: int
+    country: str | None
+    city: str | None
+    protocols: list[ProtocolOut]
+    rejected_submissions: int

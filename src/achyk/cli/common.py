@@ -1,0 +1,29 @@
+"""What every command shares: the database option, consoles, and turning errors into exit codes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from achyk.store.database import Database
+
+console = Console()
+err_console = Console(stderr=True)
+
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--database",
+        help="SQLAlchemy URL (default: $ACHYK_DATABASE_URL, else sqlite:///achyk.db).",
+        show_default=False,
+    ),
+]
+ElectionOption = Annotated[
+    str | None, typer.Option("--election", help="Election id (default: the last loaded).")
+]
+
+
+def open_db(url: str | None) -> Database:
+    return Database.open(url)

@@ -1,0 +1,37 @@
+"""`achyk election load FILE`, `achyk election list`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from achyk.cli.common import DatabaseOption, console, open_db
+from achyk.formats.definition import load_election
+from achyk.services.elections import list_elections
+from achyk.services.elections import load_election as store_election
+
+app = typer.Typer(help="Election definitions.", no_args_is_help=True)
+
+
+@app.command("load")
+def load(
+    file: Annotated[Path, typer.Argument(help="The election definition (YAML or JSON).")],
+    database: DatabaseOption = None,
+) -> None:
+    """Validate a definition file and store it; every error names its path in the file."""
+    election = load_election(file)
+    loaded = store_election(open_db(database), election)
+    verb = "loaded" if loaded.created else "already loaded (same definition)"
+    console.print(
+        f"election {loaded.election_id} {verb}: {election.station_count()} stations, "
+        f"{len(election.contests)} contests; definition hash {loaded.definition_hash}"
+    )
+
+
+@app.command("list")
+def list_(database: DatabaseOption = None) -> None:
+    """The elections in the database."""
+    for election_id, name, digest in list_elections(open_db(database)):
+        console.print(f"{election_id}\t{name}\t{digest}")

@@ -1,0 +1,44 @@
+"""The `achyk` command."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from achyk.cli import demo, device, election, protocol, results, serve
+from achyk.cli.common import err_console
+from achyk.errors import AchykError
+
+app = typer.Typer(
+    name="achyk",
+    help="achyk — an open, verifiable election system.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(election.app, name="election")
+app.add_typer(protocol.app, name="protocol")
+app.add_typer(device.app, name="device")
+app.command("results")(results.results)
+app.command("demo")(demo.demo)
+app.command("generate")(demo.generate)
+app.command("serve")(serve.serve)
+
+
+def _register_optional() -> None:
+    try:
+        from achyk.cli.seats import seats
+    except ImportError:  # pragma: no cover - the seats command ships with the seats module
+        return
+    app.command("seats")(seats)
+
+
+_register_optional()
+
+
+def main() -> None:
+    try:
+        app()
+    except AchykError as err:
+        err_console.print(f"[red]error:[/red] {err}", highlight=False)
+        sys.exit(2)

@@ -1,0 +1,64 @@
+"""Certifying outcomes from a tabulation: list seats by the law's method, district winners, president.
+
+The inputs are the counted figures (official where present, else preliminary) from `tabulate`; the
+rules come from the contest definition, so anyone holding the record recomputes the same seats.
+Regional thresholds apply to the regions at home; stations abroad count only in the national total.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from achyk.domain.definition import Contest, ContestKind, Election, PercentBase
+from achyk.domain.protocol import AGAINST_ALL
+from achyk.domain.seats import SeatAllocation, SeatRules, allocate_seats
+from achyk.domain.tabulation import ContestResult, Level, Tabulation
+
+
+@dataclass(frozen=True)
+class ListSeats:
+    contest_id: str
+    allocation: SeatAllocation
+
+
+def _party_votes(result: ContestResult) -> dict[str, int]:
+    return {o: n for o, n in result.counted.votes if o != AGAINST_ALL}
+
+
+def _base(result: ContestResult, contest: Contest) -> int:
+    c = result.counted
+    return c.found if contest.base is PercentBase.VOTED else c.valid
+
+
+def list_seats(election: Election, tab: Tabulation, contest: Contest) -> ListSeats:
+    national = tab.national(contest.id)
+    assert national is not None, f"contest {contest.id} has no national result"
+    rules = SeatRules(
+        seats=contest.seats,
+        method=contest.method,
+        threshold_pct=contest.threshold_pct,
+        region_threshold_pct=contest.region_threshold_pct,
+        cap=contest.seat_cap,
+    )
+    region_votes = region_base = None
+    if contest.region_threshold_pct:
+        home = {r.id for r in election.regions if not r.abroad}
+        regional = [r for r in tab.at_level(Level.REGION, contest.id) if r.unit.id in home]
+        region_votes = {r.unit.id: _party_votes(r) for r in regional}
+        region_base = {r.unit.id: _base(r, contest) for r in regional}
+    allocation = allocate_seats(
+        _party_votes(national),
+        rules,
+        base_total=_base(national, contest),
+        region_votes=region_votes,
+        region_base=region_base,
+    )
+    return ListSeats(contest.id, allocation)
+
+
+def all_list_seats(election: Election, tab: Tabulation) -> list[ListSeats]:
+    return [
+        list_seats(election, tab, c)
+        for c in election.contests
+        if c.kind is ContestKind.PARTY_LIST and tab.national(c.id) is not None
+    ]

@@ -1,0 +1,110 @@
+"""The CLI as a user runs it: load, submit, results; errors go to stderr with a non-zero exit."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+from typer.testing import CliRunner
+
+from achyk.cli.main import app
+from achyk.formats.definition import election_to_document
+from factories import election, envelope, protocol_doc
+
+runner = CliRunner()
+
+
+def write_definition(tmp_path: Path) -> Path:
+    path = tmp_path / "election.yaml"
+    path.write_text(yaml.safe_dump(election_to_document(election())), encoding="utf-8")
+    return path
+
+
+def test_load_submit_results(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    result = runner.invoke(
+        app, ["election", "load", str(write_definition(tmp_path)), "--database", url]
+    )
+    assert result.exit_code == 0, result.output
+    assert "election test-2025 loaded: 4 stations" in result.output
+    good = tmp_path / "good.json"
+    good.write_bytes(envelope(protocol_doc()))
+    result = runner.invoke(app, ["protocol", "submit", str(good), "--database", url])
+    assert result.exit_code == 0, result.output
+    assert "station 1001 list/preliminary: accepted" in result.output
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(envelope(protocol_doc(station="1002", invalid=11)))
+    result = runner.invoke(app, ["protocol", "submit", str(bad), "--database", url])
+    assert result.exit_code == 1
+    assert "valid 590 + invalid 11 = 601 ≠ ballots found 600" in result.output
+    result = runner.invoke(app, ["results", "--database", url])
+    assert result.exit_code == 0, result.output
+    assert "Party A" in result.output and "300" in result.output
+    result = runner.invoke(app, ["results", "--level", "region", "--database", url])
+    assert result.exit_code == 0 and "North" in result.output
+
+
+def test_a_bad_definition_names_the_path(tmp_path: Path) -> None:
+    doc = election_to_document(election())
+    del doc["contests"][0]["parties"][1]["name"]
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    result = runner.invoke(
+        app, ["election", "load", str(path), "--database", f"sqlite:///{tmp_path}/x.db"]
+    )
+    assert result.exit_code != 0
+    assert isinstance(result.exception, Exception)
+    assert "contests[0].parties[1].name: required" in str(result.exception)
+
+
+def test_generate_writes_a_loadable_election(tmp_path: Path) -> None:
+    out = tmp_path / "gen"
+    result = runner.invoke(app, ["generate", "--profile", "small", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    url = f"sqlite:///{tmp_path / 'g.db'}"
+    assert (
+        runner.invoke(
+            app, ["election", "load", str(out / "definition.yaml"), "--database", url]
+        ).exit_code
+        == 0
+    )
+    switches = json.loads((out / "device-switches.json").read_text())
+    sw = switches[0]
+    result = runner.invoke(
+        app,
+        [
+            "device",
+            "switch",
+            "--station",
+            sw["station_id"],
+            "--from",
+            sw["from_device"],
+            "--to",
+            sw["to_device"],
+            "--reason",
+            sw["reason"],
+            "--database",
+            url,
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    files = [out / "protocols" / f"{sw['station_id']}-list-preliminary.json"]
+    backups = {s["station_id"] for s in switches}
+    files += [
+        f
+        for f in sorted((out / "protocols").glob("*-list-preliminary.json"))
+        if f.name.split("-")[0] not in backups
+    ][:3]
+    result = runner.invoke(app, ["protocol", "submit", *map(str, files), "--database", url])
+    assert result.exit_code == 0, result.output
+    assert json.loads(files[0].read_bytes())["signature"]
+
+
+def test_demo_small_without_serving(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app,
+        ["demo", "--profile", "small", "--no-serve", "--database", f"sqlite:///{tmp_path}/d.db"],
+    )
+    assert result.exit_code == 0, result.output
+    assert "kept as evidence" in result.output and "Seats" in result.output
