@@ -8,6 +8,7 @@ import typer
 
 from achyk.cli import demo, device, election, protocol, results, serve
 from achyk.cli.common import err_console
+from achyk.cli.seats import seats
 from achyk.errors import AchykError
 
 app = typer.Typer(
@@ -23,17 +24,7 @@ app.command("results")(results.results)
 app.command("demo")(demo.demo)
 app.command("generate")(demo.generate)
 app.command("serve")(serve.serve)
-
-
-def _register_optional() -> None:
-    try:
-        from achyk.cli.seats import seats
-    except ImportError:  # pragma: no cover - the seats command ships with the seats module
-        return
-    app.command("seats")(seats)
-
-
-_register_optional()
+app.command("seats")(seats)
 
 
 def main() -> None:
