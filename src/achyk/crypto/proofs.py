@@ -155,12 +155,13 @@ def range_prove(
             cs.append(0)
             vs.append(0)
         else:
-            cj, vj = group.random_scalar(rng), group.random_scalar(rng)
-            a = group.mul_base_add(ct.pad, -cj, vj)
-            b = group.add(group.mul(public_key, vj), group.mul(_shifted(group, ct.data, j), -cj))
-            commits += [a, b]
+            # Simulated branch. The verifier recomputes a = v·G − c·A and b = v·K − c·(B − j·G);
+            # knowing r and m, the prover gets the same points as a = w·G, b = w·K + c(j−m)·G
+            # with w = v − c·r uniform: one multiplication of K instead of two of arbitrary points.
+            cj, w = group.random_scalar(rng), group.random_scalar(rng)
+            commits += [group.base_mul(w), group.mul_base_add(public_key, w, cj * (j - m))]
             cs.append(cj)
-            vs.append(vj)
+            vs.append((w + cj * r) % q)
     stmt: list[Item] = [public_key, ct.pad, ct.data, lo, hi, *context]
     c = challenge(group, "range", base_hash, [*stmt, *commits])
     k = m - lo

@@ -78,6 +78,32 @@ def body_dict(
     }
 
 
+def signed_bytes(
+    params: ElectionParams, credential: str, contests: tuple[EncryptedContest, ...]
+) -> bytes:
+    """What the credential signs: the ballot body in a length-prefixed binary form.
+
+    It is in one-to-one correspondence with the body's canonical JSON (fixed-size elements and
+    scalars, length-prefixed text) and far cheaper to build than RFC 8785 on every ballot."""
+    g = params.group
+    out = [b"achyk/ballot/v1", _lp(params.base_hash.encode()), _lp(credential.encode())]
+    size = g.scalar_size
+    for c in contests:
+        out.append(_lp(c.contest_id.encode()))
+        out.append(len(c.selections).to_bytes(4, "big"))
+        for ct, p in zip(c.selections, c.proofs, strict=True):
+            out += [g.encode(ct.pad), g.encode(ct.data)]
+            out += [x.to_bytes(size, "big") for x in (*p.challenges, *p.responses)]
+        sp = c.sum_proof
+        out.append(len(sp.challenges).to_bytes(4, "big"))
+        out += [x.to_bytes(size, "big") for x in (*sp.challenges, *sp.responses)]
+    return b"".join(_lp(x) for x in out)
+
+
+def _lp(b: bytes) -> bytes:
+    return len(b).to_bytes(4, "big") + b
+
+
 def ballot_to_dict(params: ElectionParams, ballot: Ballot) -> dict[str, Any]:
     return {
         "body": body_dict(params, ballot.credential, ballot.contests),
@@ -146,7 +172,7 @@ def encrypt_ballot(
         contests.append(EncryptedContest(rc.id, cts, proofs, sum_proof))
         all_nonces.append(nonces)
     body = tuple(contests)
-    signature = credentials.sign(seed, canonical_json(body_dict(params, credential, body)))
+    signature = credentials.sign(seed, signed_bytes(params, credential, body))
     opening = BallotOpening(tuple(choices.get(c.id, (0,) * len(c.options)) for c in params.contests), tuple(all_nonces))  # fmt: skip
     return Ballot(credential, body, signature), opening
 
@@ -171,7 +197,7 @@ def verify_ballot(params: ElectionParams, ballot: Ballot) -> None:
         except AchykError as e:
             raise BallotInvalid(f"contest {rc.id} selection count", str(e)) from e
     # Last, so an altered proof is reported as such rather than as a broken signature.
-    message = canonical_json(body_dict(params, ballot.credential, ballot.contests))
+    message = signed_bytes(params, ballot.credential, ballot.contests)
     if not credentials.verify(ballot.credential, ballot.signature, message):
         raise BallotInvalid("signature", "credential signature does not verify")
 
