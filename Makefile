@@ -32,7 +32,11 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix src tests benchmarks
 	$(BIN)/ruff format src tests benchmarks
 
-bench: bench-demo
+bench: bench-demo bench-ledger bench-evoting
+
+bench-evoting: $(STAMP)
+	bash benchmarks/setup_electionguard.sh
+	$(BIN)/python benchmarks/bench_evoting.py
 
 bench-demo: $(STAMP)
 	$(BIN)/python benchmarks/bench_demo.py

@@ -9,6 +9,7 @@ from achyk.canonical import canonical_json
 from achyk.domain.definition import Election
 from achyk.errors import ConflictError, NotFoundError
 from achyk.formats.definition import definition_hash, election_from_document, election_to_document
+from achyk.services.ledger import append_entries
 from achyk.store.database import Database
 from achyk.store.repositories import Elections
 
@@ -36,8 +37,14 @@ def load_election(db: Database, election: Election) -> Loaded:
                     "a definition is never replaced silently"
                 )
             return Loaded(election.id, digest, created=False)
-        text = canonical_json(election_to_document(election)).decode()
-        repo.add(election.id, election.name, text, digest)
+        document = election_to_document(election)
+        repo.add(election.id, election.name, canonical_json(document).decode(), digest)
+        s.flush()
+        # The definition is the log's first entry: everything after it is judged against it.
+        append_entries(s, election.id, [
+            {"kind": "definition", "election": election.id, "definition_sha256": digest,
+             "definition": document}
+        ])  # fmt: skip
     return Loaded(election.id, digest, created=True)
 
 

@@ -10,13 +10,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
 from achyk.canonical import canonical_json, sha256_hex
+from achyk.domain.correction import examine_correction
 from achyk.domain.submission import examine, parse_envelope
 from achyk.errors import NotFoundError, Problem
 from achyk.services.elections import get_election
+from achyk.services.ledger import append_entries
 from achyk.store.database import Database
 from achyk.store.repositories import DeviceSwitches, Protocols, Rejections
 
@@ -67,53 +70,44 @@ def _submit(
 ) -> list[Receipt]:
     election = get_election(db, election_id)
     receipts: list[Receipt] = []
+    entries: list[dict[str, Any]] = []  # log entries, in the order of the submissions
+    accepted: list[dict[str, object]] = []  # protocol rows, one per "protocol" entry
+    refused: list[tuple[str | None, str, bytes, list[str]]] = []  # one per "rejection" entry
     with db.session() as s:
         protocols, rejections = Protocols(s), Rejections(s)
         backups = DeviceSwitches(s).active_backups(election.id)
-        examined = []
-        for source, raw in submissions:
-            envelope, problems = parse_envelope(raw)
-            examined.append((source, raw, envelope, problems))
+        parsed = [(source, raw, *parse_envelope(raw)) for source, raw in submissions]
         stations = {
             str(env["protocol"].get("station"))
-            for _, _, env, _ in examined
+            for _, _, env, _ in parsed
             if env is not None and isinstance(env.get("protocol"), dict)
         }
         slots = protocols.slots(election.id, stations if len(stations) < 500 else None)
-        new_rows: list[dict[str, object]] = []
-        for source, raw, envelope, problems in examined:
+
+        def refuse(
+            source: str, raw: bytes, station: str | None, problems: Sequence[Problem]
+        ) -> None:
+            reasons = [str(p) for p in problems]
+            refused.append((station, source, raw, reasons))
+            entries.append(
+                {"kind": "rejection", "election": election.id, "source": source,
+                 "station": station, "submission_sha256": sha256_hex(raw), "reasons": reasons}
+            )  # fmt: skip
+
+        for source, raw, envelope, problems in parsed:
             if envelope is None:
-                rejections.add(
-                    election.id, None, source, raw, sha256_hex(raw), [str(p) for p in problems]
-                )
-                receipts.append(
-                    Receipt(source, Outcome.REJECTED, None, None, None, None, tuple(problems))
-                )
+                refuse(source, raw, None, problems)
+                receipts.append(Receipt(source, Outcome.REJECTED, None, None, None, None,
+                                        tuple(problems)))  # fmt: skip
                 continue
             result = examine(election, envelope, backups)
             doc = result.document or {}
             contest_id = doc.get("contest") if isinstance(doc.get("contest"), str) else None
             kind = doc.get("kind") if isinstance(doc.get("kind"), str) else None
             if not result.ok or result.protocol is None:
-                rejections.add(
-                    election.id,
-                    result.station_id,
-                    source,
-                    raw,
-                    sha256_hex(raw),
-                    [str(p) for p in result.problems],
-                )
-                receipts.append(
-                    Receipt(
-                        source,
-                        Outcome.REJECTED,
-                        result.station_id,
-                        contest_id,
-                        kind,
-                        result.document_hash,
-                        result.problems,
-                    )
-                )
+                refuse(source, raw, result.station_id, result.problems)
+                receipts.append(Receipt(source, Outcome.REJECTED, result.station_id, contest_id,
+                                        kind, result.document_hash, result.problems))  # fmt: skip
                 continue
             p = result.protocol
             slot = (p.station_id, p.contest_id, p.kind.value)
@@ -127,28 +121,92 @@ def _submit(
                     f"already holds protocol {held[:16]}…; this one is "
                     f"{(result.document_hash or '')[:16]}… (a correction must be filed as one)",
                 )
-                rejections.add(
-                    election.id, p.station_id, source, raw, sha256_hex(raw), [str(problem)]
-                )
-                receipts.append(
-                    Receipt(source, Outcome.CONFLICT, *slot, result.document_hash, (problem,))
-                )
+                refuse(source, raw, p.station_id, [problem])
+                receipts.append(Receipt(source, Outcome.CONFLICT, *slot, result.document_hash,
+                                        (problem,)))  # fmt: skip
                 continue
             slots[slot] = result.document_hash or ""
-            new_rows.append(
-                {
-                    "station_id": p.station_id,
-                    "contest_id": p.contest_id,
-                    "kind": p.kind.value,
-                    "document": canonical_json(doc).decode(),
-                    "document_hash": result.document_hash,
-                    "device_id": result.device_id,
-                    "signature": result.signature,
-                }
-            )
+            entries.append(
+                {"kind": "protocol", "election": election.id, "protocol": doc,
+                 "device": result.device_id, "signature": result.signature}
+            )  # fmt: skip
+            accepted.append(
+                {"station_id": p.station_id, "contest_id": p.contest_id, "kind": p.kind.value,
+                 "document": canonical_json(doc).decode(), "document_hash": result.document_hash,
+                 "device_id": result.device_id, "signature": result.signature,
+                 "superseded": False}
+            )  # fmt: skip
             receipts.append(Receipt(source, Outcome.ACCEPTED, *slot, result.document_hash))
-        protocols.add_many(election.id, new_rows)
+        indexes = iter(append_entries(s, election.id, entries))
+        rows, accepted_iter, refused_iter = [], iter(accepted), iter(refused)
+        for entry in entries:
+            index = next(indexes)
+            if entry["kind"] == "protocol":
+                rows.append({**next(accepted_iter), "log_index": index})
+            else:
+                station, source, raw, reasons = next(refused_iter)
+                rejections.add(election.id, station, source, raw, sha256_hex(raw), reasons, index)
+        protocols.add_many(election.id, rows)
     return receipts
+
+
+def correct_protocol(
+    db: Database, election_id: str | None, raw: bytes, source: str = "correction"
+) -> Receipt:
+    """File a CEC correction: a signed, reasoned new entry that supersedes a slot's protocol.
+
+    The envelope: `{"protocol": {...}, "supersedes": "<document hash>", "reason": "...",
+    "authority": "<authority id>", "signature": "<base64>"}`, signed by the authority's key over
+    `achyk/correction/v1` + RFC 8785 of {protocol, supersedes, reason}. The old protocol stays in
+    the log and in the station's history; the figures change only through this visible entry.
+    """
+    election = get_election(db, election_id)
+    envelope, problems = parse_envelope(raw)
+    examined = examine_correction(election, envelope) if envelope is not None else None
+    if examined is not None:
+        problems = list(examined.problems)
+    with db.session() as s:
+        protocols = Protocols(s)
+        doc = (envelope or {}).get("protocol") if envelope else None
+        station = doc.get("station") if isinstance(doc, dict) else None
+        if examined is not None and examined.protocol is not None and not problems:
+            p = examined.protocol
+            current = protocols.current(election.id, p.station_id, p.contest_id, p.kind.value)
+            if current is None:
+                problems = [Problem("supersedes", "there is no protocol in this slot to correct")]
+            elif current.document_hash != examined.supersedes:
+                problems = [Problem("supersedes", f"the slot holds {current.document_hash[:16]}…, "
+                                    f"not {examined.supersedes[:16]}…")]  # fmt: skip
+        if problems or examined is None or examined.protocol is None:
+            reasons = [str(p) for p in problems]
+            [index] = append_entries(s, election.id, [
+                {"kind": "rejection", "election": election.id, "source": source,
+                 "station": station if isinstance(station, str) else None,
+                 "submission_sha256": sha256_hex(raw), "reasons": reasons}
+            ])  # fmt: skip
+            Rejections(s).add(election.id, station if isinstance(station, str) else None,
+                              source, raw, sha256_hex(raw), reasons, index)  # fmt: skip
+            return Receipt(source, Outcome.REJECTED, station if isinstance(station, str) else None,
+                           None, None, None, tuple(problems))  # fmt: skip
+        assert current is not None and envelope is not None
+        p = examined.protocol
+        [index] = append_entries(s, election.id, [
+            {"kind": "correction", "election": election.id, "supersedes": current.log_index,
+             "supersedes_hash": current.document_hash, "protocol": envelope["protocol"],
+             "reason": envelope["reason"], "authority": envelope["authority"],
+             "signature": envelope["signature"]}
+        ])  # fmt: skip
+        current.superseded = True
+        s.flush()
+        protocols.add_many(election.id, [
+            {"station_id": p.station_id, "contest_id": p.contest_id, "kind": p.kind.value,
+             "document": canonical_json(envelope["protocol"]).decode(),
+             "document_hash": examined.document_hash, "device_id": None,
+             "signature": envelope["signature"], "superseded": False, "log_index": index,
+             "correction_reason": envelope["reason"]}
+        ])  # fmt: skip
+        return Receipt(source, Outcome.ACCEPTED, p.station_id, p.contest_id, p.kind.value,
+                       examined.document_hash)  # fmt: skip
 
 
 def record_device_switch(
@@ -169,3 +227,7 @@ def record_device_switch(
             raise NotFoundError(f"{device!r} is not a registered device of station {station_id}")
     with db.session() as s:
         DeviceSwitches(s).add(election.id, station_id, from_device, to_device, reason)
+        append_entries(s, election.id, [
+            {"kind": "device-switch", "election": election.id, "station": station_id,
+             "from": from_device, "to": to_device, "reason": reason}
+        ])  # fmt: skip

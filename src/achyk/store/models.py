@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     DateTime,
     ForeignKey,
     Index,
@@ -13,7 +14,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
-    UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -33,14 +34,20 @@ class ElectionRow(Base):
 
 
 class ProtocolRow(Base):
-    """An accepted station protocol. One per (election, station, contest, kind), never overwritten."""
+    """An accepted station protocol and the log entry that carries it.
+
+    One current protocol per (election, station, contest, kind); a correction marks the old row
+    superseded and adds a new one, so the slot's whole history stays (and stays in the log).
+    """
 
     __tablename__ = "protocols"
     __table_args__ = (
-        UniqueConstraint(
-            "election_id", "station_id", "contest_id", "kind", name="uq_protocol_slot"
+        Index(
+            "uq_protocol_slot_current", "election_id", "station_id", "contest_id", "kind",
+            unique=True, sqlite_where=text("superseded = 0"),
+            postgresql_where=text("superseded = false"),
         ),
-    )
+    )  # fmt: skip
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     election_id: Mapped[str] = mapped_column(ForeignKey("elections.id"), index=True)
@@ -52,6 +59,9 @@ class ProtocolRow(Base):
     device_id: Mapped[str | None] = mapped_column(String(64))
     signature: Mapped[str | None] = mapped_column(String(128))
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    log_index: Mapped[int] = mapped_column(BigInteger)
+    superseded: Mapped[bool] = mapped_column(Boolean, default=False)
+    correction_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class RejectionRow(Base):
@@ -67,6 +77,7 @@ class RejectionRow(Base):
     raw: Mapped[bytes] = mapped_column(LargeBinary)
     raw_hash: Mapped[str] = mapped_column(String(64))
     reasons: Mapped[str] = mapped_column(Text)  # JSON list of "where: what"
+    log_index: Mapped[int | None] = mapped_column(BigInteger)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -82,3 +93,77 @@ class DeviceSwitchRow(Base):
     to_device: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(Text)
     switched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LogEntryRow(Base):
+    """One entry of the election's append-only log: its RFC 8785 bytes, as hashed into the tree."""
+
+    __tablename__ = "log_entries"
+
+    election_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(32))
+    entry: Mapped[str] = mapped_column(Text)
+    appended_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LogNodeRow(Base):
+    """The hash of the perfect subtree (level, idx): leaves at level 0. Proofs read these."""
+
+    __tablename__ = "log_nodes"
+
+    election_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    level: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class LogHeadRow(Base):
+    """The log's current size and frontier; locked by each append so appends serialise."""
+
+    __tablename__ = "log_heads"
+
+    election_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    frontier: Mapped[str] = mapped_column(Text)  # JSON list of hex hashes, largest subtree first
+
+
+class CheckpointRow(Base):
+    """Every checkpoint the log key signed, kept: anyone holding one can demand consistency."""
+
+    __tablename__ = "checkpoints"
+    __table_args__ = (Index("ix_checkpoints_election_size", "election_id", "size"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    election_id: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    root: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(Text)
+    signed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CosignatureRow(Base):
+    """A witness's cosignature (C2SP tlog-cosignature) of one checkpoint."""
+
+    __tablename__ = "cosignatures"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    election_id: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    witness: Mapped[str] = mapped_column(Text)
+    line: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SigningKeyRow(Base):
+    """A signing key the system generated for itself (development and demo only).
+
+    Production sets ACHYK_LOG_KEY to a key file instead, so the database never holds the log key.
+    """
+
+    __tablename__ = "signing_keys"
+
+    name: Mapped[str] = mapped_column(String(128), primary_key=True)
+    secret: Mapped[str] = mapped_column(Text)  # C2SP signer key text
+    vkey: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -28,6 +28,9 @@ class StoredProtocol:
     device_id: str | None
     signature: str | None
     received_at: datetime
+    log_index: int
+    superseded: bool
+    correction_reason: str | None
 
 
 class Elections:
@@ -65,7 +68,7 @@ class Protocols:
             ProtocolRow.contest_id,
             ProtocolRow.kind,
             ProtocolRow.document_hash,
-        ).where(ProtocolRow.election_id == election_id)
+        ).where(ProtocolRow.election_id == election_id, ProtocolRow.superseded.is_(False))
         if station_ids is not None:
             q = q.where(ProtocolRow.station_id.in_(list(station_ids)))
         return {(a, b, c): h for a, b, c, h in self.s.execute(q)}
@@ -77,15 +80,21 @@ class Protocols:
         )
 
     def documents(self, election_id: str) -> list[str]:
-        q = select(ProtocolRow.document).where(ProtocolRow.election_id == election_id)
+        q = select(ProtocolRow.document).where(
+            ProtocolRow.election_id == election_id, ProtocolRow.superseded.is_(False)
+        )
         return list(self.s.scalars(q.order_by(ProtocolRow.id)))
 
-    def for_station(self, election_id: str, station_id: str) -> list[StoredProtocol]:
+    def for_station(
+        self, election_id: str, station_id: str, *, include_superseded: bool = False
+    ) -> list[StoredProtocol]:
         q = (
             select(ProtocolRow)
             .where(ProtocolRow.election_id == election_id, ProtocolRow.station_id == station_id)
             .order_by(ProtocolRow.id)
         )
+        if not include_superseded:
+            q = q.where(ProtocolRow.superseded.is_(False))
         return [
             StoredProtocol(
                 r.id,
@@ -97,9 +106,22 @@ class Protocols:
                 r.device_id,
                 r.signature,
                 r.received_at,
+                r.log_index,
+                r.superseded,
+                r.correction_reason,
             )
             for r in self.s.scalars(q)
         ]
+
+    def current(
+        self, election_id: str, station_id: str, contest_id: str, kind: str
+    ) -> ProtocolRow | None:
+        q = select(ProtocolRow).where(
+            ProtocolRow.election_id == election_id, ProtocolRow.station_id == station_id,
+            ProtocolRow.contest_id == contest_id, ProtocolRow.kind == kind,
+            ProtocolRow.superseded.is_(False),
+        )  # fmt: skip
+        return self.s.scalars(q).one_or_none()
 
     def last_id(self, election_id: str) -> int:
         q = select(func.max(ProtocolRow.id)).where(ProtocolRow.election_id == election_id)
@@ -126,9 +148,11 @@ class Rejections:
         raw: bytes,
         raw_hash: str,
         reasons: Sequence[str],
+        log_index: int | None = None,
     ) -> None:
         self.s.add(
             RejectionRow(
+                log_index=log_index,
                 election_id=election_id,
                 station_id=station_id,
                 source=source,

@@ -1,4 +1,4 @@
-"""Foundation: elections, accepted protocols, rejections kept as evidence, device switches.
+"""Foundation: elections, protocols, rejections kept as evidence, device switches, the log.
 
 Revision ID: 0001
 Revises:
@@ -38,11 +38,16 @@ def upgrade() -> None:
         sa.Column("device_id", sa.String(64), nullable=True),
         sa.Column("signature", sa.String(128), nullable=True),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
-        sa.UniqueConstraint(
-            "election_id", "station_id", "contest_id", "kind", name="uq_protocol_slot"
-        ),
+        sa.Column("log_index", sa.BigInteger, nullable=False),
+        sa.Column("superseded", sa.Boolean, nullable=False),
+        sa.Column("correction_reason", sa.Text, nullable=True),
     )
     op.create_index("ix_protocols_election_id", "protocols", ["election_id"])
+    op.create_index(
+        "uq_protocol_slot_current", "protocols",
+        ["election_id", "station_id", "contest_id", "kind"], unique=True,
+        sqlite_where=sa.text("superseded = 0"), postgresql_where=sa.text("superseded = false"),
+    )  # fmt: skip
     op.create_table(
         "rejections",
         sa.Column("id", _ID, primary_key=True, autoincrement=True),
@@ -52,6 +57,7 @@ def upgrade() -> None:
         sa.Column("raw", sa.LargeBinary, nullable=False),
         sa.Column("raw_hash", sa.String(64), nullable=False),
         sa.Column("reasons", sa.Text, nullable=False),
+        sa.Column("log_index", sa.BigInteger, nullable=True),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_rejections_election_station", "rejections", ["election_id", "station_id"])
@@ -66,9 +72,60 @@ def upgrade() -> None:
         sa.Column("switched_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_device_switches_election_id", "device_switches", ["election_id"])
+    op.create_table(
+        "log_entries",
+        sa.Column("election_id", sa.String(64), primary_key=True),
+        sa.Column("idx", sa.BigInteger, primary_key=True, autoincrement=False),
+        sa.Column("kind", sa.String(32), nullable=False),
+        sa.Column("entry", sa.Text, nullable=False),
+        sa.Column("appended_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_table(
+        "log_nodes",
+        sa.Column("election_id", sa.String(64), primary_key=True),
+        sa.Column("level", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("idx", sa.BigInteger, primary_key=True, autoincrement=False),
+        sa.Column("hash", sa.LargeBinary, nullable=False),
+    )
+    op.create_table(
+        "log_heads",
+        sa.Column("election_id", sa.String(64), primary_key=True),
+        sa.Column("size", sa.BigInteger, nullable=False),
+        sa.Column("frontier", sa.Text, nullable=False),
+    )
+    op.create_table(
+        "checkpoints",
+        sa.Column("id", _ID, primary_key=True, autoincrement=True),
+        sa.Column("election_id", sa.String(64), nullable=False),
+        sa.Column("size", sa.BigInteger, nullable=False),
+        sa.Column("root", sa.String(64), nullable=False),
+        sa.Column("note", sa.Text, nullable=False),
+        sa.Column("signed_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_index("ix_checkpoints_election_size", "checkpoints", ["election_id", "size"])
+    op.create_table(
+        "cosignatures",
+        sa.Column("id", _ID, primary_key=True, autoincrement=True),
+        sa.Column("election_id", sa.String(64), nullable=False),
+        sa.Column("size", sa.BigInteger, nullable=False),
+        sa.Column("witness", sa.Text, nullable=False),
+        sa.Column("line", sa.Text, nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_index("ix_cosignatures_election_id", "cosignatures", ["election_id"])
+    op.create_table(
+        "signing_keys",
+        sa.Column("name", sa.String(128), primary_key=True),
+        sa.Column("secret", sa.Text, nullable=False),
+        sa.Column("vkey", sa.Text, nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    for table in ("signing_keys", "cosignatures", "checkpoints", "log_heads", "log_nodes",
+                  "log_entries"):  # fmt: skip
+        op.drop_table(table)
     op.drop_table("device_switches")
     op.drop_table("rejections")
     op.drop_table("protocols")

@@ -1,0 +1,74 @@
+"""A CEC correction of an accepted protocol: signed by an authority of the election, with a reason.
+
+Signed over `achyk/correction/v1` + RFC 8785 of {"protocol", "supersedes", "reason"}, where
+"supersedes" is the document hash of the protocol being corrected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from achyk.canonical import canonical_hash
+from achyk.domain.definition import Election
+from achyk.domain.protocol import (
+    Protocol,
+    check_against_election,
+    check_relations,
+    protocol_from_json,
+)
+from achyk.errors import Problem, SignatureError
+from achyk.signing import CORRECTION_PURPOSE, verify
+
+
+@dataclass(frozen=True)
+class ExaminedCorrection:
+    protocol: Protocol | None
+    document_hash: str
+    supersedes: str
+    problems: tuple[Problem, ...]
+
+
+def correction_statement(protocol: Any, supersedes: Any, reason: Any) -> dict[str, Any]:
+    return {"protocol": protocol, "supersedes": supersedes, "reason": reason}
+
+
+def examine_correction(election: Election, envelope: Mapping[str, Any]) -> ExaminedCorrection:
+    problems: list[Problem] = []
+    doc = envelope.get("protocol")
+    supersedes, reason = envelope.get("supersedes"), envelope.get("reason")
+    authority_id, signature = envelope.get("authority"), envelope.get("signature")
+    for key, value in (("supersedes", supersedes), ("reason", reason), ("authority", authority_id),
+                       ("signature", signature)):  # fmt: skip
+        if not isinstance(value, str) or not value.strip():
+            problems.append(Problem(key, "required (a non-empty string)"))
+    extra = set(envelope) - {"protocol", "supersedes", "reason", "authority", "signature"}
+    problems += [Problem(k, "unknown field") for k in sorted(extra)]
+    protocol = None
+    if not isinstance(doc, dict):
+        problems.append(Problem("protocol", "required"))
+        doc = {}
+    else:
+        protocol, shape = protocol_from_json(doc)
+        problems += [Problem(f"protocol.{p.where}", p.what) for p in shape]
+        if protocol is not None:
+            problems += check_against_election(protocol, election)
+            problems += check_relations(protocol)
+    authority = next((a for a in election.authorities if a.id == authority_id), None)
+    if isinstance(authority_id, str) and authority is None:
+        problems.append(
+            Problem("authority", f"{authority_id!r} is not an authority of this election")
+        )
+    if authority is not None and isinstance(signature, str):
+        try:
+            verify(authority.public_key, CORRECTION_PURPOSE,
+                   correction_statement(doc, supersedes, reason), signature)  # fmt: skip
+        except SignatureError as err:
+            problems.append(Problem("signature", f"authority {authority.id}: {err}"))
+    return ExaminedCorrection(
+        protocol if not problems else None,
+        canonical_hash(doc),
+        supersedes if isinstance(supersedes, str) else "",
+        tuple(problems),
+    )

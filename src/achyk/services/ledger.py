@@ -1,0 +1,244 @@
+"""The election's tamper-evident log: appends, signed checkpoints, proofs, tiles, evidence.
+
+Every append happens inside the caller's transaction together with the rows it justifies, and signs
+a checkpoint of the new size in that same transaction: a crash leaves either all of it or none, so
+no checkpoint is ever ahead of the stored entries and no accepted protocol is without its entry.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy.orm import Session
+
+from achyk.canonical import canonical_json
+from achyk.ledger import (
+    Checkpoint,
+    HashAt,
+    MerkleFrontier,
+    sign_checkpoint,
+    tree_consistency_proof,
+    tree_inclusion_proof,
+    tree_root,
+)
+from achyk.ledger.note import format_signer_key, format_vkey, parse_signer_key, raw_public_key
+from achyk.ledger.tiles import parse_tile_path, tile_data, tile_for
+from achyk.store.database import Database
+from achyk.store.ledger_repo import LogStore, store_key, stored_key
+from achyk.store.repositories import Protocols
+
+ED25519 = 0x01
+
+
+def origin(election_id: str) -> str:
+    """The checkpoint origin line: names this election's log."""
+    return f"achyk/{election_id}"
+
+
+def _signer(session: Session, election_id: str) -> tuple[str, Ed25519PrivateKey]:
+    path = os.environ.get("ACHYK_LOG_KEY")
+    if path:
+        return _file_signer(path)
+    name = origin(election_id)
+    row = stored_key(session, name)
+    if row is None:
+        key = Ed25519PrivateKey.generate()
+        vkey = format_vkey(name, ED25519, raw_public_key(key.public_key()))
+        store_key(session, name, format_signer_key(name, key), vkey)
+        return name, key
+    return parse_signer_key(row.secret)
+
+
+@lru_cache(maxsize=8)
+def _file_signer(path: str) -> tuple[str, Ed25519PrivateKey]:
+    return parse_signer_key(Path(path).read_text(encoding="utf-8").strip())
+
+
+def log_vkey(db: Database, election_id: str) -> str:
+    """The verifier key of the log (C2SP vkey): what monitors and `achyk verify` trust."""
+    with db.session() as s:
+        name, key = _signer(s, election_id)
+        return format_vkey(name, ED25519, raw_public_key(key.public_key()))
+
+
+def append_entries(
+    session: Session, election_id: str, entries: Sequence[dict[str, Any]]
+) -> list[int]:
+    """Append entries (JSON objects with a "kind") in the caller's transaction; sign a checkpoint.
+
+    Returns the entries' indexes in the log.
+    """
+    if not entries:
+        return []
+    store = LogStore(session, election_id)
+    size, hashes = store.lock_head()
+    frontier = MerkleFrontier.restore(size, hashes)
+    texts: list[tuple[str, str]] = []
+    nodes: list[tuple[int, int, bytes]] = []
+    for entry in entries:
+        raw = canonical_json(entry)
+        texts.append((str(entry["kind"]), raw.decode()))
+        nodes.extend(frontier.append_entry(raw))
+    store.write(size, texts, nodes, frontier.size, frontier.hashes)
+    name, key = _signer(session, election_id)
+    note = sign_checkpoint(
+        Checkpoint(origin(election_id), frontier.size, frontier.root()), name, key
+    )
+    store.add_checkpoint(frontier.size, frontier.root(), note)
+    return list(range(size, frontier.size))
+
+
+class _CachedNodes:
+    """hash_at over stored nodes, memoised for one request (proofs revisit nodes)."""
+
+    def __init__(self, store: LogStore) -> None:
+        self.store = store
+        self.memo: dict[tuple[int, int], bytes] = {}
+
+    def __call__(self, level: int, idx: int) -> bytes:
+        key = (level, idx)
+        if key not in self.memo:
+            self.memo[key] = self.store.node(level, idx)
+        return self.memo[key]
+
+
+def hash_at(store: LogStore) -> HashAt:
+    return _CachedNodes(store)
+
+
+def latest_checkpoint(db: Database, election_id: str) -> str | None:
+    with db.read() as s:
+        row = LogStore(s, election_id).latest_checkpoint()
+        return row.note if row else None
+
+
+def checkpoint_history(db: Database, election_id: str) -> list[tuple[int, str]]:
+    with db.read() as s:
+        return [(r.size, r.note) for r in LogStore(s, election_id).checkpoints()]
+
+
+def log_size(db: Database, election_id: str) -> int:
+    with db.read() as s:
+        return LogStore(s, election_id).head()
+
+
+def entry(db: Database, election_id: str, index: int) -> str | None:
+    with db.read() as s:
+        return LogStore(s, election_id).entry(index)
+
+
+def entries(db: Database, election_id: str, start: int, end: int) -> list[str]:
+    with db.read() as s:
+        return LogStore(s, election_id).entries(start, end)
+
+
+def inclusion(db: Database, election_id: str, index: int, size: int) -> list[bytes]:
+    with db.read() as s:
+        return tree_inclusion_proof(index, size, hash_at(LogStore(s, election_id)))
+
+
+def consistency(db: Database, election_id: str, old: int, new: int) -> list[bytes]:
+    with db.read() as s:
+        return tree_consistency_proof(old, new, hash_at(LogStore(s, election_id)))
+
+
+def root_at(db: Database, election_id: str, size: int) -> bytes:
+    with db.read() as s:
+        return tree_root(size, hash_at(LogStore(s, election_id)))
+
+
+def tile(db: Database, election_id: str, path: str) -> bytes:
+    """A tile (or entry bundle) of the current tree, by its C2SP tlog-tiles path."""
+    from achyk.ledger.tiles import encode_entry_bundle
+
+    level, index, width = parse_tile_path(path)
+    with db.read() as s:
+        store = LogStore(s, election_id)
+        size = store.head()
+        if level is None:  # entry bundle
+            start = index * 256
+            texts = store.entries(start, min(start + width, size))
+            if len(texts) != width:
+                raise KeyError(path)
+            return encode_entry_bundle([t.encode() for t in texts])
+        t = tile_for(level, index, size)
+        if t.width < width:
+            raise KeyError(path)
+        return tile_data(type(t)(t.level, t.index, width), hash_at(store))
+
+
+@dataclass(frozen=True)
+class Correction:
+    entry_index: int
+    reason: str
+    authority: str
+    supersedes_index: int
+
+
+@dataclass(frozen=True)
+class ProtocolEvidence:
+    contest_id: str
+    kind: str
+    entry_index: int
+    entry_hash: str  # hex SHA-256 of the entry bytes (RFC 8785)
+    leaf_hash: str  # hex RFC 9162 leaf hash
+    inclusion_proof: list[str]
+    tree_size: int
+    root: str
+    checkpoint: str
+    device_id: str | None
+    signature: str | None
+    superseded: bool
+    corrections: list[Correction]
+
+
+def station_evidence(db: Database, election_id: str, station_id: str) -> list[ProtocolEvidence]:
+    """Each protocol of a station (current and superseded) with its entry and inclusion proof."""
+    import hashlib
+
+    with db.read() as s:
+        store = LogStore(s, election_id)
+        cp = store.latest_checkpoint()
+        if cp is None:
+            return []
+        nodes = hash_at(store)
+        out = []
+        rows = Protocols(s).for_station(election_id, station_id, include_superseded=True)
+        for r in rows:
+            text = store.entry(r.log_index) or ""
+            doc = json.loads(text) if text else {}
+            corrections = []
+            if doc.get("kind") == "correction":
+                corrections.append(
+                    Correction(r.log_index, doc.get("reason", ""), doc.get("authority", ""),
+                               int(doc.get("supersedes", -1)))
+                )  # fmt: skip
+            proof = tree_inclusion_proof(r.log_index, cp.size, nodes)
+            out.append(
+                ProtocolEvidence(
+                    contest_id=r.contest_id, kind=r.kind, entry_index=r.log_index,
+                    entry_hash=hashlib.sha256(text.encode()).hexdigest(),
+                    leaf_hash=nodes(0, r.log_index).hex(),
+                    inclusion_proof=[p.hex() for p in proof], tree_size=cp.size, root=cp.root,
+                    checkpoint=cp.note, device_id=r.device_id, signature=r.signature,
+                    superseded=r.superseded, corrections=corrections,
+                )
+            )  # fmt: skip
+        return out
+
+
+def add_cosignature(db: Database, election_id: str, size: int, witness: str, line: str) -> None:
+    with db.session() as s:
+        LogStore(s, election_id).add_cosignature(size, witness, line)
+
+
+def cosignatures(db: Database, election_id: str) -> list[tuple[int, str, str]]:
+    with db.read() as s:
+        return [(c.size, c.witness, c.line) for c in LogStore(s, election_id).cosignatures()]

@@ -1,0 +1,136 @@
+"""The stored log: entries, node hashes, head (size and frontier), checkpoints, keys."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from achyk.store.models import (
+    CheckpointRow,
+    CosignatureRow,
+    LogEntryRow,
+    LogHeadRow,
+    LogNodeRow,
+    SigningKeyRow,
+)
+from achyk.store.repositories import now
+
+
+class LogStore:
+    def __init__(self, session: Session, election_id: str) -> None:
+        self.s = session
+        self.election_id = election_id
+
+    def lock_head(self) -> tuple[int, list[bytes]]:
+        """The head, locked for this transaction (FOR UPDATE on PostgreSQL; SQLite has one writer)."""
+        q = select(LogHeadRow).where(LogHeadRow.election_id == self.election_id).with_for_update()
+        row = self.s.scalars(q).one_or_none()
+        if row is None:
+            self.s.add(LogHeadRow(election_id=self.election_id, size=0, frontier="[]"))
+            self.s.flush()
+            return self.lock_head()
+        return row.size, [bytes.fromhex(h) for h in json.loads(row.frontier)]
+
+    def head(self) -> int:
+        row = self.s.get(LogHeadRow, self.election_id)
+        return row.size if row else 0
+
+    def write(
+        self,
+        start: int,
+        entries: Sequence[tuple[str, str]],
+        nodes: Iterable[tuple[int, int, bytes]],
+        size: int,
+        frontier: Sequence[bytes],
+    ) -> None:
+        stamp = now()
+        eid = self.election_id
+        if entries:
+            self.s.execute(
+                insert(LogEntryRow),
+                [
+                    {"election_id": eid, "idx": start + i, "kind": kind, "entry": text,
+                     "appended_at": stamp}
+                    for i, (kind, text) in enumerate(entries)
+                ],
+            )  # fmt: skip
+        rows = [{"election_id": eid, "level": lv, "idx": i, "hash": h} for lv, i, h in nodes]
+        if rows:
+            self.s.execute(insert(LogNodeRow), rows)
+        head = self.s.get(LogHeadRow, eid)
+        assert head is not None
+        head.size = size
+        head.frontier = json.dumps([h.hex() for h in frontier])
+
+    def node(self, level: int, idx: int) -> bytes:
+        q = select(LogNodeRow.hash).where(
+            LogNodeRow.election_id == self.election_id, LogNodeRow.level == level,
+            LogNodeRow.idx == idx,
+        )  # fmt: skip
+        found = self.s.scalar(q)
+        if found is None:
+            raise KeyError(f"no node ({level}, {idx})")
+        return bytes(found)
+
+    def nodes(self, level: int, start: int, end: int) -> list[bytes]:
+        q = (
+            select(LogNodeRow.hash)
+            .where(LogNodeRow.election_id == self.election_id, LogNodeRow.level == level,
+                   LogNodeRow.idx >= start, LogNodeRow.idx < end)
+            .order_by(LogNodeRow.idx)
+        )  # fmt: skip
+        return [bytes(h) for h in self.s.scalars(q)]
+
+    def entries(self, start: int, end: int) -> list[str]:
+        q = (
+            select(LogEntryRow.entry)
+            .where(LogEntryRow.election_id == self.election_id, LogEntryRow.idx >= start,
+                   LogEntryRow.idx < end)
+            .order_by(LogEntryRow.idx)
+        )  # fmt: skip
+        return list(self.s.scalars(q))
+
+    def entry(self, idx: int) -> str | None:
+        row = self.s.get(LogEntryRow, (self.election_id, idx))
+        return row.entry if row else None
+
+    def add_checkpoint(self, size: int, root: bytes, note: str) -> None:
+        self.s.add(CheckpointRow(election_id=self.election_id, size=size, root=root.hex(),
+                                 note=note, signed_at=now()))  # fmt: skip
+
+    def latest_checkpoint(self) -> CheckpointRow | None:
+        q = (
+            select(CheckpointRow)
+            .where(CheckpointRow.election_id == self.election_id)
+            .order_by(CheckpointRow.size.desc(), CheckpointRow.id.desc())
+            .limit(1)
+        )
+        return self.s.scalars(q).first()
+
+    def checkpoints(self) -> list[CheckpointRow]:
+        q = select(CheckpointRow).where(CheckpointRow.election_id == self.election_id)
+        return list(self.s.scalars(q.order_by(CheckpointRow.id)))
+
+    def add_cosignature(self, size: int, witness: str, line: str) -> None:
+        self.s.add(CosignatureRow(election_id=self.election_id, size=size, witness=witness,
+                                  line=line, received_at=now()))  # fmt: skip
+
+    def cosignatures(self) -> list[CosignatureRow]:
+        q = select(CosignatureRow).where(CosignatureRow.election_id == self.election_id)
+        return list(self.s.scalars(q.order_by(CosignatureRow.id)))
+
+
+def stored_key(session: Session, name: str) -> SigningKeyRow | None:
+    return session.get(SigningKeyRow, name)
+
+
+def store_key(session: Session, name: str, secret: str, vkey: str) -> None:
+    session.add(SigningKeyRow(name=name, secret=secret, vkey=vkey, created_at=now()))
+
+
+def as_json(text: str) -> Any:
+    return json.loads(text)
