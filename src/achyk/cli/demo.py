@@ -31,6 +31,9 @@ def demo(
     profile: ProfileOption = "kg-2025",
     database: DatabaseOption = None,
     no_serve: Annotated[bool, typer.Option("--no-serve", help="Stop after the printout.")] = False,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Also write the public election record here.")
+    ] = None,
     host: str = "127.0.0.1",
     port: int = 8000,
 ) -> None:
@@ -57,6 +60,11 @@ def demo(
     for name, stations in sim.anomalies.items():
         console.print(f"injected anomaly [bold]{name}[/bold] at stations {', '.join(stations)}")
     show_results(database=database, election=sim.election.id)
+    if out is not None:
+        from achyk.services.publish import publish
+
+        publish(db, sim.election.id, out)
+        console.print(f"public election record written to {out} — check it: achyk verify {out}")
     console.print(f"demo took {time.perf_counter() - started:.1f} s")
     if not no_serve:
         from achyk.cli.serve import serve

@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from achyk.cli import demo, device, election, protocol, results, serve
+from achyk.cli import demo, device, election, protocol, results, serve, verify
 from achyk.cli.common import err_console
 from achyk.cli.seats import seats
 from achyk.errors import AchykError
@@ -25,6 +25,8 @@ app.command("demo")(demo.demo)
 app.command("generate")(demo.generate)
 app.command("serve")(serve.serve)
 app.command("seats")(seats)
+app.command("verify")(verify.verify)
+app.command("publish")(verify.publish)
 
 
 def main() -> None:

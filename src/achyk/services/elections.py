@@ -40,10 +40,11 @@ def load_election(db: Database, election: Election) -> Loaded:
         document = election_to_document(election)
         repo.add(election.id, election.name, canonical_json(document).decode(), digest)
         s.flush()
-        # The definition is the log's first entry: everything after it is judged against it.
+        # The definition's hash is the log's first entry: everything after it is judged against
+        # it. The document itself is published beside the log (a tile entry holds ≤ 64 KiB).
         append_entries(s, election.id, [
             {"kind": "definition", "election": election.id, "definition_sha256": digest,
-             "definition": document}
+             "name": election.name}
         ])  # fmt: skip
     return Loaded(election.id, digest, created=True)
 

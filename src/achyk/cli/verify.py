@@ -1,0 +1,40 @@
+"""`achyk verify DIR_OR_URL` and `achyk publish --out DIR`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from achyk.cli.common import DatabaseOption, ElectionOption, console, open_db
+from achyk.verify.record import verify_record
+
+
+def verify(
+    record: Annotated[str, typer.Argument(help="A record directory or its URL.")],
+) -> None:
+    """Check every published figure of an election record from scratch; exit 1 on any failure."""
+    with console.status("verifying…") as status:
+        report = verify_record(record, progress=lambda step: status.update(f"verifying {step}…"))
+    for name, ok, detail in report.checks:
+        mark = "[green]ok[/green]  " if ok else "[red]FAIL[/red]"
+        console.print(f"{mark} {name}" + (f" — {detail}" if ok and detail else ""), highlight=False)
+        if not ok:
+            for line in detail.splitlines():
+                console.print(f"       {line}", highlight=False)
+    if not report.ok:
+        raise typer.Exit(1)
+    console.print("[bold green]the record verifies[/bold green]")
+
+
+def publish(
+    out: Annotated[Path, typer.Option("--out", help="Directory to write the record into.")],
+    database: DatabaseOption = None,
+    election: ElectionOption = None,
+) -> None:
+    """Write the public election record (definition, log tiles, checkpoints, results, evidence)."""
+    from achyk.services.publish import publish as write_record
+
+    record = write_record(open_db(database), election, out)
+    console.print(f"wrote the record of {record['election']} (log size {record['size']}) to {out}")

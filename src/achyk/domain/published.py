@@ -1,0 +1,89 @@
+"""The published results document: what the CEC publishes and what `achyk verify` recomputes.
+
+Both sides build it with this one function, so a verifier compares like with like; any difference
+between the published file and the recomputation is named by its path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from achyk.domain.definition import ContestKind, Election
+from achyk.domain.outcomes import decide_district
+from achyk.domain.protocol import AGAINST_ALL
+from achyk.domain.seat_results import all_list_seats
+from achyk.domain.tabulation import Count, Tabulation
+
+RESULTS_FORMAT = 1
+
+
+def _count(c: Count) -> dict[str, Any]:
+    return {
+        "stations": c.stations, "voters_on_list": c.voters_on_list, "issued": c.issued,
+        "found": c.found, "invalid": c.invalid, "valid": c.valid, "votes": dict(c.votes),
+    }  # fmt: skip
+
+
+def results_document(election: Election, tab: Tabulation) -> dict[str, Any]:
+    contests: dict[str, Any] = {}
+    for contest in election.contests:
+        units = sorted(
+            (r for (_, _, cid), r in tab.results.items() if cid == contest.id),
+            key=lambda r: (r.unit.level.value, r.unit.id),
+        )
+        contests[contest.id] = {
+            f"{r.unit.level.value}/{r.unit.id}": {
+                "name": r.unit.name,
+                "parent": r.unit.parent,
+                "stations_expected": r.stations_expected,
+                "registered": r.registered,
+                "counted": _count(r.counted),
+                "scanner": _count(r.scanner),
+                "hand": _count(r.hand),
+            }
+            for r in units
+        }
+    seats = {
+        s.contest_id: {
+            "seats": s.allocation.as_dict(),
+            "qualified": list(s.allocation.qualified),
+            "excluded": dict(s.allocation.excluded),
+        }
+        for s in all_list_seats(election, tab)
+    }
+    districts = {}
+    for contest in election.contests:
+        nat = tab.national(contest.id)
+        if contest.kind is ContestKind.DISTRICT and nat is not None and nat.counted.stations:
+            votes = {o: n for o, n in nat.counted.votes if o != AGAINST_ALL}
+            against = nat.counted.votes_for(AGAINST_ALL) if contest.against_all else None
+            outcome = decide_district(votes, contest.seats, against_all=against)
+            districts[contest.id] = {"elected": list(outcome.elected), "summary": outcome.summary}
+    return {
+        "format": RESULTS_FORMAT,
+        "election": election.id,
+        "contests": contests,
+        "seats": seats,
+        "districts": districts,
+    }
+
+
+def differences(published: Any, computed: Any, path: str = "") -> Iterator[str]:
+    """Every path at which two JSON values differ, with both values."""
+    if isinstance(published, dict) and isinstance(computed, dict):
+        for key in sorted(set(published) | set(computed), key=str):
+            where = f"{path}.{key}" if path else str(key)
+            if key not in computed:
+                yield f"{where}: published but not recomputed"
+            elif key not in published:
+                yield f"{where}: recomputed ({_short(computed[key])}) but not published"
+            else:
+                yield from differences(published[key], computed[key], where)
+    elif published != computed:
+        yield f"{path}: published {_short(published)}, recomputed {_short(computed)}"
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) < 80 else text[:77] + "..."

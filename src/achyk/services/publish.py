@@ -1,0 +1,88 @@
+"""Writing the public election record: everything `achyk verify` needs, as static files.
+
+Layout (specified in docs/record-format.md):
+  record.json                    what this is, the log origin, the log's verifier key
+  definition.json                the election definition (RFC 8785), entry 0 of the log
+  log/checkpoint                 the latest signed checkpoint (with witness cosignatures)
+  log/checkpoints/<size>         every checkpoint the log key signed
+  log/tile/…, log/tile/entries/… C2SP tlog-tiles of the tree at the checkpoint's size
+  results.json                   the published figures (achyk.domain.published)
+  evidence/<index>.bin           the raw bytes of each rejected submission, by log index
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from achyk.canonical import canonical_json
+from achyk.domain.published import results_document
+from achyk.formats.definition import election_to_document
+from achyk.ledger import MemoryTree
+from achyk.ledger.tiles import build_tiles, entry_bundles
+from achyk.services import ledger
+from achyk.services.elections import get_election
+from achyk.services.results import results
+from achyk.store.database import Database
+from achyk.store.ledger_repo import LogStore
+from achyk.store.repositories import Rejections
+
+RECORD_FORMAT = 1
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
+def _json(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True).encode() + b"\n"
+
+
+def publish_record(db: Database, election_id: str | None, out: Path) -> dict[str, Any]:
+    """Write the record of one election into `out`; returns record.json's content."""
+    election, tab = results(db, election_id)
+    eid = election.id
+    with db.read() as s:
+        store = LogStore(s, eid)
+        cp = store.latest_checkpoint()
+        assert cp is not None, "an election with a definition always has a checkpoint"
+        size = cp.size
+        texts = store.entries(0, size)
+        leaves = store.nodes(0, 0, size)
+        history = [(c.size, c.note) for c in store.checkpoints()]
+        cosigned = [c.line for c in store.cosignatures() if c.size == size]
+        evidence = [(r.log_index, r.raw) for r in Rejections(s).for_election(eid)]
+    assert len(texts) == len(leaves) == size
+    tree = MemoryTree(leaves)
+    tiles = build_tiles(leaves)
+    tiles.update(entry_bundles([t.encode() for t in texts]))
+    for path, data in tiles.items():
+        _write(out / "log" / path, data)
+    if tree.root(size).hex() != cp.root:
+        raise RuntimeError("stored nodes disagree with the signed checkpoint")
+    _write(out / "log" / "checkpoint", (cp.note + "".join(cosigned)).encode())
+    for n, note in history:
+        _write(out / "log" / "checkpoints" / str(n), note.encode())
+    _write(out / "definition.json", canonical_json(election_to_document(election)))
+    _write(out / "results.json", _json(results_document(election, tab)))
+    for index, raw in evidence:
+        if index is not None and index < size:
+            _write(out / "evidence" / f"{index}.bin", raw)
+    record = {
+        "format": RECORD_FORMAT,
+        "election": eid,
+        "name": election.name,
+        "origin": ledger.origin(eid),
+        "log_key": ledger.log_vkey(db, eid),
+        "size": size,
+        "witnesses": [],
+    }
+    _write(out / "record.json", _json(record))
+    return record
+
+
+def publish(db: Database, election_id: str | None, out: Path) -> dict[str, Any]:
+    election = get_election(db, election_id)
+    return publish_record(db, election.id, out)

@@ -1,0 +1,168 @@
+"""Replaying the log: every entry judged in order against the definition and what came before.
+
+The replay is the fold that produces the results: the current protocol of each slot (station,
+contest, kind), after every correction. Each problem is named by the entry's index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from achyk.canonical import canonical_hash, canonical_json
+from achyk.domain.correction import examine_correction
+from achyk.domain.definition import Election
+from achyk.domain.protocol import Protocol
+from achyk.domain.submission import examine, parse_envelope
+from achyk.errors import DefinitionError
+from achyk.formats.definition import election_from_document
+
+KINDS = ("definition", "protocol", "rejection", "device-switch", "correction")
+
+
+@dataclass
+class Replay:
+    election: Election | None = None
+    definition_sha256: str = ""
+    backups: dict[str, set[str]] = field(default_factory=dict)
+    slots: dict[tuple[str, str, str], tuple[int, str, Protocol]] = field(default_factory=dict)
+    rejections: dict[int, str] = field(default_factory=dict)  # index → submission sha256
+    problems: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def protocols(self) -> list[Protocol]:
+        return [p for _, _, p in self.slots.values()]
+
+    def fail(self, index: int, what: str) -> None:
+        self.problems.append(f"log entry {index}: {what}")
+
+
+def replay(
+    entries: list[bytes], definition: Any, evidence: dict[int, bytes] | None = None
+) -> Replay:
+    """Judge every entry in order; `definition` is the published definition document."""
+    state = Replay()
+    for index, raw in enumerate(entries):
+        try:
+            entry = json.loads(raw)
+        except (UnicodeDecodeError, json.JSONDecodeError) as err:
+            state.fail(index, f"not JSON: {err}")
+            continue
+        if not isinstance(entry, dict) or canonical_json(entry) != raw:
+            state.fail(index, "not in RFC 8785 canonical form")
+            continue
+        kind = entry.get("kind")
+        state.counts[str(kind)] = state.counts.get(str(kind), 0) + 1
+        if index == 0:
+            _definition(state, entry, definition)
+            continue
+        if kind not in KINDS or kind == "definition":
+            state.fail(index, f"unexpected entry kind {kind!r}")
+            continue
+        if state.election is None:
+            continue
+        if entry.get("election") != state.election.id:
+            state.fail(index, f"belongs to election {entry.get('election')!r}")
+            continue
+        if kind == "protocol":
+            _protocol(state, index, entry)
+        elif kind == "correction":
+            _correction(state, index, entry)
+        elif kind == "device-switch":
+            _switch(state, index, entry)
+        elif kind == "rejection":
+            _rejection(state, index, entry, (evidence or {}).get(index))
+    return state
+
+
+def _definition(state: Replay, entry: dict[str, Any], definition: Any) -> None:
+    if entry.get("kind") != "definition":
+        state.fail(0, "the first entry must be the election definition")
+        return
+    digest = canonical_hash(definition)
+    if entry.get("definition_sha256") != digest:
+        state.fail(0, f"definition.json hashes to {digest}, the log says "
+                      f"{entry.get('definition_sha256')}")  # fmt: skip
+        return
+    try:
+        state.election = election_from_document(definition, "definition.json")
+    except DefinitionError as err:
+        state.fail(0, f"the definition does not validate: {err}")
+        return
+    if entry.get("election") != state.election.id:
+        state.fail(
+            0, f"names election {entry.get('election')!r}, the definition {state.election.id!r}"
+        )
+    state.definition_sha256 = digest
+
+
+def _protocol(state: Replay, index: int, entry: dict[str, Any]) -> None:
+    assert state.election is not None
+    envelope = {k: entry.get(k) for k in ("protocol", "device", "signature")}
+    result = examine(state.election, envelope, state.backups)
+    if not result.ok or result.protocol is None:
+        state.fail(index, "accepted protocol fails: " + "; ".join(map(str, result.problems)))
+        return
+    p = result.protocol
+    slot = (p.station_id, p.contest_id, p.kind.value)
+    if slot in state.slots:
+        state.fail(index, f"second protocol for station {slot[0]} {slot[1]}/{slot[2]} "
+                          f"(entry {state.slots[slot][0]}) without a correction")  # fmt: skip
+        return
+    state.slots[slot] = (index, result.document_hash or "", p)
+
+
+def _correction(state: Replay, index: int, entry: dict[str, Any]) -> None:
+    assert state.election is not None
+    envelope = {
+        "protocol": entry.get("protocol"), "supersedes": entry.get("supersedes_hash"),
+        "reason": entry.get("reason"), "authority": entry.get("authority"),
+        "signature": entry.get("signature"),
+    }  # fmt: skip
+    result = examine_correction(state.election, envelope)
+    if result.protocol is None:
+        state.fail(index, "correction fails: " + "; ".join(map(str, result.problems)))
+        return
+    p = result.protocol
+    slot = (p.station_id, p.contest_id, p.kind.value)
+    held = state.slots.get(slot)
+    if held is None or held[0] != entry.get("supersedes") or held[1] != result.supersedes:
+        state.fail(index, f"correction supersedes entry {entry.get('supersedes')}, which is not "
+                          f"the current protocol of station {slot[0]} {slot[1]}/{slot[2]}")  # fmt: skip
+        return
+    state.slots[slot] = (index, result.document_hash, p)
+
+
+def _switch(state: Replay, index: int, entry: dict[str, Any]) -> None:
+    assert state.election is not None
+    place = state.election.place(str(entry.get("station")))
+    if place is None:
+        state.fail(index, f"device switch at unknown station {entry.get('station')!r}")
+        return
+    for key in ("from", "to"):
+        if place.station.device(str(entry.get(key))) is None:
+            state.fail(index, f"device switch names unregistered device {entry.get(key)!r}")
+            return
+    state.backups.setdefault(place.station.id, set()).add(str(entry["to"]))
+
+
+def _rejection(state: Replay, index: int, entry: dict[str, Any], raw: bytes | None) -> None:
+    digest = entry.get("submission_sha256")
+    state.rejections[index] = str(digest)
+    if raw is None:
+        return
+    if hashlib.sha256(raw).hexdigest() != digest:
+        state.fail(index, "published evidence does not match the rejection's submission_sha256")
+        return
+    # A rejection must have been justified: the same bytes, judged now, must fail or conflict.
+    assert state.election is not None
+    envelope, _ = parse_envelope(raw)
+    if envelope is None or "supersedes" in envelope:
+        return
+    result = examine(state.election, envelope, state.backups)
+    if result.ok and result.protocol is not None:
+        p = result.protocol
+        if (p.station_id, p.contest_id, p.kind.value) not in state.slots:
+            state.fail(index, f"a valid protocol for station {p.station_id} was rejected")
