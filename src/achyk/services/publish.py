@@ -77,6 +77,7 @@ def publish_record(db: Database, election_id: str | None, out: Path) -> dict[str
         "origin": ledger.origin(eid),
         "log_key": ledger.log_vkey(db, eid),
         "size": size,
+        "checkpoints": [n for n, _ in history],
         "witnesses": [],
     }
     _write(out / "record.json", _json(record))
