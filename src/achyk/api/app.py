@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import FastAPI, HTTPException, Query
 
 from achyk import __version__
+from achyk.api.record_routes import build_router
 from achyk.api.schemas import (
     ElectionSummary,
     OptionVotes,
@@ -127,4 +128,9 @@ def create_app(database: str | None = None, db: Database | None = None) -> FastA
             ],
         )  # fmt: skip
 
+    # Imported here: the site's modules reuse this module's converters.
+    from achyk.web import routes as web_routes
+
+    app.include_router(web_routes.router)
+    app.include_router(build_router())
     return app

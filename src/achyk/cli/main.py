@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from achyk.cli import demo, device, election, protocol, results, serve, verify
+from achyk.cli import demo, device, election, monitor, protocol, results, serve, verify
 from achyk.cli.common import err_console
 from achyk.cli.seats import seats
 from achyk.errors import AchykError
@@ -27,6 +27,9 @@ app.command("serve")(serve.serve)
 app.command("seats")(seats)
 app.command("verify")(verify.verify)
 app.command("publish")(verify.publish)
+app.command("monitor")(monitor.monitor)
+app.command("witness")(monitor.witness)
+app.command("witness-keygen")(monitor.witness_keygen)
 
 
 def main() -> None:

@@ -1,0 +1,171 @@
+"""The log and the public record over HTTP, in the same layout as a published record directory.
+
+`/api/elections/{id}/…` serves one election; `/log/…` serves the most recently loaded one. So
+`achyk verify http://host/api/elections/ID` and `achyk monitor` work against the live server.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, HTTPException, Request, Response
+from pydantic import BaseModel
+
+from achyk.canonical import canonical_json
+from achyk.domain.published import results_document
+from achyk.errors import NotFoundError, VerificationError
+from achyk.formats.definition import election_to_document
+from achyk.ledger import verify_cosignature
+from achyk.services import ledger
+from achyk.services.elections import get_election
+from achyk.services.results import cached_results
+from achyk.store.database import Database
+
+TEXT = "text/plain; charset=utf-8"
+
+
+class InclusionOut(BaseModel):
+    index: int
+    size: int
+    leaf_hash: str
+    proof: list[str]
+
+
+class ConsistencyOut(BaseModel):
+    old: int
+    new: int
+    proof: list[str]
+
+
+class CosignatureIn(BaseModel):
+    vkey: str  # the witness's verifier key (C2SP vkey, type 0x04)
+    line: str  # the cosignature line, as `achyk witness` prints it
+
+
+def _db(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def _eid(db: Database, election_id: str | None) -> str:
+    try:
+        return get_election(db, election_id).id
+    except NotFoundError as err:
+        raise HTTPException(404, str(err)) from None
+
+
+def build_router() -> APIRouter:
+    router = APIRouter(tags=["log and record"])
+
+    for prefix in ("/api/elections/{election_id}", ""):
+        _add_routes(router, prefix)
+    return router
+
+
+def _add_routes(router: APIRouter, prefix: str) -> None:
+    def eid_of(request: Request, election_id: str | None) -> tuple[Database, str]:
+        db = _db(request)
+        return db, _eid(db, election_id)
+
+    @router.get(prefix + "/log/checkpoint", response_class=Response, summary="latest checkpoint")
+    def checkpoint(request: Request, election_id: str | None = None) -> Response:
+        db, eid = eid_of(request, election_id)
+        note = ledger.latest_checkpoint(db, eid)
+        if note is None:
+            raise HTTPException(404, "no checkpoint yet")
+        size = ledger.log_size(db, eid)
+        lines = "".join(line for n, _, line in ledger.cosignatures(db, eid) if n == size)
+        return Response(note + lines, media_type=TEXT)
+
+    @router.get(prefix + "/log/checkpoints/{size}", response_class=Response)
+    def old_checkpoint(request: Request, size: int, election_id: str | None = None) -> Response:
+        db, eid = eid_of(request, election_id)
+        for n, note in ledger.checkpoint_history(db, eid):
+            if n == size:
+                return Response(note, media_type=TEXT)
+        raise HTTPException(404, f"no checkpoint of size {size}")
+
+    @router.get(prefix + "/log/tile/{path:path}", response_class=Response)
+    def tile(request: Request, path: str, election_id: str | None = None) -> Response:
+        db, eid = eid_of(request, election_id)
+        try:
+            data = ledger.tile(db, eid, "tile/" + path)
+        except (KeyError, ValueError) as err:
+            raise HTTPException(404, f"no tile {path}: {err}") from None
+        return Response(data, media_type="application/octet-stream")
+
+    @router.get(prefix + "/log/entries/{index}")
+    def entry(request: Request, index: int, election_id: str | None = None) -> Any:
+        db, eid = eid_of(request, election_id)
+        text = ledger.entry(db, eid, index) if index >= 0 else None
+        if text is None:
+            raise HTTPException(404, f"no entry {index}")
+        return json.loads(text)
+
+    @router.get(prefix + "/log/proof/inclusion", response_model=InclusionOut)
+    def inclusion(
+        request: Request, index: int, size: int, election_id: str | None = None
+    ) -> InclusionOut:
+        db, eid = eid_of(request, election_id)
+        if not 0 <= index < size <= ledger.log_size(db, eid):
+            raise HTTPException(400, "need 0 ≤ index < size ≤ the log's size")
+        proof = ledger.inclusion(db, eid, index, size)
+        text = ledger.entry(db, eid, index) or ""
+        from achyk.ledger import leaf_hash
+
+        return InclusionOut(index=index, size=size, leaf_hash=leaf_hash(text.encode()).hex(),
+                            proof=[p.hex() for p in proof])  # fmt: skip
+
+    @router.get(prefix + "/log/proof/consistency", response_model=ConsistencyOut)
+    def consistency(
+        request: Request, old: int, new: int, election_id: str | None = None
+    ) -> ConsistencyOut:
+        db, eid = eid_of(request, election_id)
+        if not 0 < old <= new <= ledger.log_size(db, eid):
+            raise HTTPException(400, "need 0 < old ≤ new ≤ the log's size")
+        proof = ledger.consistency(db, eid, old, new)
+        return ConsistencyOut(old=old, new=new, proof=[p.hex() for p in proof])
+
+    @router.post(prefix + "/log/cosignatures", status_code=201)
+    def add_cosignature(
+        request: Request, body: Annotated[CosignatureIn, Body()], election_id: str | None = None
+    ) -> dict[str, Any]:
+        db, eid = eid_of(request, election_id)
+        note = ledger.latest_checkpoint(db, eid) or ""
+        line = body.line if body.line.endswith("\n") else body.line + "\n"
+        try:
+            cosig = verify_cosignature(note + line, body.vkey)
+        except VerificationError as err:
+            raise HTTPException(
+                400, f"cosignature does not verify on the latest checkpoint: {err}"
+            ) from None
+        ledger.add_cosignature(db, eid, cosig.checkpoint.size, cosig.witness, line)
+        return {
+            "witness": cosig.witness,
+            "size": cosig.checkpoint.size,
+            "timestamp": cosig.timestamp,
+        }
+
+    @router.get(prefix + "/record.json")
+    def record(request: Request, election_id: str | None = None) -> Any:
+        db, eid = eid_of(request, election_id)
+        history = ledger.checkpoint_history(db, eid)
+        return {
+            "format": 1, "election": eid, "name": get_election(db, eid).name,
+            "origin": ledger.origin(eid), "log_key": ledger.log_vkey(db, eid),
+            "size": ledger.log_size(db, eid), "checkpoints": [n for n, _ in history],
+            "witnesses": [],
+        }  # fmt: skip
+
+    @router.get(prefix + "/definition.json", response_class=Response)
+    def definition(request: Request, election_id: str | None = None) -> Response:
+        db, eid = eid_of(request, election_id)
+        body = canonical_json(election_to_document(get_election(db, eid)))
+        return Response(body, media_type="application/json")
+
+    @router.get(prefix + "/results.json")
+    def results(request: Request, election_id: str | None = None) -> Any:
+        db, eid = eid_of(request, election_id)
+        election, tab = cached_results(db, eid)
+        return results_document(election, tab)

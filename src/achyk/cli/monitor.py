@@ -1,0 +1,94 @@
+"""`achyk monitor URL` and `achyk witness URL --key K`: observers watching the CEC's log."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from achyk.cli.common import console, err_console
+from achyk.ledger import WitnessKey, cosign
+from achyk.ledger.note import format_signer_key, parse_signer_key
+from achyk.verify.monitor import MonitorResult, check_once
+
+StateOption = Annotated[
+    Path, typer.Option("--state", help="Where the last verified checkpoint is kept.")
+]
+
+
+def _report(result: MonitorResult) -> None:
+    if result.ok:
+        console.print(f"[green]ok[/green] {result.message}", highlight=False)
+        return
+    err_console.print(f"[red]{result.message}[/red]", highlight=False)
+    if result.old_note:
+        err_console.print("--- checkpoint kept earlier ---\n" + result.old_note, highlight=False)
+    if result.new_note:
+        err_console.print("--- checkpoint served now ---\n" + result.new_note, highlight=False)
+    raise typer.Exit(1)
+
+
+def monitor(
+    url: Annotated[str, typer.Argument(help="Record directory or URL (…/api/elections/ID).")],
+    state: StateOption = Path("achyk-monitor.json"),
+    vkey: Annotated[
+        str | None, typer.Option(help="The log's verifier key (else trust on first use).")
+    ] = None,
+    interval: Annotated[float, typer.Option(help="Seconds between polls; 0 checks once.")] = 0,
+    rounds: Annotated[int, typer.Option(help="Stop after this many polls (0: forever).")] = 0,
+) -> None:
+    """Poll checkpoints; on a fork or rewrite exit 1 with both signed checkpoints as evidence."""
+    n = 0
+    while True:
+        _report(check_once(url, state, vkey))
+        n += 1
+        if interval <= 0 or (rounds and n >= rounds):
+            return
+        time.sleep(interval)
+
+
+witness_app = typer.Typer(
+    help="Witness: cosign checkpoints you have verified.", invoke_without_command=True
+)
+
+
+@witness_app.callback()
+def witness(
+    ctx: typer.Context,
+    url: Annotated[str | None, typer.Argument(help="Record URL (…/api/elections/ID).")] = None,
+    key: Annotated[
+        Path | None, typer.Option("--key", help="The witness's signer key file.")
+    ] = None,
+    state: StateOption = Path("achyk-witness.json"),
+    post: Annotated[bool, typer.Option(help="Send the cosignature to the server.")] = True,
+) -> None:
+    """Verify the current checkpoint extends the last one seen, then cosign it (C2SP tlog-cosignature)."""
+    result = check_once(url, state)
+    _report(result)
+    name, private = parse_signer_key(key.read_text(encoding="utf-8").strip())
+    assert result.new_note is not None
+    line = cosign(result.new_note, name, private, int(time.time()))
+    vkey = WitnessKey.from_private_key(name, private).vkey
+    console.print(line, end="", highlight=False)
+    if post and url.startswith(("http://", "https://")):
+        body = json.dumps({"vkey": vkey, "line": line}).encode()
+        req = urllib.request.Request(f"{url.rstrip('/')}/log/cosignatures", body,
+                                     {"Content-Type": "application/json"})  # fmt: skip
+        with urllib.request.urlopen(req, timeout=30) as response:
+            console.print(f"cosignature accepted ({response.status})")
+
+
+def witness_keygen(
+    name: Annotated[str, typer.Option(help="The witness's name, e.g. osce-odihr.example/witness")],
+    out: Annotated[Path, typer.Option(help="Where to write the signer key (keep it secret).")],
+) -> None:
+    """Make a witness key; prints the verifier key (vkey) to publish."""
+    private = Ed25519PrivateKey.generate()
+    out.write_text(format_signer_key(name, private) + "\n", encoding="utf-8")
+    out.chmod(0o600)
+    console.print(WitnessKey.from_private_key(name, private).vkey, highlight=False)
