@@ -1,0 +1,444 @@
+"""What each page shows: view data built from the tabulation, the stored protocols and the log.
+
+The same builders feed the live site (routes.py) and the static export (static_site.py).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from achyk.domain.definition import Contest, ContestKind, Election
+from achyk.domain.protocol import AGAINST_ALL, LINES, Protocol, ProtocolKind, protocol_from_json
+from achyk.domain.seat_results import all_list_seats
+from achyk.domain.tabulation import ABROAD_ID, NATIONAL_ID, ContestResult, Level, Tabulation
+from achyk.errors import AchykError, NotFoundError
+from achyk.store.database import Database
+from achyk.store.repositories import Protocols, Rejections
+from achyk.web import evidence
+from achyk.web.cartogram import TILE, layout, size
+
+PALETTE = (
+    "#1f4e9c", "#b3261e", "#2e6b30", "#6a1b9a", "#8a4b00", "#00695c", "#ad1457", "#37474f",
+    "#4527a0", "#5d4037", "#283593", "#827717", "#00838f", "#c62828", "#455a64",
+)  # fmt: skip
+AGAINST_ALL_COLOUR = "#616161"
+
+
+@dataclass(frozen=True)
+class Page:
+    template: str
+    path: str  # site path without language, e.g. "e/kg-2025/region/osh/"
+    title: str
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OptionRow:
+    id: str
+    name: str
+    votes: int
+    share_pct: Decimal
+    scanner: int
+    hand: int
+    colour: str
+    seats: int | None = None
+
+    @property
+    def differs(self) -> bool:
+        return self.hand != 0 and self.scanner != 0 and self.hand != self.scanner
+
+
+@dataclass(frozen=True)
+class ContestView:
+    contest: Contest
+    result: ContestResult
+    rows: tuple[OptionRow, ...]
+    seats_total: int | None = None
+
+    @property
+    def leader(self) -> OptionRow | None:
+        best = max(self.rows, key=lambda r: r.votes, default=None)
+        return best if best is not None and best.votes > 0 else None
+
+
+@dataclass(frozen=True)
+class ChildRow:
+    id: str
+    name: str
+    path: str
+    result: ContestResult
+    leader: OptionRow | None
+
+
+def option_name(contest: Contest, option: str) -> str:
+    if option == AGAINST_ALL:
+        return "Against all"
+    return next((o.name for o in contest.options if o.id == option), option)
+
+
+def colour(contest: Contest, option: str) -> str:
+    if option == AGAINST_ALL:
+        return AGAINST_ALL_COLOUR
+    ids = contest.option_ids()
+    return PALETTE[ids.index(option) % len(PALETTE)] if option in ids else PALETTE[-1]
+
+
+def contest_view(
+    contest: Contest, r: ContestResult, seats: dict[str, int] | None = None
+) -> ContestView:
+    rows = tuple(
+        OptionRow(
+            option, option_name(contest, option), n, r.share_pct(option),
+            r.scanner.votes_for(option), r.hand.votes_for(option), colour(contest, option),
+            None if seats is None else seats.get(option, 0),
+        )
+        for option, n in r.counted.votes
+    )  # fmt: skip
+    return ContestView(contest, r, rows, None if seats is None else sum(seats.values()))
+
+
+def primary_contest(election: Election) -> Contest:
+    return next(
+        (c for c in election.contests if c.kind is ContestKind.PARTY_LIST), election.contests[0]
+    )
+
+
+def seats_by_contest(election: Election, tab: Tabulation) -> dict[str, dict[str, int]]:
+    try:
+        return {s.contest_id: s.allocation.as_dict() for s in all_list_seats(election, tab)}
+    except AchykError:  # nothing counted yet: no allocation to show
+        return {}
+
+
+def base_path(election: Election) -> str:
+    return f"e/{election.id}/"
+
+
+def unit_path(election: Election, level: Level, unit_id: str) -> str:
+    e = base_path(election)
+    if level is Level.NATIONAL:
+        return e
+    if level is Level.ABROAD:
+        return f"{e}abroad/"
+    return f"{e}{level.value}/{unit_id}/"
+
+
+def _children(election: Election, tab: Tabulation, parent: str, contest: Contest) -> list[ChildRow]:
+    out = []
+    for r in sorted(tab.children(parent, contest.id), key=lambda r: r.unit.id):
+        if r.unit.level is Level.ABROAD:
+            continue  # abroad is shown as its region and on its own page
+        view = contest_view(contest, r)
+        path = unit_path(election, r.unit.level, r.unit.id)
+        out.append(ChildRow(r.unit.id, r.unit.name, path, r, view.leader))
+    return out
+
+
+@dataclass(frozen=True)
+class Tile:
+    x: int
+    y: int
+    row: ChildRow
+    fill: str
+
+
+@dataclass(frozen=True)
+class Cartogram:
+    tiles: tuple[Tile, ...]
+    width: int
+    height: int
+    tile: int = TILE
+
+
+def cartogram(election: Election, regions: list[ChildRow]) -> Cartogram:
+    abroad = {r.id for r in election.regions if r.abroad}
+    by_id = {row.id: row for row in regions}
+    placed = layout(
+        [r.id for r in regions if r.id not in abroad], [r.id for r in regions if r.id in abroad]
+    )
+    grey = "#595959"  # nothing counted yet
+    tiles_ = []
+    for p in placed:
+        row = by_id[p.id]
+        tiles_.append(Tile(p.x, p.y, row, row.leader.colour if row.leader else grey))
+    width, height = size(placed)
+    return Cartogram(tuple(tiles_), width, height)
+
+
+def _common(election: Election, tab: Tabulation) -> dict[str, Any]:
+    return {"election": election, "base": base_path(election), "tab": tab}
+
+
+def overview(db: Database, election: Election, tab: Tabulation) -> Page:
+    contest = primary_contest(election)
+    national = tab.national(contest.id)
+    if national is None:
+        raise NotFoundError(f"election {election.id} has no national result")
+    seats = seats_by_contest(election, tab)
+    main = contest_view(contest, national, seats.get(contest.id))
+    others = [
+        contest_view(c, r)
+        for c in election.contests
+        if c.id != contest.id and c.kind is not ContestKind.DISTRICT
+        for r in [tab.national(c.id)]
+        if r is not None
+    ]
+    regions = _children(election, tab, NATIONAL_ID, contest)
+    return Page(
+        "overview.html",
+        base_path(election),
+        election.name,
+        {
+            **_common(election, tab),
+            "main": main,
+            "others": others,
+            "regions": regions,
+            "map": cartogram(election, regions),
+            "hourly": evidence.turnout_by_hour(db, election.id),
+            "live": True,
+            "crumbs": [],
+        },
+    )
+
+
+def _crumbs(election: Election, level: Level, unit_id: str) -> list[tuple[str, str]]:
+    crumbs = [(election.name, base_path(election))]
+    if level in (Level.DISTRICT, Level.STATION):
+        place_region = None
+        if level is Level.STATION:
+            place = election.place(unit_id)
+            assert place is not None
+            place_region, district_id = place.region_id, place.district_id
+        else:
+            district_id = unit_id
+            place_region = next(
+                r.id for r in election.regions for d in r.districts if d.id == district_id
+            )
+        region = next(r for r in election.regions if r.id == place_region)
+        crumbs.append((region.name, unit_path(election, Level.REGION, region.id)))
+        if level is Level.STATION:
+            district = next(d for d in region.districts if d.id == district_id)
+            crumbs.append((district.name, unit_path(election, Level.DISTRICT, district.id)))
+    if level is Level.COUNTRY:
+        crumbs.append(("abroad", unit_path(election, Level.ABROAD, ABROAD_ID)))
+    return crumbs
+
+
+def unit_page(election: Election, tab: Tabulation, level: Level, unit_id: str) -> Page:
+    """A region, a district, abroad as a whole, or one host country."""
+    contests = [c for c in election.contests if tab.get(level, unit_id, c.id) is not None]
+    if not contests:
+        raise NotFoundError(f"no {level.value} {unit_id!r}")
+    seats = seats_by_contest(election, tab) if level is Level.NATIONAL else {}
+    views = []
+    for c in contests:
+        r = tab.get(level, unit_id, c.id)
+        assert r is not None
+        views.append(contest_view(c, r, seats.get(c.id)))
+    primary = views[0]
+    if level is Level.COUNTRY:
+        stations = [
+            p for p in election.stations() if p.station.country == unit_id
+        ]  # a country's stations sit in the abroad district, listed here by host country
+        children = [
+            ChildRow(p.station.id, p.station.name, unit_path(election, Level.STATION, p.station.id),
+                     r, contest_view(primary.contest, r).leader)
+            for p in stations
+            for r in [tab.get(Level.STATION, p.station.id, primary.contest.id)]
+            if r is not None
+        ]  # fmt: skip
+    else:
+        children = _children(election, tab, unit_id, primary.contest)
+    return Page(
+        "unit.html",
+        unit_path(election, level, unit_id),
+        primary.result.unit.name,
+        {
+            **_common(election, tab),
+            "level": level.value,
+            "unit_id": unit_id,
+            "views": views,
+            "children": children,
+            "child_level": _child_level(level),
+            "crumbs": _crumbs(election, level, unit_id),
+        },
+    )
+
+
+def _child_level(level: Level) -> str:
+    return {
+        Level.REGION: "district",
+        Level.DISTRICT: "station",
+        Level.ABROAD: "country",
+        Level.COUNTRY: "station",
+    }.get(level, "region")
+
+
+@dataclass(frozen=True)
+class LineRow:
+    key: str
+    number: int
+    label: str
+    scanner: int | None
+    hand: int | None
+
+    @property
+    def differs(self) -> bool:
+        return self.scanner is not None and self.hand is not None and self.scanner != self.hand
+
+
+@dataclass(frozen=True)
+class ProtocolView:
+    contest: Contest
+    lines: tuple[LineRow, ...]
+    votes: tuple[LineRow, ...]
+    stored: dict[str, Any]  # kind → what the API shows (hash, device, signature, received)
+    evidence: dict[str, evidence.EvidenceView]
+
+    @property
+    def differences(self) -> int:
+        return sum(1 for row in (*self.lines, *self.votes) if row.differs)
+
+
+def _protocol_view(
+    contest: Contest,
+    kinds: dict[ProtocolKind, Protocol],
+    stored: dict[str, Any],
+    found: dict[str, evidence.EvidenceView],
+) -> ProtocolView:
+    pre, off = kinds.get(ProtocolKind.PRELIMINARY), kinds.get(ProtocolKind.OFFICIAL)
+    lines = tuple(
+        LineRow(key, i, label, getattr(pre, key) if pre else None, getattr(off, key) if off else None)
+        for i, (key, label) in enumerate(LINES, start=1)
+    )  # fmt: skip
+    order = [*contest.option_ids(), *([AGAINST_ALL] if contest.against_all else [])]
+    votes = tuple(
+        LineRow(o, len(LINES) + i, option_name(contest, o),
+                pre.votes_for(o) if pre else None, off.votes_for(o) if off else None)
+        for i, o in enumerate(order, start=1)
+    )  # fmt: skip
+    return ProtocolView(contest, lines, votes, stored, found)
+
+
+def station_page(db: Database, election: Election, tab: Tabulation, station_id: str) -> Page:
+    place = election.place(station_id)
+    if place is None:
+        raise NotFoundError(f"no station {station_id!r}")
+    with db.session() as s:
+        stored = Protocols(s).for_station(election.id, station_id)
+        rejected = [
+            r for r in Rejections(s).for_election(election.id) if r.station_id == station_id
+        ]
+    log = evidence.station_evidence(db, election.id, station_id)
+    by_contest: dict[str, dict[ProtocolKind, Protocol]] = {}
+    meta: dict[str, dict[str, Any]] = {}
+    for row in stored:
+        protocol, _ = protocol_from_json(json.loads(row.document))
+        if protocol is None:
+            continue
+        by_contest.setdefault(row.contest_id, {})[protocol.kind] = protocol
+        meta.setdefault(row.contest_id, {})[row.kind] = row
+    views = []
+    history: dict[str, list[evidence.EvidenceView]] = {}
+    for contest in election.contests:
+        if not contest.covers(place.district_id):
+            continue
+        mine = sorted((e for e in (log or []) if e.contest_id == contest.id),
+                      key=lambda e: e.entry_index)  # fmt: skip
+        found = {e.kind: e for e in mine if not e.superseded}
+        history[contest.id] = [e for e in mine if e.superseded or e.corrections]
+        views.append(
+            _protocol_view(contest, by_contest.get(contest.id, {}), meta.get(contest.id, {}), found)
+        )
+    results = [
+        contest_view(c, r)
+        for c in election.contests
+        for r in [tab.get(Level.STATION, station_id, c.id)]
+        if r is not None
+    ]
+    rejections = [(r.received_at, json.loads(r.reasons)) for r in rejected]
+    return Page(
+        "station.html",
+        unit_path(election, Level.STATION, station_id),
+        place.station.name,
+        {
+            **_common(election, tab),
+            "place": place,
+            "station": place.station,
+            "protocols": views,
+            "results": results,
+            "ledger": log is not None,
+            "rejections": rejections,
+            "history": history,
+            "crumbs": _crumbs(election, Level.STATION, station_id),
+            "level": "station",
+            "unit_id": station_id,
+        },
+    )
+
+
+def verify_page(db: Database, election: Election, tab: Tabulation) -> Page:
+    return Page(
+        "verify.html",
+        f"{base_path(election)}verify/",
+        election.name,
+        {
+            **_common(election, tab),
+            "checkpoint": evidence.latest_checkpoint(db, election.id),
+            "ledger": evidence.ledger_available(),
+            "crumbs": [(election.name, base_path(election))],
+        },
+    )
+
+
+def page_for(db: Database, election: Election, tab: Tabulation, rest: str) -> Page:
+    """The page at `rest` (the path after e/<id>/), or NotFoundError."""
+    parts = [p for p in rest.split("/") if p]
+    if not parts:
+        return overview(db, election, tab)
+    if parts == ["abroad"]:
+        return unit_page(election, tab, Level.ABROAD, ABROAD_ID)
+    if parts == ["verify"]:
+        return verify_page(db, election, tab)
+    if len(parts) == 2:
+        kind, unit_id = parts
+        if kind == "station":
+            return station_page(db, election, tab, unit_id)
+        if kind in ("region", "district", "country"):
+            return unit_page(election, tab, Level(kind), unit_id)
+    raise NotFoundError(f"no page {rest!r}")
+
+
+def all_pages(db: Database, election: Election, tab: Tabulation) -> Iterator[Page]:
+    yield overview(db, election, tab)
+    yield verify_page(db, election, tab)
+    for level in (Level.REGION, Level.DISTRICT, Level.ABROAD, Level.COUNTRY):
+        for uid in sorted({u for (lv, u, _) in tab.results if lv is level}):
+            yield unit_page(election, tab, level, uid)
+    for place in election.stations():
+        yield station_page(db, election, tab, place.station.id)
+
+
+def live_summary(election: Election, tab: Tabulation, stamp: int) -> dict[str, Any]:
+    """The national figures the overview updates live (raw numbers; the browser formats them)."""
+    contests = {}
+    for c in election.contests:
+        r = tab.national(c.id)
+        if r is None or c.kind is ContestKind.DISTRICT:
+            continue
+        contests[c.id] = {
+            "stations_reported": r.counted.stations,
+            "stations_expected": r.stations_expected,
+            "reported_pct": str(r.reported_pct),
+            "turnout_pct": str(r.turnout_pct),
+            "issued": r.counted.issued,
+            "valid": r.counted.valid,
+            "options": {
+                o: {"votes": n, "share_pct": str(r.share_pct(o))} for o, n in r.counted.votes
+            },
+        }
+    return {"election": election.id, "stamp": stamp, "contests": contests}

@@ -1,0 +1,66 @@
+"""Rendering: one Jinja2 environment per language, and how links are written (live site or export).
+
+Each language has its own environment with its catalog installed, so concurrent requests in different
+languages never share gettext state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from achyk.web.i18n import LANGUAGE_NAMES, LANGUAGES, number, percent_text, translations
+
+TEMPLATES = Path(__file__).parent / "templates"
+STATIC = Path(__file__).parent / "static"
+
+
+@dataclass(frozen=True)
+class Site:
+    """Where pages live. Live: /e/… with the language in a cookie; export: /<lang>/e/… files."""
+
+    static: bool = False
+    base: str = "/"
+
+    def page(self, lang: str, path: str) -> str:
+        return f"{self.base}{lang}/{path}" if self.static else f"{self.base}{path}"
+
+    def switch(self, path: str, to: str) -> str:
+        return self.page(to, path) if self.static else f"{self.base}{path}?lang={to}"
+
+    def asset(self, name: str) -> str:
+        return f"{self.base}static/{name}"
+
+    def data(self, path: str) -> str:
+        return f"{self.base}{path}"
+
+
+@lru_cache(maxsize=len(LANGUAGES))
+def environment(lang: str) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    env.filters["num"] = lambda v: number(v, lang)
+    env.filters["pct"] = lambda v: percent_text(Decimal(str(v)), lang)
+    return env
+
+
+def render(template: str, lang: str, site: Site, path: str, **context: Any) -> str:
+    env = environment(lang)
+    return env.get_template(template).render(
+        lang=lang,
+        languages=[(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],
+        site=site,
+        path=path,
+        **context,
+    )

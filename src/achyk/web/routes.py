@@ -1,0 +1,185 @@
+"""The public results site on the live server: pages, open data, and the live stream.
+
+Pages are rendered once per (election, accepted-protocol stamp, language, path) and reused until a new
+protocol arrives, so election-night load costs one cheap `max(id)` query per request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections import OrderedDict
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse
+from sse_starlette.sse import EventSourceResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from achyk.domain.definition import Election
+from achyk.domain.tabulation import Level, Tabulation
+from achyk.errors import NotFoundError
+from achyk.services.elections import get_election, list_elections
+from achyk.services.results import cached_results
+from achyk.store.database import Database
+from achyk.store.repositories import Protocols
+from achyk.web import opendata, pages
+from achyk.web.i18n import COOKIE, LANGUAGES, choose
+from achyk.web.nist import election_report
+from achyk.web.render import STATIC, Site, render
+
+router = APIRouter(include_in_schema=False)
+SITE = Site()
+ASSETS = {"site.css": "text/css", "live.js": "text/javascript"}
+STREAM_SECONDS = 600.0  # a stream ends after this; EventSource reconnects by itself
+POLL_SECONDS = 1.0
+_pages: OrderedDict[tuple[str, str, int, str, str], str] = OrderedDict()
+_PAGES_KEPT = 512
+
+
+def _db(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def _lang(request: Request) -> str:
+    return choose(
+        request.query_params.get("lang"),
+        request.cookies.get(COOKIE),
+        request.headers.get("accept-language"),
+    )
+
+
+def _remember(request: Request, response: Response, lang: str) -> Response:
+    if request.query_params.get("lang") in LANGUAGES:
+        response.set_cookie(COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax")
+    return response
+
+
+def _stamp(db: Database, election_id: str) -> int:
+    with db.session() as s:
+        return Protocols(s).last_id(election_id)
+
+
+def _not_found(request: Request, message: str, election: Election | None = None) -> Response:
+    lang = _lang(request)
+    html = render(
+        "404.html", lang, SITE, request.url.path.lstrip("/"),
+        title="404", message=message, election=election,
+        base=pages.base_path(election) if election else "", crumbs=[],
+    )  # fmt: skip
+    return _remember(request, HTMLResponse(html, status_code=404), lang)
+
+
+def _render_page(db: Database, election: Election, tab: Tabulation, rest: str, lang: str) -> str:
+    page = pages.page_for(db, election, tab, rest)
+    return render(page.template, lang, SITE, page.path, title=page.title, **page.context)
+
+
+def _page(request: Request, election_id: str, rest: str) -> Response:
+    db = _db(request)
+    try:
+        election = get_election(db, election_id)
+    except NotFoundError as err:
+        return _not_found(request, str(err))
+    lang = _lang(request)
+    stamp = _stamp(db, election.id)
+    key = (str(db.engine.url), election.id, stamp, lang, rest)
+    html = _pages.get(key)
+    if html is None:
+        _, tab = cached_results(db, election.id)
+        try:
+            html = _render_page(db, election, tab, rest, lang)
+        except NotFoundError as err:
+            return _not_found(request, str(err), election)
+        _pages[key] = html
+        while len(_pages) > _PAGES_KEPT:
+            _pages.popitem(last=False)
+    return _remember(request, HTMLResponse(html), lang)
+
+
+@router.get("/")
+def home(request: Request) -> Response:
+    elections = list_elections(_db(request))
+    if not elections:
+        return _not_found(request, "no election is loaded")
+    target = f"/e/{elections[-1][0]}/"
+    if request.url.query:
+        target += "?" + request.url.query
+    return RedirectResponse(target, status_code=303)
+
+
+@router.get("/static/{name}")
+def asset(name: str) -> Response:
+    if name not in ASSETS:
+        return PlainTextResponse("not found", status_code=404)
+    return FileResponse(STATIC / name, media_type=ASSETS[name])
+
+
+def _data(election: Election, tab: Tabulation, name: str) -> tuple[str, str] | None:
+    """(body, media type) of an open-data file: `<level>.<fmt>`, `<level>/<unit>.<fmt>`, nist.json."""
+    if name == "nist.json":
+        return json.dumps(election_report(election, tab), ensure_ascii=False), "application/json"
+    stem, _, fmt = name.rpartition(".")
+    if fmt not in ("csv", "json"):
+        return None
+    level_text, _, unit = stem.partition("/")
+    try:
+        level = Level(level_text)
+    except ValueError:
+        return None
+    rows = opendata.unit_results(election, tab, level, unit or None)
+    if unit and not rows:
+        return None
+    if fmt == "csv":
+        return opendata.to_csv(rows), "text/csv; charset=utf-8"
+    return opendata.to_json(rows), "application/json"
+
+
+@router.get("/e/{election_id}/data/{name:path}")
+def data(request: Request, election_id: str, name: str) -> Response:
+    db = _db(request)
+    try:
+        election = get_election(db, election_id)
+    except NotFoundError as err:
+        return PlainTextResponse(str(err), status_code=404)
+    _, tab = cached_results(db, election.id)
+    if name == "summary.json":
+        summary = pages.live_summary(election, tab, _stamp(db, election.id))
+        return Response(json.dumps(summary), media_type="application/json")
+    found = _data(election, tab, name)
+    if found is None:
+        return PlainTextResponse(f"no data file {name!r}", status_code=404)
+    body, media = found
+    return Response(body, media_type=media)
+
+
+@router.get("/e/{election_id}/live")
+async def live(request: Request, election_id: str) -> Response:
+    """Server-sent events: a `results` event with the national figures whenever they change."""
+    db = _db(request)
+    try:
+        election = await run_in_threadpool(get_election, db, election_id)
+    except NotFoundError as err:
+        return PlainTextResponse(str(err), status_code=404)
+
+    async def events() -> AsyncIterator[dict[str, str]]:
+        last = -1
+        deadline = time.monotonic() + STREAM_SECONDS
+        while time.monotonic() < deadline and not await request.is_disconnected():
+            stamp = await run_in_threadpool(_stamp, db, election.id)
+            if stamp != last:
+                _, tab = await run_in_threadpool(cached_results, db, election.id)
+                summary = pages.live_summary(election, tab, stamp)
+                yield {"event": "results", "id": str(stamp), "data": json.dumps(summary)}
+                last = stamp
+            await asyncio.sleep(POLL_SECONDS)
+
+    return EventSourceResponse(events(), ping=15)
+
+
+@router.get("/e/{election_id}/{rest:path}")
+def page(request: Request, election_id: str, rest: str) -> Response:
+    return _page(request, election_id, rest)

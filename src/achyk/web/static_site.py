@@ -1,0 +1,93 @@
+"""The whole site and its data as static files, for any web server or CDN (`achyk publish --out DIR`).
+
+Layout: `<lang>/e/<election>/…/index.html` for every page in every language, `e/<election>/data/…` for
+the open data (the same files the live site serves), `static/` for the stylesheet and script, and an
+`index.html` that sends a visitor to their language. Live updates need the server; a published copy
+says so and is complete as it stands.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from achyk.domain.definition import Election
+from achyk.domain.tabulation import Tabulation
+from achyk.services.elections import get_election
+from achyk.services.results import results
+from achyk.store.database import Database
+from achyk.store.repositories import Protocols
+from achyk.web import opendata, pages
+from achyk.web.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES
+from achyk.web.nist import election_report
+from achyk.web.render import STATIC, Site, render
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def _write_data(election: Election, tab: Tabulation, root: Path, stamp: int) -> None:
+    data = root / pages.base_path(election) / "data"
+    for level in opendata.LEVELS:
+        rows = opendata.unit_results(election, tab, level)
+        _write(data / f"{level.value}.csv", opendata.to_csv(rows))
+        _write(data / f"{level.value}.json", opendata.to_json(rows))
+        by_unit: dict[str, list[dict[str, object]]] = {}
+        for row in rows:
+            by_unit.setdefault(str(row["unit"]), []).append(row)
+        for unit, unit_rows in by_unit.items():
+            _write(data / level.value / f"{unit}.csv", opendata.to_csv(unit_rows))
+            _write(data / level.value / f"{unit}.json", opendata.to_json(unit_rows))
+    _write(data / "nist.json", json.dumps(election_report(election, tab), ensure_ascii=False))
+    _write(data / "summary.json", json.dumps(pages.live_summary(election, tab, stamp)))
+
+
+def _index(election: Election, site: Site) -> str:
+    links = "\n".join(
+        f'<li><a href="{site.page(code, pages.base_path(election))}" lang="{code}" '
+        f'hreflang="{code}">{name}</a></li>'
+        for code, name in LANGUAGE_NAMES.items()
+    )
+    target = site.page(DEFAULT_LANGUAGE, pages.base_path(election))
+    # Remembered choice (set by the language links of the live site or a previous visit) first.
+    script = (
+        "<script>var m=document.cookie.match(/achyk_lang=(ru|ky|kk|en)/);"
+        f"var l=m?m[1]:'{DEFAULT_LANGUAGE}';"
+        f"location.replace('{site.base}'+l+'/{pages.base_path(election)}');</script>"
+    )
+    return (
+        f'<!doctype html>\n<html lang="{DEFAULT_LANGUAGE}"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{election.name}</title>"
+        f'<noscript><meta http-equiv="refresh" content="0; url={target}"></noscript>{script}'
+        f"</head><body><main><h1>{election.name}</h1><ul>{links}</ul></main></body></html>\n"
+    )
+
+
+def write_site(db: Database, election_id: str, out_dir: Path, *, base: str = "/") -> None:
+    """Write every page in every language, every open-data file, and the assets under `out_dir`."""
+    election = get_election(db, election_id)
+    election, tab = results(db, election.id)
+    with db.session() as s:
+        stamp = Protocols(s).last_id(election.id)
+    site = Site(static=True, base=base)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    built = list(pages.all_pages(db, election, tab))
+    for lang in LANGUAGES:
+        for page in built:
+            html = render(page.template, lang, site, page.path, title=page.title, **page.context)
+            _write(out_dir / lang / page.path / "index.html", html)
+        not_found = render(
+            "404.html", lang, site, pages.base_path(election), title="404", message="",
+            election=election, base=pages.base_path(election), crumbs=[],
+        )  # fmt: skip
+        _write(out_dir / lang / "404.html", not_found)
+    _write_data(election, tab, out_dir, stamp)
+    (out_dir / "static").mkdir(exist_ok=True)
+    for asset in ("site.css", "live.js"):
+        shutil.copyfile(STATIC / asset, out_dir / "static" / asset)
+    _write(out_dir / "index.html", _index(election, site))
+    _write(out_dir / "404.html", (out_dir / DEFAULT_LANGUAGE / "404.html").read_text("utf-8"))
