@@ -1,0 +1,255 @@
+"""The voter register and check-in rules, pure: keyed hashes, the register commitment, decisions.
+
+A personal number never leaves the import step in clear: it becomes ``HMAC-SHA256(secret, purpose ||
+number)`` under the CEC's secret, so a stolen register is useless without the key, and nobody can test
+"did this person vote?" without it either. The commitment the CEC logs is the count of voters per
+station and the RFC 9162 Merkle root over the register's entries sorted by hash; each entry is the
+ASCII bytes ``<hex voter hash>:<station id>``, so a voter who is shown their hash can be given an
+inclusion proof of their place on the list.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone, tzinfo
+from enum import StrEnum
+from typing import Any, NamedTuple, Protocol
+
+from achyk.domain.personal_number import PersonalNumberError, parse_personal_number
+from achyk.ledger import MerkleFrontier, leaf_hash
+
+VOTER_HASH_PURPOSE = b"achyk/voter/v1\n"
+CHECKIN_PURPOSE = "achyk/checkin/v1"
+JOURNAL_PURPOSE = "achyk/checkin-journal/v1"
+# Election day is read on the clock of Bishkek and Astana (UTC+6): "voted at 10:42" and turnout
+# "by hour" mean local hours there, whatever the server's own zone.
+ELECTION_TZ: tzinfo = timezone(timedelta(hours=6), "UTC+06")
+VOTING_AGE = 18
+
+
+class VoterEntry(NamedTuple):
+    """One register line as imported (a NamedTuple: millions are built, so it must be cheap)."""
+
+    personal_number: str
+    name: str
+    birth_date: date
+    station_id: str
+    abroad_country: str | None = None
+
+
+class VoterHasher:
+    """HMAC-SHA256 of personal numbers under the CEC secret, with the keyed state computed once."""
+
+    __slots__ = ("_base",)
+
+    def __init__(self, secret: bytes) -> None:
+        if len(secret) < 16:
+            raise ValueError("the register secret must be at least 16 bytes")
+        self._base = hmac.new(secret, VOTER_HASH_PURPOSE, hashlib.sha256)
+
+    def __call__(self, personal_number: str) -> bytes:
+        h = self._base.copy()
+        h.update(personal_number.encode("ascii"))
+        return h.digest()
+
+
+def voter_hash(secret: bytes, personal_number: str) -> bytes:
+    return VoterHasher(secret)(personal_number)
+
+
+def adult_on(born: date, day: date) -> bool:
+    """Of voting age on `day` (a birthday on 29 February counts from 1 March in other years)."""
+    years = day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+    return years >= VOTING_AGE
+
+
+def register_leaf(voter: bytes, station_id: str) -> bytes:
+    return voter.hex().encode() + b":" + station_id.encode()
+
+
+@dataclass(frozen=True)
+class RegisterCommitment:
+    election_id: str
+    voters_per_station: Mapping[str, int]
+    merkle_root: str  # hex
+    count: int
+
+    def to_entry(self) -> dict[str, Any]:
+        return {
+            "kind": "register-commitment",
+            "election": self.election_id,
+            "voters_per_station": dict(sorted(self.voters_per_station.items())),
+            "merkle_root": self.merkle_root,
+            "count": self.count,
+        }
+
+
+def commit_register(
+    election_id: str, sorted_entries: Iterable[tuple[bytes, str]]
+) -> RegisterCommitment:
+    """The commitment over (voter hash, station) pairs given in ascending hash order."""
+    frontier = MerkleFrontier()
+    per_station: dict[str, int] = {}
+    previous = b""
+    for voter, station in sorted_entries:
+        if voter <= previous:
+            raise ValueError("register entries must come in strictly ascending hash order")
+        previous = voter
+        frontier.append(leaf_hash(register_leaf(voter, station)))
+        per_station[station] = per_station.get(station, 0) + 1
+    return RegisterCommitment(election_id, per_station, frontier.root().hex(), frontier.size)
+
+
+# --- check-in ---------------------------------------------------------------------------------
+
+
+class Channel(StrEnum):
+    STATION = "station"
+    MOBILE = "mobile"  # the mobile ballot box carried to voters at home
+    REMOTE = "remote"  # internet voting from abroad
+
+
+class Refusal(StrEnum):
+    NOT_REGISTERED = "not-registered"
+    OTHER_STATION = "other-station"
+    ALREADY_VOTED = "already-voted"
+    BIOMETRIC_MISMATCH = "biometric-mismatch"
+    BAD_NUMBER = "bad-personal-number"
+
+
+@dataclass(frozen=True)
+class PriorVote:
+    station_id: str
+    channel: Channel
+    at: datetime
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """What the station's fingerprint/face matcher concluded for the voter in front of it."""
+
+    matched: bool
+    score: float  # 0..1
+
+
+class BiometricMatcher(Protocol):
+    def match(self, personal_number: str, sample: bytes) -> MatchResult: ...
+
+
+@dataclass(frozen=True)
+class SimulatedMatcher:
+    """Deterministic stand-in for a matcher: a stable share of voters fails the first attempt."""
+
+    seed: bytes = b"achyk-sim"
+    false_reject_per_mille: int = 5
+    threshold: float = 0.6
+    _key: bytes = field(init=False, repr=False, compare=False, default=b"")
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_key", hashlib.sha256(b"matcher\n" + self.seed).digest())
+
+    def match(self, personal_number: str, sample: bytes) -> MatchResult:
+        digest = hmac.new(self._key, personal_number.encode() + b"\n" + sample, "sha256").digest()
+        draw = int.from_bytes(digest[:4], "big")
+        if draw % 1000 < self.false_reject_per_mille:
+            score = self.threshold * (draw >> 12 & 0xFFFF) / 0x10000
+        else:
+            score = self.threshold + (1 - self.threshold) * (draw >> 12 & 0xFFFF) / 0x10000
+        return MatchResult(score >= self.threshold, round(score, 4))
+
+
+def clock(at: datetime, tz: tzinfo = ELECTION_TZ) -> str:
+    return at.astimezone(tz).strftime("%H:%M")
+
+
+@dataclass(frozen=True)
+class Decision:
+    accepted: bool
+    reason: Refusal | None = None
+    message: str = "ballot issued"
+
+
+def refusal_message(
+    reason: Refusal, prior: PriorVote | None = None, home: str | None = None
+) -> str:
+    if reason is Refusal.ALREADY_VOTED and prior is not None:
+        how = "" if prior.channel is Channel.STATION else f" ({prior.channel.value} channel)"
+        return f"already voted at station {prior.station_id}{how} at {clock(prior.at)}"
+    if reason is Refusal.OTHER_STATION and home is not None:
+        return f"registered at station {home}, not at this one"
+    return {
+        Refusal.NOT_REGISTERED: "not on the register of this election",
+        Refusal.BIOMETRIC_MISMATCH: "biometric check failed: the voter was not identified",
+        Refusal.BAD_NUMBER: "not a valid personal number",
+        Refusal.OTHER_STATION: "registered at another station",
+        Refusal.ALREADY_VOTED: "already voted",
+    }[reason]
+
+
+def decide(
+    home_station: str | None, station_id: str, prior: PriorVote | None, match: MatchResult
+) -> Decision:
+    """The check-in rule, in the order a poll worker applies it.
+
+    On the list (after Form 2 moves) of *this* station, not yet voted in any channel, identified.
+    The order matters for what the voter is told: someone who already voted hears that first.
+    """
+    if home_station is None:
+        return Decision(False, Refusal.NOT_REGISTERED, refusal_message(Refusal.NOT_REGISTERED))
+    if prior is not None:
+        return Decision(False, Refusal.ALREADY_VOTED, refusal_message(Refusal.ALREADY_VOTED, prior))
+    if home_station != station_id:
+        msg = refusal_message(Refusal.OTHER_STATION, home=home_station)
+        return Decision(False, Refusal.OTHER_STATION, msg)
+    if not match.matched:
+        msg = refusal_message(Refusal.BIOMETRIC_MISMATCH)
+        return Decision(False, Refusal.BIOMETRIC_MISMATCH, msg)
+    return Decision(True)
+
+
+def request_message(method: str, path: str, body: bytes, timestamp: str, nonce: str) -> bytes:
+    """What a station device signs for one API request: binds the body to a time and a nonce."""
+    head = f"{CHECKIN_PURPOSE}\n{method.upper()}\n{path}\n{timestamp}\n{nonce}\n"
+    return head.encode() + hashlib.sha256(body).hexdigest().encode()
+
+
+def check_entry(
+    entry: VoterEntry, stations: Mapping[str, str | None], election_day: date
+) -> list[str]:
+    """What is wrong with one register line against the election (empty when nothing).
+
+    ``stations`` maps each station id to its country (None at home).
+    """
+    problems: list[str] = []
+    try:
+        number = parse_personal_number(entry.personal_number)
+    except PersonalNumberError as err:
+        return [str(err)]
+    if number.birth_date != entry.birth_date:
+        problems.append(
+            f"birth date {entry.birth_date.isoformat()} differs from the personal number's "
+            f"{number.birth_date.isoformat()}"
+        )
+    if not adult_on(number.birth_date, election_day):
+        problems.append(f"under {VOTING_AGE} on election day {election_day.isoformat()}")
+    if not entry.name.strip():
+        problems.append("name is empty")
+    if entry.station_id not in stations:
+        problems.append(f"no station {entry.station_id!r} in the election")
+    else:
+        country = stations[entry.station_id]
+        if country != entry.abroad_country:
+            if country is None:
+                problems.append(
+                    f"station {entry.station_id} is at home, but the voter is registered abroad "
+                    f"({entry.abroad_country})"
+                )
+            else:
+                problems.append(
+                    f"station {entry.station_id} is abroad ({country}); the voter's country is "
+                    f"{entry.abroad_country or 'empty'}"
+                )
+    return problems

@@ -1,0 +1,349 @@
+"""Check-in on election day: one person, one vote, across every station and channel.
+
+Three ways in, one rule (:func:`achyk.domain.register.decide`) and one guarantee (the unique index
+on the voter's hash in ``checkins``):
+
+* :func:`check_in` — a station device, online, authenticated by :func:`authenticate` (its Ed25519
+  key from the election definition; the request signed over method, path, body, timestamp, nonce);
+* :func:`sync_journal` — a device that was offline sends its signed journal later; a voter found
+  checked in elsewhere becomes a double-vote incident holding both records;
+* :func:`check_in_batch` — many check-ins judged in one SQL statement (the simulator and bulk
+  replays; not exposed over HTTP, since it trusts its caller for device authentication).
+
+Nothing stored links a check-in to a ballot: the row holds the voter's keyed hash, the station,
+device, channel and time — no ballot number, no position in a queue.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+from functools import lru_cache
+from typing import Any, NamedTuple
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from achyk.canonical import canonical_hash
+from achyk.domain.personal_number import PersonalNumberError, parse_personal_number
+from achyk.domain.register import (
+    ELECTION_TZ,
+    JOURNAL_PURPOSE,
+    Channel,
+    Decision,
+    MatchResult,
+    Refusal,
+    VoterHasher,
+    decide,
+    refusal_message,
+    request_message,
+)
+from achyk.errors import ConflictError, InputError, NotFoundError, Problem, SignatureError
+from achyk.services.elections import get_election
+from achyk.signing import load_public_key, verify
+from achyk.store.database import Database
+from achyk.store.register_repo import RegisterRepo, StoredCheckin
+
+STALE_AFTER_S = 300  # a signed request older or newer than this is refused
+_NONCE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+class DeviceAuthError(SignatureError):
+    """A device request that is not signed by a registered device of the station, or is replayed."""
+
+
+@lru_cache(maxsize=16)
+def _hasher(secret: bytes) -> VoterHasher:
+    return VoterHasher(secret)
+
+
+_keys: dict[tuple[str, str], dict[str, tuple[str, Ed25519PublicKey]]] = {}
+
+
+def device_keys(db: Database, election_id: str) -> Mapping[str, tuple[str, Ed25519PublicKey]]:
+    """device id → (its station, its public key); a definition never changes once loaded."""
+    cache_key = (str(db.engine.url), election_id)
+    found = _keys.get(cache_key)
+    if found is None:
+        election = get_election(db, election_id)
+        found = {
+            d.id: (p.station.id, load_public_key(d.public_key))
+            for p in election.stations()
+            for d in p.station.devices
+        }
+        _keys[cache_key] = found
+    return found
+
+
+def authenticate(
+    db: Database,
+    election_id: str,
+    station_id: str,
+    device_id: str,
+    *,
+    method: str,
+    path: str,
+    body: bytes,
+    timestamp: str,
+    nonce: str,
+    signature: bytes,
+    now: datetime | None = None,
+) -> None:
+    """Raise DeviceAuthError unless a device of `station_id` signed this request just now."""
+    entry = device_keys(db, election_id).get(device_id)
+    if entry is None or entry[0] != station_id:
+        raise DeviceAuthError(f"{device_id!r} is not a registered device of station {station_id}")
+    if not _NONCE.match(nonce):
+        raise DeviceAuthError("the nonce must be 8–64 characters of A–Z, a–z, 0–9, '_' or '-'")
+    try:
+        sent = int(timestamp)
+    except ValueError:
+        raise DeviceAuthError("the timestamp must be whole seconds since 1970 (UTC)") from None
+    skew = (now or datetime.now(UTC)).timestamp() - sent
+    if abs(skew) > STALE_AFTER_S:
+        raise DeviceAuthError(f"stale request: timestamp is {skew:+.0f} s from the server clock")
+    try:
+        entry[1].verify(signature, request_message(method, path, body, timestamp, nonce))
+    except InvalidSignature:
+        raise DeviceAuthError("the request signature does not verify") from None
+
+
+@dataclass(frozen=True)
+class CheckinOutcome:
+    accepted: bool
+    reason: Refusal | None
+    message: str
+    station_id: str
+    at: datetime
+
+
+def check_in(
+    db: Database,
+    election_id: str,
+    station_id: str,
+    device_id: str,
+    personal_number: str,
+    match: MatchResult,
+    secret: bytes,
+    *,
+    channel: Channel = Channel.STATION,
+    nonce: str | None = None,
+    at: datetime | None = None,
+    tz: tzinfo = ELECTION_TZ,
+) -> CheckinOutcome:
+    """Issue a ballot, or refuse and say why; the nonce, if any, is spent in the same transaction."""
+    at = at or datetime.now(UTC)
+    with db.session() as s:
+        repo = RegisterRepo(s, election_id)
+        if nonce is not None and not repo.add_nonce(device_id, nonce):
+            raise DeviceAuthError(f"replayed request: nonce {nonce} was already used")
+        try:
+            parse_personal_number(personal_number)
+        except PersonalNumberError as err:
+            decision = Decision(False, Refusal.BAD_NUMBER, str(err))
+            voter = None
+        else:
+            voter = _hasher(secret)(personal_number.strip())
+            home = repo.station_of(voter)
+            hour = at.astimezone(tz).hour
+            if (
+                home == station_id
+                and match.matched
+                and repo.insert_checkin(voter, station_id, channel, device_id, at, hour)
+            ):
+                return CheckinOutcome(True, None, "ballot issued", station_id, at)
+            held = repo.checkin_of(voter)
+            decision = decide(home, station_id, held.prior() if held else None, match)
+            if decision.accepted:  # the insert lost, yet no check-in is visible: fail closed
+                raise ConflictError("check-in not recorded; retry")
+        repo.add_refusals(
+            [{"station_id": station_id, "device_id": device_id, "voter_hash": voter,
+              "reason": (decision.reason or Refusal.ALREADY_VOTED).value,
+              "message": decision.message}]
+        )  # fmt: skip
+        return CheckinOutcome(False, decision.reason, decision.message, station_id, at)
+
+
+# --- batches ----------------------------------------------------------------------------------
+
+
+class BatchCheckin(NamedTuple):
+    personal_number: str
+    station_id: str
+    device_id: str
+    at: datetime
+    match: MatchResult
+    channel: Channel = Channel.STATION
+
+
+@dataclass(frozen=True)
+class BatchReport:
+    accepted: int
+    refused: tuple[tuple[int, Refusal, str], ...]  # (index in the batch, reason, message)
+
+
+def check_in_batch(
+    db: Database,
+    election_id: str,
+    items: Sequence[BatchCheckin],
+    secret: bytes,
+    *,
+    tz: tzinfo = ELECTION_TZ,
+) -> BatchReport:
+    """Judge a batch in one transaction: registered here, not voted, identified → recorded."""
+    hasher = _hasher(secret)
+    keys = device_keys(db, election_id)
+    refused: list[tuple[int, Refusal, str]] = []
+    refusal_rows: list[dict[str, Any]] = []
+    staged: list[tuple[int, bytes, str, str, str, datetime, int]] = []
+    first: dict[bytes, int] = {}
+    for i, item in enumerate(items):
+        owner = keys.get(item.device_id)
+        if owner is None or owner[0] != item.station_id:
+            raise DeviceAuthError(
+                f"{item.device_id!r} is not a device of station {item.station_id}"
+            )
+        voter = hasher(item.personal_number)
+        if not item.match.matched:
+            reason, msg = Refusal.BIOMETRIC_MISMATCH, refusal_message(Refusal.BIOMETRIC_MISMATCH)
+        elif voter in first:
+            prev = items[first[voter]]
+            held = StoredCheckin(prev.station_id, prev.channel, prev.device_id, prev.at)
+            reason, msg = (
+                Refusal.ALREADY_VOTED,
+                refusal_message(Refusal.ALREADY_VOTED, held.prior()),
+            )
+        else:
+            first[voter] = i
+            staged.append((i, voter, item.station_id, item.channel.value, item.device_id,
+                           item.at, item.at.astimezone(tz).hour))  # fmt: skip
+            continue
+        refused.append((i, reason, msg))
+        refusal_rows.append({"station_id": item.station_id, "device_id": item.device_id,
+                             "voter_hash": voter, "reason": reason.value, "message": msg})  # fmt: skip
+    with db.session() as s:
+        repo = RegisterRepo(s, election_id)
+        by_seq = {row[0]: row for row in staged}
+        for verdict in repo.judge_batch(staged):
+            row = by_seq[verdict.seq]
+            d = decide(verdict.home_station, row[2],
+                       verdict.held.prior() if verdict.held else None, MatchResult(True, 1.0))  # fmt: skip
+            reason = d.reason or Refusal.ALREADY_VOTED
+            refused.append((verdict.seq, reason, d.message))
+            refusal_rows.append({"station_id": row[2], "device_id": row[4], "voter_hash": row[1],
+                                 "reason": reason.value, "message": d.message})  # fmt: skip
+        repo.add_refusals(refusal_rows)
+    refused.sort()
+    return BatchReport(len(items) - len(refused), tuple(refused))
+
+
+# --- offline journals -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DoubleVote:
+    voter_hash: str
+    first: StoredCheckin
+    second: StoredCheckin
+
+    def describe(self) -> str:
+        def one(c: StoredCheckin) -> str:
+            return (
+                f"station {c.station_id} ({c.channel.value}, {c.device_id}) at {c.at.isoformat()}"
+            )
+
+        return f"voter {self.voter_hash[:12]}… checked in at {one(self.first)} and at {one(self.second)}"
+
+
+@dataclass(frozen=True)
+class JournalReport:
+    journal_hash: str
+    duplicate: bool  # the very same journal was synced before: nothing changed
+    accepted: int
+    already_recorded: int
+    double_votes: tuple[DoubleVote, ...]
+    refused: tuple[tuple[int, Refusal, str], ...]
+
+
+def _journal_entries(doc: Any) -> list[tuple[str, datetime, Channel, MatchResult]]:
+    problems: list[Problem] = []
+    out = []
+    entries = doc.get("entries") if isinstance(doc, dict) else None
+    if not isinstance(entries, list):
+        raise InputError("journal", [Problem("entries", "must be a list")])
+    for i, e in enumerate(entries):
+        try:
+            bio = e["biometric"]
+            at = datetime.fromisoformat(e["at"])
+            if at.tzinfo is None:
+                raise ValueError("time without a zone")
+            out.append((str(e["personal_number"]), at, Channel(e.get("channel", "station")),
+                        MatchResult(bool(bio["matched"]), float(bio["score"]))))  # fmt: skip
+        except (KeyError, TypeError, ValueError) as err:
+            problems.append(Problem(f"entries[{i}]", f"malformed: {err}"))
+    if problems:
+        raise InputError("journal", problems)
+    return out
+
+
+def sync_journal(
+    db: Database, election_id: str, raw: bytes, secret: bytes, *, tz: tzinfo = ELECTION_TZ
+) -> JournalReport:
+    """Record an offline device's signed journal: ``{"journal": {...}, "device", "signature"}``."""
+    try:
+        envelope = json.loads(raw)
+        doc, device_id, signature = envelope["journal"], envelope["device"], envelope["signature"]
+        station_id = doc["station"]
+    except (ValueError, KeyError, TypeError):
+        raise InputError("journal", [Problem("", "not a signed journal envelope")]) from None
+    if doc.get("election") != election_id:
+        raise InputError("journal", [Problem("election", f"is not {election_id}")])
+    owner = device_keys(db, election_id).get(str(device_id))
+    if owner is None or owner[0] != station_id:
+        raise NotFoundError(f"{device_id!r} is not a registered device of station {station_id}")
+    verify(owner[1], JOURNAL_PURPOSE, doc, str(signature))
+    entries = _journal_entries(doc)
+    digest = canonical_hash(doc)
+    hasher = _hasher(secret)
+    accepted = already = 0
+    doubles: list[DoubleVote] = []
+    refused: list[tuple[int, Refusal, str]] = []
+    with db.session() as s:
+        repo = RegisterRepo(s, election_id)
+        if repo.journal_seen(digest):
+            return JournalReport(digest, True, 0, 0, (), ())
+        refusal_rows: list[dict[str, Any]] = []
+        for i, (number, at, channel, match) in enumerate(entries):
+            voter = hasher(number.strip())
+            home = repo.station_of(voter)
+            if (
+                home == station_id
+                and match.matched
+                and repo.insert_checkin(
+                    voter, station_id, channel, device_id, at, at.astimezone(tz).hour, offline=True
+                )
+            ):
+                accepted += 1
+                continue
+            held = repo.checkin_of(voter)
+            mine = StoredCheckin(station_id, channel, device_id, at.astimezone(UTC))
+            if held is not None and home is not None and match.matched:
+                if held == mine:
+                    already += 1
+                    continue
+                a, b = sorted((held, mine), key=lambda c: c.at)
+                repo.add_double_vote(voter, a, b, digest)
+                doubles.append(DoubleVote(voter.hex(), a, b))
+                continue
+            d = decide(home, station_id, held.prior() if held else None, match)
+            reason = d.reason or Refusal.ALREADY_VOTED
+            refused.append((i, reason, d.message))
+            refusal_rows.append({"station_id": station_id, "device_id": device_id,
+                                 "voter_hash": voter, "reason": reason.value,
+                                 "message": d.message})  # fmt: skip
+        repo.add_refusals(refusal_rows)
+        repo.add_journal(device_id, station_id, digest, len(entries), str(signature))
+    return JournalReport(digest, False, accepted, already, tuple(doubles), tuple(refused))

@@ -1,0 +1,312 @@
+"""The voter register: import (all or nothing) with its logged commitment, Form 2 moves, statistics.
+
+The CEC's register secret keys the hashes of personal numbers. It is never stored in the database
+(a database dump must not let anyone test whether a given person is on the list or voted): it comes
+from ``ACHYK_REGISTER_SECRET_FILE`` (a file holding at least 16 bytes) or is handed in by the caller.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from achyk.domain.definition import Election
+from achyk.domain.register import (
+    RegisterCommitment,
+    VoterEntry,
+    VoterHasher,
+    check_entry,
+    commit_register,
+)
+from achyk.domain.tabulation import Level
+from achyk.errors import AchykError, ConflictError, InputError, NotFoundError, Problem
+from achyk.formats.register_csv import parse_register_csv
+from achyk.services.elections import get_election
+from achyk.store.database import Database
+from achyk.store.register_repo import RegisterRepo
+
+Progress = Callable[[int, int], None]
+SECRET_ENV = "ACHYK_REGISTER_SECRET_FILE"
+_CHUNK = 50_000
+
+
+class SecretMissing(AchykError):
+    """No register secret was configured: personal numbers cannot be hashed."""
+
+
+def load_secret(path: str | Path | None = None) -> bytes:
+    """The register secret from `path`, else from $ACHYK_REGISTER_SECRET_FILE."""
+    where = path or os.environ.get(SECRET_ENV)
+    if not where:
+        raise SecretMissing(f"no register secret: pass --secret-file or set ${SECRET_ENV}")
+    secret = Path(where).read_bytes().strip()
+    if len(secret) < 16:
+        raise SecretMissing(f"{where}: a register secret must be at least 16 bytes")
+    return secret
+
+
+def station_countries(election: Election) -> dict[str, str | None]:
+    return {p.station.id: p.station.country for p in election.stations()}
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    election_id: str
+    commitment: RegisterCommitment
+    log_index: int | None  # None: the log service is not installed
+
+
+def _append_to_log(session: Any, election_id: str, entry: dict[str, Any]) -> int | None:
+    try:
+        from achyk.services.ledger import append_entries
+    except ImportError:
+        return None
+    return append_entries(session, election_id, [entry])[0]
+
+
+def import_register(
+    db: Database,
+    election_id: str | None,
+    entries: Iterable[VoterEntry],
+    secret: bytes,
+    *,
+    progress: Progress | None = None,
+    total: int = 0,
+) -> ImportReport:
+    """Check every entry, store keyed hashes, commit and log the register, in one transaction.
+
+    Any bad entry (numbered from 1 in input order) fails the whole import with every problem named.
+    """
+    election = get_election(db, election_id)
+    stations = station_countries(election)
+    day = date.fromisoformat(election.date)
+    hasher = VoterHasher(secret)
+    problems: list[Problem] = []
+    with db.session() as s:
+        repo = RegisterRepo(s, election.id)
+        if repo.commitment() is not None:
+            raise ConflictError(
+                f"election {election.id} already has a register; it is imported once, then "
+                "changed only by Form 2 moves"
+            )
+        rows: list[tuple[bytes, str, int, str | None]] = []
+        done = 0
+        for n, entry in enumerate(entries, start=1):
+            found = check_entry(entry, stations, day)
+            if found:
+                problems.extend(Problem(f"entry {n}", what) for what in found)
+                if len(problems) > 1000:
+                    break
+                continue
+            rows.append(
+                (hasher(entry.personal_number), entry.station_id, entry.birth_date.year,
+                 entry.abroad_country)
+            )  # fmt: skip
+            if len(rows) >= _CHUNK:
+                if not problems:
+                    repo.add_voters(rows)
+                done += len(rows)
+                rows = []
+                if progress:
+                    progress(done, total)
+        if problems:
+            raise InputError("register", problems)
+        repo.add_voters(rows)
+        done += len(rows)
+        if progress:
+            progress(done, total)
+        try:
+            s.flush()
+            commitment = commit_register(election.id, repo.sorted_register())
+        except ValueError:
+            raise InputError(
+                "register", [Problem("", "a personal number appears more than once")]
+            ) from None
+        index = _append_to_log(s, election.id, commitment.to_entry())
+        repo.save_commitment(
+            commitment.count, commitment.merkle_root, dict(commitment.voters_per_station), index
+        )
+    return ImportReport(election.id, commitment, index)
+
+
+def import_register_csv(
+    db: Database, election_id: str | None, text: str, secret: bytes, source: str = "register CSV"
+) -> ImportReport:
+    election = get_election(db, election_id)
+    entries = parse_register_csv(
+        text, station_countries(election), date.fromisoformat(election.date), source=source
+    )
+    return import_register(db, election.id, entries, secret)
+
+
+@dataclass(frozen=True)
+class Move:
+    from_station: str
+    to_station: str
+
+
+def change_voting_place(
+    db: Database,
+    election_id: str | None,
+    personal_number: str,
+    to_station: str,
+    secret: bytes,
+    *,
+    today: date,
+) -> Move:
+    """Form 2: vote at another station (at home or abroad), up to the day before election day."""
+    election = get_election(db, election_id)
+    day = date.fromisoformat(election.date)
+    if today >= day:
+        raise ConflictError(
+            f"Form 2 is accepted until {date.fromordinal(day.toordinal() - 1).isoformat()}; "
+            f"today is {today.isoformat()}"
+        )
+    place = election.place(to_station)
+    if place is None:
+        raise NotFoundError(f"no station {to_station!r} in election {election.id}")
+    voter = VoterHasher(secret)(personal_number.strip())
+    with db.session() as s:
+        repo = RegisterRepo(s, election.id)
+        home = repo.station_of(voter)
+        if home is None:
+            raise NotFoundError("this personal number is not on the register")
+        if home == to_station:
+            raise ConflictError(f"the voter is already registered at station {to_station}")
+        repo.move(voter, home, to_station, place.station.country)
+        _append_to_log(
+            s,
+            election.id,
+            {"kind": "register-move", "election": election.id, "voter": voter.hex(),
+             "from": home, "to": to_station},
+        )  # fmt: skip
+    return Move(home, to_station)
+
+
+@dataclass(frozen=True)
+class RegisterStats:
+    election_id: str
+    voters: int
+    abroad: int
+    moves: int
+    checkins: int
+    refusals: int
+    double_votes: int
+    merkle_root: str | None
+    committed_count: int | None
+    log_index: int | None
+
+
+def register_stats(db: Database, election_id: str | None) -> RegisterStats:
+    election = get_election(db, election_id)
+    with db.session() as s:
+        repo = RegisterRepo(s, election.id)
+        c = repo.counts()
+        row = repo.commitment()
+        return RegisterStats(
+            election.id, c["voters"], c["abroad"], c["moves"], c["checkins"], c["refusals"],
+            c["double_votes"], row.merkle_root if row else None, row.count if row else None,
+            row.log_index if row else None,
+        )  # fmt: skip
+
+
+def commitment_document(db: Database, election_id: str | None) -> dict[str, Any] | None:
+    """The logged commitment as published (voters per station, root, count)."""
+    election = get_election(db, election_id)
+    with db.session() as s:
+        row = RegisterRepo(s, election.id).commitment()
+        if row is None:
+            return None
+        per_station = json.loads(row.voters_per_station)
+        return RegisterCommitment(election.id, per_station, row.merkle_root, row.count).to_entry()
+
+
+# --- turnout by hour ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HourTurnout:
+    hour: int  # local hour of election day: check-ins from hour:00 to hour:59
+    voted: int
+    cumulative: int
+    turnout_pct: str  # cumulative share of the registered voters, 2 decimals
+
+
+@dataclass(frozen=True)
+class UnitTurnout:
+    level: str
+    unit: str
+    name: str
+    registered: int
+    voted: int
+    turnout_pct: str
+    by_hour: tuple[HourTurnout, ...]
+
+
+def _pct(part: int, whole: int) -> str:
+    return f"{(Decimal(part) * 100 / whole):.2f}" if whole else "0.00"
+
+
+def _units(election: Election, level: Level) -> dict[str, tuple[str, list[str]]]:
+    """unit id → (name, station ids) at one level."""
+    out: dict[str, tuple[str, list[str]]] = {}
+    for r in election.regions:
+        for d in r.districts:
+            for st in d.stations:
+                if level is Level.NATIONAL:
+                    key, name = "national", election.name
+                elif level is Level.REGION:
+                    key, name = r.id, r.name
+                elif level is Level.DISTRICT:
+                    key, name = d.id, d.name
+                elif level is Level.STATION:
+                    key, name = st.id, st.name
+                elif level is Level.ABROAD:
+                    if st.country is None:
+                        continue
+                    key, name = "abroad", "Abroad"
+                else:
+                    if st.country is None:
+                        continue
+                    key, name = st.country, st.country
+                out.setdefault(key, (name, []))[1].append(st.id)
+    return out
+
+
+def turnout(
+    db: Database, election_id: str | None, level: Level = Level.NATIONAL, unit: str | None = None
+) -> list[UnitTurnout]:
+    """Registered voters (after Form 2) and check-ins by hour, for every unit at `level`."""
+    election = get_election(db, election_id)
+    units = _units(election, level)
+    if unit is not None:
+        if unit not in units:
+            raise NotFoundError(f"no {level.value} {unit!r} in election {election.id}")
+        units = {unit: units[unit]}
+    with db.session() as s:
+        repo = RegisterRepo(s, election.id)
+        registered = repo.registered_per_station()
+        per_hour: dict[str, dict[int, int]] = {}
+        for station, hour, n in repo.checkins_per_station_hour():
+            per_hour.setdefault(station, {})[hour] = n
+    out: list[UnitTurnout] = []
+    for key, (name, stations) in sorted(units.items()):
+        reg = sum(registered.get(st, 0) for st in stations)
+        hours: dict[int, int] = {}
+        for st in stations:
+            for h, n in per_hour.get(st, {}).items():
+                hours[h] = hours.get(h, 0) + n
+        rows, cumulative = [], 0
+        for h in sorted(hours):
+            cumulative += hours[h]
+            rows.append(HourTurnout(h, hours[h], cumulative, _pct(cumulative, reg)))
+        out.append(
+            UnitTurnout(level.value, key, name, reg, cumulative, _pct(cumulative, reg), tuple(rows))
+        )
+    return out

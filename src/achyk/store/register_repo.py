@@ -1,0 +1,386 @@
+"""The register's rows: bulk imports, the atomic check-in insert, batch judging, turnout counts.
+
+Times are stored in UTC. On SQLite, SQLAlchemy keeps a DateTime as naive text, so everything read
+back is made aware again here; the raw bulk path writes that same text format itself.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from sqlalchemy import (
+    Insert,
+    Integer,
+    String,
+    Table,
+    and_,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from achyk.domain.register import Channel, PriorVote
+from achyk.store.register_models import (
+    CheckinRefusalRow,
+    CheckinRow,
+    CheckinStagingRow,
+    DeviceNonceRow,
+    DoubleVoteRow,
+    JournalRow,
+    RegisterCommitmentRow,
+    VoterMoveRow,
+    VoterRow,
+)
+
+_T: dict[str, Table] = {
+    "voters": cast(Table, VoterRow.__table__),
+    "checkins": cast(Table, CheckinRow.__table__),
+    "staging": cast(Table, CheckinStagingRow.__table__),
+    "nonces": cast(Table, DeviceNonceRow.__table__),
+}
+
+
+def utc(at: datetime) -> datetime:
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _sqlite_time(at: datetime) -> str:
+    # The text SQLAlchemy's SQLite DateTime type writes and parses back.
+    return utc(at).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+@dataclass(frozen=True)
+class StoredCheckin:
+    station_id: str
+    channel: Channel
+    device_id: str
+    at: datetime
+
+    def prior(self) -> PriorVote:
+        return PriorVote(self.station_id, self.channel, self.at)
+
+
+@dataclass(frozen=True)
+class BatchVerdict:
+    """A staged check-in that was not recorded, with what the database held for its voter."""
+
+    seq: int
+    home_station: str | None
+    held: StoredCheckin | None
+
+
+class RegisterRepo:
+    def __init__(self, session: Session, election_id: str) -> None:
+        self.s = session
+        self.e = election_id
+        self.dialect = session.get_bind().dialect.name
+
+    # --- bulk -----------------------------------------------------------------------------------
+
+    def _insert(self, table: Table) -> Insert:
+        if self.dialect == "postgresql":
+            return postgresql.insert(table)
+        if self.dialect == "sqlite":
+            return sqlite.insert(table)
+        return insert(table)
+
+    def _bulk(self, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        if self.dialect == "sqlite":
+            # The driver's executemany on tuples is several times faster than ORM or Core dicts,
+            # which matters for a register of millions.
+            marks = ", ".join("?" for _ in columns)
+            sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})"
+            cursor = self.s.connection().connection.cursor()
+            try:
+                cursor.executemany(sql, rows)
+            finally:
+                cursor.close()
+        else:
+            self.s.execute(insert(table), [dict(zip(columns, r, strict=True)) for r in rows])
+
+    def add_voters(self, rows: list[tuple[bytes, str, int, str | None]]) -> None:
+        """(voter hash, station, birth year, country) rows; a repeated hash breaks uq_voter."""
+        cols = ("election_id", "voter_hash", "station_id", "birth_year", "country")
+        self._bulk(_T["voters"], cols, [(self.e, *r) for r in rows])
+
+    def _inserted(self, stmt: Insert) -> bool:
+        # RETURNING, not rowcount: with PostgreSQL's implicit RETURNING of the key, rowcount of
+        # an INSERT .. ON CONFLICT DO NOTHING does not tell a skipped row from a written one.
+        table = cast(Table, stmt.table)
+        done = stmt.on_conflict_do_nothing().returning(table.c.id)  # type: ignore[attr-defined]
+        return self.s.execute(done).first() is not None
+
+    def voter_count(self) -> int:
+        q = select(func.count()).select_from(VoterRow).where(VoterRow.election_id == self.e)
+        return int(self.s.scalar(q) or 0)
+
+    def sorted_register(self, chunk: int = 100_000) -> Iterator[tuple[bytes, str]]:
+        q = (
+            select(VoterRow.voter_hash, VoterRow.station_id)
+            .where(VoterRow.election_id == self.e)
+            .order_by(VoterRow.voter_hash)
+            .execution_options(yield_per=chunk)
+        )
+        for h, station in self.s.execute(q):
+            yield bytes(h), station
+
+    # --- commitment ------------------------------------------------------------------------------
+
+    def commitment(self) -> RegisterCommitmentRow | None:
+        return self.s.get(RegisterCommitmentRow, self.e)
+
+    def save_commitment(
+        self, count: int, root: str, per_station: dict[str, int], log_index: int | None
+    ) -> None:
+        text = json.dumps(dict(sorted(per_station.items())), separators=(",", ":"))
+        row = self.commitment()
+        if row is None:
+            self.s.add(
+                RegisterCommitmentRow(
+                    election_id=self.e,
+                    count=count,
+                    merkle_root=root,
+                    voters_per_station=text,
+                    log_index=log_index,
+                    committed_at=now(),
+                )
+            )
+        else:
+            row.count, row.merkle_root, row.voters_per_station = count, root, text
+            row.log_index, row.committed_at = log_index, now()
+
+    # --- voters ----------------------------------------------------------------------------------
+
+    def station_of(self, voter: bytes) -> str | None:
+        q = select(VoterRow.station_id).where(
+            VoterRow.election_id == self.e, VoterRow.voter_hash == voter
+        )
+        return self.s.scalar(q)
+
+    def move(self, voter: bytes, from_station: str, to_station: str, country: str | None) -> None:
+        self.s.execute(
+            update(VoterRow)
+            .where(VoterRow.election_id == self.e, VoterRow.voter_hash == voter)
+            .values(station_id=to_station, country=country)
+        )
+        self.s.add(
+            VoterMoveRow(
+                election_id=self.e,
+                voter_hash=voter,
+                from_station=from_station,
+                to_station=to_station,
+                moved_at=now(),
+            )
+        )
+
+    def moves(self) -> int:
+        q = select(func.count()).select_from(VoterMoveRow).where(VoterMoveRow.election_id == self.e)
+        return int(self.s.scalar(q) or 0)
+
+    # --- check-in --------------------------------------------------------------------------------
+
+    def add_nonce(self, device_id: str, nonce: str) -> bool:
+        """Record a request nonce; False when the device already used it (a replay)."""
+        stmt = self._insert(_T["nonces"]).values(
+            device_id=device_id, nonce=nonce, seen_at=now()
+        )
+        return self._inserted(stmt)
+
+    def insert_checkin(
+        self,
+        voter: bytes,
+        station_id: str,
+        channel: Channel,
+        device_id: str,
+        at: datetime,
+        hour: int,
+        offline: bool = False,
+    ) -> bool:
+        """Mark the voter as voted; False when any check-in of theirs already exists.
+
+        ON CONFLICT DO NOTHING on uq_checkin_voter: a concurrent second insert waits for the first
+        transaction and then inserts nothing, so exactly one wins without an exception.
+        """
+        stmt = self._insert(_T["checkins"]).values(
+            election_id=self.e, voter_hash=voter, station_id=station_id, channel=channel.value,
+            device_id=device_id, checked_in_at=utc(at), hour=hour, offline=int(offline),
+        )  # fmt: skip
+        return self._inserted(stmt)
+
+    def checkin_of(self, voter: bytes) -> StoredCheckin | None:
+        q = select(
+            CheckinRow.station_id,
+            CheckinRow.channel,
+            CheckinRow.device_id,
+            CheckinRow.checked_in_at,
+        ).where(CheckinRow.election_id == self.e, CheckinRow.voter_hash == voter)
+        row = self.s.execute(q).first()
+        if row is None:
+            return None
+        return StoredCheckin(row[0], Channel(row[1]), row[2], utc(row[3]))
+
+    def add_refusals(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            stamp = now()
+            self.s.add_all(
+                CheckinRefusalRow(election_id=self.e, refused_at=stamp, **r) for r in rows
+            )
+
+    # --- batches ---------------------------------------------------------------------------------
+
+    def judge_batch(
+        self, rows: list[tuple[int, bytes, str, str, str, datetime, int]]
+    ) -> list[BatchVerdict]:
+        """Record every (seq, voter, station, channel, device, at, hour) whose voter is registered
+        at that station and has no check-in yet, in one statement; return the others."""
+        batch = uuid.uuid4().hex
+        cols = ("batch", "seq", "voter_hash", "station_id", "channel", "device_id",
+                "checked_in_at", "hour")  # fmt: skip
+        staged: list[tuple[Any, ...]]
+        if self.dialect == "sqlite":
+            staged = [
+                (batch, q, v, st, ch, d, _sqlite_time(at), h) for q, v, st, ch, d, at, h in rows
+            ]
+        else:
+            staged = [(batch, *r) for r in rows]
+        self._bulk(_T["staging"], cols, staged)
+        s, v, c = CheckinStagingRow, VoterRow, CheckinRow
+        chosen = (
+            select(s.voter_hash, s.station_id, s.channel, s.device_id, s.checked_in_at, s.hour)
+            .add_columns(literal(0, Integer), literal(self.e, String(64)))
+            .join(v, and_(v.election_id == self.e, v.voter_hash == s.voter_hash,
+                          v.station_id == s.station_id))
+            .where(s.batch == batch)
+        )  # fmt: skip
+        stmt = self._insert(_T["checkins"]).from_select(
+            ["voter_hash", "station_id", "channel", "device_id", "checked_in_at", "hour",
+             "offline", "election_id"],
+            chosen,
+        )  # fmt: skip
+        self.s.execute(stmt.on_conflict_do_nothing())  # type: ignore[attr-defined]
+        refused = (
+            select(s.seq, v.station_id, c.station_id, c.channel, c.device_id, c.checked_in_at)
+            .select_from(s)
+            .outerjoin(v, and_(v.election_id == self.e, v.voter_hash == s.voter_hash))
+            .outerjoin(c, and_(c.election_id == self.e, c.voter_hash == s.voter_hash))
+            .where(
+                s.batch == batch,
+                or_(c.id.is_(None), c.station_id != s.station_id, c.device_id != s.device_id,
+                    c.checked_in_at != s.checked_in_at),
+            )
+        )  # fmt: skip
+        out = [
+            BatchVerdict(
+                seq,
+                home,
+                None if held_station is None else StoredCheckin(
+                    held_station, Channel(channel), device, utc(at)
+                ),
+            )
+            for seq, home, held_station, channel, device, at in self.s.execute(refused)
+        ]  # fmt: skip
+        self.s.execute(delete(s).where(s.batch == batch))
+        return out
+
+    # --- offline journals --------------------------------------------------------------------------
+
+    def journal_seen(self, journal_hash: str) -> bool:
+        q = select(JournalRow.id).where(
+            JournalRow.election_id == self.e, JournalRow.journal_hash == journal_hash
+        )
+        return self.s.scalar(q) is not None
+
+    def add_journal(
+        self, device_id: str, station_id: str, journal_hash: str, entries: int, signature: str
+    ) -> None:
+        self.s.add(
+            JournalRow(election_id=self.e, device_id=device_id, station_id=station_id,
+                       journal_hash=journal_hash, entries=entries, signature=signature,
+                       synced_at=now())
+        )  # fmt: skip
+
+    def add_double_vote(
+        self, voter: bytes, first: StoredCheckin, second: StoredCheckin, journal_hash: str
+    ) -> None:
+        self.s.add(
+            DoubleVoteRow(
+                election_id=self.e, voter_hash=voter, first_station=first.station_id,
+                first_channel=first.channel.value, first_device=first.device_id,
+                first_at=first.at, second_station=second.station_id,
+                second_channel=second.channel.value, second_device=second.device_id,
+                second_at=second.at, journal_hash=journal_hash, recorded_at=now(),
+            )
+        )  # fmt: skip
+
+    def double_votes(self) -> list[tuple[bytes, StoredCheckin, StoredCheckin]]:
+        q = (
+            select(DoubleVoteRow)
+            .where(DoubleVoteRow.election_id == self.e)
+            .order_by(DoubleVoteRow.id)
+        )
+        return [
+            (
+                bytes(r.voter_hash),
+                StoredCheckin(r.first_station, Channel(r.first_channel), r.first_device,
+                              utc(r.first_at)),
+                StoredCheckin(r.second_station, Channel(r.second_channel), r.second_device,
+                              utc(r.second_at)),
+            )
+            for r in self.s.scalars(q)
+        ]  # fmt: skip
+
+    # --- counts ----------------------------------------------------------------------------------
+
+    def registered_per_station(self) -> dict[str, int]:
+        q = (
+            select(VoterRow.station_id, func.count())
+            .where(VoterRow.election_id == self.e)
+            .group_by(VoterRow.station_id)
+        )
+        return {st: int(n) for st, n in self.s.execute(q)}
+
+    def checkins_per_station_hour(self) -> Iterable[tuple[str, int, int]]:
+        q = (
+            select(CheckinRow.station_id, CheckinRow.hour, func.count())
+            .where(CheckinRow.election_id == self.e)
+            .group_by(CheckinRow.station_id, CheckinRow.hour)
+        )
+        return [(st, int(h), int(n)) for st, h, n in self.s.execute(q)]
+
+    def counts(self) -> dict[str, int]:
+        def n(model: Any) -> int:
+            q = select(func.count()).select_from(model).where(model.election_id == self.e)
+            return int(self.s.scalar(q) or 0)
+
+        return {
+            "voters": n(VoterRow),
+            "abroad": int(
+                self.s.scalar(
+                    select(func.count())
+                    .select_from(VoterRow)
+                    .where(VoterRow.election_id == self.e, VoterRow.country.is_not(None))
+                )
+                or 0
+            ),
+            "moves": n(VoterMoveRow),
+            "checkins": n(CheckinRow),
+            "refusals": n(CheckinRefusalRow),
+            "double_votes": n(DoubleVoteRow),
+        }

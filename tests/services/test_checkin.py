@@ -1,0 +1,227 @@
+"""The register and check-in services on SQLite and PostgreSQL (the `db` fixture runs both)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import text
+
+from achyk.domain.personal_number import Sex, make_kg_pin
+from achyk.domain.register import (
+    JOURNAL_PURPOSE,
+    Channel,
+    MatchResult,
+    Refusal,
+    VoterEntry,
+)
+from achyk.domain.tabulation import Level
+from achyk.errors import ConflictError, InputError
+from achyk.ledger import root
+from achyk.services.checkin import (
+    BatchCheckin,
+    DeviceAuthError,
+    check_in,
+    check_in_batch,
+    sync_journal,
+)
+from achyk.services.elections import load_election
+from achyk.services.register import (
+    change_voting_place,
+    import_register,
+    register_stats,
+    turnout,
+)
+from achyk.signing import sign
+from achyk.store.database import Database
+from factories import device_key, election
+
+SECRET = b"test-register-secret-0123456789"
+OK = MatchResult(True, 0.97)
+NO = MatchResult(False, 0.12)
+
+
+def pin(i: int) -> str:
+    return make_kg_pin(Sex.FEMALE if i % 2 else Sex.MALE, date(1980, 1, 1 + i % 28), i)
+
+
+def entries() -> list[VoterEntry]:
+    out = []
+    for i, station in enumerate(["1001"] * 4 + ["1002"] * 3 + ["2001"] * 2 + ["9001"]):
+        country = "RU" if station == "9001" else None
+        out.append(VoterEntry(pin(i), f"Voter {i}", date(1980, 1, 1 + i % 28), station, country))
+    return out
+
+
+def at(hh: int, mm: int) -> datetime:
+    # 10:42 in Bishkek (UTC+6) is 04:42 UTC
+    return datetime(2025, 11, 30, hh - 6, mm, tzinfo=UTC)
+
+
+@pytest.fixture
+def loaded(db: Database) -> Database:
+    load_election(db, election())
+    import_register(db, "test-2025", entries(), SECRET)
+    return db
+
+
+def test_import_commits_hashes_only_and_logs_the_commitment(loaded: Database) -> None:
+    stats = register_stats(loaded, "test-2025")
+    assert (stats.voters, stats.abroad, stats.committed_count) == (10, 1, 10)
+    # Recompute the root independently: HMAC-SHA256 with the documented purpose prefix, entries
+    # "<hex>:<station>" sorted by hash, RFC 9162 MTH.
+    pairs = sorted(
+        (hmac.new(SECRET, b"achyk/voter/v1\n" + e.personal_number.encode(), hashlib.sha256)
+         .digest(), e.station_id)
+        for e in entries()
+    )  # fmt: skip
+    expected = root([h.hex().encode() + b":" + st.encode() for h, st in pairs]).hex()
+    assert stats.merkle_root == expected
+    with loaded.session() as s:
+        dump = "\n".join(
+            str(row)
+            for table in ("voters", "register_commitments", "checkins")
+            for row in s.execute(text(f"SELECT * FROM {table}"))
+        )
+    assert all(e.personal_number not in dump and e.name not in dump for e in entries())
+    assert stats.log_index is not None
+    from achyk.services.ledger import entry
+
+    logged = json.loads(entry(loaded, "test-2025", stats.log_index) or "{}")
+    assert logged == {
+        "kind": "register-commitment", "election": "test-2025", "merkle_root": expected,
+        "count": 10, "voters_per_station": {"1001": 4, "1002": 3, "2001": 2, "9001": 1},
+    }  # fmt: skip
+
+
+def test_import_is_all_or_nothing(db: Database) -> None:
+    load_election(db, election())
+    bad = [*entries(), VoterEntry(pin(99), "Minor", date(2010, 5, 5), "1001")]
+    bad.append(VoterEntry("12345", "Short", date(1980, 1, 1), "1001"))
+    with pytest.raises(InputError) as err:
+        import_register(db, "test-2025", bad, SECRET)
+    where = {p.where for p in err.value.problems}
+    assert where == {"entry 11", "entry 12"}
+    assert register_stats(db, "test-2025").voters == 0
+
+
+def test_one_vote_across_stations_and_channels(loaded: Database) -> None:
+    first = check_in(loaded, "test-2025", "1001", "1001-a", pin(0), OK, SECRET, at=at(10, 42))
+    assert first.accepted
+    again = check_in(loaded, "test-2025", "1001", "1001-b", pin(0), OK, SECRET, at=at(11, 0))
+    assert (again.accepted, again.reason) == (False, Refusal.ALREADY_VOTED)
+    assert again.message == "already voted at station 1001 at 10:42"
+    mobile = check_in(
+        loaded, "test-2025", "1001", "1001-a", pin(1), OK, SECRET, channel=Channel.MOBILE,
+        at=at(9, 5),
+    )  # fmt: skip
+    assert mobile.accepted
+    station = check_in(loaded, "test-2025", "1001", "1001-a", pin(1), OK, SECRET)
+    assert station.message == "already voted at station 1001 (mobile channel) at 09:05"
+
+
+def test_refusals_name_their_reason(loaded: Database) -> None:
+    other = check_in(loaded, "test-2025", "2001", "2001-a", pin(2), OK, SECRET)
+    assert (other.reason, other.message) == (
+        Refusal.OTHER_STATION,
+        "registered at station 1001, not at this one",
+    )
+    stranger = check_in(loaded, "test-2025", "1001", "1001-a", pin(500), OK, SECRET)
+    assert stranger.reason is Refusal.NOT_REGISTERED
+    bad = check_in(loaded, "test-2025", "1001", "1001-a", "2999", OK, SECRET)
+    assert bad.reason is Refusal.BAD_NUMBER
+    unmatched = check_in(loaded, "test-2025", "1001", "1001-a", pin(2), NO, SECRET)
+    assert unmatched.reason is Refusal.BIOMETRIC_MISMATCH
+    assert check_in(loaded, "test-2025", "1001", "1001-a", pin(2), OK, SECRET).accepted
+    assert register_stats(loaded, "test-2025").refusals == 4
+
+
+def test_form2_moves_the_voter_before_election_day_only(loaded: Database) -> None:
+    move = change_voting_place(loaded, "test-2025", pin(3), "9001", SECRET, today=date(2025, 11, 1))
+    assert (move.from_station, move.to_station) == ("1001", "9001")
+    home = check_in(loaded, "test-2025", "1001", "1001-a", pin(3), OK, SECRET)
+    assert home.reason is Refusal.OTHER_STATION
+    assert check_in(loaded, "test-2025", "9001", "9001-a", pin(3), OK, SECRET).accepted
+    with pytest.raises(ConflictError, match="until 2025-11-29"):
+        change_voting_place(loaded, "test-2025", pin(4), "2001", SECRET, today=date(2025, 11, 30))
+    assert register_stats(loaded, "test-2025").moves == 1
+
+
+def test_a_replayed_nonce_is_refused(loaded: Database) -> None:
+    check_in(loaded, "test-2025", "1001", "1001-a", pin(0), OK, SECRET, nonce="nonce-000001")
+    with pytest.raises(DeviceAuthError, match="replayed"):
+        check_in(loaded, "test-2025", "1001", "1001-a", pin(1), OK, SECRET, nonce="nonce-000001")
+    assert register_stats(loaded, "test-2025").checkins == 1
+
+
+def test_batch_records_the_eligible_and_refuses_the_rest(loaded: Database) -> None:
+    check_in(loaded, "test-2025", "1002", "1002-a", pin(4), OK, SECRET, at=at(8, 15))
+    items = [
+        BatchCheckin(pin(0), "1001", "1001-a", at(9, 0), OK),
+        BatchCheckin(pin(1), "1001", "1001-a", at(9, 1), NO),
+        BatchCheckin(pin(0), "1001", "1001-b", at(9, 2), OK),  # same voter again in the batch
+        BatchCheckin(pin(4), "1002", "1002-a", at(9, 3), OK),  # voted earlier
+        BatchCheckin(pin(5), "2001", "2001-a", at(9, 4), OK),  # registered at 1002
+        BatchCheckin(pin(6), "1002", "1002-a", at(9, 5), OK),
+    ]
+    report = check_in_batch(loaded, "test-2025", items, SECRET)
+    assert report.accepted == 2
+    assert [(i, r) for i, r, _ in report.refused] == [
+        (1, Refusal.BIOMETRIC_MISMATCH),
+        (2, Refusal.ALREADY_VOTED),
+        (3, Refusal.ALREADY_VOTED),
+        (4, Refusal.OTHER_STATION),
+    ]
+    assert report.refused[2][2] == "already voted at station 1002 at 08:15"
+    assert register_stats(loaded, "test-2025").checkins == 3
+
+
+def _journal(station: str, device: str, rows: list[tuple[str, datetime]]) -> bytes:
+    doc = {
+        "election": "test-2025",
+        "station": station,
+        "entries": [
+            {"personal_number": p, "at": t.isoformat(), "channel": "station",
+             "biometric": {"matched": True, "score": 0.9}}
+            for p, t in rows
+        ],
+    }  # fmt: skip
+    sig = sign(device_key(device), JOURNAL_PURPOSE, doc)
+    return json.dumps({"journal": doc, "device": device, "signature": sig}).encode()
+
+
+def test_offline_journal_reports_double_votes_with_both_records(loaded: Database) -> None:
+    check_in(loaded, "test-2025", "1001", "1001-a", pin(0), OK, SECRET, at=at(10, 0))
+    # Voter 0 also appears in the journal of a backup device of the same station.
+    raw = _journal("1001", "1001-b", [(pin(0), at(10, 30)), (pin(1), at(10, 31))])
+    report = sync_journal(loaded, "test-2025", raw, SECRET)
+    assert (report.accepted, len(report.double_votes)) == (1, 1)
+    dv = report.double_votes[0]
+    assert (dv.first.device_id, dv.second.device_id) == ("1001-a", "1001-b")
+    assert (dv.first.at, dv.second.at) == (at(10, 0), at(10, 30))
+    assert sync_journal(loaded, "test-2025", raw, SECRET).duplicate
+    assert register_stats(loaded, "test-2025").double_votes == 1
+    forged = raw.replace(b"04:31", b"04:32")  # 10:31 local is 04:31 UTC
+    with pytest.raises(Exception, match="signature"):
+        sync_journal(loaded, "test-2025", forged, SECRET)
+
+
+def test_turnout_by_hour_adds_up_at_every_level(loaded: Database) -> None:
+    for i, (station, t) in enumerate(
+        [("1001", at(8, 10)), ("1001", at(9, 59)), ("1002", at(9, 0))]
+    ):
+        n = [0, 1, 4][i]
+        assert check_in(
+            loaded, "test-2025", station, f"{station}-a", pin(n), OK, SECRET, at=t
+        ).accepted
+    (national,) = turnout(loaded, "test-2025", Level.NATIONAL)
+    assert (national.registered, national.voted, national.turnout_pct) == (10, 3, "30.00")
+    assert [(h.hour, h.voted, h.cumulative) for h in national.by_hour] == [(8, 1, 1), (9, 2, 3)]
+    by_station = {u.unit: u for u in turnout(loaded, "test-2025", Level.STATION)}
+    assert (by_station["1001"].registered, by_station["1001"].voted) == (4, 2)
+    assert by_station["1002"].turnout_pct == "33.33"
+    (north,) = turnout(loaded, "test-2025", Level.REGION, "north")
+    assert (north.registered, north.voted) == (7, 3)
