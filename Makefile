@@ -34,6 +34,9 @@ format: $(STAMP)
 
 bench: bench-demo bench-ledger bench-evoting
 
+bench-ledger: $(STAMP)
+	$(BIN)/python benchmarks/bench_ledger.py
+
 bench-evoting: $(STAMP)
 	bash benchmarks/setup_electionguard.sh
 	$(BIN)/python benchmarks/bench_evoting.py

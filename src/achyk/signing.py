@@ -50,7 +50,22 @@ def sign(key: Ed25519PrivateKey, purpose: str, doc: Any) -> str:
 
 def verify(public_key: Ed25519PublicKey | str, purpose: str, doc: Any, signature: str) -> None:
     """Raise SignatureError unless `signature` is the key's signature of (purpose, doc)."""
-    key = load_public_key(public_key) if isinstance(public_key, str) else public_key
+    verify_canonical(public_key, purpose, canonical_json(doc), signature)
+
+
+_keys: dict[str, Ed25519PublicKey] = {}
+
+
+def verify_canonical(
+    public_key: Ed25519PublicKey | str, purpose: str, canonical: bytes, signature: str
+) -> None:
+    """`verify` for a document already in canonical bytes."""
+    if isinstance(public_key, str):
+        key = _keys.get(public_key)
+        if key is None:
+            key = _keys[public_key] = load_public_key(public_key)
+    else:
+        key = public_key
     try:
         raw = base64.b64decode(signature, validate=True)
     except (binascii.Error, ValueError):
@@ -58,6 +73,6 @@ def verify(public_key: Ed25519PublicKey | str, purpose: str, doc: Any, signature
     if len(raw) != 64:
         raise SignatureError(f"an Ed25519 signature is 64 bytes, got {len(raw)}")
     try:
-        key.verify(raw, signed_message(purpose, doc))
+        key.verify(raw, purpose.encode() + b"\n" + canonical)
     except InvalidSignature:
         raise SignatureError("signature does not verify") from None

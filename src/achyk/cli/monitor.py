@@ -52,18 +52,9 @@ def monitor(
         time.sleep(interval)
 
 
-witness_app = typer.Typer(
-    help="Witness: cosign checkpoints you have verified.", invoke_without_command=True
-)
-
-
-@witness_app.callback()
 def witness(
-    ctx: typer.Context,
-    url: Annotated[str | None, typer.Argument(help="Record URL (…/api/elections/ID).")] = None,
-    key: Annotated[
-        Path | None, typer.Option("--key", help="The witness's signer key file.")
-    ] = None,
+    url: Annotated[str, typer.Argument(help="Record URL (…/api/elections/ID).")],
+    key: Annotated[Path, typer.Option("--key", help="The witness's signer key file.")],
     state: StateOption = Path("achyk-witness.json"),
     post: Annotated[bool, typer.Option(help="Send the cosignature to the server.")] = True,
 ) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from achyk.canonical import canonical_hash
+from achyk.canonical import Canonical, canonical_json, sha256_hex
 from achyk.domain.definition import DeviceRole, Election
 from achyk.domain.protocol import (
     Protocol,
@@ -22,7 +22,7 @@ from achyk.domain.protocol import (
     protocol_from_json,
 )
 from achyk.errors import Problem, SignatureError
-from achyk.signing import PROTOCOL_PURPOSE, verify
+from achyk.signing import PROTOCOL_PURPOSE, verify_canonical
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,7 @@ class Examined:
     protocol: Protocol | None
     document: dict[str, Any] | None  # the protocol object as signed
     document_hash: str | None
+    canonical: Canonical | None  # the protocol object's RFC 8785 bytes, encoded once
     device_id: str | None
     signature: str | None
     station_id: str | None
@@ -67,7 +68,9 @@ def examine(
     document = envelope.get("protocol")
     station_id = None
     if not isinstance(document, dict):
-        return Examined(None, None, None, None, None, None, (Problem("protocol", "required"),))
+        return Examined(
+            None, None, None, None, None, None, None, (Problem("protocol", "required"),)
+        )
     raw_station = document.get("station")
     station_id = raw_station if isinstance(raw_station, str) else None
     extra = [k for k in envelope if k not in ("protocol", "device", "signature")]
@@ -79,13 +82,15 @@ def examine(
         problems += check_relations(protocol)
     device_id = envelope.get("device")
     signature = envelope.get("signature")
+    canonical = Canonical(canonical_json(document))
     problems += _signature_problems(
-        election, station_id, document, device_id, signature, active_backups or {}
+        election, station_id, canonical, device_id, signature, active_backups or {}
     )
     return Examined(
         protocol if not problems else None,
         document,
-        canonical_hash(document),
+        sha256_hex(canonical),
+        canonical,
         device_id if isinstance(device_id, str) else None,
         signature if isinstance(signature, str) else None,
         station_id,
@@ -96,7 +101,7 @@ def examine(
 def _signature_problems(
     election: Election,
     station_id: str | None,
-    document: dict[str, Any],
+    canonical: bytes,
     device_id: Any,
     signature: Any,
     active_backups: Mapping[str, Collection[str]],
@@ -124,7 +129,7 @@ def _signature_problems(
             )
         ]
     try:
-        verify(device.public_key, PROTOCOL_PURPOSE, document, signature)
+        verify_canonical(device.public_key, PROTOCOL_PURPOSE, canonical, signature)
     except SignatureError as err:
         return [Problem("signature", f"device {device_id}: {err}")]
     return []

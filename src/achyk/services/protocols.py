@@ -127,12 +127,12 @@ def _submit(
                 continue
             slots[slot] = result.document_hash or ""
             entries.append(
-                {"kind": "protocol", "election": election.id, "protocol": doc,
+                {"kind": "protocol", "election": election.id, "protocol": result.canonical,
                  "device": result.device_id, "signature": result.signature}
             )  # fmt: skip
             accepted.append(
                 {"station_id": p.station_id, "contest_id": p.contest_id, "kind": p.kind.value,
-                 "document": canonical_json(doc).decode(), "document_hash": result.document_hash,
+                 "document": (result.canonical or b"").decode(), "document_hash": result.document_hash,
                  "device_id": result.device_id, "signature": result.signature,
                  "superseded": False}
             )  # fmt: skip
