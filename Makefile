@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: all install demo test test-fast lint format bench bench-ledger bench-checkin bench-evoting bench-site browser clean
+.PHONY: all install demo test lint format chromium bench bench-demo bench-ledger bench-checkin bench-evoting bench-site clean
 
 all: install
 
@@ -20,8 +20,12 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/achyk demo --profile kg-2025
 
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(BIN)/python -m pytest -n 2 -q
+
+# Browser tests drive Debian's Chromium (Playwright with its executable path; no browser download).
+chromium:
+	@test -x /usr/bin/chromium || (apt-get update -q && apt-get install -y -q chromium)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
@@ -32,10 +36,14 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix src tests benchmarks
 	$(BIN)/ruff format src tests benchmarks
 
-bench: bench-demo bench-ledger bench-evoting
+bench: bench-demo bench-ledger bench-site bench-evoting
 
 bench-ledger: $(STAMP)
 	$(BIN)/python benchmarks/bench_ledger.py
+
+bench-site: $(STAMP)
+	@command -v wrk >/dev/null || (apt-get update -q && apt-get install -y -q wrk)
+	$(BIN)/python benchmarks/bench_site.py kg-2025 10
 
 bench-evoting: $(STAMP)
 	bash benchmarks/setup_electionguard.sh

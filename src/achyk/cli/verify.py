@@ -36,5 +36,14 @@ def publish(
     """Write the public election record (definition, log tiles, checkpoints, results, evidence)."""
     from achyk.services.publish import publish as write_record
 
-    record = write_record(open_db(database), election, out)
-    console.print(f"wrote the record of {record['election']} (log size {record['size']}) to {out}")
+    from achyk.web.static_site import write_site
+
+    db = open_db(database)
+    record = write_record(db, election, out)
+    # The site beside the record: any static web server can serve both, and the site's own
+    # "verify it yourself" page points at the record next to it.
+    write_site(db, record["election"], out / "site")
+    console.print(
+        f"wrote the record of {record['election']} (log size {record['size']}) to {out}, "
+        f"and the results site to {out / 'site'}"
+    )
