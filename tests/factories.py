@@ -8,6 +8,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from achyk.domain.definition import (
+    Authority,
     Contest,
     ContestKind,
     Device,
@@ -68,6 +69,7 @@ def election() -> Election:
                 abroad=True,
             ),
         ),
+        authorities=(Authority("cec", "Test CEC", public_key_b64(device_key("cec"))),),
     )
 
 

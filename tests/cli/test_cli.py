@@ -108,3 +108,43 @@ def test_demo_small_without_serving(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "kept as evidence" in result.output and "Seats" in result.output
+
+
+def test_correct_a_protocol_with_the_cec_key(tmp_path: Path) -> None:
+    out = tmp_path / "gen"
+    assert runner.invoke(app, ["generate", "--profile", "small", "--out", str(out)]).exit_code == 0
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    assert (
+        runner.invoke(
+            app, ["election", "load", str(out / "definition.yaml"), "--database", url]
+        ).exit_code
+        == 0
+    )
+    switched = {s["station_id"] for s in json.loads((out / "device-switches.json").read_text())}
+    original = next(
+        f
+        for f in sorted((out / "protocols").glob("*-list-preliminary.json"))
+        if f.name.split("-")[0] not in switched
+    )
+    assert (
+        runner.invoke(app, ["protocol", "submit", str(original), "--database", url]).exit_code == 0
+    )
+    doc = json.loads(original.read_bytes())["protocol"]
+    first, second = list(doc["votes"])[:2]
+    doc["votes"][first] -= 1
+    doc["votes"][second] += 1
+    fixed = tmp_path / "fixed.json"
+    fixed.write_text(json.dumps(doc))
+    args = ["protocol", "correct", str(fixed), "--reason", "recount", "--database", url]
+    result = runner.invoke(app, [*args, "--key", str(out / "cec.key")])
+    assert result.exit_code == 0, result.output
+    assert "accepted (correction: recount)" in result.output
+    wrong_key = tmp_path / "wrong.key"
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from achyk.ledger.note import format_signer_key
+
+    wrong_key.write_text(format_signer_key("cec", Ed25519PrivateKey.generate()))
+    result = runner.invoke(app, [*args, "--key", str(wrong_key)])
+    assert result.exit_code == 1
+    assert "signature does not verify" in result.output

@@ -14,7 +14,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from achyk.cli.common import DatabaseOption, console, open_db
 from achyk.cli.results import results as show_results
 from achyk.formats.definition import election_to_document
+from achyk.ledger.note import format_signer_key
 from achyk.services.simulation import run_simulation
+from achyk.signing import private_key_from_seed
 from achyk.sim.generator import generate as generate_election
 from achyk.sim.profiles import PROFILES
 
@@ -85,8 +87,12 @@ def generate(
     (out / "definition.yaml").write_text(definition, encoding="utf-8")
     for source, raw in sim.submissions:
         (out / "protocols" / f"{source}.json").write_bytes(raw)
+    authority = private_key_from_seed(sim.authority_seed)
+    (out / "cec.key").write_text(format_signer_key("cec", authority) + "\n", encoding="utf-8")
+    (out / "cec.key").chmod(0o600)
     switches = [sw.__dict__ for sw in sim.switches]
     (out / "device-switches.json").write_text(json.dumps(switches, indent=2), encoding="utf-8")
     console.print(
-        f"wrote {out}/definition.yaml and {len(sim.submissions):,} protocols to {out}/protocols/"
+        f"wrote {out}/definition.yaml, {len(sim.submissions):,} protocols to {out}/protocols/ "
+        f"and the CEC's correction key to {out}/cec.key (a synthetic election: keys are derived)"
     )

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from achyk.canonical import canonical_hash
 from achyk.domain.definition import Election
 from achyk.domain.protocol import (
@@ -19,7 +21,7 @@ from achyk.domain.protocol import (
     protocol_from_json,
 )
 from achyk.errors import Problem, SignatureError
-from achyk.signing import CORRECTION_PURPOSE, verify
+from achyk.signing import CORRECTION_PURPOSE, sign, verify
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,21 @@ class ExaminedCorrection:
 
 def correction_statement(protocol: Any, supersedes: Any, reason: Any) -> dict[str, Any]:
     return {"protocol": protocol, "supersedes": supersedes, "reason": reason}
+
+
+def sign_correction(
+    key: Ed25519PrivateKey,
+    authority_id: str,
+    protocol: dict[str, Any],
+    supersedes: str,
+    reason: str,
+) -> dict[str, Any]:
+    """The correction envelope an authority sends (see the module docstring)."""
+    statement = correction_statement(protocol, supersedes, reason)
+    return {
+        "protocol": protocol, "supersedes": supersedes, "reason": reason,
+        "authority": authority_id, "signature": sign(key, CORRECTION_PURPOSE, statement),
+    }  # fmt: skip
 
 
 def examine_correction(election: Election, envelope: Mapping[str, Any]) -> ExaminedCorrection:

@@ -209,6 +209,18 @@ def correct_protocol(
                        examined.document_hash)  # fmt: skip
 
 
+def current_protocol_hash(
+    db: Database, election_id: str | None, station_id: str, contest_id: str, kind: str
+) -> str:
+    """The document hash a correction of this slot must name as the one it supersedes."""
+    election = get_election(db, election_id)
+    with db.read() as s:
+        row = Protocols(s).current(election.id, station_id, contest_id, kind)
+    if row is None:
+        raise NotFoundError(f"no accepted {kind} protocol for station {station_id} {contest_id}")
+    return row.document_hash
+
+
 def record_device_switch(
     db: Database,
     election_id: str | None,
