@@ -32,6 +32,19 @@ def test_results_station_and_openapi(db: Database) -> None:
     station = client.get(f"/api/elections/{eid}/stations/{sid}").json()
     assert station["rejected_submissions"] == 1
     assert {p["kind"] for p in station["protocols"]} == {"preliminary", "official"}
+    # each protocol carries its log entry and an inclusion proof against the served checkpoint
+    from base64 import b64decode
+
+    from achyk.ledger import leaf_hash, verify_inclusion
+
+    note = client.get(f"/api/elections/{eid}/log/checkpoint").text.splitlines()
+    for p in station["protocols"]:
+        entry = client.get(f"/api/elections/{eid}/log/entries/{p['log_entry']}").json()
+        assert entry["protocol"] == p["protocol"]
+        from achyk.canonical import canonical_json
+
+        verify_inclusion(leaf_hash(canonical_json(entry)), p["log_entry"], p["tree_size"],
+                         [bytes.fromhex(h) for h in p["inclusion_proof"]], b64decode(note[2]))  # fmt: skip
     seats = client.get(f"/api/elections/{eid}/seats").json()
     assert sum(seats[0]["seats"].values()) == 20
     assert client.get(f"/api/elections/{eid}/stations/nope").status_code == 404

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import FastAPI, HTTPException, Query
 
 from achyk import __version__
+from achyk.api import checkins
 from achyk.api.record_routes import build_router
 from achyk.api.schemas import (
     ElectionSummary,
@@ -23,6 +24,7 @@ from achyk.domain.seat_results import all_list_seats
 from achyk.domain.tabulation import ContestResult, Level
 from achyk.errors import NotFoundError
 from achyk.services.elections import get_election, list_elections
+from achyk.services.ledger import station_evidence
 from achyk.services.results import cached_results
 from achyk.store.database import Database
 from achyk.store.repositories import Protocols, Rejections
@@ -109,11 +111,12 @@ def create_app(database: str | None = None, db: Database | None = None) -> FastA
         place = e.place(station_id)
         if place is None:
             raise HTTPException(404, f"no station {station_id!r}")
-        with db.session() as s:
-            stored = Protocols(s).for_station(e.id, station_id)
+        with db.read() as s:
+            stored = Protocols(s).for_station(e.id, station_id, include_superseded=True)
             rejected = sum(
                 1 for r in Rejections(s).for_election(e.id) if r.station_id == station_id
             )
+        evidence = station_evidence(db, e.id, station_id)
         st = place.station
         return StationOut(
             id=st.id, name=st.name, address=st.address, district=place.district_id,
@@ -123,8 +126,10 @@ def create_app(database: str | None = None, db: Database | None = None) -> FastA
                 ProtocolOut(contest=p.contest_id, kind=p.kind, document_hash=p.document_hash,
                             device=p.device_id, signature=p.signature,
                             received_at=p.received_at.isoformat(),
-                            protocol=json.loads(p.document))
-                for p in stored
+                            protocol=json.loads(p.document), superseded=p.superseded,
+                            correction_reason=p.correction_reason, log_entry=p.log_index,
+                            tree_size=ev.tree_size, inclusion_proof=ev.inclusion_proof)
+                for p, ev in zip(stored, evidence, strict=True)
             ],
         )  # fmt: skip
 
@@ -133,4 +138,5 @@ def create_app(database: str | None = None, db: Database | None = None) -> FastA
 
     app.include_router(web_routes.router)
     app.include_router(build_router())
+    app.include_router(checkins.router)
     return app

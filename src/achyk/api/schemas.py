@@ -56,6 +56,11 @@ class ProtocolOut(BaseModel):
     signature: str | None
     received_at: str
     protocol: dict[str, object]
+    superseded: bool
+    correction_reason: str | None
+    log_entry: int  # index of the log entry that carries it
+    tree_size: int  # the size of the checkpoint the proof is against
+    inclusion_proof: list[str]  # RFC 9162 audit path, hex, against /log/checkpoint's root
 
 
 class StationOut(BaseModel):
