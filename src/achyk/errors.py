@@ -21,14 +21,20 @@ class Problem:
         return f"{self.where}: {self.what}" if self.where else self.what
 
 
+MAX_SHOWN = 30  # an error message lists this many problems; `.problems` keeps them all
+
+
 class InputError(AchykError):
     """An input (a file, a form, a request) is invalid; carries every problem found, not just the first."""
 
     def __init__(self, subject: str, problems: Sequence[Problem]) -> None:
         self.subject = subject
         self.problems = tuple(problems)
-        lines = "\n".join(f"  {p}" for p in self.problems)
-        super().__init__(f"{subject}: {len(self.problems)} problem(s)\n{lines}")
+        shown = self.problems[:MAX_SHOWN]
+        lines = "\n".join(f"  {p}" for p in shown)
+        more = len(self.problems) - len(shown)
+        tail = f"\n  … and {more} more" if more else ""
+        super().__init__(f"{subject}: {len(self.problems)} problem(s)\n{lines}{tail}")
 
 
 class DefinitionError(InputError):

@@ -119,10 +119,11 @@ def build_election(profile: Profile) -> Election:
                                       tuple(stations)))  # fmt: skip
         regions.append(Region(shape.id, shape.name, tuple(districts)))
     abroad_sizes = _split(rng, profile.voters_abroad, [1.0] * profile.stations_abroad)
+    abroad_base = 9001 if number < 9000 else 90001  # station numbers abroad stand apart
     abroad_stations = []
     for i, v in enumerate(abroad_sizes):
         country, city = profile.countries[i % len(profile.countries)]
-        abroad_stations.append(_station(profile, rng, str(9001 + i), city, v, country, city))
+        abroad_stations.append(_station(profile, rng, str(abroad_base + i), city, v, country, city))
     regions.append(
         Region("abroad", "Abroad", (District("abroad", "Stations abroad", tuple(abroad_stations)),),
                abroad=True)
