@@ -35,6 +35,7 @@ from achyk.store.ledger_repo import LogStore, store_key, stored_key
 from achyk.store.repositories import Protocols
 
 ED25519 = 0x01
+MAX_ENTRY_BYTES = 65_535
 
 
 def origin(election_id: str) -> str:
@@ -84,6 +85,11 @@ def append_entries(
     nodes: list[tuple[int, int, bytes]] = []
     for entry in entries:
         raw = canonical_json(entry)
+        if len(raw) > MAX_ENTRY_BYTES:
+            raise ValueError(
+                f"a {entry.get('kind')} entry of {len(raw):,} bytes exceeds {MAX_ENTRY_BYTES:,}: "
+                "the tlog-tiles entry bundle gives each entry a 2-byte length; split it"
+            )
         texts.append((str(entry["kind"]), raw.decode()))
         nodes.extend(frontier.append_entry(raw))
     store.write(size, texts, nodes, frontier.size, frontier.hashes)

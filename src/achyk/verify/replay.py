@@ -19,7 +19,10 @@ from achyk.domain.submission import examine, parse_envelope
 from achyk.errors import DefinitionError
 from achyk.formats.definition import election_from_document
 
-KINDS = ("definition", "protocol", "rejection", "device-switch", "correction")
+KINDS = (
+    "definition", "protocol", "rejection", "device-switch", "correction",
+    "register-commitment", "register-move",
+)  # fmt: skip
 
 
 @dataclass
@@ -74,6 +77,8 @@ def replay(
             _switch(state, index, entry)
         elif kind == "rejection":
             _rejection(state, index, entry, (evidence or {}).get(index))
+        elif kind in ("register-commitment", "register-move"):
+            _register(state, index, entry)
     return state
 
 
@@ -166,3 +171,25 @@ def _rejection(state: Replay, index: int, entry: dict[str, Any], raw: bytes | No
         p = result.protocol
         if (p.station_id, p.contest_id, p.kind.value) not in state.slots:
             state.fail(index, f"a valid protocol for station {p.station_id} was rejected")
+
+
+def _register(state: Replay, index: int, entry: dict[str, Any]) -> None:
+    """Register entries carry no personal data; check they speak of this election's stations."""
+    assert state.election is not None
+    if entry["kind"] == "register-move":
+        stations = [entry.get("from"), entry.get("to")]
+    else:
+        per_station = entry.get("voters_per_station")
+        if not isinstance(per_station, dict) or not all(
+            isinstance(n, int) and n >= 0 for n in per_station.values()
+        ):
+            state.fail(index, "register commitment without valid voters_per_station")
+            return
+        if sum(per_station.values()) != entry.get("count"):
+            state.fail(index, f"register commitment: count {entry.get('count')} ≠ "
+                              f"sum over stations {sum(per_station.values())}")  # fmt: skip
+        stations = list(per_station)
+    for station in stations:
+        if state.election.place(str(station)) is None:
+            state.fail(index, f"{entry['kind']} names unknown station {station!r}")
+            return
