@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from achyk.cli import demo, device, election, monitor, protocol, results, serve, verify
+from achyk.cli import demo, device, election, monitor, protocol, register, results, serve, verify
 from achyk.cli.common import err_console
 from achyk.cli.seats import seats
 from achyk.errors import AchykError
@@ -20,6 +20,7 @@ app = typer.Typer(
 app.add_typer(election.app, name="election")
 app.add_typer(protocol.app, name="protocol")
 app.add_typer(device.app, name="device")
+app.add_typer(register.app, name="register")
 app.command("results")(results.results)
 app.command("demo")(demo.demo)
 app.command("generate")(demo.generate)

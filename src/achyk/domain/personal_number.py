@@ -68,17 +68,34 @@ def iin_check_digit(first11: str) -> int | None:
     return None if check == 10 else check
 
 
-def parse_kg_pin(text: str) -> PersonalNumber:
-    value = text.strip()
+def _kg_birth(value: str) -> date:
     if len(value) != 14 or not (value.isascii() and value.isdigit()):
         raise PersonalNumberError(f"{value!r}: a Kyrgyz PIN is 14 digits")
     if value[0] not in "12":
         raise PersonalNumberError(f"{value}: first digit {value[0]} is not a sex code (1 or 2)")
-    born = _date(int(value[5:9]), int(value[3:5]), int(value[1:3]))
+    born = _pin_date(value[1:9])
     if born is None:
         raise PersonalNumberError(f"{value}: {value[1:9]} is not a date (DDMMYYYY)")
+    return born
+
+
+@lru_cache(maxsize=65536)
+def _pin_date(ddmmyyyy: str) -> date | None:
+    return _date(int(ddmmyyyy[4:8]), int(ddmmyyyy[2:4]), int(ddmmyyyy[0:2]))
+
+
+def parse_kg_pin(text: str) -> PersonalNumber:
+    value = text.strip()
+    born = _kg_birth(value)
     sex = Sex.FEMALE if value[0] == "1" else Sex.MALE
     return PersonalNumber(value, NumberKind.KG_PIN, born, sex)
+
+
+def birth_date_of(text: str) -> date:
+    """Check a PIN or IIN and return its birth date (the fast path of a register import)."""
+    if len(text) == 14:
+        return _kg_birth(text)
+    return parse_personal_number(text).birth_date
 
 
 def parse_kz_iin(text: str) -> PersonalNumber:

@@ -7,12 +7,15 @@ from ``ACHYK_REGISTER_SECRET_FILE`` (a file holding at least 16 bytes) or is han
 
 from __future__ import annotations
 
+import gc
+import itertools
 import json
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +36,7 @@ from achyk.store.register_repo import RegisterRepo
 
 Progress = Callable[[int, int], None]
 SECRET_ENV = "ACHYK_REGISTER_SECRET_FILE"
-_CHUNK = 50_000
+_CHUNK = 100_000
 
 
 class SecretMissing(AchykError):
@@ -70,6 +73,35 @@ def _append_to_log(session: Any, election_id: str, entry: dict[str, Any]) -> int
     return append_entries(session, election_id, [entry])[0]
 
 
+def _hashed_rows(
+    entries: Iterable[VoterEntry],
+    stations: dict[str, str | None],
+    day: date,
+    hasher: VoterHasher,
+    progress: Progress | None,
+    total: int,
+) -> list[tuple[bytes, str, int, str | None]]:
+    problems: list[Problem] = []
+    rows: list[tuple[bytes, str, int, str | None]] = []
+    append = rows.append
+    for n, entry in enumerate(entries, start=1):
+        found = check_entry(entry, stations, day)
+        if found:
+            problems.extend(Problem(f"entry {n}", what) for what in found)
+            if len(problems) > 1000:
+                break
+            continue
+        append(
+            (hasher(entry.personal_number), entry.station_id, entry.birth_date.year,
+             entry.abroad_country)
+        )  # fmt: skip
+        if progress and n % _CHUNK == 0:
+            progress(n // 2, total)  # checking and hashing: the first half of the work
+    if problems:
+        raise InputError("register", problems)
+    return rows
+
+
 def import_register(
     db: Database,
     election_id: str | None,
@@ -87,7 +119,25 @@ def import_register(
     stations = station_countries(election)
     day = date.fromisoformat(election.date)
     hasher = VoterHasher(secret)
-    problems: list[Problem] = []
+    # Millions of small tuples and no cycles among them: the cycle collector would only rescan
+    # them again and again while the list grows.
+    gc_was_on = gc.isenabled()
+    gc.disable()
+    try:
+        rows = _hashed_rows(entries, stations, day, hasher, progress, total)
+        # Sorted by hash: duplicates sit side by side, the commitment needs this order, and the
+        # voters' B-tree is then filled by appending instead of by random inserts.
+        rows.sort(key=itemgetter(0))
+        for a, b in itertools.pairwise(rows):
+            if a[0] == b[0]:
+                raise InputError(
+                    "register",
+                    [Problem("", f"a personal number appears twice (stations {a[1]} and {b[1]})")],
+                )
+        commitment = commit_register(election.id, ((r[0], r[1]) for r in rows))
+    finally:
+        if gc_was_on:
+            gc.enable()
     with db.session() as s:
         repo = RegisterRepo(s, election.id)
         if repo.commitment() is not None:
@@ -95,39 +145,10 @@ def import_register(
                 f"election {election.id} already has a register; it is imported once, then "
                 "changed only by Form 2 moves"
             )
-        rows: list[tuple[bytes, str, int, str | None]] = []
-        done = 0
-        for n, entry in enumerate(entries, start=1):
-            found = check_entry(entry, stations, day)
-            if found:
-                problems.extend(Problem(f"entry {n}", what) for what in found)
-                if len(problems) > 1000:
-                    break
-                continue
-            rows.append(
-                (hasher(entry.personal_number), entry.station_id, entry.birth_date.year,
-                 entry.abroad_country)
-            )  # fmt: skip
-            if len(rows) >= _CHUNK:
-                if not problems:
-                    repo.add_voters(rows)
-                done += len(rows)
-                rows = []
-                if progress:
-                    progress(done, total)
-        if problems:
-            raise InputError("register", problems)
-        repo.add_voters(rows)
-        done += len(rows)
-        if progress:
-            progress(done, total)
-        try:
-            s.flush()
-            commitment = commit_register(election.id, repo.sorted_register())
-        except ValueError:
-            raise InputError(
-                "register", [Problem("", "a personal number appears more than once")]
-            ) from None
+        for start in range(0, len(rows), _CHUNK):
+            repo.add_voters(rows[start : start + _CHUNK])
+            if progress:
+                progress((len(rows) + min(start + _CHUNK, len(rows))) // 2, len(rows))
         index = _append_to_log(s, election.id, commitment.to_entry())
         repo.save_commitment(
             commitment.count, commitment.merkle_root, dict(commitment.voters_per_station), index

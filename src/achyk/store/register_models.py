@@ -1,7 +1,7 @@
 """Register tables. No personal number and no name is stored: voters are keyed HMAC hashes.
 
-The one-vote guarantee is ``uq_checkin_voter``: one check-in row per (election, voter hash), whatever
-the station or channel. Two concurrent check-ins of one voter race on that unique index and the
+The one-vote guarantee is the primary key of ``checkins``: one row per (election, voter hash), whatever
+the station or channel. Two concurrent check-ins of one voter race on that key and the
 database lets exactly one win, on SQLite and PostgreSQL alike. A check-in row holds no ballot id and
 no sequence number that could be matched with the order of ballots in a box.
 """
@@ -29,15 +29,15 @@ _ID = BigInteger().with_variant(Integer, "sqlite")
 
 
 class VoterRow(Base):
+    # Keyed by (election, hash) and, on SQLite, WITHOUT ROWID: one B-tree, filled in hash order
+    # by the import, instead of a table plus a unique index filled at random.
     __tablename__ = "voters"
-    __table_args__ = (
-        UniqueConstraint("election_id", "voter_hash", name="uq_voter"),
-        Index("ix_voters_election_station", "election_id", "station_id"),
-    )
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
-    id: Mapped[int] = mapped_column(_ID, primary_key=True)
-    election_id: Mapped[str] = mapped_column(ForeignKey("elections.id"))
-    voter_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    # No foreign key on the two big tables: the services check the election, and SQLite would
+    # otherwise look the election up again for each of millions of rows.
+    election_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    voter_hash: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
     station_id: Mapped[str] = mapped_column(String(64))
     birth_year: Mapped[int] = mapped_column(Integer)
     country: Mapped[str | None] = mapped_column(String(2))  # registered abroad in this country
@@ -69,15 +69,17 @@ class VoterMoveRow(Base):
 
 
 class CheckinRow(Base):
+    # The primary key (election, voter hash) IS the one-vote guarantee.
     __tablename__ = "checkins"
     __table_args__ = (
-        UniqueConstraint("election_id", "voter_hash", name="uq_checkin_voter"),
         Index("ix_checkins_election_station_hour", "election_id", "station_id", "hour"),
+        {"sqlite_with_rowid": False},
     )
 
-    id: Mapped[int] = mapped_column(_ID, primary_key=True)
-    election_id: Mapped[str] = mapped_column(ForeignKey("elections.id"))
-    voter_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    # No foreign key on the two big tables: the services check the election, and SQLite would
+    # otherwise look the election up again for each of millions of rows.
+    election_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    voter_hash: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
     station_id: Mapped[str] = mapped_column(String(64))
     channel: Mapped[str] = mapped_column(String(8))
     device_id: Mapped[str] = mapped_column(String(64))
@@ -147,18 +149,3 @@ class JournalRow(Base):
     entries: Mapped[int] = mapped_column(Integer)
     signature: Mapped[str] = mapped_column(String(128))
     synced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-
-class CheckinStagingRow(Base):
-    """Scratch rows of one batch of check-ins, judged together in SQL, then deleted."""
-
-    __tablename__ = "checkin_staging"
-
-    batch: Mapped[str] = mapped_column(String(32), primary_key=True)
-    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
-    voter_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
-    station_id: Mapped[str] = mapped_column(String(64))
-    channel: Mapped[str] = mapped_column(String(8))
-    device_id: Mapped[str] = mapped_column(String(64))
-    checked_in_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    hour: Mapped[int] = mapped_column(Integer)

@@ -7,7 +7,6 @@ back is made aware again here; the raw bulk path writes that same text format it
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,15 +14,9 @@ from typing import Any, cast
 
 from sqlalchemy import (
     Insert,
-    Integer,
-    String,
     Table,
-    and_,
-    delete,
     func,
     insert,
-    literal,
-    or_,
     select,
     update,
 )
@@ -34,7 +27,6 @@ from achyk.domain.register import Channel, PriorVote
 from achyk.store.register_models import (
     CheckinRefusalRow,
     CheckinRow,
-    CheckinStagingRow,
     DeviceNonceRow,
     DoubleVoteRow,
     JournalRow,
@@ -46,7 +38,6 @@ from achyk.store.register_models import (
 _T: dict[str, Table] = {
     "voters": cast(Table, VoterRow.__table__),
     "checkins": cast(Table, CheckinRow.__table__),
-    "staging": cast(Table, CheckinStagingRow.__table__),
     "nonces": cast(Table, DeviceNonceRow.__table__),
 }
 
@@ -109,6 +100,8 @@ class RegisterRepo:
             sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})"
             cursor = self.s.connection().connection.cursor()
             try:
+                # A register's indexes outgrow SQLite's default 2 MB page cache many times over.
+                cursor.execute("PRAGMA cache_size=-262144")
                 cursor.executemany(sql, rows)
             finally:
                 cursor.close()
@@ -124,7 +117,7 @@ class RegisterRepo:
         # RETURNING, not rowcount: with PostgreSQL's implicit RETURNING of the key, rowcount of
         # an INSERT .. ON CONFLICT DO NOTHING does not tell a skipped row from a written one.
         table = cast(Table, stmt.table)
-        done = stmt.on_conflict_do_nothing().returning(table.c.id)  # type: ignore[attr-defined]
+        done = stmt.on_conflict_do_nothing().returning(*table.primary_key.columns)  # type: ignore[attr-defined]
         return self.s.execute(done).first() is not None
 
     def voter_count(self) -> int:
@@ -198,9 +191,7 @@ class RegisterRepo:
 
     def add_nonce(self, device_id: str, nonce: str) -> bool:
         """Record a request nonce; False when the device already used it (a replay)."""
-        stmt = self._insert(_T["nonces"]).values(
-            device_id=device_id, nonce=nonce, seen_at=now()
-        )
+        stmt = self._insert(_T["nonces"]).values(device_id=device_id, nonce=nonce, seen_at=now())
         return self._inserted(stmt)
 
     def insert_checkin(
@@ -249,54 +240,73 @@ class RegisterRepo:
         self, rows: list[tuple[int, bytes, str, str, str, datetime, int]]
     ) -> list[BatchVerdict]:
         """Record every (seq, voter, station, channel, device, at, hour) whose voter is registered
-        at that station and has no check-in yet, in one statement; return the others."""
-        batch = uuid.uuid4().hex
-        cols = ("batch", "seq", "voter_hash", "station_id", "channel", "device_id",
-                "checked_in_at", "hour")  # fmt: skip
-        staged: list[tuple[Any, ...]]
+        at that station and has no check-in yet; return the others with what the database holds.
+
+        One INSERT .. SELECT per row, run by the driver's executemany: the voter's row supplies
+        the check-in only if it is on that station's list, and the primary key of ``checkins``
+        drops the row if the voter has one already. Only when fewer rows went in than were sent
+        are the check-ins of the batch read back to tell which.
+        """
+        if not rows:
+            return []
+        rows = sorted(rows, key=lambda r: r[1])  # index order: lookups and inserts stay local
+        sql = (
+            "INSERT INTO checkins (election_id, voter_hash, station_id, channel, device_id, "
+            "checked_in_at, hour, offline) SELECT v.election_id, v.voter_hash, v.station_id, "
+            "?, ?, ?, ?, 0 FROM voters v WHERE v.election_id = ? AND v.voter_hash = ? "
+            "AND v.station_id = ? ON CONFLICT (election_id, voter_hash) DO NOTHING"
+        )
         if self.dialect == "sqlite":
-            staged = [
-                (batch, q, v, st, ch, d, _sqlite_time(at), h) for q, v, st, ch, d, at, h in rows
-            ]
+            times: dict[datetime, str] = {}
+            params: list[tuple[Any, ...]] = []
+            for _, voter, station, channel, device, at, hour in rows:
+                text = times.get(at)
+                if text is None:
+                    text = times[at] = _sqlite_time(at)
+                params.append((channel, device, text, hour, self.e, voter, station))
         else:
-            staged = [(batch, *r) for r in rows]
-        self._bulk(_T["staging"], cols, staged)
-        s, v, c = CheckinStagingRow, VoterRow, CheckinRow
-        chosen = (
-            select(s.voter_hash, s.station_id, s.channel, s.device_id, s.checked_in_at, s.hour)
-            .add_columns(literal(0, Integer), literal(self.e, String(64)))
-            .join(v, and_(v.election_id == self.e, v.voter_hash == s.voter_hash,
-                          v.station_id == s.station_id))
-            .where(s.batch == batch)
-        )  # fmt: skip
-        stmt = self._insert(_T["checkins"]).from_select(
-            ["voter_hash", "station_id", "channel", "device_id", "checked_in_at", "hour",
-             "offline", "election_id"],
-            chosen,
-        )  # fmt: skip
-        self.s.execute(stmt.on_conflict_do_nothing())  # type: ignore[attr-defined]
-        refused = (
-            select(s.seq, v.station_id, c.station_id, c.channel, c.device_id, c.checked_in_at)
-            .select_from(s)
-            .outerjoin(v, and_(v.election_id == self.e, v.voter_hash == s.voter_hash))
-            .outerjoin(c, and_(c.election_id == self.e, c.voter_hash == s.voter_hash))
-            .where(
-                s.batch == batch,
-                or_(c.id.is_(None), c.station_id != s.station_id, c.device_id != s.device_id,
-                    c.checked_in_at != s.checked_in_at),
+            sql = sql.replace("?", "%s")
+            params = [(ch, d, utc(at), h, self.e, v, st) for _, v, st, ch, d, at, h in rows]
+        cursor = self.s.connection().connection.cursor()
+        try:
+            if self.dialect == "sqlite":
+                cursor.execute("PRAGMA cache_size=-262144")
+            cursor.executemany(sql, params)
+            inserted = cursor.rowcount
+        finally:
+            cursor.close()
+        if inserted == len(rows):
+            return []
+        held = self._held([r[1] for r in rows])
+        out: list[BatchVerdict] = []
+        lost: list[tuple[int, bytes, StoredCheckin | None]] = []
+        for seq, voter, station, channel, device, at, _ in rows:
+            mine = StoredCheckin(station, Channel(channel), device, utc(at))
+            h = held.get(voter)
+            if h != mine:
+                lost.append((seq, voter, h))
+        homes = self._homes([v for _, v, _ in lost])
+        out = [BatchVerdict(seq, homes.get(v), h) for seq, v, h in lost]
+        return out
+
+    def _held(self, voters: list[bytes]) -> dict[bytes, StoredCheckin]:
+        c = CheckinRow
+        out: dict[bytes, StoredCheckin] = {}
+        for start in range(0, len(voters), 500):
+            q = select(c.voter_hash, c.station_id, c.channel, c.device_id, c.checked_in_at).where(
+                c.election_id == self.e, c.voter_hash.in_(voters[start : start + 500])
             )
-        )  # fmt: skip
-        out = [
-            BatchVerdict(
-                seq,
-                home,
-                None if held_station is None else StoredCheckin(
-                    held_station, Channel(channel), device, utc(at)
-                ),
+            for v, st, ch, d, at in self.s.execute(q):
+                out[bytes(v)] = StoredCheckin(st, Channel(ch), d, utc(at))
+        return out
+
+    def _homes(self, voters: list[bytes]) -> dict[bytes, str]:
+        out: dict[bytes, str] = {}
+        for start in range(0, len(voters), 500):
+            q = select(VoterRow.voter_hash, VoterRow.station_id).where(
+                VoterRow.election_id == self.e, VoterRow.voter_hash.in_(voters[start : start + 500])
             )
-            for seq, home, held_station, channel, device, at in self.s.execute(refused)
-        ]  # fmt: skip
-        self.s.execute(delete(s).where(s.batch == batch))
+            out.update((bytes(v), st) for v, st in self.s.execute(q))
         return out
 
     # --- offline journals --------------------------------------------------------------------------
@@ -349,12 +359,16 @@ class RegisterRepo:
     # --- counts ----------------------------------------------------------------------------------
 
     def registered_per_station(self) -> dict[str, int]:
-        q = (
-            select(VoterRow.station_id, func.count())
-            .where(VoterRow.election_id == self.e)
-            .group_by(VoterRow.station_id)
+        """The committed counts, moved by Form 2 (cheaper than counting millions of rows)."""
+        row = self.commitment()
+        counts: dict[str, int] = json.loads(row.voters_per_station) if row else {}
+        q = select(VoterMoveRow.from_station, VoterMoveRow.to_station).where(
+            VoterMoveRow.election_id == self.e
         )
-        return {st: int(n) for st, n in self.s.execute(q)}
+        for a, b in self.s.execute(q):
+            counts[a] = counts.get(a, 0) - 1
+            counts[b] = counts.get(b, 0) + 1
+        return counts
 
     def checkins_per_station_hour(self) -> Iterable[tuple[str, int, int]]:
         q = (

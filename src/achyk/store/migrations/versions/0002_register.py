@@ -35,15 +35,13 @@ def _election(fk: bool = True) -> sa.Column[str]:
 def upgrade() -> None:
     op.create_table(
         "voters",
-        _id(),
-        _election(),
-        sa.Column("voter_hash", sa.LargeBinary(32), nullable=False),
+        sa.Column("election_id", sa.String(64), primary_key=True),
+        sa.Column("voter_hash", sa.LargeBinary(32), primary_key=True),
         sa.Column("station_id", sa.String(64), nullable=False),
         sa.Column("birth_year", sa.Integer, nullable=False),
         sa.Column("country", sa.String(2), nullable=True),
-        sa.UniqueConstraint("election_id", "voter_hash", name="uq_voter"),
+        sqlite_with_rowid=False,
     )
-    op.create_index("ix_voters_election_station", "voters", ["election_id", "station_id"])
     op.create_table(
         "register_commitments",
         sa.Column("election_id", sa.String(64), sa.ForeignKey("elections.id"), primary_key=True),
@@ -65,16 +63,15 @@ def upgrade() -> None:
     op.create_index("ix_voter_moves_election", "voter_moves", ["election_id"])
     op.create_table(
         "checkins",
-        _id(),
-        _election(),
-        sa.Column("voter_hash", sa.LargeBinary(32), nullable=False),
+        sa.Column("election_id", sa.String(64), primary_key=True),
+        sa.Column("voter_hash", sa.LargeBinary(32), primary_key=True),
         sa.Column("station_id", sa.String(64), nullable=False),
         sa.Column("channel", sa.String(8), nullable=False),
         sa.Column("device_id", sa.String(64), nullable=False),
         sa.Column("checked_in_at", _TS, nullable=False),
         sa.Column("hour", sa.Integer, nullable=False),
         sa.Column("offline", sa.Integer, nullable=False),
-        sa.UniqueConstraint("election_id", "voter_hash", name="uq_checkin_voter"),
+        sqlite_with_rowid=False,
     )
     op.create_index(
         "ix_checkins_election_station_hour", "checkins", ["election_id", "station_id", "hour"]
@@ -130,22 +127,10 @@ def upgrade() -> None:
         sa.Column("synced_at", _TS, nullable=False),
         sa.UniqueConstraint("election_id", "journal_hash", name="uq_journal"),
     )
-    op.create_table(
-        "checkin_staging",
-        sa.Column("batch", sa.String(32), primary_key=True),
-        sa.Column("seq", sa.Integer, primary_key=True),
-        sa.Column("voter_hash", sa.LargeBinary(32), nullable=False),
-        sa.Column("station_id", sa.String(64), nullable=False),
-        sa.Column("channel", sa.String(8), nullable=False),
-        sa.Column("device_id", sa.String(64), nullable=False),
-        sa.Column("checked_in_at", _TS, nullable=False),
-        sa.Column("hour", sa.Integer, nullable=False),
-    )
 
 
 def downgrade() -> None:
     for table in (
-        "checkin_staging",
         "checkin_journals",
         "double_votes",
         "device_nonces",
