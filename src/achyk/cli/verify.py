@@ -13,10 +13,22 @@ from achyk.verify.record import verify_record
 
 def verify(
     record: Annotated[str, typer.Argument(help="A record directory or its URL.")],
+    workers: Annotated[
+        int, typer.Option("--workers", help="Processes that check remote ballots (0: all cores).")
+    ] = 0,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="Check remote ballots on this Dask cluster (tcp://…)."),
+    ] = None,
 ) -> None:
     """Check every published figure of an election record from scratch; exit 1 on any failure."""
+    import os
+
     with console.status("verifying…") as status:
-        report = verify_record(record, progress=lambda step: status.update(f"verifying {step}…"))
+        report = verify_record(
+            record, progress=lambda step: status.update(f"verifying {step}…"),
+            workers=workers or os.cpu_count(), scheduler=scheduler,
+        )  # fmt: skip
     for name, ok, detail in report.checks:
         mark = "[green]ok[/green]  " if ok else "[red]FAIL[/red]"
         console.print(f"{mark} {name}" + (f" — {detail}" if ok and detail else ""), highlight=False)

@@ -85,10 +85,17 @@ class Station:
     devices: tuple[Device, ...] = ()
     country: str | None = None  # set for stations abroad (ISO 3166-1 alpha-2)
     city: str | None = None
+    # "remote": not a place but the unit that stands for remote (internet) voting abroad; its
+    # protocol is the decrypted tally of the remote ballots (achyk.services.remote_voting).
+    channel: str = "station"
 
     @property
     def abroad(self) -> bool:
         return self.country is not None
+
+    @property
+    def remote(self) -> bool:
+        return self.channel == "remote"
 
     def device(self, device_id: str) -> Device | None:
         return next((d for d in self.devices if d.id == device_id), None)

@@ -77,6 +77,7 @@ class _Station(_Model):
     registered_voters: int = Field(ge=0)
     country: str | None = Field(default=None, min_length=2, max_length=2)
     city: str | None = None
+    channel: Literal["station", "remote"] = "station"
     devices: list[_Device] = []
 
 
@@ -194,8 +195,10 @@ def _cross_checks(d: _Definition) -> list[Problem]:
             for si, s in enumerate(dist.stations):
                 at = f"regions[{ri}].districts[{di}].stations[{si}]"
                 stations.append((s.id, f"{at}.id"))
-                if r.abroad and s.country is None:
+                if r.abroad and s.country is None and s.channel != "remote":
                     problems.append(Problem(f"{at}.country", "required for a station abroad"))
+                if s.channel == "remote" and not r.abroad:
+                    problems.append(Problem(f"{at}.channel", "the remote unit belongs abroad"))
                 if s.devices and not any(dev.role is DeviceRole.SCANNER for dev in s.devices):
                     problems.append(Problem(f"{at}.devices", "no device has the role 'scanner'"))
                 for vi, dev in enumerate(s.devices):
@@ -248,6 +251,7 @@ def _to_core(d: _Definition) -> Election:
                             country=s.country,
                             city=s.city,
                             devices=tuple(Device(v.id, v.role, v.public_key) for v in s.devices),
+                            channel=s.channel,
                         )
                         for s in dist.stations
                     ),
@@ -337,6 +341,8 @@ def election_to_document(e: Election) -> dict[str, Any]:
             doc["country"] = s.country
         if s.city is not None:
             doc["city"] = s.city
+        if s.channel != "station":  # only when set, so existing definitions keep their hashes
+            doc["channel"] = s.channel
         return doc
 
     return {

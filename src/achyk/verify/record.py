@@ -16,6 +16,7 @@ from achyk.domain.tabulation import tabulate
 from achyk.errors import VerificationError
 from achyk.ledger import tree_root, verify_checkpoint, verify_cosignature
 from achyk.ledger.tiles import decode_entry_bundle, hash_at_from_tiles, tiles_for_size, verify_tiles
+from achyk.verify.remote import check_remote
 from achyk.verify.replay import replay
 from achyk.verify.source import RecordSource
 
@@ -39,7 +40,14 @@ class Report:
 Progress = Callable[[str], None]
 
 
-def verify_record(location: str, progress: Progress | None = None) -> Report:
+def verify_record(
+    location: str,
+    progress: Progress | None = None,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+) -> Report:
+    """Check the record; remote ballots are verified on `workers` processes or a Dask cluster."""
     src = RecordSource(location)
     report = Report()
     say = progress or (lambda _: None)
@@ -121,8 +129,18 @@ def verify_record(location: str, progress: Progress | None = None) -> Report:
                state.problems, counts)  # fmt: skip
     if state.election is None:
         return report
+    remote_protocols = []
+    if state.remote.present:
+        say("remote voting")
+        remote = check_remote(state.remote, state.election, state.definition_sha256,
+                              workers=workers, scheduler=scheduler)  # fmt: skip
+        report.add("remote voting: ceremony, credentials, ballots, re-votes, challenges, tally",
+                   remote.problems, remote.summary)  # fmt: skip
+        remote_protocols = remote.protocols
     say("results")
-    computed = results_document(state.election, tabulate(state.election, state.protocols()))
+    computed = results_document(
+        state.election, tabulate(state.election, state.protocols() + remote_protocols)
+    )
     try:
         published = json.loads(src.read("results.json"))
         diffs = list(differences(published, computed))

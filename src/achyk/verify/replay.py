@@ -18,10 +18,11 @@ from achyk.domain.protocol import Protocol
 from achyk.domain.submission import examine, parse_envelope
 from achyk.errors import DefinitionError
 from achyk.formats.definition import election_from_document
+from achyk.verify.remote import REMOTE_KINDS, RemoteEntries
 
 KINDS = (
     "definition", "protocol", "rejection", "device-switch", "correction",
-    "register-commitment", "register-move",
+    "register-commitment", "register-move", *REMOTE_KINDS,
 )  # fmt: skip
 
 
@@ -34,6 +35,7 @@ class Replay:
     rejections: dict[int, str] = field(default_factory=dict)  # index → submission sha256
     problems: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    remote: RemoteEntries = field(default_factory=RemoteEntries)  # checked by verify.remote
 
     def protocols(self) -> list[Protocol]:
         return [p for _, _, p in self.slots.values()]
@@ -77,6 +79,8 @@ def replay(
             _switch(state, index, entry)
         elif kind == "rejection":
             _rejection(state, index, entry, (evidence or {}).get(index))
+        elif kind in REMOTE_KINDS:
+            state.remote.add(index, entry)
         elif kind in ("register-commitment", "register-move"):
             _register(state, index, entry)
     return state

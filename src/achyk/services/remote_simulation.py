@@ -1,0 +1,230 @@
+"""Remote voting abroad in a simulated election, through the real services.
+
+Five trustees (the CEC, two parties, the OSCE/ODIHR and CIS observer missions) hold the key, any
+three decrypt. Voters abroad who did not vote at a station obtain credentials (the register checks
+them in on the remote channel); their devices encrypt ballots (here: a process pool standing in for
+thousands of phones); some voters challenge a ballot first (Benaloh), some vote again later; the
+tally is decrypted with two trustees absent. A few voters then try the other channel and are refused.
+
+The simulated election needs a remote unit in its definition: `with_remote_unit(sim)` adds one to
+the abroad region (call it before the election is loaded).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from achyk.domain.definition import Election, Region, Station
+from achyk.domain.register import MatchResult
+from achyk.evoting.ballot import ballot_to_dict, encrypt_ballot, opening_to_dict
+from achyk.evoting.election import ElectionParams, RevotePolicy
+from achyk.evoting.unit import remote_unit
+from achyk.services.checkin import BatchCheckin, check_in_batch
+from achyk.services.elections import load_election
+from achyk.services.remote_tally import tally_remote
+from achyk.services.remote_voting import (
+    Issued,
+    RemoteVotingError,
+    cast_ballots,
+    issue_anonymous_credentials,
+    issue_credentials,
+    setup_remote,
+)
+from achyk.sim.generator import SimElection
+from achyk.sim.voters import VoterNumbers, register_secret, station_slices
+from achyk.store.database import Database
+from achyk.store.register_repo import RegisterRepo
+
+TRUSTEES = (
+    "Central Election Commission",
+    "Party of the Mountains",
+    "Union of Valleys",
+    "OSCE/ODIHR election observation mission",
+    "CIS observer mission",
+)
+QUORUM = 3
+PRESENT = (1, 3, 5)  # trustees 2 and 4 are absent at decryption
+REMOTE_STATION_ID = "remote"
+WORKERS = 2
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+def add_remote_unit(election: Election, station_id: str = REMOTE_STATION_ID) -> Election:
+    """The election with a remote unit (channel "remote") in the first district abroad."""
+    if remote_unit(election) is not None:
+        return election
+    regions: list[Region] = []
+    added = False
+    for r in election.regions:
+        if r.abroad and not added:
+            first = r.districts[0]
+            unit = Station(station_id, "Remote voting abroad", "internet", 0, channel="remote")
+            r = replace(r, districts=(replace(first, stations=(*first.stations, unit)),
+                                      *r.districts[1:]))  # fmt: skip
+            added = True
+        regions.append(r)
+    if not added:
+        raise RemoteVotingError(f"election {election.id} has no abroad region for a remote unit")
+    return replace(election, regions=tuple(regions))
+
+
+def with_remote_unit(sim: SimElection) -> SimElection:
+    return replace(sim, election=add_remote_unit(sim.election))
+
+
+@dataclass(frozen=True)
+class RemoteRun:
+    credentials: int
+    cast: int
+    challenged: int
+    revotes: int
+    counted: int
+    results: dict[str, tuple[int, ...]]
+    intent: dict[str, tuple[int, ...]]  # what the simulated voters meant (last cast ballot)
+    refused: tuple[str, ...]  # cross-channel attempts, as the register refused them
+    seconds: float
+
+
+Spec = tuple[bytes, dict[str, tuple[int, ...]], bool, int]  # (seed, choices, challenge, rng seed)
+
+
+def encrypt_chunk(params_dict: Any, specs: Sequence[Spec]) -> list[tuple[Any, Any]]:
+    """The voters' devices: encrypt and sign each ballot (module-level for a process pool)."""
+    params = ElectionParams.from_dict(params_dict)
+    out: list[tuple[Any, Any]] = []
+    for seed, choices, challenge, rseed in specs:
+        ballot, opening = encrypt_ballot(params, choices, seed, random.Random(rseed))
+        out.append((ballot_to_dict(params, ballot),
+                    opening_to_dict(params, opening) if challenge else None))  # fmt: skip
+    return out
+
+
+def _credentials(db: Database, sim: SimElection, count: int) -> tuple[Issued, list[str]]:
+    """Credentials for voters abroad who did not vote at a station (register), or anonymous ones."""
+    eid = sim.election.id
+    with db.read() as s:
+        registered = RegisterRepo(s, eid).commitment() is not None
+    if not registered:
+        return issue_anonymous_credentials(db, eid, count, rng=random.Random(sim.profile.seed)), []
+    slices = station_slices(sim)
+    numbers = VoterNumbers(sim, sum(s.count for s in slices))
+    pools = [
+        [numbers.number(i)[0] for i in range(s.first + s.issued_in + s.issued_out, s.first + s.count)]
+        for s in slices
+        if s.country is not None
+    ]  # fmt: skip
+    chosen: list[str] = []
+    depth = 0
+    while len(chosen) < count and any(depth < len(p) for p in pools):
+        chosen += [p[depth] for p in pools if depth < len(p)][: count - len(chosen)]
+        depth += 1
+    day = datetime.fromisoformat(sim.election.date).replace(tzinfo=UTC) - timedelta(days=3)
+    secret = register_secret(sim)
+    issued = issue_credentials(db, eid, chosen, secret, at=day,
+                               rng=random.Random(sim.profile.seed))  # fmt: skip
+    # Cross-channel attempts: voters who voted at a station ask for a credential; credential
+    # holders come to their station on election day. The register refuses both.
+    in_person = [numbers.number(s.first)[0] for s in slices if s.country and s.issued_in][:3]
+    tried = issue_credentials(db, eid, in_person, secret, rng=random.Random(1))
+    refused = [f"credential for voter {n[:4]}…: {why}" for n, why in tried.refused]
+    homes = {numbers.number(i)[0]: s.station_id for s in slices if s.country
+             for i in range(s.first + s.issued_in + s.issued_out, s.first + s.count)}  # fmt: skip
+    walk_ins = [
+        BatchCheckin(n, homes[n], f"asu-{homes[n]}-a", day + timedelta(days=3, hours=5),
+                     MatchResult(True, 0.9))
+        for n, _ in issued.seeds[:3]
+    ]  # fmt: skip
+    report = check_in_batch(db, eid, walk_ins, secret)
+    refused += [f"station check-in of voter {walk_ins[i].personal_number[:4]}…: {msg}"
+                for i, _, msg in report.refused]  # fmt: skip
+    return issued, refused
+
+
+def run_remote(
+    db: Database, sim: SimElection, ballots: int, progress: Progress | None = None
+) -> RemoteRun:
+    """Set up remote voting, issue credentials, cast `ballots` voters' ballots, tally, publish."""
+    started = time.perf_counter()
+    say = progress or (lambda *_: None)
+    election = sim.election
+    if remote_unit(election) is None:
+        raise RemoteVotingError("the simulated election has no remote unit: use with_remote_unit")
+    load_election(db, election)
+    rng = random.Random(sim.profile.seed * 131 + 5)
+    say("key ceremony", 0, 1)
+    setup = setup_remote(db, election.id, TRUSTEES, QUORUM, revote=RevotePolicy.LAST, rng=rng)
+    params = setup.params
+    say("credentials", 0, ballots)
+    issued, refused = _credentials(db, sim, ballots)
+    seeds = [seed for _, seed in issued.seeds]
+    weights = _weights(sim, params)
+    specs: list[Spec] = []
+    final: dict[int, dict[str, tuple[int, ...]]] = {}
+    revotes = challenged = 0
+    for v, seed in enumerate(seeds):
+        if v % 25 == 7:  # a voter who audits their device first: challenge, then cast
+            specs.append((seed, _choice(rng, params, weights), True, rng.randrange(1 << 62)))
+            challenged += 1
+        final[v] = _choice(rng, params, weights)
+        specs.append((seed, final[v], False, rng.randrange(1 << 62)))
+    for v in range(3, len(seeds), 17):  # later, some change their minds: the last ballot counts
+        final[v] = _choice(rng, params, weights)
+        specs.append((seeds[v], final[v], False, rng.randrange(1 << 62)))
+        revotes += 1
+    cast = 0
+    batch = 500
+    with ProcessPoolExecutor(max_workers=WORKERS) as pool:
+        parts = [specs[i : i + batch // WORKERS] for i in range(0, len(specs), batch // WORKERS)]
+        futures = [pool.submit(encrypt_chunk, params.to_dict(), p) for p in parts]
+        pending: list[tuple[Any, Any]] = []
+        for f in futures:
+            pending += f.result()
+            if len(pending) >= batch or f is futures[-1]:
+                receipts = cast_ballots(db, election.id, pending, workers=WORKERS)
+                bad = [r.reason for r in receipts if not r.accepted]
+                if bad:
+                    raise RemoteVotingError(f"{len(bad)} simulated ballot(s) refused: {bad[0]}")
+                cast += len(pending)
+                pending = []
+                say("ballots", cast, len(specs))
+    say("tally", 0, 1)
+    present = [k for k in setup.keys if k.index in PRESENT]
+    tally = tally_remote(db, election.id, present, rng=rng)
+    intent = {
+        c.id: tuple(sum(ch[c.id][i] for ch in final.values()) for i in range(len(c.options)))
+        for c in params.contests
+    }
+    say("tally", 1, 1)
+    return RemoteRun(len(seeds), cast - challenged, challenged, revotes, tally.counted,
+                     tally.results, intent, tuple(refused), time.perf_counter() - started)  # fmt: skip
+
+
+def _weights(sim: SimElection, params: ElectionParams) -> dict[str, list[float]]:
+    """Abroad leans differently from home: a reshuffled version of the national party strength."""
+    strength = list(sim.profile.party_strength)
+    out = {}
+    for c in params.contests:
+        w = [
+            strength[i % len(strength)] * (1.6 if i % 3 == 1 else 1.0)
+            for i in range(len(c.options))
+        ]
+        out[c.id] = w
+    return out
+
+
+def _choice(
+    rng: random.Random, params: ElectionParams, weights: dict[str, list[float]]
+) -> dict[str, tuple[int, ...]]:
+    out = {}
+    for c in params.contests:
+        marks = [0] * len(c.options)
+        marks[rng.choices(range(len(c.options)), weights=weights[c.id])[0]] = 1
+        out[c.id] = tuple(marks)
+    return out
