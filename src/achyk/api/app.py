@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import FastAPI, HTTPException, Query
 
 from achyk import __version__
-from achyk.api import checkins
+from achyk.api import checkins, remote
 from achyk.api.record_routes import build_router
 from achyk.api.schemas import (
     ElectionSummary,
@@ -139,4 +139,5 @@ def create_app(database: str | None = None, db: Database | None = None) -> FastA
     app.include_router(web_routes.router)
     app.include_router(build_router())
     app.include_router(checkins.router)
+    app.include_router(remote.router)
     return app

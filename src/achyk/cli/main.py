@@ -6,7 +6,18 @@ import sys
 
 import typer
 
-from achyk.cli import demo, device, election, monitor, protocol, register, results, serve, verify
+from achyk.cli import (
+    demo,
+    device,
+    election,
+    monitor,
+    protocol,
+    register,
+    results,
+    serve,
+    verify,
+    vote,
+)
 from achyk.cli.common import err_console
 from achyk.cli.seats import seats
 from achyk.errors import AchykError
@@ -21,6 +32,8 @@ app.add_typer(election.app, name="election")
 app.add_typer(protocol.app, name="protocol")
 app.add_typer(device.app, name="device")
 app.add_typer(register.app, name="register")
+app.add_typer(vote.app, name="remote")
+app.command("vote")(vote.vote)
 app.command("results")(results.results)
 app.command("demo")(demo.demo)
 app.command("generate")(demo.generate)

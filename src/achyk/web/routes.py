@@ -180,6 +180,32 @@ async def live(request: Request, election_id: str) -> Response:
     return EventSourceResponse(events(), ping=15)
 
 
+@router.get("/e/{election_id}/track")
+def track(request: Request, election_id: str, code: str = "") -> Response:
+    """A voter looks up the tracking code of a remote ballot: the log entry that holds it."""
+    from achyk.services import ledger
+    from achyk.services.remote_voting import find_tracking_code
+
+    db = _db(request)
+    try:
+        election = get_election(db, election_id)
+    except NotFoundError as err:
+        return _not_found(request, str(err))
+    lang = _lang(request)
+    found = find_tracking_code(db, election.id, code) if code.strip() else None
+    size = ledger.log_size(db, election.id)
+    proof = [p.hex() for p in ledger.inclusion(db, election.id, found.log_index, size)] if found else []  # fmt: skip
+    base = pages.base_path(election)
+    html = render(
+        "track.html", lang, SITE, f"{base}track", title=election.name, election=election,
+        base=base, crumbs=[(election.name, base)], code=code.strip()[:80], found=found,
+        tree_size=size, proof=proof, entry=found.entry if found else "",
+    )  # fmt: skip
+    return _remember(
+        request, HTMLResponse(html, status_code=200 if found or not code else 404), lang
+    )
+
+
 @router.get("/e/{election_id}/{rest:path}")
 def page(request: Request, election_id: str, rest: str) -> Response:
     return _page(request, election_id, rest)

@@ -1,0 +1,215 @@
+"""`achyk vote` — the Python voting client — and `achyk remote …`, the operators' commands.
+
+The client encrypts on the voter's own machine: it fetches the election's public parameters (from
+the API, or from a published record whose log it checks against the signed checkpoint), encrypts and
+proves the choices, signs with the voter's credential, prints the tracking code, and either casts
+the ballot or — with `--challenge` — audits the device: the ballot is opened (choices and nonces
+published on the log), never counted, and anyone can check it encrypts what the voter chose.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from achyk.cli.common import DatabaseOption, ElectionOption, console, open_db
+from achyk.errors import InputError, Problem
+
+app = typer.Typer(
+    help="Remote voting abroad: set up, issue credentials, tally.", no_args_is_help=True
+)
+
+
+def params_from_record(location: str) -> tuple[str, Any]:
+    """(election id, params) from a published record: the `remote-params` entry of its log,
+    taken only from tiles that hash to the checkpoint signed by the record's log key."""
+    from achyk.ledger import verify_checkpoint
+    from achyk.ledger.tiles import decode_entry_bundle, tiles_for_size, verify_tiles
+    from achyk.verify.source import RecordSource
+
+    src = RecordSource(location)
+    record = json.loads(src.read("record.json"))
+    cp = verify_checkpoint(
+        src.text("log/checkpoint"), str(record["log_key"]), origin=record["origin"]
+    )
+
+    def fetch(path: str) -> bytes:
+        return src.read("log/" + path)
+
+    verify_tiles(cp.size, fetch, cp.root, entries=True)
+    for tile in tiles_for_size(cp.size):
+        if tile.level == 0:
+            for raw in decode_entry_bundle(fetch(tile.entries_path)):
+                entry = json.loads(raw)
+                if entry.get("kind") == "remote-params":
+                    return str(entry["election"]), entry["params"]
+    raise InputError(location, [Problem("log", "no remote-params entry: remote voting not set up")])
+
+
+def _choices(params: Any, picks: list[str]) -> dict[str, tuple[int, ...]]:
+    out: dict[str, tuple[int, ...]] = {}
+    contests = params.contests
+    for pick in picks:
+        contest_id, sep, option = pick.partition("=")
+        if not sep:
+            if len(contests) != 1:
+                raise typer.BadParameter("several contests: write --choose CONTEST=OPTION")
+            contest_id, option = contests[0].id, pick
+        try:
+            c = params.contest(contest_id)
+        except KeyError:
+            raise typer.BadParameter(f"no contest {contest_id!r}") from None
+        if option not in c.options:
+            raise typer.BadParameter(f"{option!r} is not on the {c.id} ballot: {', '.join(c.options)}")  # fmt: skip
+        marks = list(out.get(c.id, (0,) * len(c.options)))
+        marks[c.options.index(option)] = 1
+        out[c.id] = tuple(marks)
+    return out
+
+
+def vote(
+    credential: Annotated[Path, typer.Option("--credential", help="File with your credential seed (hex).")],
+    choose: Annotated[list[str], typer.Option("--choose", help="CONTEST=OPTION (or OPTION); repeat.")],
+    server: Annotated[str | None, typer.Option("--server", help="API base URL, e.g. https://cec.kg")] = None,
+    election: Annotated[str | None, typer.Option("--election", help="Election id (with --server).")] = None,
+    record: Annotated[str | None, typer.Option("--record", help="Take the parameters from this published record.")] = None,
+    challenge: Annotated[bool, typer.Option("--challenge", help="Audit instead of casting: open the ballot.")] = False,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the ballot here instead of sending it.")] = None,
+) -> None:  # fmt: skip
+    """Encrypt your vote on this machine, print its tracking code, then cast it (or challenge it)."""
+    import httpx
+
+    from achyk.evoting.ballot import (
+        ballot_to_dict,
+        encrypt_ballot,
+        opening_to_dict,
+        short_code,
+        tracking_code,
+        verify_opening,
+    )
+    from achyk.evoting.election import ElectionParams
+
+    if record is not None:
+        election_id, params_doc = params_from_record(record)
+    elif server is not None and election is not None:
+        r = httpx.get(
+            f"{server.rstrip('/')}/api/elections/{election}/remote/parameters", timeout=30
+        )
+        if r.status_code != 200:
+            raise InputError(server, [Problem("parameters", f"HTTP {r.status_code}: {r.text[:200]}")])  # fmt: skip
+        election_id, params_doc = election, r.json()["params"]
+    else:
+        raise typer.BadParameter("give --record DIR_OR_URL, or --server URL with --election ID")
+    params = ElectionParams.from_dict(params_doc)
+    try:
+        seed = bytes.fromhex(credential.read_text(encoding="utf-8").strip())
+    except ValueError:
+        raise typer.BadParameter(f"{credential}: not a hex credential seed") from None
+    if len(seed) != 32:
+        raise typer.BadParameter(f"{credential}: a credential seed is 32 bytes")
+    ballot, opening = encrypt_ballot(params, _choices(params, choose), seed)
+    code = tracking_code(params, ballot)
+    console.print(f"tracking code: [bold]{short_code(code)}[/bold]  ({code})", highlight=False)
+    body: dict[str, Any] = {"ballot": ballot_to_dict(params, ballot)}
+    if challenge:
+        verify_opening(params, ballot, opening)
+        body["opening"] = opening_to_dict(params, opening)
+    if out is not None or server is None:
+        target = out or Path(f"ballot-{code[:12]}.json")
+        target.write_text(json.dumps(body, indent=1), encoding="utf-8")
+        console.print(f"ballot written to {target} (not sent)")
+        return
+    path = "challenges" if challenge else "ballots"
+    r = httpx.post(f"{server.rstrip('/')}/api/elections/{election_id}/remote/{path}", json=body, timeout=60)  # fmt: skip
+    receipt = r.json()
+    if r.status_code != 201 or not receipt.get("accepted"):
+        console.print(f"[red]refused[/red]: {receipt.get('reason') or receipt}", highlight=False)
+        raise typer.Exit(1)
+    what = "challenged — opened on the log, never counted; vote again to cast" if challenge else "cast"  # fmt: skip
+    console.print(f"{what}: log entry {receipt['log_entry']} holds your ballot; look it up "
+                  f"with the tracking code on the results site", highlight=False)  # fmt: skip
+
+
+@app.command("setup")
+def setup(
+    trustee: Annotated[list[str], typer.Option("--trustee", help="A trustee's name; repeat, in order.")],
+    quorum: Annotated[int, typer.Option("--quorum", help="Trustees needed to decrypt.")],
+    keys_out: Annotated[Path, typer.Option("--keys-out", help="Directory for the trustees' key files.")],
+    revote: Annotated[str, typer.Option("--revote", help="last (a re-vote replaces) or first.")] = "last",
+    election: ElectionOption = None,
+    database: DatabaseOption = None,
+) -> None:  # fmt: skip
+    """Run the key ceremony, log it and the joint key, write each trustee's key share to a file."""
+    from achyk.evoting.election import RevotePolicy
+    from achyk.services.remote_tally import trustee_key_document
+    from achyk.services.remote_voting import setup_remote
+
+    db = open_db(database)
+    result = setup_remote(db, election, trustee, quorum, revote=RevotePolicy(revote))
+    keys_out.mkdir(parents=True, exist_ok=True)
+    eid = _election_id(db, election)
+    for key, name in zip(result.keys, trustee, strict=True):
+        path = keys_out / f"trustee-{key.index}.json"
+        path.write_text(json.dumps(trustee_key_document(eid, name, key)), encoding="utf-8")
+        path.chmod(0o600)
+    console.print(f"remote voting set up for {eid}: {len(trustee)} trustees, quorum {quorum}, "
+                  f"re-vote policy {revote}; key shares in {keys_out} — hand each to its "
+                  f"trustee and delete the copies (log entries {', '.join(map(str, result.log_indexes))})")  # fmt: skip
+
+
+def _election_id(db: Any, election: str | None) -> str:
+    from achyk.services.elections import get_election
+
+    return get_election(db, election).id
+
+
+@app.command("credentials")
+def credentials(
+    out: Annotated[Path, typer.Option("--out", help="CSV of personal_number,seed to hand out.")],
+    voters: Annotated[Path | None, typer.Option("--voters", help="File of personal numbers, one a line.")] = None,
+    count: Annotated[int, typer.Option("--count", help="Anonymous credentials (no register).")] = 0,
+    secret_file: Annotated[Path | None, typer.Option("--secret-file", help="The register secret.")] = None,
+    election: ElectionOption = None,
+    database: DatabaseOption = None,
+) -> None:  # fmt: skip
+    """Issue credentials: the keys go on the log, the seeds to the voters; the register marks them."""
+    from achyk.services.register import load_secret
+    from achyk.services.remote_voting import issue_anonymous_credentials, issue_credentials
+
+    db = open_db(database)
+    eid = _election_id(db, election)
+    if voters is not None:
+        numbers = [n.strip() for n in voters.read_text(encoding="utf-8").splitlines() if n.strip()]
+        issued = issue_credentials(db, eid, numbers, load_secret(secret_file))
+    else:
+        issued = issue_anonymous_credentials(db, eid, count)
+    out.write_text("".join(f"{n},{s.hex()}\n" for n, s in issued.seeds), encoding="utf-8")
+    out.chmod(0o600)
+    console.print(
+        f"{len(issued.seeds)} credential(s) issued to {out}; {len(issued.refused)} refused"
+    )
+    for number, why in issued.refused[:20]:
+        console.print(f"  refused {number}: {why}", highlight=False)
+
+
+@app.command("tally")
+def tally(
+    key: Annotated[list[Path], typer.Option("--key", help="A trustee's key file; repeat (a quorum).")],
+    election: ElectionOption = None,
+    database: DatabaseOption = None,
+) -> None:  # fmt: skip
+    """Close remote voting, decrypt the aggregate with the trustees present, log and count it."""
+    from achyk.services.remote_tally import tally_remote, trustee_key_from_document
+
+    db = open_db(database)
+    eid = _election_id(db, election)
+    keys = [trustee_key_from_document(json.loads(k.read_text(encoding="utf-8")), eid) for k in key]
+    result = tally_remote(db, eid, keys)
+    console.print(f"remote tally of {eid}: {result.counted} ballots counted of {result.ballots} on "
+                  f"the board ({result.challenged} challenged), trustees {list(result.trustees)}, "
+                  f"log entry {result.log_index}")  # fmt: skip
+    for cid, totals in result.results.items():
+        console.print(f"  {cid}: {', '.join(map(str, totals))}")
