@@ -131,8 +131,13 @@ def _credentials(db: Database, sim: SimElection, count: int) -> tuple[Issued, li
                                rng=random.Random(sim.profile.seed))  # fmt: skip
     # Cross-channel attempts: voters who voted at a station ask for a credential; credential
     # holders come to their station on election day. The register refuses both.
-    in_person = [numbers.number(s.first)[0] for s in slices if s.country and s.issued_in][:3]
-    tried = issue_credentials(db, eid, in_person, secret, rng=random.Random(1))
+    in_person = [(numbers.number(s.first)[0], s.station_id, s.device)
+                 for s in slices if s.country and s.issued_in][:3]  # fmt: skip
+    # (already checked in if the register simulation ran: then this is refused, which is as good)
+    check_in_batch(db, eid, [BatchCheckin(n, st, dev, day + timedelta(days=3, hours=2),
+                                          MatchResult(True, 0.95)) for n, st, dev in in_person],
+                   secret)  # fmt: skip
+    tried = issue_credentials(db, eid, [n for n, _, _ in in_person], secret, rng=random.Random(1))
     refused = [f"credential for voter {n[:4]}…: {why}" for n, why in tried.refused]
     homes = {numbers.number(i)[0]: s.station_id for s in slices if s.country
              for i in range(s.first + s.issued_in + s.issued_out, s.first + s.count)}  # fmt: skip

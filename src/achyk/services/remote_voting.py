@@ -92,26 +92,22 @@ class RemoteInfo:
     params_log_index: int
 
 
-_info: dict[tuple[str, str], RemoteInfo] = {}
+_parsed: dict[str, ElectionParams] = {}  # params text → parsed (decoding the key costs)
 
 
 def remote_info(db: Database, election_id: str) -> RemoteInfo:
-    """The election's remote-voting parameters (cached until it is closed)."""
-    key = (str(db.engine.url), election_id)
-    hit = _info.get(key)
-    if hit is not None and hit.closed:
-        return hit
+    """The election's remote-voting parameters, trustees and state."""
     with db.read() as s:
         repo = RemoteRepo(s, election_id)
         row = repo.setup()
         if row is None:
             raise NotFoundError(f"remote voting is not set up for election {election_id!r}")
-        params = hit.params if hit else ElectionParams.from_dict(json.loads(row.params))
+        params = _parsed.get(row.params)
+        if params is None:
+            params = _parsed[row.params] = ElectionParams.from_dict(json.loads(row.params))
         trustees = tuple((t.index, t.name, t.verification_key) for t in repo.trustees())
-        info = RemoteInfo(params, row.unit_station_id, trustees, row.quorum,
+        return RemoteInfo(params, row.unit_station_id, trustees, row.quorum,
                           row.closed_log_index is not None, row.params_log_index)  # fmt: skip
-    _info[key] = info
-    return info
 
 
 def params_document(db: Database, election_id: str) -> dict[str, Any]:

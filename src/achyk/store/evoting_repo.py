@@ -128,7 +128,9 @@ class RemoteRepo:
         q = select(RemoteBallotRow.challenged, func.count()).where(
             RemoteBallotRow.election_id == self.e
         )
-        counts = dict(self.s.execute(q.group_by(RemoteBallotRow.challenged)).tuples().all())
+        counts = {
+            bool(c): int(n) for c, n in self.s.execute(q.group_by(RemoteBallotRow.challenged))
+        }
         return int(counts.get(False, 0)), int(counts.get(True, 0))
 
     # --- tally ----------------------------------------------------------------------------------

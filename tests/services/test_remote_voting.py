@@ -1,0 +1,224 @@
+"""Remote voting through the services, on SQLite and PostgreSQL (the `db` fixture runs both):
+setup and ceremony complaints, credentials and the register across channels, cast-or-challenge,
+tracking codes, re-vote policies, close and tally into the remote unit's protocol."""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import replace
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import text
+
+from achyk.crypto.group import SECP256K1 as G
+from achyk.crypto.threshold import TrusteePolynomial
+from achyk.domain.personal_number import Sex, make_kg_pin
+from achyk.domain.protocol import check_relations, protocol_from_json
+from achyk.domain.register import MatchResult, Refusal, VoterEntry
+from achyk.domain.tabulation import Level
+from achyk.errors import ConflictError, InputError
+from achyk.evoting.ballot import (
+    ballot_to_dict,
+    encrypt_ballot,
+    opening_to_dict,
+    short_code,
+    tracking_code,
+)
+from achyk.evoting.ceremony import CeremonyFailed, deal_all
+from achyk.evoting.election import RevotePolicy
+from achyk.services.checkin import check_in
+from achyk.services.elections import load_election
+from achyk.services.ledger import entries, entry
+from achyk.services.register import import_register
+from achyk.services.remote_simulation import add_remote_unit
+from achyk.services.remote_tally import tally_remote
+from achyk.services.remote_voting import (
+    cast_ballot,
+    cast_ballots,
+    challenge_ballot,
+    find_tracking_code,
+    issue_credentials,
+    remote_info,
+    setup_remote,
+)
+from achyk.services.results import results
+from achyk.store.database import Database
+from factories import election
+
+SECRET = b"test-register-secret-0123456789"
+
+
+def born(i: int) -> date:
+    return date(1980, 1, 1 + i % 28)
+
+
+def pin(i: int) -> str:
+    return make_kg_pin(Sex.FEMALE if i % 2 else Sex.MALE, born(i), i)
+
+
+EID = "test-2025"
+TRUSTEES = ("CEC", "Party A", "Party B", "OSCE/ODIHR", "CIS")
+ABROAD = [pin(100 + i) for i in range(8)]
+
+
+def voters() -> list[VoterEntry]:
+    out = [VoterEntry(pin(100 + i), f"Voter {i}", born(100 + i), "9001", "RU") for i in range(8)]
+    return [*out, VoterEntry(pin(200), "Home voter", born(200), "1001", None)]
+
+
+@pytest.fixture
+def ready(db: Database) -> Database:
+    load_election(db, add_remote_unit(election()))
+    import_register(db, EID, voters(), SECRET)
+    return db
+
+
+def kinds(db: Database) -> list[str]:
+    from achyk.services.ledger import log_size
+
+    return [json.loads(e)["kind"] for e in entries(db, EID, 0, log_size(db, EID))]
+
+
+def test_setup_logs_the_ceremony_and_keeps_no_key_share(ready: Database) -> None:
+    setup = setup_remote(ready, EID, TRUSTEES, 3, rng=random.Random(1))
+    assert [k.index for k in setup.keys] == [1, 2, 3, 4, 5]
+    # The remote unit sits abroad and votes in the list contest only (d1 covers district n1).
+    assert [(c.id, c.options, c.min_selections, c.max_selections) for c in setup.params.contests] == [
+        ("list", ("a", "b", "c", "against-all"), 1, 1)
+    ]  # fmt: skip
+    assert kinds(ready)[-2:] == ["remote-ceremony", "remote-params"]
+    logged = json.loads(entry(ready, EID, setup.log_indexes[1]) or "{}")
+    assert logged["params"]["public_key"] == G.encode(setup.ceremony.joint_key).hex()
+    assert logged["unit"] == "remote"
+    with ready.read() as s:
+        dump = " ".join(str(r) for t in ("remote_elections", "remote_trustees")
+                        for r in s.execute(text(f"SELECT * FROM {t}")))  # fmt: skip
+    assert all(f"{k.share:064x}" not in dump for k in setup.keys)
+    with pytest.raises(ConflictError):
+        setup_remote(ready, EID, TRUSTEES, 3)
+
+
+def test_a_bad_share_is_a_logged_complaint(ready: Database) -> None:
+    with ready.read() as s:
+        base = s.execute(text("SELECT definition_hash FROM elections")).scalar_one()
+    dealt = deal_all(base, 5, 3, random.Random(2))
+    poly, commitment = dealt[3]
+    dealt[3] = (TrusteePolynomial(poly.index, (poly.coefficients[0] + 1, *poly.coefficients[1:])),
+                commitment)  # fmt: skip
+    with pytest.raises(CeremonyFailed) as err:
+        setup_remote(ready, EID, TRUSTEES, 3, dealings=dealt)
+    assert {c.dealer for c in err.value.complaints} == {4}
+    assert kinds(ready).count("remote-complaint") == 5  # every trustee got a bad share from 4
+    setup_remote(ready, EID, TRUSTEES, 3, rng=random.Random(3))  # a new ceremony may follow
+
+
+def test_credentials_and_in_person_voting_exclude_each_other(ready: Database) -> None:
+    setup_remote(ready, EID, TRUSTEES, 3, rng=random.Random(4))
+    day = datetime(2025, 11, 30, 4, 0, tzinfo=UTC)
+    walked_in = check_in(ready, EID, "9001", "9001-a", ABROAD[0], MatchResult(True, 0.9), SECRET, at=day)  # fmt: skip
+    assert walked_in.accepted
+    issued = issue_credentials(ready, EID, [*ABROAD[:4], "21501198000001"], SECRET,
+                               rng=random.Random(5), at=day)  # fmt: skip
+    assert [n for n, _ in issued.seeds] == ABROAD[1:4]
+    why = dict(issued.refused)
+    assert why[ABROAD[0]].startswith("already voted at station 9001")
+    assert why["21501198000001"] == "not on the register of this election"
+    # The public list is sorted and holds keys only; no personal number nor voter hash.
+    logged = json.loads(entry(ready, EID, issued.log_indexes[0]) or "{}")
+    assert (
+        logged["credentials"] == sorted(logged["credentials"]) and len(logged["credentials"]) == 3
+    )
+    assert not any(n in json.dumps(logged) for n in ABROAD)
+    # A credential holder at the polling station is refused, naming the remote channel.
+    later = check_in(ready, EID, "9001", "9001-a", ABROAD[1], MatchResult(True, 0.9), SECRET, at=day)  # fmt: skip
+    assert (later.accepted, later.reason) == (False, Refusal.ALREADY_VOTED)
+    assert "remote channel" in later.message
+    again = issue_credentials(ready, EID, [ABROAD[2]], SECRET)
+    assert not again.seeds and "already voted" in again.refused[0][1]
+
+
+def _marks(option: int) -> dict[str, tuple[int, ...]]:
+    return {"list": tuple(1 if i == option else 0 for i in range(4))}
+
+
+def test_cast_challenge_track_and_tally(ready: Database) -> None:
+    rng = random.Random(6)
+    setup = setup_remote(ready, EID, TRUSTEES, 3, rng=rng)
+    p = setup.params
+    seeds = [s for _, s in issue_credentials(ready, EID, ABROAD, SECRET, rng=rng).seeds]
+    intent = [0, 0, 0, 0]
+    # Voter 0 challenges first (the opening is logged, it never counts), then casts.
+    b, o = encrypt_ballot(p, _marks(2), seeds[0], rng)
+    audit = challenge_ballot(ready, EID, ballot_to_dict(p, b), opening_to_dict(p, o))
+    assert audit.accepted and audit.challenged
+    lie = opening_to_dict(p, o)
+    lie["choices"][0] = [0, 1, 0, 0]
+    b2, _ = encrypt_ballot(p, _marks(2), seeds[0], rng)
+    refused = challenge_ballot(ready, EID, ballot_to_dict(p, b2), lie)
+    assert not refused.accepted and "ciphertext ≠ revealed choice" in refused.reason
+    items = []
+    for v, seed in enumerate(seeds):
+        b, _ = encrypt_ballot(p, _marks(v % 4), seed, rng)
+        items.append((ballot_to_dict(p, b), None))
+    for v in (1, 5):  # they change their minds: under "last", the later ballot counts
+        b, _ = encrypt_ballot(p, _marks(3), seeds[v], rng)
+        items.append((ballot_to_dict(p, b), None))
+    receipts = cast_ballots(ready, EID, items, workers=2)
+    assert all(r.accepted for r in receipts), [r.reason for r in receipts]
+    for v in range(len(seeds)):
+        intent[3 if v in (1, 5) else v % 4] += 1
+
+    # The tracking code leads to the log entry holding exactly that ballot, in either form.
+    code = receipts[3].tracking_code
+    for form in (code, short_code(code), short_code(code).lower()):
+        found = find_tracking_code(ready, EID, form)
+        assert found is not None and found.log_index == receipts[3].log_index
+    assert json.loads(entry(ready, EID, found.log_index) or "{}")["tracking_code"] == code
+    assert find_tracking_code(ready, EID, "AAAA-AAAA-AAAA-AAAA") is None
+
+    # Refused: the same ballot again, a stranger's credential, an altered proof.
+    assert "already on the board" in cast_ballot(ready, EID, items[0][0]).reason
+    stranger, _ = encrypt_ballot(p, _marks(0), b"\x07" * 32, rng)
+    assert "not on the public credential list" in cast_ballot(ready, EID, ballot_to_dict(p, stranger)).reason  # fmt: skip
+    bent = json.loads(json.dumps(items[2][0]))
+    bent["body"]["contests"][0]["proofs"][1]["v"][0] = f"{(int(bent['body']['contests'][0]['proofs'][1]['v'][0], 16) + 1) % G.order:064x}"  # fmt: skip
+    assert "option b" in cast_ballot(ready, EID, bent).reason
+
+    with pytest.raises(InputError):
+        tally_remote(ready, EID, setup.keys[:2])  # below the quorum
+    wrong = replace(setup.keys[0], share=(setup.keys[0].share + 1) % G.order)
+    with pytest.raises(InputError):
+        tally_remote(ready, EID, [wrong, *setup.keys[1:3]])
+    tally = tally_remote(ready, EID, [setup.keys[0], setup.keys[2], setup.keys[4]], rng=rng)
+    assert tally.results == {"list": tuple(intent)}
+    assert (tally.counted, tally.challenged, tally.credentials) == (8, 1, 8)
+    late, _ = encrypt_ballot(p, _marks(0), seeds[0], rng)
+    assert cast_ballot(ready, EID, ballot_to_dict(p, late)).reason == "remote voting is closed"
+    with pytest.raises(ConflictError):
+        tally_remote(ready, EID, setup.keys[:3])
+
+    # The remote unit is a unit of the results: its protocol satisfies every control relation
+    # and the tabulation counts it at the station, the abroad region and the nation.
+    doc = json.loads(entry(ready, EID, tally.log_index) or "{}")["protocols"][0]
+    protocol, problems = protocol_from_json(doc)
+    assert protocol is not None and not problems and check_relations(protocol) == []
+    _, tab = results(ready, EID)
+    unit = tab.get(Level.STATION, "remote", "list")
+    assert unit is not None and [n for _, n in unit.counted.votes] == intent
+    region = tab.get(Level.REGION, "abroad", "list")
+    assert region is not None and region.counted.votes_for("a") >= intent[0]
+
+
+def test_first_policy_refuses_a_second_cast(ready: Database) -> None:
+    rng = random.Random(7)
+    p = setup_remote(ready, EID, TRUSTEES, 3, revote=RevotePolicy.FIRST, rng=rng).params
+    assert remote_info(ready, EID).params.revote is RevotePolicy.FIRST
+    [(_, seed)] = issue_credentials(ready, EID, ABROAD[:1], SECRET, rng=rng).seeds
+    first, _ = encrypt_ballot(p, _marks(0), seed, rng)
+    second, _ = encrypt_ballot(p, _marks(1), seed, rng)
+    assert cast_ballot(ready, EID, ballot_to_dict(p, first)).accepted
+    r = cast_ballot(ready, EID, ballot_to_dict(p, second))
+    assert not r.accepted and "first one counts" in r.reason
+    assert r.tracking_code == tracking_code(p, second)
