@@ -1,0 +1,194 @@
+"""Remote voting abroad end to end, through the services, the published record and `achyk verify`.
+
+Five trustees (quorum 3, trustees 2 and 4 absent at decryption), 1,000 remote voters with
+challenged and re-voted ballots among them: the decrypted tally equals the voters' intent, the
+published record verifies (on a process pool, and on a Dask cluster), double voting across channels
+is refused, and any altered ballot, proof, share, tally or protocol — even in a log the CEC rewrites
+and re-signs with its own key — fails verification with the part named.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from achyk.canonical import canonical_json
+from achyk.crypto.group import SECP256K1 as G
+from achyk.ledger import Checkpoint, MemoryTree, leaf_hash, sign_checkpoint
+from achyk.ledger.note import parse_signer_key
+from achyk.ledger.tiles import build_tiles, decode_entry_bundle, entry_bundles
+from achyk.services.publish import publish_record
+from achyk.services.register import import_register
+from achyk.services.remote_simulation import PRESENT, run_remote, with_remote_unit
+from achyk.services.simulation import run_simulation
+from achyk.sim.generator import SimElection, generate
+from achyk.sim.profiles import SMALL
+from achyk.sim.voters import register_entries, register_secret, station_slices
+from achyk.store.database import Database
+from achyk.store.ledger_repo import stored_key
+from achyk.verify.record import Report, verify_record
+
+REMOTE_CHECK = "remote voting: ceremony, credentials, ballots, re-votes, challenges, tally"
+
+
+def failed(report: Report) -> dict[str, str]:
+    return {name: detail for name, ok, detail in report.checks if not ok}
+
+
+def prepare(db: Database) -> SimElection:
+    sim = with_remote_unit(generate(SMALL))
+    run_simulation(db, sim)
+    slices = station_slices(sim)
+    import_register(db, sim.election.id, register_entries(sim, slices), register_secret(sim),
+                    total=sum(s.count for s in slices))  # fmt: skip
+    return sim
+
+
+def test_thousand_remote_voters_end_to_end(db: Database, tmp_path: Path) -> None:
+    sim = prepare(db)
+    run = run_remote(db, sim, 1000)
+    assert run.credentials == 1000 and run.counted == 1000
+    assert run.challenged > 0 and run.revotes > 0
+    assert run.results == run.intent  # the decryption with 3 of 5 trustees is what voters meant
+    # Double voting across channels: voters who voted at a station get no credential, and
+    # credential holders are turned away at their station, both by the register.
+    assert len(run.refused) == 6 and all("already voted" in r for r in run.refused)
+    assert sum("remote channel" in r for r in run.refused) == 3
+
+    record = publish_record(db, sim.election.id, tmp_path / "record")
+    report = verify_record(str(tmp_path / "record"), workers=2)
+    assert report.ok, failed(report)
+    detail = next(d for name, ok, d in report.checks if name == REMOTE_CHECK)
+    assert f"{run.cast + run.challenged} ballots ({run.challenged} challenged)" in detail
+    assert "1000 counted, 3 trustees decrypted" in detail
+    results = json.loads((tmp_path / "record" / "results.json").read_text())
+    unit = results["contests"]["list"]["station/remote"]["counted"]
+    options = [*(o.id for o in sim.election.contests[0].options), "against-all"]
+    assert unit["votes"] == dict(zip(options, run.results["list"], strict=True))
+    assert record["size"] > 1000
+
+
+# --- tampering, on a small record ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def honest(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    base = tmp_path_factory.mktemp("remote")
+    db = Database.open(f"sqlite:///{base / 'db.sqlite'}")
+    sim = prepare(db)
+    run_remote(db, sim, 40)
+    publish_record(db, sim.election.id, base / "record")
+    with db.read() as s:
+        row = stored_key(s, f"achyk/{sim.election.id}")
+        assert row is not None
+        return base / "record", row.secret
+
+
+def entries_of(record: Path) -> list[bytes]:
+    out: list[bytes] = []
+    for b in sorted((record / "log" / "tile" / "entries").rglob("*")):
+        if b.is_file():
+            out.extend(decode_entry_bundle(b.read_bytes()))
+    return out
+
+
+def rewrite(honest: tuple[Path, str], tmp_path: Path, change: Callable[[list[Any]], None]) -> Path:
+    """A copy of the record whose log the CEC rewrote and re-signed with its own log key."""
+    record = tmp_path / "record"
+    shutil.copytree(honest[0], record)
+    docs = [json.loads(e) for e in entries_of(record)]
+    change(docs)
+    entries = [canonical_json(d) for d in docs]
+    shutil.rmtree(record / "log" / "tile")
+    leaves = [leaf_hash(e) for e in entries]
+    for path, data in (build_tiles(leaves) | entry_bundles(entries)).items():
+        (record / "log" / path).parent.mkdir(parents=True, exist_ok=True)
+        (record / "log" / path).write_bytes(data)
+    name, key = parse_signer_key(honest[1])
+    cp = Checkpoint(f"achyk/{docs[0]['election']}", len(entries), MemoryTree(leaves).root())
+    (record / "log" / "checkpoint").write_text(sign_checkpoint(cp, name, key))
+    return record
+
+
+def _of(docs: list[Any], kind: str, n: int = 0) -> Any:
+    return [d for d in docs if d["kind"] == kind][n]
+
+
+def _cast(docs: list[Any]) -> Any:
+    return next(d for d in docs if d["kind"] == "remote-ballot" and d["status"] == "cast")
+
+
+def _bump(s: str) -> str:
+    return f"{(int(s, 16) + 1) % G.order:064x}"
+
+
+def swap_selections(docs: list[Any]) -> None:
+    sel = _cast(docs)["ballot"]["body"]["contests"][0]["selections"]
+    sel[0], sel[1] = sel[1], sel[0]
+
+
+def bend_proof(docs: list[Any]) -> None:
+    proof = _cast(docs)["ballot"]["body"]["contests"][0]["proofs"][2]
+    proof["v"][1] = _bump(proof["v"][1])
+
+
+def bend_share(docs: list[Any]) -> None:
+    share = _of(docs, "remote-decryption", 1)["share"]["shares"]["list"][0]
+    share["proof"]["v"] = _bump(share["proof"]["v"])
+
+
+def inflate_total(docs: list[Any]) -> None:
+    tally = _of(docs, "remote-tally")
+    tally["results"]["list"][0] += 1
+    tally["protocols"][0]["votes"]["p01"] += 1
+    tally["protocols"][0]["votes"]["p02"] -= 1
+
+
+def shift_protocol(docs: list[Any]) -> None:
+    votes = _of(docs, "remote-tally")["protocols"][0]["votes"]
+    votes["p01"], votes["p02"] = votes["p01"] + 2, votes["p02"] - 2
+
+
+def drop_credential(docs: list[Any]) -> None:
+    listed = _of(docs, "remote-credentials")["credentials"]
+    listed.remove(_cast(docs)["ballot"]["body"]["credential"])
+
+
+def lie_in_opening(docs: list[Any]) -> None:
+    opening = next(d for d in docs if d.get("status") == "challenged")["opening"]
+    opening["choices"][0] = opening["choices"][0][1:] + opening["choices"][0][:1]
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        (swap_selections, "contest list option p01"),
+        (bend_proof, "contest list option p03"),
+        (bend_share, f"trustee {PRESENT[1]} decryption share"),
+        (inflate_total, "is not what the shares decrypt to"),
+        (shift_protocol, "remote unit protocol for list is not the decrypted totals"),
+        (drop_credential, "credential is not on the public list"),
+        (lie_in_opening, "opening contest list"),
+    ],
+)
+def test_an_altered_remote_record_fails_named(
+    honest: tuple[Path, str], tmp_path: Path, change: Callable[[list[Any]], None], named: str
+) -> None:
+    problems = failed(verify_record(str(rewrite(honest, tmp_path, change))))
+    assert named in problems.get(REMOTE_CHECK, ""), problems
+
+
+def test_the_record_verifies_on_a_dask_cluster(honest: tuple[Path, str], tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                  protocol="tcp", dashboard_address=None) as cluster:  # fmt: skip
+        report = verify_record(str(honest[0]), scheduler=cluster.scheduler_address)
+        assert report.ok, failed(report)
+        bad = verify_record(str(rewrite(honest, tmp_path, bend_proof)),
+                            scheduler=cluster.scheduler_address)  # fmt: skip
+        assert "contest list option p03" in failed(bad)[REMOTE_CHECK]
