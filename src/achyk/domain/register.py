@@ -155,9 +155,10 @@ class PriorVote:
     at: datetime
 
 
-@dataclass(frozen=True)
-class MatchResult:
-    """What the station's fingerprint/face matcher concluded for the voter in front of it."""
+class MatchResult(NamedTuple):
+    """What the station's fingerprint/face matcher concluded for the voter in front of it.
+
+    (A NamedTuple: immutable, and cheap enough to make for each of millions of voters.)"""
 
     matched: bool
     score: float  # 0..1
