@@ -1,0 +1,197 @@
+"""Check-ins per second over HTTP, under concurrency, on PostgreSQL and on SQLite.
+
+For each database: a 50-station election with a register of N voters, the API served by uvicorn in
+its own process on 127.0.0.1, and client processes posting every voter's signed check-in with many
+requests in flight. Counted: check-ins the API accepted (HTTP 200) per wall-clock second. The
+per-device rate limit is lifted for the run (it guards against a runaway device, not load).
+
+    python benchmarks/bench_checkin.py [--voters 6000] [--clients 2] [--concurrency 48]
+
+PostgreSQL comes from $ACHYK_BENCH_POSTGRES_URL (default: the test database); each run uses a
+fresh schema, dropped afterwards. The last line reads ``check-ins: N/s on PostgreSQL, N/s on SQLite``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+import multiprocessing
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date
+
+import httpx
+from sqlalchemy import create_engine, text
+
+from achyk.domain.definition import (
+    Contest,
+    ContestKind,
+    Device,
+    DeviceRole,
+    District,
+    Election,
+    ElectionType,
+    Option,
+    Region,
+    Station,
+)
+from achyk.domain.personal_number import Sex, make_kg_pin
+from achyk.domain.register import VoterEntry, request_message
+from achyk.services.elections import load_election
+from achyk.services.register import import_register
+from achyk.signing import private_key_from_seed, public_key_b64
+from achyk.store.database import Database, make_engine, migrate
+
+SECRET = b"bench-register-secret-000000001"
+STATIONS = [str(5000 + i) for i in range(50)]
+BORN = date(1970, 3, 3)
+PG_URL = os.environ.get(
+    "ACHYK_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+SERVER = """
+import sys, uvicorn
+from achyk.api.app import create_app
+from achyk.store.database import Database
+app = create_app(db=Database.open(sys.argv[1], migrate_schema=False))
+app.state.register_secret = bytes.fromhex(sys.argv[2])
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[3]), log_level="warning",
+            timeout_keep_alive=120, access_log=False)
+"""
+
+
+def key(device: str):  # type: ignore[no-untyped-def]
+    return private_key_from_seed(f"bench/{device}".encode())
+
+
+def bench_election() -> Election:
+    stations = tuple(
+        Station(sid, f"Station {sid}", f"School {sid}", 1000,
+                (Device(f"{sid}-a", DeviceRole.SCANNER, public_key_b64(key(f"{sid}-a"))),))
+        for sid in STATIONS
+    )  # fmt: skip
+    return Election(
+        "bench-2025", "Bench", ElectionType.PARLIAMENTARY, "2025-11-30",
+        (Contest("list", "List", ContestKind.PARTY_LIST, 5, (Option("a", "A"),)),),
+        (Region("r", "Region", (District("d", "District", stations),)),),
+    )  # fmt: skip
+
+
+def voter(i: int) -> tuple[str, str]:
+    return make_kg_pin(Sex.MALE, BORN, i), STATIONS[i % len(STATIONS)]
+
+
+def prepare(db: Database, n: int) -> None:
+    load_election(db, bench_election())
+    import_register(
+        db, "bench-2025",
+        [VoterEntry(p, "Bench voter", BORN, st) for p, st in map(voter, range(n))], SECRET,
+    )  # fmt: skip
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def _client(base: str, indexes: list[int], concurrency: int) -> int:
+    gate = asyncio.Semaphore(concurrency)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+
+        async def one(i: int) -> bool:
+            number, station = voter(i)
+            body = json.dumps(
+                {"personal_number": number, "biometric": {"matched": True, "score": 0.9}}
+            ).encode()
+            path = f"/api/elections/bench-2025/stations/{station}/checkins"
+            ts, nonce = str(int(time.time())), secrets.token_hex(12)
+            sig = key(f"{station}-a").sign(request_message("POST", path, body, ts, nonce))
+            headers = {"X-Device": f"{station}-a", "X-Timestamp": ts, "X-Nonce": nonce,
+                       "X-Signature": base64.b64encode(sig).decode(),
+                       "Content-Type": "application/json"}  # fmt: skip
+            async with gate:
+                r = await client.post(path, content=body, headers=headers)
+            return r.status_code == 200
+
+        return sum(await asyncio.gather(*(one(i) for i in indexes)))
+
+
+def client_process(args: tuple[str, list[int], int]) -> int:
+    return asyncio.run(_client(*args))
+
+
+def run(url: str, label: str, n: int, clients: int, concurrency: int) -> float:
+    port = free_port()
+    env = dict(os.environ, ACHYK_DEVICE_RATE="1000000", ACHYK_DEVICE_BURST="1000000")
+    proc = subprocess.Popen([sys.executable, "-c", SERVER, url, SECRET.hex(), str(port)], env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(base + "/api/elections", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise RuntimeError(f"{label}: the API server did not start")
+            time.sleep(0.1)
+        slices = [(base, list(range(k, n, clients)), concurrency) for k in range(clients)]
+        with multiprocessing.get_context("spawn").Pool(clients) as pool:
+            start = time.perf_counter()
+            accepted = sum(pool.map(client_process, slices))
+            elapsed = time.perf_counter() - start
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    if accepted != n:
+        raise RuntimeError(f"{label}: {accepted} of {n} check-ins accepted")
+    rate = n / elapsed
+    print(f"{label}: {n} check-ins in {elapsed:.2f} s = {rate:.0f}/s "
+          f"({clients} client processes x {concurrency} in flight)", flush=True)  # fmt: skip
+    return rate
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--voters", type=int, default=6000)
+    parser.add_argument("--clients", type=int, default=2)
+    parser.add_argument("--concurrency", type=int, default=48)
+    a = parser.parse_args()
+    # PostgreSQL, in a fresh schema.
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as c:
+        c.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        engine = make_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
+        migrate(engine)
+        db = Database(engine)
+        prepare(db, a.voters)
+        db.close()
+        url = f"{PG_URL}?options=-csearch_path%3D{schema}"
+        pg = run(url, "PostgreSQL", a.voters, a.clients, a.concurrency)
+    finally:
+        with admin.begin() as c:
+            c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/bench.db"
+        db = Database.open(url)
+        prepare(db, a.voters)
+        db.close()
+        lite = run(url, "SQLite", a.voters, a.clients, a.concurrency)
+    print(f"check-ins: {pg:.0f}/s on PostgreSQL, {lite:.0f}/s on SQLite")
+
+
+if __name__ == "__main__":
+    main()
