@@ -36,10 +36,13 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix src tests benchmarks
 	$(BIN)/ruff format src tests benchmarks
 
-bench: bench-demo bench-ledger bench-site bench-evoting
+bench: bench-demo bench-ledger bench-checkin bench-site bench-evoting
 
 bench-ledger: $(STAMP)
 	$(BIN)/python benchmarks/bench_ledger.py
+
+bench-checkin: $(STAMP)
+	$(BIN)/python benchmarks/bench_checkin.py
 
 bench-site: $(STAMP)
 	@command -v wrk >/dev/null || (apt-get update -q && apt-get install -y -q wrk)

@@ -167,8 +167,10 @@ def _units_of(election: Election, station_id: str) -> list[Unit]:
         Unit(Level.REGION, region.id, region.name, NATIONAL_ID),
         Unit(Level.NATIONAL, NATIONAL_ID, election.name),
     ]
-    if s.country is not None:
+    if s.country is not None or region.abroad:
+        # Remote voting stands for citizens abroad: it counts abroad, under no single country.
         units.append(Unit(Level.ABROAD, ABROAD_ID, "Abroad", NATIONAL_ID))
+    if s.country is not None:
         units.append(Unit(Level.COUNTRY, s.country, s.country, ABROAD_ID))
     return units
 

@@ -50,26 +50,31 @@ def load_election(db: Database, election: Election) -> Loaded:
 
 
 def get_election(db: Database, election_id: str | None = None) -> Election:
-    """The named election, or the only/most recent one when no name is given."""
-    with db.session() as s:
+    """The named election, or the most recently loaded one when no name is given.
+
+    Hot path (every request and batch): it reads only the id and hash, and parses the definition
+    document once per process.
+    """
+    with db.read() as s:
         repo = Elections(s)
+        heads = repo.heads()
         if election_id is None:
-            rows = repo.all()
-            if not rows:
+            if not heads:
                 raise NotFoundError("no election is loaded: run `achyk election load FILE`")
-            row = rows[-1]
+            eid, digest = heads[-1]
         else:
-            found = repo.get(election_id)
-            if found is None:
+            digest_of = dict(heads)
+            if election_id not in digest_of:
                 raise NotFoundError(f"no election {election_id!r}")
-            row = found
-        key = (str(db.engine.url), row.id, row.definition_hash)
+            eid, digest = election_id, digest_of[election_id]
+        key = (str(db.engine.url), eid, digest)
         cached = _cache.get(key)
         if cached is None:
-            cached = _cache[key] = election_from_document(json.loads(row.definition), row.id)
+            text = repo.definition(eid)
+            cached = _cache[key] = election_from_document(json.loads(text), eid)
         return cached
 
 
 def list_elections(db: Database) -> list[tuple[str, str, str]]:
-    with db.session() as s:
+    with db.read() as s:
         return [(r.id, r.name, r.definition_hash) for r in Elections(s).all()]

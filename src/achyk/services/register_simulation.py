@@ -77,7 +77,11 @@ def run_register(
             progress("check-ins", min(done, voting), voting)
 
     stride = max(1, voting // SECOND_TRIES)
-    station_ids = [s.station_id for s in slices]
+    # Second tries go to the next station that has a counting device (not the remote unit).
+    station_ids = [
+        s.station_id for s in slices
+        if (place := election.place(s.station_id)) is not None and place.station.devices
+    ]  # fmt: skip
     for n, (number, station, device, at, channel) in enumerate(voter_checkins(sim, slices, voted)):
         match = matcher.match(number, b"1")
         item = BatchCheckin(number, station, device, at, match, channel)
@@ -87,7 +91,8 @@ def run_register(
                 item._replace(at=at + timedelta(minutes=2), match=MatchResult(True, 0.8))
             )
         if n % stride == stride - 1 and len(seconds) < SECOND_TRIES:
-            other = station_ids[(station_ids.index(station) + 1) % len(station_ids)]
+            at_list = station_ids.index(station) if station in station_ids else -1
+            other = station_ids[(at_list + 1) % len(station_ids)]
             seconds.append(
                 item._replace(station_id=other, device_id=f"asu-{other}-a",
                               at=at + timedelta(minutes=30), match=MatchResult(True, 0.9))

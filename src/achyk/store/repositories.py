@@ -40,6 +40,15 @@ class Elections:
     def get(self, election_id: str) -> ElectionRow | None:
         return self.s.get(ElectionRow, election_id)
 
+    def heads(self) -> list[tuple[str, str]]:
+        """(id, definition hash) of every election, oldest first — without the documents."""
+        q = select(ElectionRow.id, ElectionRow.definition_hash).order_by(ElectionRow.loaded_at)
+        return [(a, b) for a, b in self.s.execute(q)]
+
+    def definition(self, election_id: str) -> str:
+        q = select(ElectionRow.definition).where(ElectionRow.id == election_id)
+        return str(self.s.scalar(q))
+
     def all(self) -> Sequence[ElectionRow]:
         return self.s.scalars(select(ElectionRow).order_by(ElectionRow.loaded_at)).all()
 

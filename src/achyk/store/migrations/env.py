@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from alembic import context
 
+import achyk.store.evoting_models
+import achyk.store.register_models
 from achyk.store.models import Base
+
+del achyk
 
 connection = context.config.attributes["connection"]
 context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
