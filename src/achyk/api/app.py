@@ -136,8 +136,9 @@ def create_app(database: str | None = None, db: Database | None = None) -> FastA
     # Imported here: the site's modules reuse this module's converters.
     from achyk.web import routes as web_routes
 
-    app.include_router(web_routes.router)
-    app.include_router(build_router())
+    # Device writes first: routes are matched in order, and check-ins are the hot path.
     app.include_router(checkins.router)
     app.include_router(remote.router)
+    app.include_router(build_router())
+    app.include_router(web_routes.router)
     return app

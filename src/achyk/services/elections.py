@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import weakref
 from dataclasses import dataclass
+
+from sqlalchemy import Engine
 
 from achyk.canonical import canonical_json
 from achyk.domain.definition import Election
@@ -14,6 +17,8 @@ from achyk.store.database import Database
 from achyk.store.repositories import Elections
 
 _cache: dict[tuple[str, str, str], Election] = {}
+# Per engine (not per URL: test schemas share a URL), so that each database has its own view.
+_by_engine: weakref.WeakKeyDictionary[Engine, dict[str, Election]] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,10 @@ def get_election(db: Database, election_id: str | None = None) -> Election:
     Hot path (every request and batch): it reads only the id and hash, and parses the definition
     document once per process.
     """
+    if election_id is not None:
+        known = _by_engine.get(db.engine, {}).get(election_id)
+        if known is not None:  # a loaded definition never changes: no query at all
+            return known
     with db.read() as s:
         repo = Elections(s)
         heads = repo.heads()
@@ -72,6 +81,7 @@ def get_election(db: Database, election_id: str | None = None) -> Election:
         if cached is None:
             text = repo.definition(eid)
             cached = _cache[key] = election_from_document(json.loads(text), eid)
+        _by_engine.setdefault(db.engine, {})[eid] = cached
         return cached
 
 
