@@ -17,8 +17,10 @@ from achyk.formats.definition import election_to_document
 from achyk.ledger.note import format_signer_key
 from achyk.services.simulation import run_simulation
 from achyk.signing import private_key_from_seed
+from achyk.sim.generator import SimElection
 from achyk.sim.generator import generate as generate_election
 from achyk.sim.profiles import PROFILES
+from achyk.store.database import Database
 
 ProfileOption = Annotated[str, typer.Option("--profile", help=f"One of: {', '.join(PROFILES)}.")]
 
@@ -29,6 +31,16 @@ def _profile(name: str) -> str:
     return name
 
 
+DEFAULT_REMOTE_BALLOTS = {"small": 200, "kg-2025": 2_000, "kz-2023": 2_000}
+
+
+def _bar(label: str) -> Progress:
+    return Progress(
+        TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=console, transient=True,
+    )  # fmt: skip
+
+
 def demo(
     profile: ProfileOption = "kg-2025",
     database: DatabaseOption = None,
@@ -36,32 +48,66 @@ def demo(
     out: Annotated[
         Path | None, typer.Option("--out", help="Also write the public election record here.")
     ] = None,
+    register: Annotated[
+        bool, typer.Option(help="Import the voter register and make every check-in.")
+    ] = True,
+    remote_ballots: Annotated[
+        int | None,
+        typer.Option(help="Remote voters abroad (default by profile; 0: no remote voting)."),
+    ] = None,
     host: str = "127.0.0.1",
     port: int = 8000,
 ) -> None:
-    """Generate an election, run every protocol through the services, print results, then serve."""
+    """A whole election through the real services: protocols, register and check-ins, remote
+    voting abroad; then results, seats and turnout by hour, and the API and site."""
+    from achyk.services.remote_simulation import run_remote, with_remote_unit
+
     started = time.perf_counter()
-    sim = generate_election(PROFILES[_profile(profile)])
+    name = _profile(profile)
+    ballots = DEFAULT_REMOTE_BALLOTS[name] if remote_ballots is None else remote_ballots
+    sim = generate_election(PROFILES[name])
+    if ballots:
+        sim = with_remote_unit(sim)
     db = open_db(database)
     console.print(
         f"[bold]{sim.election.name}[/bold]: {sim.election.station_count():,} stations, "
         f"{sum(p.station.registered_voters for p in sim.election.stations()):,} voters, "
         f"{len(sim.submissions):,} protocol submissions ({db.dialect})"
     )
-    with Progress(
-        TextColumn("submitting protocols"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=console, transient=True,
-    ) as bar:  # fmt: skip
+    with _bar("station protocols") as bar:
         task = bar.add_task("submit", total=len(sim.submissions))
         report = run_simulation(db, sim, progress=lambda done, _: bar.update(task, completed=done))
     console.print(
-        "outcomes: " + ", ".join(f"{k.value} {v:,}" for k, v in sorted(report.outcomes.items()))
+        "protocols: "
+        + ", ".join(f"{k.value} {v:,}" for k, v in sorted(report.outcomes.items()))
+        + f" ({time.perf_counter() - started:.1f} s)"
     )
     for r in report.refused:
         console.print(f"[yellow]kept as evidence[/yellow] {r.describe()}", highlight=False)
-    for name, stations in sim.anomalies.items():
-        console.print(f"injected anomaly [bold]{name}[/bold] at stations {', '.join(stations)}")
+    for anomaly, stations in sim.anomalies.items():
+        console.print(f"injected anomaly [bold]{anomaly}[/bold] at stations {', '.join(stations)}")
+    if register:
+        mark = time.perf_counter()
+        _register_and_check_in(db, sim)
+        console.print(f"  register and check-ins took {time.perf_counter() - mark:.1f} s")
+    if ballots:
+        mark = time.perf_counter()
+        with _bar("remote voting abroad") as bar:
+            task = bar.add_task("remote", total=None)
+
+            def step(stage: str, done: int, total: int) -> None:
+                bar.update(task, description=stage, completed=done, total=total or None)
+
+            run = run_remote(db, sim, ballots, progress=step)
+        console.print(
+            f"remote voting: {run.credentials:,} credentials, {run.cast:,} ballots cast "
+            f"({run.revotes} re-votes, last counts), {run.challenged} challenged and opened, "
+            f"{run.counted:,} counted; decrypted by 3 of 5 trustees; tally equals intent: "
+            f"{run.results == run.intent} ({time.perf_counter() - mark:.1f} s)"
+        )
     show_results(database=database, election=sim.election.id)
+    if register:
+        _turnout_by_hour(db, sim.election.id)
     if out is not None:
         from achyk.services.publish import publish
 
@@ -72,6 +118,42 @@ def demo(
         from achyk.cli.serve import serve
 
         serve(host=host, port=port, database=database)
+
+
+def _register_and_check_in(db: Database, sim: SimElection) -> None:
+    from achyk.services.register_simulation import run_register
+
+    with _bar("voter register") as bar:
+        task = bar.add_task("register", total=None)
+
+        def step(stage: str, done: int, total: int) -> None:
+            bar.update(task, description=stage, completed=done, total=total or None)
+
+        run = run_register(db, sim, progress=step)
+    refused = ", ".join(f"{reason.value} {n:,}" for reason, n in run.refused.items())
+    console.print(
+        f"register: {run.voters:,} voters (personal numbers kept only as keyed hashes), "
+        f"commitment {run.merkle_root[:16]}… in log entry {run.log_index}; "
+        f"{run.checkins:,} check-ins; refused: {refused or 'none'}"
+    )
+    for example in run.examples[:3]:
+        console.print(f"  refused at the station: {example}", highlight=False)
+
+
+def _turnout_by_hour(db: Database, election_id: str) -> None:
+    from rich.table import Table
+
+    from achyk.services.register import turnout
+
+    [nation] = turnout(db, election_id)
+    table = Table(title=f"Turnout by hour (check-ins), {nation.voted:,} of {nation.registered:,}")
+    table.add_column("hour")
+    table.add_column("check-ins", justify="right")
+    table.add_column("turnout", justify="right")
+    for h in nation.by_hour:
+        if h.voted:
+            table.add_row(f"{h.hour:02d}:00", f"{h.voted:,}", f"{h.turnout_pct}%")
+    console.print(table)
 
 
 def generate(

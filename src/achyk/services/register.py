@@ -102,6 +102,36 @@ def _hashed_rows(
     return rows
 
 
+HashedRow = tuple[bytes, str, int, str | None]  # (voter hash, station, birth year, country)
+
+
+def hash_register(
+    election: Election,
+    entries: Iterable[VoterEntry],
+    secret: bytes,
+    *,
+    progress: Progress | None = None,
+    total: int = 0,
+) -> list[HashedRow]:
+    """Check every entry and replace each personal number by its keyed hash (no I/O).
+
+    Any bad entry (numbered from 1 in input order) raises InputError with every problem named.
+    Separate from the storing step so that large registers can be hashed in several processes.
+    """
+    # Millions of small tuples and no cycles among them: the cycle collector would only rescan
+    # them again and again while the list grows.
+    gc_was_on = gc.isenabled()
+    gc.disable()
+    try:
+        return _hashed_rows(
+            entries, station_countries(election), date.fromisoformat(election.date),
+            VoterHasher(secret), progress, total,
+        )  # fmt: skip
+    finally:
+        if gc_was_on:
+            gc.enable()
+
+
 def import_register(
     db: Database,
     election_id: str | None,
@@ -116,15 +146,17 @@ def import_register(
     Any bad entry (numbered from 1 in input order) fails the whole import with every problem named.
     """
     election = get_election(db, election_id)
-    stations = station_countries(election)
-    day = date.fromisoformat(election.date)
-    hasher = VoterHasher(secret)
-    # Millions of small tuples and no cycles among them: the cycle collector would only rescan
-    # them again and again while the list grows.
+    rows = hash_register(election, entries, secret, progress=progress, total=total)
+    return import_hashed_register(db, election.id, rows, progress=progress)
+
+
+def import_hashed_register(
+    db: Database, election_id: str, rows: list[HashedRow], *, progress: Progress | None = None
+) -> ImportReport:
+    """Store already checked and hashed rows: sort, refuse duplicates, commit, log — all or nothing."""
     gc_was_on = gc.isenabled()
     gc.disable()
     try:
-        rows = _hashed_rows(entries, stations, day, hasher, progress, total)
         # Sorted by hash: duplicates sit side by side, the commitment needs this order, and the
         # voters' B-tree is then filled by appending instead of by random inserts.
         rows.sort(key=itemgetter(0))
@@ -134,26 +166,26 @@ def import_register(
                     "register",
                     [Problem("", f"a personal number appears twice (stations {a[1]} and {b[1]})")],
                 )
-        commitment = commit_register(election.id, ((r[0], r[1]) for r in rows))
+        commitment = commit_register(election_id, ((r[0], r[1]) for r in rows))
     finally:
         if gc_was_on:
             gc.enable()
     with db.session() as s:
-        repo = RegisterRepo(s, election.id)
+        repo = RegisterRepo(s, election_id)
         if repo.commitment() is not None:
             raise ConflictError(
-                f"election {election.id} already has a register; it is imported once, then "
+                f"election {election_id} already has a register; it is imported once, then "
                 "changed only by Form 2 moves"
             )
         for start in range(0, len(rows), _CHUNK):
             repo.add_voters(rows[start : start + _CHUNK])
             if progress:
                 progress((len(rows) + min(start + _CHUNK, len(rows))) // 2, len(rows))
-        index = _append_to_log(s, election.id, commitment.to_entry())
+        index = _append_to_log(s, election_id, commitment.to_entry())
         repo.save_commitment(
             commitment.count, commitment.merkle_root, dict(commitment.voters_per_station), index
         )
-    return ImportReport(election.id, commitment, index)
+    return ImportReport(election_id, commitment, index)
 
 
 def import_register_csv(

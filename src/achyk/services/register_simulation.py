@@ -7,17 +7,30 @@ again; a handful of voters then try to vote a second time elsewhere and are refu
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 
 from achyk.domain.register import MatchResult, Refusal, SimulatedMatcher
 from achyk.services.checkin import BatchCheckin, check_in_batch
 from achyk.services.elections import load_election
-from achyk.services.register import import_register
+from achyk.services.register import (
+    HashedRow,
+    hash_register,
+    import_hashed_register,
+    import_register,
+)
 from achyk.sim.generator import SimElection
-from achyk.sim.voters import register_entries, register_secret, station_slices, voter_checkins
+from achyk.sim.voters import (
+    StationSlice,
+    register_entries,
+    register_secret,
+    station_slices,
+    voter_checkins,
+)
 from achyk.store.database import Database
 from achyk.store.register_repo import RegisterRepo
 
@@ -35,6 +48,34 @@ class RegisterRun:
     examples: tuple[str, ...]  # a few refusal messages, as the poll workers saw them
 
 
+PARALLEL_FROM = 200_000  # voters: below this, one process is quicker than starting more
+
+
+def _hash_part(
+    sim: SimElection, part: list[StationSlice], total: int, secret: bytes
+) -> tuple[list[HashedRow], list[str]]:
+    voted: list[str] = []
+    rows = hash_register(sim.election, register_entries(sim, part, voted, total), secret)
+    return rows, voted
+
+
+def _hash_in_processes(
+    sim: SimElection, slices: list[StationSlice], total: int, secret: bytes, voted: list[str]
+) -> list[HashedRow]:
+    """Generate and hash the synthetic register on every core (the demo's longest step)."""
+    workers = max(1, min(4, os.cpu_count() or 1))
+    size = -(-len(slices) // workers)
+    parts = [slices[i : i + size] for i in range(0, len(slices), size)]
+    rows: list[HashedRow] = []
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for part_rows, part_voted in pool.map(
+            _hash_part, [sim] * len(parts), parts, [total] * len(parts), [secret] * len(parts)
+        ):
+            rows += part_rows
+            voted += part_voted
+    return rows
+
+
 def run_register(
     db: Database, sim: SimElection, progress: Progress | None = None, *, batch: int = 100_000
 ) -> RegisterRun:
@@ -48,10 +89,15 @@ def run_register(
         existing = RegisterRepo(s, election.id).commitment()
     voted: list[str] | None = [] if existing is None else None
     if existing is None:
-        report = import_register(
-            db, election.id, register_entries(sim, slices, voted), secret, total=total,
-            progress=(lambda d, t: progress("register", d, t)) if progress else None,
-        )  # fmt: skip
+        report_progress = (lambda d, t: progress("register", d, t)) if progress else None
+        if total >= PARALLEL_FROM and voted is not None:
+            rows = _hash_in_processes(sim, slices, total, secret, voted)
+            report = import_hashed_register(db, election.id, rows, progress=report_progress)
+        else:
+            report = import_register(
+                db, election.id, register_entries(sim, slices, voted), secret, total=total,
+                progress=report_progress,
+            )  # fmt: skip
         root, index = report.commitment.merkle_root, report.log_index
     else:
         root, index = existing.merkle_root, existing.log_index

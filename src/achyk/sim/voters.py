@@ -100,10 +100,16 @@ def station_slices(sim: SimElection) -> list[StationSlice]:
 
 
 def register_entries(
-    sim: SimElection, slices: list[StationSlice], voted: list[str] | None = None
+    sim: SimElection,
+    slices: list[StationSlice],
+    voted: list[str] | None = None,
+    total: int | None = None,
 ) -> Iterator[VoterEntry]:
-    """Every voter of the register; the numbers of those issued ballots are kept in `voted`."""
-    numbers = VoterNumbers(sim, sum(s.count for s in slices))
+    """Every voter of `slices`; the numbers of those issued ballots are kept in `voted`.
+
+    `total` is the size of the whole register when `slices` is only part of it.
+    """
+    numbers = VoterNumbers(sim, total if total is not None else sum(s.count for s in slices))
     for s in slices:
         turnout_end = s.first + s.issued_in + s.issued_out
         for i in range(s.first, s.first + s.count):
