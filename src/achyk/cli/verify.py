@@ -47,7 +47,6 @@ def publish(
 ) -> None:
     """Write the public election record (definition, log tiles, checkpoints, results, evidence)."""
     from achyk.services.publish import publish as write_record
-
     from achyk.web.static_site import write_site
 
     db = open_db(database)
