@@ -119,3 +119,19 @@ def test_request_message_binds_every_part() -> None:
         request_message("POST", "/p", b"{}", "1700000000", "nonce-2"),
     ):
         assert variant != base
+
+
+def test_a_large_commitment_is_logged_in_parts_that_fit_a_log_entry() -> None:
+    """kz-2023 has ~10,200 stations: one entry would pass the 64 KiB tlog-tiles limit."""
+    from achyk.canonical import canonical_json
+    from achyk.domain.register import RegisterCommitment
+
+    per_station = {f"{10_000 + i}": 1_000 + i for i in range(10_200)}
+    c = RegisterCommitment("kz-2023", per_station, "ab" * 32, sum(per_station.values()))
+    parts = c.to_entries()
+    assert len(parts) == 6 and all(len(canonical_json(p)) < 65_535 for p in parts)
+    assert [p["part"] for p in parts] == [1, 2, 3, 4, 5, 6] and {p["parts"] for p in parts} == {6}
+    merged: dict[str, int] = {}
+    for p in parts:
+        merged |= p["voters_per_station"]
+    assert merged == per_station

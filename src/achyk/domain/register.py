@@ -96,6 +96,19 @@ class RegisterCommitment:
             "count": self.count,
         }
 
+    def to_entries(self, max_stations: int = 2_000) -> list[dict[str, Any]]:
+        """The commitment as log entries: one, or — for a country of many thousand stations —
+        numbered parts (a log entry holds at most 64 KiB), each with the root and the count."""
+        stations = sorted(self.voters_per_station.items())
+        if len(stations) <= max_stations:
+            return [self.to_entry()]
+        chunks = [stations[i : i + max_stations] for i in range(0, len(stations), max_stations)]
+        return [
+            {**self.to_entry(), "voters_per_station": dict(chunk), "part": n + 1,
+             "parts": len(chunks)}
+            for n, chunk in enumerate(chunks)
+        ]  # fmt: skip
+
 
 def commit_register(
     election_id: str, sorted_entries: Iterable[tuple[bytes, str]]

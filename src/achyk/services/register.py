@@ -65,12 +65,13 @@ class ImportReport:
     log_index: int | None  # None: the log service is not installed
 
 
-def _append_to_log(session: Any, election_id: str, entry: dict[str, Any]) -> int | None:
-    try:
-        from achyk.services.ledger import append_entries
-    except ImportError:
-        return None
-    return append_entries(session, election_id, [entry])[0]
+def _append_to_log(
+    session: Any, election_id: str, entry: dict[str, Any] | list[dict[str, Any]]
+) -> int | None:
+    """Append one entry (or several, in order); the index of the first."""
+    from achyk.services.ledger import append_entries
+
+    return append_entries(session, election_id, entry if isinstance(entry, list) else [entry])[0]
 
 
 def _hashed_rows(
@@ -181,7 +182,7 @@ def import_hashed_register(
             repo.add_voters(rows[start : start + _CHUNK])
             if progress:
                 progress((len(rows) + min(start + _CHUNK, len(rows))) // 2, len(rows))
-        index = _append_to_log(s, election_id, commitment.to_entry())
+        index = _append_to_log(s, election_id, commitment.to_entries())
         repo.save_commitment(
             commitment.count, commitment.merkle_root, dict(commitment.voters_per_station), index
         )

@@ -35,6 +35,7 @@ class Replay:
     rejections: dict[int, str] = field(default_factory=dict)  # index → submission sha256
     problems: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    register_parts: dict[str, dict[int, int]] = field(default_factory=dict)  # root → part → voters
     remote: RemoteEntries = field(default_factory=RemoteEntries)  # checked by verify.remote
 
     def protocols(self) -> list[Protocol]:
@@ -189,7 +190,15 @@ def _register(state: Replay, index: int, entry: dict[str, Any]) -> None:
         ):
             state.fail(index, "register commitment without valid voters_per_station")
             return
-        if sum(per_station.values()) != entry.get("count"):
+        if "parts" in entry:  # one of several: the sum is checked over all of them at the end
+            key = str(entry.get("merkle_root"))
+            parts = state.register_parts.setdefault(key, {})
+            parts[int(entry.get("part", 0))] = sum(per_station.values())
+            total, expected = sum(parts.values()), entry.get("count")
+            if len(parts) == entry.get("parts") and total != expected:
+                state.fail(index, f"register commitment: count {expected} ≠ sum over the "
+                                  f"stations of its {len(parts)} parts {total}")  # fmt: skip
+        elif sum(per_station.values()) != entry.get("count"):
             state.fail(index, f"register commitment: count {entry.get('count')} ≠ "
                               f"sum over stations {sum(per_station.values())}")  # fmt: skip
         stations = list(per_station)
