@@ -61,7 +61,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     # No pre-ping: it would cost a round trip on every checkout, on the check-in hot path;
     # connections are recycled hourly instead, and a dropped one fails its unit of work cleanly.
-    kwargs.setdefault("pool_size", 10)
+    # Up to the ASGI server's 40 worker threads; PostgreSQL's default limit is 100 connections,
+    # so two server processes stay well inside it.
+    kwargs.setdefault("pool_size", 20)
     kwargs.setdefault("max_overflow", 20)
     return create_engine(url, pool_recycle=3600, **kwargs)
 
