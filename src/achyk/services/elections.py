@@ -87,4 +87,4 @@ def get_election(db: Database, election_id: str | None = None) -> Election:
 
 def list_elections(db: Database) -> list[tuple[str, str, str]]:
     with db.read() as s:
-        return [(r.id, r.name, r.definition_hash) for r in Elections(s).all()]
+        return Elections(s).summaries()

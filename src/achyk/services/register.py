@@ -259,7 +259,7 @@ class RegisterStats:
 
 def register_stats(db: Database, election_id: str | None) -> RegisterStats:
     election = get_election(db, election_id)
-    with db.session() as s:
+    with db.read() as s:
         repo = RegisterRepo(s, election.id)
         c = repo.counts()
         row = repo.commitment()
@@ -273,7 +273,7 @@ def register_stats(db: Database, election_id: str | None) -> RegisterStats:
 def commitment_document(db: Database, election_id: str | None) -> dict[str, Any] | None:
     """The logged commitment as published (voters per station, root, count)."""
     election = get_election(db, election_id)
-    with db.session() as s:
+    with db.read() as s:
         row = RegisterRepo(s, election.id).commitment()
         if row is None:
             return None
@@ -343,7 +343,7 @@ def turnout(
         if unit not in units:
             raise NotFoundError(f"no {level.value} {unit!r} in election {election.id}")
         units = {unit: units[unit]}
-    with db.session() as s:
+    with db.read() as s:
         repo = RegisterRepo(s, election.id)
         registered = repo.registered_per_station()
         per_hour: dict[str, dict[int, int]] = {}

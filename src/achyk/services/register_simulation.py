@@ -85,7 +85,7 @@ def run_register(
     secret = register_secret(sim)
     slices = station_slices(sim)
     total = sum(s.count for s in slices)
-    with db.session() as s:
+    with db.read() as s:
         existing = RegisterRepo(s, election.id).commitment()
     voted: list[str] | None = [] if existing is None else None
     if existing is None:

@@ -13,7 +13,7 @@ from achyk.store.repositories import Protocols
 
 
 def accepted_protocols(db: Database, election_id: str) -> list[Protocol]:
-    with db.session() as s:
+    with db.read() as s:
         documents = Protocols(s).documents(election_id)
     out = []
     for text in documents:
@@ -34,7 +34,7 @@ _cache: dict[tuple[str, str], tuple[int, Election, Tabulation]] = {}
 
 def cached_results(db: Database, election_id: str) -> tuple[Election, Tabulation]:
     """Results, recomputed only when a protocol has been accepted since the last call."""
-    with db.session() as s:
+    with db.read() as s:
         stamp = Protocols(s).last_id(election_id)
     key = (str(db.engine.url), election_id)
     hit = _cache.get(key)

@@ -27,7 +27,7 @@ def run_simulation(
     """Load the election, record the backup switches, and submit every protocol in arrival order."""
     election = sim.election
     load_election(db, election)
-    with db.session() as s:
+    with db.read() as s:
         known = DeviceSwitches(s).active_backups(election.id)
     for sw in sim.switches:
         if sw.to_device not in known.get(sw.station_id, set()):

@@ -45,6 +45,11 @@ class Elections:
         q = select(ElectionRow.id, ElectionRow.definition_hash).order_by(ElectionRow.loaded_at)
         return [(a, b) for a, b in self.s.execute(q)]
 
+    def summaries(self) -> list[tuple[str, str, str]]:
+        """(id, name, definition hash), oldest first."""
+        q = select(ElectionRow.id, ElectionRow.name, ElectionRow.definition_hash)
+        return [(a, b, c) for a, b, c in self.s.execute(q.order_by(ElectionRow.loaded_at))]
+
     def definition(self, election_id: str) -> str:
         q = select(ElectionRow.definition).where(ElectionRow.id == election_id)
         return str(self.s.scalar(q))

@@ -328,7 +328,7 @@ def station_page(db: Database, election: Election, tab: Tabulation, station_id: 
     place = election.place(station_id)
     if place is None:
         raise NotFoundError(f"no station {station_id!r}")
-    with db.session() as s:
+    with db.read() as s:
         stored = Protocols(s).for_station(election.id, station_id)
         rejected = [
             r for r in Rejections(s).for_election(election.id) if r.station_id == station_id

@@ -59,7 +59,7 @@ def _remember(request: Request, response: Response, lang: str) -> Response:
 
 
 def _stamp(db: Database, election_id: str) -> int:
-    with db.session() as s:
+    with db.read() as s:
         return Protocols(s).last_id(election_id)
 
 

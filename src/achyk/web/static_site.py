@@ -71,7 +71,7 @@ def write_site(db: Database, election_id: str, out_dir: Path, *, base: str = "/"
     """Write every page in every language, every open-data file, and the assets under `out_dir`."""
     election = get_election(db, election_id)
     election, tab = results(db, election.id)
-    with db.session() as s:
+    with db.read() as s:
         stamp = Protocols(s).last_id(election.id)
     site = Site(static=True, base=base)
     out_dir.mkdir(parents=True, exist_ok=True)
