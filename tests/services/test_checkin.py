@@ -225,3 +225,24 @@ def test_turnout_by_hour_adds_up_at_every_level(loaded: Database) -> None:
     assert by_station["1002"].turnout_pct == "33.33"
     (north,) = turnout(loaded, "test-2025", Level.REGION, "north")
     assert (north.registered, north.voted) == (7, 3)
+
+
+def test_a_large_register_commits_in_a_forked_process_to_the_same_root(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The commitment computed beside the inserts (the path of multi-million registers) is the
+    one computed inline: same root, same counts, same log entry."""
+    from achyk.services import register as register_service
+
+    load_election(db, election())
+    inline = register_service.hash_register(election(), entries(), SECRET)
+    expected = root([b.hex().encode() + b":" + s.encode() for b, s, _, _ in sorted(inline)])
+    monkeypatch.setattr(register_service, "_BIG", 1)
+    report = import_register(db, "test-2025", entries(), SECRET)
+    assert report.commitment.merkle_root == expected.hex()
+    assert dict(report.commitment.voters_per_station) == {
+        "1001": 4,
+        "1002": 3,
+        "2001": 2,
+        "9001": 1,
+    }

@@ -10,8 +10,10 @@ from __future__ import annotations
 import gc
 import itertools
 import json
+import multiprocessing
 import os
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -151,10 +153,23 @@ def import_register(
     return import_hashed_register(db, election.id, rows, progress=progress)
 
 
+_BIG = 200_000  # rows: from here the commitment is computed in a second process
+_sorted_rows: list[HashedRow] = []  # handed to the forked process without pickling
+
+
+def _commit_forked(election_id: str) -> RegisterCommitment:
+    return commit_register(election_id, ((r[0], r[1]) for r in _sorted_rows))
+
+
 def import_hashed_register(
     db: Database, election_id: str, rows: list[HashedRow], *, progress: Progress | None = None
 ) -> ImportReport:
-    """Store already checked and hashed rows: sort, refuse duplicates, commit, log — all or nothing."""
+    """Store already checked and hashed rows: sort, refuse duplicates, commit, log — all or nothing.
+
+    For a large register the Merkle commitment (millions of hashes, one core) is computed in a
+    forked process while this one writes the rows (the database, the other core).
+    """
+    global _sorted_rows
     gc_was_on = gc.isenabled()
     gc.disable()
     try:
@@ -167,25 +182,40 @@ def import_hashed_register(
                     "register",
                     [Problem("", f"a personal number appears twice (stations {a[1]} and {b[1]})")],
                 )
-        commitment = commit_register(election_id, ((r[0], r[1]) for r in rows))
+        pool = None
+        if len(rows) >= _BIG and "fork" in multiprocessing.get_all_start_methods():
+            _sorted_rows = rows
+            pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+            pending = pool.submit(_commit_forked, election_id)
+        try:
+            with db.session() as s:
+                repo = RegisterRepo(s, election_id)
+                if repo.commitment() is not None:
+                    raise ConflictError(
+                        f"election {election_id} already has a register; it is imported once, "
+                        "then changed only by Form 2 moves"
+                    )
+                for start in range(0, len(rows), _CHUNK):
+                    repo.add_voters(rows[start : start + _CHUNK])
+                    if progress:
+                        progress((len(rows) + min(start + _CHUNK, len(rows))) // 2, len(rows))
+                commitment = (
+                    pending.result()
+                    if pool is not None
+                    else commit_register(election_id, ((r[0], r[1]) for r in rows))
+                )
+                index = _append_to_log(s, election_id, commitment.to_entries())
+                repo.save_commitment(
+                    commitment.count, commitment.merkle_root,
+                    dict(commitment.voters_per_station), index,
+                )  # fmt: skip
+        finally:
+            if pool is not None:
+                pool.shutdown()
+            _sorted_rows = []
     finally:
         if gc_was_on:
             gc.enable()
-    with db.session() as s:
-        repo = RegisterRepo(s, election_id)
-        if repo.commitment() is not None:
-            raise ConflictError(
-                f"election {election_id} already has a register; it is imported once, then "
-                "changed only by Form 2 moves"
-            )
-        for start in range(0, len(rows), _CHUNK):
-            repo.add_voters(rows[start : start + _CHUNK])
-            if progress:
-                progress((len(rows) + min(start + _CHUNK, len(rows))) // 2, len(rows))
-        index = _append_to_log(s, election_id, commitment.to_entries())
-        repo.save_commitment(
-            commitment.count, commitment.merkle_root, dict(commitment.voters_per_station), index
-        )
     return ImportReport(election_id, commitment, index)
 
 
