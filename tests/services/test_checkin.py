@@ -246,3 +246,22 @@ def test_a_large_register_commits_in_a_forked_process_to_the_same_root(
         "2001": 2,
         "9001": 1,
     }
+
+
+def test_signed_requests_refused_or_accepted_alike_on_every_path(loaded: Database) -> None:
+    """With a nonce (the device API's path; one statement on PostgreSQL) the outcomes are the
+    ones of the ordinary path: accepted once, then refused by name, with the nonce spent."""
+    first = check_in(
+        loaded, "test-2025", "1001", "1001-a", pin(2), OK, SECRET, nonce="n-00000001", at=at(9, 5)
+    )
+    assert first.accepted
+    again = check_in(loaded, "test-2025", "1002", "1002-a", pin(2), OK, SECRET, nonce="n-00000002")
+    assert not again.accepted and again.message == "already voted at station 1001 at 09:05"
+    twice = check_in(loaded, "test-2025", "1001", "1001-a", pin(2), OK, SECRET, nonce="n-00000003")
+    assert not twice.accepted and twice.message == "already voted at station 1001 at 09:05"
+    with pytest.raises(DeviceAuthError, match="replayed"):
+        check_in(loaded, "test-2025", "1001", "1001-a", pin(3), OK, SECRET, nonce="n-00000003")
+    stranger = check_in(
+        loaded, "test-2025", "1001", "1001-a", "not-a-pin", OK, SECRET, nonce="n-00000004"
+    )
+    assert not stranger.accepted and stranger.reason is Refusal.BAD_NUMBER
