@@ -86,10 +86,12 @@ def demo(
         console.print(f"[yellow]kept as evidence[/yellow] {r.describe()}", highlight=False)
     for anomaly, stations in sim.anomalies.items():
         console.print(f"injected anomaly [bold]{anomaly}[/bold] at stations {', '.join(stations)}")
-    if register:
+    if register and not _already(db, "register", sim.election.id):
         mark = time.perf_counter()
         _register_and_check_in(db, sim)
         console.print(f"  register and check-ins took {time.perf_counter() - mark:.1f} s")
+    if ballots and _already(db, "remote voting", sim.election.id):
+        ballots = 0
     if ballots:
         mark = time.perf_counter()
         with _bar("remote voting abroad") as bar:
@@ -118,6 +120,25 @@ def demo(
         from achyk.cli.serve import serve
 
         serve(host=host, port=port, database=database)
+
+
+def _already(db: Database, stage: str, election_id: str) -> bool:
+    """Run again on the same database, the demo shows what is there instead of failing."""
+    from achyk.errors import NotFoundError
+    from achyk.services.register import register_stats
+    from achyk.services.remote_voting import remote_info
+
+    if stage == "register":
+        done = register_stats(db, election_id).merkle_root is not None
+    else:
+        try:
+            remote_info(db, election_id)
+            done = True
+        except NotFoundError:
+            done = False
+    if done:
+        console.print(f"{stage}: already done in this database (a demo run before); kept as it is")
+    return done
 
 
 def _register_and_check_in(db: Database, sim: SimElection) -> None:
