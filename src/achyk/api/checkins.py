@@ -143,22 +143,24 @@ def _signature(value: str) -> bytes:
         raise HTTPException(401, "X-Signature is not base64") from None
 
 
-async def _authenticated_body(
+async def _authenticated(
     request: Request, election_id: str, station_id: str, device: str, timestamp: str,
     nonce: str, signature: str,
-) -> bytes:  # fmt: skip
+) -> tuple[Database, str, bytes]:  # fmt: skip
+    """The database, the election id and the body of a device request whose signature holds."""
+    db = _db(request)
+    eid = _election_id(db, election_id)
     if not _limits.take(device):
         raise HTTPException(429, f"device {device} is over its rate limit")
     body = await request.body()
     try:
         authenticate(
-            _db(request), election_id, station_id, device, method=request.method,
-            path=request.url.path, body=body, timestamp=timestamp, nonce=nonce,
-            signature=_signature(signature),
+            db, eid, station_id, device, method=request.method, path=request.url.path,
+            body=body, timestamp=timestamp, nonce=nonce, signature=_signature(signature),
         )  # fmt: skip
     except DeviceAuthError as err:
         raise HTTPException(401, str(err)) from None
-    return body
+    return db, eid, body
 
 
 Hdr = Annotated[str, Header(min_length=1, max_length=128)]
@@ -179,10 +181,8 @@ async def post_checkin(
     x_signature: Hdr,
 ) -> Any:
     """Check a voter in: on this station's list, not voted in any channel, biometrics matched."""
-    db = _db(request)
-    eid = _election_id(db, election_id)
-    body = await _authenticated_body(
-        request, eid, station_id, x_device, x_timestamp, x_nonce, x_signature
+    db, eid, body = await _authenticated(
+        request, election_id, station_id, x_device, x_timestamp, x_nonce, x_signature
     )
     try:
         data = CheckinIn.model_validate_json(body)
@@ -217,10 +217,8 @@ async def post_journal(
     x_signature: Hdr,
 ) -> JournalOut:
     """Sync the signed journal a device kept while offline; double votes come back as incidents."""
-    db = _db(request)
-    eid = _election_id(db, election_id)
-    body = await _authenticated_body(
-        request, eid, station_id, x_device, x_timestamp, x_nonce, x_signature
+    db, eid, body = await _authenticated(
+        request, election_id, station_id, x_device, x_timestamp, x_nonce, x_signature
     )
     try:
         r = await _run(sync_journal, db, eid, body, _secret(request))

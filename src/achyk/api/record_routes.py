@@ -16,7 +16,7 @@ from achyk.canonical import canonical_json
 from achyk.domain.published import results_document
 from achyk.errors import NotFoundError, VerificationError
 from achyk.formats.definition import election_to_document
-from achyk.ledger import verify_cosignature
+from achyk.ledger import leaf_hash, verify_cosignature
 from achyk.services import ledger
 from achyk.services.elections import get_election
 from achyk.services.results import cached_results
@@ -112,8 +112,6 @@ def _add_routes(router: APIRouter, prefix: str) -> None:
             raise HTTPException(400, "need 0 ≤ index < size ≤ the log's size")
         proof = ledger.inclusion(db, eid, index, size)
         text = ledger.entry(db, eid, index) or ""
-        from achyk.ledger import leaf_hash
-
         return InclusionOut(index=index, size=size, leaf_hash=leaf_hash(text.encode()).hex(),
                             proof=[p.hex() for p in proof])  # fmt: skip
 

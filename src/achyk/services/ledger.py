@@ -7,6 +7,7 @@ no checkpoint is ever ahead of the stored entries and no accepted protocol is wi
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Sequence
@@ -29,7 +30,7 @@ from achyk.ledger import (
     tree_root,
 )
 from achyk.ledger.note import format_signer_key, format_vkey, parse_signer_key, raw_public_key
-from achyk.ledger.tiles import parse_tile_path, tile_data, tile_for
+from achyk.ledger.tiles import Tile, encode_entry_bundle, parse_tile_path, tile_data, tile_for
 from achyk.store.database import Database
 from achyk.store.ledger_repo import LogStore, store_key, stored_key
 from achyk.store.repositories import Protocols
@@ -162,8 +163,6 @@ def root_at(db: Database, election_id: str, size: int) -> bytes:
 
 def tile(db: Database, election_id: str, path: str) -> bytes:
     """A tile (or entry bundle) of the current tree, by its C2SP tlog-tiles path."""
-    from achyk.ledger.tiles import encode_entry_bundle
-
     level, index, width = parse_tile_path(path)
     with db.read() as s:
         store = LogStore(s, election_id)
@@ -177,7 +176,7 @@ def tile(db: Database, election_id: str, path: str) -> bytes:
         t = tile_for(level, index, size)
         if t.width < width:
             raise KeyError(path)
-        return tile_data(type(t)(t.level, t.index, width), hash_at(store))
+        return tile_data(Tile(t.level, t.index, width), hash_at(store))
 
 
 @dataclass(frozen=True)
@@ -207,8 +206,6 @@ class ProtocolEvidence:
 
 def station_evidence(db: Database, election_id: str, station_id: str) -> list[ProtocolEvidence]:
     """Each protocol of a station (current and superseded) with its entry and inclusion proof."""
-    import hashlib
-
     with db.read() as s:
         store = LogStore(s, election_id)
         cp = store.latest_checkpoint()

@@ -54,9 +54,6 @@ class Elections:
         q = select(ElectionRow.definition).where(ElectionRow.id == election_id)
         return str(self.s.scalar(q))
 
-    def all(self) -> Sequence[ElectionRow]:
-        return self.s.scalars(select(ElectionRow).order_by(ElectionRow.loaded_at)).all()
-
     def add(self, election_id: str, name: str, definition: str, definition_hash: str) -> None:
         self.s.add(
             ElectionRow(
