@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -10,6 +11,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import text
 
+from achyk.domain.definition import District, Election
 from achyk.domain.personal_number import Sex, make_kg_pin
 from achyk.domain.register import (
     JOURNAL_PURPOSE,
@@ -37,7 +39,7 @@ from achyk.services.register import (
 )
 from achyk.signing import sign
 from achyk.store.database import Database
-from factories import device_key, election
+from factories import _station, device_key, election
 
 SECRET = b"test-register-secret-0123456789"
 OK = MatchResult(True, 0.97)
@@ -148,6 +150,58 @@ def test_form2_moves_the_voter_before_election_day_only(loaded: Database) -> Non
     with pytest.raises(ConflictError, match="until 2025-11-29"):
         change_voting_place(loaded, "test-2025", pin(4), "2001", SECRET, today=date(2025, 11, 30))
     assert register_stats(loaded, "test-2025").moves == 1
+
+
+def abroad_open_election() -> Election:
+    """The test election with a second station abroad, both open to every voter on the register."""
+    e = election()
+    abroad = e.regions[-1]
+    stations = (*abroad.districts[0].stations, _station("9002", 300, "TR"))
+    regions = (*e.regions[:-1], dataclasses.replace(abroad, districts=(
+        District("ab", "Abroad", stations),)))  # fmt: skip
+    return dataclasses.replace(e, regions=regions, abroad_any_station=True)
+
+
+@pytest.mark.parametrize("path", ["signed", "batch", "journal"])
+def test_stations_abroad_open_to_every_voter_when_the_law_says_so(db: Database, path: str) -> None:
+    # Kyrgyzstan 2025: "Kyrgyzstanis staying abroad will be able to vote at any polling station
+    # opened outside the country" (MFA, 24.kg, 2025-10-11); the voter is still counted once.
+    load_election(db, abroad_open_election())
+    import_register(db, "test-2025", entries(), SECRET)
+
+    def attempt(station: str, number: str, when: datetime) -> tuple[bool, str]:
+        device = f"{station}-a"
+        if path == "signed":
+            out = check_in(db, "test-2025", station, device, number, OK, SECRET, at=when,
+                           nonce=f"n-{station}-{number}")  # fmt: skip
+            return out.accepted, out.message
+        if path == "batch":
+            rep = check_in_batch(db, "test-2025", [BatchCheckin(number, station, device, when, OK)],
+                                 SECRET)  # fmt: skip
+            return rep.accepted == 1, rep.refused[0][2] if rep.refused else "ballot issued"
+        rep2 = sync_journal(db, "test-2025", _journal(station, device, [(number, when)]), SECRET)
+        if rep2.double_votes:  # an offline station could not refuse: the record is an incident
+            first = rep2.double_votes[0].first
+            return False, f"double vote, first at station {first.station_id}"
+        return rep2.accepted == 1, rep2.refused[0][2] if rep2.refused else "ballot issued"
+
+    # pin(0) is registered at home (1001) and votes in Istanbul; the station in Moscow that then
+    # sees the same person names the first vote, and so does their home station.
+    again = (
+        "double vote, first at station 9002"
+        if path == "journal"
+        else "already voted at station 9002 at 10:42"
+    )
+    assert attempt("9002", pin(0), at(10, 42)) == (True, "ballot issued")
+    assert attempt("9001", pin(0), at(11, 0)) == (False, again)
+    assert attempt("1001", pin(0), at(12, 0)) == (False, again)
+    # Home stations stay closed to voters of other stations.
+    assert attempt("2001", pin(1), at(9, 0)) == (
+        False,
+        "registered at station 1001, not at this one",
+    )
+    # A person not on the register at all is not let in abroad either.
+    assert attempt("9001", pin(500), at(9, 0))[0] is False
 
 
 def test_a_replayed_nonce_is_refused(loaded: Database) -> None:

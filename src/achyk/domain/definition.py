@@ -134,6 +134,12 @@ class Election:
     contests: tuple[Contest, ...]
     regions: tuple[Region, ...]
     authorities: tuple[Authority, ...] = ()
+    # Any voter on the register may check in at any station abroad, not only at the one their
+    # entry names: Kyrgyzstan since the 2025 amendments (online identification abroad; MFA
+    # statement, 24.kg, 2025-10-11), Kazakhstan by article 25(1) of its Constitutional Law on
+    # Elections (added to the list on application with a passport). One vote per person still
+    # holds: it is keyed on the person, not on the list.
+    abroad_any_station: bool = False
     _places: dict[str, StationPlace] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -156,6 +162,16 @@ class Election:
 
     def station_count(self) -> int:
         return len(self._places)
+
+    def open_to_all(self, station_id: str) -> bool:
+        """True where any voter on the register may check in (see ``abroad_any_station``)."""
+        place = self._places.get(station_id)
+        return (
+            self.abroad_any_station
+            and place is not None
+            and place.station.abroad
+            and not place.station.remote
+        )
 
     def stations_in(self, contest: Contest) -> list[StationPlace]:
         return [p for p in self._places.values() if contest.covers(p.district_id)]

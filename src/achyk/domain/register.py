@@ -232,18 +232,26 @@ def refusal_message(
 
 
 def decide(
-    home_station: str | None, station_id: str, prior: PriorVote | None, match: MatchResult
+    home_station: str | None,
+    station_id: str,
+    prior: PriorVote | None,
+    match: MatchResult,
+    *,
+    open_here: bool = False,
 ) -> Decision:
     """The check-in rule, in the order a poll worker applies it.
 
-    On the list (after Form 2 moves) of *this* station, not yet voted in any channel, identified.
-    The order matters for what the voter is told: someone who already voted hears that first.
+    On the list (after Form 2 moves) of *this* station — or the station is open to every voter on
+    the register (``open_here``: a station abroad where the law lets any citizen vote, see
+    :attr:`achyk.domain.definition.Election.abroad_any_station`) — not yet voted in any channel,
+    identified. The order matters for what the voter is told: someone who already voted hears
+    that first.
     """
     if home_station is None:
         return Decision(False, Refusal.NOT_REGISTERED, refusal_message(Refusal.NOT_REGISTERED))
     if prior is not None:
         return Decision(False, Refusal.ALREADY_VOTED, refusal_message(Refusal.ALREADY_VOTED, prior))
-    if home_station != station_id:
+    if home_station != station_id and not open_here:
         msg = refusal_message(Refusal.OTHER_STATION, home=home_station)
         return Decision(False, Refusal.OTHER_STATION, msg)
     if not match.matched:

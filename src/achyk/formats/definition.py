@@ -105,6 +105,7 @@ class _Header(_Model):
     name: str = Field(min_length=1)
     type: ElectionType
     date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
+    abroad_any_station: bool = False
 
 
 class _Definition(_Model):
@@ -263,7 +264,8 @@ def _to_core(d: _Definition) -> Election:
     )
     authorities = tuple(Authority(a.id, a.name, a.public_key) for a in d.authorities)
     h = d.election
-    return Election(h.id, h.name, h.type, h.date, contests, regions, authorities)
+    return Election(h.id, h.name, h.type, h.date, contests, regions, authorities,
+                    abroad_any_station=h.abroad_any_station)  # fmt: skip
 
 
 def election_from_document(doc: Any, source: str = "definition") -> Election:
@@ -345,9 +347,12 @@ def election_to_document(e: Election) -> dict[str, Any]:
             doc["channel"] = s.channel
         return doc
 
+    header: dict[str, Any] = {"id": e.id, "name": e.name, "type": e.type.value, "date": e.date}
+    if e.abroad_any_station:  # only when set, so existing definitions keep their hashes
+        header["abroad_any_station"] = True
     return {
         "format": FORMAT_VERSION,
-        "election": {"id": e.id, "name": e.name, "type": e.type.value, "date": e.date},
+        "election": header,
         "authorities": [
             {"id": a.id, "name": a.name, "public_key": a.public_key} for a in e.authorities
         ],

@@ -30,6 +30,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from achyk.canonical import canonical_hash
+from achyk.domain.definition import Election
 from achyk.domain.personal_number import PersonalNumberError, parse_personal_number
 from achyk.domain.register import (
     ELECTION_TZ,
@@ -75,22 +76,40 @@ def _hasher(secret: bytes) -> VoterHasher:
     return VoterHasher(secret)
 
 
-_keys: dict[tuple[str, str], dict[str, tuple[str, Ed25519PublicKey]]] = {}
+class _Rules(NamedTuple):
+    election: Election
+    keys: Mapping[str, tuple[str, Ed25519PublicKey]]  # device id → (its station, its key)
+    open_to_all: frozenset[str]  # stations where any voter on the register may check in
 
 
-def device_keys(db: Database, election_id: str) -> Mapping[str, tuple[str, Ed25519PublicKey]]:
-    """device id → (its station, its public key); a definition never changes once loaded."""
-    cache_key = (str(db.engine.url), election_id)
-    found = _keys.get(cache_key)
-    if found is None:
-        election = get_election(db, election_id)
-        found = {
+# Derived once per loaded definition (which never changes), keyed by the Election object that
+# get_election caches per engine: test schemas share one URL, so the URL is no key.
+_rules: dict[int, _Rules] = {}
+
+
+def _rules_of(db: Database, election_id: str) -> _Rules:
+    election = get_election(db, election_id)
+    found = _rules.get(id(election))
+    if found is None or found.election is not election:
+        keys = {
             d.id: (p.station.id, load_public_key(d.public_key))
             for p in election.stations()
             for d in p.station.devices
         }
-        _keys[cache_key] = found
+        opened = frozenset(p.station.id for p in election.stations()
+                           if election.open_to_all(p.station.id))  # fmt: skip
+        found = _rules[id(election)] = _Rules(election, keys, opened)
     return found
+
+
+def device_keys(db: Database, election_id: str) -> Mapping[str, tuple[str, Ed25519PublicKey]]:
+    """device id → (its station, its public key)."""
+    return _rules_of(db, election_id).keys
+
+
+def open_stations(db: Database, election_id: str) -> frozenset[str]:
+    """Stations where any voter on the register may check in (abroad, where the law says so)."""
+    return _rules_of(db, election_id).open_to_all
 
 
 def authenticate(
@@ -151,9 +170,10 @@ def check_in(
 ) -> CheckinOutcome:
     """Issue a ballot, or refuse and say why; the nonce, if any, is spent in the same transaction."""
     at = at or datetime.now(UTC)
+    open_here = station_id in open_stations(db, election_id)
     if db.dialect == "postgresql" and nonce is not None and match.matched:
         outcome = _fast_check_in(db, election_id, station_id, device_id, personal_number, secret,
-                                 channel, nonce, at, tz)  # fmt: skip
+                                 channel, nonce, at, tz, open_here)  # fmt: skip
         if outcome is not None:
             return outcome
         nonce = None  # spent by the fast path: the ordinary path only explains the refusal
@@ -171,13 +191,15 @@ def check_in(
             home = repo.station_of(voter)
             hour = at.astimezone(tz).hour
             if (
-                home == station_id
+                home is not None
+                and (home == station_id or open_here)
                 and match.matched
                 and repo.insert_checkin(voter, station_id, channel, device_id, at, hour)
             ):
                 return CheckinOutcome(True, None, "ballot issued", station_id, at)
             held = repo.checkin_of(voter)
-            decision = decide(home, station_id, held.prior() if held else None, match)
+            decision = decide(home, station_id, held.prior() if held else None, match,
+                              open_here=open_here)  # fmt: skip
             if decision.accepted:  # the insert lost, yet no check-in is visible: fail closed
                 raise ConflictError("check-in not recorded; retry")
         repo.add_refusals(
@@ -190,7 +212,7 @@ def check_in(
 
 def _fast_check_in(
     db: Database, election_id: str, station_id: str, device_id: str, personal_number: str,
-    secret: bytes, channel: Channel, nonce: str, at: datetime, tz: tzinfo,
+    secret: bytes, channel: Channel, nonce: str, at: datetime, tz: tzinfo, open_here: bool,
 ) -> CheckinOutcome | None:  # fmt: skip
     """The common case in one statement; None when the voter was not marked (explain it)."""
     try:
@@ -200,7 +222,7 @@ def _fast_check_in(
     voter = _hasher(secret)(personal_number.strip())
     fresh, marked = fast_checkin(
         db.engine, election_id, voter, station_id, channel, device_id, at, at.astimezone(tz).hour,
-        nonce,
+        nonce, open_here,
     )  # fmt: skip
     if not fresh:
         raise DeviceAuthError(f"replayed request: nonce {nonce} was already used")
@@ -271,10 +293,12 @@ def check_in_batch(
     with _writer(db), db.session() as s:
         repo = RegisterRepo(s, election_id)
         by_seq = {row[0]: row for row in staged}
-        for verdict in repo.judge_batch(staged):
+        opened = open_stations(db, election_id)
+        for verdict in repo.judge_batch(staged, opened):
             row = by_seq[verdict.seq]
             d = decide(verdict.home_station, row[2],
-                       verdict.held.prior() if verdict.held else None, MatchResult(True, 1.0))  # fmt: skip
+                       verdict.held.prior() if verdict.held else None, MatchResult(True, 1.0),
+                       open_here=row[2] in opened)  # fmt: skip
             reason = d.reason or Refusal.ALREADY_VOTED
             refused.append((verdict.seq, reason, d.message))
             refusal_rows.append({"station_id": row[2], "device_id": row[4], "voter_hash": row[1],
@@ -352,6 +376,7 @@ def sync_journal(
     entries = _journal_entries(doc)
     digest = canonical_hash(doc)
     hasher = _hasher(secret)
+    open_here = station_id in open_stations(db, election_id)
     accepted = already = 0
     doubles: list[DoubleVote] = []
     refused: list[tuple[int, Refusal, str]] = []
@@ -364,7 +389,8 @@ def sync_journal(
             voter = hasher(number.strip())
             home = repo.station_of(voter)
             if (
-                home == station_id
+                home is not None
+                and (home == station_id or open_here)
                 and match.matched
                 and repo.insert_checkin(
                     voter, station_id, channel, device_id, at, at.astimezone(tz).hour, offline=True
@@ -382,7 +408,8 @@ def sync_journal(
                 repo.add_double_vote(voter, a, b, digest)
                 doubles.append(DoubleVote(voter.hex(), a, b))
                 continue
-            d = decide(home, station_id, held.prior() if held else None, match)
+            d = decide(home, station_id, held.prior() if held else None, match,
+                       open_here=open_here)  # fmt: skip
             reason = d.reason or Refusal.ALREADY_VOTED
             refused.append((i, reason, d.message))
             refusal_rows.append({"station_id": station_id, "device_id": device_id,

@@ -155,6 +155,7 @@ def build_election(profile: Profile) -> Election:
         profile.election_id, profile.title, profile.type, profile.date, tuple(contests),
         tuple(regions), (Authority("cec", "Central Election Commission",
                                    public_key_b64(authority)),),
+        abroad_any_station=profile.abroad_any_station,
     )  # fmt: skip
 
 

@@ -47,6 +47,9 @@ class Profile:
     district_seats: int
     candidates_per_district: int
     against_all: bool
+    # Any voter may check in at any station abroad (see Election.abroad_any_station): the law in
+    # both countries modelled here.
+    abroad_any_station: bool = True
 
 
 _PARTIES = (

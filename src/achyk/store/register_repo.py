@@ -238,10 +238,13 @@ class RegisterRepo:
     # --- batches ---------------------------------------------------------------------------------
 
     def judge_batch(
-        self, rows: list[tuple[int, bytes, str, str, str, datetime, int]]
+        self,
+        rows: list[tuple[int, bytes, str, str, str, datetime, int]],
+        open_to_all: frozenset[str] = frozenset(),
     ) -> list[BatchVerdict]:
         """Record every (seq, voter, station, channel, device, at, hour) whose voter is registered
-        at that station and has no check-in yet; return the others with what the database holds.
+        at that station (or anywhere, for a station in ``open_to_all``) and has no check-in yet;
+        return the others with what the database holds.
 
         One INSERT .. SELECT per row, run by the driver's executemany: the voter's row supplies
         the check-in only if it is on that station's list, and the primary key of ``checkins``
@@ -253,9 +256,9 @@ class RegisterRepo:
         rows = sorted(rows, key=lambda r: r[1])  # index order: lookups and inserts stay local
         sql = (
             "INSERT INTO checkins (election_id, voter_hash, station_id, channel, device_id, "
-            "checked_in_at, hour, offline) SELECT v.election_id, v.voter_hash, v.station_id, "
+            "checked_in_at, hour, offline) SELECT v.election_id, v.voter_hash, ?, "
             "?, ?, ?, ?, 0 FROM voters v WHERE v.election_id = ? AND v.voter_hash = ? "
-            "AND v.station_id = ? ON CONFLICT (election_id, voter_hash) DO NOTHING"
+            "AND (v.station_id = ? OR ?) ON CONFLICT (election_id, voter_hash) DO NOTHING"
         )
         if self.dialect == "sqlite":
             times: dict[datetime, str] = {}
@@ -264,10 +267,12 @@ class RegisterRepo:
                 text = times.get(at)
                 if text is None:
                     text = times[at] = _sqlite_time(at)
-                params.append((channel, device, text, hour, self.e, voter, station))
+                params.append((station, channel, device, text, hour, self.e, voter, station,
+                               station in open_to_all))  # fmt: skip
         else:
             sql = sql.replace("?", "%s")
-            params = [(ch, d, utc(at), h, self.e, v, st) for _, v, st, ch, d, at, h in rows]
+            params = [(st, ch, d, utc(at), h, self.e, v, st, st in open_to_all)
+                      for _, v, st, ch, d, at, h in rows]  # fmt: skip
         cursor = self.s.connection().connection.cursor()
         try:
             if self.dialect == "sqlite":
@@ -410,10 +415,10 @@ WITH spent AS (
 ), marked AS (
     INSERT INTO checkins (election_id, voter_hash, station_id, channel, device_id, checked_in_at,
                           hour, offline)
-    SELECT v.election_id, v.voter_hash, v.station_id, %(channel)s, %(device)s, %(at)s, %(hour)s, 0
+    SELECT v.election_id, v.voter_hash, CAST(%(station)s AS VARCHAR), %(channel)s, %(device)s, %(at)s, %(hour)s, 0
     FROM voters v
-    WHERE v.election_id = %(election)s AND v.voter_hash = %(voter)s AND v.station_id = %(station)s
-      AND EXISTS (SELECT 1 FROM spent)
+    WHERE v.election_id = %(election)s AND v.voter_hash = %(voter)s
+      AND (v.station_id = CAST(%(station)s AS VARCHAR) OR %(open)s) AND EXISTS (SELECT 1 FROM spent)
     ON CONFLICT (election_id, voter_hash) DO NOTHING RETURNING 1
 )
 SELECT (SELECT count(*) FROM spent), (SELECT count(*) FROM marked)
@@ -422,7 +427,7 @@ SELECT (SELECT count(*) FROM spent), (SELECT count(*) FROM marked)
 
 def fast_checkin(
     engine: Engine, election_id: str, voter: bytes, station_id: str, channel: Channel,
-    device_id: str, at: datetime, hour: int, nonce: str,
+    device_id: str, at: datetime, hour: int, nonce: str, open_here: bool = False,
 ) -> tuple[bool, bool]:  # fmt: skip
     """Spend the nonce and mark the voter in ONE autocommitted statement (PostgreSQL).
 
@@ -436,6 +441,6 @@ def fast_checkin(
             _FAST_CHECKIN,
             {"device": device_id, "nonce": nonce, "now": now(), "channel": channel.value,
              "at": utc(at), "hour": hour, "election": election_id, "voter": voter,
-             "station": station_id},
+             "station": station_id, "open": open_here},
         ).one()  # fmt: skip
     return bool(row[0]), bool(row[1])
