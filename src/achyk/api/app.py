@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import FastAPI, HTTPException, Query
 
 from achyk import __version__
-from achyk.api import checkins, remote
+from achyk.api import checkins, register_routes, remote
 from achyk.api.record_routes import build_router
 from achyk.api.schemas import (
     ElectionSummary,
@@ -139,6 +139,7 @@ def create_app(database: str | None = None, db: Database | None = None) -> FastA
     # Device writes first: routes are matched in order, and check-ins are the hot path.
     app.include_router(checkins.router)
     app.include_router(remote.router)
+    app.include_router(register_routes.router)
     app.include_router(build_router())
     app.include_router(web_routes.router)
     return app
