@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
 
 from fastapi import FastAPI, HTTPException, Query
 
 from achyk import __version__
 from achyk.api import checkins, register_routes, remote
+from achyk.api.device_checkin import DeviceFastPath, DeviceLimits
 from achyk.api.record_routes import build_router
 from achyk.api.schemas import (
     ElectionSummary,
@@ -26,6 +29,7 @@ from achyk.errors import NotFoundError
 from achyk.services.elections import get_election, list_elections
 from achyk.services.ledger import station_evidence
 from achyk.services.results import cached_results
+from achyk.store.async_pg import close_pools
 from achyk.store.database import Database
 from achyk.store.repositories import Protocols, Rejections
 
@@ -54,14 +58,33 @@ def unit_result(contest: Contest, r: ContestResult) -> UnitResult:
     )  # fmt: skip
 
 
+@asynccontextmanager
+async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    yield
+    await close_pools()  # the check-in path's asyncio connections belong to this loop
+
+
+class AchykAPI(FastAPI):
+    """FastAPI, with device check-ins answered ahead of it (see achyk.api.device_checkin)."""
+
+    _device_path: DeviceFastPath | None = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if self._device_path is None:
+            self._device_path = DeviceFastPath(super().__call__, self.state)
+        await self._device_path(scope, receive, send)
+
+
 def create_app(database: str | None = None, db: Database | None = None) -> FastAPI:
     db = db or Database.open(database)
-    app = FastAPI(
+    app = AchykAPI(
         title="achyk public API",
         version=__version__,
         description="Read-only election data: every figure can be recomputed from the record.",
+        lifespan=_lifespan,
     )
     app.state.db = db
+    app.state.device_limits = DeviceLimits.from_environment()
 
     def election_or_404(election_id: str) -> Election:
         try:

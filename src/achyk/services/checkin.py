@@ -16,6 +16,7 @@ device, channel and time — no ballot number, no position in a queue.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import threading
@@ -48,7 +49,12 @@ from achyk.errors import ConflictError, InputError, NotFoundError, Problem, Sign
 from achyk.services.elections import get_election
 from achyk.signing import load_public_key, verify
 from achyk.store.database import Database
-from achyk.store.register_repo import RegisterRepo, StoredCheckin, fast_checkin
+from achyk.store.register_repo import (
+    RegisterRepo,
+    StoredCheckin,
+    fast_checkin,
+    fast_checkin_async,
+)
 
 STALE_AFTER_S = 300  # a signed request older or newer than this is refused
 _NONCE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -171,23 +177,92 @@ def check_in(
     """Issue a ballot, or refuse and say why; the nonce, if any, is spent in the same transaction."""
     at = at or datetime.now(UTC)
     open_here = station_id in open_stations(db, election_id)
-    if db.dialect == "postgresql" and nonce is not None and match.matched:
-        outcome = _fast_check_in(db, election_id, station_id, device_id, personal_number, secret,
-                                 channel, nonce, at, tz, open_here)  # fmt: skip
-        if outcome is not None:
-            return outcome
+    voter = _voter(personal_number, secret)
+    if db.dialect == "postgresql" and nonce is not None and match.matched and voter is not None:
+        fresh, marked = fast_checkin(
+            db.engine, election_id, voter, station_id, channel, device_id, at,
+            at.astimezone(tz).hour, nonce, open_here,
+        )  # fmt: skip
+        if _fast_outcome(fresh, marked, nonce):
+            return CheckinOutcome(True, None, "ballot issued", station_id, at)
         nonce = None  # spent by the fast path: the ordinary path only explains the refusal
+    return _judge(db, election_id, station_id, device_id, personal_number, voter, match, channel,
+                  nonce, at, tz, open_here)  # fmt: skip
+
+
+async def check_in_async(
+    db: Database,
+    election_id: str,
+    station_id: str,
+    device_id: str,
+    personal_number: str,
+    match: MatchResult,
+    secret: bytes,
+    *,
+    channel: Channel = Channel.STATION,
+    nonce: str | None = None,
+    at: datetime | None = None,
+    tz: tzinfo = ELECTION_TZ,
+) -> CheckinOutcome:
+    """:func:`check_in` for an event loop: the same rule and outcomes.
+
+    On PostgreSQL the common case awaits its one statement on an asyncio connection; everything
+    else (SQLite, and every refusal, which needs the ordinary path to explain itself) runs in a
+    worker thread, as blocking database work must.
+    """
+    at = at or datetime.now(UTC)
+    open_here = station_id in open_stations(db, election_id)
+    voter = _voter(personal_number, secret)
+    if db.dialect == "postgresql" and nonce is not None and match.matched and voter is not None:
+        fresh, marked = await fast_checkin_async(
+            db.engine, election_id, voter, station_id, channel, device_id, at,
+            at.astimezone(tz).hour, nonce, open_here,
+        )  # fmt: skip
+        if _fast_outcome(fresh, marked, nonce):
+            return CheckinOutcome(True, None, "ballot issued", station_id, at)
+        nonce = None
+    return await asyncio.to_thread(
+        _judge, db, election_id, station_id, device_id, personal_number, voter, match, channel,
+        nonce, at, tz, open_here,
+    )  # fmt: skip
+
+
+def _voter(personal_number: str, secret: bytes) -> bytes | None:
+    """The voter's keyed hash; None for something that is not a personal number."""
+    try:
+        parse_personal_number(personal_number)
+    except PersonalNumberError:
+        return None
+    return _hasher(secret)(personal_number.strip())
+
+
+def _number_problem(personal_number: str) -> str:
+    try:
+        parse_personal_number(personal_number)
+    except PersonalNumberError as err:
+        return str(err)
+    return "not a valid personal number"
+
+
+def _fast_outcome(fresh: bool, marked: bool, nonce: str) -> bool:
+    if not fresh:
+        raise DeviceAuthError(f"replayed request: nonce {nonce} was already used")
+    return marked
+
+
+def _judge(
+    db: Database, election_id: str, station_id: str, device_id: str, personal_number: str,
+    voter: bytes | None, match: MatchResult, channel: Channel, nonce: str | None, at: datetime,
+    tz: tzinfo, open_here: bool,
+) -> CheckinOutcome:  # fmt: skip
+    """The ordinary path: one transaction that records the check-in or the refusal and its reason."""
     with _writer(db), db.session() as s:
         repo = RegisterRepo(s, election_id)
         if nonce is not None and not repo.add_nonce(device_id, nonce):
             raise DeviceAuthError(f"replayed request: nonce {nonce} was already used")
-        try:
-            parse_personal_number(personal_number)
-        except PersonalNumberError as err:
-            decision = Decision(False, Refusal.BAD_NUMBER, str(err))
-            voter = None
+        if voter is None:
+            decision = Decision(False, Refusal.BAD_NUMBER, _number_problem(personal_number))
         else:
-            voter = _hasher(secret)(personal_number.strip())
             home = repo.station_of(voter)
             hour = at.astimezone(tz).hour
             if (
@@ -208,25 +283,6 @@ def check_in(
               "message": decision.message}]
         )  # fmt: skip
         return CheckinOutcome(False, decision.reason, decision.message, station_id, at)
-
-
-def _fast_check_in(
-    db: Database, election_id: str, station_id: str, device_id: str, personal_number: str,
-    secret: bytes, channel: Channel, nonce: str, at: datetime, tz: tzinfo, open_here: bool,
-) -> CheckinOutcome | None:  # fmt: skip
-    """The common case in one statement; None when the voter was not marked (explain it)."""
-    try:
-        parse_personal_number(personal_number)
-    except PersonalNumberError:
-        return None
-    voter = _hasher(secret)(personal_number.strip())
-    fresh, marked = fast_checkin(
-        db.engine, election_id, voter, station_id, channel, device_id, at, at.astimezone(tz).hour,
-        nonce, open_here,
-    )  # fmt: skip
-    if not fresh:
-        raise DeviceAuthError(f"replayed request: nonce {nonce} was already used")
-    return CheckinOutcome(True, None, "ballot issued", station_id, at) if marked else None
 
 
 # --- batches ----------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from achyk.domain.register import Channel, PriorVote
+from achyk.store.async_pg import execute_one
 from achyk.store.register_models import (
     CheckinRefusalRow,
     CheckinRow,
@@ -436,11 +437,28 @@ def fast_checkin(
     (a replay, a refusal to explain) is left to the ordinary path. One statement is atomic: the
     check-in is never recorded without its nonce being spent.
     """
+    params = _fast_params(election_id, voter, station_id, channel, device_id, at, hour, nonce,
+                          open_here)  # fmt: skip
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-        row = c.exec_driver_sql(
-            _FAST_CHECKIN,
-            {"device": device_id, "nonce": nonce, "now": now(), "channel": channel.value,
-             "at": utc(at), "hour": hour, "election": election_id, "voter": voter,
-             "station": station_id, "open": open_here},
-        ).one()  # fmt: skip
+        row = c.exec_driver_sql(_FAST_CHECKIN, params).one()
     return bool(row[0]), bool(row[1])
+
+
+async def fast_checkin_async(
+    engine: Engine, election_id: str, voter: bytes, station_id: str, channel: Channel,
+    device_id: str, at: datetime, hour: int, nonce: str, open_here: bool = False,
+) -> tuple[bool, bool]:  # fmt: skip
+    """:func:`fast_checkin` awaited on the event loop's own connection (no worker thread)."""
+    params = _fast_params(election_id, voter, station_id, channel, device_id, at, hour, nonce,
+                          open_here)  # fmt: skip
+    row = await execute_one(engine, _FAST_CHECKIN, params)
+    return bool(row[0]), bool(row[1])
+
+
+def _fast_params(
+    election_id: str, voter: bytes, station_id: str, channel: Channel, device_id: str,
+    at: datetime, hour: int, nonce: str, open_here: bool,
+) -> dict[str, Any]:  # fmt: skip
+    return {"device": device_id, "nonce": nonce, "now": now(), "channel": channel.value,
+            "at": utc(at), "hour": hour, "election": election_id, "voter": voter,
+            "station": station_id, "open": open_here}  # fmt: skip

@@ -1,0 +1,227 @@
+"""The check-in request, answered without the web framework's machinery.
+
+Check-ins are the one write that comes in thousands per second on election day. Under FastAPI
+each one paid for routing through every router, header dependencies, middleware and a worker
+thread, which cost more CPU than the signature check and the database statement together. So
+:class:`DeviceFastPath` answers ``POST …/stations/{id}/checkins`` before the framework sees it,
+with :func:`checkin_reply`. The route declared in :mod:`achyk.api.checkins` documents the same
+endpoint in the OpenAPI document and answers through the same function, so both give the same
+answers (a test holds them to it).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+import re
+import threading
+import time
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError
+
+from achyk.domain.register import Channel, MatchResult
+from achyk.errors import NotFoundError
+from achyk.services.checkin import DeviceAuthError, authenticate, check_in_async
+from achyk.services.elections import get_election
+from achyk.services.register import SecretMissing, load_secret
+from achyk.store.database import Database
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+CHECKIN_PATH = re.compile(r"^/api/elections/([^/]+)/stations/([^/]+)/checkins$")
+DEVICE_HEADERS = ("x-device", "x-timestamp", "x-nonce", "x-signature")
+MAX_HEADER = 128
+MAX_BODY = 4096  # a check-in is about 100 bytes; anything near this is not one
+TOO_LARGE = "a check-in body is at most 4 KiB"
+
+
+class Biometric(BaseModel):
+    matched: bool
+    score: float = Field(ge=0, le=1)
+
+
+class CheckinIn(BaseModel):
+    personal_number: str = Field(min_length=1, max_length=32)
+    biometric: Biometric
+    channel: Channel = Channel.STATION
+
+
+class CheckinOut(BaseModel):
+    accepted: bool
+    reason: str | None = Field(description="why the voter was refused; null when accepted")
+    message: str
+    station: str
+    at: str
+
+
+class DeviceLimits:
+    """Per-device token buckets: a stolen or faulty device cannot flood the check-in service."""
+
+    def __init__(self, rate: float, burst: float) -> None:
+        self.rate, self.burst = rate, burst
+        self._state: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_environment(cls) -> DeviceLimits:
+        # A station checks in a voter every few seconds at most; 20/s with bursts of 200 is
+        # generous. A load test lifts it through the environment.
+        return cls(
+            float(os.environ.get("ACHYK_DEVICE_RATE", "20")),
+            float(os.environ.get("ACHYK_DEVICE_BURST", "200")),
+        )
+
+    def take(self, key: str) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            tokens, last = self._state.get(key, (self.burst, now))
+            tokens = min(self.burst, tokens + (now - last) * self.rate)
+            ok = tokens >= 1
+            self._state[key] = (tokens - 1 if ok else tokens, now)
+            return ok
+
+
+def register_secret(state: Any) -> bytes:
+    """The CEC's register secret, read once per process; SecretMissing/OSError if unavailable."""
+    secret = getattr(state, "register_secret", None)
+    if isinstance(secret, bytes):
+        return secret
+    loaded = load_secret()
+    state.register_secret = loaded
+    return loaded
+
+
+def header_problems(headers: Mapping[str, str]) -> list[dict[str, Any]]:
+    """The device headers that are missing or malformed, in the framework's 422 shape."""
+    out = []
+    for name in DEVICE_HEADERS:
+        value = headers.get(name)
+        if value is None:
+            out.append({"type": "missing", "loc": ["header", name], "msg": "Field required"})
+        elif not 1 <= len(value) <= MAX_HEADER:
+            out.append({"type": "string_length", "loc": ["header", name],
+                        "msg": f"must be 1 to {MAX_HEADER} characters"})  # fmt: skip
+    return out
+
+
+def _detail(status: int, detail: Any) -> tuple[int, dict[str, Any]]:
+    return status, {"detail": detail}
+
+
+async def checkin_reply(
+    state: Any, election_id: str, station_id: str, path: str, headers: Mapping[str, str],
+    body: bytes,
+) -> tuple[int, dict[str, Any]]:  # fmt: skip
+    """Status and JSON body for one device check-in request (headers' names in lower case)."""
+    if len(body) > MAX_BODY:
+        return _detail(413, TOO_LARGE)
+    problems = header_problems(headers)
+    if problems:
+        return _detail(422, problems)
+    db: Database = state.db
+    try:
+        eid = get_election(db, election_id).id
+    except NotFoundError as err:
+        return _detail(404, str(err))
+    device = headers["x-device"]
+    if not state.device_limits.take(device):
+        return _detail(429, f"device {device} is over its rate limit")
+    try:
+        signature = base64.b64decode(headers["x-signature"], validate=True)
+    except (binascii.Error, ValueError):
+        return _detail(401, "X-Signature is not base64")
+    try:
+        authenticate(
+            db, eid, station_id, device, method="POST", path=path, body=body,
+            timestamp=headers["x-timestamp"], nonce=headers["x-nonce"], signature=signature,
+        )  # fmt: skip
+    except DeviceAuthError as err:
+        return _detail(401, str(err))
+    try:
+        data = CheckinIn.model_validate_json(body)
+    except ValidationError as err:
+        # Without the offending input: it may hold a personal number, never to be echoed.
+        return _detail(
+            422, err.errors(include_url=False, include_context=False, include_input=False)
+        )
+    try:
+        secret = register_secret(state)
+    except (SecretMissing, OSError) as err:
+        return _detail(503, f"check-in unavailable: {err}")
+    try:
+        out = await check_in_async(
+            db, eid, station_id, device, data.personal_number,
+            MatchResult(data.biometric.matched, data.biometric.score), secret,
+            channel=data.channel, nonce=headers["x-nonce"],
+        )  # fmt: skip
+    except DeviceAuthError as err:
+        return _detail(401, str(err))
+    reply = {
+        "accepted": out.accepted, "reason": out.reason.value if out.reason else None,
+        "message": out.message, "station": out.station_id, "at": out.at.isoformat(),
+    }  # fmt: skip
+    return (200 if out.accepted else 409), reply
+
+
+class DeviceFastPath:
+    """ASGI wrapper: check-ins go straight to :func:`checkin_reply`, all else to the app."""
+
+    def __init__(self, app: ASGIApp, state: Any) -> None:
+        self.app, self.state = app, state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            return await self.app(scope, receive, send)
+        found = CHECKIN_PATH.match(scope["path"])
+        if found is None or not getattr(self.state, "device_fast_path", True):
+            return await self.app(scope, receive, send)
+        headers: dict[str, str] = {}
+        declared = 0
+        for raw_name, raw_value in scope["headers"]:
+            name = raw_name.decode("latin-1").lower()
+            if name in DEVICE_HEADERS:
+                headers[name] = raw_value.decode("latin-1")
+            elif name == "content-length":
+                declared = int(raw_value) if raw_value.isdigit() else MAX_BODY + 1
+        if declared > MAX_BODY:
+            return await _respond(send, 413, {"detail": TOO_LARGE})
+        body = await _read_body(receive)
+        if body is None:
+            return await _respond(send, 413, {"detail": TOO_LARGE})
+        status, payload = await checkin_reply(
+            self.state, found[1], found[2], scope["path"], headers, body
+        )
+        await _respond(send, status, payload)
+
+
+async def _read_body(receive: Receive) -> bytes | None:
+    chunks = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return b""
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+async def _respond(send: Send, status: int, payload: dict[str, Any]) -> None:
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    await send({
+        "type": "http.response.start", "status": status,
+        "headers": [(b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode())],
+    })  # fmt: skip
+    await send({"type": "http.response.body", "body": body})
