@@ -21,10 +21,12 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
 
+import psycopg
+import sqlalchemy.exc
 from pydantic import BaseModel, Field, ValidationError
 
 from achyk.domain.register import Channel, MatchResult
-from achyk.errors import NotFoundError
+from achyk.errors import ConflictError, NotFoundError
 from achyk.services.checkin import DeviceAuthError, authenticate, check_in_async
 from achyk.services.elections import get_election
 from achyk.services.register import SecretMissing, load_secret
@@ -163,6 +165,9 @@ async def checkin_reply(
         )  # fmt: skip
     except DeviceAuthError as err:
         return _detail(401, str(err))
+    except (ConflictError, psycopg.OperationalError, sqlalchemy.exc.OperationalError) as err:
+        # Nothing was recorded (the statement is atomic): the device may simply send it again.
+        return _detail(503, f"check-in not recorded, send it again: {type(err).__name__}")
     reply = {
         "accepted": out.accepted, "reason": out.reason.value if out.reason else None,
         "message": out.message, "station": out.station_id, "at": out.at.isoformat(),

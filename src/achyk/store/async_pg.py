@@ -21,7 +21,8 @@ from typing import Any
 import psycopg
 from sqlalchemy import Engine
 
-# Enough to keep PostgreSQL busy from one server process without crowding its 100 connections.
+# Enough to keep PostgreSQL busy from one server process (a statement takes well under a
+# millisecond) without crowding its default limit of 100 connections.
 POOL_SIZE = 16
 
 
