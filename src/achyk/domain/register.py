@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta, timezone, tzinfo
 from enum import StrEnum
 from typing import Any, NamedTuple, Protocol
 
+from achyk.domain import signed_request
 from achyk.domain.personal_number import PersonalNumberError, birth_date_of
 from achyk.ledger import EMPTY_ROOT
 
@@ -262,8 +263,7 @@ def decide(
 
 def request_message(method: str, path: str, body: bytes, timestamp: str, nonce: str) -> bytes:
     """What a station device signs for one API request: binds the body to a time and a nonce."""
-    head = f"{CHECKIN_PURPOSE}\n{method.upper()}\n{path}\n{timestamp}\n{nonce}\n"
-    return head.encode() + hashlib.sha256(body).hexdigest().encode()
+    return signed_request.request_message(CHECKIN_PURPOSE, method, path, body, timestamp, nonce)
 
 
 def check_entry(

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import threading
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
@@ -27,13 +26,13 @@ from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from achyk.canonical import canonical_hash
 from achyk.domain.definition import Election
 from achyk.domain.personal_number import PersonalNumberError, parse_personal_number
 from achyk.domain.register import (
+    CHECKIN_PURPOSE,
     ELECTION_TZ,
     JOURNAL_PURPOSE,
     Channel,
@@ -43,9 +42,9 @@ from achyk.domain.register import (
     VoterHasher,
     decide,
     refusal_message,
-    request_message,
 )
-from achyk.errors import ConflictError, InputError, NotFoundError, Problem, SignatureError
+from achyk.domain.signed_request import RequestAuthError, check_request
+from achyk.errors import ConflictError, InputError, NotFoundError, Problem
 from achyk.services.elections import get_election
 from achyk.signing import load_public_key, verify
 from achyk.store.database import Database
@@ -55,10 +54,6 @@ from achyk.store.register_repo import (
     fast_checkin,
     fast_checkin_async,
 )
-
-STALE_AFTER_S = 300  # a signed request older or newer than this is refused
-_NONCE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-
 
 _locks: dict[int, threading.Lock] = {}
 _locks_guard = threading.Lock()
@@ -73,7 +68,7 @@ def _writer(db: Database) -> AbstractContextManager[object]:
         return _locks.setdefault(id(db), threading.Lock())
 
 
-class DeviceAuthError(SignatureError):
+class DeviceAuthError(RequestAuthError):
     """A device request that is not signed by a registered device of the station, or is replayed."""
 
 
@@ -129,26 +124,23 @@ def authenticate(
     body: bytes,
     timestamp: str,
     nonce: str,
-    signature: bytes,
+    signature: str,
     now: datetime | None = None,
 ) -> None:
-    """Raise DeviceAuthError unless a device of `station_id` signed this request just now."""
+    """Raise DeviceAuthError unless a device of `station_id` signed this request just now.
+
+    ``signature`` is the base64 of ``X-Signature``; the nonce is spent later, with the check-in.
+    """
     entry = device_keys(db, election_id).get(device_id)
     if entry is None or entry[0] != station_id:
         raise DeviceAuthError(f"{device_id!r} is not a registered device of station {station_id}")
-    if not _NONCE.match(nonce):
-        raise DeviceAuthError("the nonce must be 8–64 characters of A–Z, a–z, 0–9, '_' or '-'")
     try:
-        sent = int(timestamp)
-    except ValueError:
-        raise DeviceAuthError("the timestamp must be whole seconds since 1970 (UTC)") from None
-    skew = (now or datetime.now(UTC)).timestamp() - sent
-    if abs(skew) > STALE_AFTER_S:
-        raise DeviceAuthError(f"stale request: timestamp is {skew:+.0f} s from the server clock")
-    try:
-        entry[1].verify(signature, request_message(method, path, body, timestamp, nonce))
-    except InvalidSignature:
-        raise DeviceAuthError("the request signature does not verify") from None
+        check_request(
+            entry[1], CHECKIN_PURPOSE, method=method, path=path, body=body, timestamp=timestamp,
+            nonce=nonce, signature=signature, now=now,
+        )  # fmt: skip
+    except RequestAuthError as err:
+        raise DeviceAuthError(str(err)) from None
 
 
 @dataclass(frozen=True)
