@@ -21,7 +21,7 @@ from achyk.domain.register import (
     VoterEntry,
 )
 from achyk.domain.tabulation import Level
-from achyk.errors import ConflictError, InputError
+from achyk.errors import InputError
 from achyk.ledger import root
 from achyk.services.checkin import (
     BatchCheckin,
@@ -32,11 +32,11 @@ from achyk.services.checkin import (
 )
 from achyk.services.elections import load_election
 from achyk.services.register import (
-    change_voting_place,
     import_register,
     register_stats,
     turnout,
 )
+from achyk.services.register_moves import MovesRefused, move_voter
 from achyk.signing import sign
 from achyk.store.database import Database
 from factories import _station, device_key, election
@@ -142,13 +142,13 @@ def test_refusals_name_their_reason(loaded: Database) -> None:
 
 
 def test_form2_moves_the_voter_before_election_day_only(loaded: Database) -> None:
-    move = change_voting_place(loaded, "test-2025", pin(3), "9001", SECRET, today=date(2025, 11, 1))
+    move = move_voter(loaded, "test-2025", pin(3), "9001", SECRET, today=date(2025, 11, 1))
     assert (move.from_station, move.to_station) == ("1001", "9001")
     home = check_in(loaded, "test-2025", "1001", "1001-a", pin(3), OK, SECRET)
     assert home.reason is Refusal.OTHER_STATION
     assert check_in(loaded, "test-2025", "9001", "9001-a", pin(3), OK, SECRET).accepted
-    with pytest.raises(ConflictError, match="until 2025-11-29"):
-        change_voting_place(loaded, "test-2025", pin(4), "2001", SECRET, today=date(2025, 11, 30))
+    with pytest.raises(MovesRefused, match="until 2025-11-29"):
+        move_voter(loaded, "test-2025", pin(4), "2001", SECRET, today=date(2025, 11, 30))
     assert register_stats(loaded, "test-2025").moves == 1
 
 

@@ -230,50 +230,6 @@ def import_register_csv(
 
 
 @dataclass(frozen=True)
-class Move:
-    from_station: str
-    to_station: str
-
-
-def change_voting_place(
-    db: Database,
-    election_id: str | None,
-    personal_number: str,
-    to_station: str,
-    secret: bytes,
-    *,
-    today: date,
-) -> Move:
-    """Form 2: vote at another station (at home or abroad), up to the day before election day."""
-    election = get_election(db, election_id)
-    day = date.fromisoformat(election.date)
-    if today >= day:
-        raise ConflictError(
-            f"Form 2 is accepted until {date.fromordinal(day.toordinal() - 1).isoformat()}; "
-            f"today is {today.isoformat()}"
-        )
-    place = election.place(to_station)
-    if place is None:
-        raise NotFoundError(f"no station {to_station!r} in election {election.id}")
-    voter = VoterHasher(secret)(personal_number.strip())
-    with db.session() as s:
-        repo = RegisterRepo(s, election.id)
-        home = repo.station_of(voter)
-        if home is None:
-            raise NotFoundError("this personal number is not on the register")
-        if home == to_station:
-            raise ConflictError(f"the voter is already registered at station {to_station}")
-        repo.move(voter, home, to_station, place.station.country)
-        _append_to_log(
-            s,
-            election.id,
-            {"kind": "register-move", "election": election.id, "voter": voter.hex(),
-             "from": home, "to": to_station},
-        )  # fmt: skip
-    return Move(home, to_station)
-
-
-@dataclass(frozen=True)
 class RegisterStats:
     election_id: str
     voters: int

@@ -104,7 +104,7 @@ def move_voters(
         repo = RegisterRepo(s, election.id)
         homes = []
         for r, voter, _ in checked:
-            home = repo.station_of(voter)
+            home = repo.station_of(voter, for_update=True)
             if home is None:
                 refused.append(Problem(r.where, "this personal number is not on the register"))
             elif home == r.to_station:

@@ -163,11 +163,14 @@ class RegisterRepo:
 
     # --- voters ----------------------------------------------------------------------------------
 
-    def station_of(self, voter: bytes) -> str | None:
+    def station_of(self, voter: bytes, *, for_update: bool = False) -> str | None:
+        """The voter's station; ``for_update`` holds the row until the transaction ends (on
+        PostgreSQL; SQLite's writers are serialised anyway), so two changes cannot both start
+        from the same station."""
         q = select(VoterRow.station_id).where(
             VoterRow.election_id == self.e, VoterRow.voter_hash == voter
         )
-        return self.s.scalar(q)
+        return self.s.scalar(q.with_for_update() if for_update else q)
 
     def move(self, voter: bytes, from_station: str, to_station: str, country: str | None) -> None:
         self.s.execute(
