@@ -6,7 +6,7 @@ import dataclasses
 import hashlib
 import hmac
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
@@ -24,10 +24,12 @@ from achyk.domain.tabulation import Level
 from achyk.errors import InputError
 from achyk.ledger import root
 from achyk.services.checkin import (
+    NONCES_KEPT_S,
     BatchCheckin,
     DeviceAuthError,
     check_in,
     check_in_batch,
+    prune_spent_nonces,
     sync_journal,
 )
 from achyk.services.elections import load_election
@@ -209,6 +211,18 @@ def test_a_replayed_nonce_is_refused(loaded: Database) -> None:
     with pytest.raises(DeviceAuthError, match="replayed"):
         check_in(loaded, "test-2025", "1001", "1001-a", pin(1), OK, SECRET, nonce="nonce-000001")
     assert register_stats(loaded, "test-2025").checkins == 1
+
+
+def test_spent_nonces_are_forgotten_once_too_old_to_replay(loaded: Database) -> None:
+    check_in(loaded, "test-2025", "1001", "1001-a", pin(0), OK, SECRET, nonce="nonce-000001")
+    sent = datetime.now(UTC)
+    # Within 2 × 300 s a request with its signed timestamp could still come back: kept.
+    assert prune_spent_nonces(loaded, now=sent + timedelta(seconds=600)) == 0
+    with pytest.raises(DeviceAuthError, match="replayed"):
+        check_in(loaded, "test-2025", "1001", "1001-a", pin(1), OK, SECRET, nonce="nonce-000001")
+    # Later the signature check refuses it as stale, so the nonce is no longer needed.
+    assert prune_spent_nonces(loaded, now=sent + timedelta(seconds=NONCES_KEPT_S + 5)) == 1
+    assert prune_spent_nonces(loaded, now=sent + timedelta(seconds=NONCES_KEPT_S + 5)) == 0
 
 
 def test_batch_records_the_eligible_and_refuses_the_rest(loaded: Database) -> None:

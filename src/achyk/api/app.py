@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -26,6 +28,7 @@ from achyk.domain.protocol import AGAINST_ALL
 from achyk.domain.seat_results import all_list_seats
 from achyk.domain.tabulation import ContestResult, Level
 from achyk.errors import NotFoundError
+from achyk.services.checkin import prune_spent_nonces
 from achyk.services.elections import get_election, list_elections
 from achyk.services.ledger import station_evidence
 from achyk.services.results import cached_results
@@ -38,6 +41,9 @@ def _option_name(contest: Contest, option: str) -> str:
     if option == AGAINST_ALL:
         return "Against all"
     return next((o.name for o in contest.options if o.id == option), option)
+
+
+log = logging.getLogger(__name__)
 
 
 def unit_result(contest: Contest, r: ContestResult) -> UnitResult:
@@ -58,9 +64,23 @@ def unit_result(contest: Contest, r: ContestResult) -> UnitResult:
     )  # fmt: skip
 
 
+NONCE_PRUNE_EVERY_S = 60.0
+
+
+async def _prune_nonces(db: Database) -> None:
+    while True:
+        await asyncio.sleep(NONCE_PRUNE_EVERY_S)
+        try:
+            await asyncio.to_thread(prune_spent_nonces, db)
+        except Exception:  # a busy database now and then is no reason to stop pruning
+            log.warning("pruning spent nonces failed; will retry", exc_info=True)
+
+
 @asynccontextmanager
-async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    pruner = asyncio.create_task(_prune_nonces(app.state.db))
     yield
+    pruner.cancel()
     await close_pools()  # the check-in path's asyncio connections belong to this loop
 
 

@@ -22,7 +22,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -43,7 +43,7 @@ from achyk.domain.register import (
     decide,
     refusal_message,
 )
-from achyk.domain.signed_request import RequestAuthError, check_request
+from achyk.domain.signed_request import STALE_AFTER_S, RequestAuthError, check_request
 from achyk.errors import ConflictError, InputError, NotFoundError, Problem
 from achyk.services.elections import get_election
 from achyk.signing import load_public_key, verify
@@ -141,6 +141,19 @@ def authenticate(
         )  # fmt: skip
     except RequestAuthError as err:
         raise DeviceAuthError(str(err)) from None
+
+
+# A replayed request carries its signed timestamp, which is accepted up to STALE_AFTER_S either
+# side of the server clock: a nonce can come back at most 2 × STALE_AFTER_S after it was first
+# seen. Kept a little longer than that, it can then be forgotten.
+NONCES_KEPT_S = 3 * STALE_AFTER_S
+
+
+def prune_spent_nonces(db: Database, *, now: datetime | None = None) -> int:
+    """Forget nonces too old to be replayed (the signature check refuses such requests as stale)."""
+    before = (now or datetime.now(UTC)) - timedelta(seconds=NONCES_KEPT_S)
+    with _writer(db), db.session() as s:
+        return RegisterRepo(s, "").prune_nonces(before)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from typing import Any, cast
 from sqlalchemy import (
     Insert,
     Table,
+    delete,
     func,
     insert,
     select,
@@ -198,6 +199,12 @@ class RegisterRepo:
         """Record a request nonce; False when the device already used it (a replay)."""
         stmt = self._insert(_T["nonces"]).values(device_id=device_id, nonce=nonce, seen_at=now())
         return self._inserted(stmt)
+
+    def prune_nonces(self, seen_before: datetime) -> int:
+        """Forget nonces first seen before `seen_before`; how many were forgotten."""
+        table = _T["nonces"]
+        result = self.s.execute(delete(table).where(table.c.seen_at < seen_before))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     def insert_checkin(
         self,
