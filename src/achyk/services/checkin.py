@@ -18,15 +18,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 from collections.abc import Mapping, Sequence
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, NamedTuple
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy.orm import Session
 
 from achyk.canonical import canonical_hash
 from achyk.domain.definition import Election
@@ -45,6 +44,7 @@ from achyk.domain.register import (
 )
 from achyk.domain.signed_request import STALE_AFTER_S, RequestAuthError, check_request
 from achyk.errors import ConflictError, InputError, NotFoundError, Problem
+from achyk.services.commit_group import commit_group, writer_lock
 from achyk.services.elections import get_election
 from achyk.signing import load_public_key, verify
 from achyk.store.database import Database
@@ -54,18 +54,6 @@ from achyk.store.register_repo import (
     fast_checkin,
     fast_checkin_async,
 )
-
-_locks: dict[int, threading.Lock] = {}
-_locks_guard = threading.Lock()
-
-
-def _writer(db: Database) -> AbstractContextManager[object]:
-    """SQLite has one writer at a time; queueing writers here spares them SQLite's busy-wait
-    sleeps (up to 100 ms each), which would otherwise dominate under many concurrent stations."""
-    if db.dialect != "sqlite":
-        return nullcontext()
-    with _locks_guard:
-        return _locks.setdefault(id(db), threading.Lock())
 
 
 class DeviceAuthError(RequestAuthError):
@@ -152,7 +140,7 @@ NONCES_KEPT_S = 3 * STALE_AFTER_S
 def prune_spent_nonces(db: Database, *, now: datetime | None = None) -> int:
     """Forget nonces too old to be replayed (the signature check refuses such requests as stale)."""
     before = (now or datetime.now(UTC)) - timedelta(seconds=NONCES_KEPT_S)
-    with _writer(db), db.session() as s:
+    with writer_lock(db), db.session() as s:
         return RegisterRepo(s, "").prune_nonces(before)
 
 
@@ -226,6 +214,12 @@ async def check_in_async(
         if _fast_outcome(fresh, marked, nonce):
             return CheckinOutcome(True, None, "ballot issued", station_id, at)
         nonce = None
+    if db.dialect == "sqlite":  # one durable commit for the check-ins that arrive together
+        return await commit_group(db).run(partial(
+            _sqlite_unit, election_id=election_id, station_id=station_id, device_id=device_id,
+            personal_number=personal_number, voter=voter, match=match, channel=channel,
+            nonce=nonce, at=at, tz=tz, open_here=open_here,
+        ))  # fmt: skip
     return await asyncio.to_thread(
         _judge, db, election_id, station_id, device_id, personal_number, voter, match, channel,
         nonce, at, tz, open_here,
@@ -261,33 +255,59 @@ def _judge(
     tz: tzinfo, open_here: bool,
 ) -> CheckinOutcome:  # fmt: skip
     """The ordinary path: one transaction that records the check-in or the refusal and its reason."""
-    with _writer(db), db.session() as s:
-        repo = RegisterRepo(s, election_id)
-        if nonce is not None and not repo.add_nonce(device_id, nonce):
-            raise DeviceAuthError(f"replayed request: nonce {nonce} was already used")
-        if voter is None:
-            decision = Decision(False, Refusal.BAD_NUMBER, _number_problem(personal_number))
-        else:
-            home = repo.station_of(voter)
-            hour = at.astimezone(tz).hour
-            if (
-                home is not None
-                and (home == station_id or open_here)
-                and match.matched
-                and repo.insert_checkin(voter, station_id, channel, device_id, at, hour)
-            ):
-                return CheckinOutcome(True, None, "ballot issued", station_id, at)
-            held = repo.checkin_of(voter)
-            decision = decide(home, station_id, held.prior() if held else None, match,
-                              open_here=open_here)  # fmt: skip
-            if decision.accepted:  # the insert lost, yet no check-in is visible: fail closed
-                raise ConflictError("check-in not recorded; retry")
-        repo.add_refusals(
-            [{"station_id": station_id, "device_id": device_id, "voter_hash": voter,
-              "reason": (decision.reason or Refusal.ALREADY_VOTED).value,
-              "message": decision.message}]
-        )  # fmt: skip
-        return CheckinOutcome(False, decision.reason, decision.message, station_id, at)
+    with writer_lock(db), db.session() as s:
+        return _judge_in(s, election_id, station_id, device_id, personal_number, voter, match,
+                         channel, nonce, at, tz, open_here)  # fmt: skip
+
+
+def _sqlite_unit(
+    s: Session, election_id: str, station_id: str, device_id: str, personal_number: str,
+    voter: bytes | None, match: MatchResult, channel: Channel, nonce: str | None, at: datetime,
+    tz: tzinfo, open_here: bool,
+) -> CheckinOutcome:  # fmt: skip
+    """One check-in inside a commit group: the usual case in two plain statements, else judged."""
+    if nonce is not None and match.matched and voter is not None:
+        fresh, marked = RegisterRepo(s, election_id).spend_and_mark(
+            voter, station_id, channel, device_id, at, at.astimezone(tz).hour, nonce, open_here
+        )
+        if _fast_outcome(fresh, marked, nonce):
+            return CheckinOutcome(True, None, "ballot issued", station_id, at)
+        nonce = None
+    return _judge_in(s, election_id, station_id, device_id, personal_number, voter, match,
+                     channel, nonce, at, tz, open_here)  # fmt: skip
+
+
+def _judge_in(
+    s: Session, election_id: str, station_id: str, device_id: str, personal_number: str,
+    voter: bytes | None, match: MatchResult, channel: Channel, nonce: str | None, at: datetime,
+    tz: tzinfo, open_here: bool,
+) -> CheckinOutcome:  # fmt: skip
+    repo = RegisterRepo(s, election_id)
+    if nonce is not None and not repo.add_nonce(device_id, nonce):
+        raise DeviceAuthError(f"replayed request: nonce {nonce} was already used")
+    if voter is None:
+        decision = Decision(False, Refusal.BAD_NUMBER, _number_problem(personal_number))
+    else:
+        home = repo.station_of(voter)
+        hour = at.astimezone(tz).hour
+        if (
+            home is not None
+            and (home == station_id or open_here)
+            and match.matched
+            and repo.insert_checkin(voter, station_id, channel, device_id, at, hour)
+        ):
+            return CheckinOutcome(True, None, "ballot issued", station_id, at)
+        held = repo.checkin_of(voter)
+        decision = decide(home, station_id, held.prior() if held else None, match,
+                          open_here=open_here)  # fmt: skip
+        if decision.accepted:  # the insert lost, yet no check-in is visible: fail closed
+            raise ConflictError("check-in not recorded; retry")
+    repo.add_refusals(
+        [{"station_id": station_id, "device_id": device_id, "voter_hash": voter,
+          "reason": (decision.reason or Refusal.ALREADY_VOTED).value,
+          "message": decision.message}]
+    )  # fmt: skip
+    return CheckinOutcome(False, decision.reason, decision.message, station_id, at)
 
 
 # --- batches ----------------------------------------------------------------------------------
@@ -351,7 +371,7 @@ def check_in_batch(
         refused.append((i, reason, msg))
         refusal_rows.append({"station_id": item.station_id, "device_id": item.device_id,
                              "voter_hash": voter, "reason": reason.value, "message": msg})  # fmt: skip
-    with _writer(db), db.session() as s:
+    with writer_lock(db), db.session() as s:
         repo = RegisterRepo(s, election_id)
         by_seq = {row[0]: row for row in staged}
         opened = open_stations(db, election_id)
@@ -441,7 +461,7 @@ def sync_journal(
     accepted = already = 0
     doubles: list[DoubleVote] = []
     refused: list[tuple[int, Refusal, str]] = []
-    with _writer(db), db.session() as s:
+    with writer_lock(db), db.session() as s:
         repo = RegisterRepo(s, election_id)
         if repo.journal_seen(digest):
             return JournalReport(digest, True, 0, 0, (), ())
