@@ -63,6 +63,7 @@ def demo(
     from achyk.services.remote_simulation import run_remote, with_remote_unit
 
     started = time.perf_counter()
+    phases: list[tuple[str, float]] = []
     name = _profile(profile)
     ballots = DEFAULT_REMOTE_BALLOTS[name] if remote_ballots is None else remote_ballots
     sim = generate_election(PROFILES[name])
@@ -74,9 +75,12 @@ def demo(
         f"{sum(p.station.registered_voters for p in sim.election.stations()):,} voters, "
         f"{len(sim.submissions):,} protocol submissions ({db.dialect})"
     )
+    phases.append(("election generated", time.perf_counter() - started))
+    mark = time.perf_counter()
     with _bar("station protocols") as bar:
         task = bar.add_task("submit", total=len(sim.submissions))
         report = run_simulation(db, sim, progress=lambda done, _: bar.update(task, completed=done))
+    phases.append(("station protocols", time.perf_counter() - mark))
     console.print(
         "protocols: "
         + ", ".join(f"{k.value} {v:,}" for k, v in sorted(report.outcomes.items()))
@@ -88,7 +92,7 @@ def demo(
         console.print(f"injected anomaly [bold]{anomaly}[/bold] at stations {', '.join(stations)}")
     if register and not _already(db, "register", sim.election.id):
         mark = time.perf_counter()
-        _register_and_check_in(db, sim)
+        phases += _register_and_check_in(db, sim)
         console.print(f"  register and check-ins took {time.perf_counter() - mark:.1f} s")
     if ballots and _already(db, "remote voting", sim.election.id):
         ballots = 0
@@ -101,21 +105,26 @@ def demo(
                 bar.update(task, description=stage, completed=done, total=total or None)
 
             run = run_remote(db, sim, ballots, progress=step)
+        phases.append(("remote voting abroad", time.perf_counter() - mark))
         console.print(
             f"remote voting: {run.credentials:,} credentials, {run.cast:,} ballots cast "
             f"({run.revotes} re-votes, last counts), {run.challenged} challenged and opened, "
             f"{run.counted:,} counted; decrypted by 3 of 5 trustees; tally equals intent: "
             f"{run.results == run.intent} ({time.perf_counter() - mark:.1f} s)"
         )
+    mark = time.perf_counter()
     show_results(database=database, election=sim.election.id)
     if register:
         _turnout_by_hour(db, sim.election.id)
+    phases.append(("results, seats, turnout by hour", time.perf_counter() - mark))
     if out is not None:
         from achyk.services.publish import publish
 
+        mark = time.perf_counter()
         publish(db, sim.election.id, out)
+        phases.append(("public record written", time.perf_counter() - mark))
         console.print(f"public election record written to {out} — check it: achyk verify {out}")
-    console.print(f"demo took {time.perf_counter() - started:.1f} s")
+    _time_by_phase(phases, time.perf_counter() - started)
     if not no_serve:
         from achyk.cli.serve import serve
 
@@ -141,7 +150,18 @@ def _already(db: Database, stage: str, election_id: str) -> bool:
     return done
 
 
-def _register_and_check_in(db: Database, sim: SimElection) -> None:
+def _time_by_phase(phases: list[tuple[str, float]], total: float) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"demo took {total:.1f} s")
+    table.add_column("phase")
+    table.add_column("seconds", justify="right")
+    for what, took in phases:
+        table.add_row(what, f"{took:.1f}")
+    console.print(table)
+
+
+def _register_and_check_in(db: Database, sim: SimElection) -> list[tuple[str, float]]:
     from achyk.services.register_simulation import run_register
 
     with _bar("voter register") as bar:
@@ -159,6 +179,7 @@ def _register_and_check_in(db: Database, sim: SimElection) -> None:
     )
     for example in run.examples[:3]:
         console.print(f"  refused at the station: {example}", highlight=False)
+    return list(run.phases)
 
 
 def _turnout_by_hour(db: Database, election_id: str) -> None:

@@ -12,9 +12,10 @@ import itertools
 import json
 import multiprocessing
 import os
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from operator import itemgetter
@@ -65,6 +66,7 @@ class ImportReport:
     election_id: str
     commitment: RegisterCommitment
     log_index: int | None  # None: the log service is not installed
+    phases: tuple[tuple[str, float], ...] = ()  # (what, seconds) of the import's steps
 
 
 def _append_to_log(
@@ -149,8 +151,11 @@ def import_register(
     Any bad entry (numbered from 1 in input order) fails the whole import with every problem named.
     """
     election = get_election(db, election_id)
+    started = time.perf_counter()
     rows = hash_register(election, entries, secret, progress=progress, total=total)
-    return import_hashed_register(db, election.id, rows, progress=progress)
+    hashed = ("voters checked and hashed", time.perf_counter() - started)
+    report = import_hashed_register(db, election.id, rows, progress=progress)
+    return replace(report, phases=(hashed, *report.phases))
 
 
 _BIG = 200_000  # rows: from here the commitment is computed in a second process
@@ -170,6 +175,15 @@ def import_hashed_register(
     forked process while this one writes the rows (the database, the other core).
     """
     global _sorted_rows
+    phases: list[tuple[str, float]] = []
+    mark = time.perf_counter()
+
+    def phase(what: str) -> None:
+        nonlocal mark
+        now = time.perf_counter()
+        phases.append((what, now - mark))
+        mark = now
+
     gc_was_on = gc.isenabled()
     gc.disable()
     try:
@@ -182,6 +196,7 @@ def import_hashed_register(
                     "register",
                     [Problem("", f"a personal number appears twice (stations {a[1]} and {b[1]})")],
                 )
+        phase("sorted by hash, no duplicates")
         pool = None
         if len(rows) >= _BIG and "fork" in multiprocessing.get_all_start_methods():
             _sorted_rows = rows
@@ -199,16 +214,19 @@ def import_hashed_register(
                     repo.add_voters(rows[start : start + _CHUNK])
                     if progress:
                         progress((len(rows) + min(start + _CHUNK, len(rows))) // 2, len(rows))
+                phase("rows written")
                 commitment = (
                     pending.result()
                     if pool is not None
                     else commit_register(election_id, ((r[0], r[1]) for r in rows))
                 )
+                phase("Merkle commitment" + (" (the rest of it, computed beside)" if pool else ""))
                 index = _append_to_log(s, election_id, commitment.to_entries())
                 repo.save_commitment(
                     commitment.count, commitment.merkle_root,
                     dict(commitment.voters_per_station), index,
                 )  # fmt: skip
+            phase("logged and committed")
         finally:
             if pool is not None:
                 pool.shutdown()
@@ -216,7 +234,7 @@ def import_hashed_register(
     finally:
         if gc_was_on:
             gc.enable()
-    return ImportReport(election_id, commitment, index)
+    return ImportReport(election_id, commitment, index, tuple(phases))
 
 
 def import_register_csv(

@@ -133,13 +133,17 @@ def checkin_times(sim: SimElection, n: int = 8192) -> list[datetime]:
 
 
 def voter_checkins(
-    sim: SimElection, slices: list[StationSlice], voted: list[str] | None = None
+    sim: SimElection,
+    slices: list[StationSlice],
+    voted: list[str] | None = None,
+    total: int | None = None,
 ) -> Iterator[tuple[str, str, str, datetime, Channel]]:
     """(personal number, station, device, time, channel) of every voter issued a ballot.
 
-    `voted` is what :func:`register_entries` kept; without it the numbers are generated again.
+    `voted` is what :func:`register_entries` kept for these slices; without it the numbers are
+    generated again, and `total` is the size of the whole register when `slices` is only part.
     """
-    numbers = VoterNumbers(sim, sum(s.count for s in slices))
+    numbers = VoterNumbers(sim, total if total is not None else sum(s.count for s in slices))
     times = checkin_times(sim)
     n = 0
     for s in slices:
