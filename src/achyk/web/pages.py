@@ -187,7 +187,7 @@ def overview(db: Database, election: Election, tab: Tabulation) -> Page:
         for r in [tab.national(c.id)]
         if r is not None
     ]
-    regions = _children(election, tab, NATIONAL_ID, contest)
+    regions = child_rows(election, tab, Level.NATIONAL, NATIONAL_ID, contest)
     return Page(
         "overview.html",
         base_path(election),
@@ -197,6 +197,7 @@ def overview(db: Database, election: Election, tab: Tabulation) -> Page:
             "main": main,
             "others": others,
             "regions": regions,
+            "children_contest": contest.id,
             "map": cartogram(election, regions),
             "hourly": evidence.turnout_by_hour(db, election.id),
             "live": True,
@@ -228,9 +229,31 @@ def _crumbs(election: Election, level: Level, unit_id: str) -> list[tuple[str, s
     return crumbs
 
 
+def child_rows(
+    election: Election, tab: Tabulation, level: Level, unit_id: str, contest: Contest
+) -> list[ChildRow]:
+    """The rows of a unit's "where the votes come from" table, for `contest`."""
+    if level is not Level.COUNTRY:
+        return _children(election, tab, unit_id, contest)
+    # A country's stations sit in the abroad district; they are listed here by host country.
+    return [
+        ChildRow(p.station.id, p.station.name, unit_path(election, Level.STATION, p.station.id),
+                 r, contest_view(contest, r).leader)
+        for p in election.stations()
+        if p.station.country == unit_id
+        for r in [tab.get(Level.STATION, p.station.id, contest.id)]
+        if r is not None
+    ]  # fmt: skip
+
+
+def unit_contests(election: Election, tab: Tabulation, level: Level, unit_id: str) -> list[Contest]:
+    """The contests a unit page shows, the first being the one its children table follows."""
+    return [c for c in election.contests if tab.get(level, unit_id, c.id) is not None]
+
+
 def unit_page(election: Election, tab: Tabulation, level: Level, unit_id: str) -> Page:
     """A region, a district, abroad as a whole, or one host country."""
-    contests = [c for c in election.contests if tab.get(level, unit_id, c.id) is not None]
+    contests = unit_contests(election, tab, level, unit_id)
     if not contests:
         raise NotFoundError(f"no {level.value} {unit_id!r}")
     seats = seats_by_contest(election, tab) if level is Level.NATIONAL else {}
@@ -240,19 +263,7 @@ def unit_page(election: Election, tab: Tabulation, level: Level, unit_id: str) -
         assert r is not None
         views.append(contest_view(c, r, seats.get(c.id)))
     primary = views[0]
-    if level is Level.COUNTRY:
-        stations = [
-            p for p in election.stations() if p.station.country == unit_id
-        ]  # a country's stations sit in the abroad district, listed here by host country
-        children = [
-            ChildRow(p.station.id, p.station.name, unit_path(election, Level.STATION, p.station.id),
-                     r, contest_view(primary.contest, r).leader)
-            for p in stations
-            for r in [tab.get(Level.STATION, p.station.id, primary.contest.id)]
-            if r is not None
-        ]  # fmt: skip
-    else:
-        children = _children(election, tab, unit_id, primary.contest)
+    children = child_rows(election, tab, level, unit_id, primary.contest)
     return Page(
         "unit.html",
         unit_path(election, level, unit_id),
@@ -263,7 +274,10 @@ def unit_page(election: Election, tab: Tabulation, level: Level, unit_id: str) -
             "unit_id": unit_id,
             "views": views,
             "children": children,
+            "children_contest": primary.contest.id,
             "child_level": _child_level(level),
+            "live": True,
+            "live_query": f"?level={level.value}&unit={unit_id}",
             "crumbs": _crumbs(election, level, unit_id),
         },
     )
@@ -421,24 +435,3 @@ def all_pages(db: Database, election: Election, tab: Tabulation) -> Iterator[Pag
             yield unit_page(election, tab, level, uid)
     for place in election.stations():
         yield station_page(db, election, tab, place.station.id)
-
-
-def live_summary(election: Election, tab: Tabulation, stamp: int) -> dict[str, Any]:
-    """The national figures the overview updates live (raw numbers; the browser formats them)."""
-    contests = {}
-    for c in election.contests:
-        r = tab.national(c.id)
-        if r is None or c.kind is ContestKind.DISTRICT:
-            continue
-        contests[c.id] = {
-            "stations_reported": r.counted.stations,
-            "stations_expected": r.stations_expected,
-            "reported_pct": str(r.reported_pct),
-            "turnout_pct": str(r.turnout_pct),
-            "issued": r.counted.issued,
-            "valid": r.counted.valid,
-            "options": {
-                o: {"votes": n, "share_pct": str(r.share_pct(o))} for o, n in r.counted.votes
-            },
-        }
-    return {"election": election.id, "stamp": stamp, "contests": contests}

@@ -11,6 +11,7 @@ import json
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse
@@ -19,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from achyk.domain.definition import Election
-from achyk.domain.tabulation import Level, Tabulation
+from achyk.domain.tabulation import NATIONAL_ID, Level, Tabulation
 from achyk.errors import NotFoundError
 from achyk.services.elections import get_election, list_elections
 from achyk.services.results import cached_results
@@ -27,12 +28,13 @@ from achyk.store.database import Database
 from achyk.store.repositories import Protocols
 from achyk.web import opendata, pages
 from achyk.web.i18n import COOKIE, LANGUAGES, choose
+from achyk.web.live import live_summary
 from achyk.web.nist import election_report
 from achyk.web.render import STATIC, Site, render
 
 router = APIRouter(include_in_schema=False)
 SITE = Site()
-ASSETS = {"site.css": "text/css", "live.js": "text/javascript"}
+ASSETS = {"site.css": "text/css", "live.js": "text/javascript", "track.js": "text/javascript"}
 STREAM_SECONDS = 600.0  # a stream ends after this; EventSource reconnects by itself
 POLL_SECONDS = 1.0
 _pages: OrderedDict[tuple[str, str, int, str, str], str] = OrderedDict()
@@ -147,7 +149,7 @@ def data(request: Request, election_id: str, name: str) -> Response:
         return PlainTextResponse(str(err), status_code=404)
     _, tab = cached_results(db, election.id)
     if name == "summary.json":
-        summary = pages.live_summary(election, tab, _stamp(db, election.id))
+        summary = live_summary(election, tab, _stamp(db, election.id))
         return Response(json.dumps(summary), media_type="application/json")
     found = _data(election, tab, name)
     if found is None:
@@ -156,12 +158,42 @@ def data(request: Request, election_id: str, name: str) -> Response:
     return Response(body, media_type=media)
 
 
+def _live_unit(level: str, unit: str) -> tuple[Level, str] | None:
+    """The unit a live stream follows: the nation, or one whose page has a table of child units."""
+    if not level:
+        return Level.NATIONAL, NATIONAL_ID
+    try:
+        parsed = Level(level)
+    except ValueError:
+        return None
+    if parsed is Level.STATION or not unit:
+        return None
+    return parsed, unit
+
+
 @router.get("/e/{election_id}/live")
-async def live(request: Request, election_id: str) -> Response:
-    """Server-sent events: a `results` event with the national figures whenever they change."""
+async def live(request: Request, election_id: str, level: str = "", unit: str = "") -> Response:
+    """Server-sent events: a `results` event with the unit's figures whenever they change.
+
+    Without `level` the unit is the nation (the overview); `?level=region&unit=north` follows a
+    region page, and so on for districts, abroad and host countries.
+    """
     db = _db(request)
     try:
         election = await run_in_threadpool(get_election, db, election_id)
+    except NotFoundError as err:
+        return PlainTextResponse(str(err), status_code=404)
+    target = _live_unit(level, unit)
+    if target is None:
+        return PlainTextResponse(f"no live figures for {level!r} {unit!r}", status_code=404)
+
+    def summary(stamp: int) -> dict[str, Any]:
+        _, tab = cached_results(db, election.id)
+        return live_summary(election, tab, stamp, *target)
+
+    try:  # an unknown unit is refused before the stream starts
+        first = await run_in_threadpool(_stamp, db, election.id)
+        await run_in_threadpool(summary, first)
     except NotFoundError as err:
         return PlainTextResponse(str(err), status_code=404)
 
@@ -171,9 +203,8 @@ async def live(request: Request, election_id: str) -> Response:
         while time.monotonic() < deadline and not await request.is_disconnected():
             stamp = await run_in_threadpool(_stamp, db, election.id)
             if stamp != last:
-                _, tab = await run_in_threadpool(cached_results, db, election.id)
-                summary = pages.live_summary(election, tab, stamp)
-                yield {"event": "results", "id": str(stamp), "data": json.dumps(summary)}
+                data = await run_in_threadpool(summary, stamp)
+                yield {"event": "results", "id": str(stamp), "data": json.dumps(data)}
                 last = stamp
             await asyncio.sleep(POLL_SECONDS)
 

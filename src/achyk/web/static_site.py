@@ -3,7 +3,8 @@
 Layout: `<lang>/e/<election>/…/index.html` for every page in every language, `e/<election>/data/…` for
 the open data (the same files the live site serves), `static/` for the stylesheet and script, and an
 `index.html` that sends a visitor to their language. Live updates need the server; a published copy
-says so and is complete as it stands.
+says so and is complete as it stands. The tracking-code page looks codes up in the browser, in the
+board files under `data/` (see board.py).
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from achyk.services.results import results
 from achyk.store.database import Database
 from achyk.store.repositories import Protocols
 from achyk.web import opendata, pages
+from achyk.web.board import Board, lookup_documents, read_board
 from achyk.web.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES
+from achyk.web.live import live_summary
 from achyk.web.nist import election_report
 from achyk.web.render import STATIC, Site, render
 
@@ -29,7 +32,7 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def _write_data(election: Election, tab: Tabulation, root: Path, stamp: int) -> None:
+def _write_data(election: Election, tab: Tabulation, board: Board, root: Path, stamp: int) -> None:
     data = root / pages.base_path(election) / "data"
     for level in opendata.LEVELS:
         rows = opendata.unit_results(election, tab, level)
@@ -42,7 +45,9 @@ def _write_data(election: Election, tab: Tabulation, root: Path, stamp: int) -> 
             _write(data / level.value / f"{unit}.csv", opendata.to_csv(unit_rows))
             _write(data / level.value / f"{unit}.json", opendata.to_json(unit_rows))
     _write(data / "nist.json", json.dumps(election_report(election, tab), ensure_ascii=False))
-    _write(data / "summary.json", json.dumps(pages.live_summary(election, tab, stamp)))
+    _write(data / "summary.json", json.dumps(live_summary(election, tab, stamp)))
+    for name, doc in lookup_documents(board).items():
+        _write(data / name, json.dumps(doc, ensure_ascii=False))
 
 
 def _index(election: Election, site: Site) -> str:
@@ -67,6 +72,16 @@ def _index(election: Election, site: Site) -> str:
     )
 
 
+def track_page(election: Election, board: Board) -> pages.Page:
+    """The tracking-code lookup: a form whose script reads the board files (track.js)."""
+    base = pages.base_path(election)
+    return pages.Page(
+        "track.html", f"{base}track/", election.name,
+        {"election": election, "base": base, "crumbs": [(election.name, base)], "code": "",
+         "found": None, "proof": [], "entry": "", "prefix_chars": board.prefix_chars},
+    )  # fmt: skip
+
+
 def write_site(db: Database, election_id: str, out_dir: Path, *, base: str = "/") -> None:
     """Write every page in every language, every open-data file, and the assets under `out_dir`."""
     election = get_election(db, election_id)
@@ -76,6 +91,8 @@ def write_site(db: Database, election_id: str, out_dir: Path, *, base: str = "/"
     site = Site(static=True, base=base)
     out_dir.mkdir(parents=True, exist_ok=True)
     built = list(pages.all_pages(db, election, tab))
+    board = read_board(db, election.id)
+    built.append(track_page(election, board))
     for lang in LANGUAGES:
         for page in built:
             html = render(page.template, lang, site, page.path, title=page.title, **page.context)
@@ -85,9 +102,9 @@ def write_site(db: Database, election_id: str, out_dir: Path, *, base: str = "/"
             election=election, base=pages.base_path(election), crumbs=[],
         )  # fmt: skip
         _write(out_dir / lang / "404.html", not_found)
-    _write_data(election, tab, out_dir, stamp)
+    _write_data(election, tab, board, out_dir, stamp)
     (out_dir / "static").mkdir(exist_ok=True)
-    for asset in ("site.css", "live.js"):
+    for asset in ("site.css", "live.js", "track.js"):
         shutil.copyfile(STATIC / asset, out_dir / "static" / asset)
     _write(out_dir / "index.html", _index(election, site))
     _write(out_dir / "404.html", (out_dir / DEFAULT_LANGUAGE / "404.html").read_text("utf-8"))

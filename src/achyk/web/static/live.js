@@ -1,6 +1,6 @@
-// Live figures on the overview: server-sent events carry the national totals as raw numbers;
-// the page formats them in its own language. Without JavaScript or EventSource the page is
-// complete as served, and a reload shows newer figures.
+// Live figures on the overview and unit pages: server-sent events carry the unit's totals and the
+// rows of its table of child units as raw numbers; the page formats them in its own language.
+// Without JavaScript or EventSource the page is complete as served, and a reload shows newer figures.
 (function () {
   "use strict";
   var url = document.body.getAttribute("data-live");
@@ -18,6 +18,64 @@
       el.setAttribute("data-value", String(value));
       el.textContent = text;
     }
+  }
+
+  // The table of child units (regions, districts, …): each row is rewritten only when its figures
+  // changed, and marked so that sighted readers see what moved. No row is a live region: the
+  // page's one status line says that figures were updated, so a screen reader is not flooded.
+  function leaderText(table, leader) {
+    if (!leader) { return table.getAttribute("data-none") || ""; }
+    var name = leader.id === "against-all" ? table.getAttribute("data-against-all") : leader.name;
+    return name + " (" + pcts.format(Number(leader.share_pct)) + "\u00a0%)";
+  }
+
+  function showLeader(table, cell, leader) {
+    var value = leader ? leader.id + " " + leader.share_pct : "";
+    if (!cell || cell.getAttribute("data-value") === value) { return false; }
+    cell.setAttribute("data-value", value);
+    cell.textContent = "";
+    if (leader) {
+      var swatch = document.createElement("span");
+      swatch.className = "swatch";
+      swatch.style.background = leader.colour;
+      swatch.setAttribute("aria-hidden", "true");
+      cell.appendChild(swatch);
+    }
+    cell.appendChild(document.createTextNode(leaderText(table, leader)));
+    return true;
+  }
+
+  function showTile(id, name, table, leader) {
+    var tile = document.querySelector('.cartogram a[data-unit="' + id + '"]');
+    if (!tile) { return; }
+    var rect = tile.querySelector("rect");
+    if (rect) { rect.setAttribute("fill", leader ? leader.colour : "#595959"); }
+    var pct = tile.querySelector(".t-pct");
+    if (pct) { pct.textContent = leader ? pcts.format(Number(leader.share_pct)) + "\u00a0%" : ""; }
+    var title = tile.querySelector("title");
+    if (title) { title.textContent = name + ": " + leaderText(table, leader).replace(/[()]/g, ""); }
+  }
+
+  function updateChildren(children) {
+    document.querySelectorAll('table.units[data-children="' + children.contest + '"]').forEach(function (t) {
+      Object.keys(children.units).forEach(function (id) {
+        var u = children.units[id];
+        var row = t.querySelector('tr[data-unit="' + id + '"]');
+        if (!row) { return; }
+        var before = row.querySelector('[data-field="stations_reported"]').getAttribute("data-value");
+        var turnout = row.querySelector('[data-field="turnout_pct"]').getAttribute("data-value");
+        show(row.querySelector('[data-field="stations_reported"]'), u.stations_reported, false);
+        show(row.querySelector('[data-field="stations_expected"]'), u.stations_expected, false);
+        show(row.querySelector('[data-field="turnout_pct"]'), u.turnout_pct, true);
+        var moved = showLeader(t, row.querySelector('[data-field="leader"]'), u.leader);
+        moved = moved || before !== String(u.stations_reported) || turnout !== String(u.turnout_pct);
+        row.classList.toggle("changed", moved);
+        if (moved) {
+          var link = row.querySelector("th a");
+          showTile(id, link ? link.textContent : id, t, u.leader);
+        }
+      });
+    });
   }
 
   function update(summary) {
@@ -43,6 +101,7 @@
         });
       });
     });
+    if (summary.children) { updateChildren(summary.children); }
     document.body.setAttribute("data-stamp", String(summary.stamp));
     if (status && last !== null && last !== summary.stamp) {
       status.textContent = status.getAttribute("data-updated") || status.textContent;
