@@ -12,6 +12,7 @@ until both are done, so every outcome is the one a single process gets.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import time
@@ -20,6 +21,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
+from operator import itemgetter
 from typing import Any
 
 from achyk.domain.register import MatchResult, Refusal, SimulatedMatcher
@@ -65,6 +67,8 @@ def _hash_part(
 ) -> tuple[list[HashedRow], list[str]]:
     voted: list[str] = []
     rows = hash_register(sim.election, register_entries(sim, part, voted, total), secret)
+    # Sorted here, on every core: the importer's sort then only merges the parts' runs.
+    rows.sort(key=itemgetter(0))
     return rows, voted
 
 
@@ -76,12 +80,19 @@ def _hash_in_processes(
     size = -(-len(slices) // workers)
     parts = [slices[i : i + size] for i in range(0, len(slices), size)]
     rows: list[HashedRow] = []
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        for part_rows, part_voted in pool.map(
-            _hash_part, [sim] * len(parts), parts, [total] * len(parts), [secret] * len(parts)
-        ):
-            rows += part_rows
-            voted += part_voted
+    # Millions of tuples arrive, none in a cycle: the collector would only rescan them.
+    gc_was_on = gc.isenabled()
+    gc.disable()
+    try:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for part_rows, part_voted in pool.map(
+                _hash_part, [sim] * len(parts), parts, [total] * len(parts), [secret] * len(parts)
+            ):
+                rows += part_rows
+                voted += part_voted
+    finally:
+        if gc_was_on:
+            gc.enable()
     return rows
 
 

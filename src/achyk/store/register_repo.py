@@ -7,9 +7,11 @@ back is made aware again here; the raw bulk path writes that same text format it
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -43,6 +45,9 @@ _T: dict[str, Table] = {
     "checkins": cast(Table, CheckinRow.__table__),
     "nonces": cast(Table, DeviceNonceRow.__table__),
 }
+
+
+_first, _others = itemgetter(0), itemgetter(1, 2, 3)
 
 
 def utc(at: datetime) -> datetime:
@@ -113,8 +118,36 @@ class RegisterRepo:
 
     def add_voters(self, rows: list[tuple[bytes, str, int, str | None]]) -> None:
         """(voter hash, station, birth year, country) rows; a repeated hash breaks uq_voter."""
+        if self.dialect == "sqlite" and sqlite3.sqlite_version_info >= (3, 38):
+            self._add_voters_sqlite(rows)
+            return
         cols = ("election_id", "voter_hash", "station_id", "birth_year", "country")
         self._bulk(_T["voters"], cols, [(self.e, *r) for r in rows])
+
+    def _add_voters_sqlite(self, rows: list[tuple[bytes, str, int, str | None]]) -> None:
+        """One statement per chunk: the hashes as one blob, the rest as one JSON array.
+
+        Binding four parameters per row costs the driver more than SQLite's insert itself; here
+        SQLite unpacks the chunk in C (``->>`` needs SQLite 3.38). Same rows, same column types.
+        """
+        sql = (
+            "INSERT INTO voters (election_id, voter_hash, station_id, birth_year, country) "
+            "SELECT ?1, substr(?2, j.key * 32 + 1, 32), j.value ->> 0, j.value ->> 1, "
+            "j.value ->> 2 FROM json_each(?3) AS j"
+        )
+        cursor = self.s.connection().connection.cursor()
+        try:
+            # A register's indexes outgrow SQLite's default 2 MB page cache many times over.
+            cursor.execute("PRAGMA cache_size=-262144")
+            for start in range(0, len(rows), 50_000):
+                chunk = rows[start : start + 50_000]
+                hashes = b"".join(map(_first, chunk))
+                if len(hashes) != 32 * len(chunk):
+                    raise ValueError("a voter hash is not 32 bytes")
+                rest = json.dumps(list(map(_others, chunk)), separators=(",", ":"))
+                cursor.execute(sql, (self.e, hashes, rest))
+        finally:
+            cursor.close()
 
     def _inserted(self, stmt: Insert) -> bool:
         # RETURNING, not rowcount: with PostgreSQL's implicit RETURNING of the key, rowcount of
