@@ -6,6 +6,7 @@ import json
 from datetime import date
 
 import pytest
+from sqlalchemy import text
 
 from achyk.domain.form2 import MoveRequest
 from achyk.domain.personal_number import Sex, make_kg_pin
@@ -121,3 +122,32 @@ def test_the_moves_file_names_shape_problems() -> None:
     assert parse_moves_csv("to_station,personal_number\n9001, 123 \n") == [
         MoveRequest("123", "9001", "line 2")
     ]
+
+
+def test_a_refused_form2_is_kept_as_evidence_without_personal_numbers(loaded: Database) -> None:
+    requests = [
+        MoveRequest(pin(0), "9001", "line 2"),
+        MoveRequest("12345", "9001", "line 3"),  # not a personal number
+        MoveRequest(pin(1), "7777", "line 4"),  # no such station
+    ]
+    with pytest.raises(MovesRefused):
+        move_voters(loaded, EID, requests, SECRET, today=BEFORE, subject="moves.csv")
+    with pytest.raises(MovesRefused):
+        move_voter(loaded, EID, pin(2), "2001", SECRET, today=date(2025, 11, 30))
+    with loaded.read() as s:
+        rows = s.execute(
+            text("SELECT subject, requests, reasons FROM voter_move_refusals ORDER BY id")
+        ).all()
+    assert [r[0] for r in rows] == ["moves.csv", "Form 2"]
+    asked, reasons = json.loads(rows[0][1]), json.loads(rows[0][2])
+    assert asked == [
+        {"where": "line 2", "voter": voter_hash(SECRET, pin(0)).hex(), "to": "9001"},
+        {"where": "line 3", "voter": None, "to": "9001"},
+        {"where": "line 4", "voter": voter_hash(SECRET, pin(1)).hex(), "to": "7777"},
+    ]
+    assert [r["where"] for r in reasons] == ["line 3", "line 4"]
+    assert "until 2025-11-29" in json.loads(rows[1][2])[0]["problem"]
+    kept = " ".join(" ".join(r) for r in rows)
+    assert all(p not in kept for p in (pin(0), pin(1), pin(2), "12345"))
+    # Nothing was moved.
+    assert register_stats(loaded, EID).moves == 0

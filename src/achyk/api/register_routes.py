@@ -112,8 +112,9 @@ async def post_move(
     today = datetime.now(ELECTION_TZ).date()
     try:
         record = await run_in_threadpool(
-            move_voter, db, eid, data.personal_number, data.to_station, secret, today=today
-        )
+            move_voter, db, eid, data.personal_number, data.to_station, secret, today=today,
+            subject=f"Form 2 signed by authority {x_authority}",
+        )  # fmt: skip
     except MovesRefused as err:
         return JSONResponse({"detail": err.reasons}, status_code=409 if err.conflict else 422)
     return MoveOut(

@@ -96,7 +96,8 @@ def move(
     secret = load_secret(secret_file)
     db = open_db(database)
     try:
-        record = move_voter(db, election, personal_number, to, secret, today=day)
+        record = move_voter(db, election, personal_number, to, secret, today=day,
+                            subject="Form 2 (achyk register move)")  # fmt: skip
     except MovesRefused as err:
         err_console.print(f"[red]refused:[/red] {err.reasons}", highlight=False)
         raise typer.Exit(1) from None

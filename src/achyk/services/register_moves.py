@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from achyk.domain.definition import Election
 from achyk.domain.form2 import MoveRequest, last_day
 from achyk.domain.personal_number import PersonalNumberError, parse_personal_number
 from achyk.domain.register import VoterHasher
@@ -64,8 +65,46 @@ def move_voters(
     today: date,
     subject: str = "Form 2",
 ) -> list[MoveRecord]:
-    """Move every voter of `requests` to their new station, or none (raising MovesRefused)."""
+    """Move every voter of `requests` to their new station, or none (raising MovesRefused).
+
+    A refusal is kept as evidence, with its reasons and the applications (voters as keyed
+    hashes), before it is raised.
+    """
     election = get_election(db, election_id)
+    try:
+        return _move_voters(db, election, requests, secret, today=today, subject=subject)
+    except MovesRefused as refusal:
+        _keep_refusal(db, election.id, requests, VoterHasher(secret), refusal)
+        raise
+
+
+def _keep_refusal(
+    db: Database, election_id: str, requests: Sequence[MoveRequest], hasher: VoterHasher,
+    refusal: MovesRefused,
+) -> None:  # fmt: skip
+    asked = []
+    for r in requests:
+        number = r.personal_number.strip()
+        try:
+            parse_personal_number(number)
+            voter: str | None = hasher(number).hex()
+        except PersonalNumberError:
+            voter = None  # not a personal number: nothing of it is kept
+        asked.append({"where": r.where, "voter": voter, "to": r.to_station})
+    reasons = [{"where": p.where, "problem": p.what} for p in refusal.problems]
+    with db.session() as s:
+        RegisterRepo(s, election_id).add_move_refusal(refusal.subject, asked, reasons)
+
+
+def _move_voters(
+    db: Database,
+    election: Election,
+    requests: Sequence[MoveRequest],
+    secret: bytes,
+    *,
+    today: date,
+    subject: str,
+) -> list[MoveRecord]:
     day = date.fromisoformat(election.date)
     if today >= day:
         raise MovesRefused(
@@ -143,8 +182,10 @@ def move_voter(
     secret: bytes,
     *,
     today: date,
+    subject: str = "Form 2",
 ) -> MoveRecord:
     """One Form 2: the voter's new station, or MovesRefused saying why not."""
     return move_voters(
-        db, election_id, [MoveRequest(personal_number, to_station)], secret, today=today
-    )[0]
+        db, election_id, [MoveRequest(personal_number, to_station)], secret, today=today,
+        subject=subject,
+    )[0]  # fmt: skip

@@ -68,6 +68,24 @@ class VoterMoveRow(Base):
     moved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class VoterMoveRefusalRow(Base):
+    """A refused Form 2 (one application or a whole file), kept as evidence with its reasons.
+
+    The applications are kept as (where, voter hash or null if malformed, station asked for):
+    what was asked, without the personal numbers, which are never stored in clear.
+    """
+
+    __tablename__ = "voter_move_refusals"
+    __table_args__ = (Index("ix_voter_move_refusals_election", "election_id"),)
+
+    id: Mapped[int] = mapped_column(_ID, primary_key=True)
+    election_id: Mapped[str] = mapped_column(ForeignKey("elections.id"))
+    subject: Mapped[str] = mapped_column(String(200))  # "Form 2", a file name, "authority cec"
+    requests: Mapped[str] = mapped_column(Text)  # JSON list of {where, voter, to}
+    reasons: Mapped[str] = mapped_column(Text)  # JSON list of {where, problem}
+    refused_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class CheckinRow(Base):
     # The primary key (election, voter hash) IS the one-vote guarantee.
     __tablename__ = "checkins"

@@ -36,6 +36,7 @@ from achyk.store.register_models import (
     DoubleVoteRow,
     JournalRow,
     RegisterCommitmentRow,
+    VoterMoveRefusalRow,
     VoterMoveRow,
     VoterRow,
 )
@@ -259,6 +260,16 @@ class RegisterRepo:
         table = _T["nonces"]
         result = self.s.execute(delete(table).where(table.c.seen_at < seen_before))
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    def add_move_refusal(
+        self, subject: str, requests: list[dict[str, Any]], reasons: list[dict[str, str]]
+    ) -> None:
+        self.s.add(
+            VoterMoveRefusalRow(
+                election_id=self.e, subject=subject[:200], requests=json.dumps(requests),
+                reasons=json.dumps(reasons, ensure_ascii=False), refused_at=now(),
+            )
+        )  # fmt: skip
 
     def insert_checkin(
         self,
