@@ -9,7 +9,8 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-import achyk.store.evoting_models  # noqa: F401  (registers every table on Base.metadata)
+# Imported for their effect: each module registers its tables on Base.metadata.
+import achyk.store.evoting_models
 import achyk.store.register_models  # noqa: F401
 from achyk.store.database import Database
 from achyk.store.models import Base
