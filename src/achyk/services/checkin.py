@@ -47,11 +47,11 @@ from achyk.errors import ConflictError, InputError, NotFoundError, Problem
 from achyk.services.commit_group import commit_group, writer_lock
 from achyk.services.elections import get_election
 from achyk.signing import load_public_key, verify
+from achyk.store.async_pg import close_pools
 from achyk.store.database import Database
 from achyk.store.register_repo import (
     RegisterRepo,
     StoredCheckin,
-    fast_checkin,
     fast_checkin_async,
 )
 
@@ -167,20 +167,19 @@ def check_in(
     at: datetime | None = None,
     tz: tzinfo = ELECTION_TZ,
 ) -> CheckinOutcome:
-    """Issue a ballot, or refuse and say why; the nonce, if any, is spent in the same transaction."""
-    at = at or datetime.now(UTC)
-    open_here = station_id in open_stations(db, election_id)
-    voter = _voter(personal_number, secret)
-    if db.dialect == "postgresql" and nonce is not None and match.matched and voter is not None:
-        fresh, marked = fast_checkin(
-            db.engine, election_id, voter, station_id, channel, device_id, at,
-            at.astimezone(tz).hour, nonce, open_here,
-        )  # fmt: skip
-        if _fast_outcome(fresh, marked, nonce):
-            return CheckinOutcome(True, None, "ballot issued", station_id, at)
-        nonce = None  # spent by the fast path: the ordinary path only explains the refusal
-    return _judge(db, election_id, station_id, device_id, personal_number, voter, match, channel,
-                  nonce, at, tz, open_here)  # fmt: skip
+    """:func:`check_in_async`, run to the end in an event loop of its own (for scripts and tests;
+    the server awaits :func:`check_in_async` itself)."""
+
+    async def once() -> CheckinOutcome:
+        try:
+            return await check_in_async(
+                db, election_id, station_id, device_id, personal_number, match, secret,
+                channel=channel, nonce=nonce, at=at, tz=tz,
+            )  # fmt: skip
+        finally:
+            await close_pools()  # this loop's connections end with it
+
+    return asyncio.run(once())
 
 
 async def check_in_async(
@@ -197,11 +196,12 @@ async def check_in_async(
     at: datetime | None = None,
     tz: tzinfo = ELECTION_TZ,
 ) -> CheckinOutcome:
-    """:func:`check_in` for an event loop: the same rule and outcomes.
+    """Issue a ballot, or refuse and say why; the nonce, if any, is spent with the outcome.
 
-    On PostgreSQL the common case awaits its one statement on an asyncio connection; everything
-    else (SQLite, and every refusal, which needs the ordinary path to explain itself) runs in a
-    worker thread, as blocking database work must.
+    The usual case, a voter on this station's list who has not voted, is one statement that
+    spends the nonce and marks the voter together: on PostgreSQL awaited on an asyncio
+    connection, on SQLite inside a group commit. Anything else (a refusal, which must explain
+    itself and be recorded) takes the ordinary path, one transaction in a worker thread.
     """
     at = at or datetime.now(UTC)
     open_here = station_id in open_stations(db, election_id)

@@ -241,7 +241,7 @@ class RegisterRepo:
         """SQLite's fast path, inside the caller's transaction: spend the nonce, then mark the
         voter if on this station's list (or ``open_here``) and not yet checked in.
 
-        Returns (nonce was fresh, voter was marked), as :func:`fast_checkin` does on PostgreSQL;
+        Returns (nonce was fresh, voter was marked), as :func:`fast_checkin_async` does on PostgreSQL;
         two plain statements on the driver's cursor, since this runs for every check-in.
         """
         cursor = self.s.connection().connection.cursor()
@@ -512,29 +512,18 @@ SELECT (SELECT count(*) FROM spent), (SELECT count(*) FROM marked)
 """
 
 
-def fast_checkin(
+async def fast_checkin_async(
     engine: Engine, election_id: str, voter: bytes, station_id: str, channel: Channel,
     device_id: str, at: datetime, hour: int, nonce: str, open_here: bool = False,
 ) -> tuple[bool, bool]:  # fmt: skip
-    """Spend the nonce and mark the voter in ONE autocommitted statement (PostgreSQL).
+    """Spend the nonce and mark the voter in ONE autocommitted statement (PostgreSQL), awaited
+    on the event loop's own connection.
 
     Returns (nonce was fresh, voter was marked). The usual case — a registered voter at their own
     station, not voted yet — costs one round trip instead of a transaction of five; anything else
     (a replay, a refusal to explain) is left to the ordinary path. One statement is atomic: the
     check-in is never recorded without its nonce being spent.
     """
-    params = _fast_params(election_id, voter, station_id, channel, device_id, at, hour, nonce,
-                          open_here)  # fmt: skip
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-        row = c.exec_driver_sql(_FAST_CHECKIN, params).one()
-    return bool(row[0]), bool(row[1])
-
-
-async def fast_checkin_async(
-    engine: Engine, election_id: str, voter: bytes, station_id: str, channel: Channel,
-    device_id: str, at: datetime, hour: int, nonce: str, open_here: bool = False,
-) -> tuple[bool, bool]:  # fmt: skip
-    """:func:`fast_checkin` awaited on the event loop's own connection (no worker thread)."""
     params = _fast_params(election_id, voter, station_id, channel, device_id, at, hour, nonce,
                           open_here)  # fmt: skip
     row = await execute_one(engine, _FAST_CHECKIN, params)
