@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import hashlib
 import hmac
@@ -333,3 +334,12 @@ def test_signed_requests_refused_or_accepted_alike_on_every_path(loaded: Databas
         loaded, "test-2025", "1001", "1001-a", "not-a-pin", OK, SECRET, nonce="n-00000004"
     )
     assert not stranger.accepted and stranger.reason is Refusal.BAD_NUMBER
+
+
+def test_the_synchronous_check_in_also_works_inside_a_running_event_loop(
+    loaded: Database,
+) -> None:
+    async def inside() -> bool:
+        return check_in(loaded, "test-2025", "1001", "1001-a", pin(0), OK, SECRET).accepted
+
+    assert asyncio.run(inside()) is True

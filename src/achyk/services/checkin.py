@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import lru_cache, partial
@@ -179,7 +180,13 @@ def check_in(
         finally:
             await close_pools()  # this loop's connections end with it
 
-    return asyncio.run(once())
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(once())
+    # Called from inside an event loop (a notebook, say): its own loop in another thread.
+    with ThreadPoolExecutor(1) as worker:
+        return worker.submit(asyncio.run, once()).result()
 
 
 async def check_in_async(
