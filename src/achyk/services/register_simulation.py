@@ -251,7 +251,7 @@ def _check_ins(
 
 
 def run_register(
-    db: Database, sim: SimElection, progress: Progress | None = None, *, batch: int = 100_000
+    db: Database, sim: SimElection, progress: Progress | None = None, *, batch: int = 200_000
 ) -> RegisterRun:
     """Import the synthetic register and make every check-in; idempotent on the import."""
     election = sim.election

@@ -67,7 +67,7 @@ class VoterNumbers:
         female = i % 2
         if not self.iin:
             born, text = self._day(block + self.blocks * k)
-            return f"{1 if female else 2}{text}{serial:05d}", born
+            return f"{2 - female}{text}{serial:05d}", born
         for step in range(self.choices):
             born, text = self._day(block + self.blocks * ((k + step) % self.choices))
             code = (born.year // 100 - 18) * 2 + (2 if female else 1)
@@ -109,14 +109,20 @@ def register_entries(
 
     `total` is the size of the whole register when `slices` is only part of it.
     """
-    numbers = VoterNumbers(sim, total if total is not None else sum(s.count for s in slices))
+    number = VoterNumbers(sim, total if total is not None else sum(s.count for s in slices)).number
+    # tuple.__new__ skips the NamedTuple's Python-level constructor: millions of entries are made.
+    entry, name = tuple.__new__, "Synthetic voter"
     for s in slices:
+        station, country = s.station_id, s.country
         turnout_end = s.first + s.issued_in + s.issued_out
-        for i in range(s.first, s.first + s.count):
-            number, born = numbers.number(i)
-            if voted is not None and i < turnout_end:
-                voted.append(number)
-            yield VoterEntry(number, "Synthetic voter", born, s.station_id, s.country)
+        for i in range(s.first, turnout_end):
+            pin, born = number(i)
+            if voted is not None:
+                voted.append(pin)
+            yield entry(VoterEntry, (pin, name, born, station, country))
+        for i in range(turnout_end, s.first + s.count):
+            pin, born = number(i)
+            yield entry(VoterEntry, (pin, name, born, station, country))
 
 
 # Share of the day's check-ins in each hour from 08:00 to 19:00: a morning and an evening peak.
