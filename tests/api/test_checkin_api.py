@@ -15,6 +15,7 @@ from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from achyk.api.app import create_app
 from achyk.api.device_checkin import DeviceLimits
@@ -54,10 +55,11 @@ def post(
     timestamp: int | None = None,
     nonce: str | None = None,
     drop: str | None = None,
+    prefix: str = "",
 ) -> tuple[int, dict[str, object]]:
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
     device = device or f"{station}-a"
-    path = f"/api/elections/test-2025/stations/{station}/checkins"
+    path = f"{prefix}/api/elections/test-2025/stations/{station}/checkins"
     ts = str(timestamp if timestamp is not None else int(time.time()))
     nonce = nonce or f"nonce-{next(_sent):08d}"
     sig = device_key(signer or device).sign(request_message("POST", path, raw, ts, nonce))
@@ -151,3 +153,46 @@ def test_no_reply_carries_the_personal_number(client: TestClient) -> None:
                post(client, "1002", voter(5))]  # fmt: skip
     assert all(VOTERS[0] not in json.dumps(r) and VOTERS[5] not in json.dumps(r)
                for _, r in replies)  # fmt: skip
+
+
+def test_a_mistyped_number_is_neither_echoed_nor_stored(client: TestClient, db: Database) -> None:
+    typo = VOTERS[0][:3] + "13" + VOTERS[0][5:]  # month 13: one key off a real number
+    body = {"personal_number": "13102198000007", "biometric": {"matched": True, "score": 0.9}}
+    for number in (typo, "13102198000007", "1234567"):
+        status, reply = post(client, "1001", {**body, "personal_number": number})
+        assert (status, reply["reason"]) == (409, "bad-personal-number")
+        assert str(reply["message"]).startswith("not a valid personal number: ")
+        assert not any(run in json.dumps(reply) for run in (number, number[1:9], number[:6]))
+    with db.read() as s:
+        stored = " ".join(str(row) for row in s.execute(text("SELECT * FROM checkin_refusals")))
+    assert "13102198000007" not in stored and "31021980" not in stored and "1234567" not in stored
+
+
+def test_unsigned_requests_cannot_use_up_a_real_devices_rate(client: TestClient) -> None:
+    client.app.state.device_limits = DeviceLimits(rate=0.001, burst=2)  # type: ignore[attr-defined]
+    for _ in range(5):  # anyone can name a station's device; only its key can sign
+        assert post(client, "1001", voter(0), signer="1002-a")[0] == 401
+    assert post(client, "1001", voter(0))[0] == 200
+    assert post(client, "1001", voter(1))[0] == 200
+    assert post(client, "1001", voter(2))[0] == 429
+
+
+def test_a_device_header_sent_twice_is_refused(client: TestClient) -> None:
+    path = "/api/elections/test-2025/stations/1001/checkins"
+    headers = [("X-Device", "1001-a"), ("X-Device", "1002-a"), ("X-Timestamp", "1"),
+               ("X-Nonce", "nonce-twice-1"), ("X-Signature", "AA==")]  # fmt: skip
+    r = client.post(path, content=b"{}", headers=headers)
+    assert r.status_code == 400 and "twice" in r.json()["detail"]
+
+
+def test_missing_headers_are_named_before_an_oversized_body(client: TestClient) -> None:
+    status, reply = post(client, "1001", b"x" * 5000, drop="X-Signature")
+    assert status == 422 and ["header", "x-signature"] in [p["loc"] for p in reply["detail"]]  # type: ignore[attr-defined,index]
+
+
+def test_under_a_path_prefix_the_device_signs_the_whole_path(client: TestClient) -> None:
+    # uvicorn --root-path /achyk, behind a proxy that serves the API under /achyk.
+    with TestClient(client.app, root_path="/achyk") as prefixed:
+        prefixed.app.state.device_fast_path = client.app.state.device_fast_path  # type: ignore[attr-defined]
+        assert post(prefixed, "1001", voter(0), prefix="/achyk")[0] == 200
+        assert post(prefixed, "1001", voter(1), prefix="/achyk", drop="X-Nonce")[0] == 422

@@ -13,7 +13,14 @@ from fastapi import APIRouter, Header, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from achyk.api.device_checkin import CheckinIn, CheckinOut, checkin_reply, register_secret
+from achyk.api.device_checkin import (
+    DEVICE_HEADERS,
+    TWICE,
+    CheckinIn,
+    CheckinOut,
+    checkin_reply,
+    register_secret,
+)
 from achyk.domain.tabulation import Level
 from achyk.errors import AchykError, InputError, NotFoundError, SignatureError
 from achyk.services.checkin import DeviceAuthError, authenticate, sync_journal
@@ -89,8 +96,6 @@ async def _authenticated(
     """The database, the election id and the body of a device request whose signature holds."""
     db = _db(request)
     eid = _election_id(db, election_id)
-    if not request.app.state.device_limits.take(device):
-        raise HTTPException(429, f"device {device} is over its rate limit")
     body = await request.body()
     try:
         authenticate(
@@ -99,6 +104,8 @@ async def _authenticated(
         )  # fmt: skip
     except DeviceAuthError as err:
         raise HTTPException(401, str(err)) from None
+    if not request.app.state.device_limits.take(device):  # only a device that really signed
+        raise HTTPException(429, f"device {device} is over its rate limit")
     return db, eid, body
 
 
@@ -133,6 +140,7 @@ _CHECKIN_BODY = {
     response_model=CheckinOut,
     responses={
         401: {"description": "unsigned, stale or replayed"},
+        400: {"description": "a device header sent twice"},
         409: {"description": "refused: the reason and, if so, where the voter already voted"},
         413: {"description": "a body over 4 KiB"},
         429: {"description": "the device is over its rate limit"},
@@ -153,6 +161,8 @@ async def post_checkin(
     Served by :class:`achyk.api.device_checkin.DeviceFastPath` ahead of the framework; this
     declaration documents it and gives the same answers through the same function.
     """
+    if any(len(request.headers.getlist(name)) > 1 for name in DEVICE_HEADERS):
+        return JSONResponse({"detail": TWICE}, status_code=400)
     headers = {"x-device": x_device, "x-timestamp": x_timestamp, "x-nonce": x_nonce,
                "x-signature": x_signature}  # fmt: skip
     status, payload = await checkin_reply(

@@ -40,6 +40,11 @@ DEVICE_HEADERS = ("x-device", "x-timestamp", "x-nonce", "x-signature")
 MAX_HEADER = 128
 MAX_BODY = 4096  # a check-in is about 100 bytes; anything near this is not one
 TOO_LARGE = "a check-in body is at most 4 KiB"
+MAYBE_RECORDED = (
+    "the database did not answer: the check-in may not have been recorded; send it again (if it "
+    "was recorded, the answer is 'already voted' at this station a moment ago)"
+)
+TWICE = "a device header (X-Device, X-Timestamp, X-Nonce, X-Signature) is sent twice"
 
 
 class Biometric(BaseModel):
@@ -120,19 +125,17 @@ async def checkin_reply(
     body: bytes,
 ) -> tuple[int, dict[str, Any]]:  # fmt: skip
     """Status and JSON body for one device check-in request (headers' names in lower case)."""
-    if len(body) > MAX_BODY:
-        return _detail(413, TOO_LARGE)
     problems = header_problems(headers)
     if problems:
         return _detail(422, problems)
+    if len(body) > MAX_BODY:
+        return _detail(413, TOO_LARGE)
     db: Database = state.db
     try:
         eid = get_election(db, election_id).id
     except NotFoundError as err:
         return _detail(404, str(err))
     device = headers["x-device"]
-    if not state.device_limits.take(device):
-        return _detail(429, f"device {device} is over its rate limit")
     try:
         authenticate(
             db, eid, station_id, device, method="POST", path=path, body=body,
@@ -141,6 +144,10 @@ async def checkin_reply(
         )  # fmt: skip
     except DeviceAuthError as err:
         return _detail(401, str(err))
+    # Charged only once the device is known to have signed: device ids are public, so a bucket
+    # charged before that could be emptied by anyone, locking a real station out.
+    if not state.device_limits.take(device):
+        return _detail(429, f"device {device} is over its rate limit")
     try:
         data = CheckinIn.model_validate_json(body)
     except ValidationError as err:
@@ -161,8 +168,9 @@ async def checkin_reply(
     except DeviceAuthError as err:
         return _detail(401, str(err))
     except (ConflictError, psycopg.OperationalError, sqlalchemy.exc.OperationalError) as err:
-        # Nothing was recorded (the statement is atomic): the device may simply send it again.
-        return _detail(503, f"check-in not recorded, send it again: {type(err).__name__}")
+        # The statement is atomic, but the link may have failed after its commit: the device
+        # sends it again, and is then either answered or told the voter checked in just now.
+        return _detail(503, f"{MAYBE_RECORDED} ({type(err).__name__})")
     reply = {
         "accepted": out.accepted, "reason": out.reason.value if out.reason else None,
         "message": out.message, "station": out.station_id, "at": out.at.isoformat(),
@@ -179,25 +187,33 @@ class DeviceFastPath:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
             return await self.app(scope, receive, send)
-        found = CHECKIN_PATH.match(scope["path"])
+        path, root = scope["path"], scope.get("root_path", "")
+        # Routed by the path below any prefix the server is mounted under (--root-path), as
+        # the framework routes; signed and verified as the whole path the device requested.
+        found = CHECKIN_PATH.match(path[len(root) :] if root and path.startswith(root) else path)
         if found is None or not getattr(self.state, "device_fast_path", True):
             return await self.app(scope, receive, send)
         headers: dict[str, str] = {}
         declared = 0
+        twice = False
         for raw_name, raw_value in scope["headers"]:
             name = raw_name.decode("latin-1").lower()
             if name in DEVICE_HEADERS:
+                twice = twice or name in headers
                 headers[name] = raw_value.decode("latin-1")
             elif name == "content-length":
                 declared = int(raw_value) if raw_value.isdigit() else MAX_BODY + 1
+        if twice:
+            return await _respond(send, 400, {"detail": TWICE})
+        problems = header_problems(headers)
+        if problems:
+            return await _respond(send, 422, {"detail": problems})
         if declared > MAX_BODY:
             return await _respond(send, 413, {"detail": TOO_LARGE})
         body = await _read_body(receive)
         if body is None:
             return await _respond(send, 413, {"detail": TOO_LARGE})
-        status, payload = await checkin_reply(
-            self.state, found[1], found[2], scope["path"], headers, body
-        )
+        status, payload = await checkin_reply(self.state, found[1], found[2], path, headers, body)
         await _respond(send, status, payload)
 
 

@@ -32,7 +32,15 @@ class Sex(StrEnum):
 
 
 class PersonalNumberError(AchykError):
-    """A string is not a well-formed personal number; the message says which part is wrong."""
+    """A string is not a well-formed personal number; the message says which part is wrong.
+
+    ``reason`` says the same without a digit of the input, for answers that must carry no
+    personal data (a mistyped number is still almost someone's number).
+    """
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -60,7 +68,8 @@ def _date(year: int, month: int, day: int) -> date | None:
 def iin_check_digit(first11: str) -> int | None:
     """The IIN check digit of eleven digits, or None when no IIN can carry them."""
     if len(first11) != 11 or not (first11.isascii() and first11.isdigit()):
-        raise PersonalNumberError(f"{first11!r}: an IIN check digit needs eleven digits")
+        raise PersonalNumberError(f"{first11!r}: an IIN check digit needs eleven digits",
+                                  "an IIN check digit needs eleven digits")  # fmt: skip
     digits = [ord(c) - 48 for c in first11]
     check = sum(d * w for d, w in zip(digits, _IIN_W1, strict=True)) % 11
     if check == 10:
@@ -70,12 +79,16 @@ def iin_check_digit(first11: str) -> int | None:
 
 def _kg_birth(value: str) -> date:
     if len(value) != 14 or not (value.isascii() and value.isdigit()):
-        raise PersonalNumberError(f"{value!r}: a Kyrgyz PIN is 14 digits")
+        raise PersonalNumberError(
+            f"{value!r}: a Kyrgyz PIN is 14 digits", "a Kyrgyz PIN is 14 digits"
+        )
     if value[0] not in "12":
-        raise PersonalNumberError(f"{value}: first digit {value[0]} is not a sex code (1 or 2)")
+        raise PersonalNumberError(f"{value}: first digit {value[0]} is not a sex code (1 or 2)",
+                                  "the first digit is not a sex code (1 or 2)")  # fmt: skip
     born = _pin_date(value[1:9])
     if born is None:
-        raise PersonalNumberError(f"{value}: {value[1:9]} is not a date (DDMMYYYY)")
+        raise PersonalNumberError(f"{value}: {value[1:9]} is not a date (DDMMYYYY)",
+                                  "digits 2–9 are not a date (DDMMYYYY)")  # fmt: skip
     return born
 
 
@@ -101,18 +114,24 @@ def birth_date_of(text: str) -> date:
 def parse_kz_iin(text: str) -> PersonalNumber:
     value = text.strip()
     if len(value) != 12 or not (value.isascii() and value.isdigit()):
-        raise PersonalNumberError(f"{value!r}: a Kazakh IIN is 12 digits")
+        raise PersonalNumberError(
+            f"{value!r}: a Kazakh IIN is 12 digits", "a Kazakh IIN is 12 digits"
+        )
     century = _IIN_CENTURY.get(value[6])
     if century is None:
-        raise PersonalNumberError(f"{value}: digit 7 ({value[6]}) is not a century/sex code 1–6")
+        raise PersonalNumberError(f"{value}: digit 7 ({value[6]}) is not a century/sex code 1–6",
+                                  "digit 7 is not a century/sex code 1–6")  # fmt: skip
     born = _date(century + int(value[0:2]), int(value[2:4]), int(value[4:6]))
     if born is None:
-        raise PersonalNumberError(f"{value}: {value[0:6]} is not a date (YYMMDD)")
+        raise PersonalNumberError(f"{value}: {value[0:6]} is not a date (YYMMDD)",
+                                  "digits 1–6 are not a date (YYMMDD)")  # fmt: skip
     check = iin_check_digit(value[:11])
     if check is None:
-        raise PersonalNumberError(f"{value}: no IIN is issued with these first eleven digits")
+        raise PersonalNumberError(f"{value}: no IIN is issued with these first eleven digits",
+                                  "no IIN is issued with these first eleven digits")  # fmt: skip
     if check != int(value[11]):
-        raise PersonalNumberError(f"{value}: check digit is {value[11]}, expected {check}")
+        raise PersonalNumberError(f"{value}: check digit is {value[11]}, expected {check}",
+                                  "the check digit does not match")  # fmt: skip
     sex = Sex.MALE if int(value[6]) % 2 else Sex.FEMALE
     return PersonalNumber(value, NumberKind.KZ_IIN, born, sex)
 
@@ -125,7 +144,8 @@ def parse_personal_number(text: str) -> PersonalNumber:
     if len(value) == 12:
         return parse_kz_iin(value)
     raise PersonalNumberError(
-        f"{value!r}: a personal number is a 14-digit PIN or a 12-digit IIN, not {len(value)} characters"
+        f"{value!r}: a personal number is a 14-digit PIN or a 12-digit IIN, not {len(value)} characters",
+        f"a personal number is a 14-digit PIN or a 12-digit IIN, not {len(value)} characters",
     )
 
 

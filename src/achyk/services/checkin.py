@@ -243,10 +243,11 @@ def _voter(personal_number: str, secret: bytes) -> bytes | None:
 
 
 def _number_problem(personal_number: str) -> str:
+    """What is wrong with it, without a digit of it: the answer and the refusal row keep none."""
     try:
         parse_personal_number(personal_number)
     except PersonalNumberError as err:
-        return str(err)
+        return f"not a valid personal number: {err.reason}"
     return "not a valid personal number"
 
 

@@ -45,15 +45,8 @@ class MovesRefused(InputError):
         return "; ".join(str(p) for p in self.problems)
 
 
-def _number_problem(err: PersonalNumberError, value: str) -> str:
-    # The parser's messages start with the number itself; the rest explains what is wrong.
-    text = str(err)
-    for prefix in (f"{value!r}: ", f"{value}: "):
-        if text.startswith(prefix):
-            text = text[len(prefix) :]
-    if value and value in text:
-        text = "malformed"
-    return f"not a valid personal number ({text})"
+def _number_problem(err: PersonalNumberError) -> str:
+    return f"not a valid personal number ({err.reason})"
 
 
 def move_voters(
@@ -122,7 +115,7 @@ def _move_voters(
         try:
             parse_personal_number(number)
         except PersonalNumberError as err:
-            malformed.append(Problem(r.where, _number_problem(err, number)))
+            malformed.append(Problem(r.where, _number_problem(err)))
             number = ""
         place = election.place(r.to_station)
         if place is None:
@@ -141,9 +134,12 @@ def _move_voters(
     refused: list[Problem] = []
     with db.session() as s:
         repo = RegisterRepo(s, election.id)
+        # Rows locked in one order (by hash), whatever the file's: two files moving the same
+        # voters in opposite orders must queue, not deadlock.
+        locked = {v: repo.station_of(v, for_update=True) for v in sorted(v for _, v, _ in checked)}
         homes = []
         for r, voter, _ in checked:
-            home = repo.station_of(voter, for_update=True)
+            home = locked[voter]
             if home is None:
                 refused.append(Problem(r.where, "this personal number is not on the register"))
             elif home == r.to_station:

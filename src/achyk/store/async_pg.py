@@ -51,8 +51,11 @@ class AsyncPool:
         async with self._freed:
             while not self._idle and self._opened >= self._size:
                 await self._freed.wait()
-            if self._idle:
-                return self._idle.pop()
+            while self._idle:
+                conn = self._idle.pop()
+                if not (conn.closed or conn.broken):
+                    return conn
+                self._opened -= 1  # known dead (the server restarted, say): open another
             self._opened += 1
         try:
             return await psycopg.AsyncConnection.connect(

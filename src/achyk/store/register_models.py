@@ -124,7 +124,10 @@ class DeviceNonceRow(Base):
     """Nonces of signed device requests already seen: a replayed request is refused."""
 
     __tablename__ = "device_nonces"
-    __table_args__ = (UniqueConstraint("device_id", "nonce", name="uq_device_nonce"),)
+    __table_args__ = (
+        UniqueConstraint("device_id", "nonce", name="uq_device_nonce"),
+        Index("ix_device_nonces_seen_at", "seen_at"),  # pruning must not scan the whole table
+    )
 
     id: Mapped[int] = mapped_column(_ID, primary_key=True)
     device_id: Mapped[str] = mapped_column(String(64))

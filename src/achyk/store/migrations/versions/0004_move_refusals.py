@@ -1,4 +1,4 @@
-"""Refused Form 2 applications, kept as evidence with their reasons.
+"""Refused Form 2 applications, kept as evidence with their reasons; nonces indexed by age.
 
 Revision ID: 0004
 Revises: 0003
@@ -26,8 +26,11 @@ def upgrade() -> None:
         sa.Column("refused_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_voter_move_refusals_election", "voter_move_refusals", ["election_id"])
+    # Spent nonces are pruned by age every minute; without the index that is a full scan.
+    op.create_index("ix_device_nonces_seen_at", "device_nonces", ["seen_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_device_nonces_seen_at", "device_nonces")
     op.drop_index("ix_voter_move_refusals_election", "voter_move_refusals")
     op.drop_table("voter_move_refusals")
