@@ -149,5 +149,6 @@ def test_a_refused_form2_is_kept_as_evidence_without_personal_numbers(loaded: Da
     assert "until 2025-11-29" in json.loads(rows[1][2])[0]["problem"]
     kept = " ".join(" ".join(r) for r in rows)
     assert all(p not in kept for p in (pin(0), pin(1), pin(2), "12345"))
-    # Nothing was moved.
-    assert register_stats(loaded, EID).moves == 0
+    # Nothing was moved; both refusals are counted.
+    stats = register_stats(loaded, EID)
+    assert (stats.moves, stats.moves_refused) == (0, 2)

@@ -53,6 +53,7 @@ class RegisterStatsOut(BaseModel):
     voters: int
     abroad: int
     moves: int
+    moves_refused: int
     checkins: int
     refusals: int
     double_votes: int
@@ -238,6 +239,7 @@ def get_register_stats(request: Request, election_id: str) -> RegisterStatsOut:
         raise HTTPException(404, str(err)) from None
     return RegisterStatsOut(
         election=st.election_id, voters=st.voters, abroad=st.abroad, moves=st.moves,
+        moves_refused=st.moves_refused,
         checkins=st.checkins, refusals=st.refusals, double_votes=st.double_votes,
         merkle_root=st.merkle_root, committed_count=st.committed_count, log_index=st.log_index,
     )  # fmt: skip

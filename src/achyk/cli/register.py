@@ -142,7 +142,7 @@ def stats(election: ElectionOption = None, database: DatabaseOption = None) -> N
     lines = [
         f"election        {st.election_id}",
         f"voters          {st.voters} ({st.abroad} abroad)",
-        f"form 2 moves    {st.moves}",
+        f"form 2 moves    {st.moves} ({st.moves_refused} refused, kept as evidence)",
         f"check-ins       {st.checkins}",
         f"refusals        {st.refusals}",
         f"double votes    {st.double_votes}",

@@ -253,6 +253,7 @@ class RegisterStats:
     voters: int
     abroad: int
     moves: int
+    moves_refused: int  # refused Form 2 applications or files, kept as evidence
     checkins: int
     refusals: int
     double_votes: int
@@ -268,7 +269,8 @@ def register_stats(db: Database, election_id: str | None) -> RegisterStats:
         c = repo.counts()
         row = repo.commitment()
         return RegisterStats(
-            election.id, c["voters"], c["abroad"], c["moves"], c["checkins"], c["refusals"],
+            election.id, c["voters"], c["abroad"], c["moves"], c["moves_refused"], c["checkins"],
+            c["refusals"],
             c["double_votes"], row.merkle_root if row else None, row.count if row else None,
             row.log_index if row else None,
         )  # fmt: skip

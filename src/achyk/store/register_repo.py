@@ -476,6 +476,7 @@ class RegisterRepo:
                 or 0
             ),
             "moves": n(VoterMoveRow),
+            "moves_refused": n(VoterMoveRefusalRow),
             "checkins": n(CheckinRow),
             "refusals": n(CheckinRefusalRow),
             "double_votes": n(DoubleVoteRow),
