@@ -196,3 +196,15 @@ def test_under_a_path_prefix_the_device_signs_the_whole_path(client: TestClient)
         prefixed.app.state.device_fast_path = client.app.state.device_fast_path  # type: ignore[attr-defined]
         assert post(prefixed, "1001", voter(0), prefix="/achyk")[0] == 200
         assert post(prefixed, "1001", voter(1), prefix="/achyk", drop="X-Nonce")[0] == 422
+
+
+def test_a_request_sent_again_after_a_lost_answer_issues_the_ballot_once(
+    client: TestClient, db: Database
+) -> None:
+    sent = int(time.time())
+    first = post(client, "1001", voter(0), nonce="nonce-lost-0001", timestamp=sent)
+    again = post(client, "1001", voter(0), nonce="nonce-lost-0001", timestamp=sent)
+    assert first[0] == again[0] == 200
+    assert again[1]["message"] == "ballot issued (this request was recorded when first sent)"
+    assert again[1]["at"] == first[1]["at"]
+    assert register_stats(db, "test-2025").checkins == 1

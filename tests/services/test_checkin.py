@@ -26,6 +26,7 @@ from achyk.errors import InputError
 from achyk.ledger import root
 from achyk.services.checkin import (
     NONCES_KEPT_S,
+    RESENT,
     BatchCheckin,
     DeviceAuthError,
     check_in,
@@ -212,6 +213,27 @@ def test_a_replayed_nonce_is_refused(loaded: Database) -> None:
     with pytest.raises(DeviceAuthError, match="replayed"):
         check_in(loaded, "test-2025", "1001", "1001-a", pin(1), OK, SECRET, nonce="nonce-000001")
     assert register_stats(loaded, "test-2025").checkins == 1
+
+
+def test_a_request_sent_again_after_its_answer_was_lost_gets_the_first_outcome(
+    loaded: Database,
+) -> None:
+    first = check_in(loaded, "test-2025", "1001", "1001-a", pin(0), OK, SECRET,
+                     nonce="nonce-resend-1", at=at(10, 42))  # fmt: skip
+    again = check_in(loaded, "test-2025", "1001", "1001-a", pin(0), OK, SECRET,
+                     nonce="nonce-resend-1", at=at(10, 43))  # fmt: skip
+    assert (again.accepted, again.message, again.at) == (True, RESENT, first.at)
+    # The same nonce with another voter, or long after, is a replay.
+    for number, when in [(pin(1), at(10, 44)), (pin(0), at(11, 0))]:
+        with pytest.raises(DeviceAuthError, match="replayed"):
+            check_in(loaded, "test-2025", "1001", "1001-a", number, OK, SECRET,
+                     nonce="nonce-resend-1", at=when)  # fmt: skip
+    # Nonces are the device's own: another device's request is judged, and refused.
+    other = check_in(loaded, "test-2025", "1001", "1001-b", pin(0), OK, SECRET,
+                     nonce="nonce-resend-1", at=at(10, 44))  # fmt: skip
+    assert (other.accepted, other.message) == (False, "already voted at station 1001 at 10:42")
+    stats = register_stats(loaded, "test-2025")
+    assert (stats.checkins, stats.refusals) == (1, 1)
 
 
 def test_spent_nonces_are_forgotten_once_too_old_to_replay(loaded: Database) -> None:

@@ -218,9 +218,11 @@ async def check_in_async(
             db.engine, election_id, voter, station_id, channel, device_id, at,
             at.astimezone(tz).hour, nonce, open_here,
         )  # fmt: skip
-        if _fast_outcome(fresh, marked, nonce):
+        if marked:
             return CheckinOutcome(True, None, "ballot issued", station_id, at)
-        nonce = None
+        if fresh:
+            nonce = None  # spent with the refusal to come: the ordinary path only explains it
+        # Not fresh: the ordinary path finds the nonce spent and tells a resend from a replay.
     if db.dialect == "sqlite":  # one durable commit for the check-ins that arrive together
         return await commit_group(db).run(partial(
             _sqlite_unit, election_id=election_id, station_id=station_id, device_id=device_id,
@@ -251,12 +253,6 @@ def _number_problem(personal_number: str) -> str:
     return "not a valid personal number"
 
 
-def _fast_outcome(fresh: bool, marked: bool, nonce: str) -> bool:
-    if not fresh:
-        raise DeviceAuthError(f"replayed request: nonce {nonce} was already used")
-    return marked
-
-
 def _judge(
     db: Database, election_id: str, station_id: str, device_id: str, personal_number: str,
     voter: bytes | None, match: MatchResult, channel: Channel, nonce: str | None, at: datetime,
@@ -278,11 +274,34 @@ def _sqlite_unit(
         fresh, marked = RegisterRepo(s, election_id).spend_and_mark(
             voter, station_id, channel, device_id, at, at.astimezone(tz).hour, nonce, open_here
         )
-        if _fast_outcome(fresh, marked, nonce):
+        if marked:
             return CheckinOutcome(True, None, "ballot issued", station_id, at)
-        nonce = None
+        if fresh:
+            nonce = None
     return _judge_in(s, election_id, station_id, device_id, personal_number, voter, match,
                      channel, nonce, at, tz, open_here)  # fmt: skip
+
+
+RESENT = "ballot issued (this request was recorded when first sent)"
+
+
+def _resent(
+    repo: RegisterRepo, voter: bytes | None, station_id: str, device_id: str, at: datetime
+) -> CheckinOutcome | None:
+    """A request sent again after its answer was lost (a 503, a dropped link) repeats its nonce:
+    answer it as the first sending was recorded, rather than as a replay. Only the same voter,
+    checked in by the same device at the same station within the replay window, counts; the
+    signature binds the nonce to the body, so only that request can carry that nonce."""
+    if voter is None:
+        return None
+    held = repo.checkin_of(voter)
+    if (
+        held is not None
+        and (held.station_id, held.device_id) == (station_id, device_id)
+        and abs((at - held.at).total_seconds()) <= 2 * STALE_AFTER_S
+    ):
+        return CheckinOutcome(True, None, RESENT, station_id, held.at)
+    return None
 
 
 def _judge_in(
@@ -292,6 +311,9 @@ def _judge_in(
 ) -> CheckinOutcome:  # fmt: skip
     repo = RegisterRepo(s, election_id)
     if nonce is not None and not repo.add_nonce(device_id, nonce):
+        resent = _resent(repo, voter, station_id, device_id, at)
+        if resent is not None:
+            return resent
         raise DeviceAuthError(f"replayed request: nonce {nonce} was already used")
     if voter is None:
         decision = Decision(False, Refusal.BAD_NUMBER, _number_problem(personal_number))
