@@ -142,14 +142,14 @@ def verify_record(record: Any, workers: int | None = None, chunk: int = 50) -> R
         }  # fmt: skip
     assert agg is not None
     tally = record["tally"]
-    results = _verify_tally(params, ceremony, tally, agg, len(counted), problems)
+    results = verify_tally(params, ceremony, tally, agg, len(counted), problems)
     if problems:
         raise RecordInvalid(problems)
     challenged = sum(1 for e in entries if e.get("status") == "challenged")
     return RecordSummary(len(entries), challenged, len(counted), results)
 
 
-def _verify_tally(
+def verify_tally(
     params: ElectionParams,
     ceremony: CeremonyRecord,
     tally: Any,
@@ -157,6 +157,13 @@ def _verify_tally(
     counted: int,
     problems: list[Problem],
 ) -> dict[str, tuple[int, ...]]:
+    """Check a published tally against the aggregate of the counted ballots; return its totals.
+
+    The aggregate must be the sum of the counted ballots, the decryption shares must come from a
+    quorum of distinct trustees and carry valid proofs against their verification keys, and
+    every published total must be what the shares decrypt to. Each failure is appended to
+    `problems`; used by the record verifier, serially or with the ballots checked in parallel.
+    """
     g = params.group
     results: dict[str, tuple[int, ...]] = {}
     try:

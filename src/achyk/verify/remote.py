@@ -34,7 +34,7 @@ from achyk.evoting.ceremony import CeremonyRecord, verify_ceremony
 from achyk.evoting.election import ElectionParams
 from achyk.evoting.tally import Aggregate, CastEntry, aggregate_from_dict, select_counted
 from achyk.evoting.unit import remote_contests, remote_unit, unit_protocols
-from achyk.evoting.verify import _verify_tally, verify_chunk
+from achyk.evoting.verify import verify_chunk, verify_tally
 
 REMOTE_KINDS = (
     "remote-complaint", "remote-ceremony", "remote-params", "remote-credentials", "remote-ballot",
@@ -172,7 +172,7 @@ def _check(
     core = {"counted": tally["counted"], "aggregate": tally["aggregate"], "decryption": shares,
             "results": tally["results"]}  # fmt: skip
     found: list[Problem] = []
-    results = _verify_tally(params, ceremony, core, agg, len(counted), found)
+    results = verify_tally(params, ceremony, core, agg, len(counted), found)
     problems += [f"log entry {t_index}: remote tally: {p}" for p in found]
 
     expected = unit_protocols(election.id, str(p_entry["unit"]), params.contests, len(listed),
