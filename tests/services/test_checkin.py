@@ -32,9 +32,9 @@ from achyk.services.checkin import (
     check_in,
     check_in_batch,
     prune_spent_nonces,
-    sync_journal,
 )
 from achyk.services.elections import load_election
+from achyk.services.journals import sync_journal
 from achyk.services.register import (
     import_register,
     register_stats,

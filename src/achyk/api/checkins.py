@@ -23,8 +23,9 @@ from achyk.api.device_checkin import (
 )
 from achyk.domain.tabulation import Level
 from achyk.errors import AchykError, InputError, NotFoundError, SignatureError
-from achyk.services.checkin import DeviceAuthError, authenticate, sync_journal
+from achyk.services.checkin import DeviceAuthError, authenticate
 from achyk.services.elections import get_election
+from achyk.services.journals import sync_journal
 from achyk.services.register import SecretMissing, register_stats, turnout
 from achyk.store.database import Database
 

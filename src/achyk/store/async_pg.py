@@ -3,7 +3,7 @@
 The device API runs in an event loop. Handing each check-in to a worker thread only to wait
 there on one SQL statement costs more CPU than the statement itself, so the common check-in
 awaits it on an asyncio connection instead (psycopg's ``AsyncConnection``, autocommit: the
-statement is its own transaction, see :func:`achyk.store.register_repo.fast_checkin_async`).
+statement is its own transaction, see :func:`achyk.store.checkin_statements.fast_checkin_async`).
 
 Connections use exactly the parameters of the engine's own (read once from a live connection,
 so connect_args such as a test's ``search_path`` carry over). A pool belongs to one event loop:

@@ -10,7 +10,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from operator import itemgetter
 from typing import Any, cast
 
@@ -24,11 +24,10 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from achyk.domain.register import Channel, PriorVote
-from achyk.store.async_pg import execute_one
+from achyk.store.checkin_statements import SQLITE_MARK, SQLITE_SPEND
 from achyk.store.register_models import (
     CheckinRefusalRow,
     CheckinRow,
@@ -40,6 +39,7 @@ from achyk.store.register_models import (
     VoterMoveRow,
     VoterRow,
 )
+from achyk.store.timestamps import now, sqlite_time, utc
 
 _T: dict[str, Table] = {
     "voters": cast(Table, VoterRow.__table__),
@@ -49,19 +49,6 @@ _T: dict[str, Table] = {
 
 
 _first, _others = itemgetter(0), itemgetter(1, 2, 3)
-
-
-def utc(at: datetime) -> datetime:
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _sqlite_time(at: datetime) -> str:
-    # The text SQLAlchemy's SQLite DateTime type writes and parses back.
-    return utc(at).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 @dataclass(frozen=True)
@@ -241,15 +228,16 @@ class RegisterRepo:
         """SQLite's fast path, inside the caller's transaction: spend the nonce, then mark the
         voter if on this station's list (or ``open_here``) and not yet checked in.
 
-        Returns (nonce was fresh, voter was marked), as :func:`fast_checkin_async` does on PostgreSQL;
+        Returns (nonce was fresh, voter was marked), as
+        :func:`achyk.store.checkin_statements.fast_checkin_async` does on PostgreSQL;
         two plain statements on the driver's cursor, since this runs for every check-in.
         """
         cursor = self.s.connection().connection.cursor()
         try:
-            cursor.execute(_SQLITE_SPEND, (device_id, nonce, _sqlite_time(now())))
+            cursor.execute(SQLITE_SPEND, (device_id, nonce, sqlite_time(now())))
             if cursor.rowcount != 1:
                 return False, False
-            cursor.execute(_SQLITE_MARK, (station_id, channel.value, device_id, _sqlite_time(at),
+            cursor.execute(SQLITE_MARK, (station_id, channel.value, device_id, sqlite_time(at),
                                           hour, self.e, voter, station_id, open_here))  # fmt: skip
             return True, cursor.rowcount == 1
         finally:
@@ -342,7 +330,7 @@ class RegisterRepo:
             for _, voter, station, channel, device, at, hour in rows:
                 text = times.get(at)
                 if text is None:
-                    text = times[at] = _sqlite_time(at)
+                    text = times[at] = sqlite_time(at)
                 params.append((station, channel, device, text, hour, self.e, voter, station,
                                station in open_to_all))  # fmt: skip
         else:
@@ -481,60 +469,3 @@ class RegisterRepo:
             "refusals": n(CheckinRefusalRow),
             "double_votes": n(DoubleVoteRow),
         }
-
-
-_SQLITE_SPEND = (
-    "INSERT INTO device_nonces (device_id, nonce, seen_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
-)
-_SQLITE_MARK = (
-    "INSERT INTO checkins (election_id, voter_hash, station_id, channel, device_id, checked_in_at, "
-    "hour, offline) SELECT v.election_id, v.voter_hash, ?, ?, ?, ?, ?, 0 FROM voters v "
-    "WHERE v.election_id = ? AND v.voter_hash = ? AND (v.station_id = ? OR ?) "
-    "ON CONFLICT (election_id, voter_hash) DO NOTHING"
-)
-
-
-# --- the PostgreSQL check-in fast path ------------------------------------------------------------
-
-_FAST_CHECKIN = """
-WITH spent AS (
-    INSERT INTO device_nonces (device_id, nonce, seen_at) VALUES (%(device)s, %(nonce)s, %(now)s)
-    ON CONFLICT DO NOTHING RETURNING 1
-), marked AS (
-    INSERT INTO checkins (election_id, voter_hash, station_id, channel, device_id, checked_in_at,
-                          hour, offline)
-    SELECT v.election_id, v.voter_hash, CAST(%(station)s AS VARCHAR), %(channel)s, %(device)s, %(at)s, %(hour)s, 0
-    FROM voters v
-    WHERE v.election_id = %(election)s AND v.voter_hash = %(voter)s
-      AND (v.station_id = CAST(%(station)s AS VARCHAR) OR %(open)s) AND EXISTS (SELECT 1 FROM spent)
-    ON CONFLICT (election_id, voter_hash) DO NOTHING RETURNING 1
-)
-SELECT (SELECT count(*) FROM spent), (SELECT count(*) FROM marked)
-"""
-
-
-async def fast_checkin_async(
-    engine: Engine, election_id: str, voter: bytes, station_id: str, channel: Channel,
-    device_id: str, at: datetime, hour: int, nonce: str, open_here: bool = False,
-) -> tuple[bool, bool]:  # fmt: skip
-    """Spend the nonce and mark the voter in ONE autocommitted statement (PostgreSQL), awaited
-    on the event loop's own connection.
-
-    Returns (nonce was fresh, voter was marked). The usual case — a registered voter at their own
-    station, not voted yet — costs one round trip instead of a transaction of five; anything else
-    (a replay, a refusal to explain) is left to the ordinary path. One statement is atomic: the
-    check-in is never recorded without its nonce being spent.
-    """
-    params = _fast_params(election_id, voter, station_id, channel, device_id, at, hour, nonce,
-                          open_here)  # fmt: skip
-    row = await execute_one(engine, _FAST_CHECKIN, params)
-    return bool(row[0]), bool(row[1])
-
-
-def _fast_params(
-    election_id: str, voter: bytes, station_id: str, channel: Channel, device_id: str,
-    at: datetime, hour: int, nonce: str, open_here: bool,
-) -> dict[str, Any]:  # fmt: skip
-    return {"device": device_id, "nonce": nonce, "now": now(), "channel": channel.value,
-            "at": utc(at), "hour": hour, "election": election_id, "voter": voter,
-            "station": station_id, "open": open_here}  # fmt: skip
