@@ -12,6 +12,7 @@ from typing import Annotated, Any, cast
 from fastapi import APIRouter, Header, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from achyk.api.device_checkin import (
     DEVICE_HEADERS,
@@ -191,7 +192,7 @@ async def post_journal(
         request, election_id, station_id, x_device, x_timestamp, x_nonce, x_signature
     )
     try:
-        r = await _run(sync_journal, db, eid, body, _secret(request))
+        r = await run_in_threadpool(sync_journal, db, eid, body, _secret(request))
     except (InputError, SignatureError, NotFoundError) as err:
         raise HTTPException(422, str(err)) from None
     return JournalOut(
@@ -199,12 +200,6 @@ async def post_journal(
         already_recorded=r.already_recorded, double_votes=[d.describe() for d in r.double_votes],
         refused=[f"entry {i}: {msg}" for i, _, msg in r.refused],
     )  # fmt: skip
-
-
-async def _run(fn: Any, *args: Any, **kwargs: Any) -> Any:
-    from starlette.concurrency import run_in_threadpool
-
-    return await run_in_threadpool(fn, *args, **kwargs)
 
 
 @router.get("/api/elections/{election_id}/turnout", response_model=list[TurnoutOut])

@@ -15,12 +15,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from achyk.api.device_checkin import register_secret
 from achyk.domain.register import ELECTION_TZ
 from achyk.domain.signed_request import RequestAuthError
 from achyk.errors import NotFoundError
 from achyk.services.authority_requests import authenticate_authority
 from achyk.services.elections import get_election
-from achyk.services.register import SecretMissing, load_secret
+from achyk.services.register import SecretMissing
 from achyk.services.register_moves import MovesRefused, move_voter
 from achyk.store.database import Database
 
@@ -51,16 +52,10 @@ def _db(request: Request) -> Database:
 
 
 def _secret(request: Request) -> bytes:
-    # The same cache as the check-in routes: app.state.register_secret, else the configured file.
-    secret = getattr(request.app.state, "register_secret", None)
-    if isinstance(secret, bytes):
-        return secret
     try:
-        loaded = load_secret()
+        return register_secret(request.app.state)  # the check-in routes' cache too
     except (SecretMissing, OSError) as err:
         raise HTTPException(503, f"register unavailable: {err}") from None
-    request.app.state.register_secret = loaded
-    return loaded
 
 
 Hdr = Annotated[str, Header(min_length=1, max_length=128)]
