@@ -9,10 +9,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import FastAPI, HTTPException, Query
+from fastapi import FastAPI, HTTPException, Query, Response
 
 from achyk import __version__
-from achyk.api import checkins, register_routes, remote
+from achyk.api import checkins, newsroom, register_routes, remote
 from achyk.api.device_checkin import DeviceFastPath, DeviceLimits
 from achyk.api.record_routes import build_router
 from achyk.api.schemas import (
@@ -102,7 +102,9 @@ def create_app(database: str | None = None, db: Database | None = None) -> FastA
         version=__version__,
         description="Read-only election data: every figure can be recomputed from the record.",
         lifespan=_lifespan,
+        docs_url=None,  # served from the installed Swagger UI bundle by achyk.api.newsroom
     )
+    newsroom.install(app)
     app.state.db = db
     app.state.device_limits = DeviceLimits.from_environment()
 
@@ -119,22 +121,32 @@ def create_app(database: str | None = None, db: Database | None = None) -> FastA
     @app.get("/api/elections/{election_id}/results", response_model=list[UnitResult])
     def results(
         election_id: str,
+        response: Response,
         level: Level = Level.NATIONAL,
         contest: Annotated[str | None, Query(description="contest id; default: all")] = None,
         unit: Annotated[str | None, Query(description="one unit at that level")] = None,
+        offset: Annotated[int, Query(ge=0, description="rows to skip (pagination)")] = 0,
+        limit: Annotated[
+            int | None, Query(ge=1, le=100_000, description="at most this many rows")
+        ] = None,
     ) -> list[UnitResult]:
         e = election_or_404(election_id)
-        _, tab = cached_results(db, e.id)
-        out = []
-        for c in e.contests:
-            if contest and c.id != contest:
-                continue
-            for r in sorted(tab.at_level(level, c.id), key=lambda r: r.unit.id):
-                if unit is None or r.unit.id == unit:
-                    out.append(unit_result(c, r))
         if contest and not any(c.id == contest for c in e.contests):
             raise HTTPException(404, f"no contest {contest!r}")
-        return out
+        _, tab = cached_results(db, e.id)
+        rows = [
+            (c, r)
+            for c in e.contests
+            if not contest or c.id == contest
+            for r in sorted(tab.at_level(level, c.id), key=lambda r: r.unit.id)
+            if unit is None or r.unit.id == unit
+        ]
+        if unit is not None and not rows:
+            raise HTTPException(404, f"no {level.value} {unit!r} in election {e.id}")
+        # The total lets a newsroom page through a level of 100,000 stations.
+        response.headers["X-Total-Count"] = str(len(rows))
+        end = None if limit is None else offset + limit
+        return [unit_result(c, r) for c, r in rows[offset:end]]
 
     @app.get("/api/elections/{election_id}/seats", response_model=list[SeatsOut])
     def seats(election_id: str) -> list[SeatsOut]:
