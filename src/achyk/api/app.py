@@ -154,10 +154,13 @@ def create_app(database: str | None = None, db: Database | None = None) -> FastA
         _, tab = cached_results(db, e.id)
         return [
             SeatsOut(
-                contest=s.contest_id, seats=s.allocation.as_dict(),
-                qualified=list(s.allocation.qualified), excluded=dict(s.allocation.excluded),
+                contest=s.contest_id, status=s.status.value, reason=s.reason,
+                seats={} if a is None else a.as_dict(),
+                qualified=[] if a is None else list(a.qualified),
+                excluded={} if a is None else dict(a.excluded),
             )
             for s in all_list_seats(e, tab)
+            for a in (s.allocation,)
         ]  # fmt: skip
 
     @app.get("/api/elections/{election_id}/stations/{station_id}", response_model=StationOut)

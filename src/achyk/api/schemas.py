@@ -43,6 +43,8 @@ class UnitResult(BaseModel):
 
 class SeatsOut(BaseModel):
     contest: str
+    status: str  # final | provisional (stations still reporting) | undetermined (see reason)
+    reason: str | None = None
     seats: dict[str, int]
     qualified: list[str]
     excluded: dict[str, str]

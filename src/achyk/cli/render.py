@@ -6,7 +6,7 @@ from rich.table import Table
 
 from achyk.domain.definition import Contest, Election
 from achyk.domain.protocol import AGAINST_ALL
-from achyk.domain.seat_results import ListSeats
+from achyk.domain.seat_results import ListSeats, SeatStatus
 from achyk.domain.tabulation import ContestResult, Level, Tabulation
 
 
@@ -65,6 +65,14 @@ def seats_table(contest: Contest, seats: ListSeats) -> Table:
     table = Table(title=f"Seats — {contest.name} ({contest.seats}, {contest.method.value})")
     table.add_column("party")
     table.add_column("seats", justify="right")
+    if seats.status is not SeatStatus.FINAL:
+        table.caption = (
+            f"{seats.status.value}: {seats.reason}"
+            if seats.reason
+            else f"{seats.status.value}: stations are still reporting; seats may change"
+        )
+    if seats.allocation is None:
+        return table
     reasons = dict(seats.allocation.excluded)
     for party, n in sorted(seats.allocation.seats, key=lambda x: -x[1]):
         note = f"  [dim]{reasons[party]}[/dim]" if party in reasons else ""

@@ -12,7 +12,7 @@ from typing import Any
 from achyk.domain.definition import ContestKind, Election
 from achyk.domain.outcomes import decide_district
 from achyk.domain.protocol import AGAINST_ALL
-from achyk.domain.seat_results import all_list_seats
+from achyk.domain.seat_results import ListSeats, all_list_seats
 from achyk.domain.tabulation import Count, Tabulation
 
 RESULTS_FORMAT = 1
@@ -23,6 +23,18 @@ def _count(c: Count) -> dict[str, Any]:
         "stations": c.stations, "voters_on_list": c.voters_on_list, "issued": c.issued,
         "found": c.found, "invalid": c.invalid, "valid": c.valid, "votes": dict(c.votes),
     }  # fmt: skip
+
+
+def seats_document(s: ListSeats) -> dict[str, Any]:
+    """One contest's seats: the allocation and its status, or why it cannot be made yet."""
+    if s.allocation is None:
+        return {"status": s.status.value, "reason": s.reason}
+    return {
+        "status": s.status.value,
+        "seats": s.allocation.as_dict(),
+        "qualified": list(s.allocation.qualified),
+        "excluded": dict(s.allocation.excluded),
+    }
 
 
 def results_document(election: Election, tab: Tabulation) -> dict[str, Any]:
@@ -44,14 +56,7 @@ def results_document(election: Election, tab: Tabulation) -> dict[str, Any]:
             }
             for r in units
         }
-    seats = {
-        s.contest_id: {
-            "seats": s.allocation.as_dict(),
-            "qualified": list(s.allocation.qualified),
-            "excluded": dict(s.allocation.excluded),
-        }
-        for s in all_list_seats(election, tab)
-    }
+    seats = {s.contest_id: seats_document(s) for s in all_list_seats(election, tab)}
     districts = {}
     for contest in election.contests:
         nat = tab.national(contest.id)

@@ -8,6 +8,7 @@ Regional thresholds apply to the regions at home; stations abroad count only in 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 
 from achyk.domain.definition import Contest, ContestKind, Election, PercentBase
 from achyk.domain.protocol import AGAINST_ALL
@@ -15,10 +16,28 @@ from achyk.domain.seats import SeatAllocation, SeatRules, allocate_seats
 from achyk.domain.tabulation import ContestResult, Level, Tabulation
 
 
+class SeatStatus(Enum):
+    """How far the seats can be read from what has been counted so far.
+
+    Election night is a state, not an error: while stations are still reporting the seats are
+    *provisional* (they may change with every protocol), and before any votes are counted — or
+    while a region whose threshold the law requires has none — they are *undetermined*, with the
+    reason. Only when every expected station has reported are they *final* (subject, as always,
+    to corrections and decisions that appear on the log).
+    """
+
+    FINAL = "final"
+    PROVISIONAL = "provisional"
+    UNDETERMINED = "undetermined"
+
+
 @dataclass(frozen=True)
 class ListSeats:
     contest_id: str
-    allocation: SeatAllocation
+    allocation: SeatAllocation | None  # None exactly when UNDETERMINED
+    status: SeatStatus = SeatStatus.FINAL
+    reason: str | None = None  # why the seats are undetermined
+    waiting_regions: tuple[str, ...] = ()  # home regions with nothing counted, under a threshold
 
 
 def _party_votes(result: ContestResult) -> dict[str, int]:
@@ -40,10 +59,19 @@ def list_seats(election: Election, tab: Tabulation, contest: Contest) -> ListSea
         region_threshold_pct=contest.region_threshold_pct,
         cap=contest.seat_cap,
     )
+    if _base(national, contest) == 0 or not any(_party_votes(national).values()):
+        return _undetermined(contest, "no votes counted yet")
     region_votes = region_base = None
     if contest.region_threshold_pct:
         home = {r.id for r in election.regions if not r.abroad}
         regional = [r for r in tab.at_level(Level.REGION, contest.id) if r.unit.id in home]
+        silent = sorted(r.unit.id for r in regional if _base(r, contest) == 0)
+        if silent:
+            reason = (
+                f"no votes counted yet in region {', '.join(silent)}: the regional threshold "
+                f"of {contest.region_threshold_pct}% cannot be judged"
+            )
+            return ListSeats(contest.id, None, SeatStatus.UNDETERMINED, reason, tuple(silent))
         region_votes = {r.unit.id: _party_votes(r) for r in regional}
         region_base = {r.unit.id: _base(r, contest) for r in regional}
     allocation = allocate_seats(
@@ -53,7 +81,13 @@ def list_seats(election: Election, tab: Tabulation, contest: Contest) -> ListSea
         region_votes=region_votes,
         region_base=region_base,
     )
-    return ListSeats(contest.id, allocation)
+    complete = national.counted.stations >= national.stations_expected
+    status = SeatStatus.FINAL if complete else SeatStatus.PROVISIONAL
+    return ListSeats(contest.id, allocation, status)
+
+
+def _undetermined(contest: Contest, reason: str) -> ListSeats:
+    return ListSeats(contest.id, None, SeatStatus.UNDETERMINED, reason)
 
 
 def all_list_seats(election: Election, tab: Tabulation) -> list[ListSeats]:

@@ -15,7 +15,7 @@ from achyk.domain.definition import Contest, ContestKind, Election
 from achyk.domain.protocol import AGAINST_ALL, LINES, Protocol, ProtocolKind, protocol_from_json
 from achyk.domain.seat_results import all_list_seats
 from achyk.domain.tabulation import ABROAD_ID, NATIONAL_ID, ContestResult, Level, Tabulation
-from achyk.errors import AchykError, NotFoundError
+from achyk.errors import NotFoundError
 from achyk.store.database import Database
 from achyk.store.repositories import Protocols, Rejections
 from achyk.web import evidence
@@ -108,10 +108,32 @@ def primary_contest(election: Election) -> Contest:
 
 
 def seats_by_contest(election: Election, tab: Tabulation) -> dict[str, dict[str, int]]:
-    try:
-        return {s.contest_id: s.allocation.as_dict() for s in all_list_seats(election, tab)}
-    except AchykError:  # nothing counted yet: no allocation to show
-        return {}
+    return {
+        s.contest_id: s.allocation.as_dict()
+        for s in all_list_seats(election, tab)
+        if s.allocation is not None  # undetermined while nothing (or no region) is counted
+    }
+
+
+@dataclass(frozen=True)
+class SeatNote:
+    """What the overview says about the state of the seats on election night."""
+
+    status: str  # final | provisional | undetermined
+    waiting_regions: tuple[str, ...]  # region names, when a regional threshold waits on them
+    threshold_pct: str
+
+
+def seat_note(election: Election, tab: Tabulation, contest: Contest) -> SeatNote | None:
+    found = next((s for s in all_list_seats(election, tab) if s.contest_id == contest.id), None)
+    if found is None:
+        return None
+    names = {r.id: r.name for r in election.regions}
+    return SeatNote(
+        found.status.value,
+        tuple(names.get(r, r) for r in found.waiting_regions),
+        str(contest.region_threshold_pct),
+    )
 
 
 def base_path(election: Election) -> str:
@@ -195,6 +217,7 @@ def overview(db: Database, election: Election, tab: Tabulation) -> Page:
         {
             **_common(election, tab),
             "main": main,
+            "seat_note": seat_note(election, tab, contest),
             "others": others,
             "regions": regions,
             "children_contest": contest.id,
