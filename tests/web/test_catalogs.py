@@ -10,7 +10,8 @@ from babel.messages.pofile import read_po
 from achyk.web.i18n import LOCALE_DIR
 from achyk.web.render import TEMPLATES
 
-_CALL = re.compile(r"""_\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')\s*\)""")
+# A call with or without keyword arguments: _("text") and _("%(n)s of %(m)s", n=..., m=...).
+_CALL = re.compile(r"""_\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')\s*[,)]""")
 
 
 def _template_strings() -> set[str]:

@@ -42,6 +42,7 @@ class HourlyTurnout:
     hour: str  # "HH:00": check-ins up to the end of that hour
     voted: int  # cumulative
     pct: str  # cumulative share of registered voters
+    registered: int = 0  # the denominator: every voter on the register (after Form 2 moves)
 
 
 def _module(name: str) -> Any | None:
@@ -108,6 +109,8 @@ def turnout_by_hour(db: Database, election_id: str) -> list[HourlyTurnout]:
     if not units:
         return []
     return [
-        HourlyTurnout(f"{int(h.hour):02d}:00", int(h.cumulative), str(h.turnout_pct))
+        HourlyTurnout(
+            f"{int(h.hour):02d}:00", int(h.cumulative), str(h.turnout_pct), int(units[0].registered)
+        )
         for h in units[0].by_hour
     ]

@@ -20,6 +20,8 @@ from achyk.store.database import Database
 from achyk.store.repositories import Protocols, Rejections
 from achyk.web import evidence
 from achyk.web.cartogram import TILE, layout, size
+from achyk.web.charts import turnout_curve
+from achyk.web.winners import DistrictWinners, district_winners, seats_view
 
 PALETTE = (
     "#1f4e9c", "#b3261e", "#2e6b30", "#6a1b9a", "#8a4b00", "#00695c", "#ad1457", "#37474f",
@@ -58,6 +60,7 @@ class ContestView:
     result: ContestResult
     rows: tuple[OptionRow, ...]
     seats_total: int | None = None
+    winners: DistrictWinners | None = None  # district contests: the elected, marked in the table
 
     @property
     def leader(self) -> OptionRow | None:
@@ -98,7 +101,8 @@ def contest_view(
         )
         for option, n in r.counted.votes
     )  # fmt: skip
-    return ContestView(contest, r, rows, None if seats is None else sum(seats.values()))
+    total = None if seats is None else sum(seats.values())
+    return ContestView(contest, r, rows, total, district_winners(contest, r))
 
 
 def primary_contest(election: Election) -> Contest:
@@ -210,6 +214,7 @@ def overview(db: Database, election: Election, tab: Tabulation) -> Page:
         if r is not None
     ]
     regions = child_rows(election, tab, Level.NATIONAL, NATIONAL_ID, contest)
+    hourly = evidence.turnout_by_hour(db, election.id)
     return Page(
         "overview.html",
         base_path(election),
@@ -218,11 +223,15 @@ def overview(db: Database, election: Election, tab: Tabulation) -> Page:
             **_common(election, tab),
             "main": main,
             "seat_note": seat_note(election, tab, contest),
+            "seats_view": seats_view(
+                election, tab, contest, {o.id: colour(contest, o.id) for o in contest.options}
+            ),
             "others": others,
             "regions": regions,
             "children_contest": contest.id,
             "map": cartogram(election, regions),
-            "hourly": evidence.turnout_by_hour(db, election.id),
+            "hourly": hourly,
+            "curve": turnout_curve([(h.hour, h.pct) for h in hourly]),
             "live": True,
             "crumbs": [],
         },

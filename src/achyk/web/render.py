@@ -45,7 +45,7 @@ def environment(lang: str) -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(["html"]),
-        extensions=["jinja2.ext.i18n"],
+        extensions=["jinja2.ext.i18n", "jinja2.ext.do"],
         trim_blocks=True,
         lstrip_blocks=True,
     )
@@ -64,3 +64,8 @@ def render(template: str, lang: str, site: Site, path: str, **context: Any) -> s
         path=path,
         **context,
     )
+
+
+def freshness_text(lang: str, fresh: Any) -> str:
+    """The freshness line in `lang`, as every page shows it (live events carry it too)."""
+    return " ".join(environment(lang).get_template("_fresh.html").render(fresh=fresh).split())

@@ -23,6 +23,7 @@ from achyk.domain.definition import Election
 from achyk.domain.tabulation import NATIONAL_ID, Level, Tabulation
 from achyk.errors import NotFoundError
 from achyk.services.elections import get_election, list_elections
+from achyk.services.freshness import freshness
 from achyk.services.results import cached_results
 from achyk.store.database import Database
 from achyk.store.repositories import Protocols
@@ -30,7 +31,7 @@ from achyk.web import opendata, pages
 from achyk.web.i18n import COOKIE, LANGUAGES, choose
 from achyk.web.live import live_summary
 from achyk.web.nist import election_report
-from achyk.web.render import STATIC, Site, render
+from achyk.web.render import STATIC, Site, freshness_text, render
 
 router = APIRouter(include_in_schema=False)
 SITE = Site()
@@ -77,7 +78,10 @@ def _not_found(request: Request, message: str, election: Election | None = None)
 
 def _render_page(db: Database, election: Election, tab: Tabulation, rest: str, lang: str) -> str:
     page = pages.page_for(db, election, tab, rest)
-    return render(page.template, lang, SITE, page.path, title=page.title, **page.context)
+    fresh = freshness(db, election.id)
+    return render(
+        page.template, lang, SITE, page.path, title=page.title, fresh=fresh, **page.context
+    )
 
 
 def _page(request: Request, election_id: str, rest: str) -> Response:
@@ -187,9 +191,13 @@ async def live(request: Request, election_id: str, level: str = "", unit: str = 
     if target is None:
         return PlainTextResponse(f"no live figures for {level!r} {unit!r}", status_code=404)
 
+    lang = _lang(request)
+
     def summary(stamp: int) -> dict[str, Any]:
         _, tab = cached_results(db, election.id)
-        return live_summary(election, tab, stamp, *target)
+        fresh = freshness(db, election.id)
+        figures = live_summary(election, tab, stamp, *target)
+        return {**figures, **fresh.as_json(), "freshness_text": freshness_text(lang, fresh)}
 
     try:  # an unknown unit is refused before the stream starts
         first = await run_in_threadpool(_stamp, db, election.id)

@@ -16,6 +16,7 @@ from pathlib import Path
 from achyk.domain.definition import Election
 from achyk.domain.tabulation import Tabulation
 from achyk.services.elections import get_election
+from achyk.services.freshness import freshness
 from achyk.services.results import results
 from achyk.store.database import Database
 from achyk.store.repositories import Protocols
@@ -89,13 +90,17 @@ def write_site(db: Database, election_id: str, out_dir: Path, *, base: str = "/"
     with db.read() as s:
         stamp = Protocols(s).last_id(election.id)
     site = Site(static=True, base=base)
+    fresh = freshness(db, election.id)
     out_dir.mkdir(parents=True, exist_ok=True)
     built = list(pages.all_pages(db, election, tab))
     board = read_board(db, election.id)
     built.append(track_page(election, board))
     for lang in LANGUAGES:
         for page in built:
-            html = render(page.template, lang, site, page.path, title=page.title, **page.context)
+            html = render(
+                page.template, lang, site, page.path, title=page.title, fresh=fresh,
+                **page.context,
+            )  # fmt: skip
             _write(out_dir / lang / page.path / "index.html", html)
         not_found = render(
             "404.html", lang, site, pages.base_path(election), title="404", message="",

@@ -102,6 +102,11 @@
       });
     });
     if (summary.children) { updateChildren(summary.children); }
+    var fresh = document.getElementById("freshness");
+    if (fresh && summary.freshness_text) {
+      fresh.textContent = summary.freshness_text;
+      fresh.setAttribute("data-log-size", String(summary.log_size));
+    }
     document.body.setAttribute("data-stamp", String(summary.stamp));
     if (status && last !== null && last !== summary.stamp) {
       status.textContent = status.getAttribute("data-updated") || status.textContent;
