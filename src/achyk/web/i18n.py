@@ -12,6 +12,7 @@ from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
 
+from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -55,3 +56,10 @@ def number(value: int | Decimal, lang: str) -> str:
 def percent_text(value: Decimal, lang: str) -> str:
     """A share already truncated by the tabulation, shown with exactly two decimals."""
     return format_decimal(value, format="#,##0.00", locale=lang) + "\u00a0%"
+
+
+@lru_cache(maxsize=512)
+def country_name(code: str, lang: str) -> str:
+    """An ISO 3166-1 alpha-2 code as the language names the country (CLDR, through Babel)."""
+    name = Locale.parse(lang).territories.get(code.upper())
+    return str(name) if name else code

@@ -14,7 +14,14 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from achyk.web.i18n import LANGUAGE_NAMES, LANGUAGES, number, percent_text, translations
+from achyk.web.i18n import (
+    LANGUAGE_NAMES,
+    LANGUAGES,
+    country_name,
+    number,
+    percent_text,
+    translations,
+)
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -52,6 +59,7 @@ def environment(lang: str) -> Environment:
     env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
     env.filters["num"] = lambda v: number(v, lang)
     env.filters["pct"] = lambda v: percent_text(Decimal(str(v)), lang)
+    env.filters["country"] = lambda code: country_name(str(code), lang)
     return env
 
 

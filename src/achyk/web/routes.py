@@ -32,6 +32,7 @@ from achyk.web.i18n import COOKIE, LANGUAGES, choose
 from achyk.web.live import live_summary
 from achyk.web.nist import election_report
 from achyk.web.render import STATIC, Site, freshness_text, render
+from achyk.web.search import search_stations
 
 router = APIRouter(include_in_schema=False)
 SITE = Site()
@@ -243,6 +244,25 @@ def track(request: Request, election_id: str, code: str = "") -> Response:
     return _remember(
         request, HTMLResponse(html, status_code=200 if found or not code else 404), lang
     )
+
+
+@router.get("/e/{election_id}/search")
+def search(request: Request, election_id: str, q: str = "") -> Response:
+    """Find a polling station (works without JavaScript: a plain GET form)."""
+    db = _db(request)
+    try:
+        election = get_election(db, election_id)
+    except NotFoundError as err:
+        return _not_found(request, str(err))
+    lang = _lang(request)
+    base = pages.base_path(election)
+    result = search_stations(election, q[:200], lang, base)
+    html = render(
+        "search.html", lang, SITE, f"{base}search", title=election.name, election=election,
+        base=base, crumbs=[(election.name, base)], result=result,
+        fresh=freshness(db, election.id),
+    )  # fmt: skip
+    return _remember(request, HTMLResponse(html), lang)
 
 
 @router.get("/e/{election_id}/{rest:path}")
