@@ -21,7 +21,7 @@ from achyk.store.repositories import Protocols, Rejections
 from achyk.web import evidence
 from achyk.web.cartogram import TILE, layout, size
 from achyk.web.charts import turnout_curve
-from achyk.web.winners import DistrictWinners, district_winners, seats_view
+from achyk.web.winners import DistrictWinners, district_winners, seat_note, seats_view
 
 PALETTE = (
     "#1f4e9c", "#b3261e", "#2e6b30", "#6a1b9a", "#8a4b00", "#00695c", "#ad1457", "#37474f",
@@ -119,27 +119,6 @@ def seats_by_contest(election: Election, tab: Tabulation) -> dict[str, dict[str,
     }
 
 
-@dataclass(frozen=True)
-class SeatNote:
-    """What the overview says about the state of the seats on election night."""
-
-    status: str  # final | provisional | undetermined
-    waiting_regions: tuple[str, ...]  # region names, when a regional threshold waits on them
-    threshold_pct: str
-
-
-def seat_note(election: Election, tab: Tabulation, contest: Contest) -> SeatNote | None:
-    found = next((s for s in all_list_seats(election, tab) if s.contest_id == contest.id), None)
-    if found is None:
-        return None
-    names = {r.id: r.name for r in election.regions}
-    return SeatNote(
-        found.status.value,
-        tuple(names.get(r, r) for r in found.waiting_regions),
-        str(contest.region_threshold_pct),
-    )
-
-
 def base_path(election: Election) -> str:
     return f"e/{election.id}/"
 
@@ -164,12 +143,21 @@ def _children(election: Election, tab: Tabulation, parent: str, contest: Contest
     return out
 
 
+GREY = "#595959"  # nothing counted yet
+TURNOUT_HUE = "#08306b"
+
+
 @dataclass(frozen=True)
 class Tile:
     x: int
     y: int
     row: ChildRow
-    fill: str
+    fill: str  # the leader's colour
+    margin_fill: str = GREY  # the leader's colour, paler the closer the race
+    margin_pct: Decimal | None = None  # leader's share minus the runner-up's, in points
+    turnout_fill: str = GREY  # one blue scale, darker with higher turnout
+    margin_ink: str = "#fff"  # text colour that stays readable on the shade
+    turnout_ink: str = "#fff"
 
 
 @dataclass(frozen=True)
@@ -180,17 +168,48 @@ class Cartogram:
     tile: int = TILE
 
 
+def _mix(colour: str, strength: Decimal) -> str:
+    """`colour` laid over white at `strength` (0–1): the shading scales of the region map.
+
+    Margins: a 40-point lead is full colour, a tie a quarter of it. Turnout: 10 % is white-ish,
+    60 % and above full colour, so the usual range of 20–70 % spreads across the scale.
+    """
+    k = max(Decimal("0.08"), min(Decimal(1), strength))
+    rgb = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
+    mixed = [round(255 - (255 - c) * k) for c in rgb]
+    return "#" + "".join(f"{c:02x}" for c in mixed)
+
+
+def _ink(strength: Decimal) -> str:
+    return "#fff" if strength >= Decimal("0.6") else "#1b1b1b"
+
+
 def cartogram(election: Election, regions: list[ChildRow]) -> Cartogram:
     abroad = {r.id for r in election.regions if r.abroad}
     by_id = {row.id: row for row in regions}
     placed = layout(
         [r.id for r in regions if r.id not in abroad], [r.id for r in regions if r.id in abroad]
     )
-    grey = "#595959"  # nothing counted yet
     tiles_ = []
     for p in placed:
         row = by_id[p.id]
-        tiles_.append(Tile(p.x, p.y, row, row.leader.colour if row.leader else grey))
+        if row.leader is None:
+            tiles_.append(Tile(p.x, p.y, row, GREY))
+            continue
+        shares = sorted(
+            (row.result.share_pct(o) for o, _ in row.result.counted.votes), reverse=True
+        )
+        margin = shares[0] - (shares[1] if len(shares) > 1 else Decimal(0))
+        strength = Decimal("0.25") + margin / 40
+        turnout = row.result.turnout_pct / 50 - Decimal("0.2")
+        tiles_.append(
+            Tile(
+                p.x, p.y, row, row.leader.colour,
+                margin_fill=_mix(row.leader.colour, strength), margin_pct=margin,
+                turnout_fill=_mix(TURNOUT_HUE, turnout),
+                margin_ink=_ink(strength), turnout_ink=_ink(turnout),
+            )
+        )  # fmt: skip
     width, height = size(placed)
     return Cartogram(tuple(tiles_), width, height)
 

@@ -176,3 +176,24 @@ def district_winners(contest: Contest, r: ContestResult) -> DistrictWinners | No
 
 def is_final(status: str) -> bool:
     return status == SeatStatus.FINAL.value
+
+
+@dataclass(frozen=True)
+class SeatNote:
+    """What the overview says about the state of the seats on election night."""
+
+    status: str  # final | provisional | undetermined
+    waiting_regions: tuple[str, ...]  # region names, when a regional threshold waits on them
+    threshold_pct: str
+
+
+def seat_note(election: Election, tab: Tabulation, contest: Contest) -> SeatNote | None:
+    found = next((s for s in all_list_seats(election, tab) if s.contest_id == contest.id), None)
+    if found is None:
+        return None
+    names = {r.id: r.name for r in election.regions}
+    return SeatNote(
+        found.status.value,
+        tuple(names.get(r, r) for r in found.waiting_regions),
+        str(contest.region_threshold_pct),
+    )
