@@ -10,12 +10,14 @@ import base64
 import binascii
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from datetime import date
 from decimal import Decimal
+from difflib import get_close_matches
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from achyk.canonical import canonical_hash
 from achyk.domain.definition import (
@@ -34,6 +36,7 @@ from achyk.domain.definition import (
     Station,
 )
 from achyk.errors import DefinitionError, Problem
+from achyk.formats.located_yaml import Located, load_located
 
 FORMAT_VERSION = 1
 
@@ -107,6 +110,16 @@ class _Header(_Model):
     date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
     abroad_any_station: bool = False
 
+    @field_validator("date")
+    @classmethod
+    def _real_date(cls, value: str) -> str:
+        # The pattern lets 2025-02-30 through; a calendar does not.
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{value} is not a date in the calendar") from None
+        return value
+
 
 class _Definition(_Model):
     format: Literal[1] = 1
@@ -123,10 +136,24 @@ def _path(loc: Iterable[int | str]) -> str:
     return out
 
 
+def _known_keys() -> set[str]:
+    models: list[type[BaseModel]] = [_Definition, _Header, _Authority, _Contest, _Option,
+                                     _Region, _District, _Station, _Device]  # fmt: skip
+    return {name for m in models for name in m.model_fields}
+
+
+def _nearest(name: str, choices: Iterable[str]) -> str:
+    """' (did you mean 'x'?)' for the closest valid name, or '' when nothing is close."""
+    close = get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 def _pydantic_problems(err: ValidationError) -> list[Problem]:
     problems = []
     for e in err.errors():
         what = "required" if e["type"] == "missing" else e["msg"]
+        if e["type"] == "extra_forbidden" and e["loc"]:
+            what = f"unknown key{_nearest(str(e['loc'][-1]), _known_keys())}"
         problems.append(Problem(_path(e["loc"]), what))
     return problems
 
@@ -176,7 +203,18 @@ def _cross_checks(d: _Definition) -> list[Problem]:
             problems.append(Problem(at, "thresholds apply to party-list contests only"))
         for di, named in enumerate(c.districts):
             if named not in district_ids:
-                problems.append(Problem(f"{at}.districts[{di}]", f"no district {named!r}"))
+                hint = _nearest(named, district_ids)
+                problems.append(Problem(f"{at}.districts[{di}]", f"no district {named!r}{hint}"))
+    parties = {o.id for c in d.contests for o in (c.parties or [])}
+    for ci, c in enumerate(d.contests):
+        for oi, o in enumerate(c.candidates or []):
+            if o.party is not None and o.party not in parties:
+                problems.append(
+                    Problem(
+                        f"contests[{ci}].candidates[{oi}].party",
+                        f"no party {o.party!r} in any party list{_nearest(o.party, parties)}",
+                    )
+                )
     problems += _duplicates(
         ((c.id, f"contests[{i}].id") for i, c in enumerate(d.contests)), "contest"
     )
@@ -285,16 +323,37 @@ def election_from_document(doc: Any, source: str = "definition") -> Election:
 
 
 def load_election(path: Path) -> Election:
-    """Read a YAML (or JSON, which is YAML) definition file."""
+    """Read a YAML (or JSON, which is YAML) definition file.
+
+    Every problem is reported in one pass with its line in the file: keys given twice, shapes,
+    and cross-references alike (a file whose shape is wrong is still checked for duplicate keys).
+    """
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        problem = Problem(f"byte {err.start}", "the file is not UTF-8 text")
+        raise DefinitionError(str(path), [problem]) from None
+    except OSError as err:
+        raise DefinitionError(str(path), [Problem("", err.strerror or str(err))]) from None
+    try:
+        located = load_located(text)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise DefinitionError(str(path), [Problem(where, f"not valid YAML: {err}")]) from None
-    except OSError as err:
-        raise DefinitionError(str(path), [Problem("", str(err))]) from None
-    return election_from_document(doc, str(path))
+    problems = list(located.problems)
+    try:
+        election = election_from_document(located.document, str(path))
+    except DefinitionError as err:
+        problems += [_with_line(p, located) for p in err.problems]
+    if problems:
+        raise DefinitionError(str(path), problems)
+    return election
+
+
+def _with_line(problem: Problem, located: Located) -> Problem:
+    line = located.line_of(problem.where)
+    return problem if line is None else Problem(f"{problem.where} (line {line})", problem.what)
 
 
 def _pct(value: Decimal) -> str:
