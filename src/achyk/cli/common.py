@@ -9,8 +9,9 @@ from rich.console import Console
 
 from achyk.store.database import Database
 
-console = Console()
-err_console = Console(stderr=True)
+# soft_wrap: off a terminal (a log, a pipe) a long line (a hash, a path) stays one line.
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 DatabaseOption = Annotated[
     str | None,

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from achyk.cli.common import DatabaseOption, console, open_db
-from achyk.formats.definition import load_election
+from achyk.formats.definition import definition_hash, load_election
 from achyk.services.elections import list_elections
 from achyk.services.elections import load_election as store_election
 
@@ -27,6 +27,19 @@ def load(
     console.print(
         f"election {loaded.election_id} {verb}: {election.station_count()} stations, "
         f"{len(election.contests)} contests; definition hash {loaded.definition_hash}"
+    )
+
+
+@app.command("check")
+def check(
+    file: Annotated[Path, typer.Argument(help="The election definition (YAML or JSON).")],
+) -> None:
+    """Validate a definition without storing anything (a dry run of `load`): every problem, with
+    its line, in one report; prints the definition hash that `load` would log."""
+    election = load_election(file)
+    console.print(
+        f"{file}: valid — election {election.id}, {election.station_count()} stations, "
+        f"{len(election.contests)} contests; definition hash {definition_hash(election)}"
     )
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from typing import Annotated
 
 import typer
+from sqlalchemy.exc import DBAPIError
 
+from achyk import __version__
 from achyk.cli import (
     demo,
     device,
@@ -18,7 +22,7 @@ from achyk.cli import (
     verify,
     vote,
 )
-from achyk.cli.common import err_console
+from achyk.cli.common import console, err_console
 from achyk.cli.seats import seats
 from achyk.errors import AchykError
 
@@ -28,6 +32,22 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"achyk {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """achyk — an open, verifiable election system."""
+
+
 app.add_typer(election.app, name="election")
 app.add_typer(protocol.app, name="protocol")
 app.add_typer(device.app, name="device")
@@ -46,9 +66,31 @@ app.command("witness")(monitor.witness)
 app.command("witness-keygen")(monitor.witness_keygen)
 
 
+# Exit statuses, distinct so that scripts can tell them apart (documented in the README):
+EXIT_REFUSED = 1  # the command ran and something was refused or failed a check (verify, submit)
+EXIT_USAGE = 2  # the command line itself is wrong (Click's own status for usage errors)
+EXIT_INVALID = 3  # an input could not be used: a file, a definition, a database URL, …
+EXIT_CRASH = 4  # a defect in achyk: reported in one line; ACHYK_DEBUG=1 shows the traceback
+
+
 def main() -> None:
     try:
         app()
     except AchykError as err:
         err_console.print(f"[red]error:[/red] {err}", highlight=False)
-        sys.exit(2)
+        sys.exit(EXIT_INVALID)
+    except DBAPIError as err:  # unreachable, refused, locked, read-only: the operator can act on it
+        reason = str(err.orig).strip().splitlines()[0] if err.orig else type(err).__name__
+        err_console.print(f"[red]error:[/red] the database could not be used: {reason}")
+        sys.exit(EXIT_INVALID)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as err:  # never a traceback in an operator's face unless asked for
+        if os.environ.get("ACHYK_DEBUG") == "1":
+            raise
+        err_console.print(
+            f"[red]internal error:[/red] {type(err).__name__}: {err} "
+            "(a defect in achyk; run again with ACHYK_DEBUG=1 for the traceback and report it)",
+            highlight=False,
+        )
+        sys.exit(EXIT_CRASH)
