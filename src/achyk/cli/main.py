@@ -32,6 +32,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+
 def _version(value: bool) -> None:
     if value:
         console.print(f"achyk {__version__}")

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from achyk.cli.common import DatabaseOption, ElectionOption, console, err_console, open_db
 from achyk.domain.correction import sign_correction
+from achyk.errors import InputError, Problem
 from achyk.ledger.note import parse_signer_key
 from achyk.services.protocols import (
     Outcome,
@@ -56,6 +57,31 @@ def submit(
         raise typer.Exit(1)
 
 
+def _protocol_document(file: Path) -> dict[str, Any]:
+    """The corrected protocol: a JSON object naming its station, contest and kind, or a named error
+    (not "no accepted None protocol for station None" after the fact)."""
+    try:
+        doc = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise InputError(str(file), [Problem("", f"not a readable JSON file: {err}")]) from None
+    if isinstance(doc, dict) and "protocol" in doc and "signature" in doc:
+        raise InputError(
+            str(file),
+            [
+                Problem(
+                    "",
+                    "this is a signed envelope; give the protocol object itself (its 'protocol')",
+                )
+            ],
+        )
+    if not isinstance(doc, dict):
+        raise InputError(str(file), [Problem("", "expected a protocol JSON object")])
+    missing = [k for k in ("station", "contest", "kind") if not isinstance(doc.get(k), str)]
+    if missing:
+        raise InputError(str(file), [Problem(k, "required (text)") for k in missing])
+    return doc
+
+
 @app.command("correct")
 def correct(
     file: Annotated[Path, typer.Argument(help="The corrected protocol (a protocol JSON object).")],
@@ -69,7 +95,7 @@ def correct(
 ) -> None:
     """File a signed, reasoned correction: a new log entry; the old protocol stays on the record."""
     db = open_db(database)
-    doc = json.loads(file.read_text(encoding="utf-8"))
+    doc = _protocol_document(file)
     authority, private = parse_signer_key(key.read_text(encoding="utf-8").strip())
     if supersedes is None:
         supersedes = current_protocol_hash(
