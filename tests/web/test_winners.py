@@ -121,3 +121,17 @@ def test_turnout_curve_geometry() -> None:
     span = curve.bottom - curve.y_ticks[-1].pos
     assert (curve.bottom - top.y) / span == pytest.approx(float(Decimal("39.16") / 40), rel=1e-6)
     assert turnout_curve([]) is None
+
+
+def test_a_station_page_shows_its_device_switches(loaded: tuple[Database, SimElection]) -> None:
+    db, sim = loaded
+    client = TestClient(create_app(db=db))
+    switched = sim.switches[0]
+    page = client.get(f"/e/{sim.election.id}/station/{switched.station_id}", params={"lang": "en"})
+    assert 'id="h-sw"' in page.text
+    assert f"<code>{switched.from_device}</code> → <code>{switched.to_device}</code>" in page.text
+    unswitched = next(
+        p.station.id for p in sim.election.stations()
+        if p.station.id not in {s.station_id for s in sim.switches}
+    )  # fmt: skip
+    assert 'id="h-sw"' not in client.get(f"/e/{sim.election.id}/station/{unswitched}").text

@@ -205,6 +205,17 @@ class DeviceSwitches:
             )
         )
 
+    def for_station(self, election_id: str, station_id: str) -> list[DeviceSwitchRow]:
+        q = (
+            select(DeviceSwitchRow)
+            .where(
+                DeviceSwitchRow.election_id == election_id,
+                DeviceSwitchRow.station_id == station_id,
+            )
+            .order_by(DeviceSwitchRow.id)
+        )
+        return list(self.s.scalars(q))
+
     def active_backups(self, election_id: str) -> dict[str, set[str]]:
         q = select(DeviceSwitchRow.station_id, DeviceSwitchRow.to_device).where(
             DeviceSwitchRow.election_id == election_id

@@ -17,7 +17,7 @@ from achyk.domain.seat_results import all_list_seats
 from achyk.domain.tabulation import ABROAD_ID, NATIONAL_ID, ContestResult, Level, Tabulation
 from achyk.errors import NotFoundError
 from achyk.store.database import Database
-from achyk.store.repositories import Protocols, Rejections
+from achyk.store.repositories import DeviceSwitches, Protocols, Rejections
 from achyk.web import evidence
 from achyk.web.cartogram import TILE, layout, size
 from achyk.web.charts import turnout_curve
@@ -395,6 +395,10 @@ def station_page(db: Database, election: Election, tab: Tabulation, station_id: 
         raise NotFoundError(f"no station {station_id!r}")
     with db.read() as s:
         stored = Protocols(s).for_station(election.id, station_id)
+        switches = [
+            (sw.switched_at, sw.from_device, sw.to_device, sw.reason)
+            for sw in DeviceSwitches(s).for_station(election.id, station_id)
+        ]
         rejected = [
             r for r in Rejections(s).for_election(election.id) if r.station_id == station_id
         ]
@@ -438,6 +442,7 @@ def station_page(db: Database, election: Election, tab: Tabulation, station_id: 
             "results": results,
             "ledger": log is not None,
             "rejections": rejections,
+            "switches": switches,
             "history": history,
             "crumbs": _crumbs(election, Level.STATION, station_id),
             "level": "station",
