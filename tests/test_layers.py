@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).parent.parent / "src" / "achyk"
-CORE = ("domain", "crypto", "ledger", "evoting", "audit", "forensics", "observers")
+CORE = ("domain", "crypto", "ledger", "evoting", "audit", "forensics", "observers", "disputes")
 FRAMEWORKS = {"sqlalchemy", "alembic", "fastapi", "starlette", "typer", "click", "jinja2",
               "uvicorn", "httpx", "requests", "psycopg", "rich"}  # fmt: skip
 OUTER = {"achyk.store", "achyk.services", "achyk.api", "achyk.web", "achyk.cli"}

@@ -11,6 +11,7 @@ from sqlalchemy.exc import DBAPIError
 
 from achyk import __version__
 from achyk.cli import (
+    complaint,
     demo,
     device,
     election,
@@ -54,6 +55,7 @@ app.add_typer(election.app, name="election")
 app.add_typer(protocol.app, name="protocol")
 app.add_typer(device.app, name="device")
 app.add_typer(register.app, name="register")
+app.add_typer(complaint.app, name="complaint")
 app.add_typer(vote.app, name="remote")
 app.command("vote")(vote.vote)
 app.command("results")(results.results)

@@ -77,6 +77,11 @@ def examine_correction(election: Election, envelope: Mapping[str, Any]) -> Exami
         problems.append(
             Problem("authority", f"{authority_id!r} is not an authority of this election")
         )
+    if authority is not None and authority.body not in ("central", "territorial"):
+        # a court orders a recount; the commission that holds the ballots corrects the protocol
+        problems.append(
+            Problem("authority", f"{authority.id} is a {authority.body} body: commissions correct")
+        )
     if authority is not None and isinstance(signature, str):
         try:
             verify(authority.public_key, CORRECTION_PURPOSE,

@@ -179,8 +179,14 @@ class Election:
 
 @dataclass(frozen=True)
 class Authority:
-    """A CEC key allowed to sign corrections and checkpoints."""
+    """A commission's (or court's) key: corrections, Form 2 moves, complaint decisions.
+
+    `body` is its level in the dispute hierarchy (station, territorial, central, court,
+    supreme-court) and `unit` the station, district or region it covers (None: the whole election).
+    """
 
     id: str
     name: str
     public_key: str  # base64 of the 32 raw Ed25519 bytes
+    body: str = "central"
+    unit: str | None = None

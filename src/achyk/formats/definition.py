@@ -101,6 +101,8 @@ class _Authority(_Model):
     id: str = Field(min_length=1)
     name: str = Field(min_length=1)
     public_key: str
+    body: Literal["station", "territorial", "central", "court", "supreme-court"] = "central"
+    unit: str | None = None  # the station, district or region it covers
 
 
 class _Header(_Model):
@@ -247,7 +249,15 @@ def _cross_checks(d: _Definition) -> list[Problem]:
                         problems.append(bad)
     problems += _duplicates(stations, "station")
     problems += _duplicates(devices, "device")
+    units = {sid for sid, _ in stations} | district_ids | {r.id for r in d.regions}
     for ai, a in enumerate(d.authorities):
+        if a.unit is not None and a.unit not in units:
+            hint = _nearest(a.unit, units)
+            problems.append(
+                Problem(
+                    f"authorities[{ai}].unit", f"no station, district or region {a.unit!r}{hint}"
+                )
+            )
         bad = _key_problem(f"authorities[{ai}].public_key", a.public_key)
         if bad:
             problems.append(bad)
@@ -300,7 +310,9 @@ def _to_core(d: _Definition) -> Election:
         )
         for r in d.regions
     )
-    authorities = tuple(Authority(a.id, a.name, a.public_key) for a in d.authorities)
+    authorities = tuple(
+        Authority(a.id, a.name, a.public_key, a.body, a.unit) for a in d.authorities
+    )
     h = d.election
     return Election(h.id, h.name, h.type, h.date, contests, regions, authorities,
                     abroad_any_station=h.abroad_any_station)  # fmt: skip
@@ -413,7 +425,15 @@ def election_to_document(e: Election) -> dict[str, Any]:
         "format": FORMAT_VERSION,
         "election": header,
         "authorities": [
-            {"id": a.id, "name": a.name, "public_key": a.public_key} for a in e.authorities
+            # body and unit only when set, so definitions without them keep their hashes
+            {
+                "id": a.id,
+                "name": a.name,
+                "public_key": a.public_key,
+                **({"body": a.body} if a.body != "central" else {}),
+                **({"unit": a.unit} if a.unit is not None else {}),
+            }
+            for a in e.authorities
         ],
         "contests": [contest(c) for c in e.contests],
         "regions": [

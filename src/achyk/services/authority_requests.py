@@ -53,6 +53,8 @@ def authenticate_authority(
     authority = next((a for a in election.authorities if a.id == authority_id), None)
     if authority is None:
         raise RequestAuthError(f"{authority_id!r} is not an authority of election {election.id}")
+    if authority.body != "central":  # Form 2 moves and register acts are the CEC's
+        raise RequestAuthError(f"{authority_id!r} is a {authority.body} body, not the CEC")
     check_request(
         load_public_key(authority.public_key), AUTHORITY_REQUEST_PURPOSE, method=method,
         path=path, body=body, timestamp=timestamp, nonce=nonce, signature=signature, now=now,

@@ -151,12 +151,25 @@ def build_election(profile: Profile) -> Election:
                     candidates, against_all=profile.against_all, districts=(did,))
         )  # fmt: skip
     authority = private_key_from_seed(_authority_seed(profile))
+    authorities = [Authority("cec", "Central Election Commission", public_key_b64(authority))]
+    # The bodies that decide complaints: a territorial commission per region, the courts.
+    for r in regions:
+        authorities.append(Authority(f"tec-{r.id}", f"Territorial commission: {r.name}",
+                                     public_key_b64(body_key(profile, f"tec-{r.id}")),
+                                     "territorial", r.id))  # fmt: skip
+    authorities.append(Authority("court", "Court of first instance",
+                                 public_key_b64(body_key(profile, "court")), "court"))  # fmt: skip
+    authorities.append(Authority("supreme-court", "Supreme Court",
+                                 public_key_b64(body_key(profile, "supreme-court")), "supreme-court"))  # fmt: skip
     return Election(
         profile.election_id, profile.title, profile.type, profile.date, tuple(contests),
-        tuple(regions), (Authority("cec", "Central Election Commission",
-                                   public_key_b64(authority)),),
-        abroad_any_station=profile.abroad_any_station,
+        tuple(regions), tuple(authorities), abroad_any_station=profile.abroad_any_station,
     )  # fmt: skip
+
+
+def body_key(profile: Profile, authority_id: str) -> Ed25519PrivateKey:
+    """A simulated commission's or court's key (the CEC's is `_authority_seed`'s)."""
+    return private_key_from_seed(f"achyk-sim/{profile.name}/{profile.seed}/{authority_id}".encode())
 
 
 def _authority_seed(profile: Profile) -> bytes:

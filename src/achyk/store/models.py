@@ -167,3 +167,21 @@ class SigningKeyRow(Base):
     secret: Mapped[str] = mapped_column(Text)  # C2SP signer key text
     vkey: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DisputeEvidenceRow(Base):
+    """A complaint's evidence file (photo, protocol copy, video), kept whole; the log holds its hash.
+
+    Published with the complaint once it is decided (personal data redacted by the body that
+    publishes); until then only its SHA-256 is public, so nobody can swap it later.
+    """
+
+    __tablename__ = "dispute_evidence"
+
+    election_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(100))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    complaint_index: Mapped[int] = mapped_column(BigInteger)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

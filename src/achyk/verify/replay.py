@@ -18,11 +18,13 @@ from achyk.domain.protocol import Protocol
 from achyk.domain.submission import examine, parse_envelope
 from achyk.errors import DefinitionError
 from achyk.formats.definition import election_from_document
+from achyk.verify.disputes import KINDS as DISPUTE_KINDS
+from achyk.verify.disputes import DisputeEntries
 from achyk.verify.remote import REMOTE_KINDS, RemoteEntries
 
 KINDS = (
     "definition", "protocol", "rejection", "device-switch", "correction",
-    "register-commitment", "register-move", *REMOTE_KINDS,
+    "register-commitment", "register-move", *REMOTE_KINDS, *DISPUTE_KINDS,
 )  # fmt: skip
 
 
@@ -37,6 +39,7 @@ class Replay:
     counts: dict[str, int] = field(default_factory=dict)
     register_parts: dict[str, dict[int, int]] = field(default_factory=dict)  # root → part → voters
     remote: RemoteEntries = field(default_factory=RemoteEntries)  # checked by verify.remote
+    disputes: DisputeEntries = field(default_factory=DisputeEntries)  # complaints and decisions
 
     def protocols(self) -> list[Protocol]:
         return [p for _, _, p in self.slots.values()]
@@ -76,6 +79,7 @@ def replay(
             _protocol(state, index, entry)
         elif kind == "correction":
             _correction(state, index, entry)
+            state.disputes.correction(index, entry)
         elif kind == "device-switch":
             _switch(state, index, entry)
         elif kind == "rejection":
@@ -84,6 +88,9 @@ def replay(
             state.remote.add(index, entry)
         elif kind in ("register-commitment", "register-move"):
             _register(state, index, entry)
+        elif kind in DISPUTE_KINDS:
+            state.disputes.add(state.election, index, entry)
+    state.problems.extend(state.disputes.problems)
     return state
 
 
