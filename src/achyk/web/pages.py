@@ -21,6 +21,7 @@ from achyk.store.repositories import DeviceSwitches, Protocols, Rejections
 from achyk.web import evidence
 from achyk.web.cartogram import TILE, layout, size
 from achyk.web.charts import turnout_curve
+from achyk.web.complaints import station_complaints
 from achyk.web.winners import DistrictWinners, district_winners, seat_note, seats_view
 
 PALETTE = (
@@ -443,6 +444,7 @@ def station_page(db: Database, election: Election, tab: Tabulation, station_id: 
             "ledger": log is not None,
             "rejections": rejections,
             "switches": switches,
+            "complaints": station_complaints(db, election, station_id),
             "history": history,
             "crumbs": _crumbs(election, Level.STATION, station_id),
             "level": "station",

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse
 from sse_starlette.sse import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
 from achyk.domain.definition import Election
@@ -26,8 +27,9 @@ from achyk.services.elections import get_election, list_elections
 from achyk.services.freshness import freshness
 from achyk.services.results import cached_results
 from achyk.store.database import Database
-from achyk.store.repositories import Protocols
+from achyk.store.ledger_repo import LogStore
 from achyk.web import opendata, pages
+from achyk.web.complaints import all_complaints
 from achyk.web.i18n import COOKIE, LANGUAGES, choose
 from achyk.web.live import live_summary
 from achyk.web.nist import election_report
@@ -63,8 +65,9 @@ def _remember(request: Request, response: Response, lang: str) -> Response:
 
 
 def _stamp(db: Database, election_id: str) -> int:
+    """The log's size: a protocol, a correction, a refusal or a complaint step changes a page."""
     with db.read() as s:
-        return Protocols(s).last_id(election_id)
+        return LogStore(s, election_id).head()
 
 
 def _not_found(request: Request, message: str, election: Election | None = None) -> Response:
@@ -263,6 +266,77 @@ def search(request: Request, election_id: str, q: str = "") -> Response:
         fresh=freshness(db, election.id),
     )  # fmt: skip
     return _remember(request, HTMLResponse(html), lang)
+
+
+@router.get("/e/{election_id}/complaints")
+def complaints(request: Request, election_id: str) -> Response:
+    """The public register of complaints and decisions, folded from the log."""
+    db = _db(request)
+    try:
+        election = get_election(db, election_id)
+    except NotFoundError as err:
+        return _not_found(request, str(err))
+    lang = _lang(request)
+    base = pages.base_path(election)
+    cases = all_complaints(db, election)
+    html = render(
+        "complaints.html", lang, SITE, f"{base}complaints", title=election.name,
+        election=election, base=base, crumbs=[(election.name, base)], cases=cases,
+        fresh=freshness(db, election.id),
+    )  # fmt: skip
+    return _remember(request, HTMLResponse(html), lang)
+
+
+def _complaint_form(
+    request: Request, election: Election, form: dict[str, str], problems: list[str], status: int
+) -> Response:
+    lang = _lang(request)
+    base = pages.base_path(election)
+    html = render(
+        "complaint_form.html", lang, SITE, f"{base}complaints/new", title=election.name,
+        election=election, base=base, crumbs=[(election.name, base)], form=form,
+        problems=problems,
+    )  # fmt: skip
+    return _remember(request, HTMLResponse(html, status_code=status), lang)
+
+
+@router.get("/e/{election_id}/complaints/new")
+def complaint_form(request: Request, election_id: str, station: str = "") -> Response:
+    db = _db(request)
+    try:
+        election = get_election(db, election_id)
+    except NotFoundError as err:
+        return _not_found(request, str(err))
+    return _complaint_form(request, election, {"station": station[:64]}, [], 200)
+
+
+@router.post("/e/{election_id}/complaints")
+async def file_complaint_form(request: Request, election_id: str) -> Response:
+    """The web form's filing: the same service as the API and the command line."""
+    from achyk.services.disputes.filing import file_complaint
+
+    db = _db(request)
+    try:
+        election = await run_in_threadpool(get_election, db, election_id)
+    except NotFoundError as err:
+        return _not_found(request, str(err))
+    data = await request.form(max_files=20, max_fields=20)
+    form = {k: str(data.get(k) or "")[:20_000] for k in ("station", "filer", "category", "facts")}
+    files = []
+    for item in data.getlist("evidence"):
+        if isinstance(item, UploadFile) and item.filename:
+            files.append((item.filename, item.content_type or "application/octet-stream",
+                          await item.read()))  # fmt: skip
+    station = form["station"].strip() or None
+    doc = {"filer": form["filer"], "subject": "station" if station else "election",
+           "station": station, "category": form["category"], "facts": form["facts"],
+           "body": "territorial" if station else "central"}  # fmt: skip
+    filed = await run_in_threadpool(file_complaint, db, election.id, doc, files)
+    if filed.index is None:
+        return _complaint_form(request, election, form, list(filed.refused), 422)
+    target = f"{pages.base_path(election)}complaints#h-c-{filed.index}"
+    root = request.scope.get("root_path", "").rstrip("/")
+    return RedirectResponse(f"{root}/{target}", status_code=303)
 
 
 @router.get("/e/{election_id}/{rest:path}")
