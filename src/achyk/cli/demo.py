@@ -112,6 +112,8 @@ def demo(
             f"{run.counted:,} counted; decrypted by 3 of 5 trustees; tally equals intent: "
             f"{run.results == run.intent} ({time.perf_counter() - mark:.1f} s)"
         )
+    if sim.anomalies.get("stuffing") and not _already(db, "complaints", sim.election.id):
+        phases.append(_disputes(db, sim))
     mark = time.perf_counter()
     show_results(database=database, election=sim.election.id)
     if register:
@@ -131,6 +133,22 @@ def demo(
         serve(host=host, port=port, database=database)
 
 
+def _disputes(db: Database, sim: SimElection) -> tuple[str, float]:
+    from achyk.services.disputes.simulation import simulate_disputes
+
+    mark = time.perf_counter()
+    run = simulate_disputes(db, sim)
+    console.print(
+        f"complaints: a party's complaint about station {sim.anomalies['stuffing'][0]} "
+        f"(log entry {run.founded}) decided by its territorial commission: recount, protocol "
+        f"corrected (entry {run.recount_correction}); an observer's complaint (entry "
+        f"{run.to_court}) dismissed, appealed to the CEC, taken to court, dismissed; a voter's "
+        f"found invalid (entry {run.invalid}); {run.steps} signed steps — see /e/"
+        f"{sim.election.id}/complaints"
+    )
+    return ("complaints and decisions", time.perf_counter() - mark)
+
+
 def _already(db: Database, stage: str, election_id: str) -> bool:
     """Run again on the same database, the demo shows what is there instead of failing."""
     from achyk.errors import NotFoundError
@@ -139,6 +157,11 @@ def _already(db: Database, stage: str, election_id: str) -> bool:
 
     if stage == "register":
         done = register_stats(db, election_id).merkle_root is not None
+    elif stage == "complaints":
+        from achyk.services.disputes.docket import read_docket
+        from achyk.services.elections import get_election
+
+        done = bool(read_docket(db, get_election(db, election_id)).cases)
     else:
         try:
             remote_info(db, election_id)
