@@ -131,3 +131,32 @@ def test_the_clock_kg() -> None:
     assert closes is not None and closes.date() == date(2025, 12, 3)
     due = certification_due(KG, day, BISHKEK)
     assert due is not None and due.date() == date(2025, 12, 20)
+
+
+def test_a_missed_deadline_is_flagged_and_a_late_decision_shown_as_late() -> None:
+    from achyk.disputes.clock import timing
+
+    filed = complaint()
+    filed = Complaint(filed.index, filed.filer, filed.subject, filed.station, filed.category,
+                      filed.facts, (), "2025-11-20T06:00:00+00:00", filed.body)  # fmt: skip
+    walk = Walk(filed)
+    walk(TEC_NORTH, Status.REGISTERED)
+    case = walk.docket.cases[filed.index]
+    t = timing(case, KG, date(2025, 11, 30), BISHKEK)
+    assert t.due == datetime(2025, 11, 23, 12, 0, tzinfo=BISHKEK)  # filed 12:00 Bishkek + 3 days
+    assert not t.overdue(datetime(2025, 11, 23, 5, 0, tzinfo=UTC))
+    assert t.overdue(datetime(2025, 11, 23, 7, 0, tzinfo=UTC))  # 13:00 in Bishkek: past due
+    walk.n += 1
+    late = Step(walk.n, filed.index, Status.DECIDED, TEC_NORTH.id, "2025-11-25T04:00:00+00:00",
+                "decided at last", Decision.DISMISS)  # fmt: skip
+    walk.docket.step(late, TEC_NORTH, WHERE)
+    t = timing(walk.docket.cases[filed.index], KG, date(2025, 11, 30), BISHKEK)
+    assert t.late and not t.overdue(datetime(2025, 12, 1, tzinfo=UTC))
+    # an appeal starts the CEC's own three days
+    walk.n += 1
+    appeal = Step(
+        walk.n, filed.index, Status.APPEALED, CEC.id, "2025-11-26T04:00:00+00:00", "appeal"
+    )
+    walk.docket.step(appeal, CEC, WHERE)
+    t = timing(walk.docket.cases[filed.index], KG, date(2025, 11, 30), BISHKEK)
+    assert t.decided is None and t.due == datetime(2025, 11, 29, 10, 0, tzinfo=BISHKEK)

@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
+from achyk.disputes.clock import timing
 from achyk.disputes.lifecycle import Case
+from achyk.disputes.rules import KG
 from achyk.domain.definition import Election
+from achyk.domain.register import ELECTION_TZ
 from achyk.services.disputes.docket import read_docket
 from achyk.store.database import Database
 
 
 def all_complaints(db: Database, election: Election) -> list[Case]:
     return sorted(read_docket(db, election).cases.values(), key=lambda c: c.complaint.index)
+
+
+def clocks(election: Election, cases: list[Case], now: datetime | None = None) -> dict[int, str]:
+    """Each case's flag for the register: 'overdue', 'late' (decided after its deadline) or ''."""
+    day = date.fromisoformat(election.date)
+    at = now or datetime.now(UTC)
+    out = {}
+    for c in cases:
+        t = timing(c, KG, day, ELECTION_TZ)
+        out[c.complaint.index] = (
+            "overdue" if t.overdue(at) and c.pending else ("late" if t.late else "")
+        )
+    return out
 
 
 def station_complaints(db: Database, election: Election, station_id: str) -> list[Case]:

@@ -29,7 +29,7 @@ from achyk.services.results import cached_results
 from achyk.store.database import Database
 from achyk.store.ledger_repo import LogStore
 from achyk.web import opendata, pages
-from achyk.web.complaints import all_complaints
+from achyk.web.complaints import all_complaints, clocks
 from achyk.web.i18n import COOKIE, LANGUAGES, choose
 from achyk.web.live import live_summary
 from achyk.web.nist import election_report
@@ -282,7 +282,7 @@ def complaints(request: Request, election_id: str) -> Response:
     html = render(
         "complaints.html", lang, SITE, f"{base}complaints", title=election.name,
         election=election, base=base, crumbs=[(election.name, base)], cases=cases,
-        fresh=freshness(db, election.id),
+        clocks=clocks(election, cases), fresh=freshness(db, election.id),
     )  # fmt: skip
     return _remember(request, HTMLResponse(html), lang)
 
