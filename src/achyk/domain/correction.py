@@ -67,11 +67,11 @@ def examine_correction(election: Election, envelope: Mapping[str, Any]) -> Exami
         problems.append(Problem("protocol", "required"))
         doc = {}
     else:
-        protocol, shape = protocol_from_json(doc)
+        protocol, shape = protocol_from_json(doc, election.form, strict=True)
         problems += [Problem(f"protocol.{p.where}", p.what) for p in shape]
         if protocol is not None:
             problems += check_against_election(protocol, election)
-            problems += check_relations(protocol)
+            problems += check_relations(protocol, election.form)
     authority = next((a for a in election.authorities if a.id == authority_id), None)
     if isinstance(authority_id, str) and authority is None:
         problems.append(

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
+from achyk.domain.forms import ProtocolForm
+
 
 class ElectionType(StrEnum):
     PARLIAMENTARY = "parliamentary"
@@ -140,6 +142,8 @@ class Election:
     # Elections (added to the list on application with a passport). One vote per person still
     # holds: it is keyed on the person, not on the list.
     abroad_any_station: bool = False
+    # The protocol form its law prescribes (achyk.domain.forms); None: the standard nine lines.
+    form: ProtocolForm | None = None
     _places: dict[str, StationPlace] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -8,7 +8,7 @@ conflict and never overwrites what was accepted — corrections are their own, s
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -40,12 +40,19 @@ class Receipt:
     kind: str | None
     document_hash: str | None
     problems: tuple[Problem, ...] = ()
+    # Accepted and counted, but breaking a relation the election's form flags (an anomaly).
+    flags: tuple[Problem, ...] = ()
+    log_index: int | None = None  # the log entry this submission became (none for a duplicate)
 
     def describe(self) -> str:
         where = f"station {self.station_id}" if self.station_id else self.source
         slot = f" {self.contest_id}/{self.kind}" if self.contest_id else ""
         head = f"{where}{slot}: {self.outcome.value}"
-        return head + "".join(f"\n  {p}" for p in self.problems)
+        return (
+            head
+            + "".join(f"\n  {p}" for p in self.problems)
+            + "".join(f"\n  flagged: {p}" for p in self.flags)
+        )
 
 
 def submit_protocol(db: Database, election_id: str | None, raw: bytes, source: str) -> Receipt:
@@ -136,11 +143,15 @@ def _submit(
                  "device_id": result.device_id, "signature": result.signature,
                  "superseded": False}
             )  # fmt: skip
-            receipts.append(Receipt(source, Outcome.ACCEPTED, *slot, result.document_hash))
+            receipts.append(Receipt(source, Outcome.ACCEPTED, *slot, result.document_hash,
+                                    flags=result.flags))  # fmt: skip
         indexes = iter(append_entries(s, election.id, entries))
         rows, accepted_iter, refused_iter = [], iter(accepted), iter(refused)
+        logged = iter(i for i, r in enumerate(receipts) if r.outcome is not Outcome.DUPLICATE)
         for entry in entries:
             index = next(indexes)
+            at = next(logged)
+            receipts[at] = replace(receipts[at], log_index=index)
             if entry["kind"] == "protocol":
                 rows.append({**next(accepted_iter), "log_index": index})
             else:
