@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import FastAPI, HTTPException, Query
 
 from achyk import __version__
-from achyk.api import checkins, register_routes, remote
+from achyk.api import checkins, protocol_routes, register_routes, remote
 from achyk.api.device_checkin import DeviceFastPath, DeviceLimits
 from achyk.api.record_routes import build_router
 from achyk.api.schemas import (
@@ -181,6 +181,7 @@ def create_app(database: str | None = None, db: Database | None = None) -> FastA
 
     # Device writes first: routes are matched in order, and check-ins are the hot path.
     app.include_router(checkins.router)
+    app.include_router(protocol_routes.router)
     app.include_router(remote.router)
     app.include_router(register_routes.router)
     app.include_router(build_router())

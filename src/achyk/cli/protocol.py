@@ -1,16 +1,18 @@
-"""`achyk protocol submit FILE…`."""
+"""`achyk protocol submit|sign|send|correct`."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
+import httpx
 import typer
 
 from achyk.cli.common import DatabaseOption, ElectionOption, console, err_console, open_db
+from achyk.cli.transmit import protocol_request, send, sign_protocol
 from achyk.domain.correction import sign_correction
-from achyk.ledger.note import parse_signer_key
+from achyk.ledger.note import NoteError, parse_signer_key
 from achyk.services.protocols import (
     Outcome,
     correct_protocol,
@@ -81,3 +83,81 @@ def correct(
         err_console.print(f"[red]{receipt.describe()}[/red]", highlight=False)
         raise typer.Exit(1)
     console.print(f"{receipt.describe()} (correction: {reason})", highlight=False)
+
+
+def _device_key(key: Path) -> tuple[str, Any]:
+    try:
+        return parse_signer_key(key.read_text(encoding="utf-8").strip())
+    except (OSError, NoteError) as err:
+        err_console.print(f"[red]--key {key}: {err}[/red]")
+        raise typer.Exit(2) from None
+
+
+def _read_json(file: Path) -> Any:
+    try:
+        return json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        err_console.print(f"[red]{file}: {err}[/red]")
+        raise typer.Exit(2) from None
+
+
+@app.command("sign")
+def sign_command(
+    file: Annotated[Path, typer.Argument(help="The protocol (a protocol JSON object).")],
+    key: Annotated[Path, typer.Option("--key", help="The device's key (achyk device keygen).")],
+    out: Annotated[Path | None, typer.Option("--out", help="Default: print it.")] = None,
+) -> None:
+    """Sign a protocol as the station's device: the envelope `protocol submit` and `send` take."""
+    device, private = _device_key(key)
+    doc = _read_json(file)
+    if not isinstance(doc, dict):
+        err_console.print(f"[red]{file}: a protocol is a JSON object[/red]")
+        raise typer.Exit(2)
+    text = json.dumps(sign_protocol(private, device, doc), ensure_ascii=False, indent=2)
+    if out is None:
+        console.print(text, highlight=False, markup=False)
+    else:
+        out.write_text(text + "\n", encoding="utf-8")
+
+
+@app.command("send")
+def send_command(
+    file: Annotated[Path, typer.Argument(help="A protocol, or an envelope signed by this device.")],
+    server: Annotated[str, typer.Option("--server", help="The CEC server, e.g. https://…")],
+    key: Annotated[Path, typer.Option("--key", help="The device's key (achyk device keygen).")],
+    retries: Annotated[
+        int, typer.Option(help="Resends of the same request if the answer is lost.")
+    ] = 3,
+) -> None:
+    """Transmit over HTTP, signed by the device; prints the receipt. Exit 1 if refused."""
+    device, private = _device_key(key)
+    doc = _read_json(file)
+    if not isinstance(doc, dict):
+        err_console.print(f"[red]{file}: a protocol or an envelope is a JSON object[/red]")
+        raise typer.Exit(2)
+    envelope = doc if "signature" in doc else sign_protocol(private, device, doc)
+    protocol = envelope.get("protocol")
+    if not isinstance(protocol, dict) or not all(
+        isinstance(protocol.get(k), str) for k in ("election", "station")
+    ):
+        err_console.print(f"[red]{file}: the protocol names no election and station[/red]")
+        raise typer.Exit(2)
+    try:
+        status, answer = send(protocol_request(server, private, device, envelope), retries=retries)
+    except httpx.HTTPError as err:
+        err_console.print(f"[red]{server}: {err}[/red]")
+        raise typer.Exit(1) from None
+    outcome = answer.get("outcome")
+    if outcome in ("accepted", "duplicate"):
+        where = f"log entry {answer['log_index']}" if answer.get("log_index") is not None else ""
+        console.print(f"station {protocol['station']} {protocol.get('contest')}/"
+                      f"{protocol.get('kind')}: {outcome} {where} "
+                      f"{answer.get('document_hash', '')}".rstrip(), highlight=False)  # fmt: skip
+        for flag in answer.get("flags", []):
+            console.print(f"  flagged: {flag}", highlight=False)
+        return
+    reasons = answer.get("problems") or [answer.get("detail")]
+    err_console.print(f"[red]HTTP {status}: {outcome or 'refused'}[/red]", highlight=False)
+    for reason in reasons:
+        err_console.print(f"  {reason}", highlight=False, markup=False)
+    raise typer.Exit(1)

@@ -7,12 +7,13 @@ conflict and never overwrites what was accepted — corrections are their own, s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from achyk.canonical import canonical_json, sha256_hex
 from achyk.domain.correction import examine_correction
@@ -59,21 +60,32 @@ def submit_protocol(db: Database, election_id: str | None, raw: bytes, source: s
     return submit_protocols(db, election_id, [(source, raw)])[0]
 
 
+# Called inside the transaction with the receipts, before it commits (a transmission's answer).
+Record = Callable[[Session, list["Receipt"]], None]
+
+
 def submit_protocols(
-    db: Database, election_id: str | None, submissions: Sequence[tuple[str, bytes]]
+    db: Database,
+    election_id: str | None,
+    submissions: Sequence[tuple[str, bytes]],
+    *,
+    record: Record | None = None,
 ) -> list[Receipt]:
     """Receive a batch in one transaction (the demo and bulk imports); receipts in input order."""
     election = get_election(db, election_id)
     try:
-        return _submit(db, election.id, submissions)
+        return _submit(db, election.id, submissions, record)
     except IntegrityError:
         # Another writer filled a slot between our read and our write: redo one at a time so
         # each submission is judged against what is really stored.
-        return [r for item in submissions for r in _submit(db, election.id, [item])]
+        return [r for item in submissions for r in _submit(db, election.id, [item], record)]
 
 
 def _submit(
-    db: Database, election_id: str, submissions: Sequence[tuple[str, bytes]]
+    db: Database,
+    election_id: str,
+    submissions: Sequence[tuple[str, bytes]],
+    record: Record | None = None,
 ) -> list[Receipt]:
     election = get_election(db, election_id)
     receipts: list[Receipt] = []
@@ -158,6 +170,8 @@ def _submit(
                 station, source, raw, reasons = next(refused_iter)
                 rejections.add(election.id, station, source, raw, sha256_hex(raw), reasons, index)
         protocols.add_many(election.id, rows)
+        if record is not None:
+            record(s, receipts)
     return receipts
 
 
