@@ -150,10 +150,10 @@ def _misaddressed(body: bytes, station_id: str, device: str) -> list[Problem]:
     problems = []
     doc = envelope.get("protocol")
     named = doc.get("station") if isinstance(doc, dict) else None
-    if isinstance(doc, dict) and named != station_id:
+    if isinstance(named, str) and named != station_id:
         problems.append(Problem("protocol.station", f"{named!r}, but the request is for station "
                                 f"{station_id}"))  # fmt: skip
-    if envelope.get("device") != device:
+    if isinstance(envelope.get("device"), str) and envelope.get("device") != device:
         problems.append(Problem("device", f"{envelope.get('device')!r}, but the request is "
                                 f"signed by device {device}"))  # fmt: skip
     return problems
