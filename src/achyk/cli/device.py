@@ -51,5 +51,5 @@ def keygen(
     private = Ed25519PrivateKey.generate()
     out.write_text(format_signer_key(device, private) + "\n", encoding="utf-8")
     out.chmod(0o600)
-    console.print(f"{{id: {device}, role: scanner, public_key: {public_key_b64(private)}}}",
-                  highlight=False)  # fmt: skip
+    # Plain, unwrapped: the line is pasted into the definition.
+    typer.echo(f"{{id: {device}, role: scanner, public_key: {public_key_b64(private)}}}")

@@ -115,7 +115,7 @@ def sign_command(
         raise typer.Exit(2)
     text = json.dumps(sign_protocol(private, device, doc), ensure_ascii=False, indent=2)
     if out is None:
-        console.print(text, highlight=False, markup=False)
+        typer.echo(text)
     else:
         out.write_text(text + "\n", encoding="utf-8")
 
@@ -152,12 +152,13 @@ def send_command(
         where = f"log entry {answer['log_index']}" if answer.get("log_index") is not None else ""
         console.print(f"station {protocol['station']} {protocol.get('contest')}/"
                       f"{protocol.get('kind')}: {outcome} {where} "
-                      f"{answer.get('document_hash', '')}".rstrip(), highlight=False)  # fmt: skip
+                      f"{answer.get('document_hash', '')}".rstrip(), highlight=False,
+                      soft_wrap=True)  # fmt: skip
         for flag in answer.get("flags", []):
-            console.print(f"  flagged: {flag}", highlight=False)
+            console.print(f"  flagged: {flag}", highlight=False, soft_wrap=True)
         return
     reasons = answer.get("problems") or [answer.get("detail")]
     err_console.print(f"[red]HTTP {status}: {outcome or 'refused'}[/red]", highlight=False)
     for reason in reasons:
-        err_console.print(f"  {reason}", highlight=False, markup=False)
+        err_console.print(f"  {reason}", highlight=False, markup=False, soft_wrap=True)
     raise typer.Exit(1)
