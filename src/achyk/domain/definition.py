@@ -177,6 +177,18 @@ class Election:
             and not place.station.remote
         )
 
+    @property
+    def has_abroad(self) -> bool:
+        """Stations abroad (or a region for them): the site then has an "Abroad" section."""
+        return any(r.abroad for r in self.regions) or any(
+            p.station.abroad for p in self._places.values()
+        )
+
+    @property
+    def has_remote(self) -> bool:
+        """Remote (internet) voting: the site then has a tracking-code page."""
+        return any(p.station.remote for p in self._places.values())
+
     def stations_in(self, contest: Contest) -> list[StationPlace]:
         return [p for p in self._places.values() if contest.covers(p.district_id)]
 
