@@ -388,15 +388,8 @@ def station_page(db: Database, election: Election, tab: Tabulation, station_id: 
                       key=lambda e: e.entry_index)  # fmt: skip
         found = {e.kind: e for e in mine if not e.superseded}
         history[contest.id] = [e for e in mine if e.superseded or e.corrections]
-        views.append(
-            _protocol_view(
-                contest,
-                by_contest.get(contest.id, {}),
-                meta.get(contest.id, {}),
-                found,
-                election.form,
-            )  # fmt: skip
-        )
+        kinds, stored_meta = by_contest.get(contest.id, {}), meta.get(contest.id, {})
+        views.append(_protocol_view(contest, kinds, stored_meta, found, election.form))
     results = [
         contest_view(c, r)
         for c in election.contests
