@@ -15,6 +15,7 @@ from achyk.domain.correction import sign_correction
 from achyk.ledger.note import NoteError, parse_signer_key
 from achyk.services.protocols import (
     Outcome,
+    Receipt,
     correct_protocol,
     current_protocol_hash,
     submit_protocols,
@@ -41,21 +42,49 @@ def _submissions(path: Path) -> list[tuple[str, bytes]]:
 @app.command("submit")
 def submit(
     files: Annotated[list[Path], typer.Argument(help="Signed protocol envelopes (JSON).")],
+    refusals: Annotated[
+        Path, typer.Option(help="Where a bulk submit writes its refusals (JSON lines).")
+    ] = Path("refusals.jsonl"),
+    each: Annotated[bool, typer.Option("--each", help="One line per protocol.")] = False,
     database: DatabaseOption = None,
     election: ElectionOption = None,
 ) -> None:
-    """Submit protocols. Rejected ones are kept as evidence; exit code 1 if any was refused."""
+    """Submit protocols. Rejected ones are kept as evidence; exit code 1 if any was refused.
+
+    One protocol: its receipt. Many: one summary line with the count of each outcome, and the
+    refusals, every reason included, in the --refusals file.
+    """
     subs = [s for f in files for s in _submissions(f)]
     receipts = submit_protocols(open_db(database), election, subs)
-    refused = 0
-    for r in receipts:
-        if r.outcome in (Outcome.REJECTED, Outcome.CONFLICT):
-            refused += 1
-            err_console.print(f"[red]{r.describe()}[/red]", highlight=False)
-        else:
-            console.print(r.describe(), highlight=False)
+    refused = [r for r in receipts if r.outcome in (Outcome.REJECTED, Outcome.CONFLICT)]
+    if each or len(receipts) == 1:
+        for r in receipts:
+            if r in refused:
+                err_console.print(f"[red]{r.describe()}[/red]", highlight=False, soft_wrap=True)
+            else:
+                console.print(r.describe(), highlight=False, soft_wrap=True)
+    else:
+        counts = {o: sum(1 for r in receipts if r.outcome is o) for o in Outcome}
+        flagged = sum(1 for r in receipts if r.flags)
+        line = f"{len(receipts):,} protocols: " + ", ".join(
+            f"{counts[o]:,} {o.value}" for o in Outcome
+        )
+        if flagged:
+            line += f" ({flagged:,} accepted with flags)"
+        if refused:
+            with refusals.open("w", encoding="utf-8") as out:
+                for r in refused:
+                    out.write(json.dumps(_refusal(r), ensure_ascii=False) + "\n")
+            line += f"; refusals in {refusals}"
+        console.print(line, highlight=False, soft_wrap=True)
     if refused:
         raise typer.Exit(1)
+
+
+def _refusal(r: Receipt) -> dict[str, Any]:
+    return {"source": r.source, "outcome": r.outcome.value, "station": r.station_id,
+            "contest": r.contest_id, "kind": r.kind, "log_index": r.log_index,
+            "problems": [str(p) for p in r.problems]}  # fmt: skip
 
 
 @app.command("correct")
