@@ -241,8 +241,20 @@ def test_the_transmitted_record_verifies(server: str, db: Database, tmp_path: Pa
         )
     )  # flagged
     send(request(server, ru(station="2001", lost=6)))  # refused
-    publish(db, "test-2025", tmp_path / "record")
-    report = verify_record(str(tmp_path / "record"))
+    record = tmp_path / "record"
+    publish(db, "test-2025", record)
+    report = verify_record(str(record))
     assert report.ok, [c for c in report.checks if not c[1]]
-    definition = json.loads((tmp_path / "record" / "definition.json").read_text())
+    definition = json.loads((record / "definition.json").read_text())
     assert definition["form"]["id"] == "ru-duma"
+    # The flagged protocol is counted, and listed in the record's anomalies…
+    listed = json.loads((record / "anomalies.json").read_text())
+    [flagged] = listed["protocols"]
+    assert (flagged["station"], flagged["kind"]) == ("1002", "preliminary")
+    assert flagged["flags"][0].startswith("line 7 + line 8: line 7 50 + line 8 940 = 990 >")
+    # …which an operator can neither empty nor pad: the verifier recomputes it from the log.
+    (record / "anomalies.json").write_text(json.dumps({**listed, "protocols": []}))
+    failed = {name: detail for name, ok, detail in verify_record(str(record)).checks if not ok}
+    [(name, detail)] = failed.items()
+    assert name == "anomalies the protocol form flags, recomputed from the log"
+    assert detail.startswith("anomalies.json omits {")
