@@ -197,3 +197,42 @@ def test_the_standard_form_is_unchanged_for_a_protocol_without_a_form() -> None:
                                votes={"a": 310, "b": 200, "c": 80, "against-all": 10}))  # fmt: skip
     assert p is not None and flags == []
     assert refusals == ["ballots found: 610 found in boxes > 600 ballots issued"]
+
+
+# A real 2021 State Duma station (federal district, 14 lists), as an observer of the Golos
+# movement's SMS-CIK reported it on 20.09.2021 (sms-cik.org/results/34338): line 1 voters on the
+# list 1674, line 9 invalid 21, and the 14 list lines below. The report does not give lines 2-8,
+# 11 and 12; they are filled in here so that the balance holds (early 0, no lost ballots).
+DUMA_2021_LISTS = {
+    "kprf": 571, "greens": 26, "ldpr": 61, "new-people": 130, "united-russia": 393,
+    "sr-za-pravdu": 108, "yabloko": 218, "party-of-growth": 15, "rpss": 15,
+    "communists-of-russia": 15, "civic-platform": 5, "green-alternative": 17, "rodina": 10,
+    "pensioners": 39,
+}  # fmt: skip
+
+
+def test_a_real_2021_duma_station_on_the_russian_form() -> None:
+    from achyk.domain.definition import Contest, ContestKind, Option
+
+    base = on_form("ru-duma")
+    lists = tuple(Option(k, k) for k in DUMA_2021_LISTS)
+    e = replace(base, contests=(Contest("list", "Federal list", ContestKind.PARTY_LIST, 225,
+                                        lists),))  # fmt: skip
+    valid = sum(DUMA_2021_LISTS.values())
+    assert valid == 1623
+    found = valid + 21
+    doc = protocol_doc(votes=dict(DUMA_2021_LISTS))
+    doc.update(form="ru-duma", voters_on_list=1674, ballots_received=1700, issued_early=0,
+               issued_in_station=found - 40, issued_outside=40, cancelled=1700 - found, lost=0,
+               unaccounted=0, found_mobile=40, found_stationary=found - 40, invalid=21,
+               valid=valid)  # fmt: skip
+    p, refusals, flags = judge(e, doc)
+    assert p is not None and refusals == [] and flags == []
+    r = tabulate(e, [p]).national("list")
+    assert r is not None
+    # KPRF 571 of the 1,644 who voted: 34.73% (truncated), as a share of all who took part.
+    assert str(r.share_pct("kprf")) == "34.73" and str(r.turnout_pct) == "98.20"
+    # One vote off in a list line and the protocol is refused, naming line 10 and lines 13+.
+    doc["votes"] = {**DUMA_2021_LISTS, "rodina": 11}
+    _, refusals, _ = judge(e, doc)
+    assert refusals == ["line 10 (valid ballots): 1623 ≠ 1624 (sum of lines 13+)"]

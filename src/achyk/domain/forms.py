@@ -185,7 +185,8 @@ def _broken(
 
     def render(terms: Terms, total: int) -> str:
         if len(terms) == 1 and terms[0][0] == 1:
-            return str(total)
+            key = terms[0][1]
+            return f"{total} (sum of {_short(form, key)})" if key == VOTES else str(total)
         parts = []
         for i, (sign, key) in enumerate(terms):
             term = f"{_short(form, key)} {_value(key, values, votes)}"
@@ -199,6 +200,6 @@ def _broken(
 
 def _short(form: ProtocolForm, key: str) -> str:
     if key == VOTES:
-        return "votes"
+        return f"lines {form.first_option_number()}+"
     line = form.line(key)
     return f"line {line.number}" if line else key
