@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -201,9 +202,13 @@ def _turnout_by_hour(db: Database, election_id: str) -> None:
 def generate(
     profile: ProfileOption = "small",
     out: Annotated[Path, typer.Option("--out", help="Directory to write into.")] = Path("election"),
+    form: Annotated[
+        str | None, typer.Option("--form", help="A protocol form preset: ru-duma, kg or kz.")
+    ] = None,
 ) -> None:
     """Write a synthetic election: definition.yaml and protocols/*.json (signed envelopes)."""
-    sim = generate_election(PROFILES[_profile(profile)])
+    chosen = PROFILES[_profile(profile)]
+    sim = generate_election(replace(chosen, form=form) if form else chosen)
     (out / "protocols").mkdir(parents=True, exist_ok=True)
     definition = yaml.safe_dump(
         election_to_document(sim.election), allow_unicode=True, sort_keys=False
