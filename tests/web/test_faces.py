@@ -53,6 +53,9 @@ def test_no_scanner_count_shows_a_dash_not_zero(tmp_path: Path) -> None:
     cells = re.findall(r'<td class="n[^"]*"[^>]*>([^<]*)', row)
     assert cells[0] == "300"  # votes
     assert cells[-2:] == ["—", "300"]  # scanner: none; hand count: 300
+    api = TestClient(create_app(db=db)).get("/api/elections/test-2025/results").json()
+    a = next(o for o in api[0]["options"] if o["option"] == "a")
+    assert (a["votes"], a["scanner"], a["hand"]) == (300, None, 300)  # null, not 0
 
 
 def test_station_page_numbers_lines_as_the_form_and_shows_flags(tmp_path: Path) -> None:

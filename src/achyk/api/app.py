@@ -57,8 +57,9 @@ def unit_result(contest: Contest, r: ContestResult) -> UnitResult:
         base_total=r.base,
         options=[
             OptionVotes(option=o, name=_option_name(contest, o), votes=n,
-                        share_pct=str(r.share_pct(o)), scanner=r.scanner.votes_for(o),
-                        hand=r.hand.votes_for(o))
+                        share_pct=str(r.share_pct(o)),
+                        scanner=r.scanner.votes_for(o) if r.scanner.stations else None,
+                        hand=r.hand.votes_for(o) if r.hand.stations else None)
             for o, n in c.votes
         ],
     )  # fmt: skip
