@@ -75,3 +75,8 @@ def test_station_page_numbers_lines_as_the_form_and_shows_flags(tmp_path: Path) 
     assert "13. Party A" in page  # option lines follow the form's last line
     assert "Accepted and counted, but flagged" in page
     assert "line 7 50 + line 8 940 = 990 &gt; line 3 30 + line 4 900 + line 5 50 = 980" in page
+    listed = TestClient(create_app(db=db)).get("/api/elections/test-2025/anomalies").json()
+    assert listed["form"] == "ru-duma"
+    assert [(a["station"], a["kind"], a["log_index"]) for a in listed["protocols"]] == [
+        ("1001", "preliminary", receipt.log_index)
+    ]

@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from achyk.api.device_checkin import DEVICE_HEADERS, TWICE
 from achyk.errors import NotFoundError
+from achyk.services.anomalies import anomalies
 from achyk.services.transmission import OverRateLimit, TransmissionAuthError, transmit_protocol
 from achyk.store.database import Database
 
@@ -85,3 +86,29 @@ async def post_protocol(
     except OverRateLimit as err:
         raise HTTPException(429, str(err)) from None
     return JSONResponse(out.answer, status_code=out.status)
+
+
+class AnomalyOut(BaseModel):
+    log_index: int
+    document_hash: str
+    station: str
+    contest: str
+    kind: str
+    flags: list[str]
+
+
+class AnomaliesOut(BaseModel):
+    format: int
+    form: str | None = Field(description="the election's protocol form; null: the standard one")
+    protocols: list[AnomalyOut]
+
+
+@router.get("/api/elections/{election_id}/anomalies", response_model=AnomaliesOut)
+def get_anomalies(request: Request, election_id: str) -> AnomaliesOut:
+    """Accepted protocols that break a relation their form flags: counted, and listed here (as
+    in the record's anomalies.json, which achyk verify recomputes from the log)."""
+    try:
+        doc = anomalies(request.app.state.db, election_id)
+    except NotFoundError as err:
+        raise HTTPException(404, str(err)) from None
+    return AnomaliesOut.model_validate(doc)
