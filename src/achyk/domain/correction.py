@@ -63,6 +63,11 @@ def examine_correction(election: Election, envelope: Mapping[str, Any]) -> Exami
     extra = set(envelope) - {"protocol", "supersedes", "reason", "authority", "signature"}
     problems += [Problem(k, "unknown field") for k in sorted(extra)]
     protocol = None
+    try:  # what is signed and hashed below must have canonical bytes
+        canonical_hash(correction_statement(doc, supersedes, reason))
+    except ValueError as err:  # JSON allows what RFC 8785 cannot hash: integers beyond 2^53
+        problems.append(Problem("", f"not representable in RFC 8785 canonical JSON ({err})"))
+        return ExaminedCorrection(None, "", "", tuple(problems))
     if not isinstance(doc, dict):
         problems.append(Problem("protocol", "required"))
         doc = {}

@@ -76,6 +76,11 @@ def examine(
         )
     raw_station = document.get("station")
     station_id = raw_station if isinstance(raw_station, str) else None
+    try:
+        canonical = Canonical(canonical_json(document))
+    except ValueError as err:  # JSON allows what RFC 8785 cannot hash: integers beyond 2^53
+        problem = Problem("protocol", f"not representable in RFC 8785 canonical JSON ({err})")
+        return Examined(None, None, None, None, None, None, station_id, (problem,))
     extra = [k for k in envelope if k not in ("protocol", "device", "signature")]
     problems += [Problem(str(k), "unknown field") for k in extra]
     protocol, shape = protocol_from_json(document, election.form, strict=True)
@@ -87,7 +92,6 @@ def examine(
         problems += refusals
     device_id = envelope.get("device")
     signature = envelope.get("signature")
-    canonical = Canonical(canonical_json(document))
     problems += _signature_problems(
         election, station_id, canonical, device_id, signature, active_backups or {}
     )
