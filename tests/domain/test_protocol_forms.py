@@ -236,3 +236,16 @@ def test_a_real_2021_duma_station_on_the_russian_form() -> None:
     doc["votes"] = {**DUMA_2021_LISTS, "rodina": 11}
     _, refusals, _ = judge(e, doc)
     assert refusals == ["line 10 (valid ballots): 1623 ≠ 1624 (sum of lines 13+)"]
+
+
+@pytest.mark.parametrize("form", ["kg", "kz"])
+def test_kg_and_kz_accept_their_own_protocols(form: str) -> None:
+    e = on_form(form)
+    doc = protocol_doc(form=form)
+    if form == "kg":  # 15 early voters, in the stationary box: took part 615 of 1000 received
+        doc.update(issued_early=15, took_part=615, cancelled=385, found_stationary=595,
+                   valid=605, votes={"a": 310, "b": 205, "c": 80, "against-all": 10})  # fmt: skip
+    p, refusals, flags = judge(e, doc)
+    assert p is not None and refusals == [] and flags == []
+    r = tabulate(e, [p]).national("list")
+    assert r is not None and r.counted.issued == (615 if form == "kg" else 600)
