@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import secrets
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,3 +73,42 @@ def send(
                 return r.status_code, payload
         time.sleep(pause)
     raise AssertionError("unreachable")
+
+
+def transmit_later(
+    server: str,
+    envelopes: list[bytes],
+    key_of: Callable[[str], Ed25519PrivateKey],
+    *,
+    pause: float = 0.5,
+    report: Callable[[str], None] | None = None,
+) -> threading.Thread:
+    """Stations that transmit once the server is up: each envelope over HTTP, signed by its
+    device (the demo's station simulator). Runs in a daemon thread; returns it."""
+
+    def run() -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(f"{server.rstrip('/')}/api/elections", timeout=2)
+                break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        for raw in envelopes:
+            envelope = json.loads(raw)
+            device = str(envelope["device"])
+            try:
+                status, answer = send(protocol_request(server, key_of(device), device, envelope))
+            except httpx.HTTPError as err:
+                status, answer = 0, {"detail": str(err)}
+            if report is not None:
+                doc = envelope["protocol"]
+                where = f"station {doc['station']} {doc['contest']}/{doc['kind']}"
+                said = answer.get("outcome") or answer.get("detail")
+                at = f" (log entry {answer['log_index']})" if answer.get("log_index") else ""
+                report(f"transmitted over HTTP: {where}: {status} {said}{at}")
+            time.sleep(pause)
+
+    thread = threading.Thread(target=run, name="station-simulator", daemon=True)
+    thread.start()
+    return thread

@@ -59,6 +59,11 @@ def _key(profile: Profile, device_id: str) -> Ed25519PrivateKey:
     return private_key_from_seed(f"achyk-sim/{profile.name}/{profile.seed}/{device_id}".encode())
 
 
+def device_key(profile: Profile, device_id: str) -> Ed25519PrivateKey:
+    """A simulated station device's key (derived: a synthetic election's keys are not secret)."""
+    return _key(profile, device_id)
+
+
 def _split(rng: random.Random, total: int, weights: Sequence[float]) -> list[int]:
     """`total` split in proportion to noisy weights, exactly (largest remainder)."""
     noisy = [w * rng.lognormvariate(0, 0.18) for w in weights]
