@@ -60,7 +60,9 @@ class Protocol:
         """Any line's value by its field name; 0 for a line this protocol's form does not have."""
         if key in LINE_NUMBER:
             return int(getattr(self, key))
-        return dict(self.extra).get(key, 0)
+        if not self.extra:  # the standard form: tabulation asks for `issued` of every protocol
+            return 0
+        return next((n for k, n in self.extra if k == key), 0)
 
     @property
     def found(self) -> int:
