@@ -11,7 +11,8 @@ from alembic.migration import MigrationContext
 
 # Imported for their effect: each module registers its tables on Base.metadata.
 import achyk.store.evoting_models
-import achyk.store.register_models  # noqa: F401
+import achyk.store.register_models
+import achyk.store.transmission_models  # noqa: F401
 from achyk.store.database import Database
 from achyk.store.models import Base
 

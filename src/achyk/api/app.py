@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import FastAPI, HTTPException, Query, Response
 
 from achyk import __version__
-from achyk.api import checkins, complaints, newsroom, register_routes, remote
+from achyk.api import checkins, complaints, newsroom, protocol_routes, register_routes, remote
 from achyk.api.device_checkin import DeviceFastPath, DeviceLimits
 from achyk.api.record_routes import build_router
 from achyk.api.schemas import (
@@ -57,8 +57,9 @@ def unit_result(contest: Contest, r: ContestResult) -> UnitResult:
         base_total=r.base,
         options=[
             OptionVotes(option=o, name=_option_name(contest, o), votes=n,
-                        share_pct=str(r.share_pct(o)), scanner=r.scanner.votes_for(o),
-                        hand=r.hand.votes_for(o))
+                        share_pct=str(r.share_pct(o)),
+                        scanner=r.scanner.votes_for(o) if r.scanner.stations else None,
+                        hand=r.hand.votes_for(o) if r.hand.stations else None)
             for o, n in c.votes
         ],
     )  # fmt: skip
@@ -196,6 +197,7 @@ def create_app(database: str | None = None, db: Database | None = None) -> FastA
 
     # Device writes first: routes are matched in order, and check-ins are the hot path.
     app.include_router(checkins.router)
+    app.include_router(protocol_routes.router)
     app.include_router(remote.router)
     app.include_router(register_routes.router)
     app.include_router(complaints.router)

@@ -16,8 +16,8 @@ class OptionVotes(BaseModel):
     name: str
     votes: int
     share_pct: str  # truncated to 2 decimals: shares never sum above 100
-    scanner: int
-    hand: int
+    scanner: int | None  # null where no station of the unit has a scanner count
+    hand: int | None  # null where none has a hand count yet
 
 
 class UnitResult(BaseModel):

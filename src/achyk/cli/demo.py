@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -57,6 +58,13 @@ def demo(
     ] = None,
     host: str = "127.0.0.1",
     port: int = 8000,
+    transmit: Annotated[
+        int,
+        typer.Option(
+            help="When serving: hold back this many stations' hand counts; their "
+            "devices transmit them over HTTP once the server is up (watch the site)."
+        ),
+    ] = 20,
 ) -> None:
     """A whole election through the real services: protocols, register and check-ins, remote
     voting abroad; then results, seats and turnout by hour, and the API and site."""
@@ -70,6 +78,9 @@ def demo(
     if ballots:
         sim = with_remote_unit(sim)
     db = open_db(database)
+    held: list[bytes] = []
+    if not no_serve and transmit > 0:
+        sim, held = _hold_back(sim, transmit)
     console.print(
         f"[bold]{sim.election.name}[/bold]: {sim.election.station_count():,} stations, "
         f"{sum(p.station.registered_voters for p in sim.election.stations()):,} voters, "
@@ -129,7 +140,15 @@ def demo(
     _time_by_phase(phases, time.perf_counter() - started)
     if not no_serve:
         from achyk.cli.serve import serve
+        from achyk.cli.transmit import transmit_later
+        from achyk.sim.generator import device_key
 
+        if held:
+            console.print(f"{len(held)} hand counts held back: their stations transmit them over "
+                          "HTTP (POST …/stations/{id}/protocols) once the server is up")  # fmt: skip
+            shape = sim.profile
+            transmit_later(f"http://{host}:{port}", held, lambda d: device_key(shape, d),
+                           report=lambda line: console.print(line, highlight=False))  # fmt: skip
         serve(host=host, port=port, database=database)
 
 
@@ -147,6 +166,16 @@ def _disputes(db: Database, sim: SimElection) -> tuple[str, float]:
         f"{sim.election.id}/complaints"
     )
     return ("complaints and decisions", time.perf_counter() - mark)
+
+
+def _hold_back(sim: SimElection, stations: int) -> tuple[SimElection, list[bytes]]:
+    """The last `stations` stations' hand counts (official protocols), kept for transmission."""
+    official = [(source, raw) for source, raw in sim.submissions if source.endswith("-official")]
+    last = {json.loads(raw)["protocol"]["station"] for _, raw in official[-stations * 4 :]}
+    chosen = sorted(last)[-stations:]
+    held = [(s, raw) for s, raw in official if json.loads(raw)["protocol"]["station"] in chosen]
+    rest = tuple(item for item in sim.submissions if item not in held)
+    return replace(sim, submissions=rest), [raw for _, raw in held]
 
 
 def _already(db: Database, stage: str, election_id: str) -> bool:
@@ -224,9 +253,13 @@ def _turnout_by_hour(db: Database, election_id: str) -> None:
 def generate(
     profile: ProfileOption = "small",
     out: Annotated[Path, typer.Option("--out", help="Directory to write into.")] = Path("election"),
+    form: Annotated[
+        str | None, typer.Option("--form", help="A protocol form preset: ru-duma, kg or kz.")
+    ] = None,
 ) -> None:
     """Write a synthetic election: definition.yaml and protocols/*.json (signed envelopes)."""
-    sim = generate_election(PROFILES[_profile(profile)])
+    chosen = PROFILES[_profile(profile)]
+    sim = generate_election(replace(chosen, form=form) if form else chosen)
     (out / "protocols").mkdir(parents=True, exist_ok=True)
     definition = yaml.safe_dump(
         election_to_document(sim.election), allow_unicode=True, sort_keys=False

@@ -1,4 +1,4 @@
-"""`achyk protocol submit FILE…`."""
+"""`achyk protocol submit|sign|send|correct`."""
 
 from __future__ import annotations
 
@@ -6,14 +6,17 @@ import json
 from pathlib import Path
 from typing import Annotated, Any
 
+import httpx
 import typer
 
 from achyk.cli.common import DatabaseOption, ElectionOption, console, err_console, open_db
+from achyk.cli.transmit import protocol_request, send, sign_protocol
 from achyk.domain.correction import sign_correction
 from achyk.errors import InputError, Problem
-from achyk.ledger.note import parse_signer_key
+from achyk.ledger.note import NoteError, parse_signer_key
 from achyk.services.protocols import (
     Outcome,
+    Receipt,
     correct_protocol,
     current_protocol_hash,
     submit_protocols,
@@ -40,19 +43,41 @@ def _submissions(path: Path) -> list[tuple[str, bytes]]:
 @app.command("submit")
 def submit(
     files: Annotated[list[Path], typer.Argument(help="Signed protocol envelopes (JSON).")],
+    refusals: Annotated[
+        Path, typer.Option(help="Where a bulk submit writes its refusals (JSON lines).")
+    ] = Path("refusals.jsonl"),
+    each: Annotated[bool, typer.Option("--each", help="One line per protocol.")] = False,
     database: DatabaseOption = None,
     election: ElectionOption = None,
 ) -> None:
-    """Submit protocols. Rejected ones are kept as evidence; exit code 1 if any was refused."""
+    """Submit protocols. Rejected ones are kept as evidence; exit code 1 if any was refused.
+
+    One protocol: its receipt. Many: one summary line with the count of each outcome, and the
+    refusals, every reason included, in the --refusals file.
+    """
     subs = [s for f in files for s in _submissions(f)]
     receipts = submit_protocols(open_db(database), election, subs)
-    refused = 0
-    for r in receipts:
-        if r.outcome in (Outcome.REJECTED, Outcome.CONFLICT):
-            refused += 1
-            err_console.print(f"[red]{r.describe()}[/red]", highlight=False)
-        else:
-            console.print(r.describe(), highlight=False)
+    refused = [r for r in receipts if r.outcome in (Outcome.REJECTED, Outcome.CONFLICT)]
+    if each or len(receipts) == 1:
+        for r in receipts:
+            if r in refused:
+                err_console.print(f"[red]{r.describe()}[/red]", highlight=False, soft_wrap=True)
+            else:
+                console.print(r.describe(), highlight=False, soft_wrap=True)
+    else:
+        counts = {o: sum(1 for r in receipts if r.outcome is o) for o in Outcome}
+        flagged = sum(1 for r in receipts if r.flags)
+        line = f"{len(receipts):,} protocols: " + ", ".join(
+            f"{counts[o]:,} {o.value}" for o in Outcome
+        )
+        if flagged:
+            line += f" ({flagged:,} accepted with flags)"
+        if refused:
+            with refusals.open("w", encoding="utf-8") as out:
+                for r in refused:
+                    out.write(json.dumps(_refusal(r), ensure_ascii=False) + "\n")
+            line += f"; refusals in {refusals}"
+        console.print(line, highlight=False, soft_wrap=True)
     if refused:
         raise typer.Exit(1)
 
@@ -82,6 +107,12 @@ def _protocol_document(file: Path) -> dict[str, Any]:
     return doc
 
 
+def _refusal(r: Receipt) -> dict[str, Any]:
+    return {"source": r.source, "outcome": r.outcome.value, "station": r.station_id,
+            "contest": r.contest_id, "kind": r.kind, "log_index": r.log_index,
+            "problems": [str(p) for p in r.problems]}  # fmt: skip
+
+
 @app.command("correct")
 def correct(
     file: Annotated[Path, typer.Argument(help="The corrected protocol (a protocol JSON object).")],
@@ -107,3 +138,82 @@ def correct(
         err_console.print(f"[red]{receipt.describe()}[/red]", highlight=False)
         raise typer.Exit(1)
     console.print(f"{receipt.describe()} (correction: {reason})", highlight=False)
+
+
+def _device_key(key: Path) -> tuple[str, Any]:
+    try:
+        return parse_signer_key(key.read_text(encoding="utf-8").strip())
+    except (OSError, NoteError) as err:
+        err_console.print(f"[red]--key {key}: {err}[/red]")
+        raise typer.Exit(2) from None
+
+
+def _read_json(file: Path) -> Any:
+    try:
+        return json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        err_console.print(f"[red]{file}: {err}[/red]")
+        raise typer.Exit(2) from None
+
+
+@app.command("sign")
+def sign_command(
+    file: Annotated[Path, typer.Argument(help="The protocol (a protocol JSON object).")],
+    key: Annotated[Path, typer.Option("--key", help="The device's key (achyk device keygen).")],
+    out: Annotated[Path | None, typer.Option("--out", help="Default: print it.")] = None,
+) -> None:
+    """Sign a protocol as the station's device: the envelope `protocol submit` and `send` take."""
+    device, private = _device_key(key)
+    doc = _read_json(file)
+    if not isinstance(doc, dict):
+        err_console.print(f"[red]{file}: a protocol is a JSON object[/red]")
+        raise typer.Exit(2)
+    text = json.dumps(sign_protocol(private, device, doc), ensure_ascii=False, indent=2)
+    if out is None:
+        typer.echo(text)
+    else:
+        out.write_text(text + "\n", encoding="utf-8")
+
+
+@app.command("send")
+def send_command(
+    file: Annotated[Path, typer.Argument(help="A protocol, or an envelope signed by this device.")],
+    server: Annotated[str, typer.Option("--server", help="The CEC server, e.g. https://…")],
+    key: Annotated[Path, typer.Option("--key", help="The device's key (achyk device keygen).")],
+    retries: Annotated[
+        int, typer.Option(help="Resends of the same request if the answer is lost.")
+    ] = 3,
+) -> None:
+    """Transmit over HTTP, signed by the device; prints the receipt. Exit 1 if refused."""
+    device, private = _device_key(key)
+    doc = _read_json(file)
+    if not isinstance(doc, dict):
+        err_console.print(f"[red]{file}: a protocol or an envelope is a JSON object[/red]")
+        raise typer.Exit(2)
+    envelope = doc if "signature" in doc else sign_protocol(private, device, doc)
+    protocol = envelope.get("protocol")
+    if not isinstance(protocol, dict) or not all(
+        isinstance(protocol.get(k), str) for k in ("election", "station")
+    ):
+        err_console.print(f"[red]{file}: the protocol names no election and station[/red]")
+        raise typer.Exit(2)
+    try:
+        status, answer = send(protocol_request(server, private, device, envelope), retries=retries)
+    except httpx.HTTPError as err:
+        err_console.print(f"[red]{server}: {err}[/red]")
+        raise typer.Exit(1) from None
+    outcome = answer.get("outcome")
+    if outcome in ("accepted", "duplicate"):
+        where = f"log entry {answer['log_index']}" if answer.get("log_index") is not None else ""
+        console.print(f"station {protocol['station']} {protocol.get('contest')}/"
+                      f"{protocol.get('kind')}: {outcome} {where} "
+                      f"{answer.get('document_hash', '')}".rstrip(), highlight=False,
+                      soft_wrap=True)  # fmt: skip
+        for flag in answer.get("flags", []):
+            console.print(f"  flagged: {flag}", highlight=False, soft_wrap=True)
+        return
+    reasons = answer.get("problems") or [answer.get("detail")]
+    err_console.print(f"[red]HTTP {status}: {outcome or 'refused'}[/red]", highlight=False)
+    for reason in reasons:
+        err_console.print(f"  {reason}", highlight=False, markup=False, soft_wrap=True)
+    raise typer.Exit(1)

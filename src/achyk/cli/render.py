@@ -34,8 +34,9 @@ def result_table(contest: Contest, r: ContestResult, title: str | None = None) -
             _label(contest, option),
             f"{n:,}",
             f"{r.share_pct(option)}%",
-            f"{r.scanner.votes_for(option):,}",
-            f"{r.hand.votes_for(option):,}",
+            # "—" where no station has that count: a 0 would read as zero votes
+            f"{r.scanner.votes_for(option):,}" if r.scanner.stations else "—",
+            f"{r.hand.votes_for(option):,}" if r.hand.stations else "—",
         )
     return table
 

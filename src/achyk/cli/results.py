@@ -1,18 +1,63 @@
-"""`achyk results [--level region] [--contest C]`."""
+"""`achyk results [--level region] [--contest C] [--format table|json|csv]`."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import csv
+import io
+import json
+from enum import StrEnum
+from typing import Annotated, Any
 
 import typer
 
 from achyk.cli.common import DatabaseOption, ElectionOption, console, open_db
 from achyk.cli.render import level_table, result_table, seats_table
-from achyk.domain.definition import ContestKind
+from achyk.domain.definition import Contest, ContestKind
+from achyk.domain.published import seats_document
 from achyk.domain.seat_results import all_list_seats
-from achyk.domain.tabulation import Level
+from achyk.domain.tabulation import ContestResult, Level
 from achyk.errors import NotFoundError
 from achyk.services.results import results as compute_results
+
+
+class Format(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+
+
+def unit_document(contest: Contest, r: ContestResult) -> dict[str, Any]:
+    """One unit's figures; null where a figure does not exist (no scanner or hand count)."""
+    c = r.counted
+    return {
+        "level": r.unit.level.value, "unit": r.unit.id, "name": r.unit.name,
+        "parent": r.unit.parent, "contest": contest.id,
+        "stations_expected": r.stations_expected, "stations_reported": c.stations,
+        "reported_pct": str(r.reported_pct), "registered": r.registered,
+        "voters_on_list": c.voters_on_list, "issued": c.issued,
+        "turnout_pct": str(r.turnout_pct), "found": c.found, "invalid": c.invalid,
+        "valid": c.valid, "base": r.base_kind.value, "base_total": r.base,
+        "options": [
+            {"option": o, "votes": n, "share_pct": str(r.share_pct(o)),
+             "scanner": r.scanner.votes_for(o) if r.scanner.stations else None,
+             "hand": r.hand.votes_for(o) if r.hand.stations else None}
+            for o, n in c.votes
+        ],
+    }  # fmt: skip
+
+
+def _csv(units: list[dict[str, Any]]) -> str:
+    """One row per unit, one column per option's votes and share (wide)."""
+    head = ["level", "unit", "name", "stations_reported", "stations_expected", "registered",
+            "voters_on_list", "issued", "turnout_pct", "invalid", "valid", "base_total"]  # fmt: skip
+    options = [o["option"] for o in units[0]["options"]] if units else []
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(head + [f"{o}{suffix}" for o in options for suffix in ("", " %")])
+    for u in units:
+        shares = {o["option"]: (o["votes"], o["share_pct"]) for o in u["options"]}
+        w.writerow([u[k] for k in head] + [x for o in options for x in shares[o]])
+    return out.getvalue()
 
 
 def results(
@@ -22,6 +67,9 @@ def results(
     contest: Annotated[
         str | None, typer.Option(help="Contest id (default: the party list).")
     ] = None,
+    output: Annotated[
+        Format, typer.Option("--format", help="table (to read), json or csv (to process).")
+    ] = Format.TABLE,
     database: DatabaseOption = None,
     election: ElectionOption = None,
 ) -> None:
@@ -35,6 +83,20 @@ def results(
     if chosen is None:
         raise NotFoundError(f"no contest {contest!r} in election {e.id}")
     national = tab.national(chosen.id)
+    if output is not Format.TABLE:
+        rows = sorted(tab.at_level(level, chosen.id), key=lambda r: r.unit.id)
+        units = [unit_document(chosen, r) for r in rows]
+        if output is Format.CSV:
+            typer.echo(_csv(units), nl=False)
+            return
+        doc: dict[str, Any] = {"election": e.id, "contest": chosen.id, "level": level.value,
+                               "units": units}  # fmt: skip
+        if level is Level.NATIONAL:
+            doc["seats"] = [
+                {"contest": s.contest_id, **seats_document(s)} for s in all_list_seats(e, tab)
+            ]
+        typer.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+        return
     if level is Level.NATIONAL and national is not None:
         console.print(result_table(chosen, national))
         for seats in all_list_seats(e, tab):

@@ -83,7 +83,9 @@ def _as_table(
     out.add_column("Note")
     for party, n in result.seats:
         note = reasons.get(party, "held at the cap" if party in result.capped else "")
-        share = format_pct(Fraction(votes[party] * 100, base), truncate=False) if base else "–"
+        # Truncated, as everywhere (results, site, the threshold notes): never "5.00%" beside
+        # "4.99% < 5%" for the same party.
+        share = format_pct(Fraction(votes[party] * 100, base)) if base else "—"
         out.add_row(party, f"{votes[party]:,}", share, str(n), note)
     kind = "all who voted" if given_base is not None else "the votes in the table"
     out.caption = f"% of {base:,} ({kind})"

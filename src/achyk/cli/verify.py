@@ -42,6 +42,9 @@ def verify(
 
 def publish(
     out: Annotated[Path, typer.Option("--out", help="Directory to write the record into.")],
+    site: Annotated[
+        bool, typer.Option("--site/--no-site", help="Also write the static results site.")
+    ] = True,
     database: DatabaseOption = None,
     election: ElectionOption = None,
 ) -> None:
@@ -51,6 +54,10 @@ def publish(
 
     db = open_db(database)
     record = write_record(db, election, out)
+    if not site:
+        console.print(f"wrote the record of {record['election']} (log size {record['size']}) "
+                      f"to {out}", soft_wrap=True)  # fmt: skip
+        return
     # The site beside the record: any static web server can serve both, and the site's own
     # "verify it yourself" page points at the record next to it.
     write_site(db, record["election"], out / "site")

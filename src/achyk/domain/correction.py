@@ -63,15 +63,20 @@ def examine_correction(election: Election, envelope: Mapping[str, Any]) -> Exami
     extra = set(envelope) - {"protocol", "supersedes", "reason", "authority", "signature"}
     problems += [Problem(k, "unknown field") for k in sorted(extra)]
     protocol = None
+    try:  # what is signed and hashed below must have canonical bytes
+        canonical_hash(correction_statement(doc, supersedes, reason))
+    except ValueError as err:  # JSON allows what RFC 8785 cannot hash: integers beyond 2^53
+        problems.append(Problem("", f"not representable in RFC 8785 canonical JSON ({err})"))
+        return ExaminedCorrection(None, "", "", tuple(problems))
     if not isinstance(doc, dict):
         problems.append(Problem("protocol", "required"))
         doc = {}
     else:
-        protocol, shape = protocol_from_json(doc)
+        protocol, shape = protocol_from_json(doc, election.form, strict=True)
         problems += [Problem(f"protocol.{p.where}", p.what) for p in shape]
         if protocol is not None:
             problems += check_against_election(protocol, election)
-            problems += check_relations(protocol)
+            problems += check_relations(protocol, election.form)
     authority = next((a for a in election.authorities if a.id == authority_id), None)
     if isinstance(authority_id, str) and authority is None:
         problems.append(

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
+from achyk.domain.forms import ProtocolForm
+
 
 class ElectionType(StrEnum):
     PARLIAMENTARY = "parliamentary"
@@ -140,6 +142,8 @@ class Election:
     # Elections (added to the list on application with a passport). One vote per person still
     # holds: it is keyed on the person, not on the list.
     abroad_any_station: bool = False
+    # The protocol form its law prescribes (achyk.domain.forms); None: the standard nine lines.
+    form: ProtocolForm | None = None
     _places: dict[str, StationPlace] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -172,6 +176,18 @@ class Election:
             and place.station.abroad
             and not place.station.remote
         )
+
+    @property
+    def has_abroad(self) -> bool:
+        """Stations abroad (or a region for them): the site then has an "Abroad" section."""
+        return any(r.abroad for r in self.regions) or any(
+            p.station.abroad for p in self._places.values()
+        )
+
+    @property
+    def has_remote(self) -> bool:
+        """Remote (internet) voting: the site then has a tracking-code page."""
+        return any(p.station.remote for p in self._places.values())
 
     def stations_in(self, contest: Contest) -> list[StationPlace]:
         return [p for p in self._places.values() if contest.covers(p.district_id)]

@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from achyk.domain.definition import Contest, Election
+from achyk.domain.forms import BASE_LINES, EARLY, RESERVED, ProtocolForm, check_form
 from achyk.errors import Problem
 
 AGAINST_ALL = "against-all"
@@ -22,18 +23,9 @@ class ProtocolKind(StrEnum):
     OFFICIAL = "official"  # the hand count signed by the station commission
 
 
-# The numbered lines of the protocol, in the order of the paper form.
-LINES: tuple[tuple[str, str], ...] = (
-    ("voters_on_list", "voters on the list"),
-    ("ballots_received", "ballots received"),
-    ("issued_in_station", "ballots issued in the station"),
-    ("issued_outside", "ballots issued outside the station (mobile box)"),
-    ("cancelled", "ballots cancelled"),
-    ("found_mobile", "ballots found in mobile boxes"),
-    ("found_stationary", "ballots found in stationary boxes"),
-    ("invalid", "invalid ballots"),
-    ("valid", "valid ballots"),
-)
+# The numbered lines of the standard protocol (an election that names no form), in the order of
+# the paper form. An election that names a form (achyk.domain.forms) numbers them as its law does.
+LINES: tuple[tuple[str, str], ...] = BASE_LINES
 LINE_NUMBER = {key: i + 1 for i, (key, _) in enumerate(LINES)}
 LINE_LABEL = dict(LINES)
 
@@ -54,11 +46,23 @@ class Protocol:
     invalid: int
     valid: int
     votes: tuple[tuple[str, int], ...]  # (option id or AGAINST_ALL, votes), in ballot order
+    # Set only for a protocol on a named form: its id, and the form's own lines (early voting,
+    # lost and unaccounted ballots …) beyond the nine above, in the form's order.
+    form_id: str | None = None
+    extra: tuple[tuple[str, int], ...] = ()
 
     @property
     def issued(self) -> int:
-        """Voters who received a ballot: the turnout numerator."""
-        return self.issued_in_station + self.issued_outside
+        """Voters who received a ballot (early voters included): the turnout numerator."""
+        return self.issued_in_station + self.issued_outside + self.line(EARLY)
+
+    def line(self, key: str) -> int:
+        """Any line's value by its field name; 0 for a line this protocol's form does not have."""
+        if key in LINE_NUMBER:
+            return int(getattr(self, key))
+        if not self.extra:  # the standard form: tabulation asks for `issued` of every protocol
+            return 0
+        return next((n for k, n in self.extra if k == key), 0)
 
     @property
     def found(self) -> int:
@@ -80,6 +84,9 @@ class Protocol:
         }
         for key, _ in LINES:
             doc[key] = getattr(self, key)
+        if self.form_id is not None:  # only then, so standard protocols keep their hashes
+            doc["form"] = self.form_id
+            doc.update(self.extra)
         doc["votes"] = {option: n for option, n in self.votes}
         return doc
 
@@ -88,8 +95,23 @@ def _line(key: str) -> str:
     return f"line {LINE_NUMBER[key]} ({LINE_LABEL[key]})"
 
 
-def check_relations(p: Protocol) -> list[Problem]:
-    """Every control relation of the protocol form that `p` breaks."""
+def check_protocol(p: Protocol, form: ProtocolForm | None) -> tuple[list[Problem], list[Problem]]:
+    """(refusals, flags): the relations `p` breaks that refuse it, and those that only flag it.
+
+    Without a form (the standard protocol) every broken relation refuses.
+    """
+    if form is None:
+        return check_relations(p), []
+    values = {key: p.line(key) for key in form.line_keys()}
+    refusals, flags = check_form(form, values, sum(n for _, n in p.votes))
+    refusals += [Problem(f"votes for {o}", f"{n} is negative") for o, n in p.votes if n < 0]
+    return refusals, flags
+
+
+def check_relations(p: Protocol, form: ProtocolForm | None = None) -> list[Problem]:
+    """Every control relation of the protocol form that `p` breaks and that refuses it."""
+    if form is not None:
+        return check_protocol(p, form)[0]
     problems: list[Problem] = []
 
     def require(ok: bool, where: str, what: str) -> None:
@@ -176,8 +198,17 @@ def _check_ballot_lines(p: Protocol, contest: Contest) -> list[Problem]:
     return problems
 
 
-def protocol_from_json(doc: Mapping[str, Any]) -> tuple[Protocol | None, list[Problem]]:
-    """Build a protocol from its JSON object, naming each missing or mistyped field."""
+def protocol_from_json(
+    doc: Mapping[str, Any], form: ProtocolForm | None = None, *, strict: bool = False
+) -> tuple[Protocol | None, list[Problem]]:
+    """Build a protocol from its JSON object, naming each missing or mistyped field.
+
+    With `form` (or `strict`, for an election on the standard form) the object must be on that
+    form: its ``"form"`` names it, it has every line of the form and nothing else. Without, the
+    object is read as it says: the standard form when it names none (strictly, as ever), else
+    the nine lines tabulation needs and its form's other lines (a stored protocol, checked on
+    its way in).
+    """
     problems: list[Problem] = []
 
     def text(key: str) -> str:
@@ -206,12 +237,35 @@ def protocol_from_json(doc: Mapping[str, Any]) -> tuple[Protocol | None, list[Pr
     votes_doc: Mapping[str, Any] = raw_votes if isinstance(raw_votes, Mapping) else {}
     if not isinstance(raw_votes, Mapping):
         problems.append(Problem("votes", "required (an object of option → votes)"))
-    lines = {key: count(key, key, doc) for key, _ in LINES}
+    named = doc.get("form")
+    form_id: str | None = None
+    extra_keys: tuple[str, ...] = ()
+    if form is not None:
+        form_id = form.id
+        extra_keys = form.extra_keys()
+        if named != form.id:
+            problems.append(Problem("form", f"this election's protocols are on form {form.id!r}: "
+                                    f"give \"form\": \"{form.id}\", got {named!r}"))  # fmt: skip
+    elif "form" in doc and not strict:
+        if not isinstance(named, str) or not named:
+            problems.append(Problem("form", "a non-empty string (the form's id)"))
+        form_id = str(named)
+        extra_keys = tuple(k for k in doc if k not in RESERVED and k not in LINE_NUMBER)
+
+    def where(key: str) -> str:
+        line = form.line(key) if form is not None else None
+        return f"line {line.number} ({line.label}) [{key}]" if line else key
+
+    lines = {key: count(key, where(key), doc) for key, _ in LINES}
+    extra = tuple((key, count(key, where(key), doc)) for key in extra_keys)
     votes = tuple(
         (str(option), count(option, f"votes.{option}", votes_doc)) for option in votes_doc
     )
-    known = {"election", "station", "contest", "kind", "votes", *LINE_NUMBER}
+    known = {"election", "station", "contest", "kind", "votes", *LINE_NUMBER, *extra_keys}
+    if form_id is not None:
+        known.add("form")
     problems += [Problem(str(k), "unknown field") for k in doc if k not in known]
     if problems:
         return None, problems
-    return Protocol(election_id, station_id, contest_id, kind, votes=votes, **lines), []
+    return Protocol(election_id, station_id, contest_id, kind, votes=votes, form_id=form_id,
+                    extra=extra, **lines), []  # fmt: skip

@@ -24,6 +24,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from achyk.errors import SignatureError
 
 AUTHORITY_REQUEST_PURPOSE = "achyk/authority-request/v1"
+# A station device transmitting its signed protocol (POST …/stations/{id}/protocols).
+PROTOCOL_REQUEST_PURPOSE = "achyk/protocol-request/v1"
 STALE_AFTER_S = 300  # a signed request older or newer than this is refused
 NONCE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _TIMESTAMP = re.compile(r"^[0-9]{1,12}$")  # int() alone would also take " 17 " or "1_700"
@@ -52,6 +54,17 @@ def sign_request(
     """The base64 signature a client sends as ``X-Signature``."""
     message = request_message(purpose, method, path, body, timestamp, nonce)
     return base64.b64encode(key.sign(message)).decode()
+
+
+def device_headers(
+    key: Ed25519PrivateKey, purpose: str, device: str, path: str, body: bytes,
+    timestamp: str, nonce: str,
+) -> dict[str, str]:  # fmt: skip
+    """The headers a device sends with a signed POST (keep them to resend the same request)."""
+    return {
+        "X-Device": device, "X-Timestamp": timestamp, "X-Nonce": nonce,
+        "X-Signature": sign_request(key, purpose, "POST", path, body, timestamp, nonce),
+    }  # fmt: skip
 
 
 def check_request(

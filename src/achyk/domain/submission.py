@@ -18,7 +18,7 @@ from achyk.domain.definition import DeviceRole, Election
 from achyk.domain.protocol import (
     Protocol,
     check_against_election,
-    check_relations,
+    check_protocol,
     protocol_from_json,
 )
 from achyk.errors import Problem, SignatureError
@@ -37,6 +37,9 @@ class Examined:
     signature: str | None
     station_id: str | None
     problems: tuple[Problem, ...]
+    # Relations the election's form flags, not refuses: the protocol is accepted and counted,
+    # and these are shown as anomalies (recomputed from the protocol and the form, never stored).
+    flags: tuple[Problem, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -73,16 +76,22 @@ def examine(
         )
     raw_station = document.get("station")
     station_id = raw_station if isinstance(raw_station, str) else None
+    try:
+        canonical = Canonical(canonical_json(document))
+    except ValueError as err:  # JSON allows what RFC 8785 cannot hash: integers beyond 2^53
+        problem = Problem("protocol", f"not representable in RFC 8785 canonical JSON ({err})")
+        return Examined(None, None, None, None, None, None, station_id, (problem,))
     extra = [k for k in envelope if k not in ("protocol", "device", "signature")]
     problems += [Problem(str(k), "unknown field") for k in extra]
-    protocol, shape = protocol_from_json(document)
+    protocol, shape = protocol_from_json(document, election.form, strict=True)
     problems += [Problem(f"protocol.{p.where}", p.what) for p in shape]
+    flags: list[Problem] = []
     if protocol is not None:
         problems += check_against_election(protocol, election)
-        problems += check_relations(protocol)
+        refusals, flags = check_protocol(protocol, election.form)
+        problems += refusals
     device_id = envelope.get("device")
     signature = envelope.get("signature")
-    canonical = Canonical(canonical_json(document))
     problems += _signature_problems(
         election, station_id, canonical, device_id, signature, active_backups or {}
     )
@@ -95,6 +104,7 @@ def examine(
         signature if isinstance(signature, str) else None,
         station_id,
         tuple(problems),
+        tuple(flags) if not problems else (),
     )
 
 

@@ -37,6 +37,13 @@ from achyk.domain.definition import (
 )
 from achyk.errors import DefinitionError, Problem
 from achyk.formats.located_yaml import Located, load_located
+from achyk.formats.protocol_forms import (
+    FormModel,
+    form_problems,
+    form_to_core,
+    form_to_document,
+    preset_document,
+)
 
 FORMAT_VERSION = 1
 
@@ -129,6 +136,8 @@ class _Definition(_Model):
     authorities: list[_Authority] = []
     contests: list[_Contest] = Field(min_length=1)
     regions: list[_Region] = Field(min_length=1)
+    # The protocol form: a preset's id ("ru-duma") or the form in full; none: the standard form.
+    form: FormModel | None = None
 
 
 def _path(loc: Iterable[int | str]) -> str:
@@ -184,6 +193,8 @@ def _duplicates(items: Iterable[tuple[str, str]], what: str) -> list[Problem]:
 
 def _cross_checks(d: _Definition) -> list[Problem]:
     problems: list[Problem] = []
+    if isinstance(d.form, FormModel):
+        problems += form_problems(d.form)
     district_ids = {dist.id for r in d.regions for dist in r.districts}
     for ci, c in enumerate(d.contests):
         at = f"contests[{ci}]"
@@ -314,8 +325,9 @@ def _to_core(d: _Definition) -> Election:
         Authority(a.id, a.name, a.public_key, a.body, a.unit) for a in d.authorities
     )
     h = d.election
+    form = form_to_core(d.form) if isinstance(d.form, FormModel) else None
     return Election(h.id, h.name, h.type, h.date, contests, regions, authorities,
-                    abroad_any_station=h.abroad_any_station)  # fmt: skip
+                    abroad_any_station=h.abroad_any_station, form=form)  # fmt: skip
 
 
 def election_from_document(doc: Any, source: str = "definition") -> Election:
@@ -324,6 +336,8 @@ def election_from_document(doc: Any, source: str = "definition") -> Election:
         raise DefinitionError(
             source, [Problem("", "the definition must be a mapping at top level")]
         )
+    if isinstance(doc.get("form"), str):  # a preset, written out in full (see protocol_forms)
+        doc = {**doc, "form": preset_document(doc["form"])}
     try:
         model = _Definition.model_validate(doc)
     except ValidationError as err:
@@ -421,7 +435,7 @@ def election_to_document(e: Election) -> dict[str, Any]:
     header: dict[str, Any] = {"id": e.id, "name": e.name, "type": e.type.value, "date": e.date}
     if e.abroad_any_station:  # only when set, so existing definitions keep their hashes
         header["abroad_any_station"] = True
-    return {
+    document: dict[str, Any] = {
         "format": FORMAT_VERSION,
         "election": header,
         "authorities": [
@@ -449,6 +463,9 @@ def election_to_document(e: Election) -> dict[str, Any]:
             for r in e.regions
         ],
     }
+    if e.form is not None:  # only when set, so existing definitions keep their hashes
+        document["form"] = form_to_document(e.form)
+    return document
 
 
 def definition_hash(e: Election) -> str:

@@ -7,12 +7,13 @@ conflict and never overwrites what was accepted — corrections are their own, s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from achyk.canonical import canonical_json, sha256_hex
 from achyk.domain.correction import examine_correction
@@ -40,33 +41,51 @@ class Receipt:
     kind: str | None
     document_hash: str | None
     problems: tuple[Problem, ...] = ()
+    # Accepted and counted, but breaking a relation the election's form flags (an anomaly).
+    flags: tuple[Problem, ...] = ()
+    log_index: int | None = None  # the log entry this submission became (none for a duplicate)
 
     def describe(self) -> str:
         where = f"station {self.station_id}" if self.station_id else self.source
         slot = f" {self.contest_id}/{self.kind}" if self.contest_id else ""
         head = f"{where}{slot}: {self.outcome.value}"
-        return head + "".join(f"\n  {p}" for p in self.problems)
+        return (
+            head
+            + "".join(f"\n  {p}" for p in self.problems)
+            + "".join(f"\n  flagged: {p}" for p in self.flags)
+        )
 
 
 def submit_protocol(db: Database, election_id: str | None, raw: bytes, source: str) -> Receipt:
     return submit_protocols(db, election_id, [(source, raw)])[0]
 
 
+# Called inside the transaction with the receipts, before it commits (a transmission's answer).
+Record = Callable[[Session, list["Receipt"]], None]
+
+
 def submit_protocols(
-    db: Database, election_id: str | None, submissions: Sequence[tuple[str, bytes]]
+    db: Database,
+    election_id: str | None,
+    submissions: Sequence[tuple[str, bytes]],
+    *,
+    record: Record | None = None,
 ) -> list[Receipt]:
     """Receive a batch in one transaction (the demo and bulk imports); receipts in input order."""
     election = get_election(db, election_id)
     try:
-        return _submit(db, election.id, submissions)
+        return _submit(db, election.id, submissions, record)
     except IntegrityError:
         # Another writer filled a slot between our read and our write: redo one at a time so
         # each submission is judged against what is really stored.
-        return [r for item in submissions for r in _submit(db, election.id, [item])]
+        return [r for item in submissions for r in _submit(db, election.id, [item], record)]
 
 
 def _submit(
-    db: Database, election_id: str, submissions: Sequence[tuple[str, bytes]]
+    db: Database,
+    election_id: str,
+    submissions: Sequence[tuple[str, bytes]],
+    record: Record | None = None,
 ) -> list[Receipt]:
     election = get_election(db, election_id)
     receipts: list[Receipt] = []
@@ -136,17 +155,23 @@ def _submit(
                  "device_id": result.device_id, "signature": result.signature,
                  "superseded": False}
             )  # fmt: skip
-            receipts.append(Receipt(source, Outcome.ACCEPTED, *slot, result.document_hash))
+            receipts.append(Receipt(source, Outcome.ACCEPTED, *slot, result.document_hash,
+                                    flags=result.flags))  # fmt: skip
         indexes = iter(append_entries(s, election.id, entries))
         rows, accepted_iter, refused_iter = [], iter(accepted), iter(refused)
+        logged = iter(i for i, r in enumerate(receipts) if r.outcome is not Outcome.DUPLICATE)
         for entry in entries:
             index = next(indexes)
+            at = next(logged)
+            receipts[at] = replace(receipts[at], log_index=index)
             if entry["kind"] == "protocol":
                 rows.append({**next(accepted_iter), "log_index": index})
             else:
                 station, source, raw, reasons = next(refused_iter)
                 rejections.add(election.id, station, source, raw, sha256_hex(raw), reasons, index)
         protocols.add_many(election.id, rows)
+        if record is not None:
+            record(s, receipts)
     return receipts
 
 

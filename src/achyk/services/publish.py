@@ -22,6 +22,7 @@ from achyk.formats.definition import election_to_document
 from achyk.ledger import MemoryTree
 from achyk.ledger.tiles import build_tiles, entry_bundles
 from achyk.services import ledger
+from achyk.services.anomalies import anomalies
 from achyk.services.elections import get_election
 from achyk.services.results import results
 from achyk.store.database import Database
@@ -67,6 +68,8 @@ def publish_record(db: Database, election_id: str | None, out: Path) -> dict[str
         _write(out / "log" / "checkpoints" / str(n), note.encode())
     _write(out / "definition.json", canonical_json(election_to_document(election)))
     _write(out / "results.json", _json(results_document(election, tab)))
+    if election.form is not None:  # protocols its form flags: counted, and listed (verifiable)
+        _write(out / "anomalies.json", _json(anomalies(db, eid)))
     for index, raw in evidence:
         if index is not None and index < size:
             _write(out / "evidence" / f"{index}.bin", raw)

@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date
-from decimal import Decimal
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,7 @@ from achyk.domain.register import (
     check_entry,
     commit_register,
 )
-from achyk.domain.tabulation import Level
+from achyk.domain.tabulation import Level, percent
 from achyk.errors import AchykError, ConflictError, InputError, NotFoundError, Problem
 from achyk.formats.register_csv import parse_register_csv
 from achyk.services.elections import get_election
@@ -310,7 +309,8 @@ class UnitTurnout:
 
 
 def _pct(part: int, whole: int) -> str:
-    return f"{(Decimal(part) * 100 / whole):.2f}" if whole else "0.00"
+    # Truncated, as every percentage achyk shows (achyk.domain.tabulation.percent).
+    return str(percent(part, whole)) if whole else "0.00"
 
 
 def _units(election: Election, level: Level) -> dict[str, tuple[str, list[str]]]:

@@ -28,7 +28,9 @@ from achyk.domain.definition import (
     Region,
     Station,
 )
+from achyk.domain.forms import EARLY, ProtocolForm
 from achyk.domain.protocol import AGAINST_ALL, ProtocolKind
+from achyk.formats.protocol_forms import preset
 from achyk.signing import PROTOCOL_PURPOSE, private_key_from_seed, public_key_b64, sign
 from achyk.sim.profiles import Profile, RegionShape
 
@@ -55,6 +57,11 @@ class SimElection:
 
 def _key(profile: Profile, device_id: str) -> Ed25519PrivateKey:
     return private_key_from_seed(f"achyk-sim/{profile.name}/{profile.seed}/{device_id}".encode())
+
+
+def device_key(profile: Profile, device_id: str) -> Ed25519PrivateKey:
+    """A simulated station device's key (derived: a synthetic election's keys are not secret)."""
+    return _key(profile, device_id)
 
 
 def _split(rng: random.Random, total: int, weights: Sequence[float]) -> list[int]:
@@ -164,6 +171,7 @@ def build_election(profile: Profile) -> Election:
     return Election(
         profile.election_id, profile.title, profile.type, profile.date, tuple(contests),
         tuple(regions), tuple(authorities), abroad_any_station=profile.abroad_any_station,
+        form=preset(profile.form) if profile.form else None,
     )  # fmt: skip
 
 
@@ -178,17 +186,46 @@ def _authority_seed(profile: Profile) -> bytes:
 
 def _protocol_doc(election_id: str, sid: str, contest: Contest, kind: ProtocolKind,
                   on_list: int, issued_in: int, issued_out: int, received: int, found_mobile: int,
-                  found_stationary: int, invalid: int, votes: list[int]) -> dict[str, Any]:  # fmt: skip
+                  found_stationary: int, invalid: int, votes: list[int],
+                  extra: dict[str, int] | None = None, form: str | None = None,
+                  ) -> dict[str, Any]:  # fmt: skip
+    """A protocol; on a form, `extra` holds its own lines (early, lost, unaccounted, took part)."""
     order = [*contest.option_ids(), *([AGAINST_ALL] if contest.against_all else [])]
-    return {
+    extra = extra or {}
+    issued = issued_in + issued_out + extra.get(EARLY, 0)
+    cancelled = received - issued - extra.get("lost", 0) + extra.get("unaccounted", 0)
+    doc: dict[str, Any] = {
         "election": election_id, "station": sid, "contest": contest.id, "kind": kind.value,
         "voters_on_list": on_list, "ballots_received": received,
         "issued_in_station": issued_in, "issued_outside": issued_out,
-        "cancelled": received - issued_in - issued_out,
+        "cancelled": cancelled,
         "found_mobile": found_mobile, "found_stationary": found_stationary,
         "invalid": invalid, "valid": sum(votes),
         "votes": dict(zip(order, votes, strict=True)),
     }  # fmt: skip
+    if form is not None:
+        doc["form"] = form
+        doc.update(extra)
+    return doc
+
+
+def _form_lines(
+    form: ProtocolForm | None, rng: random.Random, issued: int, received: int
+) -> dict[str, int]:
+    """Values of a preset form's own lines: a few early voters, now and then a lost ballot."""
+    if form is None:
+        return {}
+    lines = {key: 0 for key in form.extra_keys()}
+    if EARLY in lines:
+        lines[EARLY] = round(issued * rng.uniform(0.0, 0.03))
+    spare = received - issued
+    if "lost" in lines and spare > 0 and rng.random() < 0.01:
+        lines["lost"] = 1
+    if "unaccounted" in lines and rng.random() < 0.005:
+        lines["unaccounted"] = 1
+    if "took_part" in lines:
+        lines["took_part"] = issued
+    return lines
 
 
 def _weights(profile: Profile, shape: RegionShape | None, contest: Contest,
@@ -230,10 +267,12 @@ def generate(profile: Profile, anomalies: Sequence[str] = ANOMALIES) -> SimElect
         on_list = s.registered_voters + rng.randint(0, max(1, s.registered_voters // 100))
         issued = round(on_list * (0.98 if stuffed else turnout))
         issued_out = 0 if s.abroad else min(issued, round(issued * rng.uniform(0.0, 0.05)))
-        issued_in = issued - issued_out
         received = max(issued, -(-on_list // 10) * 10)
+        extra = _form_lines(election.form, rng, issued, received)
+        early = extra.get(EARLY, 0)  # early ballots go into the stationary boxes
+        issued_in = issued - issued_out - early
         missing = min(issued_in, rng.choice((0, 0, 0, 1, 2)))
-        found_mobile, found_stationary = issued_out, issued_in - missing
+        found_mobile, found_stationary = issued_out, issued_in + early - missing
         found = found_mobile + found_stationary
         invalid = round(found * rng.uniform(0.005, 0.025))
         valid = found - invalid
@@ -250,8 +289,9 @@ def generate(profile: Profile, anomalies: Sequence[str] = ANOMALIES) -> SimElect
                 weights = [weights[0] * 400, *weights[1:]]
             votes = _split(rng, valid, weights)
             args = (on_list, issued_in, issued_out, received, found_mobile, found_stationary)
+            form_id = election.form.id if election.form else None
             pre = _protocol_doc(election.id, s.id, contest, ProtocolKind.PRELIMINARY, *args,
-                                invalid, votes)  # fmt: skip
+                                invalid, votes, extra, form_id)  # fmt: skip
             if s.id in chosen["broken"] and contest.kind is ContestKind.PARTY_LIST:
                 bad = dict(pre, invalid=invalid + 3)  # breaks valid + invalid = found
                 subs.append(
@@ -268,7 +308,7 @@ def generate(profile: Profile, anomalies: Sequence[str] = ANOMALIES) -> SimElect
                 hand_votes[i] -= moved
                 hand_votes[j] += moved
             off = _protocol_doc(election.id, s.id, contest, ProtocolKind.OFFICIAL, *args,
-                                hand_invalid, hand_votes)  # fmt: skip
+                                hand_invalid, hand_votes, extra, form_id)  # fmt: skip
             late.append((f"{s.id}-{contest.id}-official", _envelope(off, device, key)))
     return SimElection(
         profile, election, tuple(subs + late), tuple(switches),

@@ -50,6 +50,8 @@ class Profile:
     # Any voter may check in at any station abroad (see Election.abroad_any_station): the law in
     # both countries modelled here.
     abroad_any_station: bool = True
+    # The protocol form (a preset of achyk.formats.protocol_forms); None: the standard nine lines.
+    form: str | None = None
 
 
 _PARTIES = (

@@ -11,13 +11,14 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from achyk.domain.anomalies import anomalies_document
 from achyk.domain.published import differences, results_document
 from achyk.domain.tabulation import tabulate
 from achyk.errors import VerificationError
 from achyk.ledger import tree_root, verify_checkpoint, verify_cosignature
 from achyk.ledger.tiles import decode_entry_bundle, hash_at_from_tiles, tiles_for_size, verify_tiles
 from achyk.verify.remote import check_remote
-from achyk.verify.replay import replay
+from achyk.verify.replay import Replay, replay
 from achyk.verify.source import RecordSource
 
 MAX_LISTED = 20
@@ -148,4 +149,28 @@ def verify_record(
                    f"{len(state.slots)} protocols folded")  # fmt: skip
     except (KeyError, ValueError) as err:
         report.add("published results and seats recomputed from the log", [str(err)])
+    if state.election.form is not None or src.exists("anomalies.json"):
+        report.add("anomalies the protocol form flags, recomputed from the log",
+                   *_anomalies(src, state))  # fmt: skip
     return report
+
+
+def _anomalies(src: RecordSource, state: Replay) -> tuple[list[str], str]:
+    """The published list of flagged protocols must be exactly the one the log and form give."""
+    assert state.election is not None
+    computed = anomalies_document(
+        state.election.form, [(i, h, p) for i, h, p in state.slots.values()]
+    )
+    try:
+        published = json.loads(src.read("anomalies.json"))
+    except (KeyError, ValueError) as err:
+        return [f"anomalies.json: missing or malformed: {err}"], ""
+    if published == computed:
+        return [], f"{len(computed['protocols'])} flagged protocols"
+    shown = {json.dumps(x, sort_keys=True) for x in published.get("protocols", [])}
+    truth = {json.dumps(x, sort_keys=True) for x in computed["protocols"]}
+    problems = [f"anomalies.json omits {x}" for x in sorted(truth - shown)]
+    problems += [
+        f"anomalies.json lists {x}, which the log does not flag" for x in sorted(shown - truth)
+    ]
+    return problems or ["anomalies.json differs from the list recomputed from the log"], ""

@@ -12,7 +12,15 @@ from decimal import Decimal
 from typing import Any
 
 from achyk.domain.definition import Contest, ContestKind, Election
-from achyk.domain.protocol import AGAINST_ALL, LINES, Protocol, ProtocolKind, protocol_from_json
+from achyk.domain.forms import ProtocolForm
+from achyk.domain.protocol import (
+    AGAINST_ALL,
+    LINES,
+    Protocol,
+    ProtocolKind,
+    check_protocol,
+    protocol_from_json,
+)
 from achyk.domain.seat_results import all_list_seats
 from achyk.domain.tabulation import ABROAD_ID, NATIONAL_ID, ContestResult, Level, Tabulation
 from achyk.errors import NotFoundError
@@ -45,14 +53,14 @@ class OptionRow:
     name: str
     votes: int
     share_pct: Decimal
-    scanner: int
-    hand: int
+    scanner: int | None  # None where no station of the unit has a scanner count ("—")
+    hand: int | None  # None where none has a hand count yet
     colour: str
     seats: int | None = None
 
     @property
     def differs(self) -> bool:
-        return self.hand != 0 and self.scanner != 0 and self.hand != self.scanner
+        return bool(self.hand and self.scanner and self.hand != self.scanner)
 
 
 @dataclass(frozen=True)
@@ -97,7 +105,8 @@ def contest_view(
     rows = tuple(
         OptionRow(
             option, option_name(contest, option), n, r.share_pct(option),
-            r.scanner.votes_for(option), r.hand.votes_for(option), colour(contest, option),
+            r.scanner.votes_for(option) if r.scanner.stations else None,
+            r.hand.votes_for(option) if r.hand.stations else None, colour(contest, option),
             None if seats is None else seats.get(option, 0),
         )
         for option, n in r.counted.votes
@@ -347,7 +356,7 @@ def _child_level(level: Level) -> str:
 @dataclass(frozen=True)
 class LineRow:
     key: str
-    number: int
+    number: str  # as the election's protocol form numbers the line
     label: str
     scanner: int | None
     hand: int | None
@@ -364,6 +373,8 @@ class ProtocolView:
     votes: tuple[LineRow, ...]
     stored: dict[str, Any]  # kind → what the API shows (hash, device, signature, received)
     evidence: dict[str, evidence.EvidenceView]
+    # (kind, problem): relations the form flags — accepted and counted, shown as anomalies
+    flags: tuple[tuple[str, str], ...] = ()
 
     @property
     def differences(self) -> int:
@@ -375,19 +386,31 @@ def _protocol_view(
     kinds: dict[ProtocolKind, Protocol],
     stored: dict[str, Any],
     found: dict[str, evidence.EvidenceView],
+    form: ProtocolForm | None = None,
 ) -> ProtocolView:
     pre, off = kinds.get(ProtocolKind.PRELIMINARY), kinds.get(ProtocolKind.OFFICIAL)
+    numbered = (
+        [(x.key, x.number, x.label) for x in form.lines]
+        if form is not None
+        else [(key, str(i), label) for i, (key, label) in enumerate(LINES, start=1)]
+    )
     lines = tuple(
-        LineRow(key, i, label, getattr(pre, key) if pre else None, getattr(off, key) if off else None)
-        for i, (key, label) in enumerate(LINES, start=1)
+        LineRow(key, number, label, pre.line(key) if pre else None, off.line(key) if off else None)
+        for key, number, label in numbered
     )  # fmt: skip
+    first = form.first_option_number() if form is not None else len(LINES) + 1
     order = [*contest.option_ids(), *([AGAINST_ALL] if contest.against_all else [])]
     votes = tuple(
-        LineRow(o, len(LINES) + i, option_name(contest, o),
+        LineRow(o, str(first + i), option_name(contest, o),
                 pre.votes_for(o) if pre else None, off.votes_for(o) if off else None)
-        for i, o in enumerate(order, start=1)
+        for i, o in enumerate(order)
     )  # fmt: skip
-    return ProtocolView(contest, lines, votes, stored, found)
+    flags = tuple(
+        (kind.value, str(problem))
+        for kind, p in sorted(kinds.items())
+        for problem in check_protocol(p, form)[1]
+    )
+    return ProtocolView(contest, lines, votes, stored, found, flags)
 
 
 def station_page(db: Database, election: Election, tab: Tabulation, station_id: str) -> Page:
@@ -421,9 +444,8 @@ def station_page(db: Database, election: Election, tab: Tabulation, station_id: 
                       key=lambda e: e.entry_index)  # fmt: skip
         found = {e.kind: e for e in mine if not e.superseded}
         history[contest.id] = [e for e in mine if e.superseded or e.corrections]
-        views.append(
-            _protocol_view(contest, by_contest.get(contest.id, {}), meta.get(contest.id, {}), found)
-        )
+        kinds, stored_meta = by_contest.get(contest.id, {}), meta.get(contest.id, {})
+        views.append(_protocol_view(contest, kinds, stored_meta, found, election.form))
     results = [
         contest_view(c, r)
         for c in election.contests

@@ -6,6 +6,7 @@ from alembic import context
 
 import achyk.store.evoting_models
 import achyk.store.register_models
+import achyk.store.transmission_models
 from achyk.store.models import Base
 
 del achyk

@@ -1,0 +1,114 @@
+"""`POST /api/elections/{election}/stations/{station}/protocols`: a station device transmits.
+
+Signed like check-ins (``X-Device``, ``X-Timestamp``, ``X-Nonce``, ``X-Signature``; see
+:mod:`achyk.services.transmission`). The body is the signed protocol envelope. The answer is the
+receipt: the outcome, the protocol's hash, its log entry, and every reason for a refusal or flag.
+The same signed request sent again gets its first answer back.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, HTTPException, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from achyk.api.device_checkin import DEVICE_HEADERS, TWICE
+from achyk.errors import NotFoundError
+from achyk.services.anomalies import anomalies
+from achyk.services.transmission import OverRateLimit, TransmissionAuthError, transmit_protocol
+from achyk.store.database import Database
+
+router = APIRouter()
+MAX_PROTOCOL_BODY = 256 * 1024  # a protocol of a few hundred options is a few KiB
+
+
+class ProtocolReceiptOut(BaseModel):
+    outcome: str = Field(description="accepted | duplicate | rejected | conflict")
+    station: str | None
+    contest: str | None
+    kind: str | None
+    document_hash: str | None = Field(description="SHA-256 of the protocol's RFC 8785 bytes")
+    log_index: int | None = Field(description="the log entry it became (none for a duplicate)")
+    problems: list[str] = Field(description="why it was refused (kept as evidence)")
+    flags: list[str] = Field(description="relations the form flags: accepted, shown as anomalies")
+
+
+Hdr = Annotated[str, Header(min_length=1, max_length=128)]
+
+
+@router.post(
+    "/api/elections/{election_id}/stations/{station_id}/protocols",
+    response_model=ProtocolReceiptOut,
+    status_code=201,
+    responses={
+        200: {"model": ProtocolReceiptOut, "description": "the same protocol was already accepted"},
+        400: {"description": "a device header sent twice"},
+        401: {"description": "unsigned, stale, not the station's device, or a reused nonce"},
+        404: {"description": "no such election or station"},
+        409: {"model": ProtocolReceiptOut, "description": "the slot holds another protocol"},
+        413: {"description": "a body over 256 KiB"},
+        422: {"model": ProtocolReceiptOut, "description": "refused, with every reason"},
+        429: {"description": "the device is over its rate limit"},
+    },
+)
+async def post_protocol(
+    request: Request,
+    election_id: str,
+    station_id: str,
+    x_device: Hdr,
+    x_timestamp: Hdr,
+    x_nonce: Hdr,
+    x_signature: Hdr,
+) -> JSONResponse:
+    """Transmit a station's signed protocol; answered with its receipt and log entry."""
+    if any(len(request.headers.getlist(name)) > 1 for name in DEVICE_HEADERS):
+        return JSONResponse({"detail": TWICE}, status_code=400)
+    declared = request.headers.get("content-length", "0")
+    if not declared.isdigit() or int(declared) > MAX_PROTOCOL_BODY:
+        raise HTTPException(413, "a protocol body is at most 256 KiB")
+    body = await request.body()
+    if len(body) > MAX_PROTOCOL_BODY:
+        raise HTTPException(413, "a protocol body is at most 256 KiB")
+    db: Database = request.app.state.db
+    try:
+        out = await run_in_threadpool(
+            transmit_protocol, db, election_id, station_id, device=x_device,
+            path=request.url.path, body=body, timestamp=x_timestamp, nonce=x_nonce,
+            signature=x_signature, admit=request.app.state.device_limits.take,
+        )  # fmt: skip
+    except NotFoundError as err:
+        raise HTTPException(404, str(err)) from None
+    except TransmissionAuthError as err:
+        raise HTTPException(401, str(err)) from None
+    except OverRateLimit as err:
+        raise HTTPException(429, str(err)) from None
+    return JSONResponse(out.answer, status_code=out.status)
+
+
+class AnomalyOut(BaseModel):
+    log_index: int
+    document_hash: str
+    station: str
+    contest: str
+    kind: str
+    flags: list[str]
+
+
+class AnomaliesOut(BaseModel):
+    format: int
+    form: str | None = Field(description="the election's protocol form; null: the standard one")
+    protocols: list[AnomalyOut]
+
+
+@router.get("/api/elections/{election_id}/anomalies", response_model=AnomaliesOut)
+def get_anomalies(request: Request, election_id: str) -> AnomaliesOut:
+    """Accepted protocols that break a relation their form flags: counted, and listed here (as
+    in the record's anomalies.json, which achyk verify recomputes from the log)."""
+    try:
+        doc = anomalies(request.app.state.db, election_id)
+    except NotFoundError as err:
+        raise HTTPException(404, str(err)) from None
+    return AnomaliesOut.model_validate(doc)

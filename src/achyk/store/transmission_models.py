@@ -1,0 +1,66 @@
+"""Protocols transmitted over HTTP: each signed request and the answer it got, kept.
+
+A device whose answer was lost sends the very same signed request again (same nonce); it is then
+given the answer it was first given — accepted, refused and why — never judged anew. The row is
+written in the transaction that records the protocol or its refusal, so an answer exists exactly
+when its outcome does.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from achyk.store.models import Base
+from achyk.store.timestamps import now
+
+_ID = BigInteger().with_variant(Integer, "sqlite")
+
+
+class ProtocolTransmissionRow(Base):
+    __tablename__ = "protocol_transmissions"
+    __table_args__ = (UniqueConstraint("device_id", "nonce", name="uq_transmission_nonce"),)
+
+    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    election_id: Mapped[str] = mapped_column(ForeignKey("elections.id"), index=True)
+    station_id: Mapped[str] = mapped_column(String(64))
+    device_id: Mapped[str] = mapped_column(String(128))
+    nonce: Mapped[str] = mapped_column(String(64))
+    request_sha256: Mapped[str] = mapped_column(String(64))  # of the signed request message
+    status: Mapped[int] = mapped_column(Integer)
+    answer: Mapped[str] = mapped_column(Text)  # the JSON answer as first sent
+    # The body of a request refused before judgement (addressed to another station or device);
+    # a judged refusal is kept with the rejections, in the log.
+    refused: Mapped[bytes | None] = mapped_column(LargeBinary)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+def find_transmission(s: Session, device_id: str, nonce: str) -> ProtocolTransmissionRow | None:
+    q = select(ProtocolTransmissionRow).where(
+        ProtocolTransmissionRow.device_id == device_id, ProtocolTransmissionRow.nonce == nonce
+    )
+    return s.scalars(q).one_or_none()
+
+
+def add_transmission(
+    s: Session, election_id: str, station_id: str, device_id: str, nonce: str,
+    request_sha256: str, status: int, answer: str, refused: bytes | None = None,
+) -> None:  # fmt: skip
+    s.add(ProtocolTransmissionRow(
+        election_id=election_id, station_id=station_id, device_id=device_id, nonce=nonce,
+        request_sha256=request_sha256, status=status, answer=answer, refused=refused,
+        received_at=now(),
+    ))  # fmt: skip
+    s.flush()  # a second request with this nonce fails here, inside the transaction
