@@ -10,6 +10,7 @@ from achyk.cli import (
     demo,
     device,
     election,
+    forensics,
     monitor,
     protocol,
     register,
@@ -33,6 +34,7 @@ app.add_typer(protocol.app, name="protocol")
 app.add_typer(device.app, name="device")
 app.add_typer(register.app, name="register")
 app.add_typer(vote.app, name="remote")
+app.add_typer(forensics.app, name="forensics")
 app.command("vote")(vote.vote)
 app.command("results")(results.results)
 app.command("demo")(demo.demo)

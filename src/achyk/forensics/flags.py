@@ -14,7 +14,8 @@ honest model:
   size), so alone it only says "look".
 
 Strata (regions at home, stations abroad, the remote voting unit) each get their own honest shape; a
-stratum of fewer than MIN_STRATUM stations has no shape to compare with and gets no `extreme` flags.
+region of fewer than MIN_STRATUM stations is compared with all stations at home; abroad and remote
+strata smaller than that have no shape to compare with and get no `extreme` flags.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from achyk.forensics.stations import BoolArray, Stations
 Z = 3.29
 MIN_STRATUM = 30
 STRONG = ("extreme", "relations")
+OWN_KIND = ("abroad", "remote")  # strata never pooled with the stations at home
 
 
 @dataclass(frozen=True)
@@ -47,26 +49,31 @@ class Flag:
         return any(r in STRONG for r in self.reasons)
 
 
-def _extreme(s: Stations) -> BoolArray:
-    ok = usable(s)
-    out = np.zeros(len(s), dtype=bool)
-    if int(ok.sum()) < MIN_STRATUM:
-        return out
-    fair = fair_shape(s)
+def _extreme(s: Stations, reference: Stations) -> BoolArray:
+    """Stations of `s` in the extreme corner of `reference`'s honest shape."""
+    if int(usable(reference).sum()) < MIN_STRATUM:
+        return np.zeros(len(s), dtype=bool)
+    fair = fair_shape(reference)
     t = s.turnout() / 100
     v = s.share() / 100
     with np.errstate(invalid="ignore"):
-        out = ok & (t > fair.turnout + Z * fair.turnout_sd) & (v > fair.share + Z * fair.share_sd)
-    return out
+        hit = (t > fair.turnout + Z * fair.turnout_sd) & (v > fair.share + Z * fair.share_sd)
+    return np.asarray(usable(s) & hit, dtype=bool)
 
 
 def station_flags(s: Stations, broken: Collection[str] = (), bin_: float = 0.1) -> list[Flag]:
     """The flagged stations, strongest first, then by station id."""
     extreme = np.zeros(len(s), dtype=bool)
     strata = np.array(s.strata if s.strata else ("",) * len(s), dtype=object)
+    home = np.array([x not in OWN_KIND for x in strata.tolist()], dtype=bool)
     for name in sorted(set(strata.tolist())):  # a handful of strata, not stations
         mask = strata == name
-        extreme[mask] = _extreme(s.select(mask))
+        group = s.select(mask)
+        small = int(usable(group).sum()) < MIN_STRATUM
+        # A region too small to have a shape of its own is compared with the whole country at
+        # home; stations abroad and the remote unit are never compared with home stations.
+        reference = s.select(home) if small and name not in OWN_KIND else group
+        extreme[mask] = _extreme(group, reference)
     t_int, v_int = integer_values(s, bin_)
     both = t_int & v_int
     broken_mask = np.array([i in broken for i in s.ids], dtype=bool) if broken else both & False

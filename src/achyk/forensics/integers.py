@@ -14,16 +14,21 @@ whole percent. The test is made in exact integer arithmetic, so no float roundin
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from achyk.errors import InputError, Problem
-from achyk.forensics.stations import BoolArray, IntArray, Stations
+from achyk.forensics.stations import BoolArray, Stations
 
-CHUNK_CELLS = 4_000_000  # replicate × station cells drawn at once: bounds memory at ~100 MB
+AnyInts = npt.NDArray[Any]  # int64, or int32 in the replicate loop (dtype chosen at run time)
+
+CHUNK_CELLS = 2_000_000  # replicate × station cells per chunk: ~60 MB per drawing thread
 LEVEL = 99.9  # the percentile of the null reported beside the expectation
 
 
@@ -66,13 +71,18 @@ def included(s: Stations) -> BoolArray:
     )
 
 
-def near_multiple(k: IntArray, n: IntArray, bin_: float, step: int = 1) -> BoolArray:
-    """Is 100·k/n within bin/2 of a multiple of `step` percent? Exact for integer arrays, n > 0."""
+def near_multiple(k: AnyInts, n: AnyInts, bin_: float, step: int = 1) -> BoolArray:
+    """Is 100·k/n within bin/2 of a multiple of `step` percent? Exact for integer arrays, n > 0.
+
+    100k/n = step·(100k/step)/n, whose distance to the nearest multiple of `step` is
+    step·min(r, n − r)/n with r = (100k/step) mod n — one remainder, no division by n in floats.
+    """
     frac = Fraction(bin_).limit_denominator(10_000)
     p, q = frac.numerator, frac.denominator
-    # m = step · round(100k / (step·n)), rounding half up, all in integers.
-    m = step * ((200 * k + step * n) // (2 * step * n))
-    return 2 * q * np.abs(100 * k - m * n) <= p * n
+    if 100 % step:
+        raise InputError("integer peaks", [Problem("step", f"{step} does not divide 100")])
+    r = ((100 // step) * k) % n
+    return 2 * q * step * np.minimum(r, n - r) <= p * n
 
 
 def integer_values(s: Stations, bin_: float = 0.1) -> tuple[BoolArray, BoolArray]:
@@ -104,20 +114,33 @@ def integer_peaks(
     e_rep = np.zeros(replicates, dtype=np.int64)
     r5_rep = np.zeros(replicates, dtype=np.int64)
     if n:
-        rng = np.random.default_rng(seed)
         p_turnout, p_share = issued / voters, leader / received
+        # int32 arithmetic is several times faster; exact while 100·(ballots) fits in 31 bits.
+        small = int(max(voters.max(), received.max())) < 2**31 // 100
+        kind = np.int32 if small else np.int64
+        voters_k, received_k = voters.astype(kind), received.astype(kind)
         rows = max(1, CHUNK_CELLS // n)
-        for start in range(0, replicates, rows):  # a loop over replicate chunks, not stations
+        starts = list(range(0, replicates, rows))
+        # One generator per chunk, spawned from the seed: the result does not depend on how many
+        # threads draw (numpy's samplers release the GIL, so the chunks run in parallel).
+        seeds = np.random.SeedSequence(seed).spawn(len(starts))
+
+        def chunk(i: int) -> None:
+            start = starts[i]
             r = min(rows, replicates - start)
-            k_t = rng.binomial(voters, p_turnout, size=(r, n))
-            k_v = rng.binomial(received, p_share, size=(r, n))
-            t = near_multiple(k_t, voters, bin_)
-            v = near_multiple(k_v, received, bin_)
+            rng = np.random.default_rng(seeds[i])
+            k_t = rng.binomial(voters, p_turnout, size=(r, n)).astype(kind)
+            k_v = rng.binomial(received, p_share, size=(r, n)).astype(kind)
+            t = near_multiple(k_t, voters_k, bin_)
+            v = near_multiple(k_v, received_k, bin_)
             t_rep[start : start + r] = t.sum(axis=1)
             v_rep[start : start + r] = v.sum(axis=1)
             e_rep[start : start + r] = (t | v).sum(axis=1)
-            r5 = near_multiple(k_t, voters, bin_, 5) | near_multiple(k_v, received, bin_, 5)
+            r5 = near_multiple(k_t, voters_k, bin_, 5) | near_multiple(k_v, received_k, bin_, 5)
             r5_rep[start : start + r] = r5.sum(axis=1)
+
+        with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+            list(pool.map(chunk, range(len(starts))))  # chunks of replicates, never of stations
     either = int((t_obs | v_obs).sum())
     expected = float(e_rep.mean())
     return IntegerPeaks(
