@@ -82,7 +82,7 @@ def near_multiple(k: AnyInts, n: AnyInts, bin_: float, step: int = 1) -> BoolArr
     if 100 % step:
         raise InputError("integer peaks", [Problem("step", f"{step} does not divide 100")])
     r = ((100 // step) * k) % n
-    return 2 * q * step * np.minimum(r, n - r) <= p * n
+    return np.asarray(2 * q * step * np.minimum(r, n - r) <= p * n, dtype=bool)
 
 
 def integer_values(s: Stations, bin_: float = 0.1) -> tuple[BoolArray, BoolArray]:
