@@ -11,6 +11,7 @@ from achyk.cli import (
     device,
     election,
     forensics,
+    importer,
     monitor,
     protocol,
     register,
@@ -35,6 +36,7 @@ app.add_typer(device.app, name="device")
 app.add_typer(register.app, name="register")
 app.add_typer(vote.app, name="remote")
 app.add_typer(forensics.app, name="forensics")
+app.add_typer(importer.app, name="import")
 app.command("vote")(vote.vote)
 app.command("results")(results.results)
 app.command("demo")(demo.demo)

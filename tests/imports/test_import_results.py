@@ -1,0 +1,93 @@
+"""`achyk import results`: a CEC export becomes an election marked imported, with its log."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from achyk.cli.main import app
+from achyk.errors import ConflictError, InputError
+from achyk.forensics.integers import integer_peaks
+from achyk.services.forensics import election_table
+from achyk.services.import_results import import_results, is_imported
+from achyk.services.results import results
+from achyk.sim.cec_export import export_csv, mapping_yaml
+from achyk.sim.manipulations import honest
+from achyk.store.database import Database
+from achyk.store.repositories import Rejections
+
+runner = CliRunner()
+
+
+def test_import_keeps_broken_protocols_flagged_and_refuses_unreadable_rows(db: Database) -> None:
+    s = honest(300, seed=3)
+    text = export_csv(s, regions=4, broken={s.ids[7], s.ids[8]})
+    lines = text.splitlines()
+    lines.append(lines[5])  # a station repeated
+    cells = lines[9].split(";")
+    lines.append(";".join([*cells[:2], "9999", "много", *cells[4:]]))  # not a number
+    data = ("\n".join(lines) + "\n").encode()
+    report = import_results(db, data, mapping_yaml(), "export.csv")
+    assert report.stations == 300 and report.flagged == 2 and report.refused == 2
+    assert is_imported(db, "imported-2025")
+    election, tab = results(db, "imported-2025")
+    national = tab.national("list")
+    assert national is not None
+    # The broken protocols are counted as published: the CEC's figures, not ours.
+    assert national.counted.votes_for("a") == int(s.leader.sum())
+    assert national.counted.stations == 300
+    _, table = election_table(db, "imported-2025")
+    assert table.leader == "a"
+    assert sorted(table.stations.ids) == sorted(s.ids)
+    with db.read() as session:
+        refused = Rejections(session).for_election("imported-2025")
+    assert [json.loads(r.reasons) for r in refused] == [
+        ["line 302: station " + lines[5].split(";")[2] + " appears twice; the first row is kept"],
+        ["line 303: voters_on_list: 'много' is not a whole number ≥ 0"],
+    ]
+    assert refused[1].raw == lines[-1].encode()  # the row itself, kept as evidence
+    with pytest.raises(ConflictError):
+        import_results(db, data, mapping_yaml(), "export.csv")
+
+
+def test_same_figures_through_the_import_as_from_the_table(db: Database) -> None:
+    s = honest(400, seed=5)
+    import_results(db, export_csv(s, regions=3).encode(), mapping_yaml("x-1"), "e.csv")
+    _, table = election_table(db, "x-1")
+    order = sorted(range(len(s)), key=lambda i: s.ids[i])
+    assert list(table.stations.ids) == [s.ids[i] for i in order]
+    assert table.stations.issued.tolist() == [int(s.issued[i]) for i in order]
+    assert table.stations.received.tolist() == [int(s.received[i]) for i in order]
+    assert table.stations.leader.tolist() == [int(s.leader[i]) for i in order]
+    assert integer_peaks(table.stations, replicates=30, seed=1).integer_either == (
+        integer_peaks(s, replicates=30, seed=1).integer_either
+    )
+
+
+def test_a_mapping_naming_a_missing_column_is_refused_whole(tmp_path: Path, db: Database) -> None:
+    s = honest(20, seed=1)
+    mapping = mapping_yaml().replace('"Партия В"}', '"Партия Г"}')
+    with pytest.raises(InputError) as err:
+        import_results(db, export_csv(s).encode(), mapping, "e.csv")
+    assert "no column 'Партия Г'" in str(err.value)
+    with pytest.raises(InputError) as err:
+        import_results(db, export_csv(s).encode(), "lines: {}\n", "e.csv")
+    assert "lines.voters_on_list" in str(err.value) and "election: required" in str(err.value)
+
+
+def test_cli_import_then_forensics(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'i.db'}"
+    s = honest(200, seed=2)
+    csv_path, map_path = tmp_path / "export.csv", tmp_path / "map.yaml"
+    csv_path.write_text(export_csv(s, regions=2), encoding="utf-8")
+    map_path.write_text(mapping_yaml(), encoding="utf-8")
+    result = runner.invoke(app, ["import", "results", str(csv_path), "--mapping", str(map_path),
+                                 "--database", url])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "imported, not signed" in result.output and "200 stations" in result.output
+    result = runner.invoke(app, ["forensics", "integers", "--json", "--replicates", "20",
+                                 "--database", url])  # fmt: skip
+    assert json.loads(result.output)["stations"] == 200
