@@ -33,7 +33,7 @@ def test_import_keeps_broken_protocols_flagged_and_refuses_unreadable_rows(db: D
     report = import_results(db, data, mapping_yaml(), "export.csv")
     assert report.stations == 300 and report.flagged == 2 and report.refused == 2
     assert is_imported(db, "imported-2025")
-    election, tab = results(db, "imported-2025")
+    _, tab = results(db, "imported-2025")
     national = tab.national("list")
     assert national is not None
     # The broken protocols are counted as published: the CEC's figures, not ours.

@@ -185,6 +185,14 @@ def decode(data: bytes, mapping: ResultsMapping, source: str) -> str:
     return text.removeprefix("\ufeff")
 
 
+def _number(cells: list[str], at: int, name: str, reasons: list[str]) -> int:
+    cell = cells[at].translate(SPACES)
+    if not cell.isdigit():
+        reasons.append(f"{name}: {cells[at]!r} is not a whole number ≥ 0")
+        return 0
+    return int(cell)
+
+
 def read_results(
     text: str, mapping: ResultsMapping, source: str
 ) -> tuple[list[ImportedRow], list[RefusedRow]]:
@@ -221,18 +229,11 @@ def read_results(
         station = cells[index[mapping.station]].strip()
         reasons: list[str] = []
 
-        def number(at: int, name: str) -> int:
-            cell = cells[at].translate(SPACES)
-            if not cell.isdigit():
-                reasons.append(f"{name}: {cells[at]!r} is not a whole number ≥ 0")
-                return 0
-            return int(cell)
-
         doc: dict[str, Any] = {"election": mapping.election_id, "station": station,
                                "contest": mapping.contest_id, "kind": "official"}  # fmt: skip
         for key, at, constant in line_cols:
-            doc[key] = number(at, key) if at is not None else int(constant)
-        doc["votes"] = {option: number(at, option) for option, at in votes_keys}
+            doc[key] = _number(cells, at, key, reasons) if at is not None else int(constant)
+        doc["votes"] = {option: _number(cells, at, option, reasons) for option, at in votes_keys}
         if not station:
             reasons.append("no station number")
         elif station in seen:
