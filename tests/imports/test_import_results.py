@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
+from achyk.canonical import canonical_json
 from achyk.cli.main import app
 from achyk.errors import ConflictError, InputError
 from achyk.forensics.integers import integer_peaks
 from achyk.services.forensics import election_table
 from achyk.services.import_results import import_results, is_imported
+from achyk.services.publish import publish_record
 from achyk.services.results import results
 from achyk.sim.cec_export import export_csv, mapping_yaml
 from achyk.sim.manipulations import honest
 from achyk.store.database import Database
+from achyk.store.ledger_repo import LogStore
 from achyk.store.repositories import Rejections
+from achyk.verify.record import verify_record
+from achyk.verify.replay import replay
 
 runner = CliRunner()
 
@@ -91,3 +98,53 @@ def test_cli_import_then_forensics(tmp_path: Path) -> None:
     result = runner.invoke(app, ["forensics", "integers", "--json", "--replicates", "20",
                                  "--database", url])  # fmt: skip
     assert json.loads(result.output)["stations"] == 200
+
+
+def test_the_imported_record_verifies_and_says_it_is_not_signed(
+    tmp_path: Path, db: Database
+) -> None:
+    s = honest(120, seed=4)
+    import_results(
+        db, export_csv(s, regions=3, broken={s.ids[0]}).encode(), mapping_yaml(), "e.csv"
+    )
+    publish_record(db, "imported-2025", tmp_path / "record")
+    report = verify_record(str(tmp_path / "record"))
+    assert report.ok, report
+    lines = [name for name, _, _ in report.checks]
+    assert any(name.startswith("imported, not signed") for name in lines)
+
+
+def _replayed(db: Database, edit: Callable[[list[dict[str, Any]]], None]) -> list[str]:
+    from achyk.formats.definition import election_to_document
+    from achyk.services.elections import get_election
+
+    with db.read() as session:
+        texts = LogStore(session, "imported-2025").entries(0, 10_000)
+    entries = [json.loads(t) for t in texts]
+    edit(entries)
+    definition = election_to_document(get_election(db, "imported-2025"))
+    return replay([canonical_json(e) for e in entries], definition).problems
+
+
+def test_hiding_or_forging_a_broken_relation_is_caught(db: Database) -> None:
+    s = honest(50, seed=4)
+    import_results(db, export_csv(s, regions=2, broken={s.ids[3]}).encode(), mapping_yaml(), "e")
+    assert _replayed(db, lambda entries: None) == []
+
+    def hide(entries: list[dict[str, Any]]) -> None:
+        for e in entries:
+            if e["kind"] == "imported-protocol" and e["problems"]:
+                e["problems"] = []
+
+    def smear(entries: list[dict[str, Any]]) -> None:
+        next(e for e in entries if e["kind"] == "imported-protocol" and not e["problems"])[
+            "problems"
+        ] = ["line 9 (valid ballots): made up"]
+
+    def unmark(entries: list[dict[str, Any]]) -> None:
+        entries[1] = {"kind": "rejection", "election": "imported-2025", "source": "x",
+                      "station": None, "submission_sha256": "0" * 64, "reasons": []}  # fmt: skip
+
+    assert any("the entry lists []" in p for p in _replayed(db, hide))
+    assert any("made up" in p for p in _replayed(db, smear))
+    assert len(_replayed(db, unmark)) == 50  # every imported protocol is refused

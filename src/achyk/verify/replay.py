@@ -18,11 +18,12 @@ from achyk.domain.protocol import Protocol
 from achyk.domain.submission import examine, parse_envelope
 from achyk.errors import DefinitionError
 from achyk.formats.definition import election_from_document
+from achyk.verify.imported import IMPORTED_KINDS, imported_entry
 from achyk.verify.remote import REMOTE_KINDS, RemoteEntries
 
 KINDS = (
     "definition", "protocol", "rejection", "device-switch", "correction",
-    "register-commitment", "register-move", *REMOTE_KINDS,
+    "register-commitment", "register-move", *REMOTE_KINDS, *IMPORTED_KINDS,
 )  # fmt: skip
 
 
@@ -37,6 +38,8 @@ class Replay:
     counts: dict[str, int] = field(default_factory=dict)
     register_parts: dict[str, dict[int, int]] = field(default_factory=dict)  # root → part → voters
     remote: RemoteEntries = field(default_factory=RemoteEntries)  # checked by verify.remote
+    imported: dict[str, Any] | None = None  # the imported-results entry (verify.imported)
+    unsigned: int = 0  # imported protocols: no device signature
 
     def protocols(self) -> list[Protocol]:
         return [p for _, _, p in self.slots.values()]
@@ -84,6 +87,8 @@ def replay(
             state.remote.add(index, entry)
         elif kind in ("register-commitment", "register-move"):
             _register(state, index, entry)
+        elif kind in IMPORTED_KINDS:
+            imported_entry(state, index, entry)
     return state
 
 
