@@ -35,7 +35,7 @@ def test_integers_json_contract(tmp_path: Path) -> None:
     args = ["forensics", "integers", str(path), "--replicates", "200", "--seed", "4", "--json"]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
-    doc = json.loads(result.output)
+    doc = json.loads(result.stdout)
     assert set(doc) >= CONTRACT
     assert doc["stations"] == doc["included"] == 2000
     assert doc["integer_either"] <= doc["integer_turnout"] + doc["integer_share"]
@@ -74,11 +74,11 @@ def test_on_a_loaded_election_the_demo_stuffing_is_flagged(tmp_path: Path) -> No
     run_simulation(Database.open(url), sim)
     result = runner.invoke(app, ["forensics", "flags", "--json", "--database", url])
     assert result.exit_code == 0, result.output
-    flags = json.loads(result.output)
+    flags = json.loads(result.stdout)
     extreme = {f["station"] for f in flags if "extreme" in f["reasons"]}
     assert extreme == set(sim.anomalies["stuffing"])
     result = runner.invoke(app, ["forensics", "integers", "--json", "--replicates", "50",
                                  "--database", url])  # fmt: skip
-    doc = json.loads(result.output)
+    doc = json.loads(result.stdout)
     assert doc["stations"] == SMALL.stations_home + SMALL.stations_abroad
     assert np.isfinite(doc["expected_either"])

@@ -97,7 +97,7 @@ def test_cli_import_then_forensics(tmp_path: Path) -> None:
     assert "imported, not signed" in result.output and "200 stations" in result.output
     result = runner.invoke(app, ["forensics", "integers", "--json", "--replicates", "20",
                                  "--database", url])  # fmt: skip
-    assert json.loads(result.output)["stations"] == 200
+    assert json.loads(result.stdout)["stations"] == 200
 
 
 def test_the_imported_record_verifies_and_says_it_is_not_signed(
@@ -148,3 +148,16 @@ def test_hiding_or_forging_a_broken_relation_is_caught(db: Database) -> None:
     assert any("the entry lists []" in p for p in _replayed(db, hide))
     assert any("made up" in p for p in _replayed(db, smear))
     assert len(_replayed(db, unmark)) == 50  # every imported protocol is refused
+
+
+def test_flags_name_the_imported_protocols_that_break_relations(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'b.db'}"
+    s = honest(100, seed=6)
+    csv_path, map_path = tmp_path / "export.csv", tmp_path / "map.yaml"
+    csv_path.write_text(export_csv(s, regions=2, broken={s.ids[4]}), encoding="utf-8")
+    map_path.write_text(mapping_yaml(), encoding="utf-8")
+    runner.invoke(app, ["import", "results", str(csv_path), "--mapping", str(map_path),
+                        "--database", url])  # fmt: skip
+    result = runner.invoke(app, ["forensics", "flags", "--json", "--database", url])
+    flags = json.loads(result.stdout)
+    assert [f["station"] for f in flags if "relations" in f["reasons"]] == [s.ids[4]]

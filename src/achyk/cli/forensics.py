@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from achyk.cli.common import DatabaseOption, ElectionOption, console, open_db
+from achyk.cli.common import DatabaseOption, ElectionOption, console, err_console, open_db
 from achyk.errors import InputError, Problem
 from achyk.forensics.figures import FIGURES, FORMATS, render
 from achyk.forensics.flags import station_flags
@@ -45,11 +45,12 @@ def _stations(
         except OSError as err:
             raise InputError(str(file), [Problem("file", str(err))]) from err
         return read_stations(text, str(file)), set()
-    from achyk.services.forensics import broken_stations, election_table
+    from achyk.services.forensics import election_forensics
 
-    db = open_db(database)
-    e, table = election_table(db, election, contest)
-    return table.stations, broken_stations(db, e.id)
+    f = election_forensics(open_db(database), election, contest)
+    if f.imported:
+        err_console.print(f"election {f.election.id}: imported, not signed", highlight=False)
+    return f.table.stations, set(f.broken)
 
 
 def integers(
