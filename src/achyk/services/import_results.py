@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from achyk.canonical import canonical_json, sha256_hex
+from achyk.canonical import Canonical, canonical_json, sha256_hex
 from achyk.domain.definition import (
     Contest,
     District,
@@ -122,10 +122,10 @@ def import_results(
                 assert protocol is not None  # built field by field from the mapping
                 problems = [str(p) for p in check_relations(protocol)]
                 flagged += bool(problems)
+                raw = canonical_json(row.document)  # encoded once: entry, row and hash share it
                 entries.append({"kind": IMPORTED_PROTOCOL, "election": election.id,
-                                "protocol": row.document, "line": row.line,
+                                "protocol": Canonical(raw), "line": row.line,
                                 "problems": problems})  # fmt: skip
-                raw = canonical_json(row.document)
                 stored.append({"station_id": row.station, "contest_id": mapping.contest_id,
                                "kind": "official", "document": raw.decode(),
                                "document_hash": sha256_hex(raw), "device_id": None,
