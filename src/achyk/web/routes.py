@@ -23,6 +23,7 @@ from achyk.domain.definition import Election
 from achyk.domain.tabulation import NATIONAL_ID, Level, Tabulation
 from achyk.errors import NotFoundError
 from achyk.services.elections import get_election, list_elections
+from achyk.services.import_results import is_imported
 from achyk.services.results import cached_results
 from achyk.store.database import Database
 from achyk.store.repositories import Protocols
@@ -77,7 +78,8 @@ def _not_found(request: Request, message: str, election: Election | None = None)
 
 def _render_page(db: Database, election: Election, tab: Tabulation, rest: str, lang: str) -> str:
     page = pages.page_for(db, election, tab, rest)
-    return render(page.template, lang, SITE, page.path, title=page.title, **page.context)
+    return render(page.template, lang, SITE, page.path, title=page.title,
+                  record_imported=is_imported(db, election.id), **page.context)  # fmt: skip
 
 
 def _page(request: Request, election_id: str, rest: str) -> Response:

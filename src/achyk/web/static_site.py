@@ -16,6 +16,7 @@ from pathlib import Path
 from achyk.domain.definition import Election
 from achyk.domain.tabulation import Tabulation
 from achyk.services.elections import get_election
+from achyk.services.import_results import is_imported
 from achyk.services.results import results
 from achyk.store.database import Database
 from achyk.store.repositories import Protocols
@@ -93,9 +94,11 @@ def write_site(db: Database, election_id: str, out_dir: Path, *, base: str = "/"
     built = list(pages.all_pages(db, election, tab))
     board = read_board(db, election.id)
     built.append(track_page(election, board))
+    imported = is_imported(db, election.id)
     for lang in LANGUAGES:
         for page in built:
-            html = render(page.template, lang, site, page.path, title=page.title, **page.context)
+            html = render(page.template, lang, site, page.path, title=page.title,
+                          record_imported=imported, **page.context)  # fmt: skip
             _write(out_dir / lang / page.path / "index.html", html)
         not_found = render(
             "404.html", lang, site, pages.base_path(election), title="404", message="",
