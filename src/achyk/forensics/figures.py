@@ -1,8 +1,8 @@
 """The figures, rendered server-side to SVG or PNG bytes (matplotlib, Agg; no files, no pyplot
 state, so two requests can draw at once). Labels come from the caller, already translated.
 
-Sized for a phone first: 6 × 4.2 inches at 120 dpi (720 px wide) with 11-point text; the SVG scales
-to any width. Dense layers (the comet's points, the fingerprint's cells) are rasterised inside the
+Sized for a phone first: 5 × 4 inches at 120 dpi (600 px wide) with 11–12-point text, so on a
+375-px screen the text is still ~12 px; the SVG scales to any width. Dense layers (the comet's points, the fingerprint's cells) are rasterised inside the
 SVG, so a 100,000-station figure stays a few hundred kilobytes.
 """
 
@@ -37,9 +37,9 @@ class Labels:
 def _figure() -> tuple[Any, Any]:
     from matplotlib.figure import Figure  # imported here: a second to load, only when drawing
 
-    fig = Figure(figsize=(6.0, 4.2), dpi=120, layout="constrained")
+    fig = Figure(figsize=(5.0, 4.0), dpi=120, layout="constrained")
     ax = fig.add_subplot()
-    ax.tick_params(labelsize=10)
+    ax.tick_params(labelsize=11)
     return fig, ax
 
 
@@ -77,8 +77,8 @@ def render(s: Stations, name: str, fmt: str = "svg", labels: Labels | None = Non
         ax.plot(centres, h.weights, linewidth=0.7, color="#1f4e79")
         ax.set_xlim(0, 100)
         ax.set_xticks(range(0, 101, 10))
-        ax.set_xlabel(labels.turnout if name == "turnout" else labels.share, fontsize=11)
-        ax.set_ylabel(labels.voters, fontsize=11)
+        ax.set_xlabel(labels.turnout if name == "turnout" else labels.share, fontsize=12)
+        ax.set_ylabel(labels.voters, fontsize=12)
         ax.set_title(labels.turnout_title if name == "turnout" else labels.share_title, fontsize=12)
     elif name == "comet":
         t, v, w = comet(s)
@@ -92,8 +92,8 @@ def render(s: Stations, name: str, fmt: str = "svg", labels: Labels | None = Non
                       rasterized=True)  # fmt: skip
         ax.set_xlim(0, 100)
         ax.set_ylim(0, 100)
-        ax.set_xlabel(labels.turnout, fontsize=11)
-        ax.set_ylabel(labels.share, fontsize=11)
+        ax.set_xlabel(labels.turnout, fontsize=12)
+        ax.set_ylabel(labels.share, fontsize=12)
         ax.set_title(labels.comet_title, fontsize=12)
     elif name == "fingerprint":
         f = fingerprint(s, bins=100)
@@ -101,8 +101,8 @@ def render(s: Stations, name: str, fmt: str = "svg", labels: Labels | None = Non
         image = ax.imshow(shown, origin="lower", extent=(0, 100, 0, 100), cmap="viridis",
                           aspect="auto", interpolation="nearest", rasterized=True)  # fmt: skip
         fig.colorbar(image, ax=ax, label=labels.stations)
-        ax.set_xlabel(labels.turnout, fontsize=11)
-        ax.set_ylabel(labels.share, fontsize=11)
+        ax.set_xlabel(labels.turnout, fontsize=12)
+        ax.set_ylabel(labels.share, fontsize=12)
         ax.set_title(labels.fingerprint_title, fontsize=12)
     else:
         raise ValueError(f"no figure {name!r}; the figures are {', '.join(FIGURES)}")
