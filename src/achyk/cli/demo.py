@@ -232,4 +232,3 @@ def _forensics_line(db: Database, election_id: str) -> None:
     strong = [fl.station for fl in station_flags(f.table.stations, f.broken) if fl.strong]
     console.print(f"forensics: stations flagged as extreme: {', '.join(strong) or 'none'} "
                   f"(see /e/{election_id}/forensics/)")  # fmt: skip
-
