@@ -8,18 +8,19 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from achyk.cli.common import DatabaseOption, ElectionOption, console, err_console, open_db
 from achyk.errors import InputError, Problem
-from achyk.forensics.figures import FIGURES, FORMATS, render
-from achyk.forensics.flags import station_flags
-from achyk.forensics.integers import integer_peaks
-from achyk.forensics.stations import Stations
-from achyk.formats.stations_csv import read_stations
+
+if TYPE_CHECKING:
+    from achyk.forensics.stations import Stations
+
+# numpy, scipy and matplotlib are imported by the commands that use them, so that every other
+# `achyk` command starts as fast as before.
 
 app = typer.Typer(help="Election forensics: integer peaks, figures, flagged stations.",
                   no_args_is_help=True)  # fmt: skip
@@ -39,6 +40,8 @@ def _stations(
     file: Path | None, database: str | None, election: str | None, contest: str | None
 ) -> tuple[Stations, set[str]]:
     """The table, and the stations whose protocols break a control relation (flagged as such)."""
+    from achyk.formats.stations_csv import read_stations
+
     if file is not None:
         try:
             text = file.read_text(encoding="utf-8")
@@ -64,6 +67,8 @@ def integers(
     election: ElectionOption = None,
 ) -> None:
     """Integer-percentage peaks against the binomial null (Kobak et al. 2016)."""
+    from achyk.forensics.integers import integer_peaks
+
     stations, _ = _stations(file, database, election, contest)
     r = integer_peaks(stations, bin_, replicates, seed)
     if as_json:
@@ -93,6 +98,8 @@ def plots(
     election: ElectionOption = None,
 ) -> None:
     """Write the figures (turnout, share, comet, fingerprint) as SVG and PNG."""
+    from achyk.forensics.figures import FIGURES, FORMATS, render
+
     stations, _ = _stations(file, database, election, contest)
     out.mkdir(parents=True, exist_ok=True)
     for name in FIGURES:
@@ -109,6 +116,8 @@ def flags(
     election: ElectionOption = None,
 ) -> None:
     """Stations the screens single out, and why. A flag is a reason to look, not a finding."""
+    from achyk.forensics.flags import station_flags
+
     stations, broken = _stations(file, database, election, contest)
     found = station_flags(stations, broken)
     if as_json:

@@ -1,6 +1,7 @@
 """The forensics figures on the live site: `/e/{id}/forensics/figure/{lang}/{scope}/{name}.{fmt}`.
 
-Registered before the site's catch-all page route. Drawing runs in the thread pool (matplotlib is
+Registered before the site's catch-all page route; the scientific stack is imported on the first
+request, so a server that never draws a figure starts as fast as before. Drawing runs in the thread pool (matplotlib is
 CPU-bound); the bytes are cached per accepted-protocol stamp in achyk.web.forensics.
 """
 
@@ -12,10 +13,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from achyk.errors import NotFoundError
-from achyk.forensics.figures import FIGURES
 from achyk.services.elections import get_election
 from achyk.store.database import Database
-from achyk.web.forensics import figure
 from achyk.web.i18n import LANGUAGES
 
 router = APIRouter(include_in_schema=False)
@@ -26,6 +25,10 @@ MEDIA = {"svg": "image/svg+xml", "png": "image/png"}
 async def forensics_figure(
     request: Request, election_id: str, lang: str, scope: str, name: str, fmt: str
 ) -> Response:
+    # numpy, scipy and matplotlib load on the first figure, not when the server starts.
+    from achyk.forensics.figures import FIGURES
+    from achyk.web.forensics import figure
+
     db: Database = request.app.state.db
     if lang not in LANGUAGES or name not in FIGURES or fmt not in MEDIA:
         return PlainTextResponse("no such figure", status_code=404)
