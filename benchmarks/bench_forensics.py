@@ -44,14 +44,16 @@ def main(stations: int) -> None:
         print(f"import: {report.stations:,} stations in {t_import:.1f} s "
               f"({report.stations / t_import:,.0f} stations/s; CPU {time.process_time() - cpu:.1f} s)")  # fmt: skip
 
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         _, contest = election_table(db, report.election_id)
         t_read = time.perf_counter() - start
+        cpu_read = time.process_time() - cpu
         start, cpu = time.perf_counter(), time.process_time()
         peaks = integer_peaks(contest.stations, 0.1, REPLICATES, seed=1)
         t_integers = time.perf_counter() - start
         cpu_integers = time.process_time() - cpu
-        print(f"read back {len(contest.stations):,} protocols in {t_read:.1f} s; integers "
+        print(f"read back {len(contest.stations):,} protocols in {t_read:.1f} s (CPU "
+              f"{cpu_read:.1f} s); integers "
               f"{t_integers:.1f} s (CPU {cpu_integers:.1f} s, all threads): observed {peaks.integer_either}, expected "
               f"{peaks.expected_either:.1f}, excess {peaks.excess:+.1f}, p = {peaks.p_value:.4f}")  # fmt: skip
 
