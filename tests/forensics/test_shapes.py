@@ -45,7 +45,8 @@ def test_integer_spikes_of_the_published_turnout_histogram() -> None:
     assert svg.startswith(b"<?xml") and b"Turnout" in svg
 
 
-def test_every_figure_renders_the_same_bytes_twice() -> None:
+def test_figures_render_the_same_bytes_twice() -> None:
     s = honest(300, seed=2)
-    for name in FIGURES:
+    for name in ("comet", "fingerprint"):  # the scatter and the image: the two kinds of layer
+        assert name in FIGURES
         assert render(s, name, "svg") == render(s, name, "svg")
