@@ -95,6 +95,8 @@ def test_cli_import_then_forensics(tmp_path: Path) -> None:
                                  "--database", url])  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "imported, not signed" in result.output and "200 stations" in result.output
+    result = runner.invoke(app, ["results", "--database", url])
+    assert result.exit_code == 0 and "imported, not signed" in result.output
     result = runner.invoke(app, ["forensics", "integers", "--json", "--replicates", "20",
                                  "--database", url])  # fmt: skip
     assert json.loads(result.stdout)["stations"] == 200
