@@ -163,3 +163,50 @@ def test_flags_name_the_imported_protocols_that_break_relations(tmp_path: Path) 
     result = runner.invoke(app, ["forensics", "flags", "--json", "--database", url])
     flags = json.loads(result.stdout)
     assert [f["station"] for f in flags if "relations" in f["reasons"]] == [s.ids[4]]
+
+
+KAZAKH_MAPPING = """
+election: {id: kz-import, name: "Мәжіліс (imported)", date: "2023-03-19", type: parliamentary}
+contest: {id: list, name: "Партиялық тізім", seats: 69, method: hare, threshold_pct: 5}
+columns: {station: "Учаске №", region: "Облыс"}
+lines:
+  voters_on_list: "Тізімге енгізілген сайлаушылар саны"
+  ballots_received: "Алынған бюллетеньдер саны"
+  issued_in_station: "Берілген бюллетеньдер саны"
+  issued_outside: 0
+  cancelled: "Жойылған бюллетеньдер саны"
+  found_mobile: 0
+  found_stationary: "Жәшіктегі бюллетеньдер саны"
+  invalid: "Жарамсыз бюллетеньдер саны"
+  valid: "Жарамды бюллетеньдер саны"
+parties:
+  - {id: a, name: "Бірінші партия", column: "Бірінші партия"}
+  - {id: b, name: "Екінші партия", column: "Екінші партия"}
+"""
+
+
+def test_a_kazakh_export_with_bom_and_thousands_separators(db: Database) -> None:
+    # Kazakh (and Kyrgyz: ң, ө, ү) letters are outside cp1251: such exports come as UTF-8, often
+    # with a byte-order mark, and CEC spreadsheets write thousands with a (no-break) space.
+    header = ("Облыс,Учаске №,Тізімге енгізілген сайлаушылар саны,Алынған бюллетеньдер саны,"
+              "Берілген бюллетеньдер саны,Жойылған бюллетеньдер саны,Жәшіктегі бюллетеньдер саны,"
+              "Жарамсыз бюллетеньдер саны,Жарамды бюллетеньдер саны,Бірінші партия,Екінші партия")  # fmt: skip
+    rows = ['Алматы,1,"1\u00a0500","1 500",900,600,900,10,890,500,390',
+            "Алматы,2,1200,1200,700,500,700,5,695,400,295"]  # fmt: skip
+    data = ("\ufeff" + "\n".join([header, *rows]) + "\n").encode("utf-8")
+    report = import_results(db, data, KAZAKH_MAPPING, "kz.csv")
+    assert (report.stations, report.flagged, report.refused) == (2, 0, 0)
+    _, table = election_table(db, "kz-import")
+    assert table.stations.voters.tolist() == [1500, 1200]
+    assert table.stations.leader.tolist() == [500, 400]
+
+
+def test_a_russian_cp1251_export(db: Database) -> None:
+    s = honest(30, seed=8)
+    mapping = mapping_yaml("ru-cp1251") + "encoding: cp1251\n"
+    import_results(db, export_csv(s, regions=2).encode("cp1251"), mapping, "ru.csv")
+    _, table = election_table(db, "ru-cp1251")
+    assert sorted(table.stations.ids) == sorted(s.ids)
+    with pytest.raises(InputError) as err:  # the same bytes read as UTF-8 are refused, not garbled
+        import_results(db, export_csv(s, regions=2).encode("cp1251"), mapping_yaml("x"), "ru.csv")
+    assert "utf-8" in str(err.value)
