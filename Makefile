@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: all install demo test lint format chromium bench bench-demo bench-ledger bench-checkin bench-evoting bench-site clean
+.PHONY: all install demo test lint format chromium bench bench-demo bench-ledger bench-checkin bench-evoting bench-site bench-forensics clean
 
 all: install
 
@@ -51,6 +51,10 @@ bench-site: $(STAMP)
 bench-evoting: $(STAMP)
 	bash benchmarks/setup_electionguard.sh
 	$(BIN)/python benchmarks/bench_evoting.py
+
+STATIONS ?= 100000
+bench-forensics: $(STAMP)
+	$(BIN)/python benchmarks/bench_forensics.py $(STATIONS)
 
 bench-demo: $(STAMP)
 	$(BIN)/python benchmarks/bench_demo.py

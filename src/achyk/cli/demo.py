@@ -101,6 +101,7 @@ def demo(
         console.print(f"[yellow]kept as evidence[/yellow] {r.describe()}", highlight=False)
     for anomaly, stations in sim.anomalies.items():
         console.print(f"injected anomaly [bold]{anomaly}[/bold] at stations {', '.join(stations)}")
+    _forensics_line(db, sim.election.id)
     if register and not _already(db, "register", sim.election.id):
         mark = time.perf_counter()
         phases += _register_and_check_in(db, sim)
@@ -276,3 +277,14 @@ def generate(
         f"wrote {out}/definition.yaml, {len(sim.submissions):,} protocols to {out}/protocols/ "
         f"and the CEC's correction key to {out}/cec.key (a synthetic election: keys are derived)"
     )
+
+
+def _forensics_line(db: Database, election_id: str) -> None:
+    """What the forensics screens single out in the demo (its stuffed stations among them)."""
+    from achyk.forensics.flags import station_flags
+    from achyk.services.forensics import election_forensics
+
+    f = election_forensics(db, election_id)
+    strong = [fl.station for fl in station_flags(f.table.stations, f.broken) if fl.strong]
+    console.print(f"forensics: stations flagged as extreme: {', '.join(strong) or 'none'} "
+                  f"(see /e/{election_id}/forensics/)")  # fmt: skip

@@ -15,6 +15,8 @@ from achyk.cli import (
     demo,
     device,
     election,
+    forensics,
+    importer,
     monitor,
     protocol,
     register,
@@ -57,6 +59,8 @@ app.add_typer(device.app, name="device")
 app.add_typer(register.app, name="register")
 app.add_typer(complaint.app, name="complaint")
 app.add_typer(vote.app, name="remote")
+app.add_typer(forensics.app, name="forensics")
+app.add_typer(importer.app, name="import")
 app.command("vote")(vote.vote)
 app.command("results")(results.results)
 app.command("demo")(demo.demo)

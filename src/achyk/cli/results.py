@@ -17,6 +17,7 @@ from achyk.domain.published import seats_document
 from achyk.domain.seat_results import all_list_seats
 from achyk.domain.tabulation import ContestResult, Level
 from achyk.errors import NotFoundError
+from achyk.services.import_results import is_imported
 from achyk.services.results import results as compute_results
 
 
@@ -74,7 +75,11 @@ def results(
     election: ElectionOption = None,
 ) -> None:
     """Results at a level, with turnout, % of stations reported, scanner beside hand count."""
-    e, tab = compute_results(open_db(database), election)
+    db = open_db(database)
+    e, tab = compute_results(db, election)
+    if is_imported(db, e.id):
+        console.print(f"[bold yellow]{e.id}: imported, not signed[/bold yellow] — copied from a "
+                      "publication; no station device signed these protocols")  # fmt: skip
     chosen = (
         e.contest(contest)
         if contest

@@ -3,11 +3,16 @@
 Anomalies can be injected by name so that tests and the demo show what the system does with them:
 `stuffing` (turnout near 98% with ~99% for one party), `broken` (a protocol that breaks a control
 relation, later resent corrected), `backup` (a scanner fails and its registered backup signs).
+On request (not in the default set, so the demo's figures stay as they are): `rounding` (a share
+of stations report turnout and the first party's share raised to whole percentages) and `stealing`
+(a share of stations move 30–60 % of the other parties' list votes to the first party). Both draw
+from their own random stream, so asking for them changes nothing else.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -35,6 +40,10 @@ from achyk.signing import PROTOCOL_PURPOSE, private_key_from_seed, public_key_b6
 from achyk.sim.profiles import Profile, RegionShape
 
 ANOMALIES = ("stuffing", "broken", "backup")
+OPTIONAL_ANOMALIES = (
+    "rounding",
+    "stealing",
+)  # forensics (issue 14): planted at `share` of stations
 
 
 @dataclass(frozen=True)
@@ -240,7 +249,9 @@ def _weights(profile: Profile, shape: RegionShape | None, contest: Contest,
     return w
 
 
-def generate(profile: Profile, anomalies: Sequence[str] = ANOMALIES) -> SimElection:
+def generate(
+    profile: Profile, anomalies: Sequence[str] = ANOMALIES, share: float = 0.05
+) -> SimElection:
     election = build_election(profile)
     rng = random.Random(profile.seed * 7919 + 1)
     shapes = {r.id: r for r in profile.regions}
@@ -251,6 +262,12 @@ def generate(profile: Profile, anomalies: Sequence[str] = ANOMALIES) -> SimElect
         "broken": tuple(picked[2:3]) if "broken" in anomalies else (),
         "backup": tuple(picked[3:7]) if "backup" in anomalies else (),
     }
+    planting = random.Random(profile.seed * 104_729 + 3)  # its own stream: see the docstring
+    others = [p.station.id for p in home if p.station.id not in picked]
+    count = round(share * len(home))
+    for name in OPTIONAL_ANOMALIES:
+        chosen[name] = tuple(sorted(planting.sample(others, count))) if name in anomalies else ()
+        others = [sid for sid in others if sid not in chosen[name]]
     region_weights: dict[tuple[str, str], list[float]] = {}
     subs: list[tuple[str, bytes]] = []
     late: list[tuple[str, bytes]] = []
@@ -266,6 +283,8 @@ def generate(profile: Profile, anomalies: Sequence[str] = ANOMALIES) -> SimElect
         stuffed = s.id in chosen["stuffing"]
         on_list = s.registered_voters + rng.randint(0, max(1, s.registered_voters // 100))
         issued = round(on_list * (0.98 if stuffed else turnout))
+        if s.id in chosen["rounding"]:  # the next whole percent of turnout, as a target figure
+            issued = min(on_list, round(on_list * math.ceil(100 * issued / on_list) / 100))
         issued_out = 0 if s.abroad else min(issued, round(issued * rng.uniform(0.0, 0.05)))
         received = max(issued, -(-on_list // 10) * 10)
         extra = _form_lines(election.form, rng, issued, received)
@@ -288,6 +307,8 @@ def generate(profile: Profile, anomalies: Sequence[str] = ANOMALIES) -> SimElect
             if stuffed and contest.kind is ContestKind.PARTY_LIST:
                 weights = [weights[0] * 400, *weights[1:]]
             votes = _split(rng, valid, weights)
+            if contest.kind is ContestKind.PARTY_LIST:
+                votes = _plant(s.id, chosen, votes, valid + invalid, planting)
             args = (on_list, issued_in, issued_out, received, found_mobile, found_stationary)
             form_id = election.form.id if election.form else None
             pre = _protocol_doc(election.id, s.id, contest, ProtocolKind.PRELIMINARY, *args,
@@ -314,6 +335,31 @@ def generate(profile: Profile, anomalies: Sequence[str] = ANOMALIES) -> SimElect
         profile, election, tuple(subs + late), tuple(switches),
         {k: v for k, v in chosen.items() if v}, _authority_seed(profile),
     )  # fmt: skip
+
+
+def _plant(
+    sid: str,
+    chosen: dict[str, tuple[str, ...]],
+    votes: list[int],
+    found: int,
+    planting: random.Random,
+) -> list[int]:
+    """The first party's list votes after `stealing` or `rounding` (its share of the ballots
+    found raised to the next whole percent), taken from the other lines; the sum is unchanged."""
+    if sid in chosen["stealing"]:
+        y = planting.uniform(0.3, 0.6)
+        moved = [int(v * y) for v in votes[1:]]
+        return [votes[0] + sum(moved)] + [v - m for v, m in zip(votes[1:], moved, strict=True)]
+    if sid in chosen["rounding"] and found:
+        target = min(sum(votes), round(found * math.ceil(100 * votes[0] / found) / 100))
+        need, out = target - votes[0], list(votes)
+        for i in range(len(out) - 1, 0, -1):  # take from the smallest lines first
+            take = min(need, out[i])
+            out[i] -= take
+            out[0] += take
+            need -= take
+        return out
+    return votes
 
 
 def _envelope(doc: dict[str, Any], device: str, key: Ed25519PrivateKey) -> bytes:

@@ -130,6 +130,10 @@ def verify_record(
                state.problems, counts)  # fmt: skip
     if state.election is None:
         return report
+    if state.imported is not None:  # a status, not a failure: said on every report of this record
+        report.add("imported, not signed: results copied from a publication "
+                   f"({state.imported.get('source')}, sha256 {state.imported.get('source_sha256')})",
+                   [], f"{state.unsigned} protocols without device signatures")  # fmt: skip
     remote_protocols = []
     if state.remote.present:
         say("remote voting")

@@ -20,11 +20,12 @@ from achyk.errors import DefinitionError
 from achyk.formats.definition import election_from_document
 from achyk.verify.disputes import KINDS as DISPUTE_KINDS
 from achyk.verify.disputes import DisputeEntries
+from achyk.verify.imported import IMPORTED_KINDS, imported_entry
 from achyk.verify.remote import REMOTE_KINDS, RemoteEntries
 
 KINDS = (
     "definition", "protocol", "rejection", "device-switch", "correction",
-    "register-commitment", "register-move", *REMOTE_KINDS, *DISPUTE_KINDS,
+    "register-commitment", "register-move", *REMOTE_KINDS, *DISPUTE_KINDS, *IMPORTED_KINDS,
 )  # fmt: skip
 
 
@@ -40,6 +41,8 @@ class Replay:
     register_parts: dict[str, dict[int, int]] = field(default_factory=dict)  # root → part → voters
     remote: RemoteEntries = field(default_factory=RemoteEntries)  # checked by verify.remote
     disputes: DisputeEntries = field(default_factory=DisputeEntries)  # complaints and decisions
+    imported: dict[str, Any] | None = None  # the imported-results entry (verify.imported)
+    unsigned: int = 0  # imported protocols: no device signature
 
     def protocols(self) -> list[Protocol]:
         return [p for _, _, p in self.slots.values()]
@@ -90,6 +93,8 @@ def replay(
             _register(state, index, entry)
         elif kind in DISPUTE_KINDS:
             state.disputes.add(state.election, index, entry)
+        elif kind in IMPORTED_KINDS:
+            imported_entry(state, index, entry)
     state.problems.extend(state.disputes.problems)
     return state
 

@@ -498,6 +498,10 @@ def page_for(db: Database, election: Election, tab: Tabulation, rest: str) -> Pa
         return unit_page(election, tab, Level.ABROAD, ABROAD_ID)
     if parts == ["verify"]:
         return verify_page(db, election, tab)
+    if parts[0] == "forensics":
+        from achyk.web.forensics import forensics_page  # it imports this module
+
+        return forensics_page(db, election, tab, parts[1:])
     if len(parts) == 2:
         kind, unit_id = parts
         if kind == "station":

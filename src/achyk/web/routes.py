@@ -25,6 +25,7 @@ from achyk.domain.tabulation import NATIONAL_ID, Level, Tabulation
 from achyk.errors import NotFoundError
 from achyk.services.elections import get_election, list_elections
 from achyk.services.freshness import freshness
+from achyk.services.import_results import is_imported
 from achyk.services.results import cached_results
 from achyk.store.database import Database
 from achyk.store.ledger_repo import LogStore
@@ -84,8 +85,9 @@ def _render_page(db: Database, election: Election, tab: Tabulation, rest: str, l
     page = pages.page_for(db, election, tab, rest)
     fresh = freshness(db, election.id)
     return render(
-        page.template, lang, SITE, page.path, title=page.title, fresh=fresh, **page.context
-    )
+        page.template, lang, SITE, page.path, title=page.title, fresh=fresh,
+        record_imported=is_imported(db, election.id), **page.context,
+    )  # fmt: skip
 
 
 def _page(request: Request, election_id: str, rest: str) -> Response:

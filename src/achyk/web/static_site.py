@@ -17,6 +17,7 @@ from achyk.domain.definition import Election
 from achyk.domain.tabulation import Tabulation
 from achyk.services.elections import get_election
 from achyk.services.freshness import freshness
+from achyk.services.import_results import is_imported
 from achyk.services.results import results
 from achyk.store.database import Database
 from achyk.store.repositories import Protocols
@@ -95,11 +96,12 @@ def write_site(db: Database, election_id: str, out_dir: Path, *, base: str = "/"
     built = list(pages.all_pages(db, election, tab))
     board = read_board(db, election.id)
     built.append(track_page(election, board))
+    imported = is_imported(db, election.id)
     for lang in LANGUAGES:
         for page in built:
             html = render(
                 page.template, lang, site, page.path, title=page.title, fresh=fresh,
-                **page.context,
+                record_imported=imported, **page.context,
             )  # fmt: skip
             _write(out_dir / lang / page.path / "index.html", html)
         not_found = render(
