@@ -110,7 +110,7 @@ func keyHash(name string, alg byte, key []byte) uint32 {
 
 // parseWitnessKey reads a vkey "name+hash+base64(0x04 || key)".
 func parseWitnessKey(vkey string) (cosigVerifier, error) {
-	parts := strings.Split(vkey, "+")
+	parts := strings.SplitN(vkey, "+", 3) // base64 may itself hold "+"
 	if len(parts) != 3 || parts[0] == "" {
 		return cosigVerifier{}, fmt.Errorf("witness key %q is not name+hash+key", vkey)
 	}

@@ -191,6 +191,7 @@ func verify(location, trustPath, pinnedKey string, witnessKeys []string, quorum 
 		}
 	}
 	good := 0
+	var missing []string
 	for _, key := range witnessKeys {
 		v, err := parseWitnessKey(key)
 		if err == nil {
@@ -198,10 +199,13 @@ func verify(location, trustPath, pinnedKey string, witnessKeys []string, quorum 
 		}
 		if err == nil {
 			good++
+		} else {
+			missing = append(missing, fmt.Sprintf("pinned witness %s: %v", key, err))
 		}
 	}
 	if good < quorum {
 		cosProblems = append(cosProblems, fmt.Sprintf("%d of the %d pinned witnesses cosigned; the quorum is %d", good, len(witnessKeys), quorum))
+		cosProblems = append(cosProblems, missing...)
 	}
 	r.add("witness cosignatures", cosProblems, fmt.Sprintf("%d listed in record.json; %d of %d pinned witnesses cosigned, quorum %d", len(listed), good, len(witnessKeys), quorum))
 
@@ -294,8 +298,8 @@ func verify(location, trustPath, pinnedKey string, witnessKeys []string, quorum 
 	nslots := len(folded)
 	if len(st.remote) > 0 {
 		rr := checkRemote(st)
-		r.add("remote voting: board order, credentials, re-votes, tracking codes, unit protocol", rr.problems, rr.summary)
-		fmt.Println("SKIP remote voting proofs on secp256k1 (ceremony, ballot range proofs, credential signatures, decryption shares): not checked by this verifier")
+		r.add("remote voting: board order, credentials and their signatures, re-votes, tracking codes, unit protocol", rr.problems, rr.summary)
+		fmt.Println("SKIP remote voting proofs on secp256k1 (ceremony, ballot range proofs, decryption shares, decrypted totals): not checked by this verifier")
 		folded = append(folded, rr.protocols...)
 	}
 	computed, seatProblems := resultsDocument(st.e, folded)

@@ -126,6 +126,9 @@ func checkRemote(st *replayState) remoteResult {
 		if body["election"] != st.defHash {
 			fail(x.index, "ballot seq %v: the body does not name this election", e["seq"])
 		}
+		if err := verifyCredentialSignature(ballot, st.defHash); err != nil {
+			fail(x.index, "ballot seq %v: %v", e["seq"], err)
+		}
 		sum := sha256.Sum256(mustCanonical(ballot))
 		if e["tracking_code"] != hex.EncodeToString(sum[:]) {
 			fail(x.index, "ballot seq %v: tracking code is not the hash of the ballot", e["seq"])

@@ -12,6 +12,7 @@ the module is skipped, except under CI=true where that is a failure.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -28,7 +29,6 @@ from achyk.ledger import Checkpoint, MemoryTree, leaf_hash, sign_checkpoint
 from achyk.ledger.cosignature import WitnessKey, cosign
 from achyk.ledger.note import format_vkey, parse_signer_key, raw_public_key
 from achyk.ledger.tiles import build_tiles, decode_entry_bundle, entry_bundles
-from achyk.services.publish import publish
 from achyk.services.simulation import run_simulation
 from achyk.sim.generator import generate
 from achyk.sim.profiles import SMALL
@@ -67,13 +67,17 @@ def go_failed(out: subprocess.CompletedProcess[str]) -> list[str]:
 
 @pytest.fixture(scope="module")
 def honest(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """The small demo election (protocols, corrections of nothing, a rejection, device switches,
+    the register, remote voting abroad) published as a record, with its log's signing key."""
     base = tmp_path_factory.mktemp("record")
-    db = Database.open(f"sqlite:///{base / 'db.sqlite'}")
-    sim = generate(SMALL)
-    run_simulation(db, sim)
-    publish(db, sim.election.id, base / "record")
+    url = f"sqlite:///{base / 'db.sqlite'}"
+    demo = [str(ROOT / ".venv" / "bin" / "achyk"), "demo", "--profile", "small", "--no-serve", "--remote-ballots", "12",
+            "--database", url, "--out", str(base / "record")]  # fmt: skip
+    subprocess.run(demo, check=True, capture_output=True, timeout=300)
+    db = Database.open(url)
     with db.read() as s:
-        row = stored_key(s, f"achyk/{sim.election.id}")
+        eid = json.loads((base / "record" / "record.json").read_text())["election"]
+        row = stored_key(s, f"achyk/{eid}")
         assert row is not None
         return base / "record", row.secret
 
@@ -127,7 +131,7 @@ def changed_seats(record: Path, secret: str) -> None:
 def changed_district_winner(record: Path, secret: str) -> None:
     results = json.loads((record / "results.json").read_text())
     district = next(iter(results["districts"].values()))
-    district["elected"] = list(reversed(district["elected"])) + ["nobody"]
+    district["elected"] = [*reversed(district["elected"]), "nobody"]
     (record / "results.json").write_text(json.dumps(results))
 
 
@@ -180,6 +184,20 @@ def missing_earlier_checkpoint(record: Path, secret: str) -> None:
     (record / "log" / "checkpoints" / str(listed[len(listed) // 2])).unlink()
 
 
+def ballot_credential_signature_resigned(record: Path, secret: str) -> None:
+    """A remote ballot's choice swapped for another ballot's (both valid ciphertexts with valid
+    proofs), the tracking code recomputed and the log re-signed: the voter's credential
+    signature no longer covers the body."""
+    entries = entries_of(record)
+    i = first(entries, b"remote-ballot")
+    j = next(k for k in range(i + 1, len(entries)) if b'"kind":"remote-ballot"' in entries[k])
+    a, b = json.loads(entries[i]), json.loads(entries[j])
+    a["ballot"]["body"]["contests"] = b["ballot"]["body"]["contests"]
+    a["tracking_code"] = hashlib.sha256(canonical_json(a["ballot"])).hexdigest()
+    entries[i] = canonical_json(a)
+    rebuild(record, entries, secret)
+
+
 def missing_tile(record: Path, secret: str) -> None:
     next(p for p in sorted((record / "log" / "tile" / "0").rglob("*")) if p.is_file()).unlink()
 
@@ -188,7 +206,7 @@ CASES: list[Callable[[Path, str], None]] = [
     changed_entry_byte, changed_published_figure, changed_seats, changed_district_winner,
     forged_checkpoint_signature, rewrite_resigned_with_the_log_key, non_canonical_entry_resigned,
     deleted_protocol_resigned, changed_definition, changed_rejection_evidence,
-    missing_earlier_checkpoint, missing_tile,
+    missing_earlier_checkpoint, ballot_credential_signature_resigned, missing_tile,
 ]  # fmt: skip
 
 
