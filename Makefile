@@ -27,14 +27,18 @@ test: $(STAMP) chromium interop
 chromium:
 	@test -x /usr/bin/chromium || (apt-get update -q && apt-get install -y -q chromium)
 
-# The second verifier, in Go (interop/README.md): Debian's Go and x/mod, built offline.
-GO_ENV := GOFLAGS=-mod=mod GOPROXY=off GOTOOLCHAIN=local
+# The second verifier, in Go (interop/README.md): Debian's Go, x/mod and btcec, built offline in
+# GOPATH mode against the packaged sources under /usr/share/gocode (nothing is downloaded).
+GO_ENV := GO111MODULE=off GOPATH=/usr/share/gocode GOPROXY=off
+GO_DEBS := golang-go golang-golang-x-mod-dev golang-github-btcsuite-btcd-btcec-dev
 interop: interop/bin/achyk-verify-go
 
-interop/bin/achyk-verify-go: interop/go.mod $(wildcard interop/*.go)
-	@command -v go >/dev/null && test -d /usr/share/gocode/src/golang.org/x/mod || \
-		(apt-get update -q && apt-get install -y -q golang-go golang-golang-x-mod-dev)
-	cd interop && $(GO_ENV) go vet . && $(GO_ENV) go test -count=1 . && $(GO_ENV) go build -o bin/achyk-verify-go .
+interop/bin/achyk-verify-go: $(wildcard interop/*.go)
+	@command -v go >/dev/null && test -d /usr/share/gocode/src/golang.org/x/mod && \
+		test -d /usr/share/gocode/src/github.com/btcsuite/btcd/btcec || \
+		(apt-get update -q && apt-get install -y -q $(GO_DEBS))
+	cd interop && $(GO_ENV) go vet . && $(GO_ENV) go test -count=1 . && \
+		$(GO_ENV) go build -o bin/achyk-verify-go .
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

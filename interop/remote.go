@@ -76,6 +76,18 @@ func checkRemote(st *replayState) remoteResult {
 	} else if !reflect.DeepEqual(normalise(params["contests"]), expectedContests) {
 		fail(par.index, "the remote ballot's contests are not the remote unit's contests")
 	}
+	rc := newRemoteCrypto(st.defHash, cer, par)
+	var contests []remoteContest
+	pcs, _ := params["contests"].([]any)
+	for _, x := range pcs {
+		c, _ := x.(map[string]any)
+		id, _ := c["id"].(string)
+		opts, _ := c["options"].([]any)
+		lo, _ := asInt(c["min_selections"])
+		hi, _ := asInt(c["max_selections"])
+		contests = append(contests, remoteContest{id, len(opts), int(lo), int(hi)})
+	}
+	bySeq := map[int64][][]ciphertext{}
 	closes := byKind["remote-close"]
 	closedAt := -1
 	if len(closes) > 0 {
@@ -133,6 +145,7 @@ func checkRemote(st *replayState) remoteResult {
 		if e["tracking_code"] != hex.EncodeToString(sum[:]) {
 			fail(x.index, "ballot seq %v: tracking code is not the hash of the ballot", e["seq"])
 		}
+		bySeq[seq] = rc.ballot(x.index, e, contests)
 		switch e["status"] {
 		case "cast":
 			if isListed {
@@ -190,6 +203,18 @@ func checkRemote(st *replayState) remoteResult {
 	if n, _ := asInt(tally.entry["counted"]); n != counted {
 		fail(tally.index, "tally counts %v ballots; the re-vote policy gives %d", tally.entry["counted"], counted)
 	}
+	var counts [][][]ciphertext
+	for _, seq := range chosen {
+		counts = append(counts, bySeq[seq])
+	}
+	var shares []indexed
+	for _, x := range byKind["remote-decryption"] {
+		if x.index < tally.index {
+			shares = append(shares, x)
+		}
+	}
+	rc.tally(tally, shares, counts, contests, counted)
+	r.problems = append(r.problems, rc.problems...)
 	results, _ := tally.entry["results"].(map[string]any)
 	protocols, _ := tally.entry["protocols"].([]any)
 	if unit == nil {

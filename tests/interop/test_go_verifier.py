@@ -6,8 +6,9 @@ the format document is wrong or incomplete (or one verifier has a bug). The Go v
 the pins `achyk verify` is meant to take (-trust, -log-key, -witness, -quorum), and reads a live
 server over HTTP.
 
-The Go toolchain is Debian's golang-go with golang-golang-x-mod-dev (`make interop`); without `go`
-the module is skipped, except under CI=true where that is a failure.
+The Go toolchain is Debian's golang-go with golang-golang-x-mod-dev and
+golang-github-btcsuite-btcd-btcec-dev (`make interop`); without `go` the module is skipped, except
+under CI=true where that is a failure.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from live_server import serving
 ROOT = Path(__file__).resolve().parents[2]
 INTEROP = ROOT / "interop"
 BINARY = INTEROP / "bin" / "achyk-verify-go"
-GO_ENV = {"GOFLAGS": "-mod=mod", "GOPROXY": "off", "GOTOOLCHAIN": "local"}
+GO_ENV = {"GO111MODULE": "off", "GOPATH": "/usr/share/gocode", "GOPROXY": "off"}
 
 
 @pytest.fixture(scope="module")
@@ -198,6 +199,25 @@ def ballot_credential_signature_resigned(record: Path, secret: str) -> None:
     rebuild(record, entries, secret)
 
 
+def remote_totals_changed_resigned(record: Path, secret: str) -> None:
+    """Two published remote totals swapped, the unit's protocol and the results made to match,
+    the log re-signed: the decryption shares no longer decrypt to those totals."""
+    entries = entries_of(record)
+    i = first(entries, b"remote-tally")
+    tally = json.loads(entries[i])
+    contest = next(iter(tally["results"]))
+    totals = tally["results"][contest]
+    a = next(k for k in range(1, len(totals)) if totals[k] != totals[0])
+    totals[0], totals[a] = totals[a], totals[0]
+    protocol = next(p for p in tally["protocols"] if p["contest"] == contest)
+    options = list(protocol["votes"])
+    order = json.loads(next(e for e in entries if b'"kind":"remote-params"' in e))
+    ballot = next(c["options"] for c in order["params"]["contests"] if c["id"] == contest)
+    protocol["votes"] = {o: totals[ballot.index(o)] for o in options}
+    entries[i] = canonical_json(tally)
+    rebuild(record, entries, secret)
+
+
 def missing_tile(record: Path, secret: str) -> None:
     next(p for p in sorted((record / "log" / "tile" / "0").rglob("*")) if p.is_file()).unlink()
 
@@ -206,7 +226,8 @@ CASES: list[Callable[[Path, str], None]] = [
     changed_entry_byte, changed_published_figure, changed_seats, changed_district_winner,
     forged_checkpoint_signature, rewrite_resigned_with_the_log_key, non_canonical_entry_resigned,
     deleted_protocol_resigned, changed_definition, changed_rejection_evidence,
-    missing_earlier_checkpoint, ballot_credential_signature_resigned, missing_tile,
+    missing_earlier_checkpoint, ballot_credential_signature_resigned,
+    remote_totals_changed_resigned, missing_tile,
 ]  # fmt: skip
 
 
