@@ -231,6 +231,25 @@ CASES: list[Callable[[Path, str], None]] = [
 ]  # fmt: skip
 
 
+# What the Go verifier must name for each case (its FAIL lines and their problems).
+GO_SAYS = {
+    "changed_entry_byte": "does not hash to its leaf",
+    "changed_published_figure": "contests.list.national/national.counted.votes.p02: published",
+    "changed_seats": "seats.list.seats.p01: published",
+    "changed_district_winner": ".elected: published",
+    "forged_checkpoint_signature": "FAIL checkpoint signature",
+    "rewrite_resigned_with_the_log_key": "signature does not verify",
+    "non_canonical_entry_resigned": "not in RFC 8785 canonical form",
+    "deleted_protocol_resigned": "is not a prefix of this log",
+    "changed_definition": "definition.json hashes to",
+    "changed_rejection_evidence": "published evidence does not match",
+    "missing_earlier_checkpoint": "FAIL earlier checkpoints consistent with this one",
+    "ballot_credential_signature_resigned": "credential signature does not verify",
+    "remote_totals_changed_resigned": "is not what the shares decrypt to",
+    "missing_tile": "FAIL Merkle tree",
+}
+
+
 def test_both_verifiers_pass_the_honest_record(go_verifier: Path, honest: tuple[Path, str]) -> None:
     out = run_go(go_verifier, str(honest[0]))
     assert out.returncode == 0, out.stdout + out.stderr
@@ -251,6 +270,7 @@ def test_both_verifiers_fail_a_tampered_record(
     assert not python.ok, "achyk verify passed a tampered record"
     assert go.returncode == 1, go.stdout + go.stderr
     assert go_failed(go), go.stdout
+    assert GO_SAYS[tamper.__name__] in go.stdout, go.stdout
 
 
 def test_pins_refuse_a_record_resigned_with_another_key(
