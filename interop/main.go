@@ -71,6 +71,13 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
+	// A malformed record must give a named failure, never a crash.
+	defer func() {
+		if err := recover(); err != nil {
+			fmt.Printf("FAIL the record could not be read to the end\n       %v\n", err)
+			os.Exit(1)
+		}
+	}()
 	ok := verify(flag.Arg(0), *trustPath, *logKey, witnesses, *quorum)
 	if !ok {
 		os.Exit(1)
