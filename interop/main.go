@@ -94,11 +94,13 @@ func verify(location, trustPath, pinnedKey string, witnessKeys []string, quorum 
 		trust = &trustFile{}
 		if err == nil {
 			dec := json.NewDecoder(strings.NewReader(string(data)))
-			dec.DisallowUnknownFields()
 			err = dec.Decode(trust)
 		}
 		if err == nil && trust.Format != 1 {
 			err = fmt.Errorf("format %d is not 1", trust.Format)
+		}
+		if err == nil && (trust.Election == "" || trust.DefinitionSHA256 == "" || trust.Origin == "" || trust.LogKey == "") {
+			err = errors.New("election, definition_sha256, origin and log_key are required")
 		}
 		if err != nil {
 			r.add("trust file", []string{fmt.Sprintf("%s: %v", trustPath, err)}, "")

@@ -149,12 +149,11 @@ func resultsDocument(e *election, protocols []*protocol) (map[string]any, []stri
 					}
 				}
 			}
-			s, err := listSeats(c, national, regional)
-			if err != nil {
-				problems = append(problems, fmt.Sprintf("seats.%s: cannot be computed: %v", c.id, err))
-				continue
+			// Seats that cannot be computed yet (no votes, a home region not yet reported, a cap
+			// that cannot be met) are simply absent.
+			if s, err := listSeats(c, national, regional); err == nil {
+				seats[c.id] = s
 			}
-			seats[c.id] = s
 		case "district":
 			if national.counted.stations > 0 {
 				districts[c.id] = decideDistrict(c, &national.counted)
@@ -196,6 +195,9 @@ func listSeats(c *contest, national *unitResult, regional []*unitResult) (map[st
 	b := base(c, &national.counted)
 	if b < valid || b < 1 {
 		return nil, fmt.Errorf("base %d is less than the %d votes given for parties (or zero)", b, valid)
+	}
+	if c.regionThreshold.Sign() > 0 && len(regional) == 0 {
+		return nil, fmt.Errorf("a regional threshold needs votes by region; none given")
 	}
 	for _, r := range regional {
 		if base(c, &r.counted) <= 0 {

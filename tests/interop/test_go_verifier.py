@@ -30,6 +30,10 @@ from achyk.ledger import Checkpoint, MemoryTree, leaf_hash, sign_checkpoint
 from achyk.ledger.cosignature import WitnessKey, cosign
 from achyk.ledger.note import format_vkey, parse_signer_key, raw_public_key
 from achyk.ledger.tiles import build_tiles, decode_entry_bundle, entry_bundles
+from achyk.services.publish import publish
+from achyk.services.simulation import run_simulation
+from achyk.sim.generator import generate
+from achyk.sim.profiles import SMALL
 from achyk.store.database import Database
 from achyk.store.ledger_repo import stored_key
 from achyk.verify.record import verify_record
@@ -347,3 +351,23 @@ def test_both_verifiers_read_a_live_server(go_verifier: Path, honest: tuple[Path
         assert "OK   remote voting" in out.stdout
         report = verify_record(url)
         assert report.ok, [c for c in report.checks if not c[1]]
+
+
+def test_a_partial_count_publishes_and_both_verify(go_verifier: Path, tmp_path: Path) -> None:
+    """Election night: only the first region has reported. Its seats cannot be judged yet (the
+    other regions' thresholds have no votes), which used to raise out of the results document —
+    `achyk publish` and /results.json failed. Now the contest simply has no seats yet, and both
+    verifiers agree on the record."""
+    sim = generate(SMALL)
+    first_region = {s.id for d in sim.election.regions[0].districts for s in d.stations}
+    reported = [sub for sub in sim.submissions if json.loads(sub[1])["protocol"]["station"]
+                in first_region]  # fmt: skip
+    db = Database.open(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    run_simulation(db, sim.__class__(sim.profile, sim.election, reported, (), ()))
+    publish(db, sim.election.id, tmp_path / "record")
+    results = json.loads((tmp_path / "record" / "results.json").read_text())
+    assert "list" not in results["seats"]
+    assert results["contests"]["list"]["national/national"]["counted"]["stations"] > 0
+    assert verify_record(str(tmp_path / "record")).ok
+    out = run_go(go_verifier, str(tmp_path / "record"))
+    assert out.returncode == 0, out.stdout
