@@ -198,6 +198,8 @@ func (st *replayState) deviceSwitch(index int, entry map[string]any) {
 func (st *replayState) rejection(index int, entry map[string]any, raw []byte, present bool) {
 	st.rejections++
 	if !present {
+		// Withheld evidence hides what was refused: every rejection's bytes must be published.
+		st.fail(index, "the rejected submission's evidence (evidence/%d.bin) is not published", index)
 		return
 	}
 	sum := sha256.Sum256(raw)
