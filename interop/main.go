@@ -297,6 +297,9 @@ func verify(location, trustPath, pinnedKey string, witnessKeys []string, quorum 
 	if st.e == nil {
 		return false
 	}
+	if rec, _ := record["election"].(string); rec != st.e.id {
+		r.add("record.json election", []string{fmt.Sprintf("record.json names election %q, the log's definition %q", rec, st.e.id)}, "")
+	}
 	if trust != nil && trust.DefinitionSHA256 != st.defHash {
 		r.add("definition pinned by the trust file", []string{fmt.Sprintf("the log's definition is %s, the trust file names %s", st.defHash, trust.DefinitionSHA256)}, "")
 	}

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import random
 import shutil
 import subprocess
 import urllib.error
@@ -483,3 +484,32 @@ def test_both_verifiers_fail_withheld_evidence(
     go = run_go(go_verifier, str(record))
     assert go.returncode == 1 and "is not published" in go.stdout, go.stdout
     assert not verify_record(str(record)).ok
+
+
+def test_the_go_verifier_names_every_mutation_of_the_log(
+    go_verifier: Path, honest: tuple[Path, str], tmp_path: Path
+) -> None:
+    """Seeded byte mutations (flip, cut, insert) of the log's files — checkpoints, tiles, entry
+    bundles — and of the evidence: each is a named FAIL and exit 1, never a crash."""
+    rng = random.Random(20251130)
+    files = sorted(p.relative_to(honest[0]) for p in honest[0].rglob("*") if p.is_file()
+                   and p.parts[len(honest[0].parts)] in ("log", "evidence"))  # fmt: skip
+    for n in range(10):
+        record = tmp_path / f"m{n}"
+        shutil.copytree(honest[0], record)
+        target = record / rng.choice(files)
+        data = bytearray(target.read_bytes())
+        at = rng.randrange(len(data))
+        how = rng.choice(("flip", "cut", "insert"))
+        if how == "flip":
+            data[at] ^= 1 << rng.randrange(8)
+        elif how == "cut":
+            del data[at:]
+        else:
+            data.insert(at, rng.randrange(256))
+        target.write_bytes(bytes(data))
+        out = run_go(go_verifier, str(record))
+        where = f"{how} at byte {at} of {target.relative_to(record)}"
+        assert out.returncode == 1 and go_failed(out), where + "\n" + out.stdout + out.stderr
+        assert "could not be read to the end" not in out.stdout, where + "\n" + out.stdout
+        shutil.rmtree(record)
