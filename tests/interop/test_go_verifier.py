@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import random
 import shutil
 import subprocess
+import sys
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -28,60 +28,29 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from achyk.api.app import create_app
-from achyk.canonical import canonical_hash, canonical_json
-from achyk.domain.correction import sign_correction
-from achyk.ledger import Checkpoint, MemoryTree, leaf_hash, sign_checkpoint
+from achyk.canonical import canonical_json
 from achyk.ledger.cosignature import WitnessKey, cosign
-from achyk.ledger.note import format_vkey, parse_signer_key, raw_public_key
-from achyk.ledger.tiles import build_tiles, decode_entry_bundle, entry_bundles
-from achyk.services.elections import load_election
-from achyk.services.protocols import Outcome, correct_protocol, submit_protocol
-from achyk.services.publish import publish, publish_record
+from achyk.ledger.note import format_vkey, raw_public_key
+from achyk.services.publish import publish
 from achyk.services.simulation import run_simulation
 from achyk.sim.generator import generate
 from achyk.sim.profiles import SMALL
 from achyk.store.database import Database
 from achyk.store.ledger_repo import stored_key
 from achyk.verify.record import verify_record
-from factories import device_key, election, envelope, protocol_doc
+from go_verifier import entries_of, first, go_failed, rebuild, run_go, trust_file
 from live_server import serving
-
-ROOT = Path(__file__).resolve().parents[2]
-INTEROP = ROOT / "interop"
-BINARY = INTEROP / "bin" / "achyk-verify-go"
-GO_ENV = {"GO111MODULE": "off", "GOPATH": "/usr/share/gocode", "GOPROXY": "off"}
-
-
-@pytest.fixture(scope="module")
-def go_verifier() -> Path:
-    go = shutil.which("go")
-    if go is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI=true but `go` is missing: run `make interop`")
-        pytest.skip("`go` is missing (make interop installs golang-go)")
-    env = {**os.environ, **GO_ENV}
-    subprocess.run([go, "build", "-o", str(BINARY), "."], cwd=INTEROP, env=env, check=True,
-                   timeout=300)  # fmt: skip
-    return BINARY
-
-
-def run_go(binary: Path, location: str, *flags: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(binary), *flags, location], capture_output=True, text=True,
-                          timeout=120, check=False)  # fmt: skip
-
-
-def go_failed(out: subprocess.CompletedProcess[str]) -> list[str]:
-    return [line[5:] for line in out.stdout.splitlines() if line.startswith("FAIL ")]
 
 
 @pytest.fixture(scope="module")
 def honest(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """The small demo election (protocols, corrections of nothing, a rejection, device switches,
-    the register, remote voting abroad) published as a record, with its log's signing key."""
+    """The small demo election — protocols, a rejection kept as evidence, device switches, the
+    register's commitment, remote voting abroad — published as a record, with its log's key."""
     base = tmp_path_factory.mktemp("record")
     url = f"sqlite:///{base / 'db.sqlite'}"
-    demo = [str(ROOT / ".venv" / "bin" / "achyk"), "demo", "--profile", "small", "--no-serve", "--remote-ballots", "12",
-            "--database", url, "--out", str(base / "record")]  # fmt: skip
+    demo = [str(Path(sys.executable).with_name("achyk")), "demo", "--profile", "small",
+            "--no-serve", "--remote-ballots", "12", "--database", url,
+            "--out", str(base / "record")]  # fmt: skip
     subprocess.run(demo, check=True, capture_output=True, timeout=300)
     db = Database.open(url)
     with db.read() as s:
@@ -89,30 +58,6 @@ def honest(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
         row = stored_key(s, f"achyk/{eid}")
         assert row is not None
         return base / "record", row.secret
-
-
-def entries_of(record: Path) -> list[bytes]:
-    out: list[bytes] = []
-    for bundle in sorted((record / "log" / "tile" / "entries").rglob("*")):
-        if bundle.is_file():
-            out.extend(decode_entry_bundle(bundle.read_bytes()))
-    return out
-
-
-def rebuild(record: Path, entries: list[bytes], secret: str) -> None:
-    """What an operator holding the log key does: new tiles, a new signed checkpoint."""
-    shutil.rmtree(record / "log" / "tile")
-    leaves = [leaf_hash(e) for e in entries]
-    for path, data in (build_tiles(leaves) | entry_bundles(entries)).items():
-        (record / "log" / path).parent.mkdir(parents=True, exist_ok=True)
-        (record / "log" / path).write_bytes(data)
-    name, key = parse_signer_key(secret)
-    cp = Checkpoint(name, len(entries), MemoryTree(leaves).root())
-    (record / "log" / "checkpoint").write_text(sign_checkpoint(cp, name, key))
-
-
-def first(entries: list[bytes], kind: bytes) -> int:
-    return next(i for i, e in enumerate(entries) if b'"kind":"' + kind + b'"' in e)
 
 
 # Each case tampers with a copy of the honest record; the name says what a verifier must catch.
@@ -311,17 +256,6 @@ def test_pins_refuse_a_record_resigned_with_another_key(
     assert out.returncode == 1 and "checkpoint signature" in go_failed(out), out.stdout
 
 
-def trust_file(record: Path, log_key: str, witnesses: list[str], quorum: int) -> dict[str, object]:
-    meta = json.loads((record / "record.json").read_text())
-    first_entry = json.loads(entries_of(record)[0])
-    return {
-        "format": 1, "election": meta["election"],
-        "definition_sha256": first_entry["definition_sha256"], "origin": meta["origin"],
-        "log_key": log_key, "quorum": quorum,
-        "witnesses": [{"name": w.split("+")[0], "key": w} for w in witnesses],
-    }  # fmt: skip
-
-
 def test_a_witness_quorum(go_verifier: Path, honest: tuple[Path, str], tmp_path: Path) -> None:
     record = tmp_path / "record"
     shutil.copytree(honest[0], record)
@@ -387,86 +321,6 @@ def test_a_partial_count_publishes_and_both_verify(go_verifier: Path, tmp_path: 
     assert verify_record(str(tmp_path / "record")).ok
     out = run_go(go_verifier, str(tmp_path / "record"))
     assert out.returncode == 0, out.stdout
-
-
-NEW_VOTES = {"a": 290, "b": 210, "c": 80, "against-all": 10}
-
-
-@pytest.fixture(scope="module")
-def corrected(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """A record with a CEC correction, and a forged correction refused and kept as evidence."""
-    base = tmp_path_factory.mktemp("corrected")
-    db = Database.open(f"sqlite:///{base / 'db.sqlite'}")
-    load_election(db, election())
-    assert submit_protocol(db, None, envelope(protocol_doc()), "pre").outcome is Outcome.ACCEPTED
-    fix = sign_correction(device_key("cec"), "cec", protocol_doc(votes=NEW_VOTES),
-                          canonical_hash(protocol_doc()), "recount ordered by the CEC")  # fmt: skip
-    assert correct_protocol(db, None, json.dumps(fix).encode()).outcome is Outcome.ACCEPTED
-    forged = json.dumps({**fix, "reason": "changed after signing"}).encode()
-    assert correct_protocol(db, None, forged).outcome is Outcome.REJECTED
-    publish_record(db, "test-2025", base / "record")
-    with db.read() as s:
-        row = stored_key(s, "achyk/test-2025")
-        assert row is not None
-        return base / "record", row.secret
-
-
-def correction_points_elsewhere(record: Path, secret: str) -> None:
-    entries = entries_of(record)
-    i = first(entries, b"correction")
-    fix = json.loads(entries[i])
-    fix["supersedes"] = 0
-    entries[i] = canonical_json(fix)
-    rebuild(record, entries, secret)
-
-
-def correction_reason_rewritten(record: Path, secret: str) -> None:
-    entries = entries_of(record)
-    i = first(entries, b"correction")
-    fix = json.loads(entries[i])
-    fix["reason"] = "no recount was ordered"
-    entries[i] = canonical_json(fix)
-    rebuild(record, entries, secret)
-
-
-def correction_dropped(record: Path, secret: str) -> None:
-    """The correction removed and the results put back to the uncorrected figures."""
-    entries = entries_of(record)
-    del entries[first(entries, b"correction") :]
-    rebuild(record, entries, secret)
-
-
-CORRECTION_CASES: list[Callable[[Path, str], None]] = [
-    correction_points_elsewhere, correction_reason_rewritten, correction_dropped,
-]  # fmt: skip
-GO_SAYS_CORRECTIONS = {
-    "correction_points_elsewhere": "which is not the current protocol",
-    "correction_reason_rewritten": "signature: authority cec: signature does not verify",
-    "correction_dropped": "is ahead of the latest checkpoint",
-}
-
-
-def test_both_verifiers_pass_a_corrected_record(
-    go_verifier: Path, corrected: tuple[Path, str]
-) -> None:
-    out = run_go(go_verifier, str(corrected[0]))
-    assert out.returncode == 0, out.stdout
-    assert "correction 1" in out.stdout and "rejection 1" in out.stdout
-    assert verify_record(str(corrected[0])).ok
-
-
-@pytest.mark.parametrize("tamper", CORRECTION_CASES, ids=lambda f: f.__name__)
-def test_both_verifiers_fail_a_tampered_correction(
-    go_verifier: Path, corrected: tuple[Path, str], tmp_path: Path,
-    tamper: Callable[[Path, str], None],
-) -> None:  # fmt: skip
-    record = tmp_path / "record"
-    shutil.copytree(corrected[0], record)
-    tamper(record, corrected[1])
-    assert not verify_record(str(record)).ok, "achyk verify passed a tampered record"
-    go = run_go(go_verifier, str(record))
-    assert go.returncode == 1, go.stdout + go.stderr
-    assert GO_SAYS_CORRECTIONS[tamper.__name__] in go.stdout, go.stdout
 
 
 @pytest.mark.xfail(
