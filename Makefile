@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: all install demo test lint format chromium bench bench-demo bench-ledger bench-checkin bench-evoting bench-site bench-forensics clean
+.PHONY: all install demo test lint format chromium interop bench bench-demo bench-ledger bench-checkin bench-evoting bench-site bench-forensics clean
 
 all: install
 
@@ -20,12 +20,25 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/achyk demo --profile kg-2025
 
-test: $(STAMP) chromium
+test: $(STAMP) chromium interop
 	$(BIN)/python -m pytest -n 2 -q
 
 # Browser tests drive Debian's Chromium (Playwright with its executable path; no browser download).
 chromium:
 	@test -x /usr/bin/chromium || (apt-get update -q && apt-get install -y -q chromium)
+
+# The second verifier, in Go (interop/README.md): Debian's Go, x/mod and btcec, built offline in
+# GOPATH mode against the packaged sources under /usr/share/gocode (nothing is downloaded).
+GO_ENV := GO111MODULE=off GOPATH=/usr/share/gocode GOPROXY=off
+GO_DEBS := golang-go golang-golang-x-mod-dev golang-github-btcsuite-btcd-btcec-dev
+interop: interop/bin/achyk-verify-go
+
+interop/bin/achyk-verify-go: $(wildcard interop/*.go)
+	@command -v go >/dev/null && test -d /usr/share/gocode/src/golang.org/x/mod && \
+		test -d /usr/share/gocode/src/github.com/btcsuite/btcd/btcec || \
+		(apt-get update -q && apt-get install -y -q $(GO_DEBS))
+	cd interop && $(GO_ENV) go vet . && $(GO_ENV) go test -count=1 . && \
+		$(GO_ENV) go build -o bin/achyk-verify-go .
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
@@ -60,4 +73,4 @@ bench-demo: $(STAMP)
 	$(BIN)/python benchmarks/bench_demo.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache achyk.db
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache achyk.db interop/bin

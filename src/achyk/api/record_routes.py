@@ -95,6 +95,19 @@ def _add_routes(router: APIRouter, prefix: str) -> None:
             raise HTTPException(404, f"no tile {path}: {err}") from None
         return Response(data, media_type="application/octet-stream")
 
+    @router.get(prefix + "/evidence/{name}", response_class=Response)
+    def evidence(request: Request, name: str, election_id: str | None = None) -> Response:
+        """A rejected submission's raw bytes, as the record's `evidence/I.bin`: what was refused
+        must be checkable over HTTP as in a published directory (docs/record-format.md)."""
+        db, eid = eid_of(request, election_id)
+        index = name.removesuffix(".bin")
+        raw = None
+        if name.endswith(".bin") and index.isascii() and index.isdigit():
+            raw = ledger.rejection_evidence(db, eid, int(index))
+        if raw is None:
+            raise HTTPException(404, f"no evidence {name}")
+        return Response(raw, media_type="application/octet-stream")
+
     @router.get(prefix + "/log/entries/{index}")
     def entry(request: Request, index: int, election_id: str | None = None) -> Any:
         db, eid = eid_of(request, election_id)

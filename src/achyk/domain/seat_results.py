@@ -14,6 +14,7 @@ from achyk.domain.definition import Contest, ContestKind, Election, PercentBase
 from achyk.domain.protocol import AGAINST_ALL
 from achyk.domain.seats import SeatAllocation, SeatRules, allocate_seats
 from achyk.domain.tabulation import ContestResult, Level, Tabulation
+from achyk.errors import InputError
 
 
 class SeatStatus(Enum):
@@ -91,8 +92,18 @@ def _undetermined(contest: Contest, reason: str) -> ListSeats:
 
 
 def all_list_seats(election: Election, tab: Tabulation) -> list[ListSeats]:
-    return [
-        list_seats(election, tab, c)
-        for c in election.contests
-        if c.kind is ContestKind.PARTY_LIST and tab.national(c.id) is not None
-    ]
+    """The seats of every party-list contest whose seats can be computed from the count so far.
+
+    While results come in, a contest may have no votes yet, or a region at home none yet (so its
+    regional threshold cannot be judged): such a contest has no seats yet, rather than an error
+    that would take down the results document, the API and `achyk publish` with it.
+    """
+    out = []
+    for c in election.contests:
+        if c.kind is not ContestKind.PARTY_LIST or tab.national(c.id) is None:
+            continue
+        try:
+            out.append(list_seats(election, tab, c))
+        except InputError:
+            continue
+    return out

@@ -33,7 +33,7 @@ from achyk.ledger.note import format_signer_key, format_vkey, parse_signer_key, 
 from achyk.ledger.tiles import Tile, encode_entry_bundle, parse_tile_path, tile_data, tile_for
 from achyk.store.database import Database
 from achyk.store.ledger_repo import LogStore, store_key, stored_key
-from achyk.store.repositories import Protocols
+from achyk.store.repositories import Protocols, Rejections
 
 ED25519 = 0x01
 MAX_ENTRY_BYTES = 65_535
@@ -144,6 +144,13 @@ def entry(db: Database, election_id: str, index: int) -> str | None:
 def entries(db: Database, election_id: str, start: int, end: int) -> list[str]:
     with db.read() as s:
         return LogStore(s, election_id).entries(start, end)
+
+
+def rejection_evidence(db: Database, election_id: str, index: int) -> bytes | None:
+    """The raw bytes refused by log entry `index`: the record's `evidence/I.bin`."""
+    with db.read() as s:
+        row = Rejections(s).at(election_id, index)
+        return None if row is None else bytes(row.raw)
 
 
 def inclusion(db: Database, election_id: str, index: int, size: int) -> list[bytes]:

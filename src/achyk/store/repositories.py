@@ -178,6 +178,13 @@ class Rejections:
         q = select(RejectionRow).where(RejectionRow.election_id == election_id)
         return self.s.scalars(q.order_by(RejectionRow.id)).all()
 
+    def at(self, election_id: str, log_index: int) -> RejectionRow | None:
+        """The rejection recorded by log entry `log_index`."""
+        q = select(RejectionRow).where(
+            RejectionRow.election_id == election_id, RejectionRow.log_index == log_index
+        )
+        return self.s.scalars(q).first()
+
     def count(self, election_id: str) -> int:
         q = (
             select(func.count())

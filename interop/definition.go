@@ -1,0 +1,404 @@
+package main
+
+// The election definition (definition.json) as the verifier needs it: contests and their ballot
+// lines, the geography, devices and authorities. Every problem is named with its path.
+
+import (
+	"encoding/base64"
+	"fmt"
+	"math/big"
+	"regexp"
+	"strings"
+)
+
+const againstAll = "against-all"
+
+type contest struct {
+	id, name, kind, method, base string
+	seats                        int64
+	options                      []string
+	againstAll                   bool
+	threshold, regionThreshold   *big.Rat
+	thresholdText, regionText    string
+	seatCap                      int64 // 0: none
+	districts                    []string
+}
+
+func (c *contest) covers(district string) bool {
+	if len(c.districts) == 0 {
+		return true
+	}
+	for _, d := range c.districts {
+		if d == district {
+			return true
+		}
+	}
+	return false
+}
+
+// ballotOrder: the options in the definition's order, then "against-all" when the contest has it.
+func (c *contest) ballotOrder() []string {
+	out := append([]string{}, c.options...)
+	if c.againstAll {
+		out = append(out, againstAll)
+	}
+	return out
+}
+
+type device struct{ id, role, key string }
+
+type station struct {
+	id, name         string
+	registered       int64
+	devices          []device
+	country          string // "" when at home
+	channel          string
+	district, region string
+	regionAbroad     bool
+}
+
+func (s *station) device(id string) *device {
+	for i := range s.devices {
+		if s.devices[i].id == id {
+			return &s.devices[i]
+		}
+	}
+	return nil
+}
+
+type unitName struct{ id, name string }
+
+type region struct {
+	id, name  string
+	abroad    bool
+	districts []unitName
+}
+
+type election struct {
+	id, name    string
+	contests    []*contest
+	regions     []region
+	stations    []*station // in definition order
+	byStation   map[string]*station
+	authorities map[string]string // id → base64 key
+}
+
+func (e *election) contest(id string) *contest {
+	for _, c := range e.contests {
+		if c.id == id {
+			return c
+		}
+	}
+	return nil
+}
+
+type defReader struct{ problems []string }
+
+func (r *defReader) fail(path, what string) { r.problems = append(r.problems, path+": "+what) }
+
+func (r *defReader) obj(v any, path string) map[string]any {
+	m, ok := v.(map[string]any)
+	if !ok {
+		r.fail(path, "an object is required")
+		return map[string]any{}
+	}
+	return m
+}
+
+func (r *defReader) list(v any, path string, required bool) []any {
+	if v == nil && !required {
+		return nil
+	}
+	l, ok := v.([]any)
+	if !ok {
+		r.fail(path, "a list is required")
+	}
+	return l
+}
+
+func (r *defReader) text(m map[string]any, key, path string, required bool) string {
+	v, present := m[key]
+	if !present || v == nil {
+		if required {
+			r.fail(path+"."+key, "required")
+		}
+		return ""
+	}
+	s, ok := v.(string)
+	if !ok || (required && s == "") {
+		r.fail(path+"."+key, "a non-empty string is required")
+	}
+	return s
+}
+
+func (r *defReader) integer(m map[string]any, key, path string, min int64) int64 {
+	i, ok := asInt(m[key])
+	if !ok || i < min {
+		r.fail(path+"."+key, fmt.Sprintf("a whole number ≥ %d is required", min))
+	}
+	return i
+}
+
+func (r *defReader) flag(m map[string]any, key, path string) bool {
+	v, present := m[key]
+	if !present {
+		return false
+	}
+	b, ok := v.(bool)
+	if !ok {
+		r.fail(path+"."+key, "true or false is required")
+	}
+	return b
+}
+
+func (r *defReader) oneOf(m map[string]any, key, path, dflt string, allowed ...string) string {
+	v, present := m[key]
+	if !present {
+		return dflt
+	}
+	s, _ := v.(string)
+	for _, a := range allowed {
+		if s == a {
+			return s
+		}
+	}
+	r.fail(path+"."+key, fmt.Sprintf("one of %s is required", strings.Join(allowed, ", ")))
+	return dflt
+}
+
+func (r *defReader) known(m map[string]any, path string, keys ...string) {
+	for k := range m {
+		found := false
+		for _, want := range keys {
+			found = found || k == want
+		}
+		if !found {
+			r.fail(path+"."+k, "unknown field")
+		}
+	}
+}
+
+var decimalPattern = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`)
+
+// percentage: a decimal string ("5", "0.5") or a whole number, 0..100, kept exactly.
+func (r *defReader) percentage(m map[string]any, key, path string) (*big.Rat, string) {
+	v, present := m[key]
+	if !present {
+		return new(big.Rat), "0"
+	}
+	var text string
+	switch t := v.(type) {
+	case string:
+		text = t
+	default:
+		if i, ok := asInt(v); ok {
+			text = fmt.Sprint(i)
+		}
+	}
+	q, ok := new(big.Rat).SetString(text)
+	if !decimalPattern.MatchString(text) || !ok || q.Cmp(big.NewRat(100, 1)) > 0 {
+		r.fail(path+"."+key, "a percentage between 0 and 100 is required")
+		return new(big.Rat), "0"
+	}
+	return q, percentText(text)
+}
+
+// percentText writes a percentage as its normalised decimal: "5.00" → "5", "0.50" → "0.5".
+func percentText(text string) string {
+	if strings.Contains(text, ".") {
+		text = strings.TrimRight(strings.TrimRight(text, "0"), ".")
+	}
+	text = strings.TrimLeft(text, "0")
+	if text == "" || strings.HasPrefix(text, ".") {
+		text = "0" + text
+	}
+	return text
+}
+
+func (r *defReader) key(v string, path string) {
+	raw, err := base64.StdEncoding.Strict().DecodeString(v)
+	if err != nil {
+		r.fail(path, "not valid base64")
+	} else if len(raw) != 32 {
+		r.fail(path, fmt.Sprintf("an Ed25519 public key is 32 bytes, got %d", len(raw)))
+	}
+}
+
+var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+var datePattern = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
+
+func readDefinition(doc any) (*election, []string) {
+	r := &defReader{}
+	top := r.obj(doc, "definition")
+	r.known(top, "definition", "format", "election", "authorities", "contests", "regions")
+	if f, ok := top["format"]; ok {
+		if i, isInt := asInt(f); !isInt || i != 1 {
+			r.fail("format", "only format 1 is known")
+		}
+	}
+	head := r.obj(top["election"], "election")
+	r.known(head, "election", "id", "name", "type", "date", "abroad_any_station")
+	e := &election{byStation: map[string]*station{}, authorities: map[string]string{}}
+	e.id = r.text(head, "id", "election", true)
+	if !idPattern.MatchString(e.id) {
+		r.fail("election.id", "letters, digits, '.', '_' and '-' only")
+	}
+	e.name = r.text(head, "name", "election", true)
+	r.oneOf(head, "type", "election", "", "parliamentary", "presidential", "local")
+	if _, ok := head["type"]; !ok {
+		r.fail("election.type", "required")
+	}
+	if !datePattern.MatchString(r.text(head, "date", "election", true)) {
+		r.fail("election.date", "YYYY-MM-DD is required")
+	}
+	r.flag(head, "abroad_any_station", "election")
+	for i, a := range r.list(top["authorities"], "authorities", false) {
+		at := fmt.Sprintf("authorities[%d]", i)
+		m := r.obj(a, at)
+		r.known(m, at, "id", "name", "public_key")
+		id, key := r.text(m, "id", at, true), r.text(m, "public_key", at, true)
+		r.text(m, "name", at, true)
+		r.key(key, at+".public_key")
+		e.authorities[id] = key
+	}
+	districtIDs := map[string]bool{}
+	seen := map[string]map[string]bool{"region": {}, "district": {}, "station": {}, "device": {}, "contest": {}}
+	dup := func(what, id, at string) {
+		if seen[what][id] {
+			r.fail(at, fmt.Sprintf("%s id %q is used more than once", what, id))
+		}
+		seen[what][id] = true
+	}
+	regions := r.list(top["regions"], "regions", true)
+	if len(regions) == 0 {
+		r.fail("regions", "at least one region is required")
+	}
+	for ri, rv := range regions {
+		at := fmt.Sprintf("regions[%d]", ri)
+		m := r.obj(rv, at)
+		r.known(m, at, "id", "name", "abroad", "districts")
+		reg := region{id: r.text(m, "id", at, true), name: r.text(m, "name", at, true), abroad: r.flag(m, "abroad", at)}
+		dup("region", reg.id, at+".id")
+		for di, dv := range r.list(m["districts"], at+".districts", true) {
+			dat := fmt.Sprintf("%s.districts[%d]", at, di)
+			dm := r.obj(dv, dat)
+			r.known(dm, dat, "id", "name", "stations")
+			d := unitName{r.text(dm, "id", dat, true), r.text(dm, "name", dat, true)}
+			dup("district", d.id, dat+".id")
+			districtIDs[d.id] = true
+			reg.districts = append(reg.districts, d)
+			for si, sv := range r.list(dm["stations"], dat+".stations", true) {
+				sat := fmt.Sprintf("%s.stations[%d]", dat, si)
+				sm := r.obj(sv, sat)
+				r.known(sm, sat, "id", "name", "address", "registered_voters", "country", "city", "channel", "devices")
+				s := &station{
+					id: r.text(sm, "id", sat, true), name: r.text(sm, "name", sat, true),
+					registered: r.integer(sm, "registered_voters", sat, 0),
+					country:    r.text(sm, "country", sat, false),
+					channel:    r.oneOf(sm, "channel", sat, "station", "station", "remote"),
+					district:   d.id, region: reg.id, regionAbroad: reg.abroad,
+				}
+				r.text(sm, "address", sat, false)
+				r.text(sm, "city", sat, false)
+				if _, ok := sm["country"]; ok && len(s.country) != 2 {
+					r.fail(sat+".country", "an ISO 3166-1 alpha-2 code is required")
+				}
+				if reg.abroad && s.country == "" && s.channel != "remote" {
+					r.fail(sat+".country", "required for a station abroad")
+				}
+				if s.channel == "remote" && !reg.abroad {
+					r.fail(sat+".channel", "the remote unit belongs abroad")
+				}
+				scanner := false
+				for vi, dv := range r.list(sm["devices"], sat+".devices", false) {
+					vat := fmt.Sprintf("%s.devices[%d]", sat, vi)
+					vm := r.obj(dv, vat)
+					r.known(vm, vat, "id", "role", "public_key")
+					dev := device{r.text(vm, "id", vat, true), r.oneOf(vm, "role", vat, "", "scanner", "backup"), r.text(vm, "public_key", vat, true)}
+					r.key(dev.key, vat+".public_key")
+					dup("device", dev.id, vat+".id")
+					scanner = scanner || dev.role == "scanner"
+					s.devices = append(s.devices, dev)
+				}
+				if len(s.devices) > 0 && !scanner {
+					r.fail(sat+".devices", "no device has the role 'scanner'")
+				}
+				dup("station", s.id, sat+".id")
+				if e.byStation[s.id] == nil {
+					e.byStation[s.id] = s
+				}
+				e.stations = append(e.stations, s)
+			}
+		}
+		e.regions = append(e.regions, reg)
+	}
+	contests := r.list(top["contests"], "contests", true)
+	if len(contests) == 0 {
+		r.fail("contests", "at least one contest is required")
+	}
+	for ci, cv := range contests {
+		at := fmt.Sprintf("contests[%d]", ci)
+		m := r.obj(cv, at)
+		r.known(m, at, "id", "name", "kind", "seats", "parties", "candidates", "against_all", "method",
+			"threshold_pct", "region_threshold_pct", "seat_cap", "base", "districts")
+		c := &contest{id: r.text(m, "id", at, true), name: r.text(m, "name", at, true)}
+		dup("contest", c.id, at+".id")
+		c.kind = r.oneOf(m, "kind", at, "", "party-list", "district", "presidential")
+		if _, ok := m["kind"]; !ok {
+			r.fail(at+".kind", "required")
+		}
+		c.seats = r.integer(m, "seats", at, 1)
+		c.againstAll = r.flag(m, "against_all", at)
+		c.method = r.oneOf(m, "method", at, "hare", "hare", "dhondt", "sainte-lague")
+		c.base = r.oneOf(m, "base", at, "voted", "voted", "valid")
+		c.threshold, c.thresholdText = r.percentage(m, "threshold_pct", at)
+		c.regionThreshold, c.regionText = r.percentage(m, "region_threshold_pct", at)
+		if v, ok := m["seat_cap"]; ok && v != nil {
+			c.seatCap = r.integer(m, "seat_cap", at, 1)
+		}
+		_, hasParties := m["parties"]
+		_, hasCandidates := m["candidates"]
+		if hasParties == hasCandidates {
+			r.fail(at, "give exactly one of 'parties' or 'candidates'")
+		}
+		key := "parties"
+		if hasCandidates {
+			key = "candidates"
+		}
+		options := map[string]bool{}
+		for oi, ov := range r.list(m[key], at+"."+key, true) {
+			oat := fmt.Sprintf("%s.%s[%d]", at, key, oi)
+			om := r.obj(ov, oat)
+			r.known(om, oat, "id", "name", "party")
+			id := r.text(om, "id", oat, true)
+			r.text(om, "name", oat, true)
+			r.text(om, "party", oat, false)
+			if options[id] {
+				r.fail(oat+".id", fmt.Sprintf("option id %q is used more than once", id))
+			}
+			options[id] = true
+			c.options = append(c.options, id)
+		}
+		if len(c.options) == 0 {
+			r.fail(at, "a contest needs at least one party or candidate")
+		}
+		for di, dv := range r.list(m["districts"], at+".districts", false) {
+			s, _ := dv.(string)
+			if !districtIDs[s] {
+				r.fail(fmt.Sprintf("%s.districts[%d]", at, di), fmt.Sprintf("no district %q", s))
+			}
+			c.districts = append(c.districts, s)
+		}
+		if c.kind == "presidential" && c.seats != 1 {
+			r.fail(at+".seats", "a presidential contest elects 1")
+		}
+		if c.kind == "district" && len(c.districts) == 0 {
+			r.fail(at+".districts", "a district contest names its districts")
+		}
+		if c.kind != "party-list" && (c.threshold.Sign() > 0 || c.regionThreshold.Sign() > 0) {
+			r.fail(at, "thresholds apply to party-list contests only")
+		}
+		e.contests = append(e.contests, c)
+	}
+	return e, r.problems
+}

@@ -1,0 +1,330 @@
+// Command achyk-verify-go checks a public achyk election record, written from
+// docs/record-format.md alone: an independent second implementation of `achyk verify`.
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	"golang.org/x/mod/sumdb/note"
+)
+
+const maxListed = 20
+
+type report struct{ failed bool }
+
+func (r *report) add(name string, problems []string, detail string) {
+	if len(problems) == 0 {
+		if detail != "" {
+			fmt.Printf("OK   %s — %s\n", name, detail)
+		} else {
+			fmt.Printf("OK   %s\n", name)
+		}
+		return
+	}
+	r.failed = true
+	fmt.Printf("FAIL %s\n", name)
+	for i, p := range problems {
+		if i == maxListed {
+			fmt.Printf("       … and %d more\n", len(problems)-maxListed)
+			break
+		}
+		fmt.Printf("       %s\n", p)
+	}
+}
+
+type multi []string
+
+func (m *multi) String() string     { return strings.Join(*m, ",") }
+func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
+
+type trustFile struct {
+	Format           int    `json:"format"`
+	Election         string `json:"election"`
+	DefinitionSHA256 string `json:"definition_sha256"`
+	Origin           string `json:"origin"`
+	LogKey           string `json:"log_key"`
+	Witnesses        []struct {
+		Name string `json:"name"`
+		Key  string `json:"key"`
+	} `json:"witnesses"`
+	Quorum int `json:"quorum"`
+}
+
+func main() {
+	trustPath := flag.String("trust", "", "the election's trust file (log key, witnesses, quorum)")
+	logKey := flag.String("log-key", "", "pin the log's verifier key (C2SP vkey)")
+	quorum := flag.Int("quorum", -1, "cosignatures needed from the pinned witnesses (default: all of them)")
+	var witnesses multi
+	flag.Var(&witnesses, "witness", "pin a witness's cosignature key (vkey); repeatable")
+	flag.Usage = func() {
+		fmt.Fprintf(os.Stderr, "usage: achyk-verify-go [flags] RECORD_DIR_OR_URL\n")
+		flag.PrintDefaults()
+	}
+	flag.Parse()
+	if flag.NArg() != 1 {
+		flag.Usage()
+		os.Exit(2)
+	}
+	// A malformed record must give a named failure, never a crash.
+	defer func() {
+		if err := recover(); err != nil {
+			fmt.Printf("FAIL the record could not be read to the end\n       %v\n", err)
+			os.Exit(1)
+		}
+	}()
+	ok := verify(flag.Arg(0), *trustPath, *logKey, witnesses, *quorum)
+	if !ok {
+		os.Exit(1)
+	}
+	fmt.Println("the record verifies")
+}
+
+func verify(location, trustPath, pinnedKey string, witnessKeys []string, quorum int) bool {
+	r := &report{}
+	src := newSource(location)
+	var trust *trustFile
+	if trustPath != "" {
+		data, err := os.ReadFile(trustPath)
+		trust = &trustFile{}
+		if err == nil {
+			dec := json.NewDecoder(strings.NewReader(string(data)))
+			err = dec.Decode(trust)
+		}
+		if err == nil && trust.Format != 1 {
+			err = fmt.Errorf("format %d is not 1", trust.Format)
+		}
+		if err == nil && (trust.Election == "" || trust.DefinitionSHA256 == "" || trust.Origin == "" || trust.LogKey == "") {
+			err = errors.New("election, definition_sha256, origin and log_key are required")
+		}
+		if err != nil {
+			r.add("trust file", []string{fmt.Sprintf("%s: %v", trustPath, err)}, "")
+			return false
+		}
+		if pinnedKey == "" {
+			pinnedKey = trust.LogKey
+		}
+		for _, w := range trust.Witnesses {
+			witnessKeys = append(witnessKeys, w.Key)
+		}
+		if quorum < 0 {
+			quorum = trust.Quorum
+		}
+	}
+	if quorum < 0 {
+		quorum = len(witnessKeys)
+	}
+	raw, err := src.read("record.json")
+	var record map[string]any
+	if err == nil {
+		var v any
+		v, err = parseJSON(raw)
+		record, _ = v.(map[string]any)
+		if err == nil && record == nil {
+			err = errors.New("not a JSON object")
+		}
+	}
+	recordKey, _ := record["log_key"].(string)
+	origin, _ := record["origin"].(string)
+	if err != nil || recordKey == "" || origin == "" {
+		if err == nil {
+			err = errors.New("log_key and origin are required")
+		}
+		r.add("record.json", []string{fmt.Sprintf("missing or malformed: %v", err)}, "")
+		return false
+	}
+
+	// The log key: pinned from outside the record, or (said so) the record's own.
+	var keyProblems []string
+	keyDetail := "taken from record.json itself: NOT PINNED (pass -trust or -log-key)"
+	vkey := recordKey
+	if pinnedKey != "" {
+		vkey = pinnedKey
+		keyDetail = "pinned"
+		if recordKey != pinnedKey {
+			keyProblems = append(keyProblems, fmt.Sprintf("record.json names log key %s, the pinned key is %s", recordKey, pinnedKey))
+		}
+	}
+	if trust != nil {
+		if trust.Origin != origin {
+			keyProblems = append(keyProblems, fmt.Sprintf("record.json names origin %q, the trust file %q", origin, trust.Origin))
+			origin = trust.Origin
+		}
+		if rec, _ := record["election"].(string); rec != trust.Election {
+			keyProblems = append(keyProblems, fmt.Sprintf("record.json is election %q, the trust file %q", rec, trust.Election))
+		}
+	}
+	verifier, err := note.NewVerifier(vkey)
+	if err != nil {
+		keyProblems = append(keyProblems, fmt.Sprintf("log key %q: %v", vkey, err))
+	}
+	r.add("log key", keyProblems, keyDetail+": "+vkey)
+	if verifier == nil {
+		return false
+	}
+
+	noteBytes, err := src.read("log/checkpoint")
+	var cp checkpoint
+	if err == nil {
+		cp, err = openCheckpoint(noteBytes, verifier, origin)
+	}
+	if err != nil {
+		r.add("checkpoint signature", []string{err.Error()}, "")
+		return false
+	}
+	r.add("checkpoint signature", nil, fmt.Sprintf("size %d, root %x", cp.size, cp.root[:]))
+	// Over HTTP the log may grow between two requests; a static record must agree with itself.
+	if size, ok := asInt(record["size"]); !src.remote && (!ok || size != cp.size) {
+		r.add("record.json size", []string{fmt.Sprintf("record.json says size %v, the checkpoint %d", record["size"], cp.size)}, "")
+	}
+
+	// Witnesses: those record.json names must all have cosigned; the pinned ones, a quorum.
+	var cosProblems []string
+	listed, _ := record["witnesses"].([]any)
+	for _, w := range listed {
+		key, _ := w.(string)
+		if m, isObj := w.(map[string]any); isObj {
+			key, _ = m["key"].(string)
+		}
+		v, err := parseWitnessKey(key)
+		if err == nil {
+			err = cosigned(noteBytes, v)
+		}
+		if err != nil {
+			cosProblems = append(cosProblems, fmt.Sprintf("witness %s: %v", key, err))
+		}
+	}
+	good := 0
+	var missing []string
+	for _, key := range witnessKeys {
+		v, err := parseWitnessKey(key)
+		if err == nil {
+			err = cosigned(noteBytes, v)
+		}
+		if err == nil {
+			good++
+		} else {
+			missing = append(missing, fmt.Sprintf("pinned witness %s: %v", key, err))
+		}
+	}
+	if good < quorum {
+		cosProblems = append(cosProblems, fmt.Sprintf("%d of the %d pinned witnesses cosigned; the quorum is %d", good, len(witnessKeys), quorum))
+		cosProblems = append(cosProblems, missing...)
+	}
+	r.add("witness cosignatures", cosProblems, fmt.Sprintf("%d listed in record.json; %d of %d pinned witnesses cosigned, quorum %d", len(listed), good, len(witnessKeys), quorum))
+
+	hr, entries, ntiles, err := verifyLog(src, cp)
+	if err != nil {
+		r.add("Merkle tree (tiles and entry bundles) against the checkpoint", []string{err.Error()}, "")
+		return false
+	}
+	r.add("Merkle tree (tiles and entry bundles) against the checkpoint", nil, fmt.Sprintf("%d tiles, %d entries", ntiles, len(entries)))
+	r.add("inclusion proof of every entry", inclusionProofs(hr, cp, entries), "")
+
+	// Every earlier checkpoint: listed in record.json or found in log/checkpoints/.
+	sizes := map[int64]bool{}
+	var historyProblems []string
+	cps, _ := record["checkpoints"].([]any)
+	for _, x := range cps {
+		n, ok := asInt(x)
+		if !ok {
+			historyProblems = append(historyProblems, fmt.Sprintf("record.json checkpoints: %v is not a size", x))
+			continue
+		}
+		sizes[n] = true
+	}
+	if files, listable := src.listCheckpoints(); listable {
+		for _, n := range files {
+			if n < 0 {
+				historyProblems = append(historyProblems, "log/checkpoints/ holds a file not named by a tree size")
+				continue
+			}
+			if !sizes[n] {
+				historyProblems = append(historyProblems, fmt.Sprintf("log/checkpoints/%d is not listed in record.json", n))
+			}
+			sizes[n] = true
+		}
+	}
+	var ordered []int64
+	for n := range sizes {
+		ordered = append(ordered, n)
+	}
+	sort.Slice(ordered, func(i, j int) bool { return ordered[i] < ordered[j] })
+	for _, n := range ordered {
+		path := fmt.Sprintf("log/checkpoints/%d", n)
+		data, err := src.read(path)
+		var old checkpoint
+		if err == nil {
+			old, err = openCheckpoint(data, verifier, origin)
+		}
+		if err == nil && old.size != n {
+			err = fmt.Errorf("states size %d", old.size)
+		}
+		if err == nil {
+			err = consistent(hr, cp, old)
+		}
+		if err != nil {
+			historyProblems = append(historyProblems, fmt.Sprintf("%s: %v", path, err))
+		}
+	}
+	r.add("earlier checkpoints consistent with this one", historyProblems, fmt.Sprintf("%d checkpoints", len(ordered)))
+
+	defRaw, err := src.read("definition.json")
+	var definition any
+	if err == nil {
+		definition, err = parseJSON(defRaw)
+	}
+	if err != nil {
+		r.add("definition.json", []string{fmt.Sprintf("missing or malformed: %v", err)}, "")
+		return false
+	}
+	evidence := func(i int) ([]byte, bool) {
+		data, err := src.read(fmt.Sprintf("evidence/%d.bin", i))
+		return data, err == nil
+	}
+	st := replay(entries, definition, evidence)
+	var kinds []string
+	for k, n := range st.counts {
+		kinds = append(kinds, fmt.Sprintf("%s %d", k, n))
+	}
+	sort.Strings(kinds)
+	r.add("every entry: canonical form, signatures, control relations, corrections", st.problems, strings.Join(kinds, ", "))
+	if st.e == nil {
+		return false
+	}
+	if rec, _ := record["election"].(string); rec != st.e.id {
+		r.add("record.json election", []string{fmt.Sprintf("record.json names election %q, the log's definition %q", rec, st.e.id)}, "")
+	}
+	if trust != nil && trust.DefinitionSHA256 != st.defHash {
+		r.add("definition pinned by the trust file", []string{fmt.Sprintf("the log's definition is %s, the trust file names %s", st.defHash, trust.DefinitionSHA256)}, "")
+	}
+	var folded []*protocol
+	for _, h := range st.slots {
+		folded = append(folded, h.p)
+	}
+	nslots := len(folded)
+	if len(st.remote) > 0 {
+		rr := checkRemote(st)
+		r.add("remote voting: ceremony, credentials, ballots and their proofs, re-votes, challenges, tally", rr.problems, rr.summary)
+		folded = append(folded, rr.protocols...)
+	}
+	computed, seatProblems := resultsDocument(st.e, folded)
+	var diffs []string
+	pubRaw, err := src.read("results.json")
+	var published any
+	if err == nil {
+		published, err = parseJSON(pubRaw)
+	}
+	if err != nil {
+		diffs = append(diffs, fmt.Sprintf("results.json: %v", err))
+	} else {
+		differences(published, computed, "", &diffs)
+	}
+	r.add("published results and seats recomputed from the log", append(seatProblems, diffs...), fmt.Sprintf("%d protocols folded", nslots))
+	return !r.failed
+}
