@@ -5,6 +5,7 @@ every language, and `achyk verify` on the published record."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,9 @@ from typer.testing import CliRunner
 from achyk.api.app import create_app
 from achyk.canonical import canonical_json
 from achyk.cli.main import app
+from achyk.crypto.group import SECP256K1 as G
+from achyk.evoting.ballot import short_code
+from achyk.evoting.election import ElectionParams
 from achyk.ledger import leaf_hash, verify_inclusion
 from achyk.ledger.checkpoint import parse_checkpoint
 from achyk.services.elections import load_election
@@ -62,14 +66,17 @@ def test_setup_credentials_vote_challenge_tally_verify(
     seeds = [line.split(",")[1] for line in creds.read_text().splitlines()]
     for i, seed in enumerate(seeds):
         (tmp_path / f"cred{i}").write_text(seed)
-    server = ["--server", "http://testserver", "--election", EID]
+    params = ElectionParams.from_dict(client.get(f"/api/elections/{EID}/remote/parameters").json()["params"])  # fmt: skip
+    server = ["--server", "http://testserver", "--election", EID,
+              "--fingerprint", short_code(params.fingerprint)]  # fmt: skip
 
     audit = ok(["vote", "--credential", str(tmp_path / "cred0"), "--choose", "list=b",
-                "--challenge", *server])  # fmt: skip
-    assert "challenged" in audit
+                "--then", "audit", *server])  # fmt: skip
+    assert "audited" in audit
     codes = []
     for i, option in enumerate(["a", "b", "against-all"]):
-        out = ok(["vote", "--credential", str(tmp_path / f"cred{i}"), "--choose", option, *server])
+        out = ok(["vote", "--credential", str(tmp_path / f"cred{i}"), "--choose", option,
+                  "--then", "cast", *server])  # fmt: skip
         assert "cast: log entry" in out
         codes.append(out.split("tracking code: ")[1].split()[0])
     refused = runner.invoke(app, ["vote", "--credential", str(tmp_path / "cred0"), "--choose",
@@ -103,6 +110,40 @@ def test_setup_credentials_vote_challenge_tally_verify(
     # The client can also take the parameters from the published record (no server needed).
     ballot = tmp_path / "ballot.json"
     ok(["vote", "--record", str(record), "--credential", str(tmp_path / "cred2"), "--choose", "c",
-        "--out", str(ballot)])  # fmt: skip
+        "--then", "cast", "--out", str(ballot)])  # fmt: skip
     written: dict[str, Any] = json.loads(ballot.read_text())
-    assert written["ballot"]["body"]["contests"][0]["id"] == "list"
+    assert written["ballot"]["contests"][0]["id"] == "list" and written["counter"] == 1
+
+
+def test_vote_refuses_a_server_with_another_fingerprint(
+    wired: tuple[str, TestClient], tmp_path: Path
+) -> None:
+    """Attack 5 of issue 10: a server that names its own key. The voter's letter carries the
+    fingerprint of the real parameters; the client compares before it encrypts anything."""
+    url, client = wired
+    ok(["remote", "setup", "--trustee", "CEC", "--quorum", "1", "--keys-out",
+        str(tmp_path / "keys"), "--database", url])  # fmt: skip
+    real = ElectionParams.from_dict(client.get(f"/api/elections/{EID}/remote/parameters").json()["params"])  # fmt: skip
+    fake_params = replace(real, public_key=G.base_mul(12345))  # the fake server knows this key
+    import httpx
+
+    class Fake:
+        status_code = 200
+
+        def json(self) -> Any:
+            return {"params": fake_params.to_dict()}
+
+    orig = httpx.get
+    httpx.get = lambda *a, **k: Fake()  # type: ignore[assignment]
+    try:
+        (tmp_path / "cred").write_text("07" * 32)
+        result = runner.invoke(app, ["vote", "--credential", str(tmp_path / "cred"), "--choose",
+                                     "a", "--then", "cast", "--server", "http://testserver",
+                                     "--election", EID, "--fingerprint",
+                                     short_code(real.fingerprint)])  # fmt: skip
+    finally:
+        httpx.get = orig
+    assert result.exit_code == 2 and "not the parameters on your letter" in " ".join(
+        result.output.split()
+    )
+    assert "tracking code" not in result.output

@@ -128,12 +128,12 @@ def _bump(s: str) -> str:
 
 
 def swap_selections(docs: list[Any]) -> None:
-    sel = _cast(docs)["ballot"]["body"]["contests"][0]["selections"]
+    sel = _cast(docs)["ballot"]["contests"][0]["selections"]
     sel[0], sel[1] = sel[1], sel[0]
 
 
 def bend_proof(docs: list[Any]) -> None:
-    proof = _cast(docs)["ballot"]["body"]["contests"][0]["proofs"][2]
+    proof = _cast(docs)["ballot"]["contests"][0]["proofs"][2]
     proof["v"][1] = _bump(proof["v"][1])
 
 
@@ -156,7 +156,7 @@ def shift_protocol(docs: list[Any]) -> None:
 
 def drop_credential(docs: list[Any]) -> None:
     listed = _of(docs, "remote-credentials")["credentials"]
-    listed.remove(_cast(docs)["ballot"]["body"]["credential"])
+    listed.remove(_cast(docs)["credential"])
 
 
 def lie_in_opening(docs: list[Any]) -> None:
@@ -164,9 +164,75 @@ def lie_in_opening(docs: list[Any]) -> None:
     opening["choices"][0] = opening["choices"][0][1:] + opening["choices"][0][:1]
 
 
+# --- the operator's attacks from issue 10 ("Why", 3 and 6): each must be named by `achyk verify` -----
+
+
+def _ballots(docs: list[Any]) -> list[Any]:
+    return [d for d in docs if d["kind"] == "remote-ballot"]
+
+
+def _append_ballot(docs: list[Any], entry: Any) -> None:
+    """Append a ballot entry right after the last one on the board, renumbering what follows."""
+    last = max(i for i, d in enumerate(docs) if d["kind"] == "remote-ballot")
+    entry["seq"] = len(_ballots(docs))
+    docs.insert(last + 1, entry)
+    close = _of(docs, "remote-close")
+    close["ballots"] += 1
+
+
+def superseded_appended_again(docs: list[Any]) -> None:
+    """A voter re-voted; the operator appends their first (superseded) ballot again so it counts."""
+    by_cred: dict[str, list[Any]] = {}
+    for d in _ballots(docs):
+        if d["status"] == "cast":
+            by_cred.setdefault(d["credential"], []).append(d)
+    first = next(v[0] for v in by_cred.values() if len(v) > 1)
+    _append_ballot(docs, json.loads(json.dumps(first)))
+
+
+def challenged_marked_cast(docs: list[Any]) -> None:
+    """An audited ballot re-labelled cast under the credential of a voter who audited then cast."""
+    audited = next(d for d in _ballots(docs) if d["status"] == "challenged")
+    voter = next(d for d in _ballots(docs) if d["status"] == "cast" and d["seq"] > audited["seq"])
+    entry = {k: v for k, v in audited.items() if k != "opening"}
+    entry |= {"status": "cast", "credential": voter["credential"], "counter": 9}
+    _append_ballot(docs, entry)
+
+
+def seq_as_text(docs: list[Any]) -> None:
+    _cast(docs)["seq"] = str(_cast(docs)["seq"])
+
+
+def malformed_entry(docs: list[Any]) -> None:
+    _cast(docs)["ballot"]["contests"] = "nothing here"
+
+
+def vote_in_the_clear(docs: list[Any]) -> None:
+    """A ciphertext with nonce 0: pad = identity, data = m·G — the vote readable by anyone."""
+    _cast(docs)["ballot"]["contests"][0]["selections"][0]["pad"] = "00"
+
+
+def uppercase_credential(docs: list[Any]) -> None:
+    """One key listed twice, once in upper case: as text they differ, as points they are one."""
+    listed = _of(docs, "remote-credentials")["credentials"]
+    listed.append(listed[0].upper())
+
+
+def identity_credential(docs: list[Any]) -> None:
+    """The identity key (anyone can sign under it) on the list."""
+    _of(docs, "remote-credentials")["credentials"].append("01" + "00" * 31)
+
+
 @pytest.mark.parametrize(
     ("change", "named"),
     [
+        (superseded_appended_again, "the same ballot appended twice"),
+        (challenged_marked_cast, "credential signature does not verify"),
+        (seq_as_text, "is not its place on the board"),
+        (malformed_entry, "contests: not a list"),
+        (vote_in_the_clear, "the identity element is not allowed here"),
+        (uppercase_credential, "listed twice"),
+        (identity_credential, "not a valid Ed25519 key"),
         (swap_selections, "contest list option p01"),
         (bend_proof, "contest list option p03"),
         (bend_share, f"trustee {PRESENT[1]} decryption share"),

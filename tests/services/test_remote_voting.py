@@ -4,14 +4,17 @@ tracking codes, re-vote policies, close and tally into the remote unit's protoco
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import text
 
+from achyk.canonical import canonical_json
 from achyk.crypto.group import SECP256K1 as G
 from achyk.crypto.threshold import TrusteePolynomial
 from achyk.domain.personal_number import Sex, make_kg_pin
@@ -20,11 +23,11 @@ from achyk.domain.register import MatchResult, Refusal, VoterEntry
 from achyk.domain.tabulation import Level
 from achyk.errors import ConflictError, InputError
 from achyk.evoting.ballot import (
-    ballot_to_dict,
     encrypt_ballot,
-    opening_to_dict,
+    seal_audit,
+    seal_cast,
     short_code,
-    tracking_code,
+    submission,
 )
 from achyk.evoting.ceremony import CeremonyFailed, deal_all
 from achyk.evoting.election import RevotePolicy
@@ -37,7 +40,6 @@ from achyk.services.remote_tally import tally_remote
 from achyk.services.remote_voting import (
     cast_ballot,
     cast_ballots,
-    challenge_ballot,
     find_tracking_code,
     issue_credentials,
     remote_info,
@@ -143,28 +145,32 @@ def _marks(option: int) -> dict[str, tuple[int, ...]]:
     return {"list": tuple(1 if i == option else 0 for i in range(4))}
 
 
+def _cast(p: Any, option: int, seed: bytes, counter: int = 1) -> dict[str, Any]:
+    b = encrypt_ballot(p, _marks(option)).ballot
+    return submission(p, b, seal_cast(p, b, seed, counter))
+
+
+def _audit(p: Any, option: int) -> dict[str, Any]:
+    prepared = encrypt_ballot(p, _marks(option))
+    return submission(p, prepared.ballot, seal_audit(p, prepared), prepared.opening)
+
+
 def test_cast_challenge_track_and_tally(ready: Database) -> None:
     rng = random.Random(6)
     setup = setup_remote(ready, EID, TRUSTEES, 3, rng=rng)
     p = setup.params
     seeds = [s for _, s in issue_credentials(ready, EID, ABROAD, SECRET, rng=rng).seeds]
     intent = [0, 0, 0, 0]
-    # Voter 0 challenges first (the opening is logged, it never counts), then casts.
-    b, o = encrypt_ballot(p, _marks(2), seeds[0], rng)
-    audit = challenge_ballot(ready, EID, ballot_to_dict(p, b), opening_to_dict(p, o))
+    # Voter 0 audits first (the opening is logged with no credential, it never counts), then casts.
+    audit = cast_ballot(ready, EID, _audit(p, 2))
     assert audit.accepted and audit.challenged
-    lie = opening_to_dict(p, o)
-    lie["choices"][0] = [0, 1, 0, 0]
-    b2, _ = encrypt_ballot(p, _marks(2), seeds[0], rng)
-    refused = challenge_ballot(ready, EID, ballot_to_dict(p, b2), lie)
+    lie = _audit(p, 2)
+    lie["opening"]["choices"][0] = [0, 1, 0, 0]
+    refused = cast_ballot(ready, EID, lie)
     assert not refused.accepted and "ciphertext ≠ revealed choice" in refused.reason
-    items = []
-    for v, seed in enumerate(seeds):
-        b, _ = encrypt_ballot(p, _marks(v % 4), seed, rng)
-        items.append((ballot_to_dict(p, b), None))
-    for v in (1, 5):  # they change their minds: under "last", the later ballot counts
-        b, _ = encrypt_ballot(p, _marks(3), seeds[v], rng)
-        items.append((ballot_to_dict(p, b), None))
+    items = [_cast(p, v % 4, seed) for v, seed in enumerate(seeds)]
+    # they change their minds: under "last", the later ballot (a higher counter) counts
+    items += [_cast(p, 3, seeds[v], 2) for v in (1, 5)]
     receipts = cast_ballots(ready, EID, items, workers=2)
     assert all(r.accepted for r in receipts), [r.reason for r in receipts]
     for v in range(len(seeds)):
@@ -179,11 +185,11 @@ def test_cast_challenge_track_and_tally(ready: Database) -> None:
     assert find_tracking_code(ready, EID, "AAAA-AAAA-AAAA-AAAA") is None
 
     # Refused: the same ballot again, a stranger's credential, an altered proof.
-    assert "already on the board" in cast_ballot(ready, EID, items[0][0]).reason
-    stranger, _ = encrypt_ballot(p, _marks(0), b"\x07" * 32, rng)
-    assert "not on the public credential list" in cast_ballot(ready, EID, ballot_to_dict(p, stranger)).reason  # fmt: skip
-    bent = json.loads(json.dumps(items[2][0]))
-    bent["body"]["contests"][0]["proofs"][1]["v"][0] = f"{(int(bent['body']['contests'][0]['proofs'][1]['v'][0], 16) + 1) % G.order:064x}"  # fmt: skip
+    assert "already on the board" in cast_ballot(ready, EID, items[0]).reason
+    assert "not above this credential's last" in cast_ballot(ready, EID, _cast(p, 0, seeds[1], 2)).reason  # fmt: skip
+    assert "not on the public credential list" in cast_ballot(ready, EID, _cast(p, 0, b"\x07" * 32)).reason  # fmt: skip
+    bent = json.loads(json.dumps(items[2]))
+    bent["ballot"]["contests"][0]["proofs"][1]["v"][0] = f"{(int(bent['ballot']['contests'][0]['proofs'][1]['v'][0], 16) + 1) % G.order:064x}"  # fmt: skip
     assert "option b" in cast_ballot(ready, EID, bent).reason
 
     with pytest.raises(InputError):
@@ -194,8 +200,7 @@ def test_cast_challenge_track_and_tally(ready: Database) -> None:
     tally = tally_remote(ready, EID, [setup.keys[0], setup.keys[2], setup.keys[4]], rng=rng)
     assert tally.results == {"list": tuple(intent)}
     assert (tally.counted, tally.challenged, tally.credentials) == (8, 1, 8)
-    late, _ = encrypt_ballot(p, _marks(0), seeds[0], rng)
-    assert cast_ballot(ready, EID, ballot_to_dict(p, late)).reason == "remote voting is closed"
+    assert cast_ballot(ready, EID, _cast(p, 0, seeds[0], 3)).reason == "remote voting is closed"
     with pytest.raises(ConflictError):
         tally_remote(ready, EID, setup.keys[:3])
 
@@ -216,9 +221,8 @@ def test_first_policy_refuses_a_second_cast(ready: Database) -> None:
     p = setup_remote(ready, EID, TRUSTEES, 3, revote=RevotePolicy.FIRST, rng=rng).params
     assert remote_info(ready, EID).params.revote is RevotePolicy.FIRST
     [(_, seed)] = issue_credentials(ready, EID, ABROAD[:1], SECRET, rng=rng).seeds
-    first, _ = encrypt_ballot(p, _marks(0), seed, rng)
-    second, _ = encrypt_ballot(p, _marks(1), seed, rng)
-    assert cast_ballot(ready, EID, ballot_to_dict(p, first)).accepted
-    r = cast_ballot(ready, EID, ballot_to_dict(p, second))
+    first, second = _cast(p, 0, seed), _cast(p, 1, seed, 2)
+    assert cast_ballot(ready, EID, first).accepted
+    r = cast_ballot(ready, EID, second)
     assert not r.accepted and "first one counts" in r.reason
-    assert r.tracking_code == tracking_code(p, second)
+    assert r.tracking_code == hashlib.sha256(canonical_json(second["ballot"])).hexdigest()

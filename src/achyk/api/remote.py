@@ -20,8 +20,8 @@ from achyk.services.elections import get_election
 from achyk.services.remote_voting import (
     CastReceipt,
     cast_ballot,
-    challenge_ballot,
     find_tracking_code,
+    next_counter,
     params_document,
 )
 from achyk.store.database import Database
@@ -30,12 +30,18 @@ router = APIRouter()
 
 
 class CastIn(BaseModel):
-    ballot: dict[str, Any] = Field(description="the encrypted, signed ballot (record-format.md)")
+    """A sealed ballot (docs/record-format.md): the body, the intent and its signature; a cast
+    carries the credential and counter, an audit the opening."""
+
+    model_config = {"extra": "allow"}
+    ballot: dict[str, Any] = Field(description="the encrypted ballot body")
+    intent: str = Field(description="cast or audit")
+    signature: str
 
 
-class ChallengeIn(BaseModel):
-    ballot: dict[str, Any]
-    opening: dict[str, Any] = Field(description="the revealed choices and nonces")
+class CounterOut(BaseModel):
+    credential: str
+    next_counter: int = Field(description="the least counter a new cast ballot may carry")
 
 
 class ReceiptOut(BaseModel):
@@ -97,26 +103,20 @@ def _receipt(r: CastReceipt) -> JSONResponse:
     responses={422: {"description": "refused: the receipt says why"}},
 )
 def cast(request: Request, election_id: str, body: CastIn) -> JSONResponse:
+    """Cast or audit a sealed ballot; the receipt names the log entry (or why it was refused)."""
     db = _db(request)
     try:
-        return _receipt(cast_ballot(db, _election_id(db, election_id), body.ballot))
+        return _receipt(cast_ballot(db, _election_id(db, election_id), body.model_dump()))
     except NotFoundError as err:
         raise HTTPException(404, str(err)) from None
 
 
-@router.post(
-    "/api/elections/{election_id}/remote/challenges",
-    response_model=ReceiptOut,
-    status_code=201,
-    responses={422: {"description": "refused: the receipt says why"}},
-)
-def challenge(request: Request, election_id: str, body: ChallengeIn) -> JSONResponse:
+@router.get("/api/elections/{election_id}/remote/counter/{credential}", response_model=CounterOut)
+def counter(request: Request, election_id: str, credential: str) -> CounterOut:
+    """The counter a credential's next cast ballot carries (public: credential keys are public)."""
     db = _db(request)
-    try:
-        receipt = challenge_ballot(db, _election_id(db, election_id), body.ballot, body.opening)
-        return _receipt(receipt)
-    except NotFoundError as err:
-        raise HTTPException(404, str(err)) from None
+    eid = _election_id(db, election_id)
+    return CounterOut(credential=credential, next_counter=next_counter(db, eid, credential.lower()))
 
 
 @router.get("/api/elections/{election_id}/remote/track/{code}", response_model=TrackOut)

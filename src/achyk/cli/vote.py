@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 from typing import Annotated, Any
 
+import click
 import typer
 
 from achyk.cli.common import DatabaseOption, ElectionOption, console, open_db
@@ -70,23 +71,35 @@ def _choices(params: Any, picks: list[str]) -> dict[str, tuple[int, ...]]:
     return out
 
 
+def fingerprint_matches(given: str, fingerprint: str) -> bool:
+    """The fingerprint as printed on the letter (short form) or in full hex."""
+    from achyk.evoting.ballot import short_code
+
+    text = given.strip()
+    return text.lower() == fingerprint or text.upper() == short_code(fingerprint)
+
+
 def vote(
     credential: Annotated[Path, typer.Option("--credential", help="File with your credential seed (hex).")],
     choose: Annotated[list[str], typer.Option("--choose", help="CONTEST=OPTION (or OPTION); repeat.")],
     server: Annotated[str | None, typer.Option("--server", help="API base URL, e.g. https://cec.kg")] = None,
     election: Annotated[str | None, typer.Option("--election", help="Election id (with --server).")] = None,
+    fingerprint: Annotated[str | None, typer.Option("--fingerprint", help="The election fingerprint printed on your credential letter.")] = None,
     record: Annotated[str | None, typer.Option("--record", help="Take the parameters from this published record.")] = None,
-    challenge: Annotated[bool, typer.Option("--challenge", help="Audit instead of casting: open the ballot.")] = False,
-    out: Annotated[Path | None, typer.Option("--out", help="Write the ballot here instead of sending it.")] = None,
+    then: Annotated[str | None, typer.Option("--then", help="cast or audit, for scripts. Without it you are asked after the tracking code is shown — the device cannot know your decision while it encrypts.")] = None,
+    counter: Annotated[int | None, typer.Option("--counter", help="Counter of this cast (default: asked of the server; 1 offline).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the sealed ballot here instead of sending it.")] = None,
 ) -> None:  # fmt: skip
-    """Encrypt your vote on this machine, print its tracking code, then cast it (or challenge it)."""
+    """Encrypt your vote on this machine, show its tracking code, then cast or audit it."""
     import httpx
 
+    from achyk.evoting import credentials as creds
     from achyk.evoting.ballot import (
-        ballot_to_dict,
         encrypt_ballot,
-        opening_to_dict,
+        seal_audit,
+        seal_cast,
         short_code,
+        submission,
         tracking_code,
         verify_opening,
     )
@@ -95,6 +108,9 @@ def vote(
     if record is not None:
         election_id, params_doc = params_from_record(record)
     elif server is not None and election is not None:
+        if fingerprint is None:
+            raise typer.BadParameter("give --fingerprint (printed on your credential letter): "
+                                     "the server's key is not trusted without it")  # fmt: skip
         r = httpx.get(
             f"{server.rstrip('/')}/api/elections/{election}/remote/parameters", timeout=30
         )
@@ -104,31 +120,44 @@ def vote(
     else:
         raise typer.BadParameter("give --record DIR_OR_URL, or --server URL with --election ID")
     params = ElectionParams.from_dict(params_doc)
+    if fingerprint is not None and not fingerprint_matches(fingerprint, params.fingerprint):
+        console.print(f"[red]refused[/red]: the election's fingerprint is "
+                      f"{short_code(params.fingerprint)}, not {fingerprint}: these are not the "
+                      "parameters on your letter; nothing was encrypted", highlight=False)  # fmt: skip
+        raise typer.Exit(2)
     try:
         seed = bytes.fromhex(credential.read_text(encoding="utf-8").strip())
     except ValueError:
         raise typer.BadParameter(f"{credential}: not a hex credential seed") from None
     if len(seed) != 32:
         raise typer.BadParameter(f"{credential}: a credential seed is 32 bytes")
-    ballot, opening = encrypt_ballot(params, _choices(params, choose), seed)
-    code = tracking_code(params, ballot)
+    prepared = encrypt_ballot(params, _choices(params, choose))
+    code = tracking_code(params, prepared.ballot)
     console.print(f"tracking code: [bold]{short_code(code)}[/bold]  ({code})", highlight=False)
-    body: dict[str, Any] = {"ballot": ballot_to_dict(params, ballot)}
-    if challenge:
-        verify_opening(params, ballot, opening)
-        body["opening"] = opening_to_dict(params, opening)
+    decision = then or typer.prompt("cast this ballot, or audit it (open it, never counted)?",
+                                    type=click.Choice(["cast", "audit"]))  # fmt: skip
+    if decision == "audit":
+        verify_opening(params, prepared.ballot, prepared.opening)
+        body = submission(params, prepared.ballot, seal_audit(params, prepared), prepared.opening)
+    elif decision == "cast":
+        if counter is None and server is not None:
+            cred = creds.public_credential(seed)
+            r = httpx.get(f"{server.rstrip('/')}/api/elections/{election_id}/remote/counter/{cred}", timeout=30)  # fmt: skip
+            counter = int(r.json()["next_counter"]) if r.status_code == 200 else 1
+        body = submission(params, prepared.ballot, seal_cast(params, prepared.ballot, seed, counter or 1))  # fmt: skip
+    else:
+        raise typer.BadParameter("--then is cast or audit")
     if out is not None or server is None:
         target = out or Path(f"ballot-{code[:12]}.json")
         target.write_text(json.dumps(body, indent=1), encoding="utf-8")
         console.print(f"ballot written to {target} (not sent)")
         return
-    path = "challenges" if challenge else "ballots"
-    r = httpx.post(f"{server.rstrip('/')}/api/elections/{election_id}/remote/{path}", json=body, timeout=60)  # fmt: skip
+    r = httpx.post(f"{server.rstrip('/')}/api/elections/{election_id}/remote/ballots", json=body, timeout=60)  # fmt: skip
     receipt = r.json()
     if r.status_code != 201 or not receipt.get("accepted"):
         console.print(f"[red]refused[/red]: {receipt.get('reason') or receipt}", highlight=False)
         raise typer.Exit(1)
-    what = "challenged — opened on the log, never counted; vote again to cast" if challenge else "cast"  # fmt: skip
+    what = "audited — opened on the log, never counted, not linked to your credential; vote again to cast" if decision == "audit" else "cast"  # fmt: skip
     console.print(f"{what}: log entry {receipt['log_entry']} holds your ballot; look it up "
                   f"with the tracking code on the results site", highlight=False)  # fmt: skip
 

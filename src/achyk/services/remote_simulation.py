@@ -20,9 +20,10 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from achyk.crypto.group import SYSTEM_RNG
 from achyk.domain.definition import Election, Region, Station
 from achyk.domain.register import MatchResult
-from achyk.evoting.ballot import ballot_to_dict, encrypt_ballot, opening_to_dict
+from achyk.evoting.ballot import encrypt_ballot, seal_audit, seal_cast, submission
 from achyk.evoting.election import ElectionParams, RevotePolicy
 from achyk.evoting.unit import remote_unit
 from achyk.services.checkin import BatchCheckin, check_in_batch
@@ -92,17 +93,24 @@ class RemoteRun:
     seconds: float
 
 
-Spec = tuple[bytes, dict[str, tuple[int, ...]], bool, int]  # (seed, choices, challenge, rng seed)
+# (credential seed, choices, audit?, counter of a cast ballot, rng seed or None for the OS's)
+Spec = tuple[bytes, dict[str, tuple[int, ...]], bool, int, int | None]
 
 
-def encrypt_chunk(params_dict: Any, specs: Sequence[Spec]) -> list[tuple[Any, Any]]:
-    """The voters' devices: encrypt and sign each ballot (module-level for a process pool)."""
+def encrypt_chunk(params_dict: Any, specs: Sequence[Spec]) -> list[Any]:
+    """The voters' devices: encrypt, then seal each ballot as cast or audit (module-level for a
+    process pool). The decision comes after encryption, as on a real device."""
     params = ElectionParams.from_dict(params_dict)
-    out: list[tuple[Any, Any]] = []
-    for seed, choices, challenge, rseed in specs:
-        ballot, opening = encrypt_ballot(params, choices, seed, random.Random(rseed))
-        out.append((ballot_to_dict(params, ballot),
-                    opening_to_dict(params, opening) if challenge else None))  # fmt: skip
+    out: list[Any] = []
+    for seed, choices, audit, counter, rseed in specs:
+        rng = SYSTEM_RNG if rseed is None else random.Random(rseed)
+        prepared = encrypt_ballot(params, choices, rng)
+        if audit:
+            out.append(submission(params, prepared.ballot, seal_audit(params, prepared),
+                                  prepared.opening))  # fmt: skip
+        else:
+            seal = seal_cast(params, prepared.ballot, seed, counter)
+            out.append(submission(params, prepared.ballot, seal))
     return out
 
 
@@ -174,21 +182,21 @@ def run_remote(
     final: dict[int, dict[str, tuple[int, ...]]] = {}
     revotes = challenged = 0
     for v, seed in enumerate(seeds):
-        if v % 25 == 7:  # a voter who audits their device first: challenge, then cast
-            specs.append((seed, _choice(rng, params, weights), True, rng.randrange(1 << 62)))
+        if v % 25 == 7:  # a voter who audits their device first: audit, then cast
+            specs.append((seed, _choice(rng, params, weights), True, 0, rng.randrange(1 << 62)))
             challenged += 1
         final[v] = _choice(rng, params, weights)
-        specs.append((seed, final[v], False, rng.randrange(1 << 62)))
+        specs.append((seed, final[v], False, 1, rng.randrange(1 << 62)))
     for v in range(3, len(seeds), 17):  # later, some change their minds: the last ballot counts
         final[v] = _choice(rng, params, weights)
-        specs.append((seeds[v], final[v], False, rng.randrange(1 << 62)))
+        specs.append((seeds[v], final[v], False, 2, rng.randrange(1 << 62)))
         revotes += 1
     cast = 0
     batch = 500
     with ProcessPoolExecutor(max_workers=WORKERS) as pool:
         parts = [specs[i : i + batch // WORKERS] for i in range(0, len(specs), batch // WORKERS)]
         futures = [pool.submit(encrypt_chunk, params.to_dict(), p) for p in parts]
-        pending: list[tuple[Any, Any]] = []
+        pending: list[Any] = []
         for f in futures:
             pending += f.result()
             if len(pending) >= batch or f is futures[-1]:

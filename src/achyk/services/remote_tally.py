@@ -73,15 +73,14 @@ def _aggregate(params: ElectionParams, entries: Sequence[str]) -> tuple[Aggregat
     when each ballot was accepted, and anyone re-checks them from the log)."""
     g = params.group
     docs = [json.loads(t) for t in entries]
-    cast = [CastEntry(int(d["seq"]), str(d["ballot"]["body"]["credential"]))
-            for d in docs if d["status"] == "cast"]  # fmt: skip
+    cast = [CastEntry(int(d["seq"]), str(d["credential"])) for d in docs if d["status"] == "cast"]
     keep = select_counted(cast, params.revote)
     pads: list[list[list[Any]]] = [[[] for _ in c.options] for c in params.contests]
     datas: list[list[list[Any]]] = [[[] for _ in c.options] for c in params.contests]
     for d in docs:
         if d["status"] != "cast" or int(d["seq"]) not in keep:
             continue
-        for ci, contest in enumerate(d["ballot"]["body"]["contests"]):
+        for ci, contest in enumerate(d["ballot"]["contests"]):
             for i, ct in enumerate(contest["selections"]):
                 pads[ci][i].append(parse_element(g, ct["pad"]))
                 datas[ci][i].append(parse_element(g, ct["data"]))

@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from achyk.canonical import Canonical, canonical_json, sha256_hex
+from achyk.canonical import canonical_json
 from achyk.crypto.group import DEFAULT_GROUP, SYSTEM_RNG, Rng
 from achyk.crypto.hashing import element_hex
 from achyk.crypto.threshold import (
@@ -39,13 +39,12 @@ from achyk.domain.register import ELECTION_TZ, Channel, MatchResult, VoterHasher
 from achyk.errors import AchykError, ConflictError, InputError, NotFoundError, Problem
 from achyk.evoting import credentials as creds
 from achyk.evoting.ballot import (
-    ballot_from_dict,
-    ballot_to_dict,
-    opening_from_dict,
+    Intent,
+    body_dict,
+    check_sealed,
     opening_to_dict,
+    seal_to_dict,
     short_code,
-    verify_ballot,
-    verify_opening,
 )
 from achyk.evoting.ceremony import (
     CeremonyFailed,
@@ -308,33 +307,31 @@ class CastReceipt:
         return short_code(self.tracking_code) if self.tracking_code else ""
 
 
-Submission = tuple[Any, Any]  # (ballot as JSON, opening as JSON or None: a challenge)
-# (ballot's canonical bytes, opening's, tracking code, credential, error)
-Checked = tuple[Canonical | None, Canonical | None, str, str, str]
+Submission = Any  # a sealed ballot as JSON (achyk.evoting.ballot.submission)
+# (entry fields, tracking code, credential, challenged, error)
+Checked = tuple[dict[str, Any] | None, str, str, bool, str]
 
 
 def check_submissions(params_dict: Any, items: Sequence[Submission]) -> list[Checked]:
-    """Parse and fully verify ballots (and openings), re-encoded canonically.
+    """Parse and fully verify sealed ballots, re-encoded canonically — the same check
+    (`check_sealed`) the verifier runs on every board entry.
 
     Module-level and dict-in/dict-out so a process pool can run it."""
     params = ElectionParams.from_dict(params_dict)
     out: list[Checked] = []
-    for ballot_doc, opening_doc in items:
+    for doc in items:
+        audit = isinstance(doc, dict) and doc.get("intent") == Intent.AUDIT.value
         try:
-            ballot = ballot_from_dict(params, ballot_doc)
-            verify_ballot(params, ballot)
-            opening = None
-            if opening_doc is not None:
-                opening = opening_from_dict(params, opening_doc)
-                verify_opening(params, ballot, opening)
-            # The tracking code is the SHA-256 of exactly these bytes (evoting.ballot.tracking_code).
-            text = Canonical(canonical_json(ballot_to_dict(params, ballot)))
-            opened = (
-                Canonical(canonical_json(opening_to_dict(params, opening))) if opening else None
-            )
-            out.append((text, opened, sha256_hex(text), ballot.credential, ""))
+            if not isinstance(doc, dict) or doc.get("intent") not in ("cast", "audit"):
+                raise InputError("ballot", [Problem("intent", "must be 'cast' or 'audit'")])
+            fields = {k: v for k, v in doc.items() if k != "intent"}
+            c = check_sealed(params, fields, Intent(doc["intent"]))
+            entry: dict[str, Any] = {"ballot": body_dict(params, c.ballot), **seal_to_dict(c.seal)}
+            if c.opening is not None:
+                entry["opening"] = opening_to_dict(params, c.opening)
+            out.append((entry, c.code, c.seal.credential, audit, ""))
         except (AchykError, KeyError, TypeError, ValueError, binascii.Error) as err:
-            out.append((None, None, "", "", f"{type(err).__name__}: {err}"))
+            out.append((None, "", "", audit, f"{type(err).__name__}: {err}"))
     return out
 
 
@@ -353,12 +350,13 @@ def _check(
 def cast_ballots(
     db: Database, election_id: str, items: Sequence[Submission], *, workers: int | None = None
 ) -> list[CastReceipt]:
-    """Verify each ballot fully, then append the accepted ones to the board in one transaction.
+    """Verify each sealed ballot fully, then append the accepted ones to the board in one
+    transaction.
 
-    A ballot with an opening is a Benaloh challenge: logged with its opening and never counted.
-    Refused: a ballot that fails a proof or its signature, a credential not on the public list, a
-    tracking code already on the board, a second cast under the re-vote policy "first", any ballot
-    after the close.
+    An audit (intent "audit") is logged with its opening and no credential, and never counted.
+    Refused: a ballot that fails a proof or its seal, a credential not on the public list, a
+    tracking code already on the board, a counter not above the credential's last, a second cast
+    under the re-vote policy "first", any ballot after the close.
     """
     info = remote_info(db, election_id)
     checked = _check(info.params, items, workers)
@@ -368,41 +366,37 @@ def cast_ballots(
         row = repo.lock_setup()
         assert row is not None
         if row.closed_log_index is not None:
-            return [CastReceipt(False, o is not None, c[2], reason="remote voting is closed")
-                    for (_, o), c in zip(items, checked, strict=True)]  # fmt: skip
-        listed = repo.known_credentials(c[3] for c in checked if c[0] is not None)
-        codes = repo.known_codes(c[2] for c in checked if c[0] is not None)
+            return [CastReceipt(False, c[3], c[1], reason="remote voting is closed") for c in checked]  # fmt: skip
+        creds = [c[2] for c in checked if c[0] is not None and not c[3]]
+        listed = repo.known_credentials(creds)
+        codes = repo.known_codes(c[1] for c in checked if c[0] is not None)
+        counters = repo.last_counters(listed)
         first_only = info.params.revote is RevotePolicy.FIRST
-        already = repo.cast_credentials(listed) if first_only else set()
         seq = repo.next_seq()
         entries: list[dict[str, Any]] = []
-        placed: list[
-            tuple[int, int, str, str, bool]
-        ] = []  # (item, seq, code, credential, challenged)
-        for i, (ballot, opening, code, credential, error) in enumerate(checked):
-            challenged = items[i][1] is not None
+        placed: list[tuple[int, int, str, str, bool]] = []  # (item, seq, code, credential, audit)
+        for i, (fields, code, credential, audit, error) in enumerate(checked):
             reason = error
-            if not reason and credential not in listed:
+            if not reason and not audit and credential not in listed:
                 reason = "the credential is not on the public credential list"
             elif not reason and code in codes:
                 reason = "this ballot is already on the board (same tracking code)"
-            elif not reason and first_only and not challenged and credential in already:
+            elif not reason and not audit and first_only and credential in counters:
                 reason = "this credential has already cast a ballot; the first one counts"
-            if reason:
-                receipts[i] = CastReceipt(False, challenged, code, reason=reason)
+            elif not reason and not audit and fields and fields["counter"] <= counters.get(credential, 0):  # fmt: skip
+                reason = (f"counter {fields['counter']} is not above this credential's last "
+                          f"({counters[credential]}): encrypt and seal the ballot again")  # fmt: skip
+            if reason or fields is None:
+                receipts[i] = CastReceipt(False, audit, code, reason=reason)
                 continue
             codes.add(code)
-            if not challenged:
-                already.add(credential)
-            entry: dict[str, Any] = {
+            if not audit:
+                counters[credential] = fields["counter"]
+            entries.append({
                 "kind": "remote-ballot", "election": election_id, "seq": seq,
-                "status": "challenged" if challenged else "cast", "tracking_code": code,
-                "ballot": ballot,
-            }  # fmt: skip
-            if opening is not None:
-                entry["opening"] = opening
-            entries.append(entry)
-            placed.append((i, seq, code, credential, challenged))
+                "status": "challenged" if audit else "cast", "tracking_code": code, **fields,
+            })  # fmt: skip
+            placed.append((i, seq, code, credential, audit))
             seq += 1
         texts = [canonical_json(e) for e in entries]
         for (i, *_), text in zip(placed, texts, strict=True):
@@ -419,13 +413,17 @@ def cast_ballots(
     return [r for r in receipts if r is not None]
 
 
-def cast_ballot(db: Database, election_id: str, ballot: Any) -> CastReceipt:
-    return cast_ballots(db, election_id, [(ballot, None)])[0]
+def cast_ballot(db: Database, election_id: str, submission: Any) -> CastReceipt:
+    """One sealed ballot: cast (intent "cast") or audited (intent "audit", with its opening)."""
+    return cast_ballots(db, election_id, [submission])[0]
 
 
-def challenge_ballot(db: Database, election_id: str, ballot: Any, opening: Any) -> CastReceipt:
-    """Log a challenged ballot with its opening: anyone can check it encrypts what was revealed."""
-    return cast_ballots(db, election_id, [(ballot, opening)])[0]
+def next_counter(db: Database, election_id: str, credential: str) -> int:
+    """The counter a new cast ballot of this credential must carry at least (its last + 1).
+    A server that lies here only gets the voter's ballot refused: it cannot reuse a counter."""
+    with db.read() as s:
+        last = RemoteRepo(s, election_id).last_counters([credential])
+    return last.get(credential, 0) + 1
 
 
 # --- tracking codes -------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ pool (`workers`), or on a Dask distributed cluster (`scheduler`, e.g. "tcp://10.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,11 +30,12 @@ from achyk.domain.protocol import (
     protocol_from_json,
 )
 from achyk.errors import AchykError, Problem
+from achyk.evoting.board import BoardCheck, check_board
 from achyk.evoting.ceremony import CeremonyRecord, verify_ceremony
 from achyk.evoting.election import ElectionParams
-from achyk.evoting.tally import Aggregate, CastEntry, aggregate_from_dict, select_counted
+from achyk.evoting.tally import Aggregate, aggregate_from_dict
 from achyk.evoting.unit import remote_contests, remote_unit, unit_protocols
-from achyk.evoting.verify import verify_chunk, verify_tally
+from achyk.evoting.verify import credential_list, verify_chunk, verify_tally
 
 REMOTE_KINDS = (
     "remote-complaint", "remote-ceremony", "remote-params", "remote-credentials", "remote-ballot",
@@ -87,7 +88,7 @@ def check_remote(
         return _check(log, election, definition_sha256, workers, scheduler, problems)
     except _Bad as err:
         return RemoteCheck([*problems, f"remote voting: {err}"], [], "")
-    except (AchykError, KeyError, TypeError, ValueError) as err:
+    except (AchykError, KeyError, TypeError, ValueError, AttributeError) as err:
         return RemoteCheck([*problems, f"remote voting: malformed entry: {err!r}"], [], "")
 
 
@@ -132,27 +133,28 @@ def _check(
     for index, entry in by_kind["remote-credentials"]:
         if index < p_index or (closed_at is not None and index > closed_at):
             fail(index, "credentials published outside the voting period")
-        for cred in entry["credentials"]:
+        found_here: list[Problem] = []
+        for cred in credential_list(entry.get("credentials"), found_here, f"log entry {index}"):
             if cred in listed:
-                fail(index, f"credential {str(cred)[:12]}… listed twice")
-            listed.setdefault(str(cred), index)
-    ballots: list[dict[str, Any]] = []
-    for n, (index, entry) in enumerate(by_kind["remote-ballot"]):
-        if entry.get("seq") != n:
-            fail(index, f"ballot seq {entry.get('seq')} out of order (expected {n})")
+                fail(index, f"credential {cred[:12]}… listed twice")
+            listed.setdefault(cred, index)
+        problems += [str(p) for p in found_here]
+    ballots: list[Any] = []
+    for index, entry in by_kind["remote-ballot"]:
         if closed_at is not None and index > closed_at:
             fail(index, "ballot cast after the close")
-        cred = entry.get("ballot", {}).get("body", {}).get("credential")
-        if cred not in listed:
-            fail(index, f"ballot seq {entry.get('seq')}: credential is not on the public list")
-        elif listed[cred] > index:
+        key = entry.get("credential")
+        if entry.get("status") == "cast" and isinstance(key, str) and listed.get(key, -1) > index:
             fail(index, "ballot uses a credential published only later")
-        if entry.get("status") not in ("cast", "challenged"):
-            fail(index, f"ballot seq {entry.get('seq')}: unknown status {entry.get('status')!r}")
         ballots.append({k: v for k, v in entry.items() if k not in ("kind", "election")})
+    # The core's checks — one implementation with achyk.evoting.verify — on every ballot, whether
+    # or not a tally exists yet; the cryptography spread over the chosen executor.
+    board = check_board(ballots, set(listed), params.revote)
+    problems += [f"remote {w}: {what}" for w, what in board.problems]
+    agg = _verify_ballots(params, params_dict, ballots, board.counted, workers, scheduler, problems)
     tallies = by_kind["remote-tally"]
     if not tallies:
-        return RemoteCheck(problems, [], _summary(len(listed), ballots, None, by_kind))
+        return RemoteCheck(problems, [], _summary(len(listed), board, None, by_kind))
     t_index, tally = _one(tallies, "remote-tally")
     if closed_at is None or closed_at > t_index:
         fail(t_index, "tally without a close before it")
@@ -163,12 +165,7 @@ def _check(
     shares = [e["share"] for i, e in by_kind["remote-decryption"] if i < t_index]
     if sorted(int(s["trustee"]) for s in shares) != tally.get("trustees"):
         fail(t_index, "tally names other trustees than the decryption shares logged")
-
-    # The core's checks, with the ballots spread over the chosen executor.
-    cast = [CastEntry(int(b["seq"]), b["ballot"]["body"]["credential"]) for b in ballots
-            if b.get("status") == "cast" and b["ballot"]["body"]["credential"] in listed]  # fmt: skip
-    counted = select_counted(cast, params.revote)
-    agg = _verify_ballots(params, params_dict, ballots, counted, workers, scheduler, problems)
+    counted = board.counted
     core = {"counted": tally["counted"], "aggregate": tally["aggregate"], "decryption": shares,
             "results": tally["results"]}  # fmt: skip
     found: list[Problem] = []
@@ -191,17 +188,17 @@ def _check(
         protocols.append(p)
     if len(tally.get("protocols", [])) != len(expected):
         fail(t_index, f"{len(expected)} remote unit protocol(s) expected")
-    return RemoteCheck(problems, protocols, _summary(len(listed), ballots, len(counted), by_kind))
+    return RemoteCheck(problems, protocols, _summary(len(listed), board, len(counted), by_kind))
 
 
 def _summary(
     credentials: int,
-    ballots: list[dict[str, Any]],
+    board: BoardCheck,
     counted: int | None,
     by_kind: dict[str, list[tuple[int, dict[str, Any]]]],
 ) -> str:
-    challenged = sum(1 for b in ballots if b.get("status") == "challenged")
-    text = (f"{credentials} credentials, {len(ballots)} ballots ({challenged} challenged), "
+    ballots = len(by_kind["remote-ballot"])
+    text = (f"{credentials} credentials, {ballots} ballots ({board.challenged} challenged), "
             f"{len(by_kind['remote-complaint'])} ceremony complaint(s)")  # fmt: skip
     if counted is not None:
         text += f", {counted} counted, {len(by_kind['remote-decryption'])} trustees decrypted"
@@ -211,8 +208,8 @@ def _summary(
 def _verify_ballots(
     params: ElectionParams,
     params_dict: Any,
-    ballots: list[dict[str, Any]],
-    counted: set[int],
+    ballots: list[Any],
+    counted: Collection[int],
     workers: int | None,
     scheduler: str | None,
     problems: list[str],
@@ -238,7 +235,7 @@ Result = tuple[list[tuple[str, str]], dict[str, Any]]
 def _run(
     params_dict: Any,
     chunks: Sequence[list[dict[str, Any]]],
-    counted: set[int],
+    counted: Collection[int],
     workers: int | None,
     scheduler: str | None,
 ) -> list[Result]:
