@@ -97,8 +97,8 @@ def test_export_writes_the_public_board_and_nothing_more(exported: tuple[Databas
     # The list names no credential: a voter's credential appears only inside the log entries
     # (as in the public record), never in the lookup table.
     with db.read() as s:
-        credentials = [json.loads(e)["ballot"]["body"]["credential"]
-                       for e in RemoteRepo(s, EID).ballot_entries()]  # fmt: skip
+        credentials = [json.loads(e).get("credential") for e in RemoteRepo(s, EID).ballot_entries()]
+    credentials = [c for c in credentials if c]
     assert credentials and not any(c in text for c in credentials)
 
 
