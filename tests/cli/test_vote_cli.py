@@ -41,7 +41,10 @@ def ok(args: list[str]) -> str:
 def wired(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, TestClient]:
     url = f"sqlite:///{tmp_path / 'vote.db'}"
     db = Database.open(url)
-    load_election(db, add_remote_unit(election()))
+    # The credential authority makes its key on its own machine; the definition names it.
+    said = ok(["credentials", "keygen", "--out", str(tmp_path / "ca.key")])
+    public = said.split()[-1]
+    load_election(db, replace(add_remote_unit(election()), credential_authority=public))
     client = TestClient(create_app(db=db))
     import httpx
 
@@ -61,12 +64,23 @@ def test_setup_credentials_vote_challenge_tally_verify(
               "--quorum", "2", "--keys-out", str(keys), *db])  # fmt: skip
     assert "3 trustees, quorum 2" in out
     assert sorted(p.name for p in keys.iterdir()) == [f"trustee-{i}.json" for i in (1, 2, 3)]
-    creds = tmp_path / "creds.csv"
-    ok(["remote", "credentials", "--count", "3", "--out", str(creds), *db])
-    seeds = [line.split(",")[1] for line in creds.read_text().splitlines()]
-    for i, seed in enumerate(seeds):
+    # The authority takes the parameters (checked out of band by their fingerprint), makes the
+    # letters and the signed list; the server imports the list only.
+    doc = client.get(f"/api/elections/{EID}/remote/parameters").json()
+    (tmp_path / "params.json").write_text(json.dumps(doc))
+    params = ElectionParams.from_dict(doc["params"])
+    ca = tmp_path / "ca"
+    made = ok(["credentials", "make", "--key", str(tmp_path / "ca.key"), "--params",
+               str(tmp_path / "params.json"), "--count", "3", "--name", "Test", "--out", str(ca)])  # fmt: skip
+    assert short_code(params.fingerprint) in made
+    letters = sorted((ca / "letters").glob("*.txt"))
+    assert len(letters) == 3 and len(list((ca / "letters").glob("*.svg"))) == 3
+    for i, letter in enumerate(letters):
+        text = letter.read_text()
+        assert short_code(params.fingerprint) in text
+        seed = "".join(next(ln for ln in text.splitlines() if ln.startswith("    ")).split())
         (tmp_path / f"cred{i}").write_text(seed)
-    params = ElectionParams.from_dict(client.get(f"/api/elections/{EID}/remote/parameters").json()["params"])  # fmt: skip
+    assert "3 credential key(s) imported" in ok(["remote", "credentials", "--list", str(ca / "public-list.json"), *db])  # fmt: skip
     server = ["--server", "http://testserver", "--election", EID,
               "--fingerprint", short_code(params.fingerprint)]  # fmt: skip
 

@@ -117,3 +117,26 @@ def test_a_malformed_entry_is_a_named_failure(setting: Any, broken: Any) -> None
     r = record(setting, [], tally=False)
     r["ballots"] = [broken]
     assert "ballot seq" in problems(r)
+
+
+def test_credential_lists_compare_keys_as_points_and_refuse_weak_keys() -> None:
+    """Attack 6: a key listed twice (once in upper case) and the identity key, even when the
+    authority itself signed them, are refused; a list signed by another key is refused."""
+    import base64
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from achyk.evoting.authority import _message, authority_public_key, check_list, sign_list
+
+    ca = bytes(range(32))
+    key = credentials.public_credential(bytes(32))
+    part = {"kind": "credential-list", "election": "e", "fingerprint": "f", "part": 1, "parts": 1,
+            "credentials": [key, key.upper(), "01" + "00" * 31]}  # fmt: skip
+    part["signature"] = base64.b64encode(Ed25519PrivateKey.from_private_bytes(ca).sign(_message(part))).decode()  # fmt: skip
+    found = check_list([part], authority_public_key(ca), "e", "f")
+    assert found.keys == (key,)
+    assert any("listed twice" in p for p in found.problems)
+    assert any("not a valid Ed25519 key" in p for p in found.problems)
+    other = sign_list(bytes(32), "e", "f", [key])
+    assert "not signed by the credential authority" in check_list(other, authority_public_key(ca), "e", "f").problems[0]  # fmt: skip
+    assert "names no credential authority" in check_list(other, None, "e", "f").problems[0]

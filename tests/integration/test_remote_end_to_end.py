@@ -155,7 +155,7 @@ def shift_protocol(docs: list[Any]) -> None:
 
 
 def drop_credential(docs: list[Any]) -> None:
-    listed = _of(docs, "remote-credentials")["credentials"]
+    listed = _of(docs, "remote-credentials")["list"]["credentials"]
     listed.remove(_cast(docs)["credential"])
 
 
@@ -214,25 +214,56 @@ def vote_in_the_clear(docs: list[Any]) -> None:
 
 def uppercase_credential(docs: list[Any]) -> None:
     """One key listed twice, once in upper case: as text they differ, as points they are one."""
-    listed = _of(docs, "remote-credentials")["credentials"]
+    listed = _of(docs, "remote-credentials")["list"]["credentials"]
     listed.append(listed[0].upper())
 
 
 def identity_credential(docs: list[Any]) -> None:
     """The identity key (anyone can sign under it) on the list."""
-    _of(docs, "remote-credentials")["credentials"].append("01" + "00" * 31)
+    _of(docs, "remote-credentials")["list"]["credentials"].append("01" + "00" * 31)
+
+
+def operator_mints_credentials(docs: list[Any]) -> None:
+    """Attack 1: the server makes credentials of its own and publishes them as a list part,
+    signed with a key it made up (it has not the authority's)."""
+    import os
+
+    from achyk.evoting import credentials
+    from achyk.evoting.authority import sign_list
+
+    part = _of(docs, "remote-credentials")["list"]
+    extra = [credentials.public_credential(os.urandom(32)) for _ in range(3)]
+    forged = sign_list(os.urandom(32), part["election"], part["fingerprint"], extra)
+    last = max(i for i, d in enumerate(docs) if d["kind"] == "remote-credentials")
+    docs.insert(last + 1, {"kind": "remote-credentials", "election": part["election"],
+                           "list": forged[0]})  # fmt: skip
+
+
+def fewer_voters_abroad(docs: list[Any]) -> None:
+    """The register commitment says 10 voters abroad; the list holds 40 credentials (attack 6:
+    no eligibility audit). Checked against whatever commitment the log holds."""
+    c = _of(docs, "register-commitment")
+    per = c["voters_per_station"]
+    abroad = [st for st in per if st.startswith("9")]
+    for st in abroad:
+        c["count"] -= per[st]
+        per[st] = 0
+    per[abroad[0]] = 10
+    c["count"] += 10
 
 
 @pytest.mark.parametrize(
     ("change", "named"),
     [
+        (fewer_voters_abroad, "40 credentials for 10 voters abroad"),
         (superseded_appended_again, "the same ballot appended twice"),
         (challenged_marked_cast, "credential signature does not verify"),
         (seq_as_text, "is not its place on the board"),
         (malformed_entry, "contests: not a list"),
         (vote_in_the_clear, "the identity element is not allowed here"),
-        (uppercase_credential, "listed twice"),
-        (identity_credential, "not a valid Ed25519 key"),
+        (uppercase_credential, "not signed by the credential authority"),
+        (identity_credential, "not signed by the credential authority"),
+        (operator_mints_credentials, "part 2: not signed by the credential authority"),
         (swap_selections, "contest list option p01"),
         (bend_proof, "contest list option p03"),
         (bend_share, f"trustee {PRESENT[1]} decryption share"),

@@ -22,6 +22,8 @@ from achyk.domain.protocol import check_relations, protocol_from_json
 from achyk.domain.register import MatchResult, Refusal, VoterEntry
 from achyk.domain.tabulation import Level
 from achyk.errors import ConflictError, InputError
+from achyk.evoting import credentials
+from achyk.evoting.authority import authority_public_key, list_signed_by, sign_list
 from achyk.evoting.ballot import (
     encrypt_ballot,
     seal_audit,
@@ -41,7 +43,7 @@ from achyk.services.remote_voting import (
     cast_ballot,
     cast_ballots,
     find_tracking_code,
-    issue_credentials,
+    import_credentials,
     remote_info,
     setup_remote,
 )
@@ -70,11 +72,31 @@ def voters() -> list[VoterEntry]:
     return [*out, VoterEntry(pin(200), "Home voter", born(200), "1001", None)]
 
 
+CA_SECRET = bytes(range(32))  # the credential authority's key (its machine is this test)
+
+
 @pytest.fixture
 def ready(db: Database) -> Database:
-    load_election(db, add_remote_unit(election()))
+    e = replace(add_remote_unit(election()), credential_authority=authority_public_key(CA_SECRET))
+    load_election(db, e)
     import_register(db, EID, voters(), SECRET)
     return db
+
+
+def authority(
+    db: Database, numbers: list[str] | None, count: int = 0, *, key: bytes = CA_SECRET
+) -> tuple[list[bytes], Any]:
+    """The authority makes seeds and the signed list; the server imports the list only."""
+    p = remote_info(db, EID).params
+    seeds = [credentials.new_seed() for _ in (numbers if numbers is not None else range(count))]
+    parts = sign_list(key, EID, p.fingerprint, [credentials.public_credential(x) for x in seeds])
+    return seeds, parts
+
+
+def issue(db: Database, numbers: list[str], **kw: Any) -> list[bytes]:
+    seeds, parts = authority(db, numbers)
+    import_credentials(db, EID, parts, voters=numbers, secret=SECRET, **kw)
+    return seeds
 
 
 def kinds(db: Database) -> list[str]:
@@ -121,24 +143,42 @@ def test_credentials_and_in_person_voting_exclude_each_other(ready: Database) ->
     day = datetime(2025, 11, 30, 4, 0, tzinfo=UTC)
     walked_in = check_in(ready, EID, "9001", "9001-a", ABROAD[0], MatchResult(True, 0.9), SECRET, at=day)  # fmt: skip
     assert walked_in.accepted
-    issued = issue_credentials(ready, EID, [*ABROAD[:4], "21501198000001"], SECRET,
-                               rng=random.Random(5), at=day)  # fmt: skip
-    assert [n for n, _ in issued.seeds] == ABROAD[1:4]
-    why = dict(issued.refused)
+    # A list naming a voter who voted at a station, or a stranger, is refused as a whole.
+    with pytest.raises(InputError) as err:
+        issue(ready, [*ABROAD[:4], "21501198000001"], at=day)
+    why = {p.where: p.what for p in err.value.problems}
     assert why[ABROAD[0]].startswith("already voted at station 9001")
     assert why["21501198000001"] == "not on the register of this election"
-    # The public list is sorted and holds keys only; no personal number nor voter hash.
-    logged = json.loads(entry(ready, EID, issued.log_indexes[0]) or "{}")
+    assert "remote-credentials" not in kinds(ready)
+    issue(ready, ABROAD[1:4], at=day)
+    # The public list is sorted, signed by the authority, and holds keys only.
+    logged = json.loads(entry(ready, EID, len(kinds(ready)) - 1) or "{}")["list"]
     assert (
         logged["credentials"] == sorted(logged["credentials"]) and len(logged["credentials"]) == 3
     )
+    assert list_signed_by(logged, authority_public_key(CA_SECRET))
     assert not any(n in json.dumps(logged) for n in ABROAD)
     # A credential holder at the polling station is refused, naming the remote channel.
     later = check_in(ready, EID, "9001", "9001-a", ABROAD[1], MatchResult(True, 0.9), SECRET, at=day)  # fmt: skip
     assert (later.accepted, later.reason) == (False, Refusal.ALREADY_VOTED)
     assert "remote channel" in later.message
-    again = issue_credentials(ready, EID, [ABROAD[2]], SECRET)
-    assert not again.seeds and "already voted" in again.refused[0][1]
+    with pytest.raises(InputError, match="already voted"):
+        issue(ready, [ABROAD[2]])
+
+
+def test_the_server_imports_only_the_authoritys_list(ready: Database) -> None:
+    """Attack 1 of issue 10: the server cannot mint credentials, nor more than voters abroad."""
+    setup_remote(ready, EID, TRUSTEES, 3, rng=random.Random(4))
+    _, forged = authority(ready, None, 2, key=bytes(32))
+    with pytest.raises(InputError, match="not signed by the credential authority"):
+        import_credentials(ready, EID, forged)
+    _, too_many = authority(ready, None, len(ABROAD) + 1)  # 8 voters abroad on the register
+    with pytest.raises(InputError, match="9 credentials for 8 voters abroad"):
+        import_credentials(ready, EID, too_many)
+    _, fine = authority(ready, None, 2)
+    import_credentials(ready, EID, fine)
+    with pytest.raises(InputError, match="already listed"):
+        import_credentials(ready, EID, fine)
 
 
 def _marks(option: int) -> dict[str, tuple[int, ...]]:
@@ -159,7 +199,7 @@ def test_cast_challenge_track_and_tally(ready: Database) -> None:
     rng = random.Random(6)
     setup = setup_remote(ready, EID, TRUSTEES, 3, rng=rng)
     p = setup.params
-    seeds = [s for _, s in issue_credentials(ready, EID, ABROAD, SECRET, rng=rng).seeds]
+    seeds = issue(ready, ABROAD)
     intent = [0, 0, 0, 0]
     # Voter 0 audits first (the opening is logged with no credential, it never counts), then casts.
     audit = cast_ballot(ready, EID, _audit(p, 2))
@@ -220,7 +260,7 @@ def test_first_policy_refuses_a_second_cast(ready: Database) -> None:
     rng = random.Random(7)
     p = setup_remote(ready, EID, TRUSTEES, 3, revote=RevotePolicy.FIRST, rng=rng).params
     assert remote_info(ready, EID).params.revote is RevotePolicy.FIRST
-    [(_, seed)] = issue_credentials(ready, EID, ABROAD[:1], SECRET, rng=rng).seeds
+    [seed] = issue(ready, ABROAD[:1])
     first, second = _cast(p, 0, seed), _cast(p, 1, seed, 2)
     assert cast_ballot(ready, EID, first).accepted
     r = cast_ballot(ready, EID, second)

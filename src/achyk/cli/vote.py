@@ -197,31 +197,24 @@ def _election_id(db: Any, election: str | None) -> str:
 
 @app.command("credentials")
 def credentials(
-    out: Annotated[Path, typer.Option("--out", help="CSV of personal_number,seed to hand out.")],
-    voters: Annotated[Path | None, typer.Option("--voters", help="File of personal numbers, one a line.")] = None,
-    count: Annotated[int, typer.Option("--count", help="Anonymous credentials (no register).")] = 0,
+    list_file: Annotated[Path, typer.Option("--list", help="public-list.json signed by the credential authority.")],
+    voters: Annotated[Path | None, typer.Option("--voters", help="voters.json from the authority: check them in (remote).")] = None,
     secret_file: Annotated[Path | None, typer.Option("--secret-file", help="The register secret.")] = None,
     election: ElectionOption = None,
     database: DatabaseOption = None,
 ) -> None:  # fmt: skip
-    """Issue credentials: the keys go on the log, the seeds to the voters; the register marks them."""
+    """Import the credential authority's signed public list (the server never sees a credential)."""
     from achyk.services.register import load_secret
-    from achyk.services.remote_voting import issue_anonymous_credentials, issue_credentials
+    from achyk.services.remote_voting import import_credentials
 
     db = open_db(database)
     eid = _election_id(db, election)
-    if voters is not None:
-        numbers = [n.strip() for n in voters.read_text(encoding="utf-8").splitlines() if n.strip()]
-        issued = issue_credentials(db, eid, numbers, load_secret(secret_file))
-    else:
-        issued = issue_anonymous_credentials(db, eid, count)
-    out.write_text("".join(f"{n},{s.hex()}\n" for n, s in issued.seeds), encoding="utf-8")
-    out.chmod(0o600)
-    console.print(
-        f"{len(issued.seeds)} credential(s) issued to {out}; {len(issued.refused)} refused"
-    )
-    for number, why in issued.refused[:20]:
-        console.print(f"  refused {number}: {why}", highlight=False)
+    parts = json.loads(list_file.read_text(encoding="utf-8"))
+    numbers = json.loads(voters.read_text(encoding="utf-8")) if voters is not None else None
+    secret = load_secret(secret_file) if voters is not None else None
+    done = import_credentials(db, eid, parts, voters=numbers, secret=secret)
+    console.print(f"{done.credentials} credential key(s) imported and logged (entries "
+                  f"{', '.join(map(str, done.log_indexes))})")  # fmt: skip
 
 
 @app.command("tally")

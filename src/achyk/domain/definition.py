@@ -140,6 +140,9 @@ class Election:
     # Elections (added to the list on application with a passport). One vote per person still
     # holds: it is keyed on the person, not on the list.
     abroad_any_station: bool = False
+    # The credential authority's Ed25519 key (base64) for remote voting: only credential lists it
+    # signed are accepted (issue 10). None: no remote credentials can be valid.
+    credential_authority: str | None = None
     _places: dict[str, StationPlace] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:

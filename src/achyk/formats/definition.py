@@ -106,6 +106,7 @@ class _Header(_Model):
     type: ElectionType
     date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
     abroad_any_station: bool = False
+    credential_authority: str | None = None
 
 
 class _Definition(_Model):
@@ -213,6 +214,10 @@ def _cross_checks(d: _Definition) -> list[Problem]:
         bad = _key_problem(f"authorities[{ai}].public_key", a.public_key)
         if bad:
             problems.append(bad)
+    if d.election.credential_authority is not None:
+        bad = _key_problem("election.credential_authority", d.election.credential_authority)
+        if bad:
+            problems.append(bad)
     return problems
 
 
@@ -265,7 +270,8 @@ def _to_core(d: _Definition) -> Election:
     authorities = tuple(Authority(a.id, a.name, a.public_key) for a in d.authorities)
     h = d.election
     return Election(h.id, h.name, h.type, h.date, contests, regions, authorities,
-                    abroad_any_station=h.abroad_any_station)  # fmt: skip
+                    abroad_any_station=h.abroad_any_station,
+                    credential_authority=h.credential_authority)  # fmt: skip
 
 
 def election_from_document(doc: Any, source: str = "definition") -> Election:
@@ -350,6 +356,8 @@ def election_to_document(e: Election) -> dict[str, Any]:
     header: dict[str, Any] = {"id": e.id, "name": e.name, "type": e.type.value, "date": e.date}
     if e.abroad_any_station:  # only when set, so existing definitions keep their hashes
         header["abroad_any_station"] = True
+    if e.credential_authority is not None:  # likewise
+        header["credential_authority"] = e.credential_authority
     return {
         "format": FORMAT_VERSION,
         "election": header,

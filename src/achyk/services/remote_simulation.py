@@ -20,9 +20,12 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from achyk.crypto.group import SYSTEM_RNG
+from achyk.crypto.group import SYSTEM_RNG, Rng
 from achyk.domain.definition import Election, Region, Station
 from achyk.domain.register import MatchResult
+from achyk.errors import InputError
+from achyk.evoting import credentials as creds
+from achyk.evoting.authority import authority_public_key, new_authority_key, sign_list
 from achyk.evoting.ballot import encrypt_ballot, seal_audit, seal_cast, submission
 from achyk.evoting.election import ElectionParams, RevotePolicy
 from achyk.evoting.unit import remote_unit
@@ -30,11 +33,9 @@ from achyk.services.checkin import BatchCheckin, check_in_batch
 from achyk.services.elections import load_election
 from achyk.services.remote_tally import tally_remote
 from achyk.services.remote_voting import (
-    Issued,
     RemoteVotingError,
     cast_ballots,
-    issue_anonymous_credentials,
-    issue_credentials,
+    import_credentials,
     setup_remote,
 )
 from achyk.sim.generator import SimElection
@@ -76,8 +77,20 @@ def add_remote_unit(election: Election, station_id: str = REMOTE_STATION_ID) -> 
     return replace(election, regions=tuple(regions))
 
 
-def with_remote_unit(sim: SimElection) -> SimElection:
-    return replace(sim, election=add_remote_unit(sim.election))
+# The credential authority's secret keys, by public key: the simulation stands in for the
+# authority's own machine, so they live in this process only — never in the database.
+_AUTHORITIES: dict[str, bytes] = {}
+
+
+def with_remote_unit(sim: SimElection, rng: Rng = SYSTEM_RNG) -> SimElection:
+    """`sim` with a remote unit and a credential authority (a fresh key) in its definition."""
+    election = add_remote_unit(sim.election)
+    if election.credential_authority is None:
+        secret = new_authority_key(rng)
+        public = authority_public_key(secret)
+        _AUTHORITIES[public] = secret
+        election = replace(election, credential_authority=public)
+    return replace(sim, election=election)
 
 
 @dataclass(frozen=True)
@@ -114,13 +127,30 @@ def encrypt_chunk(params_dict: Any, specs: Sequence[Spec]) -> list[Any]:
     return out
 
 
-def _credentials(db: Database, sim: SimElection, count: int) -> tuple[Issued, list[str]]:
+def _authority_lists(
+    sim: SimElection, params: ElectionParams, count: int, rng: Rng
+) -> tuple[list[bytes], list[dict[str, Any]]]:
+    """The credential authority's work on its own machine (here: this process): the seeds, one
+    per voter, and the public list signed with its key. Only the list goes to the server."""
+    secret = _AUTHORITIES.get(sim.election.credential_authority or "")
+    if secret is None:
+        raise RemoteVotingError("no credential authority key for this simulated election")
+    seeds = [creds.new_seed(rng) for _ in range(count)]
+    keys = [creds.public_credential(x) for x in seeds]
+    return seeds, sign_list(secret, sim.election.id, params.fingerprint, keys)
+
+
+def _credentials(
+    db: Database, sim: SimElection, params: ElectionParams, count: int, rng: Rng
+) -> tuple[list[bytes], list[str]]:
     """Credentials for voters abroad who did not vote at a station (register), or anonymous ones."""
     eid = sim.election.id
     with db.read() as s:
         registered = RegisterRepo(s, eid).commitment() is not None
     if not registered:
-        return issue_anonymous_credentials(db, eid, count, rng=random.Random(sim.profile.seed)), []
+        seeds, parts = _authority_lists(sim, params, count, rng)
+        import_credentials(db, eid, parts)
+        return seeds, []
     slices = station_slices(sim)
     numbers = VoterNumbers(sim, sum(s.count for s in slices))
     pools = [
@@ -135,29 +165,34 @@ def _credentials(db: Database, sim: SimElection, count: int) -> tuple[Issued, li
         depth += 1
     day = datetime.fromisoformat(sim.election.date).replace(tzinfo=UTC) - timedelta(days=3)
     secret = register_secret(sim)
-    issued = issue_credentials(db, eid, chosen, secret, at=day,
-                               rng=random.Random(sim.profile.seed))  # fmt: skip
-    # Cross-channel attempts: voters who voted at a station ask for a credential; credential
-    # holders come to their station on election day. The register refuses both.
+    seeds, parts = _authority_lists(sim, params, len(chosen), rng)
+    import_credentials(db, eid, parts, voters=chosen, secret=secret, at=day)
+    # Cross-channel attempts: voters who voted at a station are on a second list of the
+    # authority's; credential holders come to their station on election day. The register
+    # refuses both (the list as a whole: nothing of it is published).
     in_person = [(numbers.number(s.first)[0], s.station_id, s.device)
                  for s in slices if s.country and s.issued_in][:3]  # fmt: skip
     # (already checked in if the register simulation ran: then this is refused, which is as good)
     check_in_batch(db, eid, [BatchCheckin(n, st, dev, day + timedelta(days=3, hours=2),
                                           MatchResult(True, 0.95)) for n, st, dev in in_person],
                    secret)  # fmt: skip
-    tried = issue_credentials(db, eid, [n for n, _, _ in in_person], secret, rng=random.Random(1))
-    refused = [f"credential for voter {n[:4]}…: {why}" for n, why in tried.refused]
+    refused: list[str] = []
+    try:
+        _, late = _authority_lists(sim, params, len(in_person), rng)
+        import_credentials(db, eid, late, voters=[n for n, _, _ in in_person], secret=secret)
+    except InputError as err:
+        refused += [f"credential for voter {p.where[:4]}…: {p.what}" for p in err.problems]
     homes = {numbers.number(i)[0]: s.station_id for s in slices if s.country
              for i in range(s.first + s.issued_in + s.issued_out, s.first + s.count)}  # fmt: skip
     walk_ins = [
         BatchCheckin(n, homes[n], f"asu-{homes[n]}-a", day + timedelta(days=3, hours=5),
                      MatchResult(True, 0.9))
-        for n, _ in issued.seeds[:3]
+        for n in chosen[:3]
     ]  # fmt: skip
     report = check_in_batch(db, eid, walk_ins, secret)
     refused += [f"station check-in of voter {walk_ins[i].personal_number[:4]}…: {msg}"
                 for i, _, msg in report.refused]  # fmt: skip
-    return issued, refused
+    return seeds, refused
 
 
 def run_remote(
@@ -175,8 +210,7 @@ def run_remote(
     setup = setup_remote(db, election.id, TRUSTEES, QUORUM, revote=RevotePolicy.LAST, rng=rng)
     params = setup.params
     say("credentials", 0, ballots)
-    issued, refused = _credentials(db, sim, ballots)
-    seeds = [seed for _, seed in issued.seeds]
+    seeds, refused = _credentials(db, sim, params, ballots, rng)
     weights = _weights(sim, params)
     specs: list[Spec] = []
     final: dict[int, dict[str, tuple[int, ...]]] = {}

@@ -37,7 +37,7 @@ from achyk.crypto.threshold import (
 )
 from achyk.domain.register import ELECTION_TZ, Channel, MatchResult, VoterHasher, decide
 from achyk.errors import AchykError, ConflictError, InputError, NotFoundError, Problem
-from achyk.evoting import credentials as creds
+from achyk.evoting.authority import check_list
 from achyk.evoting.ballot import (
     Intent,
     body_dict,
@@ -204,22 +204,9 @@ def setup_remote(
 
 
 @dataclass(frozen=True)
-class Issued:
-    seeds: tuple[tuple[str, bytes], ...]  # (personal number, credential seed): hand to the voter
-    refused: tuple[tuple[str, str], ...]  # (personal number, why)
+class Imported:
+    credentials: int
     log_indexes: tuple[int, ...]
-
-
-def _publish(s: Any, election_id: str, public: list[str]) -> list[int]:
-    public = sorted(public)  # sorted: the list's order says nothing about who got which key
-    chunks = [public[i : i + CREDENTIALS_PER_ENTRY] for i in range(0, len(public), CREDENTIALS_PER_ENTRY)]  # fmt: skip
-    indexes = append_entries(s, election_id, [
-        {"kind": "remote-credentials", "election": election_id, "credentials": c} for c in chunks
-    ])  # fmt: skip
-    RemoteRepo(s, election_id).add_credentials(
-        [(c, index) for chunk, index in zip(chunks, indexes, strict=True) for c in chunk]
-    )
-    return indexes
 
 
 def _open_for_credentials(s: Any, election_id: str) -> None:
@@ -230,64 +217,91 @@ def _open_for_credentials(s: Any, election_id: str) -> None:
         raise RemoteVotingError("remote voting is closed: no more credentials")
 
 
-def issue_credentials(
-    db: Database,
-    election_id: str,
-    personal_numbers: Sequence[str],
-    secret: bytes,
-    *,
-    at: datetime | None = None,
-    rng: Rng = SYSTEM_RNG,
-) -> Issued:
-    """A credential for each registered voter not yet checked in anywhere; checks them in (remote).
-
-    `secret` is the register's hashing secret. Voters not on the register, or already checked in
-    (at a station, or for an earlier credential), are refused with the reason the register gives.
-    """
-    at = at or datetime.now(UTC)
+def _check_in_remote(
+    s: Any, election_id: str, personal_numbers: Sequence[str], secret: bytes, at: datetime
+) -> list[tuple[str, str]]:
+    """Check these voters in on the remote channel; return the refused (number, why)."""
     hour = at.astimezone(ELECTION_TZ).hour
     hasher = VoterHasher(secret)
     hashes = [hasher(n.strip()) for n in personal_numbers]
     refused: list[tuple[str, str]] = []
-    with db.session() as s:
-        _open_for_credentials(s, election_id)
-        homes: dict[bytes, str] = {}
-        for start in range(0, len(hashes), 500):
-            q = select(VoterRow.voter_hash, VoterRow.station_id).where(
-                VoterRow.election_id == election_id,
-                VoterRow.voter_hash.in_(hashes[start : start + 500]),
-            )
-            homes.update((bytes(v), st) for v, st in s.execute(q))
-        staged = []
-        seen: set[bytes] = set()
-        for i, (number, voter) in enumerate(zip(personal_numbers, hashes, strict=True)):
-            if voter not in homes:
-                refused.append((number, "not on the register of this election"))
-            elif voter in seen:
-                refused.append((number, "asked twice in this batch"))
-            else:
-                seen.add(voter)
-                staged.append((i, voter, homes[voter], Channel.REMOTE.value, REMOTE_DEVICE, at, hour))  # fmt: skip
-        repo = RegisterRepo(s, election_id)
-        lost = {v.seq: v for v in repo.judge_batch(staged)}
-        for seq, verdict in sorted(lost.items()):
-            prior = verdict.held.prior() if verdict.held else None
-            d = decide(verdict.home_station, homes[hashes[seq]], prior, MatchResult(True, 1.0))
-            refused.append((personal_numbers[seq], d.message))
-        granted = [(personal_numbers[i], creds.new_seed(rng)) for i, *_ in staged if i not in lost]
-        indexes = _publish(s, election_id, [creds.public_credential(seed) for _, seed in granted])
-    return Issued(tuple(granted), tuple(refused), tuple(indexes))
+    homes: dict[bytes, str] = {}
+    for start in range(0, len(hashes), 500):
+        q = select(VoterRow.voter_hash, VoterRow.station_id).where(
+            VoterRow.election_id == election_id,
+            VoterRow.voter_hash.in_(hashes[start : start + 500]),
+        )
+        homes.update((bytes(v), st) for v, st in s.execute(q))
+    staged = []
+    seen: set[bytes] = set()
+    for i, (number, voter) in enumerate(zip(personal_numbers, hashes, strict=True)):
+        if voter not in homes:
+            refused.append((number, "not on the register of this election"))
+        elif voter in seen:
+            refused.append((number, "twice on the list"))
+        else:
+            seen.add(voter)
+            staged.append((i, voter, homes[voter], Channel.REMOTE.value, REMOTE_DEVICE, at, hour))  # fmt: skip
+    lost = {v.seq: v for v in RegisterRepo(s, election_id).judge_batch(staged)}
+    for seq, verdict in sorted(lost.items()):
+        prior = verdict.held.prior() if verdict.held else None
+        d = decide(verdict.home_station, homes[hashes[seq]], prior, MatchResult(True, 1.0))
+        refused.append((personal_numbers[seq], d.message))
+    return refused
 
 
-def issue_anonymous_credentials(
-    db: Database, election_id: str, count: int, *, rng: Rng = SYSTEM_RNG
-) -> Issued:
-    """Credentials with no register behind them (an election without an imported register)."""
-    seeds = [creds.new_seed(rng) for _ in range(count)]
+def import_credentials(
+    db: Database,
+    election_id: str,
+    parts: Sequence[Any],
+    *,
+    voters: Sequence[str] | None = None,
+    secret: bytes | None = None,
+    at: datetime | None = None,
+) -> Imported:
+    """Import the credential authority's signed public list — the server never sees a seed.
+
+    Refused as a whole (nothing published) unless every part is signed by the authority the
+    definition names, for these parameters; every key is new; the credentials do not outnumber
+    the voters abroad on the register; and — with `voters` (the personal numbers the authority
+    made credentials for, one each) — every one of them can be checked in on the remote channel
+    (a voter who already voted at a station gets no credential: the authority must leave them out).
+    """
+    election = get_election(db, election_id)
+    info = remote_info(db, election.id)
+    check = check_list(parts, election.credential_authority, election.id, info.params.fingerprint)
+    if check.problems:
+        raise InputError("credential list", [Problem("", p) for p in check.problems])
+    keys = list(check.keys)
     with db.session() as s:
-        _open_for_credentials(s, election_id)
-        indexes = _publish(s, election_id, [creds.public_credential(x) for x in seeds])
-    return Issued(tuple(("", x) for x in seeds), (), tuple(indexes))
+        _open_for_credentials(s, election.id)
+        repo = RemoteRepo(s, election.id)
+        again = repo.known_credentials(keys)
+        if again:
+            raise InputError("credential list", [Problem("", f"{len(again)} key(s) already listed")])  # fmt: skip
+        registers = RegisterRepo(s, election.id)
+        if registers.commitment() is not None:
+            abroad = registers.counts()["abroad"]
+            total = repo.credential_count() + len(keys)
+            if total > abroad:
+                raise InputError("credential list", [Problem("", f"{total} credentials for "
+                                                                 f"{abroad} voters abroad")])  # fmt: skip
+        if voters is not None:
+            if secret is None or len(voters) != len(keys):
+                raise InputError("credential list", [Problem("voters", f"{len(voters)} voters for "
+                                                                       f"{len(keys)} credentials (and the register secret)")])  # fmt: skip
+            refused = _check_in_remote(s, election.id, voters, secret, at or datetime.now(UTC))
+            if refused:
+                raise InputError("credential list", [Problem(n, why) for n, why in refused[:50]])
+        indexes = append_entries(s, election.id, [
+            {"kind": "remote-credentials", "election": election.id, "list": p} for p in parts
+        ])  # fmt: skip
+        rows: list[tuple[str, int]] = []
+        for p, index in zip(parts, indexes, strict=True):
+            n = len(p["credentials"])
+            rows += [(c, index) for c in keys[len(rows) : len(rows) + n]]
+        repo.add_credentials(rows)
+    return Imported(len(keys), tuple(indexes))
 
 
 # --- cast or challenge ----------------------------------------------------------------------------

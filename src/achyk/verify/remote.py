@@ -30,12 +30,13 @@ from achyk.domain.protocol import (
     protocol_from_json,
 )
 from achyk.errors import AchykError, Problem
+from achyk.evoting.authority import check_list
 from achyk.evoting.board import BoardCheck, check_board
 from achyk.evoting.ceremony import CeremonyRecord, verify_ceremony
 from achyk.evoting.election import ElectionParams
 from achyk.evoting.tally import Aggregate, aggregate_from_dict
 from achyk.evoting.unit import remote_contests, remote_unit, unit_protocols
-from achyk.evoting.verify import credential_list, verify_chunk, verify_tally
+from achyk.evoting.verify import verify_chunk, verify_tally
 
 REMOTE_KINDS = (
     "remote-complaint", "remote-ceremony", "remote-params", "remote-credentials", "remote-ballot",
@@ -49,6 +50,7 @@ class RemoteEntries:
     """The remote-voting entries of a log, with their indexes, as the replay meets them."""
 
     entries: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    abroad_voters: int | None = None  # from the register commitment, for the eligibility audit
 
     def add(self, index: int, entry: dict[str, Any]) -> None:
         self.entries.append((index, entry))
@@ -130,15 +132,24 @@ def _check(
     if len(close) > 1:
         fail(close[1][0], "remote voting closed twice")
     listed: dict[str, int] = {}
+    parts = []
     for index, entry in by_kind["remote-credentials"]:
         if index < p_index or (closed_at is not None and index > closed_at):
             fail(index, "credentials published outside the voting period")
-        found_here: list[Problem] = []
-        for cred in credential_list(entry.get("credentials"), found_here, f"log entry {index}"):
-            if cred in listed:
-                fail(index, f"credential {cred[:12]}… listed twice")
-            listed.setdefault(cred, index)
-        problems += [str(p) for p in found_here]
+        parts.append((index, entry.get("list")))
+    # Only the credential authority named in the definition can add a credential (issue 10).
+    lists = check_list([p for _, p in parts], election.credential_authority, election.id,
+                       params.fingerprint)  # fmt: skip
+    problems += [f"remote voting: {p}" for p in lists.problems]
+    valid = set(lists.keys)
+    for index, part in parts:
+        keys = part.get("credentials") if isinstance(part, dict) else None
+        for k in keys if isinstance(keys, list) else []:
+            if isinstance(k, str) and k.lower() in valid:
+                listed.setdefault(k.lower(), index)
+    if log.abroad_voters is not None and len(listed) > log.abroad_voters:
+        problems.append(f"remote voting: {len(listed)} credentials for {log.abroad_voters} "
+                        "voters abroad in the register commitment")  # fmt: skip
     ballots: list[Any] = []
     for index, entry in by_kind["remote-ballot"]:
         if closed_at is not None and index > closed_at:
