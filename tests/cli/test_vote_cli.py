@@ -23,7 +23,8 @@ from achyk.ledger import leaf_hash, verify_inclusion
 from achyk.ledger.checkpoint import parse_checkpoint
 from achyk.services.elections import load_election
 from achyk.services.ledger import latest_checkpoint
-from achyk.services.remote_simulation import add_remote_unit
+from achyk.services.remote_simulation import add_remote_unit, simulate_ceremony, trustees_decrypt
+from achyk.services.remote_voting import remote_info
 from achyk.store.database import Database
 from factories import election
 
@@ -59,11 +60,17 @@ def test_setup_credentials_vote_challenge_tally_verify(
 ) -> None:
     url, client = wired
     db = ["--database", url]
-    keys = tmp_path / "keys"
-    out = ok(["remote", "setup", "--trustee", "CEC", "--trustee", "Party A", "--trustee", "OSCE",
-              "--quorum", "2", "--keys-out", str(keys), *db])  # fmt: skip
-    assert "3 trustees, quorum 2" in out
-    assert sorted(p.name for p in keys.iterdir()) == [f"trustee-{i}.json" for i in (1, 2, 3)]
+    # The trustees' machines are simulated in-process here (tests/integration/test_trustees.py
+    # runs `achyk trustee …` in separate processes); the server's side is the CLI.
+    trustees = simulate_ceremony(Database.open(url), EID, ["CEC", "Party A", "OSCE"], 2).keys
+    ok(["remote", "ceremony-state", "--out", str(tmp_path / "state.json"), *db])
+    state = json.loads((tmp_path / "state.json").read_text())
+    assert state["quorum"] == 2 and [t["name"] for t in state["trustees"]] == [
+        "CEC",
+        "Party A",
+        "OSCE",
+    ]
+    assert "aux" not in json.dumps(state).replace("aux_key", "")  # public material only
     # The authority takes the parameters (checked out of band by their fingerprint), makes the
     # letters and the signed list; the server imports the list only.
     doc = client.get(f"/api/elections/{EID}/remote/parameters").json()
@@ -112,9 +119,16 @@ def test_setup_credentials_vote_challenge_tally_verify(
     missing = client.get(f"/e/{EID}/track", params={"code": "AAAA-AAAA-AAAA-AAAA"})
     assert missing.status_code == 404
 
-    out = ok(["remote", "tally", "--key", str(keys / "trustee-1.json"), "--key",
-              str(keys / "trustee-3.json"), *db])  # fmt: skip
-    assert "3 ballots counted of 4 on the board (1 challenged), trustees [1, 3]" in out
+    ok(["remote", "close", *db])
+    shares = trustees_decrypt(Database.open(url), EID, [trustees[0], trustees[2]])
+    params_now = remote_info(Database.open(url), EID).params
+    for sh in shares:
+        (tmp_path / f"share-{sh.trustee}.json").write_text(
+            json.dumps({"share": sh.to_dict(params_now)})
+        )
+    out = ok(["remote", "tally", "--share", str(tmp_path / "share-1.json"), "--share",
+              str(tmp_path / "share-3.json"), *db])  # fmt: skip
+    assert "3 ballots counted of 4 on the board (1 audited), trustees [1, 3]" in out
     assert "list: 1, 1, 0, 1" in out
     record = tmp_path / "record"
     ok(["publish", "--out", str(record), *db])
@@ -135,8 +149,7 @@ def test_vote_refuses_a_server_with_another_fingerprint(
     """Attack 5 of issue 10: a server that names its own key. The voter's letter carries the
     fingerprint of the real parameters; the client compares before it encrypts anything."""
     url, client = wired
-    ok(["remote", "setup", "--trustee", "CEC", "--quorum", "1", "--keys-out",
-        str(tmp_path / "keys"), "--database", url])  # fmt: skip
+    simulate_ceremony(Database.open(url), EID, ["CEC"], 1)
     real = ElectionParams.from_dict(client.get(f"/api/elections/{EID}/remote/parameters").json()["params"])  # fmt: skip
     fake_params = replace(real, public_key=G.base_mul(12345))  # the fake server knows this key
     import httpx

@@ -252,9 +252,24 @@ def fewer_voters_abroad(docs: list[Any]) -> None:
     c["count"] += 10
 
 
+def key_made_in_one_place(docs: list[Any]) -> None:
+    """Attack 2: a ceremony that no trustee announced or dealt — the old `remote setup` that
+    dealt every share in one process — is no longer accepted."""
+    docs[:] = [d for d in docs if d["kind"] not in ("remote-trustees", "remote-dealing")]
+
+
+def dealing_replaced(docs: list[Any]) -> None:
+    """The relay swaps a trustee's dealing for one of its own (it has not the trustee's key)."""
+    a, b = _of(docs, "remote-dealing", 0), _of(docs, "remote-dealing", 1)
+    a["dealing"]["commitment"], b["dealing"]["commitment"] = (
+        b["dealing"]["commitment"], a["dealing"]["commitment"])  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("change", "named"),
     [
+        (key_made_in_one_place, "no trustee announcements before the ceremony"),
+        (dealing_replaced, "the ceremony's commitments are not the trustees' dealings"),
         (fewer_voters_abroad, "40 credentials for 10 voters abroad"),
         (superseded_appended_again, "the same ballot appended twice"),
         (challenged_marked_cast, "credential signature does not verify"),

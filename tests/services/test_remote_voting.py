@@ -16,7 +16,7 @@ from sqlalchemy import text
 
 from achyk.canonical import canonical_json
 from achyk.crypto.group import SECP256K1 as G
-from achyk.crypto.threshold import TrusteePolynomial
+from achyk.crypto.proofs import dleq_prove, schnorr_prove
 from achyk.domain.personal_number import Sex, make_kg_pin
 from achyk.domain.protocol import check_relations, protocol_from_json
 from achyk.domain.register import MatchResult, Refusal, VoterEntry
@@ -31,13 +31,26 @@ from achyk.evoting.ballot import (
     short_code,
     submission,
 )
-from achyk.evoting.ceremony import CeremonyFailed, deal_all
+from achyk.evoting.ceremony import CeremonyFailed
 from achyk.evoting.election import RevotePolicy
+from achyk.evoting.trustee import Complaint, _dealing_context, announce, make_dealing, receive
 from achyk.services.checkin import check_in
 from achyk.services.elections import load_election
 from achyk.services.ledger import entries, entry
 from achyk.services.register import import_register
-from achyk.services.remote_simulation import add_remote_unit
+from achyk.services.remote_ceremony import (
+    ceremony_state,
+    open_ceremony,
+    post_complaint,
+    post_dealing,
+    setup_remote,
+)
+from achyk.services.remote_simulation import (
+    SimulatedCeremony,
+    add_remote_unit,
+    simulate_ceremony,
+    trustees_decrypt,
+)
 from achyk.services.remote_tally import tally_remote
 from achyk.services.remote_voting import (
     cast_ballot,
@@ -45,7 +58,6 @@ from achyk.services.remote_voting import (
     find_tracking_code,
     import_credentials,
     remote_info,
-    setup_remote,
 )
 from achyk.services.results import results
 from achyk.store.database import Database
@@ -105,41 +117,66 @@ def kinds(db: Database) -> list[str]:
     return [json.loads(e)["kind"] for e in entries(db, EID, 0, log_size(db, EID))]
 
 
+def ceremony(
+    db: Database, seed: int, revote: RevotePolicy = RevotePolicy.LAST
+) -> SimulatedCeremony:
+    return simulate_ceremony(db, EID, TRUSTEES, 3, revote=revote, rng=random.Random(seed))
+
+
 def test_setup_logs_the_ceremony_and_keeps_no_key_share(ready: Database) -> None:
-    setup = setup_remote(ready, EID, TRUSTEES, 3, rng=random.Random(1))
-    assert [k.index for k in setup.keys] == [1, 2, 3, 4, 5]
+    done = ceremony(ready, 1)
+    setup = done.setup
+    assert [k.index for k in done.keys] == [1, 2, 3, 4, 5]
     # The remote unit sits abroad and votes in the list contest only (d1 covers district n1).
     assert [(c.id, c.options, c.min_selections, c.max_selections) for c in setup.params.contests] == [
         ("list", ("a", "b", "c", "against-all"), 1, 1)
     ]  # fmt: skip
-    assert kinds(ready)[-2:] == ["remote-ceremony", "remote-params"]
+    assert kinds(ready)[-8:] == ["remote-trustees", *["remote-dealing"] * 5, "remote-ceremony",
+                                 "remote-params"]  # fmt: skip
     logged = json.loads(entry(ready, EID, setup.log_indexes[1]) or "{}")
     assert logged["params"]["public_key"] == G.encode(setup.ceremony.joint_key).hex()
     assert logged["unit"] == "remote"
     with ready.read() as s:
         dump = " ".join(str(r) for t in ("remote_elections", "remote_trustees")
                         for r in s.execute(text(f"SELECT * FROM {t}")))  # fmt: skip
-    assert all(f"{k.share:064x}" not in dump for k in setup.keys)
+    assert all(f"{k.share:064x}" not in dump for k in done.keys)
     with pytest.raises(ConflictError):
-        setup_remote(ready, EID, TRUSTEES, 3)
+        setup_remote(ready, EID)
 
 
-def test_a_bad_share_is_a_logged_complaint(ready: Database) -> None:
+def test_a_bad_share_is_a_complaint_anyone_can_judge(ready: Database) -> None:
     with ready.read() as s:
         base = s.execute(text("SELECT definition_hash FROM elections")).scalar_one()
-    dealt = deal_all(base, 5, 3, random.Random(2))
-    poly, commitment = dealt[3]
-    dealt[3] = (TrusteePolynomial(poly.index, (poly.coefficients[0] + 1, *poly.coefficients[1:])),
-                commitment)  # fmt: skip
+    rng = random.Random(2)
+    machines = [announce(base, i, n, rng) for i, n in enumerate(TRUSTEES, 1)]
+    open_ceremony(ready, EID, [a.to_dict() for _, a in machines], 3)
+    anns = ceremony_state(ready, EID).trustees
+    for i, (aux, _) in enumerate(machines, 1):
+        _, d = make_dealing(base, i, aux, anns, 3, rng)
+        if i == 4:  # a dishonest dealer: trustee 2's share is garbage, the dealing duly signed
+            shares = list(d.shares)
+            shares[1] = replace(shares[1], ciphertext=bytes(32))
+            d = replace(d, shares=tuple(shares))
+            d = replace(d, signature=schnorr_prove(G, base, aux, _dealing_context(d.body()), rng))
+        post_dealing(ready, EID, d.to_dict())
+    state = ceremony_state(ready, EID)
+    key, complaints = receive(base, 2, machines[1][0], state.dealings, rng)
+    assert key is None and [c.dealer for c in complaints] == [4]
+    assert post_complaint(ready, EID, complaints[0].to_dict()) == "dealer"
+    # A trustee who complains against an honest dealer is found out: the share checks.
+    liar = receive(base, 3, machines[2][0], state.dealings, rng)[0]
+    assert liar is not None
+    eph = next(x for x in state.dealings[0].shares if x.recipient == 3).ephemeral
+    lie = Complaint(1, 3, G.mul(eph, machines[2][0]), dleq_prove(G, base, machines[2][0], eph, ["share-complaint", 1, 3], rng))  # fmt: skip
+    assert post_complaint(ready, EID, lie.to_dict()) == "complainer"
     with pytest.raises(CeremonyFailed) as err:
-        setup_remote(ready, EID, TRUSTEES, 3, dealings=dealt)
+        setup_remote(ready, EID)
     assert {c.dealer for c in err.value.complaints} == {4}
-    assert kinds(ready).count("remote-complaint") == 5  # every trustee got a bad share from 4
-    setup_remote(ready, EID, TRUSTEES, 3, rng=random.Random(3))  # a new ceremony may follow
+    ceremony(ready, 3)  # a new attempt may follow; the failed one stays on the log
 
 
 def test_credentials_and_in_person_voting_exclude_each_other(ready: Database) -> None:
-    setup_remote(ready, EID, TRUSTEES, 3, rng=random.Random(4))
+    ceremony(ready, 4)
     day = datetime(2025, 11, 30, 4, 0, tzinfo=UTC)
     walked_in = check_in(ready, EID, "9001", "9001-a", ABROAD[0], MatchResult(True, 0.9), SECRET, at=day)  # fmt: skip
     assert walked_in.accepted
@@ -168,7 +205,7 @@ def test_credentials_and_in_person_voting_exclude_each_other(ready: Database) ->
 
 def test_the_server_imports_only_the_authoritys_list(ready: Database) -> None:
     """Attack 1 of issue 10: the server cannot mint credentials, nor more than voters abroad."""
-    setup_remote(ready, EID, TRUSTEES, 3, rng=random.Random(4))
+    ceremony(ready, 4)
     _, forged = authority(ready, None, 2, key=bytes(32))
     with pytest.raises(InputError, match="not signed by the credential authority"):
         import_credentials(ready, EID, forged)
@@ -196,9 +233,8 @@ def _audit(p: Any, option: int) -> dict[str, Any]:
 
 
 def test_cast_challenge_track_and_tally(ready: Database) -> None:
-    rng = random.Random(6)
-    setup = setup_remote(ready, EID, TRUSTEES, 3, rng=rng)
-    p = setup.params
+    done = ceremony(ready, 6)
+    p = done.setup.params
     seeds = issue(ready, ABROAD)
     intent = [0, 0, 0, 0]
     # Voter 0 audits first (the opening is logged with no credential, it never counts), then casts.
@@ -233,16 +269,17 @@ def test_cast_challenge_track_and_tally(ready: Database) -> None:
     assert "option b" in cast_ballot(ready, EID, bent).reason
 
     with pytest.raises(InputError):
-        tally_remote(ready, EID, setup.keys[:2])  # below the quorum
-    wrong = replace(setup.keys[0], share=(setup.keys[0].share + 1) % G.order)
+        tally_remote(ready, EID, trustees_decrypt(ready, EID, done.keys[:2]))  # below the quorum
+    wrong = replace(done.keys[0], share=(done.keys[0].share + 1) % G.order)
     with pytest.raises(InputError):
-        tally_remote(ready, EID, [wrong, *setup.keys[1:3]])
-    tally = tally_remote(ready, EID, [setup.keys[0], setup.keys[2], setup.keys[4]], rng=rng)
+        tally_remote(ready, EID, trustees_decrypt(ready, EID, [wrong, *done.keys[1:3]]))
+    present = [done.keys[0], done.keys[2], done.keys[4]]
+    tally = tally_remote(ready, EID, trustees_decrypt(ready, EID, present))
     assert tally.results == {"list": tuple(intent)}
     assert (tally.counted, tally.challenged, tally.credentials) == (8, 1, 8)
     assert cast_ballot(ready, EID, _cast(p, 0, seeds[0], 3)).reason == "remote voting is closed"
     with pytest.raises(ConflictError):
-        tally_remote(ready, EID, setup.keys[:3])
+        tally_remote(ready, EID, trustees_decrypt(ready, EID, done.keys[:3]))
 
     # The remote unit is a unit of the results: its protocol satisfies every control relation
     # and the tabulation counts it at the station, the abroad region and the nation.
@@ -257,8 +294,7 @@ def test_cast_challenge_track_and_tally(ready: Database) -> None:
 
 
 def test_first_policy_refuses_a_second_cast(ready: Database) -> None:
-    rng = random.Random(7)
-    p = setup_remote(ready, EID, TRUSTEES, 3, revote=RevotePolicy.FIRST, rng=rng).params
+    p = ceremony(ready, 7, RevotePolicy.FIRST).setup.params
     assert remote_info(ready, EID).params.revote is RevotePolicy.FIRST
     [seed] = issue(ready, ABROAD[:1])
     first, second = _cast(p, 0, seed), _cast(p, 1, seed, 2)

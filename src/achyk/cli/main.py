@@ -16,6 +16,7 @@ from achyk.cli import (
     register,
     results,
     serve,
+    trustee,
     verify,
     vote,
 )
@@ -35,6 +36,7 @@ app.add_typer(device.app, name="device")
 app.add_typer(register.app, name="register")
 app.add_typer(vote.app, name="remote")
 app.add_typer(credentials.app, name="credentials")
+app.add_typer(trustee.app, name="trustee")
 app.command("vote")(vote.vote)
 app.command("results")(results.results)
 app.command("demo")(demo.demo)

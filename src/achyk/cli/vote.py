@@ -17,7 +17,7 @@ import click
 import typer
 
 from achyk.cli.common import DatabaseOption, ElectionOption, console, open_db
-from achyk.errors import InputError, Problem
+from achyk.errors import AchykError, InputError, Problem
 
 app = typer.Typer(
     help="Remote voting abroad: set up, issue credentials, tally.", no_args_is_help=True
@@ -162,31 +162,82 @@ def vote(
                   f"with the tracking code on the results site", highlight=False)  # fmt: skip
 
 
+@app.command("ceremony-open")
+def ceremony_open(
+    announcement: Annotated[list[Path], typer.Option("--announcement", help="A trustee's announcement.json; repeat.")],
+    quorum: Annotated[int, typer.Option("--quorum", help="Trustees needed to decrypt.")],
+    election: ElectionOption = None,
+    database: DatabaseOption = None,
+) -> None:  # fmt: skip
+    """Log the trustees' announcements: a key ceremony begins (the server only relays)."""
+    from achyk.services.remote_ceremony import open_ceremony
+
+    db = open_db(database)
+    eid = _election_id(db, election)
+    docs = [json.loads(a.read_text(encoding="utf-8")) for a in announcement]
+    index = open_ceremony(db, eid, docs, quorum)
+    console.print(f"key ceremony opened for {eid}: {len(docs)} trustees, quorum {quorum} (log entry {index})")  # fmt: skip
+
+
+@app.command("ceremony-post")
+def ceremony_post(
+    dealing: Annotated[list[Path], typer.Option("--dealing", help="A trustee's dealing.json; repeat.")] = [],  # noqa: B006
+    complaint: Annotated[list[Path], typer.Option("--complaint", help="A trustee's complaint; repeat.")] = [],  # noqa: B006
+    election: ElectionOption = None,
+    database: DatabaseOption = None,
+) -> None:  # fmt: skip
+    """Relay dealings and complaints to the log (after their public checks)."""
+    from achyk.services.remote_ceremony import post_complaint, post_dealing
+
+    db = open_db(database)
+    eid = _election_id(db, election)
+    for d in dealing:
+        console.print(f"dealing logged at entry {post_dealing(db, eid, json.loads(d.read_text(encoding='utf-8')))}")  # fmt: skip
+    for c in complaint:
+        verdict = post_complaint(db, eid, json.loads(c.read_text(encoding="utf-8")))
+        console.print(f"complaint logged; at fault: {verdict}")
+
+
+@app.command("ceremony-state")
+def ceremony_state(
+    out: Annotated[Path, typer.Option("--out", help="Where to write the public ceremony state.")],
+    election: ElectionOption = None,
+    database: DatabaseOption = None,
+) -> None:  # fmt: skip
+    """Write the ceremony so far (announcements, dealings, complaints): public, for the trustees."""
+    from achyk.services.remote_ceremony import ceremony_state as state
+
+    db = open_db(database)
+    out.write_text(json.dumps(state(db, _election_id(db, election)).to_dict()), encoding="utf-8")
+    console.print(f"ceremony state written to {out}")
+
+
 @app.command("setup")
 def setup(
-    trustee: Annotated[list[str], typer.Option("--trustee", help="A trustee's name; repeat, in order.")],
-    quorum: Annotated[int, typer.Option("--quorum", help="Trustees needed to decrypt.")],
-    keys_out: Annotated[Path, typer.Option("--keys-out", help="Directory for the trustees' key files.")],
     revote: Annotated[str, typer.Option("--revote", help="last (a re-vote replaces) or first.")] = "last",
     election: ElectionOption = None,
     database: DatabaseOption = None,
 ) -> None:  # fmt: skip
-    """Run the key ceremony, log it and the joint key, write each trustee's key share to a file."""
+    """Close the ceremony once every trustee has dealt: log the joint key and the parameters."""
+    from achyk.evoting.ballot import short_code
     from achyk.evoting.election import RevotePolicy
-    from achyk.services.remote_tally import trustee_key_document
-    from achyk.services.remote_voting import setup_remote
+    from achyk.services.remote_ceremony import setup_remote
 
     db = open_db(database)
-    result = setup_remote(db, election, trustee, quorum, revote=RevotePolicy(revote))
-    keys_out.mkdir(parents=True, exist_ok=True)
-    eid = _election_id(db, election)
-    for key, name in zip(result.keys, trustee, strict=True):
-        path = keys_out / f"trustee-{key.index}.json"
-        path.write_text(json.dumps(trustee_key_document(eid, name, key)), encoding="utf-8")
-        path.chmod(0o600)
-    console.print(f"remote voting set up for {eid}: {len(trustee)} trustees, quorum {quorum}, "
-                  f"re-vote policy {revote}; key shares in {keys_out} — hand each to its "
-                  f"trustee and delete the copies (log entries {', '.join(map(str, result.log_indexes))})")  # fmt: skip
+    result = setup_remote(db, election, revote=RevotePolicy(revote))
+    console.print(f"remote voting set up: {result.ceremony.trustees} trustees, quorum "
+                  f"{result.ceremony.quorum}, re-vote policy {revote}; election fingerprint "
+                  f"{short_code(result.params.fingerprint)} (log entries "
+                  f"{', '.join(map(str, result.log_indexes))})")  # fmt: skip
+
+
+@app.command("close")
+def close(election: ElectionOption = None, database: DatabaseOption = None) -> None:
+    """Close the board: no ballot or credential after this; publish the record for the trustees."""
+    from achyk.services.remote_tally import close_remote
+
+    db = open_db(database)
+    console.print(f"remote voting closed (log entry {close_remote(db, _election_id(db, election))})")  # fmt: skip
 
 
 def _election_id(db: Any, election: str | None) -> str:
@@ -219,19 +270,28 @@ def credentials(
 
 @app.command("tally")
 def tally(
-    key: Annotated[list[Path], typer.Option("--key", help="A trustee's key file; repeat (a quorum).")],
+    share: Annotated[list[Path], typer.Option("--share", help="A trustee's decryption share; repeat (a quorum).")],
     election: ElectionOption = None,
     database: DatabaseOption = None,
 ) -> None:  # fmt: skip
-    """Close remote voting, decrypt the aggregate with the trustees present, log and count it."""
-    from achyk.services.remote_tally import tally_remote, trustee_key_from_document
+    """Combine the trustees' decryption shares (each checked), log and count the remote unit."""
+    from achyk.evoting.tally import DecryptionShare
+    from achyk.services.remote_tally import tally_remote
+    from achyk.services.remote_voting import remote_info
 
     db = open_db(database)
     eid = _election_id(db, election)
-    keys = [trustee_key_from_document(json.loads(k.read_text(encoding="utf-8")), eid) for k in key]
-    result = tally_remote(db, eid, keys)
+    params = remote_info(db, eid).params
+    shares = []
+    for path in share:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        try:
+            shares.append(DecryptionShare.from_dict(params, doc["share"]))
+        except (KeyError, TypeError, ValueError, AchykError) as err:
+            raise InputError(str(path), [Problem("", f"not a decryption share: {err}")]) from err
+    result = tally_remote(db, eid, shares)
     console.print(f"remote tally of {eid}: {result.counted} ballots counted of {result.ballots} on "
-                  f"the board ({result.challenged} challenged), trustees {list(result.trustees)}, "
+                  f"the board ({result.challenged} audited), trustees {list(result.trustees)}, "
                   f"log entry {result.log_index}")  # fmt: skip
     for cid, totals in result.results.items():
         console.print(f"  {cid}: {', '.join(map(str, totals))}")

@@ -27,21 +27,25 @@ from achyk.errors import InputError
 from achyk.evoting import credentials as creds
 from achyk.evoting.authority import authority_public_key, new_authority_key, sign_list
 from achyk.evoting.ballot import encrypt_ballot, seal_audit, seal_cast, submission
+from achyk.evoting.ceremony import TrusteeKey
 from achyk.evoting.election import ElectionParams, RevotePolicy
+from achyk.evoting.tally import DecryptionShare, decrypt_share
 from achyk.evoting.unit import remote_unit
 from achyk.services.checkin import BatchCheckin, check_in_batch
-from achyk.services.elections import load_election
-from achyk.services.remote_tally import tally_remote
+from achyk.services.elections import get_election, load_election
+from achyk.services.remote_ceremony import RemoteSetup
+from achyk.services.remote_tally import board_aggregate, close_remote, tally_remote
 from achyk.services.remote_voting import (
     RemoteVotingError,
     cast_ballots,
     import_credentials,
-    setup_remote,
+    remote_info,
 )
 from achyk.sim.generator import SimElection
 from achyk.sim.voters import VoterNumbers, register_secret, station_slices
 from achyk.store.database import Database
 from achyk.store.register_repo import RegisterRepo
+from achyk.store.repositories import Elections
 
 TRUSTEES = (
     "Central Election Commission",
@@ -91,6 +95,66 @@ def with_remote_unit(sim: SimElection, rng: Rng = SYSTEM_RNG) -> SimElection:
         _AUTHORITIES[public] = secret
         election = replace(election, credential_authority=public)
     return replace(sim, election=election)
+
+
+@dataclass(frozen=True)
+class SimulatedCeremony:
+    setup: RemoteSetup
+    keys: tuple[TrusteeKey, ...]  # each on its trustee's machine: here, this process only
+
+
+def simulate_ceremony(
+    db: Database,
+    election_id: str,
+    names: Sequence[str],
+    quorum: int,
+    *,
+    revote: RevotePolicy = RevotePolicy.LAST,
+    rng: Rng = SYSTEM_RNG,
+) -> SimulatedCeremony:
+    """The distributed ceremony with every trustee's machine simulated in this process: each
+    announces, deals and receives through the server's relay (achyk.services.remote_ceremony),
+    exactly as `achyk trustee …` does on separate machines (tests/integration/test_trustees.py)."""
+    from achyk.evoting.trustee import announce, make_dealing, receive
+    from achyk.services.remote_ceremony import (
+        ceremony_state,
+        open_ceremony,
+        post_complaint,
+        post_dealing,
+        setup_remote,
+    )
+
+    eid = get_election(db, election_id).id
+    with db.read() as s:
+        row = Elections(s).get(eid)
+        assert row is not None
+        base = row.definition_hash
+    machines = [announce(base, i, n, rng) for i, n in enumerate(names, 1)]
+    open_ceremony(db, eid, [a.to_dict() for _, a in machines], quorum)
+    state = ceremony_state(db, eid)
+    for i, (aux, _) in enumerate(machines, 1):
+        _, dealing = make_dealing(base, i, aux, state.trustees, quorum, rng)
+        post_dealing(db, eid, dealing.to_dict())
+    state = ceremony_state(db, eid)
+    keys: list[TrusteeKey] = []
+    for i, (aux, _) in enumerate(machines, 1):
+        share, complaints = receive(base, i, aux, state.dealings, rng)
+        for c in complaints:
+            post_complaint(db, eid, c.to_dict())
+        if share is not None:
+            keys.append(TrusteeKey(i, share))
+    return SimulatedCeremony(setup_remote(db, eid, revote=revote), tuple(keys))
+
+
+def trustees_decrypt(
+    db: Database, election_id: str, keys: Sequence[TrusteeKey], rng: Rng = SYSTEM_RNG
+) -> list[DecryptionShare]:
+    """The present trustees' decryption shares (simulated machines; the aggregate is recomputed
+    from the board, as `achyk trustee decrypt` recomputes it from the published record)."""
+    close_remote(db, election_id)
+    params = remote_info(db, election_id).params
+    agg, _ = board_aggregate(db, election_id)
+    return [decrypt_share(params, k, agg, rng) for k in keys]
 
 
 @dataclass(frozen=True)
@@ -207,8 +271,8 @@ def run_remote(
     load_election(db, election)
     rng = random.Random(sim.profile.seed * 131 + 5)
     say("key ceremony", 0, 1)
-    setup = setup_remote(db, election.id, TRUSTEES, QUORUM, revote=RevotePolicy.LAST, rng=rng)
-    params = setup.params
+    ceremony = simulate_ceremony(db, election.id, TRUSTEES, QUORUM, revote=RevotePolicy.LAST, rng=rng)  # fmt: skip
+    params = ceremony.setup.params
     say("credentials", 0, ballots)
     seeds, refused = _credentials(db, sim, params, ballots, rng)
     weights = _weights(sim, params)
@@ -242,8 +306,8 @@ def run_remote(
                 pending = []
                 say("ballots", cast, len(specs))
     say("tally", 0, 1)
-    present = [k for k in setup.keys if k.index in PRESENT]
-    tally = tally_remote(db, election.id, present, rng=rng)
+    present = [k for k in ceremony.keys if k.index in PRESENT]
+    tally = tally_remote(db, election.id, trustees_decrypt(db, election.id, present, rng))
     intent = {
         c.id: tuple(sum(ch[c.id][i] for ch in final.values()) for i in range(len(c.options)))
         for c in params.contests

@@ -1,9 +1,9 @@
-"""Remote voting for citizens abroad: setup (key ceremony), credentials, cast-or-challenge, lookup.
+"""Remote voting for citizens abroad: credentials, cast-or-audit, lookup.
 
 Every act is a log entry written in the same transaction as its rows (docs/record-format.md):
-`remote-complaint`, `remote-ceremony`, `remote-params`, `remote-credentials` (the public list, in
-chunks that fit a tlog-tiles entry), `remote-ballot` (cast or challenged, with its tracking code).
-Closing and the tally are in achyk.services.remote_tally.
+`remote-credentials` (the credential authority's signed public list, in parts that fit a
+tlog-tiles entry), `remote-ballot` (cast or audited, with its tracking code). The key ceremony is
+in achyk.services.remote_ceremony; closing and the tally in achyk.services.remote_tally.
 
 One person, one vote across channels: obtaining a credential checks the voter in on the register with
 channel "remote" (their own station, device "remote-credentials"), in the transaction that publishes
@@ -26,17 +26,8 @@ from typing import Any
 from sqlalchemy import select
 
 from achyk.canonical import canonical_json
-from achyk.crypto.group import DEFAULT_GROUP, SYSTEM_RNG, Rng
-from achyk.crypto.hashing import element_hex
-from achyk.crypto.threshold import (
-    ShareComplaint,
-    TrusteeCommitment,
-    TrusteePolynomial,
-    joint_public_key,
-    verification_key,
-)
 from achyk.domain.register import ELECTION_TZ, Channel, MatchResult, VoterHasher, decide
-from achyk.errors import AchykError, ConflictError, InputError, NotFoundError, Problem
+from achyk.errors import AchykError, InputError, NotFoundError, Problem
 from achyk.evoting.authority import check_list
 from achyk.evoting.ballot import (
     Intent,
@@ -46,22 +37,13 @@ from achyk.evoting.ballot import (
     seal_to_dict,
     short_code,
 )
-from achyk.evoting.ceremony import (
-    CeremonyFailed,
-    CeremonyRecord,
-    TrusteeKey,
-    deal_all,
-    receive_shares,
-)
 from achyk.evoting.election import ElectionParams, RevotePolicy
-from achyk.evoting.unit import remote_contests, remote_unit
 from achyk.services.elections import get_election
 from achyk.services.ledger import append_entries
 from achyk.store.database import Database
 from achyk.store.evoting_repo import RemoteRepo
 from achyk.store.register_models import VoterRow
 from achyk.store.register_repo import RegisterRepo
-from achyk.store.repositories import Elections
 
 MAX_ENTRY = 65_535  # a C2SP tlog-tiles entry bundle gives each entry a 2-byte length
 CREDENTIALS_PER_ENTRY = 800  # 800 × 67 bytes ≈ 54 KB: one entry each
@@ -70,15 +52,6 @@ REMOTE_DEVICE = "remote-credentials"  # the "device" on a remote check-in row
 
 class RemoteVotingError(AchykError):
     """Remote voting is not set up, already set up, closed, or asked something it cannot do."""
-
-
-@dataclass(frozen=True)
-class RemoteSetup:
-    params: ElectionParams
-    ceremony: CeremonyRecord
-    keys: tuple[TrusteeKey, ...]  # each goes to its trustee, never to the database
-    unit_station_id: str
-    log_indexes: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -121,83 +94,6 @@ def params_document(db: Database, election_id: str) -> dict[str, Any]:
         "trustees": [{"index": i, "name": n} for i, n, _ in info.trustees],
         "closed": info.closed,
     }
-
-
-# --- setup: the key ceremony ----------------------------------------------------------------------
-
-
-def setup_remote(
-    db: Database,
-    election_id: str | None,
-    trustees: Sequence[str],
-    quorum: int,
-    *,
-    revote: RevotePolicy = RevotePolicy.LAST,
-    dealings: Sequence[tuple[TrusteePolynomial, TrusteeCommitment]] | None = None,
-    rng: Rng = SYSTEM_RNG,
-) -> RemoteSetup:
-    """Run the key ceremony (Feldman VSS, n trustees, quorum k) and log its record and the key.
-
-    `dealings` are the trustees' own dealings (each made on the trustee's machine); by default they
-    are dealt here. A share that does not match its dealer's commitments is logged as a
-    `remote-complaint` entry and the setup fails with CeremonyFailed.
-    """
-    election = get_election(db, election_id)
-    place = remote_unit(election)
-    if place is None:
-        raise RemoteVotingError(
-            f"election {election.id} has no remote unit: declare a station with channel "
-            "'remote' in its abroad region"
-        )
-    g = DEFAULT_GROUP
-    with db.read() as s:
-        if RemoteRepo(s, election.id).setup() is not None:
-            raise ConflictError(f"remote voting is already set up for {election.id}")
-        row = Elections(s).get(election.id)
-        assert row is not None
-        base_hash = row.definition_hash
-    dealt = (
-        list(dealings) if dealings is not None else deal_all(base_hash, len(trustees), quorum, rng)
-    )
-    if len(dealt) != len(trustees):
-        raise RemoteVotingError(f"{len(dealt)} dealings for {len(trustees)} trustees")
-    commitments = [c for _, c in dealt]
-    keys: list[TrusteeKey] = []
-    complaints: list[ShareComplaint] = []
-    for j in range(1, len(trustees) + 1):
-        key, found = receive_shares(j, commitments, {p.index: p.evaluate(g, j) for p, _ in dealt})
-        complaints += found
-        if key is not None:
-            keys.append(key)
-    if complaints:
-        with db.session() as s:
-            append_entries(s, election.id, [
-                {"kind": "remote-complaint", "election": election.id, **c.to_dict()}
-                for c in complaints
-            ])  # fmt: skip
-        raise CeremonyFailed(complaints)
-    ceremony = CeremonyRecord(len(trustees), quorum, tuple(commitments),
-                              joint_public_key(g, commitments))  # fmt: skip
-    params = ElectionParams(base_hash, remote_contests(election, place), revote, ceremony.joint_key)
-    names = [{"index": i + 1, "name": n} for i, n in enumerate(trustees)]
-    with db.session() as s:
-        indexes = append_entries(s, election.id, [
-            {"kind": "remote-ceremony", "election": election.id, "trustees": names,
-             "ceremony": ceremony.to_dict(g)},
-            {"kind": "remote-params", "election": election.id, "unit": place.station.id,
-             "params": params.to_dict()},
-        ])  # fmt: skip
-        repo = RemoteRepo(s, election.id)
-        repo.add_setup(
-            unit_station_id=place.station.id, trustees=len(trustees), quorum=quorum,
-            revote=revote.value, params=canonical_json(params.to_dict()).decode(),
-            ceremony=canonical_json(ceremony.to_dict(g)).decode(), params_log_index=indexes[1],
-        )  # fmt: skip
-        repo.add_trustees(
-            (i + 1, n, element_hex(g, verification_key(g, commitments, i + 1)))
-            for i, n in enumerate(trustees)
-        )
-    return RemoteSetup(params, ceremony, tuple(keys), place.station.id, tuple(indexes))
 
 
 # --- credentials ----------------------------------------------------------------------------------

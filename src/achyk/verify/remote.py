@@ -34,12 +34,20 @@ from achyk.evoting.authority import check_list
 from achyk.evoting.board import BoardCheck, check_board
 from achyk.evoting.ceremony import CeremonyRecord, verify_ceremony
 from achyk.evoting.election import ElectionParams
-from achyk.evoting.tally import Aggregate, aggregate_from_dict
+from achyk.evoting.tally import Aggregate, aggregate_from_dict, aggregate_to_dict
+from achyk.evoting.trustee import (
+    Announcement,
+    Complaint,
+    Dealing,
+    judge,
+    verify_announcement,
+    verify_dealing,
+)
 from achyk.evoting.unit import remote_contests, remote_unit, unit_protocols
 from achyk.evoting.verify import verify_chunk, verify_tally
 
 REMOTE_KINDS = (
-    "remote-complaint", "remote-ceremony", "remote-params", "remote-credentials", "remote-ballot",
+    "remote-trustees", "remote-dealing", "remote-complaint", "remote-ceremony", "remote-params", "remote-credentials", "remote-ballot",
     "remote-close", "remote-decryption", "remote-tally",
 )  # fmt: skip
 CHUNK = 100  # ballots per task: large enough to amortise the parameters, small enough to balance
@@ -65,6 +73,10 @@ class RemoteCheck:
     problems: list[str]
     protocols: list[Protocol]  # the remote unit's protocols, for the results
     summary: str
+    # For a trustee about to decrypt: the parameters and the aggregate of the counted ballots,
+    # recomputed from the log (set once the board is closed and not yet tallied).
+    params: Any = None
+    aggregate: dict[str, Any] | None = None
 
 
 class _Bad(Exception):
@@ -127,6 +139,8 @@ def _check(
     if ceremony.joint_key != params.public_key:
         fail(p_index, "the election key is not the ceremony's joint key")
 
+    problems += _check_dealings(by_kind, c_index, ceremony, params.base_hash)
+
     close = by_kind["remote-close"]
     closed_at = close[0][0] if close else None
     if len(close) > 1:
@@ -165,7 +179,10 @@ def _check(
     agg = _verify_ballots(params, params_dict, ballots, board.counted, workers, scheduler, problems)
     tallies = by_kind["remote-tally"]
     if not tallies:
-        return RemoteCheck(problems, [], _summary(len(listed), board, None, by_kind))
+        closed = closed_at is not None
+        return RemoteCheck(problems, [], _summary(len(listed), board, None, by_kind),
+                           params_dict if closed else None,
+                           aggregate_to_dict(params, agg) if closed else None)  # fmt: skip
     t_index, tally = _one(tallies, "remote-tally")
     if closed_at is None or closed_at > t_index:
         fail(t_index, "tally without a close before it")
@@ -200,6 +217,52 @@ def _check(
     if len(tally.get("protocols", [])) != len(expected):
         fail(t_index, f"{len(expected)} remote unit protocol(s) expected")
     return RemoteCheck(problems, protocols, _summary(len(listed), board, len(counted), by_kind))
+
+
+def _check_dealings(
+    by_kind: dict[str, list[tuple[int, dict[str, Any]]]],
+    c_index: int,
+    ceremony: CeremonyRecord,
+    base_hash: str,
+) -> list[str]:
+    """The ceremony came from the trustees' own dealings: the latest `remote-trustees` attempt
+    before it holds one signed dealing per trustee whose commitments are the ceremony's, and no
+    complaint in it is upheld against a dealer (verdicts recomputed from public material)."""
+    opened = [(i, e) for i, e in by_kind["remote-trustees"] if i < c_index]
+    if not opened:
+        return [f"log entry {c_index}: no trustee announcements before the ceremony: the key was "
+                "not made by the trustees on their own machines"]  # fmt: skip
+    start, head = opened[-1]
+    out: list[str] = []
+    anns = [Announcement.from_dict(t) for t in head["trustees"]]
+    for a in anns:
+        try:
+            verify_announcement(base_hash, a)
+        except AchykError as err:
+            out.append(f"log entry {start}: trustee {a.index} announcement: {err}")
+    dealings: dict[int, Dealing] = {}
+    for i, e in by_kind["remote-dealing"]:
+        if start < i < c_index:
+            try:
+                d = Dealing.from_dict(e["dealing"])
+                verify_dealing(base_hash, d, anns, int(head["quorum"]))
+                dealings[d.dealer] = d
+            except (AchykError, KeyError, TypeError, ValueError) as err:
+                out.append(f"log entry {i}: dealing: {err}")
+    mine = [dealings[d].commitment for d in sorted(dealings)]
+    if tuple(mine) != ceremony.commitments or int(head["quorum"]) != ceremony.quorum:
+        out.append(f"log entry {c_index}: the ceremony's commitments are not the trustees' dealings")  # fmt: skip
+    for i, e in by_kind["remote-complaint"]:
+        if start < i < c_index:
+            c = Complaint.from_dict(e["complaint"])
+            if c.dealer in dealings and 1 <= c.recipient <= len(anns):
+                verdict = judge(base_hash, c, dealings[c.dealer], anns[c.recipient - 1])
+                if verdict != e.get("verdict"):
+                    out.append(f"log entry {i}: complaint verdict is {verdict}, logged {e.get('verdict')!r}")  # fmt: skip
+                if verdict == "dealer":
+                    out.append(f"log entry {i}: upheld complaint against trustee {c.dealer}, "
+                               "yet the ceremony went on")  # fmt: skip
+    return out
 
 
 def _summary(
