@@ -275,6 +275,17 @@ def test_cast_challenge_track_and_tally(ready: Database) -> None:
         tally_remote(ready, EID, trustees_decrypt(ready, EID, [wrong, *done.keys[1:3]]))
     present = [done.keys[0], done.keys[2], done.keys[4]]
     tally = tally_remote(ready, EID, trustees_decrypt(ready, EID, present))
+
+    # Issue 10, item 6: the lookup says what became of each ballot, after the tally.
+    def standing(code: str) -> str:
+        found = find_tracking_code(ready, EID, code)
+        assert found is not None
+        return found.standing
+
+    assert standing(audit.tracking_code) == "audited"
+    assert standing(receipts[1].tracking_code) == "superseded"  # voter 1 voted again later
+    assert standing(receipts[-1].tracking_code) == "counted"
+    assert standing(receipts[0].tracking_code) == "counted"
     assert tally.results == {"list": tuple(intent)}
     assert (tally.counted, tally.challenged, tally.credentials) == (8, 1, 8)
     assert cast_ballot(ready, EID, _cast(p, 0, seeds[0], 3)).reason == "remote voting is closed"

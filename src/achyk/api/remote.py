@@ -59,6 +59,9 @@ class TrackOut(BaseModel):
     short_code: str
     seq: int
     status: str
+    standing: str = Field(
+        description="counted, cast (counts; not yet tallied), superseded by a later ballot, or audited (never counted)"
+    )
     log_entry: int
     entry: dict[str, Any]
     tree_size: int
@@ -131,6 +134,6 @@ def track(request: Request, election_id: str, code: str) -> TrackOut:
     proof = ledger.inclusion(db, eid, found.log_index, size)
     return TrackOut(
         tracking_code=found.tracking_code, short_code=found.short_code, seq=found.seq,
-        status=found.status, log_entry=found.log_index, entry=json.loads(found.entry),
+        status=found.status, standing=found.standing, log_entry=found.log_index, entry=json.loads(found.entry),
         tree_size=size, inclusion_proof=[p.hex() for p in proof],
     )  # fmt: skip

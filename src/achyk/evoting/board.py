@@ -112,3 +112,23 @@ def check_board(
     for c in cast:
         status[codes[c.seq]] = "counted" if c.seq in counted else "superseded"
     return BoardCheck(tuple(problems), frozenset(counted), len(cast), challenged, status)
+
+
+STANDINGS = ("counted", "cast", "superseded", "audited")
+
+
+def standings(entries: Sequence[Any], revote: RevotePolicy, tallied: bool) -> dict[str, str]:
+    """What a voter's lookup says of each tracking code: "counted" (after the tally), "cast" (the
+    ballot that counts, before the tally), "superseded" (by a later ballot of the same credential)
+    or "audited" (opened, never counted). Computed by the board check itself."""
+    creds = {d["credential"] for d in entries if isinstance(d, dict) and isinstance(d.get("credential"), str)}  # fmt: skip
+    found = check_board(entries, creds, revote).status
+    out = {}
+    for code, st in found.items():
+        if st == "counted":
+            out[code] = "counted" if tallied else "cast"
+        elif st in ("superseded", "audited"):
+            out[code] = st
+        else:
+            out[code] = "superseded"  # a cast entry the policy does not count
+    return out

@@ -37,6 +37,7 @@ from achyk.evoting.ballot import (
     seal_to_dict,
     short_code,
 )
+from achyk.evoting.board import standings
 from achyk.evoting.election import ElectionParams, RevotePolicy
 from achyk.services.elections import get_election
 from achyk.services.ledger import append_entries
@@ -347,6 +348,7 @@ class TrackedBallot:
     status: str
     log_index: int
     entry: str  # the log entry's canonical JSON
+    standing: str = "cast"  # counted | cast | superseded | audited (evoting.board.standings)
 
 
 def code_prefix(code: str) -> str | None:
@@ -367,14 +369,26 @@ def code_prefix(code: str) -> str | None:
 
 
 def find_tracking_code(db: Database, election_id: str, code: str) -> TrackedBallot | None:
-    """The board entry holding this tracking code (full or short form), if any."""
+    """The board entry holding this tracking code (full or short form), if any, and what became of
+    it: counted, superseded by a later ballot, or audited (never counted)."""
     prefix = code_prefix(code)
     if prefix is None:
         return None
     with db.read() as s:
-        rows = RemoteRepo(s, election_id).find_code(prefix)
-    if len(rows) != 1:
-        return None  # unknown, or (for a short code, in theory) ambiguous
-    r = rows[0]
+        repo = RemoteRepo(s, election_id)
+        rows = repo.find_code(prefix)
+        if len(rows) != 1:
+            return None  # unknown, or (for a short code, in theory) ambiguous
+        r = rows[0]
+        standing = "audited"
+        if not r.challenged:
+            setup = repo.setup()
+            revote = RevotePolicy(setup.revote) if setup else RevotePolicy.LAST
+            mine = [json.loads(e) for e in repo.credential_entries(r.credential)]
+            # renumbered 0.. so the board check reads them as a board of their own
+            board = [{**d, "seq": n} for n, d in enumerate(mine)]
+            standing = standings(board, revote, repo.tally() is not None).get(
+                r.tracking_code, "cast"
+            )
     return TrackedBallot(r.tracking_code, short_code(r.tracking_code), r.seq,
-                         "challenged" if r.challenged else "cast", r.log_index, r.entry)  # fmt: skip
+                         "challenged" if r.challenged else "cast", r.log_index, r.entry, standing)  # fmt: skip

@@ -110,6 +110,15 @@ class RemoteRepo:
                 out[cred] = max(out.get(cred, 0), int(json.loads(entry)["counter"]))
         return out
 
+    def credential_entries(self, credential: str) -> list[str]:
+        """The cast ballot entries of one credential, in board order."""
+        q = select(RemoteBallotRow.entry).where(
+            RemoteBallotRow.election_id == self.e,
+            RemoteBallotRow.challenged.is_(False),
+            RemoteBallotRow.credential == credential,
+        )
+        return list(self.s.scalars(q.order_by(RemoteBallotRow.seq)))
+
     def known_codes(self, codes: Iterable[str]) -> set[str]:
         wanted = list(set(codes))
         out: set[str] = set()
