@@ -91,9 +91,17 @@ def test_setup_credentials_vote_challenge_tally_verify(
     server = ["--server", "http://testserver", "--election", EID,
               "--fingerprint", short_code(params.fingerprint)]  # fmt: skip
 
-    audit = ok(["vote", "--credential", str(tmp_path / "cred0"), "--choose", "list=b",
-                "--then", "audit", *server])  # fmt: skip
+    # Benaloh (attack 4): the tracking code is shown first; only then is the voter asked, so the
+    # device has encrypted before it can know whether this ballot will be audited.
+    asked = runner.invoke(app, ["vote", "--credential", str(tmp_path / "cred0"), "--choose",
+                                "list=b", *server], input="audit\n")  # fmt: skip
+    assert asked.exit_code == 0, asked.output
+    audit = " ".join(asked.output.split())
+    assert audit.index("tracking code:") < audit.index("cast this ballot, or audit it")
     assert "audited" in audit
+    audited_code = audit.split("tracking code: ")[1].split()[0]
+    entry = client.get(f"/api/elections/{EID}/remote/track/{audited_code}").json()["entry"]
+    assert entry["status"] == "challenged" and "credential" not in entry  # unlinked from the voter
     codes = []
     for i, option in enumerate(["a", "b", "against-all"]):
         out = ok(["vote", "--credential", str(tmp_path / f"cred{i}"), "--choose", option,

@@ -13,7 +13,6 @@ import json
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 
 from achyk.cli.common import DatabaseOption, ElectionOption, console, open_db
@@ -134,8 +133,9 @@ def vote(
     prepared = encrypt_ballot(params, _choices(params, choose))
     code = tracking_code(params, prepared.ballot)
     console.print(f"tracking code: [bold]{short_code(code)}[/bold]  ({code})", highlight=False)
-    decision = then or typer.prompt("cast this ballot, or audit it (open it, never counted)?",
-                                    type=click.Choice(["cast", "audit"]))  # fmt: skip
+    decision = then
+    while decision not in ("cast", "audit"):
+        decision = typer.prompt("cast this ballot, or audit it (open it, never counted)? [cast/audit]").strip().lower()  # fmt: skip
     if decision == "audit":
         verify_opening(params, prepared.ballot, prepared.opening)
         body = submission(params, prepared.ballot, seal_audit(params, prepared), prepared.opening)
@@ -145,7 +145,7 @@ def vote(
             r = httpx.get(f"{server.rstrip('/')}/api/elections/{election_id}/remote/counter/{cred}", timeout=30)  # fmt: skip
             counter = int(r.json()["next_counter"]) if r.status_code == 200 else 1
         body = submission(params, prepared.ballot, seal_cast(params, prepared.ballot, seed, counter or 1))  # fmt: skip
-    else:
+    else:  # unreachable: the loop above accepts nothing else
         raise typer.BadParameter("--then is cast or audit")
     if out is not None or server is None:
         target = out or Path(f"ballot-{code[:12]}.json")

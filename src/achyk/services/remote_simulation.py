@@ -260,7 +260,12 @@ def _credentials(
 
 
 def run_remote(
-    db: Database, sim: SimElection, ballots: int, progress: Progress | None = None
+    db: Database,
+    sim: SimElection,
+    ballots: int,
+    progress: Progress | None = None,
+    *,
+    seeded: bool = False,
 ) -> RemoteRun:
     """Set up remote voting, issue credentials, cast `ballots` voters' ballots, tally, publish."""
     started = time.perf_counter()
@@ -269,25 +274,33 @@ def run_remote(
     if remote_unit(election) is None:
         raise RemoteVotingError("the simulated election has no remote unit: use with_remote_unit")
     load_election(db, election)
+    # The voters' behaviour (who picks what, who audits, who re-votes) follows the profile's seed;
+    # every secret — trustees' keys, credentials, ballot nonces — comes from the OS's randomness
+    # unless `seeded` (a reproducible demo, labelled so: never for a real election).
     rng = random.Random(sim.profile.seed * 131 + 5)
+    secrets: Rng = random.Random(sim.profile.seed * 137 + 11) if seeded else SYSTEM_RNG
     say("key ceremony", 0, 1)
-    ceremony = simulate_ceremony(db, election.id, TRUSTEES, QUORUM, revote=RevotePolicy.LAST, rng=rng)  # fmt: skip
+    ceremony = simulate_ceremony(db, election.id, TRUSTEES, QUORUM, revote=RevotePolicy.LAST, rng=secrets)  # fmt: skip
     params = ceremony.setup.params
     say("credentials", 0, ballots)
-    seeds, refused = _credentials(db, sim, params, ballots, rng)
+    seeds, refused = _credentials(db, sim, params, ballots, secrets)
+
+    def nonce_seed() -> int | None:
+        return secrets.randrange(0, 1 << 62) if seeded else None
+
     weights = _weights(sim, params)
     specs: list[Spec] = []
     final: dict[int, dict[str, tuple[int, ...]]] = {}
     revotes = challenged = 0
     for v, seed in enumerate(seeds):
         if v % 25 == 7:  # a voter who audits their device first: audit, then cast
-            specs.append((seed, _choice(rng, params, weights), True, 0, rng.randrange(1 << 62)))
+            specs.append((seed, _choice(rng, params, weights), True, 0, nonce_seed()))
             challenged += 1
         final[v] = _choice(rng, params, weights)
-        specs.append((seed, final[v], False, 1, rng.randrange(1 << 62)))
+        specs.append((seed, final[v], False, 1, nonce_seed()))
     for v in range(3, len(seeds), 17):  # later, some change their minds: the last ballot counts
         final[v] = _choice(rng, params, weights)
-        specs.append((seeds[v], final[v], False, 2, rng.randrange(1 << 62)))
+        specs.append((seeds[v], final[v], False, 2, nonce_seed()))
         revotes += 1
     cast = 0
     batch = 500
@@ -307,7 +320,7 @@ def run_remote(
                 say("ballots", cast, len(specs))
     say("tally", 0, 1)
     present = [k for k in ceremony.keys if k.index in PRESENT]
-    tally = tally_remote(db, election.id, trustees_decrypt(db, election.id, present, rng))
+    tally = tally_remote(db, election.id, trustees_decrypt(db, election.id, present, secrets))
     intent = {
         c.id: tuple(sum(ch[c.id][i] for ch in final.values()) for i in range(len(c.options)))
         for c in params.contests
