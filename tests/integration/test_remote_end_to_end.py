@@ -265,9 +265,16 @@ def dealing_replaced(docs: list[Any]) -> None:
         b["dealing"]["commitment"], a["dealing"]["commitment"])  # fmt: skip
 
 
+def bad_ballot_before_any_tally(docs: list[Any]) -> None:
+    """Attack 6: ballots were checked only once a tally existed. A board without one is checked."""
+    docs[:] = [d for d in docs if d["kind"] not in ("remote-decryption", "remote-tally")]
+    bend_proof(docs)
+
+
 @pytest.mark.parametrize(
     ("change", "named"),
     [
+        (bad_ballot_before_any_tally, "contest list option p03"),
         (key_made_in_one_place, "no trustee announcements before the ceremony"),
         (dealing_replaced, "the ceremony's commitments are not the trustees' dealings"),
         (fewer_voters_abroad, "40 credentials for 10 voters abroad"),
