@@ -65,7 +65,7 @@ def init(
 
 
 def _state(me: dict[str, Any], path: Path) -> Any:
-    from achyk.services.remote_ceremony import Attempt
+    from achyk.evoting.trustee import Attempt
 
     state = Attempt.from_dict(_read(path))
     if state.election != me["election"] or state.base_hash != me["base_hash"]:

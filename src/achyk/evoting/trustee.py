@@ -26,7 +26,7 @@ from typing import Any
 from achyk.canonical import canonical_json
 from achyk.crypto.errors import InvalidEncoding
 from achyk.crypto.group import DEFAULT_GROUP, SYSTEM_RNG, Group, Point, Rng
-from achyk.crypto.hashing import element_hex, parse_element, scalar_hex
+from achyk.crypto.hashing import element_hex, parse_element
 from achyk.crypto.proofs import (
     ChaumPedersenProof,
     SchnorrProof,
@@ -236,5 +236,27 @@ def judge(
     return "dealer" if bad else "complainer"
 
 
-def scalar_text(g: Group, k: int) -> str:
-    return scalar_hex(g, k)
+@dataclass(frozen=True)
+class Attempt:
+    """The latest ceremony attempt on the log: what every trustee reads to deal and receive."""
+
+    election: str
+    base_hash: str
+    quorum: int
+    trustees: tuple[Announcement, ...]
+    dealings: tuple[Dealing, ...]
+    complaints: tuple[tuple[Complaint, str], ...]  # (complaint, verdict)
+
+    def to_dict(self) -> dict[str, Any]:
+        g = DEFAULT_GROUP
+        return {"election": self.election, "base_hash": self.base_hash, "quorum": self.quorum,
+                "trustees": [t.to_dict(g) for t in self.trustees],
+                "dealings": [d.to_dict(g) for d in self.dealings],
+                "complaints": [{**c.to_dict(g), "verdict": v} for c, v in self.complaints]}  # fmt: skip
+
+    @staticmethod
+    def from_dict(d: Any) -> Attempt:
+        return Attempt(str(d["election"]), str(d["base_hash"]), int(d["quorum"]),
+                       tuple(Announcement.from_dict(t) for t in d["trustees"]),
+                       tuple(Dealing.from_dict(x) for x in d["dealings"]),
+                       tuple((Complaint.from_dict(c), str(c["verdict"])) for c in d["complaints"]))  # fmt: skip

@@ -24,6 +24,7 @@ from achyk.evoting.ceremony import CeremonyFailed, CeremonyRecord
 from achyk.evoting.election import ElectionParams, RevotePolicy
 from achyk.evoting.trustee import (
     Announcement,
+    Attempt,
     Complaint,
     Dealing,
     judge,
@@ -39,32 +40,6 @@ from achyk.store.evoting_repo import RemoteRepo
 from achyk.store.repositories import Elections
 
 CEREMONY_KINDS = ("remote-trustees", "remote-dealing", "remote-complaint")
-
-
-@dataclass(frozen=True)
-class Attempt:
-    """The latest ceremony attempt on the log: what every trustee reads to deal and receive."""
-
-    election: str
-    base_hash: str
-    quorum: int
-    trustees: tuple[Announcement, ...]
-    dealings: tuple[Dealing, ...]
-    complaints: tuple[tuple[Complaint, str], ...]  # (complaint, verdict)
-
-    def to_dict(self) -> dict[str, Any]:
-        g = DEFAULT_GROUP
-        return {"election": self.election, "base_hash": self.base_hash, "quorum": self.quorum,
-                "trustees": [t.to_dict(g) for t in self.trustees],
-                "dealings": [d.to_dict(g) for d in self.dealings],
-                "complaints": [{**c.to_dict(g), "verdict": v} for c, v in self.complaints]}  # fmt: skip
-
-    @staticmethod
-    def from_dict(d: Any) -> Attempt:
-        return Attempt(str(d["election"]), str(d["base_hash"]), int(d["quorum"]),
-                       tuple(Announcement.from_dict(t) for t in d["trustees"]),
-                       tuple(Dealing.from_dict(x) for x in d["dealings"]),
-                       tuple((Complaint.from_dict(c), str(c["verdict"])) for c in d["complaints"]))  # fmt: skip
 
 
 def _base_hash(db: Database, election_id: str) -> str:
