@@ -182,3 +182,27 @@ def test_vote_refuses_a_server_with_another_fingerprint(
         result.output.split()
     )
     assert "tracking code" not in result.output
+
+
+def test_the_authority_writes_a_letter_in_each_voters_language(
+    wired: tuple[str, TestClient], tmp_path: Path
+) -> None:
+    url, client = wired
+    simulate_ceremony(Database.open(url), EID, ["CEC"], 1)
+    doc = client.get(f"/api/elections/{EID}/remote/parameters").json()
+    (tmp_path / "params.json").write_text(json.dumps(doc))
+    fp = short_code(ElectionParams.from_dict(doc["params"]).fingerprint)
+    (tmp_path / "voters.csv").write_text("22222222222222,ky\n11111111111111,ru\n33333333333333,kk\n44444444444444,en\n")  # fmt: skip
+    ok(["credentials", "make", "--key", str(tmp_path / "ca.key"), "--params",
+        str(tmp_path / "params.json"), "--voters", str(tmp_path / "voters.csv"), "--name", "Т",
+        "--out", str(tmp_path / "ca")])  # fmt: skip
+    letters = [p.read_text() for p in sorted((tmp_path / "ca" / "letters").glob("*.txt"))]
+    words = ["Жашыруун ачкычыңыз", "Ваш секретный ключ", "Құпия кілтіңіз", "Your secret credential"]
+    for text, word in zip(letters, words, strict=True):
+        assert word in text and fp in text
+    svg = (tmp_path / "ca" / "letters" / "000001.svg").read_text()
+    assert svg.startswith("<?xml") and "<svg" in svg
+    numbers = json.loads((tmp_path / "ca" / "voters.json").read_text())
+    assert numbers == sorted(numbers) and len(numbers) == 4  # no link to the list's order
+    parts = json.loads((tmp_path / "ca" / "public-list.json").read_text())
+    assert len(parts[0]["credentials"]) == 4 and not any(n in json.dumps(parts) for n in numbers)
