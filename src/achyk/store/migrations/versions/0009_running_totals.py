@@ -1,0 +1,34 @@
+"""Running totals per unit and contest (incremental tabulation); protocols indexed by station.
+
+Revision ID: 0009
+Revises: 0004
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0009"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    # Elections that already hold protocols get their totals rebuilt from the protocols on first
+    # use (achyk.services.tally.ensure_totals): a migration cannot parse definitions.
+    op.create_table(
+        "tallies",
+        sa.Column("election_id", sa.String(64), primary_key=True),
+        sa.Column("level", sa.String(16), primary_key=True),
+        sa.Column("unit_id", sa.String(64), primary_key=True),
+        sa.Column("contest_id", sa.String(64), primary_key=True),
+        sa.Column("figures", sa.Text, nullable=False),
+    )
+    op.create_index("ix_protocols_election_station", "protocols", ["election_id", "station_id"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_protocols_election_station", "protocols")
+    op.drop_table("tallies")
