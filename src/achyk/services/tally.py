@@ -62,7 +62,7 @@ def record_protocols(
     if not rows:
         return
     tallies = Tallies(session, election.id)
-    if not tallies.any() and Protocols(session).count(election.id) > 0:
+    if not tallies.any() and Protocols(session).any(election.id):
         _rebuild(session, election)
     _fold(session, election, protocols)
     Protocols(session).add_many(election.id, rows)
@@ -107,7 +107,7 @@ def rebuild_totals(db: Database, election: Election) -> None:
 def ensure_totals(db: Database, election: Election) -> None:
     """Build the totals of an election whose protocols were stored before the totals existed."""
     with db.read() as s:
-        missing = not Tallies(s, election.id).any() and Protocols(s).count(election.id) > 0
+        missing = not Tallies(s, election.id).any() and Protocols(s).any(election.id)
     if missing:
         rebuild_totals(db, election)
 

@@ -134,6 +134,10 @@ class Protocols:
         )  # fmt: skip
         return self.s.scalars(q).one_or_none()
 
+    def any(self, election_id: str) -> bool:
+        q = select(ProtocolRow.id).where(ProtocolRow.election_id == election_id).limit(1)
+        return self.s.scalar(q) is not None
+
     def last_id(self, election_id: str) -> int:
         q = select(func.max(ProtocolRow.id)).where(ProtocolRow.election_id == election_id)
         return int(self.s.scalar(q) or 0)
@@ -177,6 +181,21 @@ class Rejections:
     def for_election(self, election_id: str) -> Sequence[RejectionRow]:
         q = select(RejectionRow).where(RejectionRow.election_id == election_id)
         return self.s.scalars(q.order_by(RejectionRow.id)).all()
+
+    def for_station(self, election_id: str, station_id: str) -> Sequence[RejectionRow]:
+        """One station's refusals, by the (election, station) index: never the whole table."""
+        q = select(RejectionRow).where(
+            RejectionRow.election_id == election_id, RejectionRow.station_id == station_id
+        )
+        return self.s.scalars(q.order_by(RejectionRow.id)).all()
+
+    def count_for_station(self, election_id: str, station_id: str) -> int:
+        q = (
+            select(func.count())
+            .select_from(RejectionRow)
+            .where(RejectionRow.election_id == election_id, RejectionRow.station_id == station_id)
+        )
+        return int(self.s.scalar(q) or 0)
 
     def count(self, election_id: str) -> int:
         q = (

@@ -344,9 +344,7 @@ def station_page(db: Database, election: Election, tab: Tabulation, station_id: 
         raise NotFoundError(f"no station {station_id!r}")
     with db.read() as s:
         stored = Protocols(s).for_station(election.id, station_id)
-        rejected = [
-            r for r in Rejections(s).for_election(election.id) if r.station_id == station_id
-        ]
+        rejected = Rejections(s).for_station(election.id, station_id)
     log = evidence.station_evidence(db, election.id, station_id)
     by_contest: dict[str, dict[ProtocolKind, Protocol]] = {}
     meta: dict[str, dict[str, Any]] = {}
