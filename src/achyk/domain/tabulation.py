@@ -183,6 +183,10 @@ class Tabulation:
         self._load(None)
         return self._results
 
+    def aggregates(self) -> dict[tuple[Level, str, str], ContestResult]:
+        """Every result above the stations, without reading any station."""
+        return {k: r for k, r in list(self._results.items()) if k[0] is not Level.STATION}
+
     def get(self, level: Level, unit_id: str, contest_id: str) -> ContestResult | None:
         key = (level, unit_id, contest_id)
         found = self._results.get(key)

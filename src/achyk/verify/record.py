@@ -11,7 +11,12 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from achyk.domain.published import differences, results_document
+from achyk.domain.published import (
+    differences,
+    results_document,
+    station_results_document,
+    station_results_path,
+)
 from achyk.domain.tabulation import tabulate
 from achyk.errors import VerificationError
 from achyk.ledger import tree_root, verify_checkpoint, verify_cosignature
@@ -138,14 +143,20 @@ def verify_record(
                    remote.problems, remote.summary)  # fmt: skip
         remote_protocols = remote.protocols
     say("results")
-    computed = results_document(
-        state.election, tabulate(state.election, state.protocols() + remote_protocols)
-    )
-    try:
-        published = json.loads(src.read("results.json"))
-        diffs = list(differences(published, computed))
-        report.add("published results and seats recomputed from the log", diffs,
-                   f"{len(state.slots)} protocols folded")  # fmt: skip
-    except (KeyError, ValueError) as err:
-        report.add("published results and seats recomputed from the log", [str(err)])
+    tab = tabulate(state.election, state.protocols() + remote_protocols)
+    diffs = []
+    files = [("results.json", results_document(state.election, tab))] + [
+        (station_results_path(region.id), station_results_document(state.election, tab, region))
+        for region in state.election.regions
+    ]
+    for path, computed in files:
+        try:
+            published = json.loads(src.read(path))
+        except (KeyError, ValueError) as err:
+            diffs.append(f"{path}: missing or malformed: {err}")
+            continue
+        prefix = "" if path == "results.json" else f"{path}: "
+        diffs.extend(prefix + d for d in differences(published, computed))
+    report.add("published results and seats recomputed from the log", diffs,
+               f"{len(state.slots)} protocols folded")  # fmt: skip
     return report
