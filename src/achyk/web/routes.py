@@ -130,10 +130,13 @@ def asset(name: str) -> Response:
     return FileResponse(STATIC / name, media_type=ASSETS[name])
 
 
-def _data(election: Election, tab: Tabulation, name: str) -> tuple[str, str] | None:
+def _data(election: Election, tab: Tabulation, name: str) -> tuple[str | bytes, str] | None:
     """(body, media type) of an open-data file: `<level>.<fmt>`, `<level>/<unit>.<fmt>`, nist.json."""
     if name == "nist.json":
         return json.dumps(election_report(election, tab), ensure_ascii=False), "application/json"
+    for contest in election.contests:
+        if name == opendata.wide_path(contest):
+            return opendata.wide_csv_gz(election, tab, contest), "application/gzip"
     stem, _, fmt = name.rpartition(".")
     if fmt not in ("csv", "json"):
         return None
@@ -159,7 +162,7 @@ def data(request: Request, election_id: str, name: str) -> Response:
         return PlainTextResponse(str(err), status_code=404)
     stamp = _stamp(db, election.id)
 
-    def make() -> tuple[str, str] | None:
+    def make() -> tuple[str | bytes, str] | None:
         _, tab = cached_results(db, election.id)
         if name == "summary.json":
             return json.dumps(live_summary(election, tab, stamp)), "application/json"

@@ -14,7 +14,7 @@ import shutil
 from pathlib import Path
 
 from achyk.domain.definition import Election
-from achyk.domain.tabulation import Tabulation
+from achyk.domain.tabulation import Level, Tabulation
 from achyk.services.elections import get_election
 from achyk.services.results import results
 from achyk.store.database import Database
@@ -34,7 +34,14 @@ def _write(path: Path, text: str) -> None:
 
 def _write_data(election: Election, tab: Tabulation, board: Board, root: Path, stamp: int) -> None:
     data = root / pages.base_path(election) / "data"
+    for contest in election.contests:
+        path = data / opendata.wide_path(contest)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(opendata.wide_csv_gz(election, tab, contest))
+    many = election.station_count() > opendata.LONG_STATION_FILES_UP_TO
     for level in opendata.LEVELS:
+        if level is Level.STATION and many:
+            continue  # the wide table above; the long form is served by the live site
         rows = opendata.unit_results(election, tab, level)
         _write(data / f"{level.value}.csv", opendata.to_csv(rows))
         _write(data / f"{level.value}.json", opendata.to_json(rows))
