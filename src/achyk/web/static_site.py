@@ -9,6 +9,7 @@ board files under `data/` (see board.py).
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 from pathlib import Path
@@ -97,13 +98,14 @@ def write_site(db: Database, election_id: str, out_dir: Path, *, base: str = "/"
         stamp = Protocols(s).last_id(election.id)
     site = Site(static=True, base=base)
     out_dir.mkdir(parents=True, exist_ok=True)
-    built = list(pages.all_pages(db, election, tab))
     board = read_board(db, election.id)
-    built.append(track_page(election, board))
-    for lang in LANGUAGES:
-        for page in built:
+    # Page by page, every language at once: nothing of a page is kept once it is written, so
+    # 100,000 station pages take the memory of one.
+    for page in itertools.chain(pages.all_pages(db, election, tab), [track_page(election, board)]):
+        for lang in LANGUAGES:
             html = render(page.template, lang, site, page.path, title=page.title, **page.context)
             _write(out_dir / lang / page.path / "index.html", html)
+    for lang in LANGUAGES:
         not_found = render(
             "404.html", lang, site, pages.base_path(election), title="404", message="",
             election=election, base=pages.base_path(election), crumbs=[],
