@@ -131,15 +131,16 @@ def fold(
             station[SCANNER] = vector
             if station[HAND][0] == 0:  # no hand count yet: the scanner's figures count
                 station[COUNTED] = vector
-        delta = [[a - b for a, b in zip(new, old, strict=True)]
-                 for new, old in zip(station, before, strict=True)]  # fmt: skip
+        # Only the series that changed (a first preliminary changes counted and scanner, not hand).
+        delta = [
+            (series, [a - b for a, b in zip(new, old, strict=True)])
+            for series, (new, old) in enumerate(zip(station, before, strict=True))
+            if new != old
+        ]
         for unit in units[1:]:
             target = row((unit.level.value, unit.id, p.contest_id), len(order))
-            for series in range(3):
-                t, d = target[series], delta[series]
-                for i, x in enumerate(d):
-                    if x:
-                        t[i] += x
+            for series, d in delta:
+                target[series] = [a + b for a, b in zip(target[series], d, strict=True)]
     return rows
 
 
