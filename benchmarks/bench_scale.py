@@ -110,11 +110,11 @@ print(json.dumps({"seconds": time.perf_counter() - started, "protocols": n, "out
 COLD_RESULTS = """
 import sys, time
 started = time.perf_counter()
-from achyk.services.results import results
+from achyk.services.results import outline_results
 from achyk.store.database import Database
 imported = time.perf_counter()
 db = Database.open(sys.argv[1], migrate_schema=False)
-e, tab = results(db, None)
+e, tab = outline_results(db, None)
 national = tab.national(e.contests[0].id)
 regions = tab.children("national", e.contests[0].id)
 done = time.perf_counter()

@@ -22,7 +22,7 @@ from achyk.domain.correction import sign_correction
 from achyk.domain.tabulation import Level
 from achyk.services.elections import load_election
 from achyk.services.protocols import correct_protocol, current_protocol_hash, submit_protocols
-from achyk.services.results import recomputed_results, results
+from achyk.services.results import outline_results, recomputed_results, results
 from achyk.services.tally import rebuild_totals, totals_tabulation
 from achyk.store.database import Database
 from achyk.store.models import TallyRow
@@ -104,6 +104,11 @@ def test_running_totals_equal_the_full_fold(
             assert sorted(cold.at_level(level, contest.id), key=lambda r: r.unit.id) == sorted(
                 full.at_level(level, contest.id), key=lambda r: r.unit.id
             )
+    # `achyk results`' outline: every unit above the stations, without building the stations.
+    outline_election, outline = outline_results(db, eid)
+    assert outline.aggregates() == full.aggregates()
+    assert outline_election.contests == election_.contests
+    assert outline.get(Level.STATION, "1001", "list") == full.get(Level.STATION, "1001", "list")
     fresh = totals_tabulation(db, election_)
     assert sorted(fresh.children("n1", "list"), key=lambda r: r.unit.id) == sorted(
         full.children("n1", "list"), key=lambda r: r.unit.id

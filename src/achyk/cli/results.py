@@ -12,6 +12,7 @@ from achyk.domain.definition import ContestKind
 from achyk.domain.seat_results import all_list_seats
 from achyk.domain.tabulation import Level
 from achyk.errors import NotFoundError
+from achyk.services.results import outline_results
 from achyk.services.results import results as compute_results
 
 
@@ -26,7 +27,9 @@ def results(
     election: ElectionOption = None,
 ) -> None:
     """Results at a level, with turnout, % of stations reported, scanner beside hand count."""
-    e, tab = compute_results(open_db(database), election)
+    db = open_db(database)
+    # Above the stations the outline is enough: no need to build 100,000 stations' definitions.
+    e, tab = (compute_results if level is Level.STATION else outline_results)(db, election)
     chosen = (
         e.contest(contest)
         if contest

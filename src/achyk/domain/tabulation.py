@@ -201,7 +201,9 @@ class Tabulation:
     def at_level(self, level: Level, contest_id: str) -> list[ContestResult]:
         if level is Level.STATION:
             self._load(None)
-        return [r for (lv, _, cid), r in self._results.items() if lv is level and cid == contest_id]
+        # A snapshot: another request may be reading a district's stations into the dict.
+        items = list(self._results.items())
+        return [r for (lv, _, cid), r in items if lv is level and cid == contest_id]
 
     def children(self, parent_id: str, contest_id: str) -> list[ContestResult]:
         pending = self._stations is not None and parent_id not in self._loaded_under
