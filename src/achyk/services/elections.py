@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import weakref
 from dataclasses import dataclass
 
@@ -43,7 +44,10 @@ def load_election(db: Database, election: Election) -> Loaded:
                     "a definition is never replaced silently"
                 )
             return Loaded(election.id, digest, created=False)
-        repo.add(election.id, election.name, text, digest)
+        from achyk.services.results import outline_of  # results imports this module
+
+        outline = json.dumps(outline_of(document), ensure_ascii=False, separators=(",", ":"))
+        repo.add(election.id, election.name, text, digest, outline)
         s.flush()
         # The definition's hash is the log's first entry: everything after it is judged against
         # it. The document itself is published beside the log (a tile entry holds ≤ 64 KiB).

@@ -30,6 +30,9 @@ class ElectionRow(Base):
     name: Mapped[str] = mapped_column(Text)
     definition: Mapped[str] = mapped_column(Text)  # canonical JSON
     definition_hash: Mapped[str] = mapped_column(String(64))
+    # What results above the stations need (achyk.services.results.outline_of): read instead of
+    # the whole definition by a fresh `achyk results`. Null for elections loaded before it existed.
+    outline: Mapped[str | None] = mapped_column(Text)
     loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

@@ -61,13 +61,20 @@ class Elections:
         q = select(ElectionRow.definition).where(ElectionRow.id == election_id)
         return str(self.s.scalar(q))
 
-    def add(self, election_id: str, name: str, definition: str, definition_hash: str) -> None:
+    def outline(self, election_id: str) -> str | None:
+        return self.s.scalar(select(ElectionRow.outline).where(ElectionRow.id == election_id))
+
+    def add(
+        self, election_id: str, name: str, definition: str, definition_hash: str,
+        outline: str | None = None,
+    ) -> None:  # fmt: skip
         self.s.add(
             ElectionRow(
                 id=election_id,
                 name=name,
                 definition=definition,
                 definition_hash=definition_hash,
+                outline=outline,
                 loaded_at=now(),
             )
         )

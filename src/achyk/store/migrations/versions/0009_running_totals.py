@@ -1,4 +1,4 @@
-"""Running totals per unit and contest (incremental tabulation); protocols indexed by station.
+"""Running totals per unit and contest; protocols indexed by station; each definition's outline.
 
 Revision ID: 0009
 Revises: 0004
@@ -27,8 +27,10 @@ def upgrade() -> None:
         sa.Column("figures", sa.Text, nullable=False),
     )
     op.create_index("ix_protocols_election_station", "protocols", ["election_id", "station_id"])
+    op.add_column("elections", sa.Column("outline", sa.Text, nullable=True))
 
 
 def downgrade() -> None:
+    op.drop_column("elections", "outline")
     op.drop_index("ix_protocols_election_station", "protocols")
     op.drop_table("tallies")
