@@ -45,6 +45,7 @@ def _unit(r: ContestResult) -> dict[str, Any]:
 def station_results_document(election: Election, tab: Tabulation, region: Region) -> dict[str, Any]:
     """One region's stations: the station level of results.json, split so that no file is huge."""
     contests: dict[str, Any] = {}
+    tab.preload([st.id for district in region.districts for st in district.stations])
     for contest in election.contests:
         rows = {}
         for district in region.districts:

@@ -187,6 +187,11 @@ class Tabulation:
         """Every result above the stations, without reading any station."""
         return {k: r for k, r in list(self._results.items()) if k[0] is not Level.STATION}
 
+    def preload(self, station_ids: Sequence[str]) -> None:
+        """Read these stations' results in one go (a region's, before going through them)."""
+        if self._stations is not None:
+            self._load(list(station_ids))
+
     def get(self, level: Level, unit_id: str, contest_id: str) -> ContestResult | None:
         key = (level, unit_id, contest_id)
         found = self._results.get(key)

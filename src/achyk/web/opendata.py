@@ -93,6 +93,7 @@ def wide_rows(election: Election, tab: Tabulation, contest: Contest) -> Iterator
         for district in region.districts:
             if not contest.covers(district.id):
                 continue
+            tab.preload([st.id for st in district.stations])
             for st in district.stations:
                 r = tab.get(Level.STATION, st.id, contest.id)
                 if r is None:

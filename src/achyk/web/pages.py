@@ -463,5 +463,6 @@ def all_pages(db: Database, election: Election, tab: Tabulation) -> Iterator[Pag
             ids = [st.id for st in district.stations]
             for at in range(0, len(ids), 200):  # a district's stations read together
                 batch = stations_data(db, election, ids[at : at + 200])
+                tab.preload(ids[at : at + 200])
                 for sid in ids[at : at + 200]:
                     yield station_page(db, election, tab, sid, batch[sid])

@@ -52,7 +52,8 @@ def _write_data(election: Election, tab: Tabulation, board: Board, root: Path, s
         for unit, unit_rows in by_unit.items():
             _write(data / level.value / f"{unit}.csv", opendata.to_csv(unit_rows))
             _write(data / level.value / f"{unit}.json", opendata.to_json(unit_rows))
-    _write(data / "nist.json", json.dumps(election_report(election, tab), ensure_ascii=False))
+    if not many:  # precinct-level NIST counts of 100,000 stations: hundreds of MB, on the live site
+        _write(data / "nist.json", json.dumps(election_report(election, tab), ensure_ascii=False))
     _write(data / "summary.json", json.dumps(live_summary(election, tab, stamp)))
     for name, doc in lookup_documents(board).items():
         _write(data / name, json.dumps(doc, ensure_ascii=False))
