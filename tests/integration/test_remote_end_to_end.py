@@ -66,8 +66,10 @@ def test_thousand_remote_voters_end_to_end(db: Database, tmp_path: Path) -> None
     detail = next(d for name, ok, d in report.checks if name == REMOTE_CHECK)
     assert f"{run.cast + run.challenged} ballots ({run.challenged} challenged)" in detail
     assert "1000 counted, 3 trustees decrypted" in detail
-    results = json.loads((tmp_path / "record" / "results.json").read_text())
-    unit = results["contests"]["list"]["station/remote"]["counted"]
+    place = sim.election.place("remote")
+    assert place is not None
+    path = tmp_path / "record" / "results" / "stations" / f"{place.region_id}.json"
+    unit = json.loads(path.read_text())["contests"]["list"]["station/remote"]["counted"]
     options = [*(o.id for o in sim.election.contests[0].options), "against-all"]
     assert unit["votes"] == dict(zip(options, run.results["list"], strict=True))
     assert record["size"] > 1000

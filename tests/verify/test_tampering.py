@@ -146,3 +146,20 @@ def test_changed_rejection_evidence_is_caught(honest: tuple[Path, str], tmp_path
         "every entry: canonical form, signatures, control relations, corrections"
     ]
     assert "published evidence does not match" in detail
+
+
+def test_a_changed_station_figure_in_a_region_file_is_named(
+    honest: tuple[Path, str], tmp_path: Path
+) -> None:
+    record = copy(honest, tmp_path)
+    path = next((record / "results" / "stations").glob("*.json"))
+    doc = json.loads(path.read_text())
+    contest = next(iter(doc["contests"].values()))
+    station = next(iter(contest))
+    contest[station]["counted"]["issued"] += 7
+    path.write_text(json.dumps(doc))
+    detail = failed(verify_record(str(record)))[
+        "published results and seats recomputed from the log"
+    ]
+    assert f"results/stations/{path.stem}.json: contests." in detail
+    assert f"{station}.counted.issued: published" in detail

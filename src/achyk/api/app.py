@@ -172,9 +172,7 @@ def create_app(database: str | None = None, db: Database | None = None) -> FastA
             raise HTTPException(404, f"no station {station_id!r}")
         with db.read() as s:
             stored = Protocols(s).for_station(e.id, station_id, include_superseded=True)
-            rejected = sum(
-                1 for r in Rejections(s).for_election(e.id) if r.station_id == station_id
-            )
+            rejected = Rejections(s).count_for_station(e.id, station_id)
         evidence = station_evidence(db, e.id, station_id)
         st = place.station
         return StationOut(

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Body, HTTPException, Request, Response
 from pydantic import BaseModel
 
 from achyk.canonical import canonical_json
-from achyk.domain.published import results_document
+from achyk.domain.published import results_document, station_results_document
 from achyk.errors import NotFoundError, VerificationError
 from achyk.formats.definition import election_to_document
 from achyk.ledger import leaf_hash, verify_cosignature
@@ -180,3 +180,12 @@ def _add_routes(router: APIRouter, prefix: str) -> None:
         db, eid = eid_of(request, election_id)
         election, tab = cached_results(db, eid)
         return results_document(election, tab)
+
+    @router.get(prefix + "/results/stations/{region}.json")
+    def station_results(request: Request, region: str, election_id: str | None = None) -> Any:
+        db, eid = eid_of(request, election_id)
+        election, tab = cached_results(db, eid)
+        found = next((r for r in election.regions if r.id == region), None)
+        if found is None:
+            raise HTTPException(404, f"no region {region!r}")
+        return station_results_document(election, tab, found)

@@ -26,6 +26,10 @@ app = typer.Typer(help="Station protocols.", no_args_is_help=True)
 
 
 def _submissions(path: Path) -> list[tuple[str, bytes]]:
+    if path.suffix == ".jsonl":  # one envelope a line, each kept as the bytes received
+        with path.open("rb") as f:
+            lines = [line.rstrip(b"\r\n") for line in f]
+        return [(f"{path.name}:{n}", line) for n, line in enumerate(lines, start=1) if line.strip()]
     raw = path.read_bytes()
     # A file may hold one envelope or a JSON list of them (a batch from a district commission).
     try:

@@ -213,35 +213,48 @@ class ProtocolEvidence:
 
 def station_evidence(db: Database, election_id: str, station_id: str) -> list[ProtocolEvidence]:
     """Each protocol of a station (current and superseded) with its entry and inclusion proof."""
+    return stations_evidence(db, election_id, [station_id])[station_id]
+
+
+def stations_evidence(
+    db: Database, election_id: str, station_ids: Sequence[str]
+) -> dict[str, list[ProtocolEvidence]]:
+    """The evidence of many stations at once (a district's, when the site is published).
+
+    One query for their protocols, one for their entries; the proofs share one memo of stored
+    nodes, and neighbouring leaves share most of their path.
+    """
+    out: dict[str, list[ProtocolEvidence]] = {sid: [] for sid in station_ids}
     with db.read() as s:
         store = LogStore(s, election_id)
         cp = store.latest_checkpoint()
         if cp is None:
-            return []
+            return out
         nodes = hash_at(store)
-        out = []
-        rows = Protocols(s).for_station(election_id, station_id, include_superseded=True)
-        for r in rows:
-            text = store.entry(r.log_index) or ""
-            doc = json.loads(text) if text else {}
-            corrections = []
-            if doc.get("kind") == "correction":
-                corrections.append(
-                    Correction(r.log_index, doc.get("reason", ""), doc.get("authority", ""),
-                               int(doc.get("supersedes", -1)))
+        by_station = Protocols(s).for_stations(election_id, station_ids)
+        texts = store.entries_at(sorted({r.log_index for rs in by_station.values() for r in rs}))
+        for sid, rows in by_station.items():
+            for r in rows:
+                text = texts.get(r.log_index, "")
+                doc = json.loads(text) if text else {}
+                corrections = []
+                if doc.get("kind") == "correction":
+                    corrections.append(
+                        Correction(r.log_index, doc.get("reason", ""), doc.get("authority", ""),
+                                   int(doc.get("supersedes", -1)))
+                    )  # fmt: skip
+                proof = tree_inclusion_proof(r.log_index, cp.size, nodes)
+                out[sid].append(
+                    ProtocolEvidence(
+                        contest_id=r.contest_id, kind=r.kind, entry_index=r.log_index,
+                        entry_hash=hashlib.sha256(text.encode()).hexdigest(),
+                        leaf_hash=nodes(0, r.log_index).hex(),
+                        inclusion_proof=[p.hex() for p in proof], tree_size=cp.size,
+                        root=cp.root, checkpoint=cp.note, device_id=r.device_id,
+                        signature=r.signature, superseded=r.superseded, corrections=corrections,
+                    )
                 )  # fmt: skip
-            proof = tree_inclusion_proof(r.log_index, cp.size, nodes)
-            out.append(
-                ProtocolEvidence(
-                    contest_id=r.contest_id, kind=r.kind, entry_index=r.log_index,
-                    entry_hash=hashlib.sha256(text.encode()).hexdigest(),
-                    leaf_hash=nodes(0, r.log_index).hex(),
-                    inclusion_proof=[p.hex() for p in proof], tree_size=cp.size, root=cp.root,
-                    checkpoint=cp.note, device_id=r.device_id, signature=r.signature,
-                    superseded=r.superseded, corrections=corrections,
-                )
-            )  # fmt: skip
-        return out
+    return out
 
 
 def add_cosignature(db: Database, election_id: str, size: int, witness: str, line: str) -> None:

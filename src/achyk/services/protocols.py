@@ -17,10 +17,12 @@ from sqlalchemy.orm import Session
 
 from achyk.canonical import canonical_json, sha256_hex
 from achyk.domain.correction import examine_correction
+from achyk.domain.protocol import Protocol
 from achyk.domain.submission import examine, parse_envelope
 from achyk.errors import NotFoundError, Problem
 from achyk.services.elections import get_election
 from achyk.services.ledger import append_entries
+from achyk.services.tally import record_protocols
 from achyk.store.database import Database
 from achyk.store.repositories import DeviceSwitches, Protocols, Rejections
 
@@ -91,6 +93,7 @@ def _submit(
     receipts: list[Receipt] = []
     entries: list[dict[str, Any]] = []  # log entries, in the order of the submissions
     accepted: list[dict[str, object]] = []  # protocol rows, one per "protocol" entry
+    parsed_accepted: list[Protocol] = []  # the same protocols, parsed: folded into the totals
     refused: list[tuple[str | None, str, bytes, list[str]]] = []  # one per "rejection" entry
     with db.session() as s:
         protocols, rejections = Protocols(s), Rejections(s)
@@ -155,6 +158,7 @@ def _submit(
                  "device_id": result.device_id, "signature": result.signature,
                  "superseded": False}
             )  # fmt: skip
+            parsed_accepted.append(p)
             receipts.append(Receipt(source, Outcome.ACCEPTED, *slot, result.document_hash,
                                     flags=result.flags))  # fmt: skip
         indexes = iter(append_entries(s, election.id, entries))
@@ -169,7 +173,7 @@ def _submit(
             else:
                 station, source, raw, reasons = next(refused_iter)
                 rejections.add(election.id, station, source, raw, sha256_hex(raw), reasons, index)
-        protocols.add_many(election.id, rows)
+        record_protocols(s, election, rows, parsed_accepted)
         if record is not None:
             record(s, receipts)
     return receipts
@@ -223,13 +227,13 @@ def correct_protocol(
         ])  # fmt: skip
         current.superseded = True
         s.flush()
-        protocols.add_many(election.id, [
+        record_protocols(s, election, [
             {"station_id": p.station_id, "contest_id": p.contest_id, "kind": p.kind.value,
              "document": canonical_json(envelope["protocol"]).decode(),
              "document_hash": examined.document_hash, "device_id": None,
              "signature": envelope["signature"], "superseded": False, "log_index": index,
              "correction_reason": envelope["reason"]}
-        ])  # fmt: skip
+        ], [p])  # fmt: skip
         return Receipt(source, Outcome.ACCEPTED, p.station_id, p.contest_id, p.kind.value,
                        examined.document_hash)  # fmt: skip
 

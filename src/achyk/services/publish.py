@@ -6,7 +6,8 @@ Layout (specified in docs/record-format.md):
   log/checkpoint                 the latest signed checkpoint (with witness cosignatures)
   log/checkpoints/<size>         every checkpoint the log key signed
   log/tile/…, log/tile/entries/… C2SP tlog-tiles of the tree at the checkpoint's size
-  results.json                   the published figures (achyk.domain.published)
+  results.json                   the published figures above the stations (achyk.domain.published)
+  results/stations/<region>.json each region's station results
   evidence/<index>.bin           the raw bytes of each rejected submission, by log index
 """
 
@@ -17,7 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from achyk.canonical import canonical_json
-from achyk.domain.published import results_document
+from achyk.domain.published import (
+    results_document,
+    station_results_document,
+    station_results_path,
+)
 from achyk.formats.definition import election_to_document
 from achyk.ledger import MemoryTree
 from achyk.ledger.tiles import build_tiles, entry_bundles
@@ -70,6 +75,9 @@ def publish_record(db: Database, election_id: str | None, out: Path) -> dict[str
     _write(out / "results.json", _json(results_document(election, tab)))
     if election.form is not None:  # protocols its form flags: counted, and listed (verifiable)
         _write(out / "anomalies.json", _json(anomalies(db, eid)))
+    for region in election.regions:
+        doc = station_results_document(election, tab, region)
+        _write(out / station_results_path(region.id), _json(doc))
     for index, raw in evidence:
         if index is not None and index < size:
             _write(out / "evidence" / f"{index}.bin", raw)

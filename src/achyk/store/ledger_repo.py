@@ -94,6 +94,16 @@ class LogStore:
         )  # fmt: skip
         return list(self.s.scalars(q))
 
+    def entries_at(self, indexes: Sequence[int]) -> dict[int, str]:
+        out: dict[int, str] = {}
+        for at in range(0, len(indexes), 500):
+            q = select(LogEntryRow.idx, LogEntryRow.entry).where(
+                LogEntryRow.election_id == self.election_id,
+                LogEntryRow.idx.in_(indexes[at : at + 500]),
+            )
+            out.update((int(i), e) for i, e in self.s.execute(q))
+        return out
+
     def entry(self, idx: int) -> str | None:
         row = self.s.get(LogEntryRow, (self.election_id, idx))
         return row.entry if row else None

@@ -12,7 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from achyk.domain.anomalies import anomalies_document
-from achyk.domain.published import differences, results_document
+from achyk.domain.published import (
+    differences,
+    results_document,
+    station_results_document,
+    station_results_path,
+)
 from achyk.domain.tabulation import tabulate
 from achyk.errors import VerificationError
 from achyk.ledger import tree_root, verify_checkpoint, verify_cosignature
@@ -145,16 +150,22 @@ def verify_record(
         remote_protocols = remote.protocols
         report.remote = remote
     say("results")
-    computed = results_document(
-        state.election, tabulate(state.election, state.protocols() + remote_protocols)
-    )
-    try:
-        published = json.loads(src.read("results.json"))
-        diffs = list(differences(published, computed))
-        report.add("published results and seats recomputed from the log", diffs,
-                   f"{len(state.slots)} protocols folded")  # fmt: skip
-    except (KeyError, ValueError) as err:
-        report.add("published results and seats recomputed from the log", [str(err)])
+    tab = tabulate(state.election, state.protocols() + remote_protocols)
+    diffs = []
+    files = [("results.json", results_document(state.election, tab))] + [
+        (station_results_path(region.id), station_results_document(state.election, tab, region))
+        for region in state.election.regions
+    ]
+    for path, computed in files:
+        try:
+            published = json.loads(src.read(path))
+        except (KeyError, ValueError) as err:
+            diffs.append(f"{path}: missing or malformed: {err}")
+            continue
+        prefix = "" if path == "results.json" else f"{path}: "
+        diffs.extend(prefix + d for d in differences(published, computed))
+    report.add("published results and seats recomputed from the log", diffs,
+               f"{len(state.slots)} protocols folded")  # fmt: skip
     if state.election.form is not None or src.exists("anomalies.json"):
         report.add("anomalies the protocol form flags, recomputed from the log",
                    *_anomalies(src, state))  # fmt: skip

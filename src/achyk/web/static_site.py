@@ -9,12 +9,13 @@ board files under `data/` (see board.py).
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 from pathlib import Path
 
 from achyk.domain.definition import Election
-from achyk.domain.tabulation import Tabulation
+from achyk.domain.tabulation import Level, Tabulation
 from achyk.services.elections import get_election
 from achyk.services.freshness import freshness
 from achyk.services.import_results import is_imported
@@ -36,7 +37,14 @@ def _write(path: Path, text: str) -> None:
 
 def _write_data(election: Election, tab: Tabulation, board: Board, root: Path, stamp: int) -> None:
     data = root / pages.base_path(election) / "data"
+    for contest in election.contests:
+        path = data / opendata.wide_path(contest)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(opendata.wide_csv_gz(election, tab, contest))
+    many = election.station_count() > opendata.LONG_STATION_FILES_UP_TO
     for level in opendata.LEVELS:
+        if level is Level.STATION and many:
+            continue  # the wide table above; the long form is served by the live site
         rows = opendata.unit_results(election, tab, level)
         _write(data / f"{level.value}.csv", opendata.to_csv(rows))
         _write(data / f"{level.value}.json", opendata.to_json(rows))
@@ -46,7 +54,8 @@ def _write_data(election: Election, tab: Tabulation, board: Board, root: Path, s
         for unit, unit_rows in by_unit.items():
             _write(data / level.value / f"{unit}.csv", opendata.to_csv(unit_rows))
             _write(data / level.value / f"{unit}.json", opendata.to_json(unit_rows))
-    _write(data / "nist.json", json.dumps(election_report(election, tab), ensure_ascii=False))
+    if not many:  # precinct-level NIST counts of 100,000 stations: hundreds of MB, on the live site
+        _write(data / "nist.json", json.dumps(election_report(election, tab), ensure_ascii=False))
     _write(data / "summary.json", json.dumps(live_summary(election, tab, stamp)))
     for name, doc in lookup_documents(board).items():
         _write(data / name, json.dumps(doc, ensure_ascii=False))
@@ -93,17 +102,18 @@ def write_site(db: Database, election_id: str, out_dir: Path, *, base: str = "/"
     site = Site(static=True, base=base)
     fresh = freshness(db, election.id)
     out_dir.mkdir(parents=True, exist_ok=True)
-    built = list(pages.all_pages(db, election, tab))
     board = read_board(db, election.id)
-    built.append(track_page(election, board))
+    # Page by page, every language at once: nothing of a page is kept once it is written, so
+    # 100,000 station pages take the memory of one.
     imported = is_imported(db, election.id)
-    for lang in LANGUAGES:
-        for page in built:
+    for page in itertools.chain(pages.all_pages(db, election, tab), [track_page(election, board)]):
+        for lang in LANGUAGES:
             html = render(
                 page.template, lang, site, page.path, title=page.title, fresh=fresh,
                 record_imported=imported, **page.context,
             )  # fmt: skip
             _write(out_dir / lang / page.path / "index.html", html)
+    for lang in LANGUAGES:
         not_found = render(
             "404.html", lang, site, pages.base_path(election), title="404", message="",
             election=election, base=pages.base_path(election), crumbs=[],
