@@ -236,6 +236,20 @@ def test_a_request_sent_again_after_its_answer_was_lost_gets_the_first_outcome(
     assert (stats.checkins, stats.refusals) == (1, 1)
 
 
+def test_a_refused_request_sent_again_is_refused_again_never_issued(loaded: Database) -> None:
+    # Issue 18: this resend came back "ballot issued (this request was recorded when first sent)".
+    check_in(loaded, "test-2025", "1001", "1001-a", pin(0), OK, SECRET, nonce="n-first",
+             at=at(10, 42))  # fmt: skip
+    refused = check_in(loaded, "test-2025", "1001", "1001-a", pin(0), OK, SECRET,
+                       nonce="n-second", at=at(10, 45))  # fmt: skip
+    again = check_in(loaded, "test-2025", "1001", "1001-a", pin(0), OK, SECRET,
+                     nonce="n-second", at=at(10, 46))  # fmt: skip
+    assert refused.accepted is False and refused.reason is Refusal.ALREADY_VOTED
+    assert again == refused
+    stats = register_stats(loaded, "test-2025")
+    assert (stats.checkins, stats.refusals) == (1, 1)
+
+
 def test_spent_nonces_are_forgotten_once_too_old_to_replay(loaded: Database) -> None:
     check_in(loaded, "test-2025", "1001", "1001-a", pin(0), OK, SECRET, nonce="nonce-000001")
     sent = datetime.now(UTC)

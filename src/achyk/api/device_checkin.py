@@ -42,7 +42,7 @@ MAX_BODY = 4096  # a check-in is about 100 bytes; anything near this is not one
 TOO_LARGE = "a check-in body is at most 4 KiB"
 MAYBE_RECORDED = (
     "the database did not answer: the check-in may not have been recorded; send the same request "
-    "again (same nonce): if it was recorded, the answer says so and issues the ballot"
+    "again (same nonce): its answer is the one recorded for this request, ballot or refusal"
 )
 TWICE = "a device header (X-Device, X-Timestamp, X-Nonce, X-Signature) is sent twice"
 
@@ -169,7 +169,8 @@ async def checkin_reply(
         return _detail(401, str(err))
     except (ConflictError, psycopg.OperationalError, sqlalchemy.exc.OperationalError) as err:
         # The statement is atomic, but the link may have failed after its commit: the device
-        # sends the same request again, which is then either judged or found recorded.
+        # sends the same request again, which gets the answer recorded for it (or, if none
+        # was, is judged then).
         return _detail(503, f"{MAYBE_RECORDED} ({type(err).__name__})")
     reply = {
         "accepted": out.accepted, "reason": out.reason.value if out.reason else None,
