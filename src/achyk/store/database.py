@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_URL = "sqlite:///achyk.db"
@@ -52,9 +52,19 @@ def _sqlite_begin(conn: Any) -> None:
     )
 
 
+def _create_private(path: str | None) -> None:
+    """Create a new SQLite file readable by its owner alone (its -wal and -shm files follow its
+    mode): the register's hashes and the evidence are not for every user of the machine."""
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    with suppress(FileExistsError, FileNotFoundError):  # SQLite names a missing folder itself
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     url = database_url(url)
     if url.startswith("sqlite"):
+        _create_private(make_url(url).database)
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)

@@ -22,7 +22,7 @@ from achyk.verify.remote import REMOTE_KINDS, RemoteEntries
 
 KINDS = (
     "definition", "protocol", "rejection", "device-switch", "correction",
-    "register-commitment", "register-move", *REMOTE_KINDS,
+    "register-commitment", "register-move", "log-key-rotation", *REMOTE_KINDS,
 )  # fmt: skip
 
 
