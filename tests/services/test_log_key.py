@@ -18,6 +18,7 @@ from sqlalchemy import select, text
 
 from achyk.ledger import verify_checkpoint
 from achyk.ledger.note import NoteError, format_signer_key, parse_signer_key
+from achyk.ledger.signer import Ed25519KeySigner, signer_vkey
 from achyk.services.elections import load_election
 from achyk.services.ledger import (
     checkpoint_history,
@@ -72,7 +73,7 @@ def test_the_database_holds_no_key_that_can_sign(db: Database, keys: Path) -> No
         for f in (Path(url), Path(url + "-wal")):
             assert not f.exists() or material.encode() not in f.read_bytes()
     assert (mode(path), mode(keys)) == (0o600, 0o700)
-    name, key = parse_signer_key(path.read_text().strip())
+    assert signer_vkey(Ed25519KeySigner(*parse_signer_key(path.read_text()))) == log_vkey(db, EID)
     assert verify_checkpoint(latest_checkpoint(db, EID) or "", log_vkey(db, EID))
 
 
