@@ -73,7 +73,9 @@ def test_the_database_holds_no_key_that_can_sign(db: Database, keys: Path) -> No
         for f in (Path(url), Path(url + "-wal")):
             assert not f.exists() or material.encode() not in f.read_bytes()
     assert (mode(path), mode(keys)) == (0o600, 0o700)
-    assert signer_vkey(Ed25519KeySigner(*parse_signer_key(path.read_text()))) == log_vkey(db, EID)
+    assert signer_vkey(Ed25519KeySigner(*parse_signer_key(path.read_text().strip()))) == log_vkey(
+        db, EID
+    )
     assert verify_checkpoint(latest_checkpoint(db, EID) or "", log_vkey(db, EID))
 
 
