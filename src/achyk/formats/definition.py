@@ -12,10 +12,10 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from achyk.canonical import canonical_hash
 from achyk.domain.definition import (
@@ -33,9 +33,21 @@ from achyk.domain.definition import (
     Region,
     Station,
 )
+from achyk.domain.identifiers import id_problem
 from achyk.errors import DefinitionError, Problem
 
 FORMAT_VERSION = 1
+
+
+def _valid_id(value: str) -> str:
+    problem = id_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+# Checked where it stands, so the problem names its place in the file (docs/1-define.md, "Ids").
+Id = Annotated[str, AfterValidator(_valid_id)]
 
 
 class _Model(BaseModel):
@@ -43,13 +55,13 @@ class _Model(BaseModel):
 
 
 class _Option(_Model):
-    id: str = Field(min_length=1)
+    id: Id
     name: str = Field(min_length=1)
-    party: str | None = None
+    party: Id | None = None
 
 
 class _Contest(_Model):
-    id: str = Field(min_length=1)
+    id: Id
     name: str = Field(min_length=1)
     kind: ContestKind
     seats: int = Field(ge=1)
@@ -61,17 +73,17 @@ class _Contest(_Model):
     region_threshold_pct: Decimal = Field(default=Decimal(0), ge=0, le=100)
     seat_cap: int | None = Field(default=None, ge=1)
     base: PercentBase = PercentBase.VOTED
-    districts: list[str] = []
+    districts: list[Id] = []
 
 
 class _Device(_Model):
-    id: str = Field(min_length=1)
+    id: Id
     role: DeviceRole
     public_key: str
 
 
 class _Station(_Model):
-    id: str = Field(min_length=1)
+    id: Id
     name: str = Field(min_length=1)
     address: str = ""
     registered_voters: int = Field(ge=0)
@@ -82,26 +94,26 @@ class _Station(_Model):
 
 
 class _District(_Model):
-    id: str = Field(min_length=1)
+    id: Id
     name: str = Field(min_length=1)
     stations: list[_Station]
 
 
 class _Region(_Model):
-    id: str = Field(min_length=1)
+    id: Id
     name: str = Field(min_length=1)
     abroad: bool = False
     districts: list[_District]
 
 
 class _Authority(_Model):
-    id: str = Field(min_length=1)
+    id: Id
     name: str = Field(min_length=1)
     public_key: str
 
 
 class _Header(_Model):
-    id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    id: Id
     name: str = Field(min_length=1)
     type: ElectionType
     date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
@@ -126,7 +138,7 @@ def _path(loc: Iterable[int | str]) -> str:
 def _pydantic_problems(err: ValidationError) -> list[Problem]:
     problems = []
     for e in err.errors():
-        what = "required" if e["type"] == "missing" else e["msg"]
+        what = "required" if e["type"] == "missing" else e["msg"].removeprefix("Value error, ")
         problems.append(Problem(_path(e["loc"]), what))
     return problems
 
