@@ -18,6 +18,7 @@ from typing import Any
 
 from achyk.canonical import canonical_json
 from achyk.domain.published import results_document
+from achyk.files import write_inside
 from achyk.formats.definition import election_to_document
 from achyk.ledger import MemoryTree
 from achyk.ledger.tiles import build_tiles, entry_bundles
@@ -29,11 +30,6 @@ from achyk.store.ledger_repo import LogStore
 from achyk.store.repositories import Rejections
 
 RECORD_FORMAT = 1
-
-
-def _write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
 
 
 def _json(value: Any) -> bytes:
@@ -59,17 +55,17 @@ def publish_record(db: Database, election_id: str | None, out: Path) -> dict[str
     tiles = build_tiles(leaves)
     tiles.update(entry_bundles([t.encode() for t in texts]))
     for path, data in tiles.items():
-        _write(out / "log" / path, data)
+        write_inside(out, out / "log" / path, data)
     if tree.root(size).hex() != cp.root:
         raise RuntimeError("stored nodes disagree with the signed checkpoint")
-    _write(out / "log" / "checkpoint", (cp.note + "".join(cosigned)).encode())
+    write_inside(out, out / "log" / "checkpoint", (cp.note + "".join(cosigned)).encode())
     for n, note in history:
-        _write(out / "log" / "checkpoints" / str(n), note.encode())
-    _write(out / "definition.json", canonical_json(election_to_document(election)))
-    _write(out / "results.json", _json(results_document(election, tab)))
+        write_inside(out, out / "log" / "checkpoints" / str(n), note.encode())
+    write_inside(out, out / "definition.json", canonical_json(election_to_document(election)))
+    write_inside(out, out / "results.json", _json(results_document(election, tab)))
     for index, raw in evidence:
         if index is not None and index < size:
-            _write(out / "evidence" / f"{index}.bin", raw)
+            write_inside(out, out / "evidence" / f"{index}.bin", raw)
     record = {
         "format": RECORD_FORMAT,
         "election": eid,
@@ -80,7 +76,7 @@ def publish_record(db: Database, election_id: str | None, out: Path) -> dict[str
         "checkpoints": [n for n, _ in history],
         "witnesses": [],
     }
-    _write(out / "record.json", _json(record))
+    write_inside(out, out / "record.json", _json(record))
     return record
 
 
