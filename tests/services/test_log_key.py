@@ -105,7 +105,7 @@ def test_another_key_on_an_existing_log_is_refused_not_rotated(
     load_election(db, election())
     before = log_vkey(db, EID)
     monkeypatch.setenv("ACHYK_LOG_KEY", str(key_file(tmp_path / "other.key")))
-    with pytest.raises(KeyFileError, match="changed only by `achyk log rotate-key`"):
+    with pytest.raises(KeyFileError, match="changed only by `achyk election rotate-log-key`"):
         submit_protocol(db, EID, envelope(protocol_doc()), "p.json")
     monkeypatch.delenv("ACHYK_LOG_KEY")
     assert log_vkey(db, EID) == before and log_size(db, EID) == 1
@@ -170,3 +170,20 @@ def test_the_key_path_follows_the_database(tmp_path: Path, monkeypatch: pytest.M
     assert log_key_path("e", str(tmp_path / "x.db")) == tmp_path / "achyk-keys" / "log-e.key"
     monkeypatch.setenv("ACHYK_LOG_KEY", "/hsm/log.key")
     assert log_key_path("e", str(tmp_path / "x.db")) == Path("/hsm/log.key")
+
+
+def test_the_rotation_command(sqlite_db: Database, keys: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from achyk.cli.main import app
+
+    load_election(sqlite_db, election())
+    url = str(sqlite_db.engine.url)
+    new = key_file(tmp_path / "new.key")
+    args = ["election", "rotate-log-key", "--key", str(new), "--database", url]
+    result = CliRunner().invoke(app, [*args, "--reason", "annual rotation"])
+    assert result.exit_code == 0, result.output
+    assert "log entry 1: the log key of test-2025 is now" in result.output
+    assert log_vkey(sqlite_db, EID) == signer_vkey(
+        Ed25519KeySigner(*parse_signer_key(new.read_text().strip()))
+    )

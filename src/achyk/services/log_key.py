@@ -130,7 +130,7 @@ def log_signer(session: Session, name: str, election_id: str) -> NoteSigner:
     elif row.vkey != vkey:
         raise KeyFileError(
             f"log key file {path} holds {vkey}, but this log's checkpoints are signed by "
-            f"{row.vkey}; a log key is changed only by `achyk log rotate-key`, on the record"
+            f"{row.vkey}; a log key is changed only by `achyk election rotate-log-key`, on the record"
         )
     elif row.secret:
         row.secret = ""  # the key file holds it now
