@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from achyk.cli.common import DatabaseOption, ElectionOption, console, err_console, open_db
+from achyk.domain.bounded_json import split_array
 from achyk.domain.correction import sign_correction
 from achyk.ledger.note import parse_signer_key
 from achyk.services.protocols import (
@@ -22,18 +23,13 @@ app = typer.Typer(help="Station protocols.", no_args_is_help=True)
 
 
 def _submissions(path: Path) -> list[tuple[str, bytes]]:
+    """A file holds one envelope or a JSON list of them (a batch from a district commission);
+    each item is kept as the bytes it was written with and judged on its own."""
     raw = path.read_bytes()
-    # A file may hold one envelope or a JSON list of them (a batch from a district commission).
-    try:
-        doc = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    items = split_array(raw)
+    if items is None:
         return [(path.name, raw)]
-    if isinstance(doc, list):
-        return [
-            (f"{path.name}[{i}]", json.dumps(item, ensure_ascii=False).encode())
-            for i, item in enumerate(doc)
-        ]
-    return [(path.name, raw)]
+    return [(f"{path.name}[{i}]", item) for i, item in enumerate(items)]
 
 
 @app.command("submit")
@@ -43,9 +39,16 @@ def submit(
     election: ElectionOption = None,
 ) -> None:
     """Submit protocols. Rejected ones are kept as evidence; exit code 1 if any was refused."""
-    subs = [s for f in files for s in _submissions(f)]
-    receipts = submit_protocols(open_db(database), election, subs)
+    subs: list[tuple[str, bytes]] = []
     refused = 0
+    for f in files:
+        try:
+            subs += _submissions(f)
+        except OSError as err:  # the others are still submitted
+            refused += 1
+            err_console.print(f"[red]{f}: cannot be read: {err.strerror or err}[/red]",
+                              highlight=False)  # fmt: skip
+    receipts = submit_protocols(open_db(database), election, subs) if subs else []
     for r in receipts:
         if r.outcome in (Outcome.REJECTED, Outcome.CONFLICT):
             refused += 1
