@@ -155,9 +155,10 @@ def split_array(raw: bytes, max_bytes: int = 256 << 20) -> list[bytes] | None:
             depth += 1
         elif token in "]}" and depth > 0:
             depth -= 1
-        elif token == "," and depth == 0:
-            items.append(text[begin : m.start()].strip(_WS).encode("utf-8"))
-            begin = m.end()
+        elif token == ",":
+            if depth == 0:
+                items.append(text[begin : m.start()].strip(_WS).encode("utf-8"))
+                begin = m.end()
         elif token == "]":  # the array's own end
             last = text[begin : m.start()].strip(_WS)
             if last or items:
