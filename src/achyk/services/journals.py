@@ -8,12 +8,12 @@ journal synced twice changes nothing.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from achyk.canonical import canonical_hash
+from achyk.domain.bounded_json import JsonLimits, read_json
 from achyk.domain.register import (
     ELECTION_TZ,
     JOURNAL_PURPOSE,
@@ -76,16 +76,25 @@ def _journal_entries(doc: Any) -> list[tuple[str, datetime, Channel, MatchResult
     return out
 
 
+# A device's day offline: a few thousand check-ins of ~150 bytes each.
+JOURNAL_LIMITS = JsonLimits(max_bytes=16 << 20, max_depth=8, max_string=4_096, max_fields=64,
+                            max_items=100_000)  # fmt: skip
+
+
 def sync_journal(
     db: Database, election_id: str, raw: bytes, secret: bytes, *, tz: tzinfo = ELECTION_TZ
 ) -> JournalReport:
     """Record an offline device's signed journal: ``{"journal": {...}, "device", "signature"}``."""
+    envelope, problems = read_json(raw, JOURNAL_LIMITS)  # NaN, 2^53, depth… refused by name
+    if problems:
+        raise InputError("journal", problems)
     try:
-        envelope = json.loads(raw)
         doc, device_id, signature = envelope["journal"], envelope["device"], envelope["signature"]
         station_id = doc["station"]
-    except (ValueError, KeyError, TypeError):
+    except (KeyError, TypeError):
         raise InputError("journal", [Problem("", "not a signed journal envelope")]) from None
+    if not isinstance(doc, dict) or not isinstance(station_id, str):
+        raise InputError("journal", [Problem("journal", "not a signed journal")])
     if doc.get("election") != election_id:
         raise InputError("journal", [Problem("election", f"is not {election_id}")])
     owner = device_keys(db, election_id).get(str(device_id))
