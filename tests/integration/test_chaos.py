@@ -203,7 +203,7 @@ def test_cuts_and_stalls_under_load_lose_nothing_and_give_no_second_ballot(
         protocols = s.execute(select(ProtocolRow.station_id, ProtocolRow.contest_id,
                                      ProtocolRow.kind)).all()  # fmt: skip
     for number in VOTERS:
-        (n1, s1, a1), (n2, s2, a2) = final[number]
+        (n1, s1, _), (n2, s2, a2) = final[number]
         assert (s1, s2) == (200, 409) and a2["reason"] == "already-voted", (number, s1, s2)
         assert rows[hasher(number)] == n1  # the 200 is recorded, with that request's nonce
         assert n2 in refused  # and so is the refusal
