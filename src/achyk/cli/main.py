@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import typer
@@ -10,6 +11,7 @@ from achyk.cli import (
     demo,
     device,
     election,
+    failures,
     monitor,
     protocol,
     register,
@@ -51,4 +53,9 @@ def main() -> None:
         app()
     except AchykError as err:
         err_console.print(f"[red]error:[/red] {err}", highlight=False)
+        sys.exit(2)
+    except Exception as err:
+        if os.environ.get("ACHYK_DEBUG"):
+            raise
+        err_console.print(f"[red]error:[/red] {failures.describe(err)}", highlight=False)
         sys.exit(2)
