@@ -314,6 +314,25 @@ def test_offline_journal_reports_double_votes_with_both_records(loaded: Database
         sync_journal(loaded, "test-2025", forged, SECRET)
 
 
+def test_one_malformed_journal_entry_does_not_take_the_journal_down(loaded: Database) -> None:
+    # Issue 18: one unreadable entry made the whole journal a 422, and its check-ins were lost.
+    doc = json.loads(_journal("1001", "1001-b", [(pin(2), at(10, 30)), (pin(3), at(10, 31))]))
+    doc = doc["journal"]
+    doc["entries"].insert(1, {"personal_number": pin(4), "at": "yesterday", "biometric": {}})
+    doc["entries"].append(["not", "an", "entry"])
+    raw = json.dumps({"journal": doc, "device": "1001-b",
+                      "signature": sign(device_key("1001-b"), JOURNAL_PURPOSE, doc)}).encode()  # fmt: skip
+    report = sync_journal(loaded, "test-2025", raw, SECRET)
+    assert report.accepted == 2
+    assert [(i, r) for i, r, _ in report.refused] == [
+        (1, Refusal.MALFORMED),
+        (3, Refusal.MALFORMED),
+    ]
+    assert all(pin(4) not in m for _, _, m in report.refused)
+    stats = register_stats(loaded, "test-2025")
+    assert (stats.checkins, stats.refusals) == (2, 2)
+
+
 def test_turnout_by_hour_adds_up_at_every_level(loaded: Database) -> None:
     for i, (station, t) in enumerate(
         [("1001", at(8, 10)), ("1001", at(9, 59)), ("1002", at(9, 0))]

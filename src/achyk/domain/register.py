@@ -160,6 +160,7 @@ class Refusal(StrEnum):
     ALREADY_VOTED = "already-voted"
     BIOMETRIC_MISMATCH = "biometric-mismatch"
     BAD_NUMBER = "bad-personal-number"
+    MALFORMED = "malformed-entry"  # a journal entry that cannot be read: kept, not judged
 
 
 @dataclass(frozen=True)
@@ -227,6 +228,7 @@ def refusal_message(
         Refusal.NOT_REGISTERED: "not on the register of this election",
         Refusal.BIOMETRIC_MISMATCH: "biometric check failed: the voter was not identified",
         Refusal.BAD_NUMBER: "not a valid personal number",
+        Refusal.MALFORMED: "a malformed journal entry",
         Refusal.OTHER_STATION: "registered at another station",
         Refusal.ALREADY_VOTED: "already voted",
     }[reason]
