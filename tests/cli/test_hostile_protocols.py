@@ -99,7 +99,7 @@ def test_hostile_files_are_refused_kept_and_logged_and_the_valid_ones_go_through
     result = runner.invoke(app, args)
     assert isinstance(result.exception, SystemExit) and result.exit_code == 1, result.output
     assert "Traceback" not in result.output
-    assert "missing.json: cannot be read" in " ".join(result.output.split())
+    assert "cannot be read: No such file" in " ".join(result.output.split())
     with db.read() as s:
         accepted = s.execute(select(ProtocolRow.station_id, ProtocolRow.contest_id)).all()
         kept = {r.source: r for r in s.scalars(select(RejectionRow))}
