@@ -135,10 +135,10 @@ def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     db.close()
 
 
-def test_no_read_endpoint_answers_500(api_schema: Any) -> None:
-    """Schemathesis: every GET in the OpenAPI document, a few examples each."""
+def test_no_endpoint_answers_500(api_schema: Any) -> None:
+    """Schemathesis: every operation in the OpenAPI document, a few examples each."""
     statuses: list[int] = []
-    operations = [r.ok() for r in api_schema.include(method="GET").get_all_operations()]
+    operations = [r.ok() for r in api_schema.get_all_operations()]
     for operation in operations:
 
         @settings(max_examples=8, deadline=None, database=None,
@@ -153,4 +153,4 @@ def test_no_read_endpoint_answers_500(api_schema: Any) -> None:
                                                 case.query, response.text[:300])  # fmt: skip
 
         never_500()
-    assert len(operations) >= 15 and len(statuses) >= 60, (len(operations), len(statuses))
+    assert len(operations) >= 20 and len(statuses) >= 80, (len(operations), len(statuses))
