@@ -22,6 +22,7 @@ from achyk.crypto.group import SECP256K1 as G
 from achyk.ledger import Checkpoint, MemoryTree, leaf_hash, sign_checkpoint
 from achyk.ledger.note import parse_signer_key
 from achyk.ledger.tiles import build_tiles, decode_entry_bundle, entry_bundles
+from achyk.services.log_key import log_key_path
 from achyk.services.publish import publish_record
 from achyk.services.register import import_register
 from achyk.services.remote_simulation import PRESENT, run_remote, with_remote_unit
@@ -30,7 +31,6 @@ from achyk.sim.generator import SimElection, generate
 from achyk.sim.profiles import SMALL
 from achyk.sim.voters import register_entries, register_secret, station_slices
 from achyk.store.database import Database
-from achyk.store.ledger_repo import stored_key
 from achyk.verify.record import Report, verify_record
 
 REMOTE_CHECK = "remote voting: ceremony, credentials, ballots, re-votes, challenges, tally"
@@ -85,10 +85,8 @@ def honest(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     sim = prepare(db)
     run_remote(db, sim, 40)
     publish_record(db, sim.election.id, base / "record")
-    with db.read() as s:
-        row = stored_key(s, f"achyk/{sim.election.id}")
-        assert row is not None
-        return base / "record", row.secret
+    key = log_key_path(sim.election.id, str(base / "db.sqlite"))
+    return base / "record", key.read_text(encoding="utf-8").strip()
 
 
 def entries_of(record: Path) -> list[bytes]:

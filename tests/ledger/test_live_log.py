@@ -12,14 +12,16 @@ from typer.testing import CliRunner
 from achyk.api.app import create_app
 from achyk.canonical import canonical_json
 from achyk.cli.main import app as cli
-from achyk.ledger import Checkpoint, MemoryTree, leaf_hash, sign_checkpoint, verify_inclusion
-from achyk.ledger.note import format_signer_key, parse_signer_key
+from achyk.ledger import Checkpoint, MemoryTree, leaf_hash, verify_inclusion
+from achyk.ledger.note import format_signer_key
+from achyk.ledger.signer import sign_note_by
+from achyk.services.log_key import log_signer
 from achyk.services.protocols import submit_protocols
 from achyk.services.simulation import run_simulation
 from achyk.sim.generator import generate
 from achyk.sim.profiles import SMALL
 from achyk.store.database import Database
-from achyk.store.ledger_repo import LogStore, stored_key
+from achyk.store.ledger_repo import LogStore
 from achyk.store.models import LogEntryRow, LogHeadRow, LogNodeRow
 from achyk.verify.monitor import check_once
 from achyk.verify.record import verify_record
@@ -55,11 +57,9 @@ def rewrite_same_size(db: Database, election_id: str) -> None:
         s.execute(
             update(LogHeadRow).where(LogHeadRow.election_id == election_id).values(frontier="[]")
         )
-        key_row = stored_key(s, f"achyk/{election_id}")
-        assert key_row is not None
-        name, key = parse_signer_key(key_row.secret)
+        signer = log_signer(s, f"achyk/{election_id}", election_id)
         cp = Checkpoint(f"achyk/{election_id}", len(leaves), tree.root())
-        LogStore(s, election_id).add_checkpoint(cp.size, cp.root, sign_checkpoint(cp, name, key))
+        LogStore(s, election_id).add_checkpoint(cp.size, cp.root, sign_note_by(cp.body(), signer))
 
 
 def test_live_log(db: Database, tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ import pytest
 from achyk.ledger import Checkpoint, MemoryTree, leaf_hash, sign_checkpoint
 from achyk.ledger.note import parse_signer_key
 from achyk.ledger.tiles import build_tiles, decode_entry_bundle, entry_bundles
+from achyk.services.log_key import log_key_path
 from achyk.services.publish import publish
 from achyk.services.simulation import run_simulation
 from achyk.sim.generator import generate
@@ -27,10 +28,11 @@ def honest(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     sim = generate(SMALL)
     run_simulation(db, sim)
     publish(db, sim.election.id, base / "record")
+    # The log key is a file beside the database, never in it (issue 18).
+    secret = log_key_path(sim.election.id, str(base / "db.sqlite")).read_text().strip()
     with db.read() as s:
         row = stored_key(s, f"achyk/{sim.election.id}")
-        assert row is not None
-        secret = row.secret
+        assert row is not None and row.secret == ""
     return base / "record", secret
 
 

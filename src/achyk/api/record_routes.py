@@ -91,8 +91,8 @@ def _add_routes(router: APIRouter, prefix: str) -> None:
         db, eid = eid_of(request, election_id)
         try:
             data = ledger.tile(db, eid, "tile/" + path)
-        except (KeyError, ValueError) as err:
-            raise HTTPException(404, f"no tile {path}: {err}") from None
+        except (KeyError, ValueError, VerificationError) as err:  # malformed or absent: 404
+            raise HTTPException(404, f"no tile {path[:200]}: {str(err)[:200]}") from None
         return Response(data, media_type="application/octet-stream")
 
     @router.get(prefix + "/evidence/{name}", response_class=Response)
@@ -111,7 +111,8 @@ def _add_routes(router: APIRouter, prefix: str) -> None:
     @router.get(prefix + "/log/entries/{index}")
     def entry(request: Request, index: int, election_id: str | None = None) -> Any:
         db, eid = eid_of(request, election_id)
-        text = ledger.entry(db, eid, index) if index >= 0 else None
+        # Bounded before the database sees it: 2^63 and beyond overflow its integer column.
+        text = ledger.entry(db, eid, index) if 0 <= index < ledger.log_size(db, eid) else None
         if text is None:
             raise HTTPException(404, f"no entry {index}")
         return json.loads(text)

@@ -155,6 +155,7 @@ def demo(
         publish(db, sim.election.id, out)
         phases.append(("public record written", time.perf_counter() - mark))
         console.print(f"public election record written to {out} — check it: achyk verify {out}")
+    _where_the_keys_are(db, sim.election.id)
     _time_by_phase(phases, time.perf_counter() - started)
     if not no_serve:
         from achyk.cli.serve import serve
@@ -266,6 +267,19 @@ def _turnout_by_hour(db: Database, election_id: str) -> None:
         if h.voted:
             table.add_row(f"{h.hour:02d}:00", f"{h.voted:,}", f"{h.turnout_pct}%")
     console.print(table)
+
+
+def _where_the_keys_are(db: Database, election_id: str) -> None:
+    from achyk.services.ledger import log_key_location
+
+    path, vkey = log_key_location(db, election_id)
+    console.print(
+        f"keys: the log's signing key is the file {path} (mode 0600; the database holds only "
+        f"its public key {vkey}). The register secret and the device, authority and trustee "
+        "keys of this synthetic election are derived from the profile's seed, as no real "
+        "election's may be.",
+        highlight=False,
+    )
 
 
 def generate(

@@ -15,10 +15,10 @@ from datetime import date
 from decimal import Decimal
 from difflib import get_close_matches
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from achyk.canonical import canonical_hash
 from achyk.domain.definition import (
@@ -36,6 +36,7 @@ from achyk.domain.definition import (
     Region,
     Station,
 )
+from achyk.domain.identifiers import id_problem
 from achyk.errors import DefinitionError, Problem
 from achyk.formats.located_yaml import Located, load_located
 from achyk.formats.protocol_forms import (
@@ -49,18 +50,29 @@ from achyk.formats.protocol_forms import (
 FORMAT_VERSION = 1
 
 
+def _valid_id(value: str) -> str:
+    problem = id_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+# Checked where it stands, so the problem names its place in the file (docs/1-define.md, "Ids").
+Id = Annotated[str, AfterValidator(_valid_id)]
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class _Option(_Model):
-    id: str = Field(min_length=1)
+    id: Id
     name: str = Field(min_length=1)
-    party: str | None = None
+    party: Id | None = None
 
 
 class _Contest(_Model):
-    id: str = Field(min_length=1)
+    id: Id
     name: str = Field(min_length=1)
     kind: ContestKind
     seats: int = Field(ge=1)
@@ -72,17 +84,17 @@ class _Contest(_Model):
     region_threshold_pct: Decimal = Field(default=Decimal(0), ge=0, le=100)
     seat_cap: int | None = Field(default=None, ge=1)
     base: PercentBase = PercentBase.VOTED
-    districts: list[str] = []
+    districts: list[Id] = []
 
 
 class _Device(_Model):
-    id: str = Field(min_length=1)
+    id: Id
     role: DeviceRole
     public_key: str
 
 
 class _Station(_Model):
-    id: str = Field(min_length=1)
+    id: Id
     name: str = Field(min_length=1)
     address: str = ""
     registered_voters: int = Field(ge=0)
@@ -93,20 +105,20 @@ class _Station(_Model):
 
 
 class _District(_Model):
-    id: str = Field(min_length=1)
+    id: Id
     name: str = Field(min_length=1)
     stations: list[_Station]
 
 
 class _Region(_Model):
-    id: str = Field(min_length=1)
+    id: Id
     name: str = Field(min_length=1)
     abroad: bool = False
     districts: list[_District]
 
 
 class _Authority(_Model):
-    id: str = Field(min_length=1)
+    id: Id
     name: str = Field(min_length=1)
     public_key: str
     body: Literal["station", "territorial", "central", "court", "supreme-court"] = "central"
@@ -114,7 +126,7 @@ class _Authority(_Model):
 
 
 class _Header(_Model):
-    id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    id: Id
     name: str = Field(min_length=1)
     type: ElectionType
     date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
@@ -164,7 +176,7 @@ def _nearest(name: str, choices: Iterable[str]) -> str:
 def _pydantic_problems(err: ValidationError) -> list[Problem]:
     problems = []
     for e in err.errors():
-        what = "required" if e["type"] == "missing" else e["msg"]
+        what = "required" if e["type"] == "missing" else e["msg"].removeprefix("Value error, ")
         if e["type"] == "extra_forbidden" and e["loc"]:
             what = f"unknown key{_nearest(str(e['loc'][-1]), _known_keys())}"
         problems.append(Problem(_path(e["loc"]), what))

@@ -12,11 +12,9 @@ import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.orm import Session
 
 from achyk.canonical import canonical_json
@@ -24,15 +22,23 @@ from achyk.ledger import (
     Checkpoint,
     HashAt,
     MerkleFrontier,
-    sign_checkpoint,
     tree_consistency_proof,
     tree_inclusion_proof,
     tree_root,
 )
-from achyk.ledger.note import format_signer_key, format_vkey, parse_signer_key, raw_public_key
+from achyk.ledger.signer import NoteSigner, sign_note_by, signer_vkey
 from achyk.ledger.tiles import Tile, encode_entry_bundle, parse_tile_path, tile_data, tile_for
+from achyk.services.commit_group import writer_lock
+from achyk.services.log_key import (
+    KeyFileError,
+    database_path,
+    log_key_path,
+    log_signer,
+    read_key_file,
+    replace_key_file,
+)
 from achyk.store.database import Database
-from achyk.store.ledger_repo import LogStore, store_key, stored_key
+from achyk.store.ledger_repo import LogStore, stored_key
 from achyk.store.repositories import Protocols, Rejections
 
 ED25519 = 0x01
@@ -44,34 +50,29 @@ def origin(election_id: str) -> str:
     return f"achyk/{election_id}"
 
 
-def _signer(session: Session, election_id: str) -> tuple[str, Ed25519PrivateKey]:
-    path = os.environ.get("ACHYK_LOG_KEY")
-    if path:
-        return _file_signer(path)
-    name = origin(election_id)
-    row = stored_key(session, name)
-    if row is None:
-        key = Ed25519PrivateKey.generate()
-        vkey = format_vkey(name, ED25519, raw_public_key(key.public_key()))
-        store_key(session, name, format_signer_key(name, key), vkey)
-        return name, key
-    return parse_signer_key(row.secret)
-
-
-@lru_cache(maxsize=8)
-def _file_signer(path: str) -> tuple[str, Ed25519PrivateKey]:
-    return parse_signer_key(Path(path).read_text(encoding="utf-8").strip())
+def _signer(session: Session, election_id: str) -> NoteSigner:
+    return log_signer(session, origin(election_id), election_id)
 
 
 def log_vkey(db: Database, election_id: str) -> str:
     """The verifier key of the log (C2SP vkey): what monitors and `achyk verify` trust."""
     with db.session() as s:
-        name, key = _signer(s, election_id)
-        return format_vkey(name, ED25519, raw_public_key(key.public_key()))
+        return signer_vkey(_signer(s, election_id))
+
+
+def log_key_location(db: Database, election_id: str) -> tuple[str, str]:
+    """(where the log's signing key is, its verifier key), for the operator to see."""
+    with db.session() as s:
+        vkey = signer_vkey(_signer(s, election_id))
+        return str(log_key_path(election_id, database_path(s)).resolve()), vkey
 
 
 def append_entries(
-    session: Session, election_id: str, entries: Sequence[dict[str, Any]]
+    session: Session,
+    election_id: str,
+    entries: Sequence[dict[str, Any]],
+    *,
+    also_signed_by: NoteSigner | None = None,
 ) -> list[int]:
     """Append entries (JSON objects with a "kind") in the caller's transaction; sign a checkpoint.
 
@@ -94,12 +95,50 @@ def append_entries(
         texts.append((str(entry["kind"]), raw.decode()))
         nodes.extend(frontier.append_entry(raw))
     store.write(size, texts, nodes, frontier.size, frontier.hashes)
-    name, key = _signer(session, election_id)
-    note = sign_checkpoint(
-        Checkpoint(origin(election_id), frontier.size, frontier.root()), name, key
+    note = sign_note_by(
+        Checkpoint(origin(election_id), frontier.size, frontier.root()).body(),
+        _signer(session, election_id),
+        *([also_signed_by] if also_signed_by else []),
     )
     store.add_checkpoint(frontier.size, frontier.root(), note)
     return list(range(size, frontier.size))
+
+
+@dataclass(frozen=True)
+class KeyRotation:
+    index: int  # the rotation's entry on the log
+    previous: str  # vkey that signed up to and including that entry
+    key: str  # vkey that signs from that entry on
+    key_file: str  # where the log now expects its key
+
+
+def rotate_log_key(db: Database, election_id: str, new_key: Path, reason: str) -> KeyRotation:
+    """Change the log's signing key, on the record: an entry naming the old and the new key,
+    whose checkpoint both keys sign; every later checkpoint is signed by the new key alone.
+
+    The new key file must be the owner's alone, like any key file. Without ``$ACHYK_LOG_KEY`` it
+    replaces the key file in the key folder (the old one is kept beside it); with it, the
+    operator points ``$ACHYK_LOG_KEY`` at the new file before the next entry.
+    """
+    if not reason.strip():
+        raise KeyFileError("a log key rotation needs a reason (it is written on the log)")
+    new = read_key_file(new_key)
+    with writer_lock(db), db.session() as s:
+        old = _signer(s, election_id)
+        entry = {"kind": "log-key-rotation", "election": election_id,
+                 "previous": signer_vkey(old), "key": signer_vkey(new), "reason": reason}  # fmt: skip
+        if entry["previous"] == entry["key"]:
+            raise KeyFileError(f"{new_key} holds the log's current key: nothing to rotate")
+        # Its checkpoint signed by both: the old key hands over to the new, which then signs.
+        [index] = append_entries(s, election_id, [entry], also_signed_by=new)
+        row = stored_key(s, origin(election_id))
+        assert row is not None  # _signer pinned it
+        row.vkey = entry["key"]
+        target = log_key_path(election_id, database_path(s))
+    if os.environ.get("ACHYK_LOG_KEY"):
+        return KeyRotation(index, entry["previous"], entry["key"], str(new_key))
+    replace_key_file(target, new_key.read_text(encoding="utf-8").strip())
+    return KeyRotation(index, entry["previous"], entry["key"], str(target))
 
 
 class _CachedNodes:

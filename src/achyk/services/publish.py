@@ -23,6 +23,7 @@ from achyk.domain.published import (
     station_results_document,
     station_results_path,
 )
+from achyk.files import write_inside
 from achyk.formats.definition import election_to_document
 from achyk.ledger import MemoryTree
 from achyk.ledger.tiles import build_tiles, entry_bundles
@@ -35,11 +36,6 @@ from achyk.store.ledger_repo import LogStore
 from achyk.store.repositories import Rejections
 
 RECORD_FORMAT = 1
-
-
-def _write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
 
 
 def _json(value: Any) -> bytes:
@@ -65,22 +61,22 @@ def publish_record(db: Database, election_id: str | None, out: Path) -> dict[str
     tiles = build_tiles(leaves)
     tiles.update(entry_bundles([t.encode() for t in texts]))
     for path, data in tiles.items():
-        _write(out / "log" / path, data)
+        write_inside(out, out / "log" / path, data)
     if tree.root(size).hex() != cp.root:
         raise RuntimeError("stored nodes disagree with the signed checkpoint")
-    _write(out / "log" / "checkpoint", (cp.note + "".join(cosigned)).encode())
+    write_inside(out, out / "log" / "checkpoint", (cp.note + "".join(cosigned)).encode())
     for n, note in history:
-        _write(out / "log" / "checkpoints" / str(n), note.encode())
-    _write(out / "definition.json", canonical_json(election_to_document(election)))
-    _write(out / "results.json", _json(results_document(election, tab)))
+        write_inside(out, out / "log" / "checkpoints" / str(n), note.encode())
+    write_inside(out, out / "definition.json", canonical_json(election_to_document(election)))
+    write_inside(out, out / "results.json", _json(results_document(election, tab)))
     if election.form is not None:  # protocols its form flags: counted, and listed (verifiable)
-        _write(out / "anomalies.json", _json(anomalies(db, eid)))
+        write_inside(out, out / "anomalies.json", _json(anomalies(db, eid)))
     for region in election.regions:
         doc = station_results_document(election, tab, region)
-        _write(out / station_results_path(region.id), _json(doc))
+        write_inside(out, out / station_results_path(region.id), _json(doc))
     for index, raw in evidence:
         if index is not None and index < size:
-            _write(out / "evidence" / f"{index}.bin", raw)
+            write_inside(out, out / "evidence" / f"{index}.bin", raw)
     record = {
         "format": RECORD_FORMAT,
         "election": eid,
@@ -91,7 +87,7 @@ def publish_record(db: Database, election_id: str | None, out: Path) -> dict[str
         "checkpoints": [n for n, _ in history],
         "witnesses": [],
     }
-    _write(out / "record.json", _json(record))
+    write_inside(out, out / "record.json", _json(record))
     return record
 
 

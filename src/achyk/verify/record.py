@@ -7,6 +7,7 @@ the justification of rejections, and the published results and seats recomputed 
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +28,43 @@ from achyk.verify.replay import Replay, replay
 from achyk.verify.source import RecordSource
 
 MAX_LISTED = 20
+ROTATION = b'"kind":"log-key-rotation"'
+
+
+@dataclass(frozen=True)
+class LogKeys:
+    """Which key signs the checkpoint of each size: the log names every change of key.
+
+    A ``log-key-rotation`` entry at index r names the previous key and the new one; the
+    checkpoint of size r + 1 carries both signatures, later ones the new key's alone.
+    """
+
+    rotations: tuple[tuple[int, str, str], ...]  # (index, previous vkey, new vkey)
+    current: str
+    problems: tuple[str, ...]
+
+    @classmethod
+    def from_entries(cls, entries: list[bytes], current: str) -> LogKeys:
+        rotations, problems = [], []
+        for i, raw in enumerate(entries):
+            if ROTATION in raw:
+                try:
+                    e = json.loads(raw)
+                    rotations.append((i, str(e["previous"]), str(e["key"])))
+                except (ValueError, KeyError, TypeError):
+                    problems.append(f"log entry {i}: a malformed log key rotation")
+        if any(a[2] != b[1] for a, b in itertools.pairwise(rotations)):
+            problems.append("the log key rotations do not follow one another")
+        if rotations and rotations[-1][2] != current:
+            problems.append(f"the last log key rotation hands over to {rotations[-1][2]}, "
+                            f"not to the published log key {current}")  # fmt: skip
+        return cls(tuple(rotations), current, tuple(problems))
+
+    def at(self, size: int) -> str:
+        for index, previous, _ in self.rotations:
+            if size <= index + 1:
+                return previous
+        return self.current
 
 
 @dataclass
@@ -94,9 +132,15 @@ def verify_record(
         report.add("Merkle tree (tiles and entries) against the checkpoint", [str(err)])
         return report
 
+    say("entries")
+    entries: list[bytes] = []
+    for tile in tiles_for_size(cp.size):
+        if tile.level == 0:
+            entries.extend(decode_entry_bundle(fetch(tile.entries_path)))
     say("checkpoint history")
     hash_at = hash_at_from_tiles(cp.size, fetch)
-    history_problems = []
+    keys = LogKeys.from_entries(entries, vkey)
+    history_problems = list(keys.problems)
     sizes = []
     for n in sorted({int(x) for x in record.get("checkpoints", [])}):
         path = f"log/checkpoints/{n}"
@@ -105,7 +149,8 @@ def verify_record(
             continue
         sizes.append(n)
         try:
-            old = verify_checkpoint(src.text(path) if src.exists(path) else "", vkey, origin=origin)
+            old = verify_checkpoint(src.text(path) if src.exists(path) else "", keys.at(n),
+                                    origin=origin)  # fmt: skip
             if old.size != n:
                 history_problems.append(f"{path} states size {old.size}")
             elif old.size and tree_root(old.size, hash_at) != old.root:
@@ -115,11 +160,6 @@ def verify_record(
     report.add("earlier checkpoints consistent with this one", history_problems,
                f"{len(sizes)} checkpoints")  # fmt: skip
 
-    say("entries")
-    entries: list[bytes] = []
-    for tile in tiles_for_size(cp.size):
-        if tile.level == 0:
-            entries.extend(decode_entry_bundle(fetch(tile.entries_path)))
     evidence = {}
     for i in range(cp.size):
         path = f"evidence/{i}.bin"

@@ -15,7 +15,7 @@ from achyk.canonical import canonical_hash, canonical_json
 from achyk.domain.correction import examine_correction
 from achyk.domain.definition import Election
 from achyk.domain.protocol import Protocol
-from achyk.domain.submission import examine, parse_envelope
+from achyk.domain.submission import ENVELOPE_LIMITS, examine, parse_envelope
 from achyk.errors import DefinitionError
 from achyk.formats.definition import election_from_document
 from achyk.verify.disputes import KINDS as DISPUTE_KINDS
@@ -25,7 +25,8 @@ from achyk.verify.remote import REMOTE_KINDS, RemoteEntries
 
 KINDS = (
     "definition", "protocol", "rejection", "device-switch", "correction",
-    "register-commitment", "register-move", *REMOTE_KINDS, *DISPUTE_KINDS, *IMPORTED_KINDS,
+    "register-commitment", "register-move", "log-key-rotation", *REMOTE_KINDS, *DISPUTE_KINDS,
+    *IMPORTED_KINDS,
 )  # fmt: skip
 
 
@@ -175,6 +176,14 @@ def _rejection(state: Replay, index: int, entry: dict[str, Any], raw: bytes | No
     digest = entry.get("submission_sha256")
     state.rejections[index] = str(digest)
     if raw is None:
+        return
+    if "evidence_sha256" in entry:  # over the size limit: its first bytes were kept, and hashed
+        if hashlib.sha256(raw).hexdigest() != entry["evidence_sha256"]:
+            state.fail(index, "published evidence does not match the rejection's evidence_sha256")
+        elif not isinstance(entry.get("submission_bytes"), int) or entry["submission_bytes"] <= (
+            ENVELOPE_LIMITS.max_bytes
+        ):
+            state.fail(index, "a submission kept in part must be over the size limit")
         return
     if hashlib.sha256(raw).hexdigest() != digest:
         state.fail(index, "published evidence does not match the rejection's submission_sha256")
