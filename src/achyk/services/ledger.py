@@ -30,7 +30,7 @@ from achyk.ledger import (
     tree_root,
 )
 from achyk.ledger.note import format_signer_key, format_vkey, parse_signer_key, raw_public_key
-from achyk.ledger.tiles import Tile, encode_entry_bundle, parse_tile_path, tile_data, tile_for
+from achyk.ledger.tiles import TILE_HEIGHT, TILE_WIDTH, encode_entry_bundle, parse_tile_path
 from achyk.store.database import Database
 from achyk.store.ledger_repo import LogStore, store_key, stored_key
 from achyk.store.repositories import Protocols
@@ -162,21 +162,29 @@ def root_at(db: Database, election_id: str, size: int) -> bytes:
 
 
 def tile(db: Database, election_id: str, path: str) -> bytes:
-    """A tile (or entry bundle) of the current tree, by its C2SP tlog-tiles path."""
+    """A tile (or entry bundle) of the current tree, by its C2SP tlog-tiles path.
+
+    A full tile exists once the tree has grown past it; a partial tile ``.p/W`` exists while
+    (or once) its level holds at least W hashes in that tile, so the partial tiles of every
+    earlier tree size stay servable. Anything else is a KeyError (404), never another tile.
+    """
     level, index, width = parse_tile_path(path)
     with db.read() as s:
         store = LogStore(s, election_id)
         size = store.head()
+        start = index * TILE_WIDTH
         if level is None:  # entry bundle
-            start = index * 256
-            texts = store.entries(start, min(start + width, size))
+            texts = store.entries(start, start + width) if start + width <= size else []
             if len(texts) != width:
                 raise KeyError(path)
             return encode_entry_bundle([t.encode() for t in texts])
-        t = tile_for(level, index, size)
-        if t.width < width:
+        available = (size >> (TILE_HEIGHT * level)) - start  # hashes of this tile at this size
+        if available < width:
             raise KeyError(path)
-        return tile_data(Tile(t.level, t.index, width), hash_at(store))
+        hashes = store.nodes(TILE_HEIGHT * level, start, start + width)
+        if len(hashes) != width:  # the store lost nodes: refuse rather than serve a short tile
+            raise KeyError(path)
+        return b"".join(hashes)
 
 
 @dataclass(frozen=True)
