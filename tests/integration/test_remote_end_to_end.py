@@ -84,7 +84,7 @@ def honest(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     run_remote(db, sim, 40)
     publish_record(db, sim.election.id, base / "record")
     with db.read() as s:
-        row = stored_key(s, f"achyk/{sim.election.id}")
+        row = stored_key(s, f"log/{sim.election.id}")
         assert row is not None
         return base / "record", row.secret
 
@@ -110,7 +110,7 @@ def rewrite(honest: tuple[Path, str], tmp_path: Path, change: Callable[[list[Any
         (record / "log" / path).parent.mkdir(parents=True, exist_ok=True)
         (record / "log" / path).write_bytes(data)
     name, key = parse_signer_key(honest[1])
-    cp = Checkpoint(f"achyk/{docs[0]['election']}", len(entries), MemoryTree(leaves).root())
+    cp = Checkpoint(name, len(entries), MemoryTree(leaves).root())
     (record / "log" / "checkpoint").write_text(sign_checkpoint(cp, name, key))
     return record
 

@@ -28,7 +28,7 @@ def honest(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     run_simulation(db, sim)
     publish(db, sim.election.id, base / "record")
     with db.read() as s:
-        row = stored_key(s, f"achyk/{sim.election.id}")
+        row = stored_key(s, f"log/{sim.election.id}")
         assert row is not None
         secret = row.secret
     return base / "record", secret
@@ -113,7 +113,7 @@ def test_a_rewrite_resigned_with_the_log_key_is_still_caught(
         (record / "log" / path).parent.mkdir(parents=True, exist_ok=True)
         (record / "log" / path).write_bytes(data)
     name, key = parse_signer_key(secret)
-    cp = Checkpoint(f"achyk/{entry['election']}", len(entries), MemoryTree(leaves).root())
+    cp = Checkpoint(name, len(entries), MemoryTree(leaves).root())
     (record / "log" / "checkpoint").write_text(sign_checkpoint(cp, name, key))
     problems = failed(verify_record(str(record)))
     assert (

@@ -15,6 +15,7 @@ from achyk.cli import (
     register,
     results,
     serve,
+    trust,
     verify,
     vote,
 )
@@ -44,6 +45,8 @@ app.command("publish")(verify.publish)
 app.command("monitor")(monitor.monitor)
 app.command("witness")(monitor.witness)
 app.command("witness-keygen")(monitor.witness_keygen)
+app.command("witness-serve")(monitor.witness_serve)
+app.add_typer(trust.app, name="trust")
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from achyk.cli.common import DatabaseOption, ElectionOption, console, open_db
+from achyk.cli.trust import LogKeyOption, QuorumOption, TrustOption, WitnessOption, pinned
 from achyk.verify.record import verify_record
 
 
@@ -20,15 +21,27 @@ def verify(
         str | None,
         typer.Option("--scheduler", help="Check remote ballots on this Dask cluster (tcp://…)."),
     ] = None,
+    trust_file: TrustOption = None,
+    log_key: LogKeyOption = None,
+    witness: WitnessOption = None,
+    quorum: QuorumOption = None,
 ) -> None:
-    """Check every published figure of an election record from scratch; exit 1 on any failure."""
+    """Check every published figure of an election record from scratch; exit 1 on any failure.
+
+    Pin the CEC's trust file (--trust) or at least its log key (--log-key): without a pin the
+    record is checked against its own key, which proves it consistent, not genuine.
+    """
     import os
+
+    trust = pinned(trust_file, log_key, witness, quorum)
 
     with console.status("verifying…") as status:
         report = verify_record(
             record, progress=lambda step: status.update(f"verifying {step}…"),
-            workers=workers or os.cpu_count(), scheduler=scheduler,
+            workers=workers or os.cpu_count(), scheduler=scheduler, trust=trust,
         )  # fmt: skip
+    for warning in report.warnings:
+        console.print(f"[yellow]WARN[/yellow] {warning}", highlight=False)
     for name, ok, detail in report.checks:
         mark = "[green]ok[/green]  " if ok else "[red]FAIL[/red]"
         console.print(f"{mark} {name}" + (f" — {detail}" if ok and detail else ""), highlight=False)

@@ -140,6 +140,10 @@ class Election:
     # Elections (added to the list on application with a passport). One vote per person still
     # holds: it is keyed on the person, not on the list.
     abroad_any_station: bool = False
+    # The witnesses (observer missions, parties) whose cosignatures of the log's checkpoints
+    # count, and how many of them a verifier requires on the latest checkpoint.
+    witnesses: tuple[Witness, ...] = ()
+    witness_quorum: int = 0
     _places: dict[str, StationPlace] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -184,3 +188,11 @@ class Authority:
     id: str
     name: str
     public_key: str  # base64 of the 32 raw Ed25519 bytes
+
+
+@dataclass(frozen=True)
+class Witness:
+    """A witness of the log: its display name and its C2SP verifier key (signature type 0x04)."""
+
+    name: str
+    key: str

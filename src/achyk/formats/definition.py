@@ -32,10 +32,16 @@ from achyk.domain.definition import (
     PercentBase,
     Region,
     Station,
+    Witness,
 )
 from achyk.errors import DefinitionError, Problem
+from achyk.ledger.cosignature import WitnessKey
+from achyk.ledger.note import NoteError
 
 FORMAT_VERSION = 1
+# A checkpoint carries the log's signature and one cosignature per witness; signed-note readers
+# must accept at least 16 signatures and achyk's accept 100, so 32 witnesses always fit.
+MAX_WITNESSES = 32
 
 
 class _Model(BaseModel):
@@ -100,6 +106,11 @@ class _Authority(_Model):
     public_key: str
 
 
+class _Witness(_Model):
+    name: str = Field(min_length=1)
+    key: str
+
+
 class _Header(_Model):
     id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
     name: str = Field(min_length=1)
@@ -114,6 +125,8 @@ class _Definition(_Model):
     authorities: list[_Authority] = []
     contests: list[_Contest] = Field(min_length=1)
     regions: list[_Region] = Field(min_length=1)
+    witnesses: list[_Witness] = Field(default=[], max_length=MAX_WITNESSES)
+    witness_quorum: int | None = Field(default=None, ge=1)
 
 
 def _path(loc: Iterable[int | str]) -> str:
@@ -213,6 +226,26 @@ def _cross_checks(d: _Definition) -> list[Problem]:
         bad = _key_problem(f"authorities[{ai}].public_key", a.public_key)
         if bad:
             problems.append(bad)
+    return problems + _witness_checks(d)
+
+
+def _witness_checks(d: _Definition) -> list[Problem]:
+    problems: list[Problem] = []
+    names: list[tuple[str, str]] = []
+    for wi, w in enumerate(d.witnesses):
+        try:
+            names.append((WitnessKey.from_vkey(w.key).name, f"witnesses[{wi}].key"))
+        except NoteError as err:
+            problems.append(Problem(f"witnesses[{wi}].key", f"not a witness verifier key: {err}"))
+    problems += _duplicates(names, "witness key name")
+    problems += _duplicates(
+        [(w.name, f"witnesses[{wi}].name") for wi, w in enumerate(d.witnesses)], "witness"
+    )
+    if d.witnesses and d.witness_quorum is None:
+        problems.append(Problem("witness_quorum", "required when witnesses are named"))
+    if d.witness_quorum is not None and d.witness_quorum > len(d.witnesses):
+        problems.append(Problem("witness_quorum", f"{d.witness_quorum} is more than the "
+                                                  f"{len(d.witnesses)} witnesses named"))  # fmt: skip
     return problems
 
 
@@ -264,8 +297,10 @@ def _to_core(d: _Definition) -> Election:
     )
     authorities = tuple(Authority(a.id, a.name, a.public_key) for a in d.authorities)
     h = d.election
+    witnesses = tuple(Witness(w.name, w.key) for w in d.witnesses)
     return Election(h.id, h.name, h.type, h.date, contests, regions, authorities,
-                    abroad_any_station=h.abroad_any_station)  # fmt: skip
+                    abroad_any_station=h.abroad_any_station, witnesses=witnesses,
+                    witness_quorum=d.witness_quorum or 0)  # fmt: skip
 
 
 def election_from_document(doc: Any, source: str = "definition") -> Election:
@@ -347,6 +382,10 @@ def election_to_document(e: Election) -> dict[str, Any]:
             doc["channel"] = s.channel
         return doc
 
+    extra: dict[str, Any] = {}
+    if e.witnesses:  # only when set, so existing definitions keep their hashes
+        extra["witnesses"] = [{"name": w.name, "key": w.key} for w in e.witnesses]
+        extra["witness_quorum"] = e.witness_quorum
     header: dict[str, Any] = {"id": e.id, "name": e.name, "type": e.type.value, "date": e.date}
     if e.abroad_any_station:  # only when set, so existing definitions keep their hashes
         header["abroad_any_station"] = True
@@ -369,6 +408,7 @@ def election_to_document(e: Election) -> dict[str, Any]:
             }
             for r in e.regions
         ],
+        **extra,
     }
 
 

@@ -33,29 +33,57 @@ from achyk.ledger.note import format_signer_key, format_vkey, parse_signer_key, 
 from achyk.ledger.tiles import TILE_HEIGHT, TILE_WIDTH, encode_entry_bundle, parse_tile_path
 from achyk.store.database import Database
 from achyk.store.ledger_repo import LogStore, store_key, stored_key
-from achyk.store.repositories import Protocols
+from achyk.store.repositories import Protocols, Rejections
 
 ED25519 = 0x01
 MAX_ENTRY_BYTES = 65_535
 
 
-def origin(election_id: str) -> str:
-    """The checkpoint origin line: names this election's log."""
-    return f"achyk/{election_id}"
+def default_origin(election_id: str, public_key: bytes) -> str:
+    """A generated log's origin: unique per log, because it names the log's own key."""
+    return f"achyk.local/{election_id}/{hashlib.sha256(public_key).hexdigest()[:8]}"
 
 
-def _signer(session: Session, election_id: str) -> tuple[str, Ed25519PrivateKey]:
+@dataclass(frozen=True)
+class Signer:
+    origin: str  # the checkpoint's first line: names this log
+    name: str  # the signing key's name (signature lines carry it)
+    key: Ed25519PrivateKey
+
+    @property
+    def vkey(self) -> str:
+        return format_vkey(self.name, ED25519, raw_public_key(self.key.public_key()))
+
+
+def _key_row_name(election_id: str) -> str:
+    return f"log/{election_id}"
+
+
+def _signer(session: Session, election_id: str) -> Signer:
+    """The log's signer and origin (docs/record-format.md, "Origins").
+
+    With ACHYK_LOG_KEY (production: the key is a file, never a table), the origin is
+    ``ACHYK_LOG_ORIGIN/ELECTION`` or else ``KEYNAME/ELECTION``. A generated key (demo, tests) is
+    stored with the origin as its name, fixed when the log starts: ``ACHYK_LOG_ORIGIN/ELECTION``
+    or else ``achyk.local/ELECTION/<first 8 hex of SHA-256(public key)>``.
+    """
+    prefix = os.environ.get("ACHYK_LOG_ORIGIN", "").strip().rstrip("/")
     path = os.environ.get("ACHYK_LOG_KEY")
     if path:
-        return _file_signer(path)
-    name = origin(election_id)
-    row = stored_key(session, name)
+        name, key = _file_signer(path)
+        return Signer(f"{prefix or name}/{election_id}", name, key)
+    row = stored_key(session, _key_row_name(election_id))
+    if row is None:
+        row = stored_key(session, f"achyk/{election_id}")  # a log begun before origins were URLs
     if row is None:
         key = Ed25519PrivateKey.generate()
-        vkey = format_vkey(name, ED25519, raw_public_key(key.public_key()))
-        store_key(session, name, format_signer_key(name, key), vkey)
-        return name, key
-    return parse_signer_key(row.secret)
+        public = raw_public_key(key.public_key())
+        name = f"{prefix}/{election_id}" if prefix else default_origin(election_id, public)
+        store_key(session, _key_row_name(election_id), format_signer_key(name, key),
+                  format_vkey(name, ED25519, public))  # fmt: skip
+        return Signer(name, name, key)
+    name, key = parse_signer_key(row.secret)
+    return Signer(name, name, key)
 
 
 @lru_cache(maxsize=8)
@@ -66,8 +94,13 @@ def _file_signer(path: str) -> tuple[str, Ed25519PrivateKey]:
 def log_vkey(db: Database, election_id: str) -> str:
     """The verifier key of the log (C2SP vkey): what monitors and `achyk verify` trust."""
     with db.session() as s:
-        name, key = _signer(s, election_id)
-        return format_vkey(name, ED25519, raw_public_key(key.public_key()))
+        return _signer(s, election_id).vkey
+
+
+def log_origin(db: Database, election_id: str) -> str:
+    """The origin line of this election's checkpoints."""
+    with db.session() as s:
+        return _signer(s, election_id).origin
 
 
 def append_entries(
@@ -94,9 +127,9 @@ def append_entries(
         texts.append((str(entry["kind"]), raw.decode()))
         nodes.extend(frontier.append_entry(raw))
     store.write(size, texts, nodes, frontier.size, frontier.hashes)
-    name, key = _signer(session, election_id)
+    signer = _signer(session, election_id)
     note = sign_checkpoint(
-        Checkpoint(origin(election_id), frontier.size, frontier.root()), name, key
+        Checkpoint(signer.origin, frontier.size, frontier.root()), signer.name, signer.key
     )
     store.add_checkpoint(frontier.size, frontier.root(), note)
     return list(range(size, frontier.size))
@@ -245,11 +278,8 @@ def station_evidence(db: Database, election_id: str, station_id: str) -> list[Pr
         return out
 
 
-def add_cosignature(db: Database, election_id: str, size: int, witness: str, line: str) -> None:
-    with db.session() as s:
-        LogStore(s, election_id).add_cosignature(size, witness, line)
-
-
-def cosignatures(db: Database, election_id: str) -> list[tuple[int, str, str]]:
+def evidence(db: Database, election_id: str, index: int) -> bytes | None:
+    """The raw bytes of the submission refused by rejection entry ``index``."""
     with db.read() as s:
-        return [(c.size, c.witness, c.line) for c in LogStore(s, election_id).cosignatures()]
+        row = Rejections(s).at_index(election_id, index)
+        return bytes(row.raw) if row is not None else None

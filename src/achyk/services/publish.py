@@ -24,6 +24,7 @@ from achyk.ledger.tiles import build_tiles, entry_bundles
 from achyk.services import ledger
 from achyk.services.elections import get_election
 from achyk.services.results import results
+from achyk.services.witnessing import election_witnesses, head_checkpoint
 from achyk.store.database import Database
 from achyk.store.ledger_repo import LogStore
 from achyk.store.repositories import Rejections
@@ -52,7 +53,6 @@ def publish_record(db: Database, election_id: str | None, out: Path) -> dict[str
         texts = store.entries(0, size)
         leaves = store.nodes(0, 0, size)
         history = [(c.size, c.note) for c in store.checkpoints()]
-        cosigned = [c.line for c in store.cosignatures() if c.size == size]
         evidence = [(r.log_index, r.raw) for r in Rejections(s).for_election(eid)]
     assert len(texts) == len(leaves) == size
     tree = MemoryTree(leaves)
@@ -62,7 +62,9 @@ def publish_record(db: Database, election_id: str | None, out: Path) -> dict[str
         _write(out / "log" / path, data)
     if tree.root(size).hex() != cp.root:
         raise RuntimeError("stored nodes disagree with the signed checkpoint")
-    _write(out / "log" / "checkpoint", (cp.note + "".join(cosigned)).encode())
+    head = head_checkpoint(db, eid)
+    assert head is not None and head[0] == size
+    _write(out / "log" / "checkpoint", head[1].encode())
     for n, note in history:
         _write(out / "log" / "checkpoints" / str(n), note.encode())
     _write(out / "definition.json", canonical_json(election_to_document(election)))
@@ -70,18 +72,27 @@ def publish_record(db: Database, election_id: str | None, out: Path) -> dict[str
     for index, raw in evidence:
         if index is not None and index < size:
             _write(out / "evidence" / f"{index}.bin", raw)
-    record = {
-        "format": RECORD_FORMAT,
-        "election": eid,
-        "name": election.name,
-        "origin": ledger.origin(eid),
-        "log_key": ledger.log_vkey(db, eid),
-        "size": size,
-        "checkpoints": [n for n, _ in history],
-        "witnesses": [],
-    }
+    record = record_document(db, eid)
+    record["size"], record["checkpoints"] = size, [n for n, _ in history]  # as written above
     _write(out / "record.json", _json(record))
     return record
+
+
+def record_document(db: Database, election_id: str) -> dict[str, Any]:
+    """record.json: what the record is, its log's origin and key, its witnesses and quorum."""
+    election = get_election(db, election_id)
+    witnesses, quorum = election_witnesses(db, election_id)
+    return {
+        "format": RECORD_FORMAT,
+        "election": election.id,
+        "name": election.name,
+        "origin": ledger.log_origin(db, election.id),
+        "log_key": ledger.log_vkey(db, election.id),
+        "size": ledger.log_size(db, election.id),
+        "checkpoints": [n for n, _ in ledger.checkpoint_history(db, election.id)],
+        "witnesses": [{"name": w.name, "key": w.key} for w in witnesses],
+        "quorum": quorum,
+    }
 
 
 def publish(db: Database, election_id: str | None, out: Path) -> dict[str, Any]:

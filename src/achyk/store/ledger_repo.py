@@ -125,6 +125,11 @@ class LogStore:
         self.s.add(CosignatureRow(election_id=self.election_id, size=size, witness=witness,
                                   line=line, received_at=now()))  # fmt: skip
 
+    def cosignatures_at(self, size: int) -> list[CosignatureRow]:
+        q = select(CosignatureRow).where(CosignatureRow.election_id == self.election_id,
+                                         CosignatureRow.size == size)  # fmt: skip
+        return list(self.s.scalars(q.order_by(CosignatureRow.id)))
+
     def cosignatures(self) -> list[CosignatureRow]:
         q = select(CosignatureRow).where(CosignatureRow.election_id == self.election_id)
         return list(self.s.scalars(q.order_by(CosignatureRow.id)))

@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 
 from achyk.domain.published import differences, results_document
 from achyk.domain.tabulation import tabulate
-from achyk.errors import VerificationError
-from achyk.ledger import tree_root, verify_checkpoint, verify_cosignature
+from achyk.errors import AchykError, VerificationError
+from achyk.ledger import tree_root, verify_checkpoint
 from achyk.ledger.tiles import decode_entry_bundle, hash_at_from_tiles, tiles_for_size, verify_tiles
+from achyk.ledger.trust import Trust
+from achyk.verify.anchors import anchors, check_quorum, definition_pin, record_witnesses
 from achyk.verify.remote import check_remote
 from achyk.verify.replay import replay
 from achyk.verify.source import RecordSource
@@ -26,6 +28,7 @@ MAX_LISTED = 20
 @dataclass
 class Report:
     checks: list[tuple[str, bool, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def add(self, name: str, problems: list[str], detail: str = "") -> None:
         shown = problems[:MAX_LISTED]
@@ -34,7 +37,7 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        return all(ok for _, ok, _ in self.checks)
+        return bool(self.checks) and all(ok for _, ok, _ in self.checks)
 
 
 Progress = Callable[[str], None]
@@ -46,17 +49,50 @@ def verify_record(
     *,
     workers: int | None = None,
     scheduler: str | None = None,
+    trust: Trust | None = None,
 ) -> Report:
-    """Check the record; remote ballots are verified on `workers` processes or a Dask cluster."""
-    src = RecordSource(location)
+    """Check the record against the pinned ``trust`` (or, without one, against itself, with a
+    warning); remote ballots are verified on `workers` processes or a Dask cluster.
+
+    Never raises on a bad record: whatever is wrong is a failed check, named.
+    """
     report = Report()
-    say = progress or (lambda _: None)
+    step = ["record.json"]
+
+    def say(what: str) -> None:
+        step[0] = what
+        if progress:
+            progress(what)
+
     try:
-        record = json.loads(src.read("record.json"))
-        vkey, origin = str(record["log_key"]), str(record["origin"])
-    except (KeyError, ValueError, TypeError) as err:
+        _verify(RecordSource(location), report, say, workers, scheduler, trust)
+    except (KeyError, ValueError, TypeError, AttributeError, IndexError, RecursionError,
+            AchykError) as err:  # fmt: skip
+        # A record malformed in a way no check above anticipated still fails, named, not raised.
+        report.add(f"{step[0]}: malformed", [f"{type(err).__name__}: {err}"])
+    return report
+
+
+def _verify(
+    src: RecordSource,
+    report: Report,
+    say: Progress,
+    workers: int | None,
+    scheduler: str | None,
+    trust: Trust | None,
+) -> None:
+    try:
+        record = json.loads(src.text("record.json"))
+        if not isinstance(record, dict):
+            raise VerificationError("record.json is not a JSON object")
+        a = anchors(record, trust)
+    except (KeyError, ValueError, VerificationError) as err:
         report.add("record.json", [f"missing or malformed: {err}"])
-        return report
+        return
+    report.warnings.extend(a.warnings)
+    report.add("trust anchors: log key, origin and election as pinned", list(a.problems),
+               "pinned" if trust is not None and trust.pinned else "unpinned (see WARN)")  # fmt: skip
+    vkey, origin = a.log_key, a.origin
 
     say("checkpoint")
     try:
@@ -65,16 +101,9 @@ def verify_record(
         report.add("checkpoint signature", [], f"size {cp.size}, root {cp.root.hex()}")
     except (KeyError, VerificationError) as err:
         report.add("checkpoint signature", [str(err)])
-        return report
-    cosign_problems = []
-    for witness in record.get("witnesses", []):
-        try:
-            verify_cosignature(note, witness)
-        except VerificationError as err:
-            cosign_problems.append(str(err))
-    report.add(
-        "witness cosignatures", cosign_problems, f"{len(record.get('witnesses', []))} witness(es)"
-    )
+        return
+    problems, summary = check_quorum(note, a)
+    report.add("witness cosignatures (quorum of the pinned witnesses)", problems, summary)
 
     def fetch(path: str) -> bytes:
         return src.read("log/" + path)
@@ -85,25 +114,35 @@ def verify_record(
         report.add("Merkle tree (tiles and entries) against the checkpoint", [])
     except (KeyError, VerificationError) as err:
         report.add("Merkle tree (tiles and entries) against the checkpoint", [str(err)])
-        return report
+        return
 
     say("checkpoint history")
     hash_at = hash_at_from_tiles(cp.size, fetch)
     history_problems = []
-    sizes = []
-    for n in sorted({int(x) for x in record.get("checkpoints", [])}):
+    listed = src.listing("log/checkpoints")
+    stated = record.get("checkpoints", [])
+    sizes = sorted({int(n) for n in listed if n.isdigit()})
+    for name in listed:
+        if not name.isdigit() or str(int(name)) != name:
+            history_problems.append(f"log/checkpoints/{name} is not named by a tree size")
+    if not isinstance(stated, list) or sorted(set(map(str, stated))) != sorted(map(str, sizes)):
+        history_problems.append("record.json's checkpoints list is not the checkpoints published "
+                                "under log/checkpoints/")  # fmt: skip
+    if cp.size not in sizes:
+        history_problems.append(f"the latest checkpoint (size {cp.size}) is not among "
+                                "log/checkpoints/")  # fmt: skip
+    for n in sizes:
         path = f"log/checkpoints/{n}"
         if n > cp.size:
             history_problems.append(f"{path} is ahead of the latest checkpoint ({cp.size})")
             continue
-        sizes.append(n)
         try:
-            old = verify_checkpoint(src.text(path) if src.exists(path) else "", vkey, origin=origin)
+            old = verify_checkpoint(src.text(path), vkey, origin=origin)
             if old.size != n:
                 history_problems.append(f"{path} states size {old.size}")
             elif old.size and tree_root(old.size, hash_at) != old.root:
                 history_problems.append(f"{path}: root at size {n} is not a prefix of this log")
-        except VerificationError as err:
+        except (KeyError, VerificationError) as err:
             history_problems.append(f"{path}: {err}")
     report.add("earlier checkpoints consistent with this one", history_problems,
                f"{len(sizes)} checkpoints")  # fmt: skip
@@ -116,19 +155,28 @@ def verify_record(
     evidence = {}
     for i in range(cp.size):
         path = f"evidence/{i}.bin"
-        if i < len(entries) and b'"kind":"rejection"' in entries[i] and src.exists(path):
+        if b'"kind":"rejection"' in entries[i] and src.exists(path):
             evidence[i] = src.read(path)
     try:
-        definition = json.loads(src.read("definition.json"))
-    except (KeyError, ValueError) as err:
+        definition = json.loads(src.text("definition.json"))
+    except (KeyError, ValueError, VerificationError) as err:
         report.add("definition.json", [f"missing or malformed: {err}"])
-        return report
+        return
     state = replay(entries, definition, evidence)
     counts = ", ".join(f"{k} {v}" for k, v in sorted(state.counts.items()))
     report.add("every entry: canonical form, signatures, control relations, corrections",
                state.problems, counts)  # fmt: skip
     if state.election is None:
-        return report
+        return
+    stated_witnesses = record_witnesses(record)
+    defined = (tuple((w.name, w.key) for w in state.election.witnesses),
+               state.election.witness_quorum)  # fmt: skip
+    mismatch = [] if (tuple((w.name, w.key) for w in stated_witnesses[0]),
+                      stated_witnesses[1]) == defined else [
+        "record.json's witnesses and quorum are not the definition's"]  # fmt: skip
+    report.add("definition as pinned; witnesses as defined",
+               definition_pin(trust, state.definition_sha256) + mismatch,
+               state.definition_sha256)  # fmt: skip
     remote_protocols = []
     if state.remote.present:
         say("remote voting")
@@ -148,4 +196,3 @@ def verify_record(
                    f"{len(state.slots)} protocols folded")  # fmt: skip
     except (KeyError, ValueError) as err:
         report.add("published results and seats recomputed from the log", [str(err)])
-    return report
