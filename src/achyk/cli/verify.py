@@ -60,6 +60,7 @@ def publish(
 ) -> None:
     """Write the public election record (definition, log tiles, checkpoints, results, evidence)."""
     from achyk.services.publish import publish as write_record
+    from achyk.services.publish import write_manifest
     from achyk.web.static_site import write_site
 
     db = open_db(database)
@@ -67,6 +68,7 @@ def publish(
     # The site beside the record: any static web server can serve both, and the site's own
     # "verify it yourself" page points at the record next to it.
     write_site(db, record["election"], out / "site")
+    write_manifest(out)
     console.print(
         f"wrote the record of {record['election']} (log size {record['size']}) to {out}, "
         f"and the results site to {out / 'site'}"

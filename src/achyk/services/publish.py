@@ -8,10 +8,12 @@ Layout (specified in docs/record-format.md):
   log/tile/…, log/tile/entries/… C2SP tlog-tiles of the tree at the checkpoint's size
   results.json                   the published figures (achyk.domain.published)
   evidence/<index>.bin           the raw bytes of each rejected submission, by log index
+  manifest.json                  SHA-256 of every other file (the site), written last
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -75,6 +77,7 @@ def publish_record(db: Database, election_id: str | None, out: Path) -> dict[str
     record = record_document(db, eid)
     record["size"], record["checkpoints"] = size, [n for n, _ in history]  # as written above
     _write(out / "record.json", _json(record))
+    write_manifest(out)
     return record
 
 
@@ -98,3 +101,20 @@ def record_document(db: Database, election_id: str) -> dict[str, Any]:
 def publish(db: Database, election_id: str | None, out: Path) -> dict[str, Any]:
     election = get_election(db, election_id)
     return publish_record(db, election.id, out)
+
+
+RECOMPUTED = ("record.json", "definition.json", "results.json", "manifest.json")
+RECOMPUTED_DIRS = ("log", "evidence")
+
+
+def write_manifest(out: Path) -> int:
+    """manifest.json: the SHA-256 of every file `verify` does not recompute byte for byte (the
+    site's pages, assets and data, whose figures `verify` recomputes). Written last."""
+    files = {}
+    for path in sorted(p for p in out.rglob("*") if p.is_file()):
+        rel = path.relative_to(out).as_posix()
+        if rel in RECOMPUTED or rel.split("/")[0] in RECOMPUTED_DIRS:
+            continue
+        files[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+    _write(out / "manifest.json", _json({"format": 1, "files": files}))
+    return len(files)

@@ -18,6 +18,7 @@ from achyk.ledger import tree_root, verify_checkpoint
 from achyk.ledger.tiles import decode_entry_bundle, hash_at_from_tiles, tiles_for_size, verify_tiles
 from achyk.ledger.trust import Trust
 from achyk.verify.anchors import anchors, check_quorum, definition_pin, record_witnesses
+from achyk.verify.files import check_manifest, check_site_figures
 from achyk.verify.remote import check_remote
 from achyk.verify.replay import replay
 from achyk.verify.source import RecordSource
@@ -186,9 +187,8 @@ def _verify(
                    remote.problems, remote.summary)  # fmt: skip
         remote_protocols = remote.protocols
     say("results")
-    computed = results_document(
-        state.election, tabulate(state.election, state.protocols() + remote_protocols)
-    )
+    tab = tabulate(state.election, state.protocols() + remote_protocols)
+    computed = results_document(state.election, tab)
     try:
         published = json.loads(src.read("results.json"))
         diffs = list(differences(published, computed))
@@ -196,3 +196,9 @@ def _verify(
                    f"{len(state.slots)} protocols folded")  # fmt: skip
     except (KeyError, ValueError) as err:
         report.add("published results and seats recomputed from the log", [str(err)])
+
+    say("published files")
+    problems, files = check_manifest(src, set(state.rejections))
+    problems += check_site_figures(src, files, state.election, tab)
+    report.add("every published file recomputed or in manifest.json; site figures from the log",
+               problems, f"{len(files)} files in the manifest")  # fmt: skip
