@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
+from achyk.domain.definition import Election
 from achyk.domain.published import differences, results_document
 from achyk.domain.tabulation import tabulate
 from achyk.errors import AchykError, VerificationError
@@ -126,7 +128,11 @@ def _verify(
     for name in listed:
         if not name.isdigit() or str(int(name)) != name:
             history_problems.append(f"log/checkpoints/{name} is not named by a tree size")
-    if not isinstance(stated, list) or sorted(set(map(str, stated))) != sorted(map(str, sizes)):
+    if src.remote:  # a live log grows between requests: judge it as of the checkpoint read
+        sizes = [n for n in sizes if n <= cp.size]
+    stated_set = set(map(str, stated)) if isinstance(stated, list) else None
+    shown = set(map(str, sizes))
+    if stated_set is None or not (stated_set <= shown if src.remote else stated_set == shown):
         history_problems.append("record.json's checkpoints list is not the checkpoints published "
                                 "under log/checkpoints/")  # fmt: skip
     if cp.size not in sizes:
@@ -169,14 +175,9 @@ def _verify(
                state.problems, counts)  # fmt: skip
     if state.election is None:
         return
-    stated_witnesses = record_witnesses(record)
-    defined = (tuple((w.name, w.key) for w in state.election.witnesses),
-               state.election.witness_quorum)  # fmt: skip
-    mismatch = [] if (tuple((w.name, w.key) for w in stated_witnesses[0]),
-                      stated_witnesses[1]) == defined else [
-        "record.json's witnesses and quorum are not the definition's"]  # fmt: skip
-    report.add("definition as pinned; witnesses as defined",
-               definition_pin(trust, state.definition_sha256) + mismatch,
+    report.add("record.json as the log and definition state it; definition as pinned",
+               definition_pin(trust, state.definition_sha256)
+               + _record_header(record, state.election, cp.size, src.remote),
                state.definition_sha256)  # fmt: skip
     remote_protocols = []
     if state.remote.present:
@@ -202,3 +203,26 @@ def _verify(
     problems += check_site_figures(src, files, state.election, tab)
     report.add("every published file recomputed or in manifest.json; site figures from the log",
                problems, f"{len(files)} files in the manifest")  # fmt: skip
+
+
+def _record_header(
+    record: dict[str, Any], election: Election, size: int, remote: bool
+) -> list[str]:
+    """record.json's own fields must be what the definition and the checkpoint say."""
+    problems = []
+    stated = {"format": record.get("format"), "election": record.get("election"),
+              "name": record.get("name"), "size": record.get("size")}  # fmt: skip
+    actual = {"format": 1, "election": election.id, "name": election.name, "size": size}
+    if remote and isinstance(stated["size"], int) and stated["size"] <= size:
+        actual["size"] = stated["size"]  # read before the checkpoint, from a growing log
+    for key, value in actual.items():
+        if stated[key] != value:
+            problems.append(f"record.json's {key} is {stated[key]!r}, not {value!r}")
+    witnesses, quorum = record_witnesses(record)
+    defined = (tuple((w.name, w.key) for w in election.witnesses), election.witness_quorum)
+    if (tuple((w.name, w.key) for w in witnesses), quorum) != defined:
+        problems.append("record.json's witnesses and quorum are not the definition's")
+    known = {"format", "election", "name", "origin", "log_key", "size", "checkpoints",
+             "witnesses", "quorum"}  # fmt: skip
+    problems += [f"record.json has an unknown field {k!r}" for k in sorted(set(record) - known)]
+    return problems
