@@ -82,6 +82,8 @@ def test_tiles_past_256_and_65536_entries(db: Database) -> None:
         entries = grow(db, eid, 300, 100)  # two levels: 1 full + 1 partial level-0 tile
         check_size(base, entries, vkey)
         assert get(f"{base}/log/tile/0/001.p/44")[0] == 200
+        with urllib.request.urlopen(f"{base}/log/tile/0/000") as r:  # full: never changes
+            assert r.headers["Cache-Control"] == "public, max-age=31536000, immutable"
         for missing in ("tile/0/002", "tile/0/001", "tile/0/001.p/45", "tile/1/000",
                         "tile/1/001.p/1", "tile/2/000.p/1", "tile/entries/001",
                         "tile/entries/001.p/45", "tile/0/x001/000"):  # fmt: skip
