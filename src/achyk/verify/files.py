@@ -22,7 +22,14 @@ from typing import Any
 from achyk.domain.definition import Election
 from achyk.domain.tabulation import Level, Tabulation
 from achyk.formats.nist import election_report
-from achyk.ledger.tiles import TileError, parse_tile_path
+from achyk.ledger.merkle import HashAt
+from achyk.ledger.tiles import (
+    TILE_HEIGHT,
+    TILE_WIDTH,
+    TileError,
+    encode_entry_bundle,
+    parse_tile_path,
+)
 from achyk.verify.source import RecordSource
 
 CHECKED = {"record.json", "definition.json", "results.json", "manifest.json", "log/checkpoint"}
@@ -30,21 +37,39 @@ FIGURES = ("voters_on_list", "issued", "found", "invalid", "valid")
 
 
 def _recomputed(path: str, rejections: set[int]) -> bool:
+    """Files whose every byte a verifier checks elsewhere (tiles: see :func:`check_tile_file`)."""
     if path in CHECKED or re.fullmatch(r"log/checkpoints/(0|[1-9][0-9]*)", path):
         return True
     m = re.fullmatch(r"evidence/(0|[1-9][0-9]*)\.bin", path)
     if m:
         return int(m[1]) in rejections
-    if path.startswith("log/tile/"):
-        try:
-            parse_tile_path(path.removeprefix("log/"))
-            return True
-        except TileError:
-            return False
-    return False
+    return path.startswith("log/tile/")
 
 
-def check_manifest(src: RecordSource, rejections: set[int]) -> tuple[list[str], dict[str, str]]:
+def check_tile_file(
+    path: str, data: bytes, size: int, hash_at: HashAt, entries: list[bytes]
+) -> str | None:
+    """A tile or bundle file, full or partial (of this or an earlier size), recomputed from the
+    verified tree: the same bytes a tlog-tiles log serves at that path, or a problem."""
+    try:
+        level, index, width = parse_tile_path(path.removeprefix("log/"))
+    except TileError:
+        return f"{path}: not a tile path"
+    start = index * TILE_WIDTH
+    if level is None:
+        if start + width > size:
+            return f"{path}: beyond the log's {size} entries"
+        expected = encode_entry_bundle(entries[start : start + width])
+    else:
+        if start + width > size >> (TILE_HEIGHT * level):
+            return f"{path}: no such tile at size {size}"
+        expected = b"".join(hash_at(TILE_HEIGHT * level, start + i) for i in range(width))
+    return None if data == expected else f"{path}: not the tile the log's tree gives"
+
+
+def check_manifest(
+    src: RecordSource, rejections: set[int], size: int, hash_at: HashAt, entries: list[bytes]
+) -> tuple[list[str], dict[str, str]]:
     """Problems, and the manifest's files (path → hash)."""
     try:
         manifest = json.loads(src.text("manifest.json"))
@@ -52,10 +77,9 @@ def check_manifest(src: RecordSource, rejections: set[int]) -> tuple[list[str], 
         if manifest.get("format") != 1 or not isinstance(files, dict):
             return ['manifest.json is not {"format": 1, "files": {…}}'], {}
     except KeyError:
+        if not src.remote:  # a record directory always carries one (a live server has none)
+            return ["manifest.json is missing"], {}
         files = {}
-        listed = src.files()
-        if listed is not None and any(not _recomputed(p, rejections) for p in listed):
-            return ["manifest.json is missing, and files beyond the log are published"], {}
     except (ValueError, TypeError) as err:
         return [f"manifest.json is malformed: {err}"], {}
     problems = []
@@ -68,7 +92,11 @@ def check_manifest(src: RecordSource, rejections: set[int]) -> tuple[list[str], 
         if actual != digest:
             problems.append(f"{path}: SHA-256 {actual} is not the manifest's {digest}")
     for path in src.files() or []:
-        if path not in files and not _recomputed(path, rejections):
+        if path.startswith("log/tile/") and path not in files:
+            bad = check_tile_file(path, src.read(path), size, hash_at, entries)
+            if bad:
+                problems.append(bad)
+        elif path not in files and not _recomputed(path, rejections):
             problems.append(f"{path}: neither recomputed by verify nor listed in manifest.json")
     return problems, {str(k): str(v) for k, v in files.items()}
 

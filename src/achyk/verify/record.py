@@ -199,7 +199,7 @@ def _verify(
         report.add("published results and seats recomputed from the log", [str(err)])
 
     say("published files")
-    problems, files = check_manifest(src, set(state.rejections))
+    problems, files = check_manifest(src, set(state.rejections), cp.size, hash_at, entries)
     problems += check_site_figures(src, files, state.election, tab)
     report.add("every published file recomputed or in manifest.json; site figures from the log",
                problems, f"{len(files)} files in the manifest")  # fmt: skip
