@@ -13,6 +13,7 @@ from __future__ import annotations
 import urllib.error
 import urllib.request
 from base64 import b64decode
+from pathlib import Path
 
 import pytest
 
@@ -23,6 +24,8 @@ from achyk.ledger.tiles import Tile, tile_data, tile_for, verify_tiles
 from achyk.services import ledger
 from achyk.services.elections import load_election
 from achyk.store.database import Database
+from achyk.store.ledger_repo import LogStore
+from achyk.verify.monitor import check_once
 from factories import election
 from live_server import serving
 
@@ -72,11 +75,12 @@ def check_size(base: str, entries: list[bytes], vkey: str) -> None:
 
 
 @pytest.mark.slow
-def test_tiles_past_256_and_65536_entries(db: Database) -> None:
+def test_tiles_past_256_and_65536_entries(db: Database, tmp_path: Path) -> None:
     e = election()
     load_election(db, e)
     eid = e.id
     vkey = ledger.log_vkey(db, eid)
+    state = tmp_path / "monitor.json"
     with serving(create_app(db=db)) as server:
         base = f"{server}/api/elections/{eid}"
         entries = grow(db, eid, 300, 100)  # two levels: 1 full + 1 partial level-0 tile
@@ -89,6 +93,10 @@ def test_tiles_past_256_and_65536_entries(db: Database) -> None:
                         "tile/entries/001.p/45", "tile/0/x001/000"):  # fmt: skip
             assert get(f"{base}/log/{missing}")[0] == 404, missing
 
+        assert check_once(base, state, vkey).ok  # a monitor keeps the checkpoint of size 300
+        grow(db, eid, 700, 400)
+        grown = check_once(base, state, vkey)  # honest growth is not a fork (the bug said it was)
+        assert grown.ok and "consistent" in grown.message, grown.message
         entries = grow(db, eid, 65_536 + 300, 16_384)  # three levels
         check_size(base, entries, vkey)
         tree = MemoryTree([leaf_hash(x) for x in entries])
@@ -105,3 +113,9 @@ def test_tiles_past_256_and_65536_entries(db: Database) -> None:
         assert int(note.decode().splitlines()[1]) == len(entries)
         assert b64decode(note.decode().splitlines()[2]) == tree.root()
         assert canonical_json({"kind": "filler", "n": 70_000}) not in entries
+        # a checkpoint row ahead of the head (never honest: say, left by a failed restore) is
+        # not served: the checkpoint is the head's
+        with db.session() as s:
+            LogStore(s, eid).add_checkpoint(len(entries) + 9, b"\x07" * 32, "bogus\n")
+        _, note = get(f"{base}/log/checkpoint")
+        assert verify_checkpoint(note.decode(), vkey).size == len(entries)
