@@ -89,6 +89,10 @@ def test_http_headers_gzip_and_pins(db: Database, tmp_path: Path) -> None:
     # a bad UTF-8 byte in the checkpoint: a named failure, not a traceback
     record = tmp_path / "record"
     publish(db, eid, record)
+    # the static record keeps the partial tiles of its earlier checkpointed sizes (tlog-tiles)
+    assert verify_record(str(record)).ok
+    for s in json.loads((record / "record.json").read_text())["checkpoints"]:
+        assert (record / "log" / tile_for(0, s - 1, s).path).is_file(), s
     cp = record / "log" / "checkpoint"
     cp.write_bytes(cp.read_bytes().replace(b"\n", b"\n\xff", 1))
     report = verify_record(str(record))
