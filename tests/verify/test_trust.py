@@ -275,7 +275,23 @@ def test_live_witnesses_cosign_once_only_if_named(db: Database, tmp_path: Path) 
         from achyk.services.protocols import submit_protocols
 
         submit_protocols(db, eid, sim.submissions[100:130])
-        assert request_cosignature(db, eid, w2, W2_KEY) == ledger.log_size(db, eid)
+        if db.dialect == "sqlite":  # the CLI opens the database by URL (no test schema)
+            url_db = db.engine.url.render_as_string(hide_password=False)
+            out = runner.invoke(cli, ["trust", "cosign", w2, "--witness", W2_KEY,
+                                      "--database", url_db, "--election", eid])  # fmt: skip
+            assert out.exit_code == 0 and f"size {ledger.log_size(db, eid)}" in out.output, (
+                out.output
+            )
+        else:
+            assert request_cosignature(db, eid, w2, W2_KEY) == ledger.log_size(db, eid)
+        one_of_two = failed(verify_record(url, trust=trust))  # the new head: W1 has not cosigned
+        assert (
+            "only 1 of the 2" in one_of_two["witness cosignatures (quorum of the pinned witnesses)"]
+        )
+        head = ledger.latest_checkpoint(db, eid)
+        assert head is not None
+        assert post(W1_KEY, cosign(head, W1_NAME, W1, 1_700_000_100)) == 201
+        assert verify_record(url, trust=trust).ok
         # the witness refuses a checkpoint of the same size with another root, and bad proofs
         name, key = parse_signer_key(_secret(db, eid))
         size = ledger.log_size(db, eid)

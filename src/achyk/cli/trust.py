@@ -63,3 +63,24 @@ def export(
     out.write_bytes(trust.to_bytes())
     console.print(f"wrote {out}: origin {trust.origin}, {len(trust.witnesses or ())} "
                   f"witness(es), quorum {trust.quorum}", highlight=False)  # fmt: skip
+
+
+@app.command("cosign")
+def request(
+    witness_url: Annotated[str, typer.Argument(help="The witness's submission prefix (URL).")],
+    witness: Annotated[str, typer.Option("--witness", help="The witness's verifier key.")],
+    database: DatabaseOption = None,
+    election: ElectionOption = None,
+) -> None:
+    """Ask a C2SP tlog-witness to cosign the log's head (POST /add-checkpoint); keep its line."""
+    from achyk.errors import AchykError
+    from achyk.services.elections import get_election
+    from achyk.services.witnessing import request_cosignature
+
+    db = open_db(database)
+    try:
+        size = request_cosignature(db, get_election(db, election).id, witness_url, witness)
+    except (AchykError, OSError) as err:
+        err_console.print(f"[red]cosignature not obtained: {err}[/red]", highlight=False)
+        raise typer.Exit(1) from None
+    console.print(f"cosigned: the checkpoint of size {size}", highlight=False)
