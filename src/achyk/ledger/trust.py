@@ -120,6 +120,8 @@ def parse_trust(data: bytes) -> Trust:
     if not isinstance(doc["witnesses"], list):
         raise TrustError("trust file: witnesses must be a list")
     witnesses = tuple(_witness(w, f"witnesses[{i}]") for i, w in enumerate(doc["witnesses"]))
+    if type(doc["quorum"]) is not int:
+        raise TrustError("trust file: quorum must be a whole number")
     trust = pins(str(doc["log_key"]) if isinstance(doc["log_key"], str) else "",
                  [w.key for w in witnesses], doc["quorum"])  # fmt: skip
     return Trust(trust.log_key, doc["origin"], doc["election"], doc["definition_sha256"],
