@@ -23,14 +23,7 @@ from achyk.canonical import canonical_json
 from achyk.domain.published import results_document
 from achyk.formats.definition import election_to_document
 from achyk.ledger import MemoryTree
-from achyk.ledger.tiles import (
-    TILE_HEIGHT,
-    TILE_WIDTH,
-    Tile,
-    build_tiles,
-    entry_bundles,
-    tile_data,
-)
+from achyk.ledger.tiles import build_tiles, earlier_partial_tiles, entry_bundles, tile_data
 from achyk.services import ledger
 from achyk.services.elections import get_election
 from achyk.services.results import results
@@ -51,25 +44,6 @@ def _json(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True).encode() + b"\n"
 
 
-def earlier_partial_tiles(tree: MemoryTree, size: int, sizes: list[int]) -> dict[str, bytes]:
-    """The partial hash tiles of earlier checkpointed sizes whose full tile does not exist yet
-    (C2SP tlog-tiles: a log MUST serve them; it may drop one once its full tile exists)."""
-    out = {}
-    for s in sizes:
-        level = 0
-        while s >> (TILE_HEIGHT * level):
-            width, index = (
-                (s >> (TILE_HEIGHT * level)) % TILE_WIDTH,
-                s >> (TILE_HEIGHT * (level + 1)),
-            )
-            still_partial = (size >> (TILE_HEIGHT * level)) < (index + 1) * TILE_WIDTH
-            if width and s < size and still_partial:
-                tile = Tile(level, index, width)
-                out[tile.path] = tile_data(tile, tree.hash_at)
-            level += 1
-    return out
-
-
 def publish_record(db: Database, election_id: str | None, out: Path) -> dict[str, Any]:
     """Write the record of one election into `out`; returns record.json's content."""
     election, tab = results(db, election_id)
@@ -87,7 +61,9 @@ def publish_record(db: Database, election_id: str | None, out: Path) -> dict[str
     tree = MemoryTree(leaves)
     tiles = build_tiles(leaves)
     tiles.update(entry_bundles([t.encode() for t in texts]))
-    tiles.update(earlier_partial_tiles(tree, size, [n for n, _ in history]))
+    # tlog-tiles: the partial tiles of earlier checkpointed sizes whose full tile is not there yet
+    for t in earlier_partial_tiles(size, [n for n, _ in history]):
+        tiles[t.path] = tile_data(t, tree.hash_at)
     for path, data in tiles.items():
         _write(out / "log" / path, data)
     if tree.root(size).hex() != cp.root:

@@ -17,7 +17,13 @@ from achyk.domain.published import differences, results_document
 from achyk.domain.tabulation import tabulate
 from achyk.errors import AchykError, VerificationError
 from achyk.ledger import tree_root, verify_checkpoint
-from achyk.ledger.tiles import decode_entry_bundle, hash_at_from_tiles, tiles_for_size, verify_tiles
+from achyk.ledger.tiles import (
+    decode_entry_bundle,
+    earlier_partial_tiles,
+    hash_at_from_tiles,
+    tiles_for_size,
+    verify_tiles,
+)
 from achyk.ledger.trust import Trust
 from achyk.verify.anchors import anchors, check_quorum, definition_pin, record_witnesses
 from achyk.verify.files import check_manifest, check_site_figures
@@ -151,6 +157,11 @@ def _verify(
                 history_problems.append(f"{path}: root at size {n} is not a prefix of this log")
         except (KeyError, VerificationError) as err:
             history_problems.append(f"{path}: {err}")
+    if not src.remote:  # (a live server makes them on request)
+        for t in sorted(earlier_partial_tiles(cp.size, sizes)):
+            if not src.exists("log/" + t.path):
+                history_problems.append(f"log/{t.path} (a partial tile of an earlier checkpoint, "
+                                        "which tlog-tiles requires) is missing")  # fmt: skip
     report.add("earlier checkpoints consistent with this one", history_problems,
                f"{len(sizes)} checkpoints")  # fmt: skip
 
