@@ -110,7 +110,7 @@ def rewrite(honest: tuple[Path, str], tmp_path: Path, change: Callable[[list[Any
         (record / "log" / path).parent.mkdir(parents=True, exist_ok=True)
         (record / "log" / path).write_bytes(data)
     name, key = parse_signer_key(honest[1])
-    cp = Checkpoint(f"achyk/{docs[0]['election']}", len(entries), MemoryTree(leaves).root())
+    cp = Checkpoint(name, len(entries), MemoryTree(leaves).root())
     (record / "log" / "checkpoint").write_text(sign_checkpoint(cp, name, key))
     return record
 

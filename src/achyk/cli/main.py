@@ -24,6 +24,7 @@ from achyk.cli import (
     register,
     results,
     serve,
+    trust,
     trustee,
     verify,
     vote,
@@ -77,6 +78,8 @@ app.command("publish")(verify.publish)
 app.command("monitor")(monitor.monitor)
 app.command("witness")(monitor.witness)
 app.command("witness-keygen")(monitor.witness_keygen)
+app.command("witness-serve")(monitor.witness_serve)
+app.add_typer(trust.app, name="trust")
 
 
 # Exit statuses, distinct so that scripts can tell them apart (documented in the README):

@@ -149,6 +149,10 @@ class Election:
     # The credential authority's Ed25519 key (base64) for remote voting: only credential lists it
     # signed are accepted (issue 10). None: no remote credentials can be valid.
     credential_authority: str | None = None
+    # The witnesses (observer missions, parties) whose cosignatures of the log's checkpoints
+    # count, and how many of them a verifier requires on the latest checkpoint.
+    witnesses: tuple[Witness, ...] = ()
+    witness_quorum: int = 0
     _places: dict[str, StationPlace] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -240,3 +244,11 @@ def _id_problems(e: Election) -> Iterator[tuple[str, str]]:
     for where, value in _ids(e):
         if not (isinstance(value, str) and ID_PATTERN.fullmatch(value) and ".." not in value):
             yield f"{where} {value!r}", id_problem(value) or "not a valid id"
+
+
+@dataclass(frozen=True)
+class Witness:
+    """A witness of the log: its display name and its C2SP verifier key (signature type 0x04)."""
+
+    name: str
+    key: str

@@ -35,6 +35,7 @@ from achyk.domain.definition import (
     PercentBase,
     Region,
     Station,
+    Witness,
 )
 from achyk.domain.identifiers import id_problem
 from achyk.errors import DefinitionError, Problem
@@ -46,8 +47,13 @@ from achyk.formats.protocol_forms import (
     form_to_document,
     preset_document,
 )
+from achyk.ledger.cosignature import WitnessKey
+from achyk.ledger.note import NoteError
 
 FORMAT_VERSION = 1
+# A checkpoint carries the log's signature and one cosignature per witness; signed-note readers
+# must accept at least 16 signatures and achyk's accept 100, so 32 witnesses always fit.
+MAX_WITNESSES = 32
 
 
 def _valid_id(value: str) -> str:
@@ -125,6 +131,11 @@ class _Authority(_Model):
     unit: str | None = None  # the station, district or region it covers
 
 
+class _Witness(_Model):
+    name: str = Field(min_length=1)
+    key: str
+
+
 class _Header(_Model):
     id: Id
     name: str = Field(min_length=1)
@@ -152,6 +163,8 @@ class _Definition(_Model):
     regions: list[_Region] = Field(min_length=1)
     # The protocol form: a preset's id ("ru-duma") or the form in full; none: the standard form.
     form: FormModel | None = None
+    witnesses: list[_Witness] = Field(default=[], max_length=MAX_WITNESSES)
+    witness_quorum: int | None = Field(default=None, ge=1)
 
 
 def _path(loc: Iterable[int | str]) -> str:
@@ -290,6 +303,26 @@ def _cross_checks(d: _Definition) -> list[Problem]:
         bad = _key_problem("election.credential_authority", d.election.credential_authority)
         if bad:
             problems.append(bad)
+    return problems + _witness_checks(d)
+
+
+def _witness_checks(d: _Definition) -> list[Problem]:
+    problems: list[Problem] = []
+    names: list[tuple[str, str]] = []
+    for wi, w in enumerate(d.witnesses):
+        try:
+            names.append((WitnessKey.from_vkey(w.key).name, f"witnesses[{wi}].key"))
+        except NoteError as err:
+            problems.append(Problem(f"witnesses[{wi}].key", f"not a witness verifier key: {err}"))
+    problems += _duplicates(names, "witness key name")
+    problems += _duplicates(
+        [(w.name, f"witnesses[{wi}].name") for wi, w in enumerate(d.witnesses)], "witness"
+    )
+    if d.witnesses and d.witness_quorum is None:
+        problems.append(Problem("witness_quorum", "required when witnesses are named"))
+    if d.witness_quorum is not None and d.witness_quorum > len(d.witnesses):
+        problems.append(Problem("witness_quorum", f"{d.witness_quorum} is more than the "
+                                                  f"{len(d.witnesses)} witnesses named"))  # fmt: skip
     return problems
 
 
@@ -344,9 +377,11 @@ def _to_core(d: _Definition) -> Election:
     )
     h = d.election
     form = form_to_core(d.form) if isinstance(d.form, FormModel) else None
+    witnesses = tuple(Witness(w.name, w.key) for w in d.witnesses)
     return Election(h.id, h.name, h.type, h.date, contests, regions, authorities,
                     abroad_any_station=h.abroad_any_station, form=form,
-                    credential_authority=h.credential_authority)  # fmt: skip
+                    credential_authority=h.credential_authority, witnesses=witnesses,
+                    witness_quorum=d.witness_quorum or 0)  # fmt: skip
 
 
 def election_from_document(doc: Any, source: str = "definition") -> Election:
@@ -507,6 +542,10 @@ def election_to_document(e: Election) -> dict[str, Any]:
             doc["channel"] = s.channel
         return doc
 
+    extra: dict[str, Any] = {}
+    if e.witnesses:  # only when set, so existing definitions keep their hashes
+        extra["witnesses"] = [{"name": w.name, "key": w.key} for w in e.witnesses]
+        extra["witness_quorum"] = e.witness_quorum
     header: dict[str, Any] = {"id": e.id, "name": e.name, "type": e.type.value, "date": e.date}
     if e.abroad_any_station:  # only when set, so existing definitions keep their hashes
         header["abroad_any_station"] = True
@@ -539,6 +578,7 @@ def election_to_document(e: Election) -> dict[str, Any]:
             }
             for r in e.regions
         ],
+        **extra,
     }
     if e.form is not None:  # only when set, so existing definitions keep their hashes
         document["form"] = form_to_document(e.form)

@@ -27,7 +27,12 @@ from achyk.ledger import (
     tree_root,
 )
 from achyk.ledger.signer import NoteSigner, sign_note_by, signer_vkey
-from achyk.ledger.tiles import Tile, encode_entry_bundle, parse_tile_path, tile_data, tile_for
+from achyk.ledger.tiles import (
+    TILE_HEIGHT,
+    TILE_WIDTH,
+    encode_entry_bundle,
+    parse_tile_path,
+)
 from achyk.services.commit_group import writer_lock
 from achyk.services.log_key import (
     KeyFileError,
@@ -39,32 +44,78 @@ from achyk.services.log_key import (
 )
 from achyk.store.database import Database
 from achyk.store.ledger_repo import LogStore, stored_key
+from achyk.store.models import SigningKeyRow
 from achyk.store.repositories import Protocols, Rejections
+from achyk.store.timestamps import now
 
 ED25519 = 0x01
 MAX_ENTRY_BYTES = 65_535
 
 
-def origin(election_id: str) -> str:
-    """The checkpoint origin line: names this election's log."""
-    return f"achyk/{election_id}"
+def default_origin(election_id: str, public_key: bytes) -> str:
+    """A generated log's origin: unique per log, because it names the log's own key."""
+    return f"achyk.local/{election_id}/{hashlib.sha256(public_key).hexdigest()[:8]}"
 
 
-def _signer(session: Session, election_id: str) -> NoteSigner:
-    return log_signer(session, origin(election_id), election_id)
+def _key_row_name(election_id: str) -> str:
+    return f"log/{election_id}"
+
+
+@dataclass(frozen=True)
+class LogSigner:
+    """Who signs this log's checkpoints, and the origin the checkpoints name (record-format.md,
+    "Origins"): pinned when the log starts, so a key rotation never changes it."""
+
+    origin: str
+    signer: NoteSigner
+
+    @property
+    def vkey(self) -> str:
+        return signer_vkey(self.signer)
+
+
+def _signer(session: Session, election_id: str) -> LogSigner:
+    """The log's signer (a key file, never a table: achyk.services.log_key) and its origin.
+
+    A generated key is named by the origin: ``ACHYK_LOG_ORIGIN/ELECTION`` or else
+    ``achyk.local/ELECTION/<first 8 hex of SHA-256(public key)>``. With ``ACHYK_LOG_KEY`` the
+    origin is ``ACHYK_LOG_ORIGIN/ELECTION`` or else ``KEYNAME/ELECTION``.
+    """
+    prefix = os.environ.get("ACHYK_LOG_ORIGIN", "").strip().rstrip("/")
+
+    def new_name(public: bytes) -> str:
+        return f"{prefix}/{election_id}" if prefix else default_origin(election_id, public)
+
+    signer = log_signer(session, _key_row_name(election_id), election_id, new_name)
+    pinned = stored_key(session, f"origin/{election_id}")
+    if pinned is not None:
+        return LogSigner(pinned.vkey, signer)
+    if os.environ.get("ACHYK_LOG_KEY"):
+        chosen = f"{prefix or signer.name}/{election_id}"
+    else:
+        chosen = signer.name  # generated with the origin as its name (or a log begun before)
+    session.add(SigningKeyRow(name=f"origin/{election_id}", secret="", vkey=chosen,
+                              created_at=now()))  # fmt: skip
+    return LogSigner(chosen, signer)
 
 
 def log_vkey(db: Database, election_id: str) -> str:
     """The verifier key of the log (C2SP vkey): what monitors and `achyk verify` trust."""
     with db.session() as s:
-        return signer_vkey(_signer(s, election_id))
+        return _signer(s, election_id).vkey
 
 
 def log_key_location(db: Database, election_id: str) -> tuple[str, str]:
     """(where the log's signing key is, its verifier key), for the operator to see."""
     with db.session() as s:
-        vkey = signer_vkey(_signer(s, election_id))
+        vkey = _signer(s, election_id).vkey
         return str(log_key_path(election_id, database_path(s)).resolve()), vkey
+
+
+def log_origin(db: Database, election_id: str) -> str:
+    """The origin line of this election's checkpoints."""
+    with db.session() as s:
+        return _signer(s, election_id).origin
 
 
 def append_entries(
@@ -95,9 +146,10 @@ def append_entries(
         texts.append((str(entry["kind"]), raw.decode()))
         nodes.extend(frontier.append_entry(raw))
     store.write(size, texts, nodes, frontier.size, frontier.hashes)
+    signer = _signer(session, election_id)
     note = sign_note_by(
-        Checkpoint(origin(election_id), frontier.size, frontier.root()).body(),
-        _signer(session, election_id),
+        Checkpoint(signer.origin, frontier.size, frontier.root()).body(),
+        signer.signer,
         *([also_signed_by] if also_signed_by else []),
     )
     store.add_checkpoint(frontier.size, frontier.root(), note)
@@ -126,12 +178,12 @@ def rotate_log_key(db: Database, election_id: str, new_key: Path, reason: str) -
     with writer_lock(db), db.session() as s:
         old = _signer(s, election_id)
         entry = {"kind": "log-key-rotation", "election": election_id,
-                 "previous": signer_vkey(old), "key": signer_vkey(new), "reason": reason}  # fmt: skip
+                 "previous": old.vkey, "key": signer_vkey(new), "reason": reason}  # fmt: skip
         if entry["previous"] == entry["key"]:
             raise KeyFileError(f"{new_key} holds the log's current key: nothing to rotate")
         # Its checkpoint signed by both: the old key hands over to the new, which then signs.
         [index] = append_entries(s, election_id, [entry], also_signed_by=new)
-        row = stored_key(s, origin(election_id))
+        row = stored_key(s, _key_row_name(election_id)) or stored_key(s, f"achyk/{election_id}")
         assert row is not None  # _signer pinned it
         row.vkey = entry["key"]
         target = log_key_path(election_id, database_path(s))
@@ -208,21 +260,29 @@ def root_at(db: Database, election_id: str, size: int) -> bytes:
 
 
 def tile(db: Database, election_id: str, path: str) -> bytes:
-    """A tile (or entry bundle) of the current tree, by its C2SP tlog-tiles path."""
+    """A tile (or entry bundle) of the current tree, by its C2SP tlog-tiles path.
+
+    A full tile exists once the tree has grown past it; a partial tile ``.p/W`` exists while
+    (or once) its level holds at least W hashes in that tile, so the partial tiles of every
+    earlier tree size stay servable. Anything else is a KeyError (404), never another tile.
+    """
     level, index, width = parse_tile_path(path)
     with db.read() as s:
         store = LogStore(s, election_id)
         size = store.head()
+        start = index * TILE_WIDTH
         if level is None:  # entry bundle
-            start = index * 256
-            texts = store.entries(start, min(start + width, size))
+            texts = store.entries(start, start + width) if start + width <= size else []
             if len(texts) != width:
                 raise KeyError(path)
             return encode_entry_bundle([t.encode() for t in texts])
-        t = tile_for(level, index, size)
-        if t.width < width:
+        available = (size >> (TILE_HEIGHT * level)) - start  # hashes of this tile at this size
+        if available < width:
             raise KeyError(path)
-        return tile_data(Tile(t.level, t.index, width), hash_at(store))
+        hashes = store.nodes(TILE_HEIGHT * level, start, start + width)
+        if len(hashes) != width:  # the store lost nodes: refuse rather than serve a short tile
+            raise KeyError(path)
+        return b"".join(hashes)
 
 
 @dataclass(frozen=True)
@@ -296,11 +356,8 @@ def stations_evidence(
     return out
 
 
-def add_cosignature(db: Database, election_id: str, size: int, witness: str, line: str) -> None:
-    with db.session() as s:
-        LogStore(s, election_id).add_cosignature(size, witness, line)
-
-
-def cosignatures(db: Database, election_id: str) -> list[tuple[int, str, str]]:
+def evidence(db: Database, election_id: str, index: int) -> bytes | None:
+    """The raw bytes of the submission refused by rejection entry ``index``."""
     with db.read() as s:
-        return [(c.size, c.witness, c.line) for c in LogStore(s, election_id).cosignatures()]
+        row = Rejections(s).at_index(election_id, index)
+        return bytes(row.raw) if row is not None else None

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.orm import Session
 
 from achyk.errors import AchykError
-from achyk.ledger.note import NoteError, format_signer_key, parse_signer_key
+from achyk.ledger.note import NoteError, format_signer_key, parse_signer_key, raw_public_key
 from achyk.ledger.signer import Ed25519KeySigner, NoteSigner, signer_vkey
 from achyk.store.ledger_repo import stored_key
 from achyk.store.models import SigningKeyRow
@@ -105,9 +106,16 @@ def database_path(session: Session) -> str | None:
     return url.database if url.get_backend_name() == "sqlite" else None
 
 
-def log_signer(session: Session, name: str, election_id: str) -> NoteSigner:
-    """The log's signer, checked against the public key the database pins for ``name``."""
-    row = stored_key(session, name)
+def log_signer(
+    session: Session, name: str, election_id: str, new_name: Callable[[bytes], str] | None = None
+) -> NoteSigner:
+    """The log's signer, checked against the public key the database pins for ``name``.
+
+    ``new_name(public key)`` names a key generated for a new log (its origin); by default
+    ``name``. A log begun before keys were pinned under ``log/ELECTION`` is found under its old
+    row, ``achyk/ELECTION``.
+    """
+    row = stored_key(session, name) or stored_key(session, f"achyk/{election_id}")
     database_path_ = database_path(session)
     path = log_key_path(election_id, database_path_)
     if not path.exists():
@@ -121,7 +129,9 @@ def log_signer(session: Session, name: str, election_id: str) -> NoteSigner:
                 f"{row.vkey}: restore its key file there (or set ACHYK_LOG_KEY)"
             )
         else:
-            legacy = format_signer_key(name, Ed25519PrivateKey.generate())
+            fresh = Ed25519PrivateKey.generate()
+            key_name = new_name(raw_public_key(fresh.public_key())) if new_name else name
+            legacy = format_signer_key(key_name, fresh)
         write_key_file(path, legacy)  # a concurrent first writer may win: read what is there
     signer = read_key_file(path)
     vkey = signer_vkey(signer)

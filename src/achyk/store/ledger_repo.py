@@ -113,12 +113,18 @@ class LogStore:
                                  note=note, signed_at=now()))  # fmt: skip
 
     def latest_checkpoint(self) -> CheckpointRow | None:
+        """The checkpoint of the head: the last one signed at the log's current size.
+
+        Not the largest size ever signed: a checkpoint ahead of the stored entries would promise
+        tiles the log cannot serve.
+        """
         q = (
             select(CheckpointRow)
-            .where(CheckpointRow.election_id == self.election_id)
-            .order_by(CheckpointRow.size.desc(), CheckpointRow.id.desc())
+            .where(CheckpointRow.election_id == self.election_id,
+                   CheckpointRow.size == self.head())
+            .order_by(CheckpointRow.id.desc())
             .limit(1)
-        )
+        )  # fmt: skip
         return self.s.scalars(q).first()
 
     def checkpoints(self) -> list[CheckpointRow]:
@@ -128,6 +134,11 @@ class LogStore:
     def add_cosignature(self, size: int, witness: str, line: str) -> None:
         self.s.add(CosignatureRow(election_id=self.election_id, size=size, witness=witness,
                                   line=line, received_at=now()))  # fmt: skip
+
+    def cosignatures_at(self, size: int) -> list[CosignatureRow]:
+        q = select(CosignatureRow).where(CosignatureRow.election_id == self.election_id,
+                                         CosignatureRow.size == size)  # fmt: skip
+        return list(self.s.scalars(q.order_by(CosignatureRow.id)))
 
     def cosignatures(self) -> list[CosignatureRow]:
         q = select(CosignatureRow).where(CosignatureRow.election_id == self.election_id)

@@ -193,6 +193,11 @@ class Rejections:
             )
         )
 
+    def at_index(self, election_id: str, log_index: int) -> RejectionRow | None:
+        q = select(RejectionRow).where(RejectionRow.election_id == election_id,
+                                       RejectionRow.log_index == log_index)  # fmt: skip
+        return self.s.scalars(q).first()
+
     def for_election(self, election_id: str) -> Sequence[RejectionRow]:
         q = select(RejectionRow).where(RejectionRow.election_id == election_id)
         return self.s.scalars(q.order_by(RejectionRow.id)).all()
