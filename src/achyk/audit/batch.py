@@ -4,28 +4,29 @@ Every station has a signed count (the reported batch); an audit board hand-count
 sampled stations (the actual batch). For an assertion Σ g > 0 (:mod:`.assertions`) with reported
 batch sums G_p and actual sums G'_p, the outcome is right iff Σ_p (G_p − G'_p) < G, G = Σ_p G_p.
 
-Stations are sampled uniformly without replacement (Rivest's consistent sampler). With P stations,
-e_p = G_p − G'_p the batch's overstatement, and E the largest |e| any batch could have,
-E = max_p max(G_p + L·n_p, U·n_p − G_p) (L = −least g, U = greatest g, n_p the ballots found in
-p by its signed count — the ballot manifest), the assertion is true iff the mean over stations of
+Stations are sampled uniformly without replacement (Rivest's consistent sampler). The remote-voting
+unit has no paper: it counts in G but is not one of the P stations (its e is 0). With P stations,
+e_p = G_p − G'_p the batch's overstatement, L = −(least g of a ballot), n_p the ballots found in
+p by its signed count (the ballot manifest) and E = max_p (G_p + L·n_p) the largest overstatement
+any batch could have (all its ballots turned into the assertion's worst ballot), the assertion is
+true iff the mean over the P stations of
 
     x_p = (1 − e_p/E) / (2·(1 − a)),   a = G/(P·E)   (the batch-level diluted margin)
 
-is above 1/2, and 0 ≤ x_p ≤ u = 1/(1 − a) (SHANGRLA's overstatement assorter, Stark 2020,
-written for batches drawn with equal probability). A hand count that finds more ballots than the
-manifest can push x below 0; it is then taken as 0, the worst a batch can be.
+is above 1/2, and x_p ≥ 0 (SHANGRLA's overstatement assorter, Stark 2020, for batches drawn with
+equal probability; understatements make x larger, which is harmless). A hand count that finds
+more ballots than the manifest can push x below 0; it is then taken as 0, the worst a batch can be.
 
-**ALPHA** (Stark, "ALPHA: Audit that Learns from Previously Hand-Audited Ballots", 2022, section
-2.2, sampling without replacement) tests H₀: mean ≤ 1/2. For the j-th station drawn (j = 1, 2, …):
+**The test** is ALPHA (Stark, "ALPHA: Audit that Learns from Previously Hand-Audited Ballots",
+2022, section 2.2, sampling without replacement) in its betting form: for the j-th station drawn,
 
-    μ_j = (P/2 − Σ_{i<j} x_i) / (P − j + 1)
-    η_j = min(u·(1 − 10⁻⁹), max(μ_j + c/√(d + j − 1), (d·η₀ + Σ_{i<j} x_i)/(d + j − 1)))
-    T_j = T_{j−1} · ( x_j·(η_j − μ_j) / (μ_j·(u − μ_j)) + (u − η_j)/(u − μ_j) ),  T_0 = 1
+    μ_j = (P/2 − Σ_{i<j} x_i) / (P − j + 1)          (the null mean of what is left)
+    T_j = T_{j−1} · (1 + λ·(x_j/μ_j − 1)),   T_0 = 1,   λ = 0.9
 
-with η₀ = x for an error-free batch, d = 100, c = (η₀ − 1/2)/2 (the truncated shrinkage estimator
-of ALPHA section 2.5). If μ_j < 0 the null is impossible (T = ∞); if μ_j ≥ u it cannot be
-rejected (the factor is 1). The measured risk is min(1, 1/max_{j≤n} T_j) (Ville's inequality:
-ALPHA is a test supermartingale, so this holds at any stopping time).
+(ALPHA's η_j = μ_j + λ·(u − μ_j); λ < 1 keeps one bad station from zeroing T). If μ_j < 0 the
+null is impossible (T = ∞); if μ_j = 0, T = ∞ when x_j > 0, else unchanged. The measured risk is
+min(1, 1/max_{j≤n} T_j): T is a test supermartingale under the null, so by Ville's inequality this
+holds at any stopping time, round by round.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from fractions import Fraction
 from achyk.audit.assertions import Assertion
 from achyk.errors import InputError, Problem
 
-D = 100
+LAMBDA = 0.9  # the bet: the fraction of the way from μ to the upper bound ALPHA's η goes
 SUBJECT = "batch comparison audit"
 
 
@@ -50,6 +51,7 @@ class Batch:
     region: str
     votes: Mapping[str, int]
     invalid: int
+    paper: bool = True  # False for the remote-voting unit: counted in totals, never sampled
 
     @property
     def ballots(self) -> int:
@@ -81,33 +83,22 @@ class Scale:
     def batch_margin(self) -> Fraction:
         return self.total / (self.stations * self.e_max)
 
-    @property
-    def upper(self) -> float:
-        return float(1 / (1 - self.batch_margin))
-
     def x(self, overstatement: Fraction) -> float:
         value = (1 - overstatement / self.e_max) / (2 * (1 - self.batch_margin))
         return max(0.0, float(value))
 
 
 def scale(assertion: Assertion, reported: Sequence[Batch]) -> Scale:
-    low, high = assertion.bounds()
+    low, _ = assertion.bounds()
     lower = -low
     if lower <= 0:
         raise InputError(SUBJECT, [Problem(assertion.id, "no ballot can count against it")])
     sums = [batch_g(assertion, b) for b in reported]
-    e_max = max(
-        (
-            max(g + lower * b.ballots, high * b.ballots - g)
-            for g, b in zip(sums, reported, strict=True)
-        ),
-        default=Fraction(0),
-    )
+    paper = [(g, b) for g, b in zip(sums, reported, strict=True) if b.paper]
+    e_max = max((g + lower * b.ballots for g, b in paper), default=Fraction(0))
     if e_max <= 0:
         e_max = Fraction(1)
-    return Scale(
-        sum(sums, Fraction(0)), sum(b.ballots for b in reported), len(reported), e_max, lower
-    )
+    return Scale(sum(sums, Fraction(0)), sum(b.ballots for b in reported), len(paper), e_max, lower)
 
 
 @dataclass(frozen=True)
@@ -124,38 +115,24 @@ class AlphaState:
         return min(1.0, math.exp(-self.max_log_t))
 
 
-def alpha_step(
-    state: AlphaState, x: float, population: int, upper: float, eta0: float
-) -> AlphaState:
+def alpha_step(state: AlphaState, x: float, population: int) -> AlphaState:
     j = state.draws + 1
     if j > population:
         raise InputError(SUBJECT, [Problem("sample", "more draws than stations")])
     mu = (population / 2 - state.total) / (population - j + 1)
     log_t = state.log_t
-    if mu < 0:
+    if mu < 0 or (mu == 0 and x > 0):
         log_t = math.inf
-    elif mu < upper and math.isfinite(log_t):
-        c = (eta0 - 0.5) / 2
-        shrunk = (D * eta0 + state.total) / (D + j - 1)
-        eta = min(upper * (1 - 1e-9), max(mu + c / math.sqrt(D + j - 1), shrunk))
-        if mu == 0:
-            log_t = math.inf if x > 0 else log_t + math.log((upper - eta) / upper)
-        else:
-            factor = x * (eta - mu) / (mu * (upper - mu)) + (upper - eta) / (upper - mu)
-            log_t = log_t + math.log(factor) if factor > 0 else -math.inf
+    elif mu > 0 and math.isfinite(log_t):
+        log_t += math.log(1 + LAMBDA * (x / mu - 1))
     return AlphaState(j, state.total + x, log_t, max(state.max_log_t, log_t))
-
-
-def eta0_for(sc: Scale) -> float:
-    return sc.x(Fraction(0))
 
 
 def measure(sc: Scale, xs: Sequence[float]) -> AlphaState:
     """ALPHA over the x values of the stations in draw order."""
     state = AlphaState()
-    eta0 = eta0_for(sc)
     for x in xs:
-        state = alpha_step(state, x, sc.stations, sc.upper, eta0)
+        state = alpha_step(state, x, sc.stations)
     return state
 
 
@@ -166,10 +143,10 @@ def expected_stations(sc: Scale, alpha: float) -> int:
     """
     if sc.total <= 0:
         return sc.stations
-    eta0 = eta0_for(sc)
+    x0 = sc.x(Fraction(0))
     state = AlphaState()
     while state.draws < sc.stations:
-        state = alpha_step(state, eta0, sc.stations, sc.upper, eta0)
+        state = alpha_step(state, x0, sc.stations)
         if state.risk <= alpha:
             return state.draws
     return sc.stations
