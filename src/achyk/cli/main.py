@@ -7,6 +7,7 @@ import sys
 import typer
 
 from achyk.cli import (
+    audit,
     demo,
     device,
     election,
@@ -33,6 +34,7 @@ app.add_typer(protocol.app, name="protocol")
 app.add_typer(device.app, name="device")
 app.add_typer(register.app, name="register")
 app.add_typer(vote.app, name="remote")
+app.add_typer(audit.app, name="audit")
 app.command("vote")(vote.vote)
 app.command("results")(results.results)
 app.command("demo")(demo.demo)
