@@ -138,3 +138,72 @@ def plan_cmd(
                 str(a.expected),
             )
         console.print(table)
+
+
+@app.command("reconcile")
+def reconcile_cmd(
+    found_pct: Annotated[
+        float, typer.Option(help="Ballots found: tolerance in % of the hand count.")
+    ] = 3,
+    votes_abs: Annotated[
+        int, typer.Option(help="Votes per option and invalid ballots: tolerance in votes.")
+    ] = 5,
+    as_json: JsonOption = False,
+    database: DatabaseOption = None,
+    election: ElectionOption = None,
+) -> None:
+    """Scanner (preliminary) against hand count (official): stations outside tolerance, the effect on shares and seats."""
+    from decimal import Decimal
+
+    from achyk.audit.reconcile import Tolerances
+    from achyk.services.reconciliation import reconcile_election
+
+    tol = Tolerances(found_pct=Decimal(str(found_pct)), votes_abs=votes_abs)
+    r = reconcile_election(open_db(database), election, tol)
+    doc: dict[str, Any] = {
+        "election": r.election.id,
+        "tolerances": {
+            "found_pct": str(tol.found_pct),
+            "votes_abs": tol.votes_abs,
+            "copied_abs": tol.copied_abs,
+        },
+        "contests": [],
+    }
+    for c in r.contests:
+        entry: dict[str, Any] = {
+            "contest": c.contest_id,
+            "stations_compared": len(c.stations),
+            "stations_outside": len(c.outside),
+            "found": {"scanner": c.scanner_found, "hand": c.hand_found},
+            "votes": {e.option: {"scanner": e.scanner, "hand": e.hand} for e in c.effects},
+            "outside": [
+                {
+                    "station": s.station_id,
+                    "differences": [
+                        {"line": d.line, "scanner": d.scanner, "hand": d.hand, "limit": d.limit}
+                        for d in s.outside
+                    ],
+                }
+                for s in c.outside
+            ],
+        }
+        if c.contest_id in r.seats:
+            scanner_seats, hand_seats = r.seats[c.contest_id]
+            entry["seats"] = {"scanner": scanner_seats, "hand": hand_seats}
+        doc["contests"].append(entry)
+    if as_json:
+        print(json.dumps(doc, ensure_ascii=False))
+        return
+    for entry in doc["contests"]:
+        console.print(
+            f"{entry['contest']}: {entry['stations_compared']} stations with both counts, "
+            f"{entry['stations_outside']} outside tolerance; ballots found scanner "
+            f"{entry['found']['scanner']} / hand {entry['found']['hand']}"
+        )
+        for s in entry["outside"][:20]:
+            lines = ", ".join(f"{d['line']} {d['scanner']}→{d['hand']}" for d in s["differences"])
+            console.print(f"  station {s['station']}: {lines}")
+        if "seats" in entry and entry["seats"]["scanner"] != entry["seats"]["hand"]:
+            console.print(
+                f"  seats differ: scanner {entry['seats']['scanner']} / hand {entry['seats']['hand']}"
+            )
