@@ -2,8 +2,10 @@
 
 The *reported* batches are the counted protocol of every station of the contest (the official
 one where there is one, else the preliminary — what the published seats were computed from).
-The remote-voting unit has no paper: its tally is proved cryptographically, so it counts in the
-totals but is never sampled. The seats are recomputed here from the batches with the same rules
+The remote-voting unit has no paper: its tally is proved by the trustees' decryption proofs, and
+it is left out of the paper audit altogether — the assertions are those of the allocation on the
+stations' counts (the same as the published one unless the remote votes alone move a seat, which
+the plan would show as a seat allocation differing from the published one). The seats are recomputed here from the batches with the same rules
 as :mod:`achyk.domain.seat_results` (regional thresholds over the home regions only).
 """
 
@@ -34,7 +36,7 @@ def batches(election: Election, contest: Contest, counted: Mapping[str, Protocol
     out = []
     for place in sorted(election.stations_in(contest), key=lambda p: p.station.id):
         p = counted.get(place.station.id)
-        if p is None:
+        if p is None or place.station.remote:
             continue
         region = "" if place.station.abroad else place.region_id
         home = any(r.id == place.region_id and not r.abroad for r in election.regions)

@@ -140,6 +140,9 @@ class Election:
     # Elections (added to the list on application with a passport). One vote per person still
     # holds: it is keyed on the person, not on the list.
     abroad_any_station: bool = False
+    # Audit-board members (hand counts of sampled stations); optional: absent, existing
+    # definitions keep their hashes.
+    audit_boards: tuple[BoardMember, ...] = ()
     _places: dict[str, StationPlace] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -183,4 +186,14 @@ class Authority:
 
     id: str
     name: str
+    public_key: str  # base64 of the 32 raw Ed25519 bytes
+
+
+@dataclass(frozen=True)
+class BoardMember:
+    """A member of an audit board: signs the hand counts of sampled stations (achyk.audit.record)."""
+
+    id: str
+    name: str
+    party: str  # the party (or body) that nominated the member: a board's two differ
     public_key: str  # base64 of the 32 raw Ed25519 bytes

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from achyk.canonical import canonical_hash
 from achyk.domain.definition import (
     Authority,
+    BoardMember,
     Contest,
     ContestKind,
     Device,
@@ -100,6 +101,13 @@ class _Authority(_Model):
     public_key: str
 
 
+class _BoardMember(_Model):
+    id: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    party: str = Field(min_length=1)
+    public_key: str
+
+
 class _Header(_Model):
     id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
     name: str = Field(min_length=1)
@@ -112,6 +120,7 @@ class _Definition(_Model):
     format: Literal[1] = 1
     election: _Header
     authorities: list[_Authority] = []
+    audit_boards: list[_BoardMember] = []
     contests: list[_Contest] = Field(min_length=1)
     regions: list[_Region] = Field(min_length=1)
 
@@ -213,6 +222,14 @@ def _cross_checks(d: _Definition) -> list[Problem]:
         bad = _key_problem(f"authorities[{ai}].public_key", a.public_key)
         if bad:
             problems.append(bad)
+    for bi, b in enumerate(d.audit_boards):
+        bad = _key_problem(f"audit_boards[{bi}].public_key", b.public_key)
+        if bad:
+            problems.append(bad)
+    problems += _duplicates(
+        [(b.id, f"audit_boards[{i}].id") for i, b in enumerate(d.audit_boards)],
+        "audit-board member",
+    )
     return problems
 
 
@@ -264,8 +281,9 @@ def _to_core(d: _Definition) -> Election:
     )
     authorities = tuple(Authority(a.id, a.name, a.public_key) for a in d.authorities)
     h = d.election
+    boards = tuple(BoardMember(b.id, b.name, b.party, b.public_key) for b in d.audit_boards)
     return Election(h.id, h.name, h.type, h.date, contests, regions, authorities,
-                    abroad_any_station=h.abroad_any_station)  # fmt: skip
+                    abroad_any_station=h.abroad_any_station, audit_boards=boards)  # fmt: skip
 
 
 def election_from_document(doc: Any, source: str = "definition") -> Election:
@@ -350,7 +368,7 @@ def election_to_document(e: Election) -> dict[str, Any]:
     header: dict[str, Any] = {"id": e.id, "name": e.name, "type": e.type.value, "date": e.date}
     if e.abroad_any_station:  # only when set, so existing definitions keep their hashes
         header["abroad_any_station"] = True
-    return {
+    out: dict[str, Any] = {
         "format": FORMAT_VERSION,
         "election": header,
         "authorities": [
@@ -370,6 +388,12 @@ def election_to_document(e: Election) -> dict[str, Any]:
             for r in e.regions
         ],
     }
+    if e.audit_boards:  # only when set, so existing definitions keep their hashes
+        out["audit_boards"] = [
+            {"id": b.id, "name": b.name, "party": b.party, "public_key": b.public_key}
+            for b in e.audit_boards
+        ]
+    return out
 
 
 def definition_hash(e: Election) -> str:

@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from achyk.domain.definition import (
     Authority,
+    BoardMember,
     Contest,
     ContestKind,
     Device,
@@ -151,12 +152,29 @@ def build_election(profile: Profile) -> Election:
                     candidates, against_all=profile.against_all, districts=(did,))
         )  # fmt: skip
     authority = private_key_from_seed(_authority_seed(profile))
+    boards = tuple(
+        BoardMember(member, f"Audit board member {member}", party,
+                    public_key_b64(board_key(profile, member)))
+        for member, party in BOARD
+    )  # fmt: skip
     return Election(
         profile.election_id, profile.title, profile.type, profile.date, tuple(contests),
         tuple(regions), (Authority("cec", "Central Election Commission",
                                    public_key_b64(authority)),),
-        abroad_any_station=profile.abroad_any_station,
+        abroad_any_station=profile.abroad_any_station, audit_boards=boards,
     )  # fmt: skip
+
+
+# The audit board: members nominated by different parties (a hand count needs two, of two parties).
+BOARD = (("board-1", "p01"), ("board-2", "p02"), ("board-3", "p03"))
+
+
+def board_key(profile: Profile, member: str) -> Ed25519PrivateKey:
+    return private_key_from_seed(f"achyk-sim/{profile.name}/{profile.seed}/{member}".encode())
+
+
+def authority_key(profile: Profile) -> Ed25519PrivateKey:
+    return private_key_from_seed(_authority_seed(profile))
 
 
 def _authority_seed(profile: Profile) -> bytes:

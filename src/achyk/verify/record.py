@@ -137,6 +137,10 @@ def verify_record(
         report.add("remote voting: ceremony, credentials, ballots, re-votes, challenges, tally",
                    remote.problems, remote.summary)  # fmt: skip
         remote_protocols = remote.protocols
+    if state.audit.present:
+        say("audit")
+        report.add("audit: seed → sample, board-signed hand counts, each round's risk, the decision",
+                   state.audit.finish(), state.audit.summary())  # fmt: skip
     say("results")
     computed = results_document(
         state.election, tabulate(state.election, state.protocols() + remote_protocols)

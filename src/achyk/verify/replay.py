@@ -18,11 +18,12 @@ from achyk.domain.protocol import Protocol
 from achyk.domain.submission import examine, parse_envelope
 from achyk.errors import DefinitionError
 from achyk.formats.definition import election_from_document
+from achyk.verify.audit import AUDIT_KINDS, AuditEntries
 from achyk.verify.remote import REMOTE_KINDS, RemoteEntries
 
 KINDS = (
     "definition", "protocol", "rejection", "device-switch", "correction",
-    "register-commitment", "register-move", *REMOTE_KINDS,
+    "register-commitment", "register-move", *REMOTE_KINDS, *AUDIT_KINDS,
 )  # fmt: skip
 
 
@@ -37,6 +38,7 @@ class Replay:
     counts: dict[str, int] = field(default_factory=dict)
     register_parts: dict[str, dict[int, int]] = field(default_factory=dict)  # root → part → voters
     remote: RemoteEntries = field(default_factory=RemoteEntries)  # checked by verify.remote
+    audit: AuditEntries = field(default_factory=AuditEntries)  # checked by verify.audit
 
     def protocols(self) -> list[Protocol]:
         return [p for _, _, p in self.slots.values()]
@@ -82,6 +84,8 @@ def replay(
             _rejection(state, index, entry, (evidence or {}).get(index))
         elif kind in REMOTE_KINDS:
             state.remote.add(index, entry)
+        elif kind in AUDIT_KINDS:
+            state.audit.add(index, entry, state.election, state.protocols)
         elif kind in ("register-commitment", "register-move"):
             _register(state, index, entry)
     return state
