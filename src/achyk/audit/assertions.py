@@ -30,6 +30,8 @@ With s_P the reported seats of party P and V the votes of the parties in the app
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
@@ -55,11 +57,11 @@ class Assertion:
 
     def g(self, votes: Mapping[str, int], invalid: int) -> Fraction:
         """Σ g over one batch of ballots (a station's counts)."""
-        listed = dict(self.coefficients)
-        total = self.invalid * invalid
+        scale, listed, other, inv = _integer_form(self)
+        total = inv * invalid
         for option, n in votes.items():
-            total += listed.get(option, self.other) * n
-        return total
+            total += listed.get(option, other) * n
+        return Fraction(total, scale)
 
     def bounds(self) -> tuple[Fraction, Fraction]:
         """The least and greatest g any single ballot can have."""
@@ -70,6 +72,15 @@ class Assertion:
 
     def holds(self, total: Fraction) -> bool:
         return total >= 0 if self.at_least else total > 0
+
+
+@functools.lru_cache(maxsize=4096)
+def _integer_form(a: Assertion) -> tuple[int, dict[str, int], int, int]:
+    """The coefficients times their common denominator: batch sums in integer arithmetic."""
+    values = [c for _, c in a.coefficients] + [a.other, a.invalid]
+    scale = math.lcm(*(v.denominator for v in values))
+    listed = {o: int(c * scale) for o, c in a.coefficients}
+    return scale, listed, int(a.other * scale), int(a.invalid * scale)
 
 
 @dataclass(frozen=True)

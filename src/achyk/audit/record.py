@@ -265,7 +265,8 @@ class AuditChecker:
                 f"audit of {audit.contest_id} stopped at round {number} before the risk limit was met: "
                 f"risk {risk_text(worst)} > {audit.alpha:g}"
             )
-        audit.decided, audit.decision, audit.last_risks = audit.rounds, str(decision), measured
+        if not problems:
+            audit.decided, audit.decision, audit.last_risks = audit.rounds, str(decision), measured
         return problems
 
     def finish(self) -> list[str]:

@@ -80,30 +80,63 @@ def record_audit_entry(
     db: Database, election_id: str | None, entry: dict[str, Any], source: str = "audit"
 ) -> int:
     """Judge and append one audit entry; a refused entry is kept as a rejection and raised."""
+    return record_audit_entries(db, election_id, [entry], source)[0]
+
+
+def record_audit_entries(
+    db: Database, election_id: str | None, batch: list[dict[str, Any]], source: str = "audit"
+) -> list[int]:
+    """Judge entries in order and append them in one transaction (a board's counts of a round).
+
+    At the first refused entry, the ones before it are appended, the refused one is kept as a
+    rejection with its reasons, the rest are not looked at, and InputError is raised.
+    """
     election = get_election(db, election_id)
-    entry = {**entry, "election": election.id}
-    if entry.get("kind") not in AUDIT_KINDS:
-        problems = [f"not an audit entry kind: {entry.get('kind')!r}"]
-    else:
-        state = _advance(db, election)
-        trial = copy.deepcopy(state.checker)
-        assert trial is not None
-        counted = counted_now(list(state.slots.values())) if entry["kind"] == "audit-seed" else {}
-        problems = trial.check(entry, counted)
-    with db.session() as s:
-        if problems:
-            raw = canonical_json(entry)
-            [index] = append_entries(s, election.id, [
-                {"kind": "rejection", "election": election.id, "source": source,
-                 "station": entry.get("station") if isinstance(entry.get("station"), str) else None,
-                 "submission_sha256": sha256_hex(raw), "reasons": problems}
-            ])  # fmt: skip
-            Rejections(s).add(election.id, None, source, raw, sha256_hex(raw), problems, index)
+    key = (db.engine.url.render_as_string(hide_password=False), election.id)
+    state = _advance(db, election)
+    checker = state.checker
+    assert checker is not None
+    accepted: list[dict[str, Any]] = []
+    problems: list[str] = []
+    refused: dict[str, Any] = {}
+    for raw_entry in batch:
+        entry = {**raw_entry, "election": election.id}
+        if entry.get("kind") not in AUDIT_KINDS:
+            problems = [f"not an audit entry kind: {entry.get('kind')!r}"]
         else:
-            [index] = append_entries(s, election.id, [entry])
+            counted = (
+                counted_now(list(state.slots.values())) if entry["kind"] == "audit-seed" else {}
+            )
+            problems = checker.check(entry, counted)  # changes the checker only when accepted
+        if problems:
+            refused = entry
+            break
+        accepted.append(entry)
+    written: list[dict[str, Any]] = list(accepted)
+    if problems:
+        raw = canonical_json(refused)
+        written.append({
+            "kind": "rejection", "election": election.id, "source": source,
+            "station": refused.get("station") if isinstance(refused.get("station"), str) else None,
+            "submission_sha256": sha256_hex(raw), "reasons": problems,
+        })  # fmt: skip
+    try:
+        with db.session() as s:
+            indexes = append_entries(s, election.id, written)
+            if problems:
+                Rejections(s).add(
+                    election.id, None, source, raw, sha256_hex(raw), problems, indexes[-1]
+                )
+    except BaseException:
+        _states.pop(key, None)  # the checker saw entries the log does not hold
+        raise
+    if indexes and indexes[0] == state.size:
+        state.size = indexes[-1] + 1  # nobody wrote in between: the checker matches the log
+    else:
+        _states.pop(key, None)
     if problems:
         raise InputError(
-            f"audit entry (kept as rejection, log entry {index})",
+            f"audit entry (kept as rejection, log entry {indexes[-1]})",
             [Problem("", p) for p in problems],
         )
-    return index
+    return indexes
