@@ -118,3 +118,22 @@ def run_audit(
         record_audit_entry(db, election.id, _signed(decided, keys.authority))
         size = 2 * size
     return AuditOutcome(contest.id, len(population), rounds, len(drawn), decision, worst, differ)
+
+
+def board_paper(db: Database, election_id: str | None, contest_id: str, misread_every: int = 25) -> Paper:
+    """The paper of an honest election as an audit board counts it: the counted protocol, except
+    that at every ``misread_every``-th station (by id) the board reads one ballot for the next party
+    — the honest discrepancies a real audit finds and records."""
+    counted = counted_protocols(db, election_id)
+
+    def paper(station: str) -> tuple[dict[str, int], int]:
+        p = counted[(station, contest_id)]
+        votes = dict(p.votes)
+        if misread_every and int("".join(c for c in station if c.isdigit()) or 0) % misread_every == 0:
+            first, second = list(votes)[:2]
+            if votes[first]:
+                votes[first] -= 1
+                votes[second] += 1
+        return votes, p.invalid
+
+    return paper
