@@ -112,3 +112,15 @@ def test_manipulated_elections_are_confirmed_at_most_alpha_of_the_time() -> None
     # The risk limit bounds the chance of confirming a wrong outcome: with 60 trials, a sound
     # audit confirms more than 14 wrong outcomes with probability below 0.1% (binomial(60, 0.1)).
     assert wrongly_confirmed <= 14, wrongly_confirmed
+
+
+def test_a_full_count_decides_every_assertion() -> None:
+    rnd = random.Random(11)
+    true = _true_batches(rnd, stations=60)
+    order = [b.id for b in true]
+    actual = {b.id: b for b in true}
+    stopped = confirmed_after(CONTEST, true, order, actual, 1e-9)
+    assert stopped is not None and stopped <= len(true)  # known by the end: risk 0
+    wrong = _manipulate(true, rnd)
+    assert wrong is not None
+    assert confirmed_after(CONTEST, wrong, order, actual, ALPHA) is None  # known false: risk 1

@@ -26,7 +26,8 @@ more ballots than the manifest can push x below 0; it is then taken as 0, the wo
 (ALPHA's η_j = μ_j + λ·(u − μ_j); λ < 1 keeps one bad station from zeroing T). If μ_j < 0 the
 null is impossible (T = ∞); if μ_j = 0, T = ∞ when x_j > 0, else unchanged. The measured risk is
 min(1, 1/max_{j≤n} T_j): T is a test supermartingale under the null, so by Ville's inequality this
-holds at any stopping time, round by round.
+holds at any stopping time, round by round. Once every station is counted the assertion is known:
+risk 0 if Σ x > P/2, else 1.
 """
 
 from __future__ import annotations
@@ -109,10 +110,11 @@ class AlphaState:
     total: float = 0.0  # Σ x
     log_t: float = 0.0
     max_log_t: float = 0.0
+    refuted: bool = False  # every station counted and the assertion is false
 
     @property
     def risk(self) -> float:
-        return min(1.0, math.exp(-self.max_log_t))
+        return 1.0 if self.refuted else min(1.0, math.exp(-self.max_log_t))
 
 
 def alpha_step(state: AlphaState, x: float, population: int) -> AlphaState:
@@ -125,7 +127,13 @@ def alpha_step(state: AlphaState, x: float, population: int) -> AlphaState:
         log_t = math.inf
     elif mu > 0 and math.isfinite(log_t):
         log_t += math.log(1 + LAMBDA * (x / mu - 1))
-    return AlphaState(j, state.total + x, log_t, max(state.max_log_t, log_t))
+    total = state.total + x
+    if j == population:  # every station counted: the assertion is known, true or false
+        if total > population / 2:
+            log_t = math.inf
+        else:
+            return AlphaState(j, total, log_t, state.max_log_t, refuted=True)
+    return AlphaState(j, total, log_t, max(state.max_log_t, log_t))
 
 
 def measure(sc: Scale, xs: Sequence[float]) -> AlphaState:

@@ -117,6 +117,11 @@ def demo(
     if register:
         _turnout_by_hour(db, sim.election.id)
     phases.append(("results, seats, turnout by hour", time.perf_counter() - mark))
+    from achyk.cli.audit_demo import audit_demo
+
+    mark = time.perf_counter()
+    audit_demo(db, sim)
+    phases.append(("risk-limiting audit of the seats", time.perf_counter() - mark))
     if out is not None:
         from achyk.services.publish import publish
 

@@ -120,7 +120,9 @@ def run_audit(
     return AuditOutcome(contest.id, len(population), rounds, len(drawn), decision, worst, differ)
 
 
-def board_paper(db: Database, election_id: str | None, contest_id: str, misread_every: int = 25) -> Paper:
+def board_paper(
+    db: Database, election_id: str | None, contest_id: str, misread_every: int = 25
+) -> Paper:
     """The paper of an honest election as an audit board counts it: the counted protocol, except
     that at every ``misread_every``-th station (by id) the board reads one ballot for the next party
     — the honest discrepancies a real audit finds and records."""
@@ -129,7 +131,10 @@ def board_paper(db: Database, election_id: str | None, contest_id: str, misread_
     def paper(station: str) -> tuple[dict[str, int], int]:
         p = counted[(station, contest_id)]
         votes = dict(p.votes)
-        if misread_every and int("".join(c for c in station if c.isdigit()) or 0) % misread_every == 0:
+        if (
+            misread_every
+            and int("".join(c for c in station if c.isdigit()) or 0) % misread_every == 0
+        ):
             first, second = list(votes)[:2]
             if votes[first]:
                 votes[first] -= 1
