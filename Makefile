@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: all install demo test lint format chromium bench bench-demo bench-ledger bench-checkin bench-evoting bench-site clean
+.PHONY: all install demo test lint format chromium bench bench-demo bench-ledger bench-checkin bench-evoting bench-site bench-audit clean
 
 all: install
 
@@ -54,6 +54,9 @@ bench-evoting: $(STAMP)
 
 bench-demo: $(STAMP)
 	$(BIN)/python benchmarks/bench_demo.py
+
+bench-audit: $(STAMP)
+	$(BIN)/python benchmarks/bench_audit.py kg-2025
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache achyk.db

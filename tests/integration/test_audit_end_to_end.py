@@ -18,14 +18,18 @@ from achyk.audit.party_list import batches
 from achyk.audit.party_list import risks as measure
 from achyk.audit.record import AUDIT_PURPOSE, COUNT_PURPOSE
 from achyk.audit.sampling import draw
+from achyk.domain.seat_results import list_seats
 from achyk.errors import InputError
 from achyk.services.audit_record import audit_checker, counted_protocols, record_audit_entry
-from achyk.services.audit_run import AuditKeys, run_audit
+from achyk.services.audit_run import AuditKeys, correct_from_full_count, run_audit
 from achyk.services.ledger import append_entries
 from achyk.services.publish import publish
+from achyk.services.reconciliation import reconcile_election
+from achyk.services.results import results
 from achyk.services.simulation import run_simulation
 from achyk.signing import sign
 from achyk.sim.generator import BOARD, authority_key, board_key, generate
+from achyk.sim.manipulation import manipulate
 from achyk.sim.profiles import SMALL
 from achyk.store.database import Database
 from achyk.verify.record import Report, verify_record
@@ -168,3 +172,36 @@ def test_an_audit_that_stops_before_the_risk_limit_is_named(tmp_path: Path) -> N
     publish(db, eid, tmp_path / "record")
     problems = failed(verify_record(str(tmp_path / "record")))
     assert "stopped at round 1 before the risk limit was met" in problems[CHECK]
+
+
+def test_a_manipulated_election_escalates_to_a_full_count_that_restores_the_seats(
+    tmp_path: Path,
+) -> None:
+    honest_sim = generate(SMALL)
+    m = manipulate(honest_sim)
+    db = Database.open(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    run_simulation(db, m.sim)
+    _, tab = results(db)
+    election = m.sim.election
+    contest = election.contest("list")
+    assert contest is not None
+    moved = list_seats(election, tab, contest).allocation.as_dict()
+
+    def paper(station: str) -> tuple[dict[str, int], int]:
+        return m.true_votes[station]
+
+    outcome = run_audit(db, None, "list", SEED, "10", _keys(), paper)
+    assert outcome.decision == "full-count" and outcome.counted == outcome.stations
+    # the scanner counted the paper: the reconciliation already shows the written-over stations
+    (lst,) = [c for c in reconcile_election(db).contests if c.contest_id == "list"]
+    assert {s.station_id for s in lst.outside} >= set(m.stations)
+    corrected = correct_from_full_count(db, None, "list", paper, _keys())
+    assert sorted(corrected) == sorted(m.stations)
+    _, tab = results(db)
+    restored = list_seats(election, tab, contest).allocation.as_dict()
+    honest_db = Database.open(f"sqlite:///{tmp_path / 'honest.sqlite'}")
+    run_simulation(honest_db, honest_sim)
+    _, honest_tab = results(honest_db)
+    assert restored == list_seats(election, honest_tab, contest).allocation.as_dict() != moved
+    publish(db, SMALL.election_id, tmp_path / "record")
+    assert failed(verify_record(str(tmp_path / "record"))) == {}

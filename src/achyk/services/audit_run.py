@@ -6,6 +6,7 @@ the signed entries reach the server; the simulation holds every key itself.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -142,3 +143,43 @@ def board_paper(
         return votes, p.invalid
 
     return paper
+
+
+def correct_from_full_count(
+    db: Database, election_id: str | None, contest_id: str, paper: Paper, keys: AuditKeys
+) -> list[str]:
+    """After a full hand count: a CEC correction of every official protocol the paper contradicts.
+
+    Only the votes (and with them valid, and ballots found in the stationary box) change; a
+    correction that would break a control relation is refused and kept as evidence, like any.
+    Returns the stations corrected.
+    """
+    from achyk.services.protocols import Outcome, correct_protocol, current_protocol_hash
+    from achyk.signing import CORRECTION_PURPOSE
+
+    election = get_election(db, election_id)
+    corrected = []
+    for (station, contest), p in sorted(counted_protocols(db, election.id).items()):
+        if contest != contest_id or p.kind.value != "official":
+            continue
+        place = election.place(station)
+        if place is None or place.station.remote:
+            continue
+        votes, invalid = paper(station)
+        if (votes, invalid) == (dict(p.votes), p.invalid):
+            continue
+        doc = p.to_json()
+        valid = sum(votes.values())
+        doc.update(votes=votes, invalid=invalid, valid=valid,
+                   found_stationary=valid + invalid - p.found_mobile)  # fmt: skip
+        supersedes = current_protocol_hash(db, election.id, station, contest, "official")
+        reason = f"full hand count by the audit boards (audit of contest {contest_id})"
+        signed = {"protocol": doc, "supersedes": supersedes, "reason": reason}
+        envelope = {**signed, "authority": keys.authority_id,
+                    "signature": sign(keys.authority, CORRECTION_PURPOSE, signed)}  # fmt: skip
+        receipt = correct_protocol(
+            db, election.id, json.dumps(envelope).encode(), "audit-full-count"
+        )
+        if receipt.outcome is Outcome.ACCEPTED:
+            corrected.append(station)
+    return corrected
