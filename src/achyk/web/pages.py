@@ -418,6 +418,8 @@ def page_for(db: Database, election: Election, tab: Tabulation, rest: str) -> Pa
         return unit_page(election, tab, Level.ABROAD, ABROAD_ID)
     if parts == ["verify"]:
         return verify_page(db, election, tab)
+    if parts[0] == "paper":
+        return _paper_page(db, election, tab, parts[1:])
     if len(parts) == 2:
         kind, unit_id = parts
         if kind == "station":
@@ -435,3 +437,42 @@ def all_pages(db: Database, election: Election, tab: Tabulation) -> Iterator[Pag
             yield unit_page(election, tab, level, uid)
     for place in election.stations():
         yield station_page(db, election, tab, place.station.id)
+    yield _paper_page(db, election, tab, [])
+    for level in (Level.REGION, Level.DISTRICT, Level.ABROAD, Level.COUNTRY):
+        for uid in sorted({u for (lv, u, _) in tab.results if lv is level}):
+            yield _paper_page(
+                db, election, tab, ["abroad"] if level is Level.ABROAD else [level.value, uid]
+            )
+
+
+def _paper_page(db: Database, election: Election, tab: Tabulation, parts: list[str]) -> Page:
+    """Scanner versus hand count (achyk.web.paper) for the nation or one unit."""
+    from achyk.web.paper import paper_context, paper_path
+
+    if not parts:
+        level, unit_id = Level.NATIONAL, NATIONAL_ID
+    elif parts == ["abroad"]:
+        level, unit_id = Level.ABROAD, ABROAD_ID
+    elif len(parts) == 2 and parts[0] in ("region", "district", "country"):
+        level, unit_id = Level(parts[0]), parts[1]
+    else:
+        raise NotFoundError(f"no page paper/{'/'.join(parts)}")
+    context = paper_context(db, election, tab, level, unit_id)
+    title = election.name if level is Level.NATIONAL else context["result"].unit.name
+    crumbs = (
+        _crumbs(election, level, unit_id)
+        if level is not Level.NATIONAL
+        else [(election.name, base_path(election))]
+    )
+    return Page(
+        "paper.html",
+        paper_path(base_path(election), level, unit_id),
+        title,
+        {
+            **_common(election, tab),
+            **context,
+            "level": level.value,
+            "unit_id": unit_id,
+            "crumbs": crumbs,
+        },
+    )
