@@ -57,7 +57,7 @@ class Assertion:
 
     def g(self, votes: Mapping[str, int], invalid: int) -> Fraction:
         """Σ g over one batch of ballots (a station's counts)."""
-        scale, listed, other, inv = _integer_form(self)
+        scale, listed, other, inv = integer_form(self)
         total = inv * invalid
         for option, n in votes.items():
             total += listed.get(option, other) * n
@@ -75,7 +75,7 @@ class Assertion:
 
 
 @functools.lru_cache(maxsize=4096)
-def _integer_form(a: Assertion) -> tuple[int, dict[str, int], int, int]:
+def integer_form(a: Assertion) -> tuple[int, dict[str, int], int, int]:
     """The coefficients times their common denominator: batch sums in integer arithmetic."""
     values = [c for _, c in a.coefficients] + [a.other, a.invalid]
     scale = math.lcm(*(v.denominator for v in values))

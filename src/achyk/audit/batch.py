@@ -37,7 +37,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from achyk.audit.assertions import Assertion
+from achyk.audit.assertions import Assertion, integer_form
 from achyk.errors import InputError, Problem
 
 LAMBDA = 0.9  # the bet: the fraction of the way from μ to the upper bound ALPHA's η goes
@@ -60,46 +60,67 @@ class Batch:
 
 
 def batch_g(assertion: Assertion, batch: Batch) -> Fraction:
+    """Σ g over the batch's ballots."""
+    return Fraction(batch_gi(assertion, batch), integer_form(assertion)[0])
+
+
+def batch_gi(assertion: Assertion, batch: Batch) -> int:
+    """Σ g over the batch's ballots, times the assertion's common denominator (exact, fast)."""
     if assertion.region is not None and batch.region != assertion.region:
-        return Fraction(0)
-    return assertion.g(batch.votes, batch.invalid)
+        return 0
+    _, listed, other, inv = integer_form(assertion)
+    total = inv * batch.invalid
+    for option, n in batch.votes.items():
+        total += listed.get(option, other) * n
+    return total
 
 
 @dataclass(frozen=True)
 class Scale:
-    """What an assertion needs to turn batch overstatements into ALPHA's x values."""
+    """What an assertion needs to turn batch overstatements into ALPHA's x values.
 
-    total: Fraction  # G, the reported Σ g
+    Sums are integers: g times the assertion's common denominator ``unit``.
+    """
+
+    total_i: int  # G·unit, the reported Σ g
     ballots: int  # N, reported ballots in the population
     stations: int  # P
-    e_max: Fraction  # E
-    lower: Fraction  # L = −least g
+    e_max_i: int  # E·unit
+    lower_i: int  # L·unit, L = −least g
+    unit: int = 1
+
+    @property
+    def total(self) -> Fraction:
+        return Fraction(self.total_i, self.unit)
 
     @property
     def margin(self) -> float:
         """The assorter's diluted margin G/(L·N) (SHANGRLA's v = 2·mean − 1)."""
-        return float(self.total / (self.lower * self.ballots)) if self.ballots else 0.0
+        return self.total_i / (self.lower_i * self.ballots) if self.ballots else 0.0
 
     @property
     def batch_margin(self) -> Fraction:
-        return self.total / (self.stations * self.e_max)
+        return Fraction(self.total_i, self.stations * self.e_max_i)
 
-    def x(self, overstatement: Fraction) -> float:
-        value = (1 - overstatement / self.e_max) / (2 * (1 - self.batch_margin))
-        return max(0.0, float(value))
+    def x(self, overstatement_i: int) -> float:
+        """(1 − e/E) / (2·(1 − a)) = (E − e)·P / (2·(P·E − G)), at least 0; e in units."""
+        p, e_max = self.stations, self.e_max_i
+        value = ((e_max - overstatement_i) * p) / (2 * (p * e_max - self.total_i))
+        return max(0.0, value)
 
 
 def scale(assertion: Assertion, reported: Sequence[Batch]) -> Scale:
     low, _ = assertion.bounds()
-    lower = -low
-    if lower <= 0:
+    unit = integer_form(assertion)[0]
+    lower_i = int(-low * unit)
+    if lower_i <= 0:
         raise InputError(SUBJECT, [Problem(assertion.id, "no ballot can count against it")])
-    sums = [batch_g(assertion, b) for b in reported]
+    sums = [batch_gi(assertion, b) for b in reported]
     paper = [(g, b) for g, b in zip(sums, reported, strict=True) if b.paper]
-    e_max = max((g + lower * b.ballots for g, b in paper), default=Fraction(0))
+    e_max = max((g + lower_i * b.ballots for g, b in paper), default=0)
     if e_max <= 0:
-        e_max = Fraction(1)
-    return Scale(sum(sums, Fraction(0)), sum(b.ballots for b in reported), len(paper), e_max, lower)
+        e_max = unit
+    return Scale(sum(sums), sum(b.ballots for b in reported), len(paper), e_max, lower_i, unit)
 
 
 @dataclass(frozen=True)
@@ -151,7 +172,7 @@ def expected_stations(sc: Scale, alpha: float) -> int:
     """
     if sc.total <= 0:
         return sc.stations
-    x0 = sc.x(Fraction(0))
+    x0 = sc.x(0)
     state = AlphaState()
     while state.draws < sc.stations:
         state = alpha_step(state, x0, sc.stations)

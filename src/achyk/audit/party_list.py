@@ -20,7 +20,7 @@ from achyk.audit.batch import (
     Batch,
     Scale,
     alpha_step,
-    batch_g,
+    batch_gi,
     expected_stations,
     measure,
     scale,
@@ -121,7 +121,7 @@ def overstatement_xs(
     actual: Mapping[str, Batch],
 ) -> list[float]:
     """ALPHA's x for each drawn station: its reported batch against the audit board's count."""
-    return [sc.x(batch_g(a, reported[s]) - batch_g(a, actual[s])) for s in order]
+    return [sc.x(batch_gi(a, reported[s]) - batch_gi(a, actual[s])) for s in order]
 
 
 def risks(

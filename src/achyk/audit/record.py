@@ -56,6 +56,7 @@ class ContestAudit:
     population: tuple[str, ...]
     reported: tuple[Batch, ...]
     draws: list[str] = field(default_factory=list)  # every station drawn so far, in order
+    regions: dict[str, str] = field(default_factory=dict)  # station → its batch's region
     rounds: int = 0
     counts: dict[str, Batch] = field(default_factory=dict)
     decided: int = 0  # the last round with a decision
@@ -192,7 +193,7 @@ class AuditChecker:
         problems = self._board(entry, station)
         if problems:
             return problems
-        region = next(b.region for b in audit.reported if b.id == station)
+        region = audit.regions[station]
         assert isinstance(invalid, int)
         audit.counts[station] = Batch(station, region, dict(votes), invalid)
         return []
