@@ -55,6 +55,9 @@ def demo(
         int | None,
         typer.Option(help="Remote voters abroad (default by profile; 0: no remote voting)."),
     ] = None,
+    audit: Annotated[
+        bool, typer.Option(help="Run the risk-limiting audit of the list seats after the results.")
+    ] = True,
     host: str = "127.0.0.1",
     port: int = 8000,
 ) -> None:
@@ -119,9 +122,10 @@ def demo(
     phases.append(("results, seats, turnout by hour", time.perf_counter() - mark))
     from achyk.cli.audit_demo import audit_demo
 
-    mark = time.perf_counter()
-    audit_demo(db, sim)
-    phases.append(("risk-limiting audit of the seats", time.perf_counter() - mark))
+    if audit:
+        mark = time.perf_counter()
+        audit_demo(db, sim)
+        phases.append(("risk-limiting audit of the seats", time.perf_counter() - mark))
     if out is not None:
         from achyk.services.publish import publish
 
