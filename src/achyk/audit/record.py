@@ -150,8 +150,9 @@ class AuditChecker:
             )
         if problems:
             return problems
+        regions = {b.id: b.region for b in reported}
         self.audits[contest.id] = ContestAudit(
-            contest.id, seed, float(pct) / 100, population, reported
+            contest.id, seed, float(pct) / 100, population, reported, regions=regions
         )
         return []
 

@@ -19,7 +19,11 @@ from achyk.audit.batch import Batch
 from achyk.audit.party_list import batches, plan, risks
 from achyk.audit.record import AUDIT_PURPOSE, COUNT_PURPOSE, risk_text
 from achyk.errors import NotFoundError
-from achyk.services.audit_record import counted_protocols, record_audit_entry
+from achyk.services.audit_record import (
+    counted_protocols,
+    record_audit_entries,
+    record_audit_entry,
+)
 from achyk.services.elections import get_election
 from achyk.signing import sign
 from achyk.store.database import Database
@@ -89,6 +93,7 @@ def run_audit(
             election.id,
             {"kind": "audit-round", **base, "round": rounds, "size": size, "sample": new},
         )
+        counts = []
         for station in new:
             votes, invalid = paper(station)
             entry = {
@@ -101,9 +106,11 @@ def run_audit(
             sigs = [
                 {"member": m, "signature": sign(k, COUNT_PURPOSE, entry)} for m, k in keys.board
             ]
-            record_audit_entry(db, election.id, {**entry, "signatures": sigs})
+            counts.append({**entry, "signatures": sigs})
             actual[station] = Batch(station, by_id[station].region, votes, invalid)
             differ += (votes, invalid) != (dict(by_id[station].votes), by_id[station].invalid)
+        for start in range(0, len(counts), 500):  # the boards' counts of a round, in batches
+            record_audit_entries(db, election.id, counts[start : start + 500])
         drawn.extend(new)
         measured = risks(contest, reported, drawn, actual)
         worst = max((r.risk for r in measured), default=0.0)
