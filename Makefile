@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: all install demo test lint format chromium interop bench bench-demo bench-ledger bench-checkin bench-evoting bench-site bench-forensics bench-scale clean
+.PHONY: all install demo test lint format chromium interop bench bench-demo bench-ledger bench-checkin bench-evoting bench-site bench-forensics bench-scale bench-audit clean
 
 all: install
 
@@ -75,6 +75,9 @@ bench-forensics: $(STAMP)
 
 bench-demo: $(STAMP)
 	$(BIN)/python benchmarks/bench_demo.py
+
+bench-audit: $(STAMP)
+	$(BIN)/python benchmarks/bench_audit.py kg-2025
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache achyk.db interop/bin

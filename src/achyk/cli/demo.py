@@ -66,6 +66,9 @@ def demo(
             "election: anyone with the profile can recompute every secret.",
         ),
     ] = False,
+    audit: Annotated[
+        bool, typer.Option(help="Run the risk-limiting audit of the list seats after the results.")
+    ] = True,
     host: str = "127.0.0.1",
     port: int = 8000,
     transmit: Annotated[
@@ -148,6 +151,12 @@ def demo(
     if register:
         _turnout_by_hour(db, sim.election.id)
     phases.append(("results, seats, turnout by hour", time.perf_counter() - mark))
+    from achyk.cli.audit_demo import audit_demo
+
+    if audit:
+        mark = time.perf_counter()
+        audit_demo(db, sim)
+        phases.append(("risk-limiting audit of the seats", time.perf_counter() - mark))
     if out is not None:
         from achyk.services.publish import publish
 

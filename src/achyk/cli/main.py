@@ -11,6 +11,7 @@ from sqlalchemy.exc import DBAPIError
 
 from achyk import __version__
 from achyk.cli import (
+    audit,
     complaint,
     credentials,
     demo,
@@ -67,6 +68,7 @@ app.add_typer(forensics.app, name="forensics")
 app.add_typer(importer.app, name="import")
 app.add_typer(credentials.app, name="credentials")
 app.add_typer(trustee.app, name="trustee")
+app.add_typer(audit.app, name="audit")
 app.command("vote")(vote.vote)
 app.command("results")(results.results)
 app.command("demo")(demo.demo)

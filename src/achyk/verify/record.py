@@ -249,6 +249,10 @@ def _verify(
                    remote.problems, remote.summary)  # fmt: skip
         remote_protocols = remote.protocols
         report.remote = remote
+    if state.audit.present:
+        say("audit")
+        report.add("audit: seed → sample, board-signed hand counts, each round's risk, the decision",
+                   state.audit.finish(), state.audit.summary())  # fmt: skip
     say("results")
     tab = tabulate(state.election, state.protocols() + remote_protocols)
     diffs = []

@@ -18,6 +18,7 @@ from achyk.domain.protocol import Protocol
 from achyk.domain.submission import ENVELOPE_LIMITS, examine, parse_envelope
 from achyk.errors import DefinitionError
 from achyk.formats.definition import election_from_document
+from achyk.verify.audit import AUDIT_KINDS, AuditEntries
 from achyk.verify.disputes import KINDS as DISPUTE_KINDS
 from achyk.verify.disputes import DisputeEntries
 from achyk.verify.imported import IMPORTED_KINDS, imported_entry
@@ -26,7 +27,7 @@ from achyk.verify.remote import REMOTE_KINDS, RemoteEntries
 KINDS = (
     "definition", "protocol", "rejection", "device-switch", "correction",
     "register-commitment", "register-move", "log-key-rotation", *REMOTE_KINDS, *DISPUTE_KINDS,
-    *IMPORTED_KINDS,
+    *IMPORTED_KINDS, *AUDIT_KINDS,
 )  # fmt: skip
 
 
@@ -45,6 +46,7 @@ class Replay:
     disputes: DisputeEntries = field(default_factory=DisputeEntries)  # complaints and decisions
     imported: dict[str, Any] | None = None  # the imported-results entry (verify.imported)
     unsigned: int = 0  # imported protocols: no device signature
+    audit: AuditEntries = field(default_factory=AuditEntries)  # checked by verify.audit
 
     def protocols(self) -> list[Protocol]:
         return [p for _, _, p in self.slots.values()]
@@ -91,6 +93,8 @@ def replay(
             _rejection(state, index, entry, (evidence or {}).get(index))
         elif kind in REMOTE_KINDS:
             state.remote.add(index, entry)
+        elif kind in AUDIT_KINDS:
+            state.audit.add(index, entry, state.election, state.protocols)
         elif kind in ("register-commitment", "register-move"):
             _register(state, index, entry)
         elif kind in DISPUTE_KINDS:
