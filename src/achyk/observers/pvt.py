@@ -81,14 +81,14 @@ def ratio_estimate(
     if x_hat <= 0:
         raise ObserverError("the sampled denominators sum to zero")
     r = y_hat / x_hat
+    residuals = {h: [y - r * x for y, x in c] for h, (_, c) in used.items()}
+    pooled = _s2([d for ds in residuals.values() for d in ds])
     variance = 0.0
-    for size, c in used.values():
+    for h, (size, c) in used.items():
         n = len(c)
-        if n < 2:
-            continue  # one station says nothing about its stratum's spread
-        d = [y - r * x for y, x in c]
-        mean = sum(d) / n
-        s2 = sum((v - mean) ** 2 for v in d) / (n - 1)
+        # One station says nothing about its stratum's spread: it borrows the pooled one (the
+        # usual remedy short of collapsing strata) rather than counting as certain.
+        s2 = _s2(residuals[h]) if n >= 2 else pooled
         if size:
             f = n / size
             variance += size * size * (1 - f) * s2 / n
@@ -97,3 +97,11 @@ def ratio_estimate(
             variance += n * n * (1 - min(f, 1.0)) * s2 / n
     moe = z * math.sqrt(variance) / x_hat
     return Estimate(r, moe, confidence, sum(len(c) for _, c in used.values()))
+
+
+def _s2(values: Sequence[float]) -> float:
+    n = len(values)
+    if n < 2:
+        return 0.0
+    mean = sum(values) / n
+    return sum((v - mean) ** 2 for v in values) / (n - 1)

@@ -129,6 +129,11 @@ def verify_record(
                state.problems, counts)  # fmt: skip
     if state.election is None:
         return report
+    if state.observers.present:
+        # Findings about the election, not problems of the record: listed, not failed.
+        found = state.observers.copy_differences(state.protocols())
+        detail = state.observers.summary() + "".join(f"\nFLAGGED {d}" for d in found)
+        report.add("observers: chain of trust, redrawn plans, protocol copies", [], detail)
     remote_protocols = []
     if state.remote.present:
         say("remote voting")

@@ -20,11 +20,13 @@ from achyk.errors import DefinitionError
 from achyk.formats.definition import election_from_document
 from achyk.verify.disputes import KINDS as DISPUTE_KINDS
 from achyk.verify.disputes import DisputeEntries
+from achyk.verify.observers import KINDS as OBSERVER_KINDS
+from achyk.verify.observers import ObserverEntries
 from achyk.verify.remote import REMOTE_KINDS, RemoteEntries
 
 KINDS = (
     "definition", "protocol", "rejection", "device-switch", "correction",
-    "register-commitment", "register-move", *REMOTE_KINDS, *DISPUTE_KINDS,
+    "register-commitment", "register-move", *REMOTE_KINDS, *DISPUTE_KINDS, *OBSERVER_KINDS,
 )  # fmt: skip
 
 
@@ -40,6 +42,7 @@ class Replay:
     register_parts: dict[str, dict[int, int]] = field(default_factory=dict)  # root → part → voters
     remote: RemoteEntries = field(default_factory=RemoteEntries)  # checked by verify.remote
     disputes: DisputeEntries = field(default_factory=DisputeEntries)  # complaints and decisions
+    observers: ObserverEntries = field(default_factory=ObserverEntries)  # missions, observations
 
     def protocols(self) -> list[Protocol]:
         return [p for _, _, p in self.slots.values()]
@@ -90,7 +93,10 @@ def replay(
             _register(state, index, entry)
         elif kind in DISPUTE_KINDS:
             state.disputes.add(state.election, index, entry)
+        elif kind in OBSERVER_KINDS:
+            state.observers.add(state.election, index, entry)
     state.problems.extend(state.disputes.problems)
+    state.problems.extend(state.observers.problems)
     return state
 
 
