@@ -15,8 +15,10 @@ from achyk.cli import (
     demo,
     device,
     election,
+    mission,
     monitor,
     protocol,
+    pvt,
     register,
     results,
     serve,
@@ -56,6 +58,9 @@ app.add_typer(protocol.app, name="protocol")
 app.add_typer(device.app, name="device")
 app.add_typer(register.app, name="register")
 app.add_typer(complaint.app, name="complaint")
+app.add_typer(mission.app, name="mission")
+app.add_typer(mission.observe, name="observe")
+app.add_typer(pvt.app, name="pvt")
 app.add_typer(vote.app, name="remote")
 app.command("vote")(vote.vote)
 app.command("results")(results.results)
