@@ -201,6 +201,7 @@ def simulate_observers(db: Database, sim: SimElection, sizes: Sizes | None = Non
         for option, v in doc["votes"].items():
             totals[option] = totals.get(option, 0) + v
     party = max(totals, key=lambda o: totals[o])
+    names = {o.id: o.name for o in contest.options}
     clusters: dict[str, list[tuple[float, float]]] = {h: [] for h in strata}
     stratum_of = {s: h for h, ids in strata.items() for s in ids}
     for team, (station,) in sample.items():
@@ -225,7 +226,11 @@ def simulate_observers(db: Database, sim: SimElection, sizes: Sizes | None = Non
 
     # A party's agents where the party has people: among them the stuffed stations.
     party_mission = _Mission(
-        db, sim, "party-agents", MissionKind.PARTY, f"Agents of {_runner_up(totals, party)}"
+        db,
+        sim,
+        "party-agents",
+        MissionKind.PARTY,
+        f"Agents of {names.get(_runner_up(totals, party))}",
     )
     home = sorted(s for h, ids in strata.items() if h != "abroad" for s in ids)
     at = list(dict.fromkeys([*stuffed, *rng.sample(home, min(len(home), sizes.agents))]))[
