@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import FastAPI, HTTPException, Query, Response
 
 from achyk import __version__
-from achyk.api import checkins, complaints, newsroom, register_routes, remote
+from achyk.api import checkins, complaints, newsroom, observers, register_routes, remote
 from achyk.api.device_checkin import DeviceFastPath, DeviceLimits
 from achyk.api.record_routes import build_router
 from achyk.api.schemas import (
@@ -199,6 +199,7 @@ def create_app(database: str | None = None, db: Database | None = None) -> FastA
     app.include_router(remote.router)
     app.include_router(register_routes.router)
     app.include_router(complaints.router)
+    app.include_router(observers.router)
     app.include_router(build_router())
     app.include_router(web_routes.router)
     return app
