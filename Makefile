@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: all install demo test lint format chromium bench bench-demo bench-ledger bench-checkin bench-evoting bench-site clean
+.PHONY: all install demo test lint format chromium bench bench-demo bench-ledger bench-checkin bench-evoting bench-site bench-observers clean
 
 all: install
 
@@ -36,7 +36,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix src tests benchmarks
 	$(BIN)/ruff format src tests benchmarks
 
-bench: bench-demo bench-ledger bench-checkin bench-site bench-evoting
+bench: bench-demo bench-ledger bench-checkin bench-site bench-evoting bench-observers
 
 bench-ledger: $(STAMP)
 	$(BIN)/python benchmarks/bench_ledger.py
@@ -51,6 +51,9 @@ bench-site: $(STAMP)
 bench-evoting: $(STAMP)
 	bash benchmarks/setup_electionguard.sh
 	$(BIN)/python benchmarks/bench_evoting.py
+
+bench-observers: $(STAMP)
+	$(BIN)/python benchmarks/bench_observers.py
 
 bench-demo: $(STAMP)
 	$(BIN)/python benchmarks/bench_demo.py

@@ -74,6 +74,12 @@ class Observers:
     contents: dict[int, dict[str, Any]] = field(default_factory=dict)  # observation → content
     copies: list[ProtocolCopy] = field(default_factory=list)
     keys: set[str] = field(default_factory=set)
+    _stations: frozenset[str] | None = None  # every station of the strata, once
+
+    def known(self, station: str, strata: Mapping[str, list[str]]) -> bool:
+        if self._stations is None:
+            self._stations = frozenset(s for ids in strata.values() for s in ids)
+        return station in self._stations
 
     def add(
         self,
@@ -170,7 +176,7 @@ class Observers:
         verify(observer.public_key, OBSERVATION_PURPOSE, statement(entry),
                str(entry.get("signature")))  # fmt: skip
         station, form = text(entry, "station", 64), text(entry, "form", 64)
-        if not any(station in ids for ids in strata.values()):
+        if not self.known(station, strata):
             raise ObserverError(f"no station {station!r} in the election")
         digest = entry.get("content_sha256")
         if (
@@ -215,7 +221,7 @@ class Observers:
             raise ObserverError(f"a {observer.role.value} does not copy protocols")
         verify(observer.public_key, COPY_PURPOSE, statement(entry), str(entry.get("signature")))
         station, contest = text(entry, "station", 64), text(entry, "contest", 64)
-        if not any(station in ids for ids in strata.values()):
+        if not self.known(station, strata):
             raise ObserverError(f"no station {station!r} in the election")
         figures = entry.get("figures")
         if not isinstance(figures, dict) or not isinstance(figures.get("votes"), dict):

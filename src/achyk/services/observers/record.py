@@ -44,13 +44,24 @@ def central_keys(election: Election) -> dict[str, str]:
     return {a.id: a.public_key for a in election.authorities if a.body == "central"}
 
 
+# Per parsed definition (get_election keeps one per process): its strata, computed once.
+_strata: dict[int, tuple[Election, dict[str, list[str]]]] = {}
+
+
 def election_strata(election: Election) -> dict[str, list[str]]:
     """The election's stations by deployment stratum; the remote-voting unit is not a place."""
-    return strata_of(
+    held = _strata.get(id(election))
+    if held is not None and held[0] is election:
+        return held[1]
+    strata = strata_of(
         (p.station.id, p.region_id, p.station.abroad)
         for p in election.stations()
         if p.station.channel == "station"
     )
+    if len(_strata) > 16:
+        _strata.clear()
+    _strata[id(election)] = (election, strata)
+    return strata
 
 
 @dataclass
@@ -104,33 +115,67 @@ def record(db: Database, election_id: str | None, kind: str, envelope: Any) -> L
     return record_many(db, election_id, kind, [envelope])[0]
 
 
+@dataclass
+class _Request:
+    kind: str
+    envelopes: Sequence[Any]
+    done: bool = False
+    results: list[Logged] | None = None
+    error: BaseException | None = None
+
+
+# Group commit: submissions that arrive while another transaction is writing wait here; whoever
+# takes the writer lock next judges and logs every waiting request of that election in one
+# transaction (each still judged in arrival order against everything before it), so 300 phones
+# sending at once cost a few commits, not 300. An answer still means "committed".
+_queues: dict[tuple[int, str], list[_Request]] = {}
+_queue_lock = threading.Lock()
+
+
 def record_many(
     db: Database, election_id: str | None, kind: str, envelopes: Sequence[Any]
 ) -> list[Logged]:
-    """Judge and log envelopes of one kind in one transaction, in order; refusals kept."""
+    """Judge and log envelopes of one kind, in order; refusals kept as evidence."""
     election = get_election(db, election_id)
     if kind not in KINDS:
         raise ObserverError(f"not an observer entry kind: {kind!r}")
+    request = _Request(kind, envelopes)
+    key = (id(db), election.id)
+    with _queue_lock:
+        _queues.setdefault(key, []).append(request)
     with _lock:
-        try:
-            with db.session() as s:
-                store = LogStore(s, election.id)
-                store.lock_head()  # no other writer between judging and logging
-                state = fold_observers(s, db, election)
-                keys, strata = central_keys(election), election_strata(election)
-                head = store.head()
-                # Every entry, accepted or a rejection, gets its index in order: the fold records
-                # indexes (a publication names its observation's).
-                pending: list[dict[str, Any]] = []
-                refusals: list[tuple[int, Any, bytes, list[str]]] = []
+        if not request.done:
+            with _queue_lock:
+                group = _queues.pop(key, [])
+            _write(db, election, group)
+    if request.error is not None:
+        raise request.error
+    assert request.results is not None
+    return request.results
+
+
+def _write(db: Database, election: Election, group: list[_Request]) -> None:
+    head = 0
+    pending: list[dict[str, Any]] = []
+    try:
+        with db.session() as s:
+            store = LogStore(s, election.id)
+            store.lock_head()  # no other writer between judging and logging
+            state = fold_observers(s, db, election)
+            keys, strata = central_keys(election), election_strata(election)
+            head = store.head()
+            # Every entry, accepted or a rejection, gets its index in order: the fold records
+            # indexes (a publication names its observation's).
+            refusals: list[tuple[int, str, Any, bytes, list[str]]] = []
+            for request in group:
                 out: list[Logged] = []
-                for envelope in envelopes:
+                for envelope in request.envelopes:
                     index = head + len(pending)
                     reasons: list[str] = []
                     if not isinstance(envelope, Mapping):
                         reasons = ["not a JSON object"]
                     else:
-                        entry = {**envelope, "kind": kind, "election": election.id}
+                        entry = {**envelope, "kind": request.kind, "election": election.id}
                         try:
                             canonical_json(entry)
                             state.add(index, entry, keys, strata)
@@ -138,21 +183,25 @@ def record_many(
                             reasons = [str(err)]
                     if reasons:
                         raw = _raw(envelope)
-                        pending.append(_rejection(election, kind, envelope, raw, reasons))
-                        refusals.append((index, envelope, raw, reasons))
+                        pending.append(_rejection(election, request.kind, envelope, raw, reasons))
+                        refusals.append((index, request.kind, envelope, raw, reasons))
                         out.append(Logged(None, tuple(reasons)))
                     else:
                         pending.append(entry)
                         out.append(Logged(index))
-                append_entries(s, election.id, pending)
-                for index, envelope, raw, reasons in refusals:
-                    Rejections(s).add(election.id, _station(envelope), kind, raw,
-                                      hashlib.sha256(raw).hexdigest(), reasons, index)  # fmt: skip
-            _cache(db)[election.id].upto = head + len(pending)
-        except BaseException:
-            _cache(db).pop(election.id, None)  # the fold may be ahead of what was committed
-            raise
-    return out
+                request.results = out
+            append_entries(s, election.id, pending)
+            for index, kind, envelope, raw, reasons in refusals:
+                Rejections(s).add(election.id, _station(envelope), kind, raw,
+                                  hashlib.sha256(raw).hexdigest(), reasons, index)  # fmt: skip
+        _cache(db)[election.id].upto = head + len(pending)
+    except BaseException as err:
+        _cache(db).pop(election.id, None)  # the fold may be ahead of what was committed
+        for request in group:
+            request.results, request.error = None, err
+    finally:
+        for request in group:
+            request.done = True
 
 
 def _raw(envelope: Any) -> bytes:

@@ -24,7 +24,6 @@ from achyk.observers.fold import COPY_FIELDS
 from achyk.observers.forms import Assessment, Incident
 from achyk.observers.model import MissionKind, Role
 from achyk.observers.pvt import Estimate, ratio_estimate, sample_stations, sample_voters
-from achyk.services.ledger import latest_checkpoint
 from achyk.services.observers.record import Logged, election_strata, record_many
 from achyk.signing import private_key_from_seed, public_key_b64
 from achyk.sim.generator import SimElection
@@ -66,7 +65,7 @@ class ObserversRun:
     contest: str
     party: str  # the party the PVT estimates
     pvt: Estimate
-    official: float  # the party's official share over the honest stations
+    official: float  # the party's official share, the altered protocol left out
 
 
 def _key(sim: SimElection, *parts: str) -> Ed25519PrivateKey:
@@ -107,11 +106,10 @@ class _Mission:
 
     def plan(self, per_team: int) -> dict[str, tuple[str, ...]]:
         teams = sorted({t for _, t, _ in self.observers.values() if t is not None})
-        # The seed: the log's checkpoint when the plan is drawn (after every registration), so the
-        # mission cannot pick the draw and anyone can redraw it.
-        seed = (
-            f"{self.id}/" + (latest_checkpoint(self.db, self.sim.election.id) or "").split("\n")[2]
-        )
+        # A fixed seed, so that a simulation (and its tests) are the same on every run and database.
+        # A real mission takes public randomness it cannot pick after registering its teams — the
+        # log's checkpoint root at that moment, say — and anyone redraws the plan from it.
+        seed = f"{self.id}/{self.sim.profile.name}/{self.sim.profile.seed}"
         plan = draw(seed, teams, election_strata(self.sim.election), per_team)
         _ok(record_many(self.db, self.sim.election.id, "deployment-plan",
                         [sig.plan_entry(self.key, self.id, plan)]))  # fmt: skip
@@ -248,9 +246,10 @@ def simulate_observers(db: Database, sim: SimElection, sizes: Sizes | None = Non
                            {k: official[station][k] for k in COPY_FIELDS} | {"votes": dict(official[station]["votes"])})  # fmt: skip
     runs.append(party_mission.send_and_publish())
 
-    # The official share over the honest stations (neither stuffed nor altered): what the PVT of
-    # the observers' copies should bracket.
-    honest = [d for s, d in official.items() if s not in stuffed and s != altered]
+    # The official share without the planted alteration: what the PVT of the observers' copies
+    # should bracket. (Stuffing happens before the count, so copies and the PVT include it: a PVT
+    # checks the tabulation above the stations; the agents' reports catch the stuffing.)
+    honest = [d for s, d in official.items() if s != altered]
     share = sum(d["votes"][party] for d in honest) / sum(d["valid"] for d in honest)
     return ObserversRun(tuple(runs), tuple(stuffed), tuple(sorted(reported)), altered, contest.id,
                         party, estimate, share)  # fmt: skip
