@@ -182,3 +182,60 @@ def test_verify_catches_what_an_operator_logs_past_the_checks(
     )
     assert json.loads(_log(db, eid)[first])["observer"] == "plant"
     assert station  # the station exists; the planted registration alone fails
+
+
+def test_an_operator_swapping_published_content_is_caught(
+    election: tuple[Database, SimElection],
+) -> None:
+    """Content the mission never published (not what the observer signed), appended straight to the
+    log with the log key: the replay names it."""
+    db, sim = election
+    eid = sim.election.id
+    _, keys = _mission(db, sim)
+    station = next(iter(election_strata(sim.election).values()))[0]
+    content = {"answers": {"time": "09:00", "category": "mobile-box", "description": "unsealed"}}
+    obs = record(
+        db, eid, "observation", sig.observation(keys[0], "m1", "o0", station, "incident", content)
+    )
+    assert obs.index is not None
+    softened = {"answers": {**content["answers"], "description": "all fine"}}
+    operator = private_key_from_seed(b"operator")
+    with db.session() as s:
+        [bad_pub] = append_entries(s, eid, [{**sig.publication(operator, "m1", obs.index, softened),
+                                             "kind": "observation-content", "election": eid}])  # fmt: skip
+    problems = replay(_log(db, eid), _definition(db, eid)).problems
+    assert any(p.startswith(f"log entry {bad_pub}: observation-content") for p in problems), (
+        problems
+    )
+
+
+def test_three_hundred_submissions_at_once_each_logged_once(db: Database) -> None:
+    """Concurrent submissions are grouped into shared transactions: every one logged exactly once,
+    in an order the replay accepts, and each caller told its own entry."""
+    import threading
+
+    sim = generate(SMALL)
+    run_simulation(db, sim)
+    eid = sim.election.id
+    _, keys = _mission(db, sim)
+    stations = sorted(s for ids in election_strata(sim.election).values() for s in ids)
+    content = {"answers": {"time": "12:00", "category": "other", "description": "queue"}}
+    jobs = [sig.observation(keys[i % 4], "m1", f"o{i % 4}", stations[i % len(stations)], "incident",
+                            {**content, "n": i}) for i in range(300)]  # fmt: skip
+    got: dict[int, int | None] = {}
+
+    def send(i: int) -> None:
+        got[i] = record(db, eid, "observation", jobs[i]).index
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(300)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    indexes = [got[i] for i in range(300)]
+    assert None not in indexes and len(set(indexes)) == 300
+    log = _log(db, eid)
+    for i, index in got.items():
+        assert index is not None
+        assert json.loads(log[index])["signature"] == jobs[i]["signature"]
+    assert replay(log, _definition(db, eid)).problems == []
