@@ -445,6 +445,7 @@ def station_page(db: Database, election: Election, tab: Tabulation, station_id: 
             "rejections": rejections,
             "switches": switches,
             "complaints": station_complaints(db, election, station_id),
+            "copy_flags": _copy_flags(db, election.id, station_id),
             "history": history,
             "crumbs": _crumbs(election, Level.STATION, station_id),
             "level": "station",
@@ -493,3 +494,10 @@ def all_pages(db: Database, election: Election, tab: Tabulation) -> Iterator[Pag
             yield unit_page(election, tab, level, uid)
     for place in election.stations():
         yield station_page(db, election, tab, place.station.id)
+
+
+def _copy_flags(db: Database, election_id: str, station_id: str) -> list[tuple[str, list[str]]]:
+    """Observers' protocol copies of this station that differ from its published protocol."""
+    from achyk.services.observers.findings import station_copy_flags
+
+    return station_copy_flags(db, election_id, station_id)
