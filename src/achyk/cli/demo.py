@@ -159,7 +159,7 @@ def _observers(db: Database, sim: SimElection) -> tuple[str, float]:
     inside = "within" if p.covers(run.official) else "[red]OUTSIDE[/red]"
     console.print(
         f"  PVT ({p.stations} sampled stations): {run.party} {100 * p.share:.2f} % ± "
-        f"{100 * p.moe:.2f} (95 %); official over the honest stations "
+        f"{100 * p.moe:.2f} (95 %); official, the altered protocol left out, "
         f"{100 * run.official:.2f} % — {inside} the margin; protocol altered after the count "
         f"planted at station {run.altered}"
     )
