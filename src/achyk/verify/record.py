@@ -240,6 +240,11 @@ def _verify(
         report.add("imported, not signed: results copied from a publication "
                    f"({state.imported.get('source')}, sha256 {state.imported.get('source_sha256')})",
                    [], f"{state.unsigned} protocols without device signatures")  # fmt: skip
+    if state.observers.present:
+        # Findings about the election, not problems of the record: listed, not failed.
+        found = state.observers.copy_differences(state.protocols())
+        detail = state.observers.summary() + "".join(f"\nFLAGGED {d}" for d in found)
+        report.add("observers: chain of trust, redrawn plans, protocol copies", [], detail)
     remote_protocols = []
     if state.remote.present:
         say("remote voting")

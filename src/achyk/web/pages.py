@@ -537,6 +537,7 @@ def station_page(
             "rejections": rejections,
             "switches": switches,
             "complaints": station_complaints(db, election, station_id),
+            "copy_flags": _copy_flags(db, election.id, station_id),
             "history": history,
             "crumbs": _crumbs(election, Level.STATION, station_id),
             "level": "station",
@@ -636,3 +637,10 @@ def _paper_page(db: Database, election: Election, tab: Tabulation, parts: list[s
             "crumbs": crumbs,
         },
     )
+
+
+def _copy_flags(db: Database, election_id: str, station_id: str) -> list[tuple[str, list[str]]]:
+    """Observers' protocol copies of this station that differ from its published protocol."""
+    from achyk.services.observers.findings import station_copy_flags
+
+    return station_copy_flags(db, election_id, station_id)
