@@ -146,12 +146,15 @@ def test_a_key_left_in_an_old_database_is_moved_out(db: Database, keys: Path) ->
     path = keys / f"log-{EID}.key"
     secret = path.read_text().strip()
     with db.session() as s:  # as a database made before this change held it
-        s.execute(text("UPDATE signing_keys SET secret = :s"), {"s": secret})
+        s.execute(text("UPDATE signing_keys SET secret = :s WHERE name = :n"),
+                  {"s": secret, "n": f"log/{EID}"})  # fmt: skip
     path.unlink()
     submit_protocol(db, EID, envelope(protocol_doc()), "p.json")
     assert path.read_text().strip() == secret and mode(path) == 0o600
     with db.read() as s:
-        assert s.scalar(select(SigningKeyRow.secret)) == ""
+        assert (
+            s.scalar(select(SigningKeyRow.secret).where(SigningKeyRow.name == f"log/{EID}")) == ""
+        )
 
 
 def test_a_register_secret_others_can_read_is_refused(tmp_path: Path) -> None:

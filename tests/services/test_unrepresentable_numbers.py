@@ -21,9 +21,9 @@ def test_an_integer_beyond_2_53_is_refused_and_kept(db: Database) -> None:
     raw = json.dumps({"protocol": doc, "device": "1001-a", "signature": "AAAA"}).encode()
     receipt = submit_protocol(db, None, raw, "huge")
     assert receipt.outcome is Outcome.REJECTED
+    # refused before anything else looks at it: the input limits name the number (issue 18)
     assert [str(p) for p in receipt.problems] == [
-        "protocol: not representable in RFC 8785 canonical JSON (1152921504606846976 exceeds "
-        "safe integer domain for JSON floats)"
+        "number-out-of-range: 1152921504606846976 is beyond ±(2^53 − 1)"
     ]
     with db.read() as s:
         assert s.scalar(select(func.count()).select_from(RejectionRow)) == 1
@@ -39,4 +39,4 @@ def test_a_correction_with_such_a_number_is_refused_and_kept(db: Database) -> No
                       "signature": "AAAA"}).encode()  # fmt: skip
     receipt = correct_protocol(db, None, raw, "huge correction")
     assert receipt.outcome is Outcome.REJECTED
-    assert "not representable in RFC 8785 canonical JSON" in str(receipt.problems[0])
+    assert "number-out-of-range" in str(receipt.problems[0])

@@ -104,7 +104,10 @@ def main() -> None:
         sys.exit(EXIT_INVALID)
     except DBAPIError as err:  # unreachable, refused, locked, read-only: the operator can act on it
         reason = str(err.orig).strip().splitlines()[0] if err.orig else type(err).__name__
-        err_console.print(f"[red]error:[/red] the database could not be used: {reason}")
+        err_console.print(
+            f"[red]error:[/red] the database could not be used (could not be reached or stopped "
+            f"answering): {reason}"
+        )
         sys.exit(EXIT_INVALID)
     except KeyboardInterrupt:
         sys.exit(130)

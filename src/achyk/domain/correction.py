@@ -60,8 +60,7 @@ def examine_correction(election: Election, envelope: Mapping[str, Any]) -> Exami
                        ("signature", signature)):  # fmt: skip
         if not isinstance(value, str) or not value.strip():
             problems.append(Problem(key, "required (a non-empty string)"))
-    extra = set(envelope) - {"protocol", "supersedes", "reason", "authority", "signature"}
-    problems += [Problem(k, "unknown field") for k in sorted(extra)]
+    # Unsigned fields beside these are ignored, as for protocols (see achyk.domain.submission).
     protocol = None
     try:  # what is signed and hashed below must have canonical bytes
         canonical_hash(correction_statement(doc, supersedes, reason))

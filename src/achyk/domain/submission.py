@@ -84,8 +84,8 @@ def examine(
     except ValueError as err:  # JSON allows what RFC 8785 cannot hash: integers beyond 2^53
         problem = Problem("protocol", f"not representable in RFC 8785 canonical JSON ({err})")
         return Examined(None, None, None, None, None, None, station_id, (problem,))
-    extra = [k for k in envelope if k not in ("protocol", "device", "signature")]
-    problems += [Problem(str(k), "unknown field") for k in extra]
+    # Fields beside the signed ones are ignored, not refused: nothing unsigned may decide whether a
+    # validly signed protocol counts (a verifier judges a refusal by the signed parts alone).
     protocol, shape = protocol_from_json(document, election.form, strict=True)
     problems += [Problem(f"protocol.{p.where}", p.what) for p in shape]
     flags: list[Problem] = []
