@@ -20,6 +20,7 @@ type contest struct {
 	againstAll                   bool
 	threshold, regionThreshold   *big.Rat
 	thresholdText, regionText    string
+	regionRaw                    string // as the definition writes it
 	seatCap                      int64 // 0: none
 	districts                    []string
 }
@@ -74,8 +75,12 @@ type region struct {
 	districts []unitName
 }
 
+type authority struct{ id, key, body, unit string }
+
 type election struct {
 	id, name    string
+	form        *protocolForm // nil: the standard nine-line protocol
+	authorityOf map[string]authority
 	contests    []*contest
 	regions     []region
 	stations    []*station // in definition order
@@ -230,7 +235,7 @@ var datePattern = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
 func readDefinition(doc any) (*election, []string) {
 	r := &defReader{}
 	top := r.obj(doc, "definition")
-	r.known(top, "definition", "format", "election", "authorities", "contests", "regions")
+	r.known(top, "definition", "format", "election", "authorities", "contests", "regions", "form")
 	if f, ok := top["format"]; ok {
 		if i, isInt := asInt(f); !isInt || i != 1 {
 			r.fail("format", "only format 1 is known")
@@ -238,7 +243,10 @@ func readDefinition(doc any) (*election, []string) {
 	}
 	head := r.obj(top["election"], "election")
 	r.known(head, "election", "id", "name", "type", "date", "abroad_any_station")
-	e := &election{byStation: map[string]*station{}, authorities: map[string]string{}}
+	e := &election{byStation: map[string]*station{}, authorities: map[string]string{}, authorityOf: map[string]authority{}}
+	if f, present := top["form"]; present {
+		e.form = r.form(f, "form")
+	}
 	e.id = r.text(head, "id", "election", true)
 	if !idPattern.MatchString(e.id) {
 		r.fail("election.id", "letters, digits, '.', '_' and '-' only")
@@ -252,14 +260,22 @@ func readDefinition(doc any) (*election, []string) {
 		r.fail("election.date", "YYYY-MM-DD is required")
 	}
 	r.flag(head, "abroad_any_station", "election")
+	var units [][2]string // authorities' units, checked once the geography is read
 	for i, a := range r.list(top["authorities"], "authorities", false) {
 		at := fmt.Sprintf("authorities[%d]", i)
 		m := r.obj(a, at)
-		r.known(m, at, "id", "name", "public_key")
+		r.known(m, at, "id", "name", "public_key", "body", "unit")
 		id, key := r.text(m, "id", at, true), r.text(m, "public_key", at, true)
 		r.text(m, "name", at, true)
 		r.key(key, at+".public_key")
 		e.authorities[id] = key
+		a := authority{id: id, key: key, unit: r.text(m, "unit", at, false)}
+		a.body = r.oneOf(m, "body", at, "central", bodies...)
+		if u, ok := m["unit"]; ok && u != nil && a.unit == "" {
+			r.fail(at+".unit", "a station, district or region id is required")
+		}
+		e.authorityOf[id] = a
+		units = append(units, [2]string{at + ".unit", a.unit})
 	}
 	districtIDs := map[string]bool{}
 	seen := map[string]map[string]bool{"region": {}, "district": {}, "station": {}, "device": {}, "contest": {}}
@@ -332,6 +348,18 @@ func readDefinition(doc any) (*election, []string) {
 		}
 		e.regions = append(e.regions, reg)
 	}
+	for _, u := range units {
+		if u[1] == "" {
+			continue
+		}
+		known := districtIDs[u[1]] || e.byStation[u[1]] != nil
+		for _, reg := range e.regions {
+			known = known || reg.id == u[1]
+		}
+		if !known {
+			r.fail(u[0], fmt.Sprintf("no station, district or region %q", u[1]))
+		}
+	}
 	contests := r.list(top["contests"], "contests", true)
 	if len(contests) == 0 {
 		r.fail("contests", "at least one contest is required")
@@ -353,6 +381,7 @@ func readDefinition(doc any) (*election, []string) {
 		c.base = r.oneOf(m, "base", at, "voted", "voted", "valid")
 		c.threshold, c.thresholdText = r.percentage(m, "threshold_pct", at)
 		c.regionThreshold, c.regionText = r.percentage(m, "region_threshold_pct", at)
+		c.regionRaw = fmt.Sprint(m["region_threshold_pct"])
 		if v, ok := m["seat_cap"]; ok && v != nil {
 			c.seatCap = r.integer(m, "seat_cap", at, 1)
 		}

@@ -326,5 +326,24 @@ func verify(location, trustPath, pinnedKey string, witnessKeys []string, quorum 
 		differences(published, computed, "", &diffs)
 	}
 	r.add("published results and seats recomputed from the log", append(seatProblems, diffs...), fmt.Sprintf("%d protocols folded", nslots))
+	if st.imported != nil { // a status, not a failure: said on every report of such a record
+		r.add(fmt.Sprintf("imported, not signed: results copied from a publication (%v, sha256 %v)",
+			st.imported["source"], st.imported["source_sha256"]), nil, fmt.Sprintf("%d protocols without signatures", st.unsigned))
+	}
+	if raw, err := src.read("anomalies.json"); st.e.form != nil || err == nil {
+		var problems []string
+		computed := anomalies(st)
+		published, perr := parseJSON(raw)
+		if err == nil {
+			err = perr
+		}
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("anomalies.json: missing or malformed: %v", err))
+		} else {
+			differences(published, computed, "anomalies.json", &problems)
+		}
+		listed, _ := computed["protocols"].([]any)
+		r.add("anomalies the protocol form flags, recomputed from the log", problems, fmt.Sprintf("%d flagged protocols", len(listed)))
+	}
 	return !r.failed
 }

@@ -249,12 +249,12 @@ func checkRemote(st *replayState) remoteResult {
 		if i >= len(protocols) {
 			continue
 		}
-		p, problems := readProtocol(protocols[i])
+		p, problems := readProtocol(protocols[i], nil)
 		if p == nil {
 			fail(tally.index, "remote unit protocol: %v", problems)
 			continue
 		}
-		if more := append(relations(p), belongs(p, st.e)...); len(more) > 0 {
+		if more := append(standardRelations(p), belongs(p, st.e)...); len(more) > 0 {
 			fail(tally.index, "remote unit protocol: %v", more)
 		}
 		if !reflect.DeepEqual(normalise(protocols[i]), normalise(expected)) {

@@ -29,6 +29,10 @@ type replayState struct {
 	parts      map[string]map[int64]int64
 	remote     []indexed
 	rejections int
+	cases      map[int]*disputeCase // complaint log index → its case so far
+	corrected  map[int]string       // correction log index → the station it corrects
+	imported   map[string]any       // entry 1 of an imported election
+	unsigned   int                  // imported protocols
 }
 
 type indexed struct {
@@ -38,7 +42,8 @@ type indexed struct {
 
 var knownKinds = map[string]bool{
 	"definition": true, "protocol": true, "rejection": true, "device-switch": true, "correction": true,
-	"register-commitment": true, "register-move": true,
+	"register-commitment": true, "register-move": true, "complaint": true, "complaint-step": true,
+	"imported-results": true, "imported-protocol": true,
 	"remote-complaint": true, "remote-ceremony": true, "remote-params": true, "remote-credentials": true,
 	"remote-ballot": true, "remote-close": true, "remote-decryption": true, "remote-tally": true,
 }
@@ -49,7 +54,8 @@ func (st *replayState) fail(index int, format string, args ...any) {
 
 func replay(entries [][]byte, definition any, evidence func(int) ([]byte, bool)) *replayState {
 	st := &replayState{backups: map[string]map[string]bool{}, slots: map[slotKey]held{},
-		counts: map[string]int{}, parts: map[string]map[int64]int64{}}
+		counts: map[string]int{}, parts: map[string]map[int64]int64{},
+		cases: map[int]*disputeCase{}, corrected: map[int]string{}}
 	for index, raw := range entries {
 		v, err := parseJSON(raw)
 		if err != nil {
@@ -83,6 +89,15 @@ func replay(entries [][]byte, definition any, evidence func(int) ([]byte, bool))
 			st.protocol(index, entry)
 		case kind == "correction":
 			st.correction(index, entry)
+			if p, _ := entry["protocol"].(map[string]any); p != nil {
+				if s, ok := p["station"].(string); ok {
+					st.corrected[index] = s
+				}
+			}
+		case kind == "complaint" || kind == "complaint-step":
+			st.dispute(index, entry)
+		case strings.HasPrefix(kind, "imported-"):
+			st.importedEntry(index, entry)
 		case kind == "device-switch":
 			st.deviceSwitch(index, entry)
 		case kind == "rejection":
@@ -145,11 +160,11 @@ func (st *replayState) correction(index int, entry map[string]any) {
 			problems = append(problems, k+": required (a non-empty string)")
 		}
 	}
-	p, shape := readProtocol(entry["protocol"])
+	p, shape := readProtocol(entry["protocol"], st.e.form)
 	problems = append(problems, shape...)
 	if p != nil {
 		problems = append(problems, belongs(p, st.e)...)
-		problems = append(problems, relations(p)...)
+		problems = append(problems, relations(p, st.e.form)...)
 	}
 	authority, _ := entry["authority"].(string)
 	key, known := st.e.authorities[authority]

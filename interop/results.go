@@ -138,20 +138,7 @@ func resultsDocument(e *election, protocols []*protocol) (map[string]any, []stri
 		}
 		switch c.kind {
 		case "party-list":
-			var regional []*unitResult
-			if c.regionThreshold.Sign() > 0 {
-				for _, key := range regionOrder {
-					u := units[key]
-					for _, r := range e.regions {
-						if r.id == u.id && !r.abroad {
-							regional = append(regional, u)
-						}
-					}
-				}
-			}
-			// Seats that cannot be computed yet (no votes, a home region not yet reported, a cap
-			// that cannot be met) are simply absent.
-			if s, err := listSeats(c, national, regional); err == nil {
+			if s := seatStatus(e, c, national, regionOrder, units); s != nil {
 				seats[c.id] = s
 			}
 		case "district":
@@ -162,6 +149,49 @@ func resultsDocument(e *election, protocols []*protocol) (map[string]any, []stri
 	}
 	return map[string]any{"format": int64(1), "election": e.id, "contests": contests, "seats": seats,
 		"districts": districts}, problems
+}
+
+// seatStatus: a party-list contest's seats with their status — undetermined (with the reason)
+// while nothing, or nothing in a home region under a regional threshold, is counted; else final
+// or provisional (stations still reporting). nil when the cap cannot be met.
+func seatStatus(e *election, c *contest, national *unitResult, regionOrder []string, units map[string]*unitResult) map[string]any {
+	var partyVotes int64
+	for _, p := range c.options {
+		partyVotes += national.counted.votes[p]
+	}
+	if base(c, &national.counted) == 0 || partyVotes == 0 {
+		return map[string]any{"status": "undetermined", "reason": "no votes counted yet"}
+	}
+	var regional []*unitResult
+	var silent []string
+	if c.regionThreshold.Sign() > 0 {
+		for _, key := range regionOrder {
+			u := units[key]
+			for _, r := range e.regions {
+				if r.id == u.id && !r.abroad {
+					regional = append(regional, u)
+					if base(c, &u.counted) == 0 {
+						silent = append(silent, u.id)
+					}
+				}
+			}
+		}
+	}
+	if len(silent) > 0 {
+		sort.Strings(silent)
+		return map[string]any{"status": "undetermined", "reason": fmt.Sprintf(
+			"no votes counted yet in region %s: the regional threshold of %s%% cannot be judged",
+			strings.Join(silent, ", "), c.regionRaw)}
+	}
+	s, err := listSeats(c, national, regional)
+	if err != nil {
+		return nil
+	}
+	s["status"] = "provisional"
+	if national.counted.stations >= national.expected {
+		s["status"] = "final"
+	}
+	return s
 }
 
 func base(c *contest, n *count) int64 {
