@@ -21,7 +21,7 @@ type contest struct {
 	threshold, regionThreshold   *big.Rat
 	thresholdText, regionText    string
 	regionRaw                    string // as the definition writes it
-	seatCap                      int64 // 0: none
+	seatCap                      int64  // 0: none
 	districts                    []string
 }
 

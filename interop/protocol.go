@@ -18,7 +18,7 @@ var lineNames = []string{"voters_on_list", "ballots_received", "issued_in_statio
 
 type protocol struct {
 	election, station, contest, kind string
-	form                             string // "" on the standard form
+	form                             string           // "" on the standard form
 	line                             map[string]int64 // the nine lines and a form's own
 	votes                            map[string]int64
 }
