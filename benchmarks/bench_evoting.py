@@ -20,7 +20,13 @@ from typing import Any
 
 from achyk.crypto.group import Point, Secp256k1
 from achyk.evoting import credentials
-from achyk.evoting.ballot import encrypt_ballot, verify_ballot
+from achyk.evoting.ballot import (
+    encrypt_ballot,
+    seal_cast,
+    tracking_code,
+    verify_ballot,
+    verify_seal,
+)
 from achyk.evoting.ceremony import run_ceremony
 from achyk.evoting.election import ElectionParams, RemoteContest, RevotePolicy
 from achyk.evoting.record import BoardEntry, RemoteRecord, record_to_dict, run_tally
@@ -114,14 +120,22 @@ def main() -> None:
     params, ceremony, keys = setup(g, rng)
     seed = credentials.new_seed(rng)
 
+    def encrypt_and_seal() -> Any:
+        ballot = encrypt_ballot(params, choice(3), rng).ballot
+        return ballot, seal_cast(params, ballot, seed, 1)
+
+    def verify(ballot: Any, seal: Any) -> None:
+        verify_ballot(params, ballot)
+        verify_seal(params, tracking_code(params, ballot), ballot, seal)
+
     g.calls.clear()
-    ballot, _ = encrypt_ballot(params, choice(3), seed, rng)
+    ballot, seal = encrypt_and_seal()
     enc_calls = Counter(g.calls)
     g.calls.clear()
-    verify_ballot(params, ballot)
+    verify(ballot, seal)
     ver_calls = Counter(g.calls)
-    enc = per_call(lambda: encrypt_ballot(params, choice(3), seed, rng), 20)
-    ver = per_call(lambda: verify_ballot(params, ballot), 20)
+    enc = per_call(encrypt_and_seal, 20)
+    ver = per_call(lambda: verify(ballot, seal), 20)
 
     raw = raw_costs(g)
 
@@ -139,9 +153,10 @@ def main() -> None:
     # A record of RECORD_BALLOTS ballots, 5 trustees, quorum 3, two absent at decryption.
     seeds = [credentials.new_seed(rng) for _ in range(RECORD_BALLOTS)]
     t0 = time.perf_counter()
-    entries = [
-        BoardEntry(i, encrypt_ballot(params, choice(i), s, rng)[0]) for i, s in enumerate(seeds)
-    ]
+    entries = []
+    for i, s in enumerate(seeds):
+        b = encrypt_ballot(params, choice(i), rng).ballot
+        entries.append(BoardEntry(i, b, seal_cast(params, b, s, 1)))
     build = time.perf_counter() - t0
     tally = run_tally(params, entries, [keys[0], keys[2], keys[4]], rng)
     creds = tuple(sorted(credentials.public_credential(s) for s in seeds))

@@ -14,7 +14,7 @@ import pytest
 
 from achyk.crypto.group import SECP256K1 as G
 from achyk.evoting import credentials
-from achyk.evoting.ballot import encrypt_ballot, short_code, tracking_code
+from achyk.evoting.ballot import encrypt_ballot, seal_audit, seal_cast, short_code, tracking_code
 from achyk.evoting.ceremony import run_ceremony
 from achyk.evoting.election import ElectionParams, RemoteContest, RevotePolicy
 from achyk.evoting.record import BoardEntry, RemoteRecord, record_to_dict, run_tally
@@ -48,18 +48,21 @@ def build(voters: int, policy: RevotePolicy, seed: int) -> Election:
             ref[i] = 1
         return {"president": tuple(pres), "referendum": tuple(ref)}
 
+    def cast(choice: dict[str, tuple[int, ...]], seed: bytes, counter: int) -> None:
+        b = encrypt_ballot(params, choice, rng).ballot
+        entries.append(BoardEntry(len(entries), b, seal_cast(params, b, seed, counter)))
+
     for v, s in enumerate(seeds):
-        if v % 10 == 0:  # every tenth voter first challenges a ballot (Benaloh), then casts
-            b, opening = encrypt_ballot(params, random_choice(), s, rng)
-            entries.append(BoardEntry(len(entries), b, opening))
+        if v % 10 == 0:  # every tenth voter first audits a ballot (Benaloh), then casts
+            prepared = encrypt_ballot(params, random_choice(), rng)
+            audit = seal_audit(params, prepared)
+            entries.append(BoardEntry(len(entries), prepared.ballot, audit, prepared.opening))
         choice = random_choice()
-        b, _ = encrypt_ballot(params, choice, s, rng)
-        entries.append(BoardEntry(len(entries), b))
+        cast(choice, s, 1)
         final.setdefault(v, choice)
         if v % 7 == 0:  # and every seventh votes again, later
             again = random_choice()
-            b, _ = encrypt_ballot(params, again, s, rng)
-            entries.append(BoardEntry(len(entries), b))
+            cast(again, s, 2)
             if policy is RevotePolicy.LAST:
                 final[v] = again
     present = [keys[0], keys[2], keys[4]]  # trustees 2 and 4 are absent
@@ -125,27 +128,27 @@ def _cast(r: dict[str, Any], n: int = 1) -> dict[str, Any]:
 
 
 def _swap_selection(r: dict[str, Any]) -> None:
-    sel = _cast(r)["ballot"]["body"]["contests"][0]["selections"]
+    sel = _cast(r)["ballot"]["contests"][0]["selections"]
     sel[0], sel[1] = sel[1], sel[0]
 
 
 def _bend_proof(r: dict[str, Any]) -> None:
-    p = _cast(r)["ballot"]["body"]["contests"][1]["proofs"][2]
+    p = _cast(r)["ballot"]["contests"][1]["proofs"][2]
     p["v"][0] = _other_scalar(p["v"][0])
 
 
 def _bend_sum_proof(r: dict[str, Any]) -> None:
-    p = _cast(r)["ballot"]["body"]["contests"][0]["sum_proof"]
+    p = _cast(r)["ballot"]["contests"][0]["sum_proof"]
     p["c"][0] = _other_scalar(p["c"][0])
 
 
 def _corrupt_point(r: dict[str, Any]) -> None:
-    ct = _cast(r)["ballot"]["body"]["contests"][0]["selections"][0]
+    ct = _cast(r)["ballot"]["contests"][0]["selections"][0]
     ct["pad"] = "02" + "00" * 31 + "05"  # x = 5 is not on secp256k1
 
 
 def _bad_signature(r: dict[str, Any]) -> None:
-    b = _cast(r)["ballot"]
+    b = _cast(r)
     b["signature"] = (
         b["signature"][:4] + ("A" if b["signature"][4] != "A" else "B") + b["signature"][5:]
     )
@@ -183,7 +186,7 @@ def _bad_ceremony(r: dict[str, Any]) -> None:
 
 
 def _stranger(r: dict[str, Any]) -> None:
-    r["credentials"].remove(_cast(r)["ballot"]["body"]["credential"])
+    r["credentials"].remove(_cast(r)["credential"])
 
 
 @pytest.mark.parametrize(

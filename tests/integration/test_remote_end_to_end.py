@@ -128,12 +128,12 @@ def _bump(s: str) -> str:
 
 
 def swap_selections(docs: list[Any]) -> None:
-    sel = _cast(docs)["ballot"]["body"]["contests"][0]["selections"]
+    sel = _cast(docs)["ballot"]["contests"][0]["selections"]
     sel[0], sel[1] = sel[1], sel[0]
 
 
 def bend_proof(docs: list[Any]) -> None:
-    proof = _cast(docs)["ballot"]["body"]["contests"][0]["proofs"][2]
+    proof = _cast(docs)["ballot"]["contests"][0]["proofs"][2]
     proof["v"][1] = _bump(proof["v"][1])
 
 
@@ -155,8 +155,8 @@ def shift_protocol(docs: list[Any]) -> None:
 
 
 def drop_credential(docs: list[Any]) -> None:
-    listed = _of(docs, "remote-credentials")["credentials"]
-    listed.remove(_cast(docs)["ballot"]["body"]["credential"])
+    listed = _of(docs, "remote-credentials")["list"]["credentials"]
+    listed.remove(_cast(docs)["credential"])
 
 
 def lie_in_opening(docs: list[Any]) -> None:
@@ -164,9 +164,128 @@ def lie_in_opening(docs: list[Any]) -> None:
     opening["choices"][0] = opening["choices"][0][1:] + opening["choices"][0][:1]
 
 
+# --- the operator's attacks from issue 10 ("Why", 3 and 6): each must be named by `achyk verify` -----
+
+
+def _ballots(docs: list[Any]) -> list[Any]:
+    return [d for d in docs if d["kind"] == "remote-ballot"]
+
+
+def _append_ballot(docs: list[Any], entry: Any) -> None:
+    """Append a ballot entry right after the last one on the board, renumbering what follows."""
+    last = max(i for i, d in enumerate(docs) if d["kind"] == "remote-ballot")
+    entry["seq"] = len(_ballots(docs))
+    docs.insert(last + 1, entry)
+    close = _of(docs, "remote-close")
+    close["ballots"] += 1
+
+
+def superseded_appended_again(docs: list[Any]) -> None:
+    """A voter re-voted; the operator appends their first (superseded) ballot again so it counts."""
+    by_cred: dict[str, list[Any]] = {}
+    for d in _ballots(docs):
+        if d["status"] == "cast":
+            by_cred.setdefault(d["credential"], []).append(d)
+    first = next(v[0] for v in by_cred.values() if len(v) > 1)
+    _append_ballot(docs, json.loads(json.dumps(first)))
+
+
+def challenged_marked_cast(docs: list[Any]) -> None:
+    """An audited ballot re-labelled cast under the credential of a voter who audited then cast."""
+    audited = next(d for d in _ballots(docs) if d["status"] == "challenged")
+    voter = next(d for d in _ballots(docs) if d["status"] == "cast" and d["seq"] > audited["seq"])
+    entry = {k: v for k, v in audited.items() if k != "opening"}
+    entry |= {"status": "cast", "credential": voter["credential"], "counter": 9}
+    _append_ballot(docs, entry)
+
+
+def seq_as_text(docs: list[Any]) -> None:
+    _cast(docs)["seq"] = str(_cast(docs)["seq"])
+
+
+def malformed_entry(docs: list[Any]) -> None:
+    _cast(docs)["ballot"]["contests"] = "nothing here"
+
+
+def vote_in_the_clear(docs: list[Any]) -> None:
+    """A ciphertext with nonce 0: pad = identity, data = m·G — the vote readable by anyone."""
+    _cast(docs)["ballot"]["contests"][0]["selections"][0]["pad"] = "00"
+
+
+def uppercase_credential(docs: list[Any]) -> None:
+    """One key listed twice, once in upper case: as text they differ, as points they are one."""
+    listed = _of(docs, "remote-credentials")["list"]["credentials"]
+    listed.append(listed[0].upper())
+
+
+def identity_credential(docs: list[Any]) -> None:
+    """The identity key (anyone can sign under it) on the list."""
+    _of(docs, "remote-credentials")["list"]["credentials"].append("01" + "00" * 31)
+
+
+def operator_mints_credentials(docs: list[Any]) -> None:
+    """Attack 1: the server makes credentials of its own and publishes them as a list part,
+    signed with a key it made up (it has not the authority's)."""
+    import os
+
+    from achyk.evoting import credentials
+    from achyk.evoting.authority import sign_list
+
+    part = _of(docs, "remote-credentials")["list"]
+    extra = [credentials.public_credential(os.urandom(32)) for _ in range(3)]
+    forged = sign_list(os.urandom(32), part["election"], part["fingerprint"], extra)
+    last = max(i for i, d in enumerate(docs) if d["kind"] == "remote-credentials")
+    docs.insert(last + 1, {"kind": "remote-credentials", "election": part["election"],
+                           "list": forged[0]})  # fmt: skip
+
+
+def fewer_voters_abroad(docs: list[Any]) -> None:
+    """The register commitment says 10 voters abroad; the list holds 40 credentials (attack 6:
+    no eligibility audit). Checked against whatever commitment the log holds."""
+    c = _of(docs, "register-commitment")
+    per = c["voters_per_station"]
+    abroad = [st for st in per if st.startswith("9")]
+    for st in abroad:
+        c["count"] -= per[st]
+        per[st] = 0
+    per[abroad[0]] = 10
+    c["count"] += 10
+
+
+def key_made_in_one_place(docs: list[Any]) -> None:
+    """Attack 2: a ceremony that no trustee announced or dealt — the old `remote setup` that
+    dealt every share in one process — is no longer accepted."""
+    docs[:] = [d for d in docs if d["kind"] not in ("remote-trustees", "remote-dealing")]
+
+
+def dealing_replaced(docs: list[Any]) -> None:
+    """The relay swaps a trustee's dealing for one of its own (it has not the trustee's key)."""
+    a, b = _of(docs, "remote-dealing", 0), _of(docs, "remote-dealing", 1)
+    a["dealing"]["commitment"], b["dealing"]["commitment"] = (
+        b["dealing"]["commitment"], a["dealing"]["commitment"])  # fmt: skip
+
+
+def bad_ballot_before_any_tally(docs: list[Any]) -> None:
+    """Attack 6: ballots were checked only once a tally existed. A board without one is checked."""
+    docs[:] = [d for d in docs if d["kind"] not in ("remote-decryption", "remote-tally")]
+    bend_proof(docs)
+
+
 @pytest.mark.parametrize(
     ("change", "named"),
     [
+        (bad_ballot_before_any_tally, "contest list option p03"),
+        (key_made_in_one_place, "no trustee announcements before the ceremony"),
+        (dealing_replaced, "the ceremony's commitments are not the trustees' dealings"),
+        (fewer_voters_abroad, "40 credentials for 10 voters abroad"),
+        (superseded_appended_again, "the same ballot appended twice"),
+        (challenged_marked_cast, "credential signature does not verify"),
+        (seq_as_text, "is not its place on the board"),
+        (malformed_entry, "contests: not a list"),
+        (vote_in_the_clear, "the identity element is not allowed here"),
+        (uppercase_credential, "not signed by the credential authority"),
+        (identity_credential, "not signed by the credential authority"),
+        (operator_mints_credentials, "part 2: not signed by the credential authority"),
         (swap_selections, "contest list option p01"),
         (bend_proof, "contest list option p03"),
         (bend_share, f"trustee {PRESENT[1]} decryption share"),

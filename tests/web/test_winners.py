@@ -135,3 +135,27 @@ def test_a_station_page_shows_its_device_switches(loaded: tuple[Database, SimEle
         if p.station.id not in {s.station_id for s in sim.switches}
     )  # fmt: skip
     assert 'id="h-sw"' not in client.get(f"/e/{sim.election.id}/station/{unswitched}").text
+
+
+def test_differences_are_flagged_only_beyond_the_stated_tolerance(
+    loaded: tuple[Database, SimElection],
+) -> None:
+    from decimal import Decimal
+
+    from achyk.web.pages import OptionRow
+
+    def row(scanner: int, hand: int, apart: int = 0) -> OptionRow:
+        return OptionRow("p", "P", hand, Decimal(0), scanner, hand, "#000", None, apart)
+
+    assert not row(16_000, 16_047).differs  # 0.29 %: counts of thousands differ a little
+    assert row(16_000, 16_081).differs  # 81 > 0.5 % of 16,000 = 80
+    assert not row(300, 305).differs and row(300, 306).differs  # at least 6 votes when small
+    assert row(16_000, 16_400, apart=400).difference == 0  # the remote unit's votes kept apart
+    db, sim = loaded
+    client = TestClient(create_app(db=db))
+    page = client.get(f"/e/{sim.election.id}/", params={"lang": "en"}).text
+    table = page[page.index('<table class="results"') :]
+    table = table[: table.index("</table>")]
+    assert 'data-field="difference"' in table
+    # the simulated hand counts differ from the scanner by a few ballots per station: no flag
+    assert 'class="n differs"' not in table

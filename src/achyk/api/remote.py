@@ -20,8 +20,8 @@ from achyk.services.elections import get_election
 from achyk.services.remote_voting import (
     CastReceipt,
     cast_ballot,
-    challenge_ballot,
     find_tracking_code,
+    next_counter,
     params_document,
 )
 from achyk.store.database import Database
@@ -30,12 +30,18 @@ router = APIRouter()
 
 
 class CastIn(BaseModel):
-    ballot: dict[str, Any] = Field(description="the encrypted, signed ballot (record-format.md)")
+    """A sealed ballot (docs/record-format.md): the body, the intent and its signature; a cast
+    carries the credential and counter, an audit the opening."""
+
+    model_config = {"extra": "allow"}
+    ballot: dict[str, Any] = Field(description="the encrypted ballot body")
+    intent: str = Field(description="cast or audit")
+    signature: str
 
 
-class ChallengeIn(BaseModel):
-    ballot: dict[str, Any]
-    opening: dict[str, Any] = Field(description="the revealed choices and nonces")
+class CounterOut(BaseModel):
+    credential: str
+    next_counter: int = Field(description="the least counter a new cast ballot may carry")
 
 
 class ReceiptOut(BaseModel):
@@ -53,6 +59,9 @@ class TrackOut(BaseModel):
     short_code: str
     seq: int
     status: str
+    standing: str = Field(
+        description="counted, cast (counts; not yet tallied), superseded by a later ballot, or audited (never counted)"
+    )
     log_entry: int
     entry: dict[str, Any]
     tree_size: int
@@ -97,26 +106,20 @@ def _receipt(r: CastReceipt) -> JSONResponse:
     responses={422: {"description": "refused: the receipt says why"}},
 )
 def cast(request: Request, election_id: str, body: CastIn) -> JSONResponse:
+    """Cast or audit a sealed ballot; the receipt names the log entry (or why it was refused)."""
     db = _db(request)
     try:
-        return _receipt(cast_ballot(db, _election_id(db, election_id), body.ballot))
+        return _receipt(cast_ballot(db, _election_id(db, election_id), body.model_dump()))
     except NotFoundError as err:
         raise HTTPException(404, str(err)) from None
 
 
-@router.post(
-    "/api/elections/{election_id}/remote/challenges",
-    response_model=ReceiptOut,
-    status_code=201,
-    responses={422: {"description": "refused: the receipt says why"}},
-)
-def challenge(request: Request, election_id: str, body: ChallengeIn) -> JSONResponse:
+@router.get("/api/elections/{election_id}/remote/counter/{credential}", response_model=CounterOut)
+def counter(request: Request, election_id: str, credential: str) -> CounterOut:
+    """The counter a credential's next cast ballot carries (public: credential keys are public)."""
     db = _db(request)
-    try:
-        receipt = challenge_ballot(db, _election_id(db, election_id), body.ballot, body.opening)
-        return _receipt(receipt)
-    except NotFoundError as err:
-        raise HTTPException(404, str(err)) from None
+    eid = _election_id(db, election_id)
+    return CounterOut(credential=credential, next_counter=next_counter(db, eid, credential.lower()))
 
 
 @router.get("/api/elections/{election_id}/remote/track/{code}", response_model=TrackOut)
@@ -131,6 +134,6 @@ def track(request: Request, election_id: str, code: str) -> TrackOut:
     proof = ledger.inclusion(db, eid, found.log_index, size)
     return TrackOut(
         tracking_code=found.tracking_code, short_code=found.short_code, seq=found.seq,
-        status=found.status, log_entry=found.log_index, entry=json.loads(found.entry),
+        status=found.status, standing=found.standing, log_entry=found.log_index, entry=json.loads(found.entry),
         tree_size=size, inclusion_proof=[p.hex() for p in proof],
     )  # fmt: skip

@@ -56,6 +56,15 @@ def demo(
         int | None,
         typer.Option(help="Remote voters abroad (default by profile; 0: no remote voting)."),
     ] = None,
+    seeded: Annotated[
+        bool,
+        typer.Option(
+            "--seeded",
+            help="REPRODUCIBLE DEMO ONLY: take the trustees' keys, the credentials and the ballot "
+            "nonces from the profile's seed instead of the OS's randomness. Never for a real "
+            "election: anyone with the profile can recompute every secret.",
+        ),
+    ] = False,
     host: str = "127.0.0.1",
     port: int = 8000,
     transmit: Annotated[
@@ -76,7 +85,14 @@ def demo(
     ballots = DEFAULT_REMOTE_BALLOTS[name] if remote_ballots is None else remote_ballots
     sim = generate_election(PROFILES[name])
     if ballots:
-        sim = with_remote_unit(sim)
+        import random
+
+        from achyk.crypto.group import SYSTEM_RNG
+
+        sim = with_remote_unit(sim, random.Random(sim.profile.seed) if seeded else SYSTEM_RNG)
+        if seeded:
+            console.print("[yellow]--seeded: every remote-voting secret follows from the profile's "
+                          "seed — a reproducible demo, not an election[/yellow]")  # fmt: skip
     db = open_db(database)
     held: list[bytes] = []
     if not no_serve and transmit > 0:
@@ -116,7 +132,7 @@ def demo(
             def step(stage: str, done: int, total: int) -> None:
                 bar.update(task, description=stage, completed=done, total=total or None)
 
-            run = run_remote(db, sim, ballots, progress=step)
+            run = run_remote(db, sim, ballots, progress=step, seeded=seeded)
         phases.append(("remote voting abroad", time.perf_counter() - mark))
         console.print(
             f"remote voting: {run.credentials:,} credentials, {run.cast:,} ballots cast "

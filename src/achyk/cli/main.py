@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from achyk import __version__
 from achyk.cli import (
     complaint,
+    credentials,
     demo,
     device,
     election,
@@ -22,6 +23,7 @@ from achyk.cli import (
     register,
     results,
     serve,
+    trustee,
     verify,
     vote,
 )
@@ -61,6 +63,8 @@ app.add_typer(complaint.app, name="complaint")
 app.add_typer(vote.app, name="remote")
 app.add_typer(forensics.app, name="forensics")
 app.add_typer(importer.app, name="import")
+app.add_typer(credentials.app, name="credentials")
+app.add_typer(trustee.app, name="trustee")
 app.command("vote")(vote.vote)
 app.command("results")(results.results)
 app.command("demo")(demo.demo)

@@ -18,11 +18,12 @@ class Ciphertext:
         return {"pad": element_hex(group, self.pad), "data": element_hex(group, self.data)}
 
     @staticmethod
-    def from_dict(group: Group, d: Any) -> Ciphertext:
-        # The identity is allowed: a sum of ciphertexts may cancel; proofs decide what is acceptable.
+    def from_dict(group: Group, d: Any, *, allow_identity: bool = True) -> Ciphertext:
+        """An aggregate may hold the identity (sums can cancel); a ballot's ciphertext may not
+        (`allow_identity=False`): a pad of 0·G means a nonce of 0, the vote in the clear."""
         return Ciphertext(
-            parse_element(group, d["pad"], allow_identity=True),
-            parse_element(group, d["data"], allow_identity=True),
+            parse_element(group, d["pad"], allow_identity=allow_identity),
+            parse_element(group, d["data"], allow_identity=allow_identity),
         )
 
 

@@ -144,6 +144,9 @@ class Election:
     abroad_any_station: bool = False
     # The protocol form its law prescribes (achyk.domain.forms); None: the standard nine lines.
     form: ProtocolForm | None = None
+    # The credential authority's Ed25519 key (base64) for remote voting: only credential lists it
+    # signed are accepted (issue 10). None: no remote credentials can be valid.
+    credential_authority: str | None = None
     _places: dict[str, StationPlace] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:

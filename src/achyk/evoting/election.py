@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from achyk.canonical import canonical_json
 from achyk.crypto.errors import InvalidEncoding
 from achyk.crypto.group import DEFAULT_GROUP, Group, Point
 from achyk.crypto.hashing import element_hex, parse_element
@@ -61,6 +63,12 @@ class ElectionParams:
             if c.id == contest_id:
                 return c
         raise KeyError(contest_id)
+
+    @property
+    def fingerprint(self) -> str:
+        """Hex SHA-256 of the canonical parameters (definition hash, contests, policy, joint key):
+        printed on every credential letter; a client refuses a server whose parameters differ."""
+        return hashlib.sha256(canonical_json(self.to_dict())).hexdigest()
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -1,7 +1,8 @@
 """The remote-voting part of the public election record, as frozen dataclasses and plain JSON dicts.
 
 {"params": {...}, "ceremony": {...}, "credentials": [hex, ...],
- "ballots": [{"seq", "status": "cast"|"challenged", "tracking_code", "ballot", "opening"?}],
+ "ballots": [{"seq", "status": "cast"|"challenged", "tracking_code", "ballot", "signature",
+              "credential"+"counter" (cast) | "opening" (challenged: audited)}],
  "tally": {"counted", "aggregate", "decryption": [...], "results": {contest: [count, ...]}}}
 """
 
@@ -15,10 +16,11 @@ from achyk.crypto.group import SYSTEM_RNG, Rng
 from achyk.evoting.ballot import (
     Ballot,
     BallotOpening,
-    ballot_from_dict,
-    ballot_to_dict,
-    opening_from_dict,
+    Intent,
+    Seal,
+    body_dict,
     opening_to_dict,
+    seal_to_dict,
     tracking_code,
 )
 from achyk.evoting.ceremony import CeremonyRecord, TrusteeKey
@@ -28,7 +30,6 @@ from achyk.evoting.tally import (
     CastEntry,
     DecryptionShare,
     aggregate,
-    aggregate_from_dict,
     aggregate_to_dict,
     decrypt_share,
     decrypt_totals,
@@ -38,15 +39,16 @@ from achyk.evoting.tally import (
 
 @dataclass(frozen=True)
 class BoardEntry:
-    """A ballot on the bulletin board; a challenged one carries its opening and is never counted."""
+    """A ballot on the bulletin board; an audited one carries its opening and is never counted."""
 
     seq: int
     ballot: Ballot
+    seal: Seal
     opening: BallotOpening | None = None
 
     @property
     def challenged(self) -> bool:
-        return self.opening is not None
+        return self.seal.intent is Intent.AUDIT
 
 
 @dataclass(frozen=True)
@@ -71,21 +73,17 @@ def entry_to_dict(params: ElectionParams, e: BoardEntry) -> dict[str, Any]:
         "seq": e.seq,
         "status": "challenged" if e.challenged else "cast",
         "tracking_code": tracking_code(params, e.ballot),
-        "ballot": ballot_to_dict(params, e.ballot),
+        "ballot": body_dict(params, e.ballot),
+        **seal_to_dict(e.seal),
     }
     if e.opening is not None:
         d["opening"] = opening_to_dict(params, e.opening)
     return d
 
 
-def entry_from_dict(params: ElectionParams, d: Any) -> BoardEntry:
-    opening = opening_from_dict(params, d["opening"]) if d["status"] == "challenged" else None
-    return BoardEntry(int(d["seq"]), ballot_from_dict(params, d["ballot"]), opening)
-
-
 def counted_ballots(params: ElectionParams, entries: Sequence[BoardEntry]) -> list[Ballot]:
     cast = [e for e in entries if not e.challenged]
-    keep = select_counted([CastEntry(e.seq, e.ballot.credential) for e in cast], params.revote)
+    keep = select_counted([CastEntry(e.seq, e.seal.credential) for e in cast], params.revote)
     return [e.ballot for e in cast if e.seq in keep]
 
 
@@ -120,23 +118,3 @@ def tally_to_dict(p: ElectionParams, t: TallyRecord) -> dict[str, Any]:
         "decryption": [s.to_dict(p) for s in t.decryption],
         "results": {cid: list(v) for cid, v in t.results.items()},
     }
-
-
-def tally_from_dict(p: ElectionParams, d: Any) -> TallyRecord:
-    return TallyRecord(
-        int(d["counted"]),
-        aggregate_from_dict(p, d["aggregate"]),
-        tuple(DecryptionShare.from_dict(p, s) for s in d["decryption"]),
-        {rc.id: tuple(int(x) for x in d["results"][rc.id]) for rc in p.contests},
-    )
-
-
-def record_from_dict(d: Any) -> RemoteRecord:
-    p = ElectionParams.from_dict(d["params"])
-    return RemoteRecord(
-        p,
-        CeremonyRecord.from_dict(d["ceremony"], p.group),
-        tuple(str(c) for c in d["credentials"]),
-        tuple(entry_from_dict(p, e) for e in d["ballots"]),
-        tally_from_dict(p, d["tally"]),
-    )

@@ -1,34 +1,36 @@
 """Verification of a whole remote-voting record (as plain dicts), sequential or on a process pool.
 
-Checks: the ceremony's proofs and joint key; every ballot's credential (on the list), signature,
-0/1 and min..max proofs and tracking code; every challenged ballot's opening; the re-vote policy
-(recomputed: which ballots count); the aggregate of the counted ballots; every decryption share's
-proof against the trustee's verification key; and that the published totals are what the shares
-decrypt to. All problems are collected and raised together, each naming ballot, trustee or option.
+One implementation, used by `verify_record` here and by `achyk verify` (achyk.verify.remote): the
+board's order by `achyk.evoting.board.check_board` (seqs, statuses, unique tracking codes, listed
+credentials, increasing counters, what counts), every entry's cryptography by `verify_chunk`
+(0/1 and min..max proofs, identity-free ciphertexts, the seal's signature, the tracking code, an
+audit's opening), then — once a tally exists — the aggregate of the counted ballots, every
+decryption share's proof, and the totals. Ballots are checked whether or not there is a tally.
+All problems are collected and raised together, each naming ballot, trustee or option.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from achyk.crypto import elgamal
+from achyk.crypto.errors import InvalidEncoding
 from achyk.crypto.threshold import verification_key
 from achyk.errors import AchykError, Problem, VerificationError
-from achyk.evoting.ballot import tracking_code, verify_ballot, verify_opening
+from achyk.evoting import credentials
+from achyk.evoting.ballot import Intent, check_sealed
+from achyk.evoting.board import check_board, where
 from achyk.evoting.ceremony import CeremonyRecord, verify_ceremony
 from achyk.evoting.election import ElectionParams
-from achyk.evoting.record import entry_from_dict
 from achyk.evoting.tally import (
     Aggregate,
-    CastEntry,
     DecryptionShare,
     aggregate_from_dict,
     aggregate_to_dict,
     combined_points,
-    select_counted,
     verify_decryption_share,
 )
 
@@ -50,34 +52,28 @@ class RecordSummary:
     results: dict[str, tuple[int, ...]]
 
 
-def _where(d: Any) -> str:
-    code = d.get("tracking_code", "") if isinstance(d, dict) else ""
-    return f"ballot seq {d.get('seq') if isinstance(d, dict) else '?'} ({str(code)[:12]})"
-
-
 def verify_chunk(
-    params_dict: Any, entries: list[Any], counted: set[int]
+    params_dict: Any, entries: list[Any], counted: Collection[int]
 ) -> tuple[list[tuple[str, str]], dict[str, Any]]:
-    """Verify some ballot entries; return problems and the partial aggregate of those counted.
-
-    Module-level and dict-in/dict-out so a process pool (or a cluster) can run it."""
+    """Verify some board entries' cryptography; return problems and the partial aggregate of the
+    counted ones. Module-level and dict-in/dict-out so a process pool (or a cluster) can run it."""
     params = ElectionParams.from_dict(params_dict)
     problems: list[tuple[str, str]] = []
     mine = []
     for d in entries:
-        where = _where(d)
+        w = where(d)
         try:
-            e = entry_from_dict(params, d)
-            verify_ballot(params, e.ballot)
-            if d["tracking_code"] != tracking_code(params, e.ballot):
-                problems.append((where, "tracking code is not the hash of the ballot"))
-            if e.opening is not None:
-                verify_opening(params, e.ballot, e.opening)
-        except (AchykError, KeyError, TypeError, ValueError) as err:
-            problems.append((where, f"{type(err).__name__}: {err}"))
+            if not isinstance(d, dict) or d.get("status") not in ("cast", "challenged"):
+                continue  # named by check_board
+            intent = Intent.AUDIT if d["status"] == "challenged" else Intent.CAST
+            checked = check_sealed(params, d, intent)
+            if d.get("tracking_code") != checked.code:
+                problems.append((w, "tracking code is not the hash of the ballot"))
+        except (AchykError, KeyError, TypeError, ValueError, AttributeError) as err:
+            problems.append((w, f"{type(err).__name__}: {err}"))
             continue
-        if e.seq in counted:
-            mine.append(e.ballot)
+        if intent is Intent.CAST and d.get("seq") in counted:
+            mine.append(checked.ballot)
     g = params.group
     partial: Aggregate = {
         rc.id: tuple(
@@ -90,7 +86,7 @@ def verify_chunk(
 
 
 def _run_chunks(
-    params_dict: Any, entries: list[Any], counted: set[int], workers: int | None, chunk: int
+    params_dict: Any, entries: list[Any], counted: Collection[int], workers: int | None, chunk: int
 ) -> list[tuple[list[tuple[str, str]], dict[str, Any]]]:
     chunks = [entries[i : i + chunk] for i in range(0, len(entries), chunk)] or [[]]
     if workers is None or workers <= 1:
@@ -100,53 +96,64 @@ def _run_chunks(
         return [f.result() for f in futures]
 
 
-def verify_record(record: Any, workers: int | None = None, chunk: int = 50) -> RecordSummary:
-    """Verify a record dict; `workers` > 1 verifies ballots on a process pool in chunks."""
-    problems: list[Problem] = []
-    try:
-        params = ElectionParams.from_dict(record["params"])
-        ceremony = CeremonyRecord.from_dict(record["ceremony"], params.group)
-    except (AchykError, KeyError, TypeError, ValueError) as err:
-        raise RecordInvalid([Problem("params/ceremony", str(err))]) from err
+def credential_list(keys: Any, problems: list[Problem], where: str = "credentials") -> set[str]:
+    """The public list as canonical keys; invalid keys and duplicates (as points) are problems."""
+    out: set[str] = set()
+    if not isinstance(keys, list):
+        problems.append(Problem(where, "the credential list is not a list"))
+        return out
+    for k in keys:
+        try:
+            c = credentials.parse_key(k)
+        except InvalidEncoding as err:
+            problems.append(Problem(where, f"credential {str(k)[:12]}…: {err}"))
+            continue
+        if c in out:
+            problems.append(Problem(where, f"credential {c[:12]}… listed twice"))
+        out.add(c)
+    return out
+
+
+def merge(params: ElectionParams, parts: Sequence[dict[str, Any]]) -> Aggregate:
     g = params.group
-    problems += verify_ceremony(ceremony, params.base_hash, g)
-    if ceremony.joint_key != params.public_key:
-        problems.append(Problem("params", "election key is not the ceremony's joint key"))
-
-    creds = [str(c) for c in record["credentials"]]
-    if len(set(creds)) != len(creds):
-        problems.append(Problem("credentials", "the credential list has duplicates"))
-    eligible = set(creds)
-    entries: list[Any] = record["ballots"]
-    seqs = [e.get("seq") for e in entries]
-    if len(set(seqs)) != len(seqs):
-        problems.append(Problem("ballots", "two ballots share a sequence number"))
-    cast: list[CastEntry] = []
-    for e in entries:
-        cred = e.get("ballot", {}).get("body", {}).get("credential")
-        if cred not in eligible:
-            problems.append(Problem(_where(e), "credential is not on the public list"))
-        elif e.get("status") == "cast":
-            cast.append(CastEntry(int(e["seq"]), cred))
-        elif e.get("status") != "challenged":
-            problems.append(Problem(_where(e), f"unknown status {e.get('status')!r}"))
-    counted = select_counted(cast, params.revote)
-
     agg: Aggregate | None = None
-    for found, partial in _run_chunks(record["params"], entries, counted, workers, chunk):
-        problems += [Problem(w, what) for w, what in found]
+    for partial in parts:
         part = aggregate_from_dict(params, partial)
         agg = part if agg is None else {
             cid: tuple(elgamal.add(g, a, b) for a, b in zip(agg[cid], cts, strict=True))
             for cid, cts in part.items()
         }  # fmt: skip
     assert agg is not None
-    tally = record["tally"]
-    results = verify_tally(params, ceremony, tally, agg, len(counted), problems)
+    return agg
+
+
+def verify_record(record: Any, workers: int | None = None, chunk: int = 50) -> RecordSummary:
+    """Verify a record dict; `workers` > 1 verifies ballots on a process pool in chunks.
+    A record without a "tally" has its ballots verified all the same."""
+    problems: list[Problem] = []
+    try:
+        params = ElectionParams.from_dict(record["params"])
+        ceremony = CeremonyRecord.from_dict(record["ceremony"], params.group)
+        entries: list[Any] = list(record["ballots"])
+    except (AchykError, KeyError, TypeError, ValueError) as err:
+        raise RecordInvalid([Problem("params/ceremony", str(err))]) from err
+    problems += verify_ceremony(ceremony, params.base_hash, params.group)
+    if ceremony.joint_key != params.public_key:
+        problems.append(Problem("params", "election key is not the ceremony's joint key"))
+    listed = credential_list(record.get("credentials"), problems)
+    board = check_board(entries, listed, params.revote)
+    problems += [Problem(w, what) for w, what in board.problems]
+    parts = []
+    for found, partial in _run_chunks(record["params"], entries, board.counted, workers, chunk):
+        problems += [Problem(w, what) for w, what in found]
+        parts.append(partial)
+    agg = merge(params, parts)
+    results: dict[str, tuple[int, ...]] = {}
+    if record.get("tally") is not None:
+        results = verify_tally(params, ceremony, record["tally"], agg, len(board.counted), problems)
     if problems:
         raise RecordInvalid(problems)
-    challenged = sum(1 for e in entries if e.get("status") == "challenged")
-    return RecordSummary(len(entries), challenged, len(counted), results)
+    return RecordSummary(len(entries), board.challenged, len(board.counted), results)
 
 
 def verify_tally(
@@ -169,11 +176,14 @@ def verify_tally(
     try:
         published = aggregate_from_dict(params, tally["aggregate"])
         shares = [DecryptionShare.from_dict(params, s) for s in tally["decryption"]]
-        results = {rc.id: tuple(int(x) for x in tally["results"][rc.id]) for rc in params.contests}
+        results = {
+            rc.id: tuple(_count(x) for x in tally["results"][rc.id]) for rc in params.contests
+        }
+        stated = _count(tally["counted"])
     except (AchykError, KeyError, TypeError, ValueError) as err:
         problems.append(Problem("tally", f"malformed: {err}"))
         return results
-    if int(tally["counted"]) != counted:
+    if stated != counted:
         problems.append(Problem("tally", f"counted {tally['counted']} ballots, the policy gives {counted}"))  # fmt: skip
     for rc in params.contests:
         for i, (mine, theirs) in enumerate(zip(agg[rc.id], published[rc.id], strict=True)):
@@ -202,3 +212,9 @@ def verify_tally(
                 problems.append(Problem(f"tally contest {rc.id} option {rc.options[i]}",
                                         f"published total {t} is not what the shares decrypt to"))  # fmt: skip
     return results
+
+
+def _count(x: Any) -> int:
+    if not isinstance(x, int) or isinstance(x, bool) or x < 0:
+        raise ValueError(f"{x!r} is not a count")
+    return x

@@ -118,6 +118,7 @@ class _Header(_Model):
     type: ElectionType
     date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
     abroad_any_station: bool = False
+    credential_authority: str | None = None
 
     @field_validator("date")
     @classmethod
@@ -272,6 +273,10 @@ def _cross_checks(d: _Definition) -> list[Problem]:
         bad = _key_problem(f"authorities[{ai}].public_key", a.public_key)
         if bad:
             problems.append(bad)
+    if d.election.credential_authority is not None:
+        bad = _key_problem("election.credential_authority", d.election.credential_authority)
+        if bad:
+            problems.append(bad)
     return problems
 
 
@@ -327,7 +332,8 @@ def _to_core(d: _Definition) -> Election:
     h = d.election
     form = form_to_core(d.form) if isinstance(d.form, FormModel) else None
     return Election(h.id, h.name, h.type, h.date, contests, regions, authorities,
-                    abroad_any_station=h.abroad_any_station, form=form)  # fmt: skip
+                    abroad_any_station=h.abroad_any_station, form=form,
+                    credential_authority=h.credential_authority)  # fmt: skip
 
 
 def election_from_document(doc: Any, source: str = "definition") -> Election:
@@ -435,6 +441,8 @@ def election_to_document(e: Election) -> dict[str, Any]:
     header: dict[str, Any] = {"id": e.id, "name": e.name, "type": e.type.value, "date": e.date}
     if e.abroad_any_station:  # only when set, so existing definitions keep their hashes
         header["abroad_any_station"] = True
+    if e.credential_authority is not None:  # likewise
+        header["credential_authority"] = e.credential_authority
     document: dict[str, Any] = {
         "format": FORMAT_VERSION,
         "election": header,

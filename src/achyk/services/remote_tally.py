@@ -16,17 +16,14 @@ from typing import Any
 
 from achyk.canonical import canonical_json, sha256_hex
 from achyk.crypto.elgamal import Ciphertext
-from achyk.crypto.group import SYSTEM_RNG, Rng
-from achyk.crypto.hashing import parse_element, parse_scalar, scalar_hex
-from achyk.errors import AchykError, ConflictError, InputError, Problem
-from achyk.evoting.ceremony import TrusteeKey
+from achyk.crypto.hashing import parse_element
+from achyk.errors import ConflictError, InputError, Problem
 from achyk.evoting.election import ElectionParams
 from achyk.evoting.tally import (
     Aggregate,
     CastEntry,
     DecryptionShare,
     aggregate_to_dict,
-    decrypt_share,
     decrypt_totals,
     select_counted,
     verify_decryption_share,
@@ -73,15 +70,14 @@ def _aggregate(params: ElectionParams, entries: Sequence[str]) -> tuple[Aggregat
     when each ballot was accepted, and anyone re-checks them from the log)."""
     g = params.group
     docs = [json.loads(t) for t in entries]
-    cast = [CastEntry(int(d["seq"]), str(d["ballot"]["body"]["credential"]))
-            for d in docs if d["status"] == "cast"]  # fmt: skip
+    cast = [CastEntry(int(d["seq"]), str(d["credential"])) for d in docs if d["status"] == "cast"]
     keep = select_counted(cast, params.revote)
     pads: list[list[list[Any]]] = [[[] for _ in c.options] for c in params.contests]
     datas: list[list[list[Any]]] = [[[] for _ in c.options] for c in params.contests]
     for d in docs:
         if d["status"] != "cast" or int(d["seq"]) not in keep:
             continue
-        for ci, contest in enumerate(d["ballot"]["body"]["contests"]):
+        for ci, contest in enumerate(d["ballot"]["contests"]):
             for i, ct in enumerate(contest["selections"]):
                 pads[ci][i].append(parse_element(g, ct["pad"]))
                 datas[ci][i].append(parse_element(g, ct["data"]))
@@ -92,16 +88,24 @@ def _aggregate(params: ElectionParams, entries: Sequence[str]) -> tuple[Aggregat
     return agg, len(keep), sum(1 for d in docs if d["status"] == "challenged")
 
 
-def tally_remote(
-    db: Database, election_id: str, keys: Sequence[TrusteeKey], *, rng: Rng = SYSTEM_RNG
-) -> RemoteTally:
-    """Close if needed, aggregate, decrypt with the trustees present (any quorum), log, store."""
+def board_aggregate(db: Database, election_id: str) -> tuple[Aggregate, int]:
+    """The aggregate of the counted ballots on the (closed) board, and how many count."""
+    info = remote_info(db, election_id)
+    with db.read() as s:
+        entries = RemoteRepo(s, election_id).ballot_entries()
+    agg, counted, _ = _aggregate(info.params, entries)
+    return agg, counted
+
+
+def tally_remote(db: Database, election_id: str, shares: Sequence[DecryptionShare]) -> RemoteTally:
+    """Close if needed, aggregate, check the trustees' decryption shares (any quorum), combine,
+    log and store. Takes decryption shares only: no key share ever reaches the server."""
     info = remote_info(db, election_id)
     params = info.params
-    indices = [k.index for k in keys]
+    indices = [sh.trustee for sh in shares]
     if len(set(indices)) != len(indices) or len(indices) < info.quorum:
-        raise InputError("trustee keys", [Problem("", f"{len(set(indices))} distinct trustee "
-                                                     f"key(s); the quorum is {info.quorum}")])  # fmt: skip
+        raise InputError("decryption shares", [Problem("", f"{len(set(indices))} distinct trustee(s); "
+                                                           f"the quorum is {info.quorum}")])  # fmt: skip
     close_remote(db, election_id)
     with db.read() as s:
         repo = RemoteRepo(s, election_id)
@@ -111,13 +115,11 @@ def tally_remote(
         n_credentials = repo.credential_count()
     agg, counted, challenged = _aggregate(params, entries)
     vkeys = {i: parse_element(params.group, k) for i, _, k in info.trustees}
-    shares: list[DecryptionShare] = []
-    for key in keys:
-        share = decrypt_share(params, key, agg, rng)
-        if key.index not in vkeys or verify_decryption_share(params, share, vkeys[key.index], agg):
-            raise InputError("trustee keys", [Problem(f"trustee {key.index}",
-                                                      "this key share is not the trustee's")])  # fmt: skip
-        shares.append(share)
+    for share in shares:
+        if share.trustee not in vkeys or verify_decryption_share(params, share, vkeys[share.trustee], agg):  # fmt: skip
+            raise InputError("decryption shares", [Problem(f"trustee {share.trustee}",
+                                                           "proof does not verify against its "
+                                                           "verification key and this board's aggregate")])  # fmt: skip
     totals = decrypt_totals(params, agg, shares, counted)
     protocols = unit_protocols(election_id, info.unit_station_id, params.contests, n_credentials,
                                counted, totals)  # fmt: skip
@@ -143,27 +145,3 @@ def tally_remote(
         ])  # fmt: skip
     return RemoteTally(counted, len(entries), challenged, n_credentials, totals,
                        tuple(sorted(indices)), indexes[-1])  # fmt: skip
-
-
-# --- trustee key files ----------------------------------------------------------------------------
-
-
-def trustee_key_document(election_id: str, name: str, key: TrusteeKey) -> dict[str, Any]:
-    """What trustee `key.index` keeps (offline): its secret key share."""
-    from achyk.crypto.group import DEFAULT_GROUP
-
-    return {"election": election_id, "trustee": key.index, "name": name,
-            "share": scalar_hex(DEFAULT_GROUP, key.share)}  # fmt: skip
-
-
-def trustee_key_from_document(doc: Any, election_id: str) -> TrusteeKey:
-    from achyk.crypto.group import DEFAULT_GROUP
-
-    try:
-        if doc["election"] != election_id:
-            raise InputError("trustee key", [Problem("election", f"is {doc['election']!r}")])
-        return TrusteeKey(int(doc["trustee"]), parse_scalar(DEFAULT_GROUP, doc["share"]))
-    except (AchykError, KeyError, TypeError, ValueError) as err:
-        if isinstance(err, InputError):
-            raise
-        raise InputError("trustee key", [Problem("", str(err))]) from err

@@ -1,9 +1,9 @@
-"""Remote voting for citizens abroad: setup (key ceremony), credentials, cast-or-challenge, lookup.
+"""Remote voting for citizens abroad: credentials, cast-or-audit, lookup.
 
 Every act is a log entry written in the same transaction as its rows (docs/record-format.md):
-`remote-complaint`, `remote-ceremony`, `remote-params`, `remote-credentials` (the public list, in
-chunks that fit a tlog-tiles entry), `remote-ballot` (cast or challenged, with its tracking code).
-Closing and the tally are in achyk.services.remote_tally.
+`remote-credentials` (the credential authority's signed public list, in parts that fit a
+tlog-tiles entry), `remote-ballot` (cast or audited, with its tracking code). The key ceremony is
+in achyk.services.remote_ceremony; closing and the tally in achyk.services.remote_tally.
 
 One person, one vote across channels: obtaining a credential checks the voter in on the register with
 channel "remote" (their own station, device "remote-credentials"), in the transaction that publishes
@@ -25,44 +25,26 @@ from typing import Any
 
 from sqlalchemy import select
 
-from achyk.canonical import Canonical, canonical_json, sha256_hex
-from achyk.crypto.group import DEFAULT_GROUP, SYSTEM_RNG, Rng
-from achyk.crypto.hashing import element_hex
-from achyk.crypto.threshold import (
-    ShareComplaint,
-    TrusteeCommitment,
-    TrusteePolynomial,
-    joint_public_key,
-    verification_key,
-)
+from achyk.canonical import canonical_json
 from achyk.domain.register import ELECTION_TZ, Channel, MatchResult, VoterHasher, decide
-from achyk.errors import AchykError, ConflictError, InputError, NotFoundError, Problem
-from achyk.evoting import credentials as creds
+from achyk.errors import AchykError, InputError, NotFoundError, Problem
+from achyk.evoting.authority import check_list
 from achyk.evoting.ballot import (
-    ballot_from_dict,
-    ballot_to_dict,
-    opening_from_dict,
+    Intent,
+    body_dict,
+    check_sealed,
     opening_to_dict,
+    seal_to_dict,
     short_code,
-    verify_ballot,
-    verify_opening,
 )
-from achyk.evoting.ceremony import (
-    CeremonyFailed,
-    CeremonyRecord,
-    TrusteeKey,
-    deal_all,
-    receive_shares,
-)
+from achyk.evoting.board import standings
 from achyk.evoting.election import ElectionParams, RevotePolicy
-from achyk.evoting.unit import remote_contests, remote_unit
 from achyk.services.elections import get_election
 from achyk.services.ledger import append_entries
 from achyk.store.database import Database
 from achyk.store.evoting_repo import RemoteRepo
 from achyk.store.register_models import VoterRow
 from achyk.store.register_repo import RegisterRepo
-from achyk.store.repositories import Elections
 
 MAX_ENTRY = 65_535  # a C2SP tlog-tiles entry bundle gives each entry a 2-byte length
 CREDENTIALS_PER_ENTRY = 800  # 800 × 67 bytes ≈ 54 KB: one entry each
@@ -71,15 +53,6 @@ REMOTE_DEVICE = "remote-credentials"  # the "device" on a remote check-in row
 
 class RemoteVotingError(AchykError):
     """Remote voting is not set up, already set up, closed, or asked something it cannot do."""
-
-
-@dataclass(frozen=True)
-class RemoteSetup:
-    params: ElectionParams
-    ceremony: CeremonyRecord
-    keys: tuple[TrusteeKey, ...]  # each goes to its trustee, never to the database
-    unit_station_id: str
-    log_indexes: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -124,103 +97,13 @@ def params_document(db: Database, election_id: str) -> dict[str, Any]:
     }
 
 
-# --- setup: the key ceremony ----------------------------------------------------------------------
-
-
-def setup_remote(
-    db: Database,
-    election_id: str | None,
-    trustees: Sequence[str],
-    quorum: int,
-    *,
-    revote: RevotePolicy = RevotePolicy.LAST,
-    dealings: Sequence[tuple[TrusteePolynomial, TrusteeCommitment]] | None = None,
-    rng: Rng = SYSTEM_RNG,
-) -> RemoteSetup:
-    """Run the key ceremony (Feldman VSS, n trustees, quorum k) and log its record and the key.
-
-    `dealings` are the trustees' own dealings (each made on the trustee's machine); by default they
-    are dealt here. A share that does not match its dealer's commitments is logged as a
-    `remote-complaint` entry and the setup fails with CeremonyFailed.
-    """
-    election = get_election(db, election_id)
-    place = remote_unit(election)
-    if place is None:
-        raise RemoteVotingError(
-            f"election {election.id} has no remote unit: declare a station with channel "
-            "'remote' in its abroad region"
-        )
-    g = DEFAULT_GROUP
-    with db.read() as s:
-        if RemoteRepo(s, election.id).setup() is not None:
-            raise ConflictError(f"remote voting is already set up for {election.id}")
-        row = Elections(s).get(election.id)
-        assert row is not None
-        base_hash = row.definition_hash
-    dealt = (
-        list(dealings) if dealings is not None else deal_all(base_hash, len(trustees), quorum, rng)
-    )
-    if len(dealt) != len(trustees):
-        raise RemoteVotingError(f"{len(dealt)} dealings for {len(trustees)} trustees")
-    commitments = [c for _, c in dealt]
-    keys: list[TrusteeKey] = []
-    complaints: list[ShareComplaint] = []
-    for j in range(1, len(trustees) + 1):
-        key, found = receive_shares(j, commitments, {p.index: p.evaluate(g, j) for p, _ in dealt})
-        complaints += found
-        if key is not None:
-            keys.append(key)
-    if complaints:
-        with db.session() as s:
-            append_entries(s, election.id, [
-                {"kind": "remote-complaint", "election": election.id, **c.to_dict()}
-                for c in complaints
-            ])  # fmt: skip
-        raise CeremonyFailed(complaints)
-    ceremony = CeremonyRecord(len(trustees), quorum, tuple(commitments),
-                              joint_public_key(g, commitments))  # fmt: skip
-    params = ElectionParams(base_hash, remote_contests(election, place), revote, ceremony.joint_key)
-    names = [{"index": i + 1, "name": n} for i, n in enumerate(trustees)]
-    with db.session() as s:
-        indexes = append_entries(s, election.id, [
-            {"kind": "remote-ceremony", "election": election.id, "trustees": names,
-             "ceremony": ceremony.to_dict(g)},
-            {"kind": "remote-params", "election": election.id, "unit": place.station.id,
-             "params": params.to_dict()},
-        ])  # fmt: skip
-        repo = RemoteRepo(s, election.id)
-        repo.add_setup(
-            unit_station_id=place.station.id, trustees=len(trustees), quorum=quorum,
-            revote=revote.value, params=canonical_json(params.to_dict()).decode(),
-            ceremony=canonical_json(ceremony.to_dict(g)).decode(), params_log_index=indexes[1],
-        )  # fmt: skip
-        repo.add_trustees(
-            (i + 1, n, element_hex(g, verification_key(g, commitments, i + 1)))
-            for i, n in enumerate(trustees)
-        )
-    return RemoteSetup(params, ceremony, tuple(keys), place.station.id, tuple(indexes))
-
-
 # --- credentials ----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Issued:
-    seeds: tuple[tuple[str, bytes], ...]  # (personal number, credential seed): hand to the voter
-    refused: tuple[tuple[str, str], ...]  # (personal number, why)
+class Imported:
+    credentials: int
     log_indexes: tuple[int, ...]
-
-
-def _publish(s: Any, election_id: str, public: list[str]) -> list[int]:
-    public = sorted(public)  # sorted: the list's order says nothing about who got which key
-    chunks = [public[i : i + CREDENTIALS_PER_ENTRY] for i in range(0, len(public), CREDENTIALS_PER_ENTRY)]  # fmt: skip
-    indexes = append_entries(s, election_id, [
-        {"kind": "remote-credentials", "election": election_id, "credentials": c} for c in chunks
-    ])  # fmt: skip
-    RemoteRepo(s, election_id).add_credentials(
-        [(c, index) for chunk, index in zip(chunks, indexes, strict=True) for c in chunk]
-    )
-    return indexes
 
 
 def _open_for_credentials(s: Any, election_id: str) -> None:
@@ -231,64 +114,91 @@ def _open_for_credentials(s: Any, election_id: str) -> None:
         raise RemoteVotingError("remote voting is closed: no more credentials")
 
 
-def issue_credentials(
-    db: Database,
-    election_id: str,
-    personal_numbers: Sequence[str],
-    secret: bytes,
-    *,
-    at: datetime | None = None,
-    rng: Rng = SYSTEM_RNG,
-) -> Issued:
-    """A credential for each registered voter not yet checked in anywhere; checks them in (remote).
-
-    `secret` is the register's hashing secret. Voters not on the register, or already checked in
-    (at a station, or for an earlier credential), are refused with the reason the register gives.
-    """
-    at = at or datetime.now(UTC)
+def _check_in_remote(
+    s: Any, election_id: str, personal_numbers: Sequence[str], secret: bytes, at: datetime
+) -> list[tuple[str, str]]:
+    """Check these voters in on the remote channel; return the refused (number, why)."""
     hour = at.astimezone(ELECTION_TZ).hour
     hasher = VoterHasher(secret)
     hashes = [hasher(n.strip()) for n in personal_numbers]
     refused: list[tuple[str, str]] = []
-    with db.session() as s:
-        _open_for_credentials(s, election_id)
-        homes: dict[bytes, str] = {}
-        for start in range(0, len(hashes), 500):
-            q = select(VoterRow.voter_hash, VoterRow.station_id).where(
-                VoterRow.election_id == election_id,
-                VoterRow.voter_hash.in_(hashes[start : start + 500]),
-            )
-            homes.update((bytes(v), st) for v, st in s.execute(q))
-        staged = []
-        seen: set[bytes] = set()
-        for i, (number, voter) in enumerate(zip(personal_numbers, hashes, strict=True)):
-            if voter not in homes:
-                refused.append((number, "not on the register of this election"))
-            elif voter in seen:
-                refused.append((number, "asked twice in this batch"))
-            else:
-                seen.add(voter)
-                staged.append((i, voter, homes[voter], Channel.REMOTE.value, REMOTE_DEVICE, at, hour))  # fmt: skip
-        repo = RegisterRepo(s, election_id)
-        lost = {v.seq: v for v in repo.judge_batch(staged)}
-        for seq, verdict in sorted(lost.items()):
-            prior = verdict.held.prior() if verdict.held else None
-            d = decide(verdict.home_station, homes[hashes[seq]], prior, MatchResult(True, 1.0))
-            refused.append((personal_numbers[seq], d.message))
-        granted = [(personal_numbers[i], creds.new_seed(rng)) for i, *_ in staged if i not in lost]
-        indexes = _publish(s, election_id, [creds.public_credential(seed) for _, seed in granted])
-    return Issued(tuple(granted), tuple(refused), tuple(indexes))
+    homes: dict[bytes, str] = {}
+    for start in range(0, len(hashes), 500):
+        q = select(VoterRow.voter_hash, VoterRow.station_id).where(
+            VoterRow.election_id == election_id,
+            VoterRow.voter_hash.in_(hashes[start : start + 500]),
+        )
+        homes.update((bytes(v), st) for v, st in s.execute(q))
+    staged = []
+    seen: set[bytes] = set()
+    for i, (number, voter) in enumerate(zip(personal_numbers, hashes, strict=True)):
+        if voter not in homes:
+            refused.append((number, "not on the register of this election"))
+        elif voter in seen:
+            refused.append((number, "twice on the list"))
+        else:
+            seen.add(voter)
+            staged.append((i, voter, homes[voter], Channel.REMOTE.value, REMOTE_DEVICE, at, hour))  # fmt: skip
+    lost = {v.seq: v for v in RegisterRepo(s, election_id).judge_batch(staged)}
+    for seq, verdict in sorted(lost.items()):
+        prior = verdict.held.prior() if verdict.held else None
+        d = decide(verdict.home_station, homes[hashes[seq]], prior, MatchResult(True, 1.0))
+        refused.append((personal_numbers[seq], d.message))
+    return refused
 
 
-def issue_anonymous_credentials(
-    db: Database, election_id: str, count: int, *, rng: Rng = SYSTEM_RNG
-) -> Issued:
-    """Credentials with no register behind them (an election without an imported register)."""
-    seeds = [creds.new_seed(rng) for _ in range(count)]
+def import_credentials(
+    db: Database,
+    election_id: str,
+    parts: Sequence[Any],
+    *,
+    voters: Sequence[str] | None = None,
+    secret: bytes | None = None,
+    at: datetime | None = None,
+) -> Imported:
+    """Import the credential authority's signed public list — the server never sees a seed.
+
+    Refused as a whole (nothing published) unless every part is signed by the authority the
+    definition names, for these parameters; every key is new; the credentials do not outnumber
+    the voters abroad on the register; and — with `voters` (the personal numbers the authority
+    made credentials for, one each) — every one of them can be checked in on the remote channel
+    (a voter who already voted at a station gets no credential: the authority must leave them out).
+    """
+    election = get_election(db, election_id)
+    info = remote_info(db, election.id)
+    check = check_list(parts, election.credential_authority, election.id, info.params.fingerprint)
+    if check.problems:
+        raise InputError("credential list", [Problem("", p) for p in check.problems])
+    keys = list(check.keys)
     with db.session() as s:
-        _open_for_credentials(s, election_id)
-        indexes = _publish(s, election_id, [creds.public_credential(x) for x in seeds])
-    return Issued(tuple(("", x) for x in seeds), (), tuple(indexes))
+        _open_for_credentials(s, election.id)
+        repo = RemoteRepo(s, election.id)
+        again = repo.known_credentials(keys)
+        if again:
+            raise InputError("credential list", [Problem("", f"{len(again)} key(s) already listed")])  # fmt: skip
+        registers = RegisterRepo(s, election.id)
+        if registers.commitment() is not None:
+            abroad = registers.counts()["abroad"]
+            total = repo.credential_count() + len(keys)
+            if total > abroad:
+                raise InputError("credential list", [Problem("", f"{total} credentials for "
+                                                                 f"{abroad} voters abroad")])  # fmt: skip
+        if voters is not None:
+            if secret is None or len(voters) != len(keys):
+                raise InputError("credential list", [Problem("voters", f"{len(voters)} voters for "
+                                                                       f"{len(keys)} credentials (and the register secret)")])  # fmt: skip
+            refused = _check_in_remote(s, election.id, voters, secret, at or datetime.now(UTC))
+            if refused:
+                raise InputError("credential list", [Problem(n, why) for n, why in refused[:50]])
+        indexes = append_entries(s, election.id, [
+            {"kind": "remote-credentials", "election": election.id, "list": p} for p in parts
+        ])  # fmt: skip
+        rows: list[tuple[str, int]] = []
+        for p, index in zip(parts, indexes, strict=True):
+            n = len(p["credentials"])
+            rows += [(c, index) for c in keys[len(rows) : len(rows) + n]]
+        repo.add_credentials(rows)
+    return Imported(len(keys), tuple(indexes))
 
 
 # --- cast or challenge ----------------------------------------------------------------------------
@@ -308,33 +218,31 @@ class CastReceipt:
         return short_code(self.tracking_code) if self.tracking_code else ""
 
 
-Submission = tuple[Any, Any]  # (ballot as JSON, opening as JSON or None: a challenge)
-# (ballot's canonical bytes, opening's, tracking code, credential, error)
-Checked = tuple[Canonical | None, Canonical | None, str, str, str]
+Submission = Any  # a sealed ballot as JSON (achyk.evoting.ballot.submission)
+# (entry fields, tracking code, credential, challenged, error)
+Checked = tuple[dict[str, Any] | None, str, str, bool, str]
 
 
 def check_submissions(params_dict: Any, items: Sequence[Submission]) -> list[Checked]:
-    """Parse and fully verify ballots (and openings), re-encoded canonically.
+    """Parse and fully verify sealed ballots, re-encoded canonically — the same check
+    (`check_sealed`) the verifier runs on every board entry.
 
     Module-level and dict-in/dict-out so a process pool can run it."""
     params = ElectionParams.from_dict(params_dict)
     out: list[Checked] = []
-    for ballot_doc, opening_doc in items:
+    for doc in items:
+        audit = isinstance(doc, dict) and doc.get("intent") == Intent.AUDIT.value
         try:
-            ballot = ballot_from_dict(params, ballot_doc)
-            verify_ballot(params, ballot)
-            opening = None
-            if opening_doc is not None:
-                opening = opening_from_dict(params, opening_doc)
-                verify_opening(params, ballot, opening)
-            # The tracking code is the SHA-256 of exactly these bytes (evoting.ballot.tracking_code).
-            text = Canonical(canonical_json(ballot_to_dict(params, ballot)))
-            opened = (
-                Canonical(canonical_json(opening_to_dict(params, opening))) if opening else None
-            )
-            out.append((text, opened, sha256_hex(text), ballot.credential, ""))
+            if not isinstance(doc, dict) or doc.get("intent") not in ("cast", "audit"):
+                raise InputError("ballot", [Problem("intent", "must be 'cast' or 'audit'")])
+            fields = {k: v for k, v in doc.items() if k != "intent"}
+            c = check_sealed(params, fields, Intent(doc["intent"]))
+            entry: dict[str, Any] = {"ballot": body_dict(params, c.ballot), **seal_to_dict(c.seal)}
+            if c.opening is not None:
+                entry["opening"] = opening_to_dict(params, c.opening)
+            out.append((entry, c.code, c.seal.credential, audit, ""))
         except (AchykError, KeyError, TypeError, ValueError, binascii.Error) as err:
-            out.append((None, None, "", "", f"{type(err).__name__}: {err}"))
+            out.append((None, "", "", audit, f"{type(err).__name__}: {err}"))
     return out
 
 
@@ -353,12 +261,13 @@ def _check(
 def cast_ballots(
     db: Database, election_id: str, items: Sequence[Submission], *, workers: int | None = None
 ) -> list[CastReceipt]:
-    """Verify each ballot fully, then append the accepted ones to the board in one transaction.
+    """Verify each sealed ballot fully, then append the accepted ones to the board in one
+    transaction.
 
-    A ballot with an opening is a Benaloh challenge: logged with its opening and never counted.
-    Refused: a ballot that fails a proof or its signature, a credential not on the public list, a
-    tracking code already on the board, a second cast under the re-vote policy "first", any ballot
-    after the close.
+    An audit (intent "audit") is logged with its opening and no credential, and never counted.
+    Refused: a ballot that fails a proof or its seal, a credential not on the public list, a
+    tracking code already on the board, a counter not above the credential's last, a second cast
+    under the re-vote policy "first", any ballot after the close.
     """
     info = remote_info(db, election_id)
     checked = _check(info.params, items, workers)
@@ -368,41 +277,37 @@ def cast_ballots(
         row = repo.lock_setup()
         assert row is not None
         if row.closed_log_index is not None:
-            return [CastReceipt(False, o is not None, c[2], reason="remote voting is closed")
-                    for (_, o), c in zip(items, checked, strict=True)]  # fmt: skip
-        listed = repo.known_credentials(c[3] for c in checked if c[0] is not None)
-        codes = repo.known_codes(c[2] for c in checked if c[0] is not None)
+            return [CastReceipt(False, c[3], c[1], reason="remote voting is closed") for c in checked]  # fmt: skip
+        creds = [c[2] for c in checked if c[0] is not None and not c[3]]
+        listed = repo.known_credentials(creds)
+        codes = repo.known_codes(c[1] for c in checked if c[0] is not None)
+        counters = repo.last_counters(listed)
         first_only = info.params.revote is RevotePolicy.FIRST
-        already = repo.cast_credentials(listed) if first_only else set()
         seq = repo.next_seq()
         entries: list[dict[str, Any]] = []
-        placed: list[
-            tuple[int, int, str, str, bool]
-        ] = []  # (item, seq, code, credential, challenged)
-        for i, (ballot, opening, code, credential, error) in enumerate(checked):
-            challenged = items[i][1] is not None
+        placed: list[tuple[int, int, str, str, bool]] = []  # (item, seq, code, credential, audit)
+        for i, (fields, code, credential, audit, error) in enumerate(checked):
             reason = error
-            if not reason and credential not in listed:
+            if not reason and not audit and credential not in listed:
                 reason = "the credential is not on the public credential list"
             elif not reason and code in codes:
                 reason = "this ballot is already on the board (same tracking code)"
-            elif not reason and first_only and not challenged and credential in already:
+            elif not reason and not audit and first_only and credential in counters:
                 reason = "this credential has already cast a ballot; the first one counts"
-            if reason:
-                receipts[i] = CastReceipt(False, challenged, code, reason=reason)
+            elif not reason and not audit and fields and fields["counter"] <= counters.get(credential, 0):  # fmt: skip
+                reason = (f"counter {fields['counter']} is not above this credential's last "
+                          f"({counters[credential]}): encrypt and seal the ballot again")  # fmt: skip
+            if reason or fields is None:
+                receipts[i] = CastReceipt(False, audit, code, reason=reason)
                 continue
             codes.add(code)
-            if not challenged:
-                already.add(credential)
-            entry: dict[str, Any] = {
+            if not audit:
+                counters[credential] = fields["counter"]
+            entries.append({
                 "kind": "remote-ballot", "election": election_id, "seq": seq,
-                "status": "challenged" if challenged else "cast", "tracking_code": code,
-                "ballot": ballot,
-            }  # fmt: skip
-            if opening is not None:
-                entry["opening"] = opening
-            entries.append(entry)
-            placed.append((i, seq, code, credential, challenged))
+                "status": "challenged" if audit else "cast", "tracking_code": code, **fields,
+            })  # fmt: skip
+            placed.append((i, seq, code, credential, audit))
             seq += 1
         texts = [canonical_json(e) for e in entries]
         for (i, *_), text in zip(placed, texts, strict=True):
@@ -419,13 +324,17 @@ def cast_ballots(
     return [r for r in receipts if r is not None]
 
 
-def cast_ballot(db: Database, election_id: str, ballot: Any) -> CastReceipt:
-    return cast_ballots(db, election_id, [(ballot, None)])[0]
+def cast_ballot(db: Database, election_id: str, submission: Any) -> CastReceipt:
+    """One sealed ballot: cast (intent "cast") or audited (intent "audit", with its opening)."""
+    return cast_ballots(db, election_id, [submission])[0]
 
 
-def challenge_ballot(db: Database, election_id: str, ballot: Any, opening: Any) -> CastReceipt:
-    """Log a challenged ballot with its opening: anyone can check it encrypts what was revealed."""
-    return cast_ballots(db, election_id, [(ballot, opening)])[0]
+def next_counter(db: Database, election_id: str, credential: str) -> int:
+    """The counter a new cast ballot of this credential must carry at least (its last + 1).
+    A server that lies here only gets the voter's ballot refused: it cannot reuse a counter."""
+    with db.read() as s:
+        last = RemoteRepo(s, election_id).last_counters([credential])
+    return last.get(credential, 0) + 1
 
 
 # --- tracking codes -------------------------------------------------------------------------------
@@ -439,6 +348,7 @@ class TrackedBallot:
     status: str
     log_index: int
     entry: str  # the log entry's canonical JSON
+    standing: str = "cast"  # counted | cast | superseded | audited (evoting.board.standings)
 
 
 def code_prefix(code: str) -> str | None:
@@ -459,14 +369,26 @@ def code_prefix(code: str) -> str | None:
 
 
 def find_tracking_code(db: Database, election_id: str, code: str) -> TrackedBallot | None:
-    """The board entry holding this tracking code (full or short form), if any."""
+    """The board entry holding this tracking code (full or short form), if any, and what became of
+    it: counted, superseded by a later ballot, or audited (never counted)."""
     prefix = code_prefix(code)
     if prefix is None:
         return None
     with db.read() as s:
-        rows = RemoteRepo(s, election_id).find_code(prefix)
-    if len(rows) != 1:
-        return None  # unknown, or (for a short code, in theory) ambiguous
-    r = rows[0]
+        repo = RemoteRepo(s, election_id)
+        rows = repo.find_code(prefix)
+        if len(rows) != 1:
+            return None  # unknown, or (for a short code, in theory) ambiguous
+        r = rows[0]
+        standing = "audited"
+        if not r.challenged:
+            setup = repo.setup()
+            revote = RevotePolicy(setup.revote) if setup else RevotePolicy.LAST
+            mine = [json.loads(e) for e in repo.credential_entries(r.credential)]
+            # renumbered 0.. so the board check reads them as a board of their own
+            board = [{**d, "seq": n} for n, d in enumerate(mine)]
+            standing = standings(board, revote, repo.tally() is not None).get(
+                r.tracking_code, "cast"
+            )
     return TrackedBallot(r.tracking_code, short_code(r.tracking_code), r.seq,
-                         "challenged" if r.challenged else "cast", r.log_index, r.entry)  # fmt: skip
+                         "challenged" if r.challenged else "cast", r.log_index, r.entry, standing)  # fmt: skip

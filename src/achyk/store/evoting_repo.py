@@ -95,6 +95,30 @@ class RemoteRepo:
             out.update(self.s.scalars(q))
         return out
 
+    def last_counters(self, credentials: Iterable[str]) -> dict[str, int]:
+        """Per credential, the highest counter among its cast ballots (read from their entries:
+        re-votes are few, so no column is needed)."""
+        wanted = list(set(credentials))
+        out: dict[str, int] = {}
+        for start in range(0, len(wanted), 500):
+            q = select(RemoteBallotRow.credential, RemoteBallotRow.entry).where(
+                RemoteBallotRow.election_id == self.e,
+                RemoteBallotRow.challenged.is_(False),
+                RemoteBallotRow.credential.in_(wanted[start : start + 500]),
+            )
+            for cred, entry in self.s.execute(q):
+                out[cred] = max(out.get(cred, 0), int(json.loads(entry)["counter"]))
+        return out
+
+    def credential_entries(self, credential: str) -> list[str]:
+        """The cast ballot entries of one credential, in board order."""
+        q = select(RemoteBallotRow.entry).where(
+            RemoteBallotRow.election_id == self.e,
+            RemoteBallotRow.challenged.is_(False),
+            RemoteBallotRow.credential == credential,
+        )
+        return list(self.s.scalars(q.order_by(RemoteBallotRow.seq)))
+
     def known_codes(self, codes: Iterable[str]) -> set[str]:
         wanted = list(set(codes))
         out: set[str] = set()

@@ -17,7 +17,7 @@ from achyk.domain.tabulation import tabulate
 from achyk.errors import VerificationError
 from achyk.ledger import tree_root, verify_checkpoint, verify_cosignature
 from achyk.ledger.tiles import decode_entry_bundle, hash_at_from_tiles, tiles_for_size, verify_tiles
-from achyk.verify.remote import check_remote
+from achyk.verify.remote import RemoteCheck, check_remote
 from achyk.verify.replay import Replay, replay
 from achyk.verify.source import RecordSource
 
@@ -27,6 +27,7 @@ MAX_LISTED = 20
 @dataclass
 class Report:
     checks: list[tuple[str, bool, str]] = field(default_factory=list)
+    remote: RemoteCheck | None = None  # the remote-voting check's findings, for a trustee
 
     def add(self, name: str, problems: list[str], detail: str = "") -> None:
         shown = problems[:MAX_LISTED]
@@ -142,6 +143,7 @@ def verify_record(
         report.add("remote voting: ceremony, credentials, ballots, re-votes, challenges, tally",
                    remote.problems, remote.summary)  # fmt: skip
         remote_protocols = remote.protocols
+        report.remote = remote
     say("results")
     computed = results_document(
         state.election, tabulate(state.election, state.protocols() + remote_protocols)

@@ -16,7 +16,7 @@ pool (`workers`), or on a Dask distributed cluster (`scheduler`, e.g. "tcp://10.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,14 +30,24 @@ from achyk.domain.protocol import (
     protocol_from_json,
 )
 from achyk.errors import AchykError, Problem
+from achyk.evoting.authority import check_list
+from achyk.evoting.board import BoardCheck, check_board
 from achyk.evoting.ceremony import CeremonyRecord, verify_ceremony
 from achyk.evoting.election import ElectionParams
-from achyk.evoting.tally import Aggregate, CastEntry, aggregate_from_dict, select_counted
+from achyk.evoting.tally import Aggregate, aggregate_from_dict, aggregate_to_dict
+from achyk.evoting.trustee import (
+    Announcement,
+    Complaint,
+    Dealing,
+    judge,
+    verify_announcement,
+    verify_dealing,
+)
 from achyk.evoting.unit import remote_contests, remote_unit, unit_protocols
 from achyk.evoting.verify import verify_chunk, verify_tally
 
 REMOTE_KINDS = (
-    "remote-complaint", "remote-ceremony", "remote-params", "remote-credentials", "remote-ballot",
+    "remote-trustees", "remote-dealing", "remote-complaint", "remote-ceremony", "remote-params", "remote-credentials", "remote-ballot",
     "remote-close", "remote-decryption", "remote-tally",
 )  # fmt: skip
 CHUNK = 100  # ballots per task: large enough to amortise the parameters, small enough to balance
@@ -48,6 +58,7 @@ class RemoteEntries:
     """The remote-voting entries of a log, with their indexes, as the replay meets them."""
 
     entries: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    abroad_voters: int | None = None  # from the register commitment, for the eligibility audit
 
     def add(self, index: int, entry: dict[str, Any]) -> None:
         self.entries.append((index, entry))
@@ -62,6 +73,10 @@ class RemoteCheck:
     problems: list[str]
     protocols: list[Protocol]  # the remote unit's protocols, for the results
     summary: str
+    # For a trustee about to decrypt: the parameters and the aggregate of the counted ballots,
+    # recomputed from the log (set once the board is closed and not yet tallied).
+    params: Any = None
+    aggregate: dict[str, Any] | None = None
 
 
 class _Bad(Exception):
@@ -87,7 +102,7 @@ def check_remote(
         return _check(log, election, definition_sha256, workers, scheduler, problems)
     except _Bad as err:
         return RemoteCheck([*problems, f"remote voting: {err}"], [], "")
-    except (AchykError, KeyError, TypeError, ValueError) as err:
+    except (AchykError, KeyError, TypeError, ValueError, AttributeError) as err:
         return RemoteCheck([*problems, f"remote voting: malformed entry: {err!r}"], [], "")
 
 
@@ -124,35 +139,50 @@ def _check(
     if ceremony.joint_key != params.public_key:
         fail(p_index, "the election key is not the ceremony's joint key")
 
+    problems += _check_dealings(by_kind, c_index, ceremony, params.base_hash)
+
     close = by_kind["remote-close"]
     closed_at = close[0][0] if close else None
     if len(close) > 1:
         fail(close[1][0], "remote voting closed twice")
     listed: dict[str, int] = {}
+    parts = []
     for index, entry in by_kind["remote-credentials"]:
         if index < p_index or (closed_at is not None and index > closed_at):
             fail(index, "credentials published outside the voting period")
-        for cred in entry["credentials"]:
-            if cred in listed:
-                fail(index, f"credential {str(cred)[:12]}… listed twice")
-            listed.setdefault(str(cred), index)
-    ballots: list[dict[str, Any]] = []
-    for n, (index, entry) in enumerate(by_kind["remote-ballot"]):
-        if entry.get("seq") != n:
-            fail(index, f"ballot seq {entry.get('seq')} out of order (expected {n})")
+        parts.append((index, entry.get("list")))
+    # Only the credential authority named in the definition can add a credential (issue 10).
+    lists = check_list([p for _, p in parts], election.credential_authority, election.id,
+                       params.fingerprint)  # fmt: skip
+    problems += [f"remote voting: {p}" for p in lists.problems]
+    valid = set(lists.keys)
+    for index, part in parts:
+        keys = part.get("credentials") if isinstance(part, dict) else None
+        for k in keys if isinstance(keys, list) else []:
+            if isinstance(k, str) and k.lower() in valid:
+                listed.setdefault(k.lower(), index)
+    if log.abroad_voters is not None and len(listed) > log.abroad_voters:
+        problems.append(f"remote voting: {len(listed)} credentials for {log.abroad_voters} "
+                        "voters abroad in the register commitment")  # fmt: skip
+    ballots: list[Any] = []
+    for index, entry in by_kind["remote-ballot"]:
         if closed_at is not None and index > closed_at:
             fail(index, "ballot cast after the close")
-        cred = entry.get("ballot", {}).get("body", {}).get("credential")
-        if cred not in listed:
-            fail(index, f"ballot seq {entry.get('seq')}: credential is not on the public list")
-        elif listed[cred] > index:
+        key = entry.get("credential")
+        if entry.get("status") == "cast" and isinstance(key, str) and listed.get(key, -1) > index:
             fail(index, "ballot uses a credential published only later")
-        if entry.get("status") not in ("cast", "challenged"):
-            fail(index, f"ballot seq {entry.get('seq')}: unknown status {entry.get('status')!r}")
         ballots.append({k: v for k, v in entry.items() if k not in ("kind", "election")})
+    # The core's checks — one implementation with achyk.evoting.verify — on every ballot, whether
+    # or not a tally exists yet; the cryptography spread over the chosen executor.
+    board = check_board(ballots, set(listed), params.revote)
+    problems += [f"remote {w}: {what}" for w, what in board.problems]
+    agg = _verify_ballots(params, params_dict, ballots, board.counted, workers, scheduler, problems)
     tallies = by_kind["remote-tally"]
     if not tallies:
-        return RemoteCheck(problems, [], _summary(len(listed), ballots, None, by_kind))
+        closed = closed_at is not None
+        return RemoteCheck(problems, [], _summary(len(listed), board, None, by_kind),
+                           params_dict if closed else None,
+                           aggregate_to_dict(params, agg) if closed else None)  # fmt: skip
     t_index, tally = _one(tallies, "remote-tally")
     if closed_at is None or closed_at > t_index:
         fail(t_index, "tally without a close before it")
@@ -163,12 +193,7 @@ def _check(
     shares = [e["share"] for i, e in by_kind["remote-decryption"] if i < t_index]
     if sorted(int(s["trustee"]) for s in shares) != tally.get("trustees"):
         fail(t_index, "tally names other trustees than the decryption shares logged")
-
-    # The core's checks, with the ballots spread over the chosen executor.
-    cast = [CastEntry(int(b["seq"]), b["ballot"]["body"]["credential"]) for b in ballots
-            if b.get("status") == "cast" and b["ballot"]["body"]["credential"] in listed]  # fmt: skip
-    counted = select_counted(cast, params.revote)
-    agg = _verify_ballots(params, params_dict, ballots, counted, workers, scheduler, problems)
+    counted = board.counted
     core = {"counted": tally["counted"], "aggregate": tally["aggregate"], "decryption": shares,
             "results": tally["results"]}  # fmt: skip
     found: list[Problem] = []
@@ -191,17 +216,63 @@ def _check(
         protocols.append(p)
     if len(tally.get("protocols", [])) != len(expected):
         fail(t_index, f"{len(expected)} remote unit protocol(s) expected")
-    return RemoteCheck(problems, protocols, _summary(len(listed), ballots, len(counted), by_kind))
+    return RemoteCheck(problems, protocols, _summary(len(listed), board, len(counted), by_kind))
+
+
+def _check_dealings(
+    by_kind: dict[str, list[tuple[int, dict[str, Any]]]],
+    c_index: int,
+    ceremony: CeremonyRecord,
+    base_hash: str,
+) -> list[str]:
+    """The ceremony came from the trustees' own dealings: the latest `remote-trustees` attempt
+    before it holds one signed dealing per trustee whose commitments are the ceremony's, and no
+    complaint in it is upheld against a dealer (verdicts recomputed from public material)."""
+    opened = [(i, e) for i, e in by_kind["remote-trustees"] if i < c_index]
+    if not opened:
+        return [f"log entry {c_index}: no trustee announcements before the ceremony: the key was "
+                "not made by the trustees on their own machines"]  # fmt: skip
+    start, head = opened[-1]
+    out: list[str] = []
+    anns = [Announcement.from_dict(t) for t in head["trustees"]]
+    for a in anns:
+        try:
+            verify_announcement(base_hash, a)
+        except AchykError as err:
+            out.append(f"log entry {start}: trustee {a.index} announcement: {err}")
+    dealings: dict[int, Dealing] = {}
+    for i, e in by_kind["remote-dealing"]:
+        if start < i < c_index:
+            try:
+                d = Dealing.from_dict(e["dealing"])
+                verify_dealing(base_hash, d, anns, int(head["quorum"]))
+                dealings[d.dealer] = d
+            except (AchykError, KeyError, TypeError, ValueError) as err:
+                out.append(f"log entry {i}: dealing: {err}")
+    mine = [dealings[d].commitment for d in sorted(dealings)]
+    if tuple(mine) != ceremony.commitments or int(head["quorum"]) != ceremony.quorum:
+        out.append(f"log entry {c_index}: the ceremony's commitments are not the trustees' dealings")  # fmt: skip
+    for i, e in by_kind["remote-complaint"]:
+        if start < i < c_index:
+            c = Complaint.from_dict(e["complaint"])
+            if c.dealer in dealings and 1 <= c.recipient <= len(anns):
+                verdict = judge(base_hash, c, dealings[c.dealer], anns[c.recipient - 1])
+                if verdict != e.get("verdict"):
+                    out.append(f"log entry {i}: complaint verdict is {verdict}, logged {e.get('verdict')!r}")  # fmt: skip
+                if verdict == "dealer":
+                    out.append(f"log entry {i}: upheld complaint against trustee {c.dealer}, "
+                               "yet the ceremony went on")  # fmt: skip
+    return out
 
 
 def _summary(
     credentials: int,
-    ballots: list[dict[str, Any]],
+    board: BoardCheck,
     counted: int | None,
     by_kind: dict[str, list[tuple[int, dict[str, Any]]]],
 ) -> str:
-    challenged = sum(1 for b in ballots if b.get("status") == "challenged")
-    text = (f"{credentials} credentials, {len(ballots)} ballots ({challenged} challenged), "
+    ballots = len(by_kind["remote-ballot"])
+    text = (f"{credentials} credentials, {ballots} ballots ({board.challenged} challenged), "
             f"{len(by_kind['remote-complaint'])} ceremony complaint(s)")  # fmt: skip
     if counted is not None:
         text += f", {counted} counted, {len(by_kind['remote-decryption'])} trustees decrypted"
@@ -211,8 +282,8 @@ def _summary(
 def _verify_ballots(
     params: ElectionParams,
     params_dict: Any,
-    ballots: list[dict[str, Any]],
-    counted: set[int],
+    ballots: list[Any],
+    counted: Collection[int],
     workers: int | None,
     scheduler: str | None,
     problems: list[str],
@@ -238,7 +309,7 @@ Result = tuple[list[tuple[str, str]], dict[str, Any]]
 def _run(
     params_dict: Any,
     chunks: Sequence[list[dict[str, Any]]],
-    counted: set[int],
+    counted: Collection[int],
     workers: int | None,
     scheduler: str | None,
 ) -> list[Result]:

@@ -39,6 +39,7 @@ class Replay:
     problems: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     register_parts: dict[str, dict[int, int]] = field(default_factory=dict)  # root → part → voters
+    register_abroad: dict[str, int] = field(default_factory=dict)  # root → voters abroad
     remote: RemoteEntries = field(default_factory=RemoteEntries)  # checked by verify.remote
     disputes: DisputeEntries = field(default_factory=DisputeEntries)  # complaints and decisions
     imported: dict[str, Any] | None = None  # the imported-results entry (verify.imported)
@@ -214,6 +215,12 @@ def _register(state: Replay, index: int, entry: dict[str, Any]) -> None:
             state.fail(index, f"register commitment: count {entry.get('count')} ≠ "
                               f"sum over stations {sum(per_station.values())}")  # fmt: skip
         stations = list(per_station)
+        # Voters abroad on the register: no more remote credentials than this (issue 10).
+        abroad = sum(n for st, n in per_station.items()
+                     if (p := state.election.place(str(st))) is not None and p.station.abroad)  # fmt: skip
+        root = str(entry.get("merkle_root"))
+        state.register_abroad[root] = state.register_abroad.get(root, 0) + abroad
+        state.remote.abroad_voters = state.register_abroad[root]
     for station in stations:
         if state.election.place(str(station)) is None:
             state.fail(index, f"{entry['kind']} names unknown station {station!r}")

@@ -21,6 +21,8 @@ from typing import Any
 
 from achyk.errors import VerificationError
 from achyk.evoting.ballot import short_code
+from achyk.evoting.board import standings
+from achyk.evoting.election import RevotePolicy
 from achyk.ledger.checkpoint import parse_checkpoint
 from achyk.ledger.merkle import MemoryTree, leaf_hash
 from achyk.services import ledger
@@ -37,6 +39,7 @@ class BoardBallot:
     tracking_code: str
     short_code: str
     status: str  # cast | challenged
+    standing: str  # counted | cast | superseded | audited (achyk.evoting.board.standings)
     seq: int
     log_index: int
     entry: str  # the entry's canonical JSON, exactly the bytes the log hashes
@@ -47,6 +50,7 @@ class BoardBallot:
             "tracking_code": self.tracking_code,
             "short_code": self.short_code,
             "status": self.status,
+            "standing": self.standing,
             "seq": self.seq,
             "log_index": self.log_index,
         }
@@ -93,8 +97,13 @@ def read_board(db: Database, election_id: str) -> Board:
     size = checkpoint.size if checkpoint else ledger.log_size(db, election_id)
     leaves: list[bytes] = []
     found: list[tuple[int, dict[str, Any], str]] = []
+    tallied = False
+    revote = RevotePolicy.LAST
     for index, text in _entries(db, election_id, size):
         leaves.append(leaf_hash(text.encode()))
+        tallied = tallied or '"kind":"remote-tally"' in text
+        if '"kind":"remote-params"' in text:
+            revote = RevotePolicy(json.loads(text)["params"]["revote"])
         if _BALLOT in text:
             doc = json.loads(text)
             if doc.get("kind") == "remote-ballot":
@@ -106,10 +115,11 @@ def read_board(db: Database, election_id: str) -> Board:
     if checkpoint is not None and root != checkpoint.root:
         # the stored entries do not hash to what was signed: publish no proof that cannot verify
         raise VerificationError(f"log of {election_id}: entries do not match checkpoint {size}")
+    standing = standings([doc for _, doc, _ in found], revote, tallied)
     ballots = tuple(
         BoardBallot(
             str(doc["tracking_code"]), short_code(str(doc["tracking_code"])), str(doc["status"]),
-            int(doc["seq"]), index, text,
+            standing.get(str(doc["tracking_code"]), "cast"), int(doc["seq"]), index, text,
             tuple(h.hex() for h in tree.inclusion_proof(index)),
         )
         for index, doc, text in found

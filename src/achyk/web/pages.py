@@ -47,6 +47,12 @@ class Page:
     context: dict[str, Any] = field(default_factory=dict)
 
 
+# A unit's hand count is flagged against its scanner count when they differ by more than 0.5 % of
+# the scanner count and more than 5 votes; a station's own protocol lines are compared exactly.
+DIFFERENCE_SHARE = Decimal("0.005")
+DIFFERENCE_VOTES = 5
+
+
 @dataclass(frozen=True)
 class OptionRow:
     id: str
@@ -58,9 +64,24 @@ class OptionRow:
     colour: str
     seats: int | None = None
 
+    apart: int = 0  # hand-counted votes with no scanner count behind them (the remote unit)
+
+    @property
+    def difference(self) -> int | None:
+        """Hand count minus scanner count, over the stations that have a scanner count."""
+        if self.hand is None or self.scanner is None:
+            return None
+        return self.hand - self.apart - self.scanner
+
     @property
     def differs(self) -> bool:
-        return bool(self.hand and self.scanner and self.hand != self.scanner)
+        """Beyond the stated tolerance: counts of thousands differ by a few ballots at many
+        stations, and a flag on every row would mean nothing (see DIFFERENCE_TOLERANCE)."""
+        d = self.difference
+        if d is None or self.scanner is None:
+            return False
+        tolerance: Decimal = max(Decimal(DIFFERENCE_VOTES), self.scanner * DIFFERENCE_SHARE)
+        return abs(d) > tolerance
 
 
 @dataclass(frozen=True)
@@ -100,19 +121,42 @@ def colour(contest: Contest, option: str) -> str:
 
 
 def contest_view(
-    contest: Contest, r: ContestResult, seats: dict[str, int] | None = None
+    contest: Contest,
+    r: ContestResult,
+    seats: dict[str, int] | None = None,
+    election: Election | None = None,
+    tab: Tabulation | None = None,
 ) -> ContestView:
+    """`election` and `tab` given: the remote unit's votes (hand-counted by the trustees' tally,
+    with no scanner) are kept apart from the scanner-versus-hand comparison of the units it is in."""
+    apart = _remote_hand(election, tab, r) if election is not None and tab is not None else None
     rows = tuple(
         OptionRow(
             option, option_name(contest, option), n, r.share_pct(option),
             r.scanner.votes_for(option) if r.scanner.stations else None,
             r.hand.votes_for(option) if r.hand.stations else None, colour(contest, option),
             None if seats is None else seats.get(option, 0),
+            apart.votes_for(option) if apart is not None else 0,
         )
         for option, n in r.counted.votes
     )  # fmt: skip
     total = None if seats is None else sum(seats.values())
     return ContestView(contest, r, rows, total, district_winners(contest, r))
+
+
+def _remote_hand(election: Election, tab: Tabulation, r: ContestResult) -> Any:
+    """The remote unit's hand count when `r`'s unit contains it, else None."""
+    place = next((p for p in election.stations() if p.station.channel == "remote"), None)
+    if place is None or r.unit.level is Level.STATION:
+        return None
+    unit = r.unit
+    inside = (
+        unit.level in (Level.NATIONAL, Level.ABROAD)
+        or (unit.level is Level.REGION and unit.id == place.region_id)
+        or (unit.level is Level.DISTRICT and unit.id == place.district_id)
+    )
+    found = tab.get(Level.STATION, place.station.id, r.contest_id) if inside else None
+    return found.hand if found is not None else None
 
 
 def primary_contest(election: Election) -> Contest:
@@ -234,7 +278,7 @@ def overview(db: Database, election: Election, tab: Tabulation) -> Page:
     if national is None:
         raise NotFoundError(f"election {election.id} has no national result")
     seats = seats_by_contest(election, tab)
-    main = contest_view(contest, national, seats.get(contest.id))
+    main = contest_view(contest, national, seats.get(contest.id), election, tab)
     others = [
         contest_view(c, r)
         for c in election.contests
@@ -322,7 +366,7 @@ def unit_page(election: Election, tab: Tabulation, level: Level, unit_id: str) -
     for c in contests:
         r = tab.get(level, unit_id, c.id)
         assert r is not None
-        views.append(contest_view(c, r, seats.get(c.id)))
+        views.append(contest_view(c, r, seats.get(c.id), election, tab))
     primary = views[0]
     children = child_rows(election, tab, level, unit_id, primary.contest)
     return Page(

@@ -40,7 +40,7 @@
       field(f).textContent = String(ballot[f]);
     });
     var status = field("status");
-    status.textContent = status.getAttribute(ballot.status === "challenged" ? "data-challenged" : "data-cast");
+    status.textContent = status.getAttribute("data-" + (ballot.standing || "cast"));
     field("tree_size").textContent = String(file.tree_size);
     field("root").textContent = file.root;
     field("inclusion_proof").textContent = ballot.inclusion_proof.join("\n");
