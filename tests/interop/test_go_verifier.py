@@ -38,7 +38,11 @@ from achyk.sim.profiles import SMALL
 from achyk.store.database import Database
 from achyk.store.ledger_repo import stored_key
 from achyk.verify.record import verify_record
-from go_verifier import entries_of, first, go_failed, rebuild, run_go, trust_file
+from achyk.signing import public_key_b64, sign
+from achyk.sim.generator import body_key
+from achyk.sim.profiles import PROFILES
+from go_verifier import entries_of, first, forget_history, go_failed, rebuild, run_go, trust_file
+
 from live_server import serving
 
 
@@ -171,6 +175,35 @@ def remote_totals_changed_resigned(record: Path, secret: str) -> None:
     rebuild(record, entries, secret)
 
 
+def complaint_step_by_the_wrong_body_resigned(record: Path, secret: str) -> None:
+    """A territorial case's step re-attributed to the CEC and signed with the CEC's own key (a
+    valid signature by an authority of the election), the log re-signed and its history dropped:
+    only the disputes fold — the case is before the territorial commission — can catch it."""
+    definition = json.loads((record / "definition.json").read_text())
+    cec = body_key(PROFILES["small"], "cec")  # the simulated CEC's key, derived like the others
+    assert public_key_b64(cec) == next(a for a in definition["authorities"] if a["id"] == "cec")[
+        "public_key"
+    ], "the demo's CEC key is no longer the small profile's"
+    entries = entries_of(record)
+    i = next(k for k, e in enumerate(entries) if b'"kind":"complaint-step"' in e
+             and b'"authority":"tec-' in e)  # fmt: skip
+    step = json.loads(entries[i])
+    step["authority"] = "cec"
+    statement = {k: v for k, v in step.items() if k not in ("kind", "signature")}
+    step["signature"] = sign(cec, "achyk/complaint-step/v1", statement)
+    entries[i] = canonical_json(step)
+    rebuild(record, entries, secret)
+    forget_history(record)
+
+
+def seats_status_flipped(record: Path, secret: str) -> None:
+    """Seats announced as final while stations are still reporting (or the reverse)."""
+    results = json.loads((record / "results.json").read_text())
+    seats = results["seats"]["list"]
+    seats["status"] = "provisional" if seats["status"] == "final" else "final"
+    (record / "results.json").write_text(json.dumps(results))
+
+
 def missing_tile(record: Path, secret: str) -> None:
     next(p for p in sorted((record / "log" / "tile" / "0").rglob("*")) if p.is_file()).unlink()
 
@@ -180,7 +213,8 @@ CASES: list[Callable[[Path, str], None]] = [
     forged_checkpoint_signature, rewrite_resigned_with_the_log_key, non_canonical_entry_resigned,
     deleted_protocol_resigned, changed_definition, changed_rejection_evidence,
     missing_earlier_checkpoint, ballot_credential_signature_resigned,
-    remote_totals_changed_resigned, missing_tile,
+    remote_totals_changed_resigned, missing_tile, complaint_step_by_the_wrong_body_resigned,
+    seats_status_flipped,
 ]  # fmt: skip
 
 
@@ -200,6 +234,9 @@ GO_SAYS = {
     "ballot_credential_signature_resigned": "credential signature does not verify",
     "remote_totals_changed_resigned": "is not what the shares decrypt to",
     "missing_tile": "FAIL Merkle tree",
+    "complaint_step_by_the_wrong_body_resigned": "cec is a central body; the case is before the "
+    "territorial",
+    "seats_status_flipped": "seats.list.status: published",
 }
 
 
