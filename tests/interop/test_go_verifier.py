@@ -33,16 +33,13 @@ from achyk.ledger.cosignature import WitnessKey, cosign
 from achyk.ledger.note import format_vkey, raw_public_key
 from achyk.services.publish import publish
 from achyk.services.simulation import run_simulation
-from achyk.sim.generator import generate
-from achyk.sim.profiles import SMALL
+from achyk.signing import public_key_b64, sign
+from achyk.sim.generator import body_key, generate
+from achyk.sim.profiles import PROFILES, SMALL
 from achyk.store.database import Database
 from achyk.store.ledger_repo import stored_key
 from achyk.verify.record import verify_record
-from achyk.signing import public_key_b64, sign
-from achyk.sim.generator import body_key
-from achyk.sim.profiles import PROFILES
 from go_verifier import entries_of, first, forget_history, go_failed, rebuild, run_go, trust_file
-
 from live_server import serving
 
 
@@ -181,9 +178,10 @@ def complaint_step_by_the_wrong_body_resigned(record: Path, secret: str) -> None
     only the disputes fold — the case is before the territorial commission — can catch it."""
     definition = json.loads((record / "definition.json").read_text())
     cec = body_key(PROFILES["small"], "cec")  # the simulated CEC's key, derived like the others
-    assert public_key_b64(cec) == next(a for a in definition["authorities"] if a["id"] == "cec")[
-        "public_key"
-    ], "the demo's CEC key is no longer the small profile's"
+    assert (
+        public_key_b64(cec)
+        == next(a for a in definition["authorities"] if a["id"] == "cec")["public_key"]
+    ), "the demo's CEC key is no longer the small profile's"
     entries = entries_of(record)
     i = next(k for k, e in enumerate(entries) if b'"kind":"complaint-step"' in e
              and b'"authority":"tec-' in e)  # fmt: skip
