@@ -78,14 +78,15 @@ type region struct {
 type authority struct{ id, key, body, unit string }
 
 type election struct {
-	id, name    string
-	form        *protocolForm // nil: the standard nine-line protocol
-	authorityOf map[string]authority
-	contests    []*contest
-	regions     []region
-	stations    []*station // in definition order
-	byStation   map[string]*station
-	authorities map[string]string // id → base64 key
+	id, name            string
+	form                *protocolForm // nil: the standard nine-line protocol
+	credentialAuthority string        // base64 Ed25519 key signing the remote credential list; "": none
+	authorityOf         map[string]authority
+	contests            []*contest
+	regions             []region
+	stations            []*station // in definition order
+	byStation           map[string]*station
+	authorities         map[string]string // id → base64 key
 }
 
 func (e *election) contest(id string) *contest {
@@ -242,7 +243,7 @@ func readDefinition(doc any) (*election, []string) {
 		}
 	}
 	head := r.obj(top["election"], "election")
-	r.known(head, "election", "id", "name", "type", "date", "abroad_any_station")
+	r.known(head, "election", "id", "name", "type", "date", "abroad_any_station", "credential_authority")
 	e := &election{byStation: map[string]*station{}, authorities: map[string]string{}, authorityOf: map[string]authority{}}
 	if f, present := top["form"]; present {
 		e.form = r.form(f, "form")
@@ -260,6 +261,9 @@ func readDefinition(doc any) (*election, []string) {
 		r.fail("election.date", "YYYY-MM-DD is required")
 	}
 	r.flag(head, "abroad_any_station", "election")
+	if e.credentialAuthority = r.text(head, "credential_authority", "election", false); e.credentialAuthority != "" {
+		r.key(e.credentialAuthority, "election.credential_authority")
+	}
 	var units [][2]string // authorities' units, checked once the geography is read
 	for i, a := range r.list(top["authorities"], "authorities", false) {
 		at := fmt.Sprintf("authorities[%d]", i)

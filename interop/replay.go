@@ -20,19 +20,21 @@ type held struct {
 }
 
 type replayState struct {
-	e          *election
-	defHash    string
-	backups    map[string]map[string]bool
-	slots      map[slotKey]held
-	problems   []string
-	counts     map[string]int
-	parts      map[string]map[int64]int64
-	remote     []indexed
-	rejections int
-	cases      map[int]*disputeCase // complaint log index → its case so far
-	corrected  map[int]string       // correction log index → the station it corrects
-	imported   map[string]any       // entry 1 of an imported election
-	unsigned   int                  // imported protocols
+	e            *election
+	defHash      string
+	backups      map[string]map[string]bool
+	slots        map[slotKey]held
+	problems     []string
+	counts       map[string]int
+	parts        map[string]map[int64]int64
+	remote       []indexed
+	rejections   int
+	cases        map[int]*disputeCase // complaint log index → its case so far
+	corrected    map[int]string       // correction log index → the station it corrects
+	imported     map[string]any       // entry 1 of an imported election
+	unsigned     int                  // imported protocols
+	abroad       map[string]int64     // register root → voters at stations with a country
+	abroadVoters int64                // of the latest register commitment; -1: none
 }
 
 type indexed struct {
@@ -44,7 +46,7 @@ var knownKinds = map[string]bool{
 	"definition": true, "protocol": true, "rejection": true, "device-switch": true, "correction": true,
 	"register-commitment": true, "register-move": true, "complaint": true, "complaint-step": true,
 	"imported-results": true, "imported-protocol": true,
-	"remote-complaint": true, "remote-ceremony": true, "remote-params": true, "remote-credentials": true,
+	"remote-trustees": true, "remote-dealing": true, "remote-complaint": true, "remote-ceremony": true, "remote-params": true, "remote-credentials": true,
 	"remote-ballot": true, "remote-close": true, "remote-decryption": true, "remote-tally": true,
 }
 
@@ -55,7 +57,7 @@ func (st *replayState) fail(index int, format string, args ...any) {
 func replay(entries [][]byte, definition any, evidence func(int) ([]byte, bool)) *replayState {
 	st := &replayState{backups: map[string]map[string]bool{}, slots: map[slotKey]held{},
 		counts: map[string]int{}, parts: map[string]map[int64]int64{},
-		cases: map[int]*disputeCase{}, corrected: map[int]string{}}
+		cases: map[int]*disputeCase{}, corrected: map[int]string{}, abroad: map[string]int64{}, abroadVoters: -1}
 	for index, raw := range entries {
 		v, err := parseJSON(raw)
 		if err != nil {
@@ -281,9 +283,16 @@ func (st *replayState) register(index int, entry map[string]any) {
 		} else if total != count {
 			st.fail(index, "register commitment: count %v ≠ sum over stations %d", entry["count"], total)
 		}
-		for s := range per {
+		// Voters at stations abroad (with a country): no more remote credentials than this.
+		root := fmt.Sprint(entry["merkle_root"])
+		for s, v := range per {
 			stations = append(stations, s)
+			if place := st.e.byStation[s]; place != nil && place.country != "" {
+				n, _ := asInt(v)
+				st.abroad[root] += n
+			}
 		}
+		st.abroadVoters = st.abroad[root]
 		sort.Strings(stations)
 	}
 	for _, s := range stations {
