@@ -140,16 +140,16 @@ def missing_earlier_checkpoint(record: Path, secret: str) -> None:
 
 
 def ballot_credential_signature_resigned(record: Path, secret: str) -> None:
-    """A remote ballot's choice swapped for another ballot's (both valid ciphertexts with valid
-    proofs), the tracking code recomputed and the log re-signed: the voter's credential
-    signature no longer covers the body."""
+    """A cast remote ballot's choice swapped for another's (its one-time key and proofs with it:
+    valid ciphertexts with valid proofs), the tracking code recomputed and the log re-signed: the
+    voter's seal no longer covers that tracking code."""
     entries = entries_of(record)
-    i = first(entries, b"remote-ballot")
-    j = next(k for k in range(i + 1, len(entries)) if b'"kind":"remote-ballot"' in entries[k])
-    a, b = json.loads(entries[i]), json.loads(entries[j])
-    a["ballot"]["body"]["contests"] = b["ballot"]["body"]["contests"]
+    cast = [k for k, e in enumerate(entries) if b'"kind":"remote-ballot"' in e
+            and b'"status":"cast"' in e]  # fmt: skip
+    a, b = json.loads(entries[cast[0]]), json.loads(entries[cast[1]])
+    a["ballot"] = b["ballot"] | {"election": a["ballot"]["election"]}
     a["tracking_code"] = hashlib.sha256(canonical_json(a["ballot"])).hexdigest()
-    entries[i] = canonical_json(a)
+    entries[cast[0]] = canonical_json(a)
     rebuild(record, entries, secret)
 
 
@@ -229,7 +229,7 @@ GO_SAYS = {
     "changed_definition": "definition.json hashes to",
     "changed_rejection_evidence": "published evidence does not match",
     "missing_earlier_checkpoint": "FAIL earlier checkpoints consistent with this one",
-    "ballot_credential_signature_resigned": "credential signature does not verify",
+    "ballot_credential_signature_resigned": "the seal is not signed by the credential",
     "remote_totals_changed_resigned": "is not what the shares decrypt to",
     "missing_tile": "FAIL Merkle tree",
     "complaint_step_by_the_wrong_body_resigned": "cec is a central body; the case is before the "
@@ -341,8 +341,8 @@ def test_both_verifiers_read_a_live_server(go_verifier: Path, honest: tuple[Path
 def test_a_partial_count_publishes_and_both_verify(go_verifier: Path, tmp_path: Path) -> None:
     """Election night: only the first region has reported. Its seats cannot be judged yet (the
     other regions' thresholds have no votes), which used to raise out of the results document —
-    `achyk publish` and /results.json failed. Now the contest simply has no seats yet, and both
-    verifiers agree on the record."""
+    `achyk publish` and /results.json failed. Now the contest's seats are `undetermined`, with the
+    reason naming the silent regions, and both verifiers agree on the record."""
     sim = generate(SMALL)
     first_region = {s.id for d in sim.election.regions[0].districts for s in d.stations}
     reported = [sub for sub in sim.submissions if json.loads(sub[1])["protocol"]["station"]
@@ -351,7 +351,8 @@ def test_a_partial_count_publishes_and_both_verify(go_verifier: Path, tmp_path: 
     run_simulation(db, sim.__class__(sim.profile, sim.election, reported, (), ()))
     publish(db, sim.election.id, tmp_path / "record")
     results = json.loads((tmp_path / "record" / "results.json").read_text())
-    assert "list" not in results["seats"]
+    seats = results["seats"]["list"]
+    assert seats["status"] == "undetermined" and "cannot be judged" in seats["reason"]
     assert results["contests"]["list"]["national/national"]["counted"]["stations"] > 0
     assert verify_record(str(tmp_path / "record")).ok
     out = run_go(go_verifier, str(tmp_path / "record"))
