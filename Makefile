@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: all install demo test lint format chromium interop bench bench-demo bench-ledger bench-checkin bench-evoting bench-site bench-forensics clean
+.PHONY: all install demo test lint format chromium interop bench bench-demo bench-ledger bench-checkin bench-evoting bench-site bench-forensics bench-scale clean
 
 all: install
 
@@ -60,6 +60,10 @@ bench-checkin: $(STAMP)
 bench-site: $(STAMP)
 	@command -v wrk >/dev/null || (apt-get update -q && apt-get install -y -q wrk)
 	$(BIN)/python benchmarks/bench_site.py kg-2025 10
+
+# A country of 100,000 stations end to end (issue 16): load, ingest, results, publish, verify, memory.
+bench-scale: $(STAMP)
+	$(BIN)/python benchmarks/bench_scale.py
 
 bench-evoting: $(STAMP)
 	bash benchmarks/setup_electionguard.sh

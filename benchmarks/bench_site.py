@@ -1,12 +1,22 @@
 """Load the results site with wrk on loopback: the overview and a station page served live by uvicorn,
 and the same overview published as static files (`write_site`) behind a static file server.
 
+Then the same overview while protocols arrive (election night): a second process submits signed
+protocols held back from the load, one transaction each as stations send them, at 50 and at 500 a
+second, while wrk reads the overview. Each new protocol changes the log; the page must stay up
+(achyk.web.flight renders it once per change, achyk.services.tally keeps the totals running).
+
 Run: make bench-site   (or: python benchmarks/bench_site.py [small|kg-2025] [seconds])
-Needs wrk (apt-get install wrk). Prints requests/s and p99 latency; the last line is the summary.
+Needs wrk (apt-get install wrk). Prints requests/s and p99 latency; the last line is the
+write-load line: `site under load: overview N req/s (p99 N ms) with protocols arriving at 50/s`.
 """
 
 from __future__ import annotations
 
+import base64
+import dataclasses
+import json
+import os
 import re
 import shutil
 import socket
@@ -69,7 +79,56 @@ def wrk(url: str, seconds: int) -> tuple[float, float]:
     return rps, p99
 
 
+def writer(url: str, path: str, rate: float, seconds: float) -> None:
+    """Submit the protocols in `path` at `rate` a second for `seconds`; print how many were sent."""
+    from achyk.services.protocols import submit_protocol
+
+    db = Database.open(url, migrate_schema=False)
+    items = [json.loads(line) for line in Path(path).read_text().splitlines()]
+    started = time.perf_counter()
+    sent = 0
+    for source, raw in items:
+        due = started + sent / rate
+        now = time.perf_counter()
+        if now - started > seconds:
+            break
+        if due > now:
+            time.sleep(due - now)
+        submit_protocol(db, None, base64.b64decode(raw), source)
+        sent += 1
+    elapsed = time.perf_counter() - started
+    print(json.dumps({"sent": sent, "seconds": elapsed}), flush=True)
+
+
+def under_load(
+    url: str, page: str, held: list[tuple[str, bytes]], rate: int, seconds: int, tmp: str
+) -> tuple[float, float, float]:
+    """(requests/s, p99 ms, protocols/s achieved) of `page` while protocols arrive at `rate`/s."""
+    path = Path(tmp) / f"held-{rate}.jsonl"
+    path.write_text("".join(json.dumps([src, base64.b64encode(raw).decode()]) + "\n"
+                            for src, raw in held))  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--writer", url, str(path), str(rate), str(seconds + 1.5)],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        time.sleep(1.0)
+        rps, p99 = wrk(page, seconds)
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    report = json.loads(out.strip().splitlines()[-1])
+    achieved = report["sent"] / report["seconds"]
+    print(f"    with protocols arriving at {rate}/s (achieved {achieved:.0f}/s, "
+          f"{report['sent']} protocols)")  # fmt: skip
+    return rps, p99, achieved
+
+
 def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--writer":
+        writer(sys.argv[2], sys.argv[3], float(sys.argv[4]), float(sys.argv[5]))
+        return
     if shutil.which("wrk") is None:
         sys.exit("bench-site needs wrk: apt-get install -y wrk")
     profile = PROFILES[sys.argv[1] if len(sys.argv) > 1 else "small"]
@@ -78,7 +137,12 @@ def main() -> None:
         url = f"sqlite:///{tmp}/site.db"
         db = Database.open(url)
         sim = generate(profile)
-        print(f"loading {profile.name}: {len(sim.submissions)} protocols …", flush=True)
+        # Official protocols held back: they arrive while the site is read (500/s for `seconds`).
+        hold = min(len(sim.submissions) // 2, 550 * seconds + 60 * seconds)
+        held = list(sim.submissions[-hold:])
+        sim = dataclasses.replace(sim, submissions=sim.submissions[:-hold])
+        print(f"loading {profile.name}: {len(sim.submissions)} protocols "
+              f"({hold} held back to arrive under load) …", flush=True)  # fmt: skip
         run_simulation(db, sim)
         out = Path(tmp) / "public"
         started = time.perf_counter()
@@ -108,6 +172,11 @@ def main() -> None:
             station_page = wrk(f"{base}/e/{eid}/station/{station}/?lang=ru", seconds)
             print("static (python http.server):")
             static_overview = wrk(f"http://127.0.0.1:{static_port}/ru/e/{eid}/", seconds)
+            print(f"live overview while protocols arrive (load average {_load()}):")
+            slow = under_load(url, f"{base}/e/{eid}/?lang=ru", held[: 60 * seconds], 50,
+                              seconds, tmp)  # fmt: skip
+            fast = under_load(url, f"{base}/e/{eid}/?lang=ru", held[60 * seconds :], 500,
+                              seconds, tmp)  # fmt: skip
         finally:
             server.terminate()
             static.terminate()
@@ -118,6 +187,21 @@ def main() -> None:
         f"station {station_page[0]:.0f} req/s (p99 {station_page[1]:.0f} ms); "
         f"static {static_overview[0]:.0f} req/s"
     )
+    for rps, p99, achieved in (fast,):
+        print(f"site under load: overview {rps:.0f} req/s (p99 {p99:.0f} ms) with protocols "
+              f"arriving at 500/s (achieved {achieved:.0f}/s); "
+              f"{rps / overview[0]:.2f} of idle")  # fmt: skip
+    rps, p99, achieved = slow
+    print(f"  at 50/s: achieved {achieved:.0f}/s; {rps / overview[0]:.2f} of idle "
+          f"{overview[0]:.0f} req/s; load average {_load()}")  # fmt: skip
+    print(
+        f"site under load: overview {rps:.0f} req/s (p99 {p99:.0f} ms) with protocols "
+        "arriving at 50/s"
+    )
+
+
+def _load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 if __name__ == "__main__":

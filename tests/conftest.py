@@ -8,6 +8,7 @@ schema, so parallel workers never see each other's rows.
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +23,9 @@ POSTGRES_URL = os.environ.get(
     "ACHYK_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 _reachable: bool | None = None
+# Log keys are files (never rows): tests on PostgreSQL, which has no file to put them beside,
+# keep theirs in a folder of this run's own, not in the working tree.
+os.environ.setdefault("ACHYK_KEY_DIR", tempfile.mkdtemp(prefix="achyk-test-keys-"))
 
 
 def postgres_reachable() -> bool:

@@ -63,3 +63,7 @@ class SignatureError(AchykError):
 
 class VerificationError(AchykError):
     """A published proof, hash, signature or figure does not check out."""
+
+
+class ForbiddenError(AchykError):
+    """A key or party is not among those allowed to do this (e.g. an unnamed witness)."""

@@ -116,10 +116,13 @@ def test_a_replayed_request_is_refused_even_after_a_refusal(client: TestClient) 
     assert post(client, "1001", voter(3), nonce="nonce-replay-01")[0] == 200
     status, reply = post(client, "1001", voter(4), nonce="nonce-replay-01")
     assert status == 401 and "replayed" in str(reply["detail"])
-    # A request that was refused (bad number) spends its nonce too.
+    # A request that was refused (bad number) spends its nonce too: sent again it gets its own
+    # refusal back (a resend), and any other request with that nonce is a replay.
     bad = {"personal_number": "00000000000000", "biometric": {"matched": True, "score": 1}}
-    assert post(client, "1001", bad, nonce="nonce-replay-02")[0] == 409
-    status, reply = post(client, "1001", bad, nonce="nonce-replay-02")
+    refused = post(client, "1001", bad, nonce="nonce-replay-02")
+    assert refused[0] == 409
+    assert post(client, "1001", bad, nonce="nonce-replay-02") == refused
+    status, reply = post(client, "1001", voter(5), nonce="nonce-replay-02")
     assert status == 401 and "replayed" in str(reply["detail"])
 
 

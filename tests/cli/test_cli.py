@@ -151,3 +151,22 @@ def test_correct_a_protocol_with_the_cec_key(tmp_path: Path) -> None:
     result = runner.invoke(app, [*args, "--key", str(wrong_key)])
     assert result.exit_code == 1
     assert "signature does not verify" in result.output
+
+
+def test_a_json_definition_and_a_file_of_one_envelope_a_line(tmp_path: Path) -> None:
+    """The bulk forms `achyk generate` writes above 20,000 stations: definition.json, *.jsonl."""
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    definition = tmp_path / "definition.json"
+    definition.write_text(json.dumps(election_to_document(election())), encoding="utf-8")
+    result = runner.invoke(app, ["election", "load", str(definition), "--database", url])
+    assert result.exit_code == 0, result.output
+    assert "election test-2025 loaded: 4 stations" in result.output
+    lines = [envelope(protocol_doc()), envelope(protocol_doc(station="2001", invalid=11)), b"",
+             envelope(protocol_doc(station="1002"))]  # fmt: skip
+    bulk = tmp_path / "protocols.jsonl"
+    bulk.write_bytes(b"\n".join(lines) + b"\n")
+    result = runner.invoke(app, ["protocol", "submit", str(bulk), "--database", url])
+    assert result.exit_code == 1  # one was refused
+    assert "station 1001 list/preliminary: accepted" in result.output
+    assert "station 1002 list/preliminary: accepted" in result.output
+    assert "valid 590 + invalid 11 = 601 ≠ ballots found 600" in result.output

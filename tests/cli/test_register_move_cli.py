@@ -48,6 +48,7 @@ def setup(db: Database, tmp_path: Path) -> tuple[Database, list[str]]:
     import_register(db, EID, voters, SECRET)
     secret = tmp_path / "register.key"
     secret.write_bytes(SECRET)
+    secret.chmod(0o600)
     return db, ["--secret-file", str(secret), "--database", cli_url(db)]
 
 

@@ -94,7 +94,9 @@ def test_entry_checks_name_every_problem() -> None:
     wrong = VoterEntry("21506199000123", "", date(1990, 6, 16), "9001")
     found = check_entry(wrong, stations, day)
     assert len(found) == 3
-    assert any("differs" in f for f in found) and any("abroad (RU)" in f for f in found)
+    assert any("is not the one the personal number holds" in f for f in found)
+    assert any("abroad (RU)" in f for f in found)
+    assert not any("1990" in f for f in found)  # no birth date in an error (issue 18)
     assert check_entry(good._replace(station_id="7"), stations, day) == [
         "no station '7' in the election"
     ]

@@ -50,12 +50,19 @@ def test_every_bad_row_is_reported_with_its_line() -> None:
     assert sorted(by_line, key=lambda w: int(w.split()[1])) == [f"line {n}" for n in range(3, 11)]
     assert "check digit" in by_line["line 3"][0]
     assert "YYYY-MM-DD" in by_line["line 4"][0]
-    assert "differs" in by_line["line 5"][0]
+    assert "is not the one the personal number holds" in by_line["line 5"][0]
     assert by_line["line 6"] == ["personal number already on line 2"]
     assert "under 18" in by_line["line 7"][0]
     assert "no station '7777'" in by_line["line 8"][0]
     assert "abroad (RU)" in by_line["line 9"][0]
     assert str(err.value).startswith("reg.csv: 8 problem(s)")
+    # Issue 18: no error carries a personal number, or a birth date, from the file or from a
+    # number (line 5's real birth date, 1990-06-15, is what its PIN holds).
+    shown = str(err.value)
+    for row in text.splitlines()[1:]:
+        number, _, born = row.split(",")[:3]
+        assert number not in shown and born not in shown, row
+    assert "1990" not in shown and "871008401428"[:6] not in shown
 
 
 def test_header_problems_stop_before_rows() -> None:

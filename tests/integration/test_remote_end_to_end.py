@@ -22,6 +22,7 @@ from achyk.crypto.group import SECP256K1 as G
 from achyk.ledger import Checkpoint, MemoryTree, leaf_hash, sign_checkpoint
 from achyk.ledger.note import parse_signer_key
 from achyk.ledger.tiles import build_tiles, decode_entry_bundle, entry_bundles
+from achyk.services.log_key import log_key_path
 from achyk.services.publish import publish_record
 from achyk.services.register import import_register
 from achyk.services.remote_simulation import PRESENT, run_remote, with_remote_unit
@@ -30,7 +31,6 @@ from achyk.sim.generator import SimElection, generate
 from achyk.sim.profiles import SMALL
 from achyk.sim.voters import register_entries, register_secret, station_slices
 from achyk.store.database import Database
-from achyk.store.ledger_repo import stored_key
 from achyk.verify.record import Report, verify_record
 
 REMOTE_CHECK = "remote voting: ceremony, credentials, ballots, re-votes, challenges, tally"
@@ -66,8 +66,10 @@ def test_thousand_remote_voters_end_to_end(db: Database, tmp_path: Path) -> None
     detail = next(d for name, ok, d in report.checks if name == REMOTE_CHECK)
     assert f"{run.cast + run.challenged} ballots ({run.challenged} challenged)" in detail
     assert "1000 counted, 3 trustees decrypted" in detail
-    results = json.loads((tmp_path / "record" / "results.json").read_text())
-    unit = results["contests"]["list"]["station/remote"]["counted"]
+    place = sim.election.place("remote")
+    assert place is not None
+    path = tmp_path / "record" / "results" / "stations" / f"{place.region_id}.json"
+    unit = json.loads(path.read_text())["contests"]["list"]["station/remote"]["counted"]
     options = [*(o.id for o in sim.election.contests[0].options), "against-all"]
     assert unit["votes"] == dict(zip(options, run.results["list"], strict=True))
     assert record["size"] > 1000
@@ -83,10 +85,8 @@ def honest(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     sim = prepare(db)
     run_remote(db, sim, 40)
     publish_record(db, sim.election.id, base / "record")
-    with db.read() as s:
-        row = stored_key(s, f"achyk/{sim.election.id}")
-        assert row is not None
-        return base / "record", row.secret
+    key = log_key_path(sim.election.id, str(base / "db.sqlite"))
+    return base / "record", key.read_text(encoding="utf-8").strip()
 
 
 def entries_of(record: Path) -> list[bytes]:
@@ -110,7 +110,7 @@ def rewrite(honest: tuple[Path, str], tmp_path: Path, change: Callable[[list[Any
         (record / "log" / path).parent.mkdir(parents=True, exist_ok=True)
         (record / "log" / path).write_bytes(data)
     name, key = parse_signer_key(honest[1])
-    cp = Checkpoint(f"achyk/{docs[0]['election']}", len(entries), MemoryTree(leaves).root())
+    cp = Checkpoint(name, len(entries), MemoryTree(leaves).root())
     (record / "log" / "checkpoint").write_text(sign_checkpoint(cp, name, key))
     return record
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -12,8 +13,11 @@ from typer.testing import CliRunner
 from achyk.api.app import create_app
 from achyk.canonical import canonical_json
 from achyk.cli.main import app as cli
-from achyk.ledger import Checkpoint, MemoryTree, leaf_hash, sign_checkpoint, verify_inclusion
-from achyk.ledger.note import format_signer_key, parse_signer_key
+from achyk.domain.definition import Witness
+from achyk.ledger import Checkpoint, MemoryTree, WitnessKey, leaf_hash, verify_inclusion
+from achyk.ledger.note import format_signer_key
+from achyk.ledger.signer import sign_note_by
+from achyk.services.log_key import log_signer
 from achyk.services.protocols import submit_protocols
 from achyk.services.simulation import run_simulation
 from achyk.sim.generator import generate
@@ -55,23 +59,30 @@ def rewrite_same_size(db: Database, election_id: str) -> None:
         s.execute(
             update(LogHeadRow).where(LogHeadRow.election_id == election_id).values(frontier="[]")
         )
-        key_row = stored_key(s, f"achyk/{election_id}")
-        assert key_row is not None
-        name, key = parse_signer_key(key_row.secret)
-        cp = Checkpoint(f"achyk/{election_id}", len(leaves), tree.root())
-        LogStore(s, election_id).add_checkpoint(cp.size, cp.root, sign_checkpoint(cp, name, key))
+        signer = log_signer(s, f"log/{election_id}", election_id)
+        origin = stored_key(s, f"origin/{election_id}")
+        assert origin is not None  # pinned when the log began
+        cp = Checkpoint(origin.vkey, len(leaves), tree.root())
+        LogStore(s, election_id).add_checkpoint(cp.size, cp.root, sign_note_by(cp.body(), signer))
 
 
 def test_live_log(db: Database, tmp_path: Path) -> None:
     sim = generate(SMALL)
+    key = Ed25519PrivateKey.generate()  # the witness, named in the definition
+    vkey = WitnessKey.from_private_key("observers.example/witness", key).vkey
+    election = dataclasses.replace(
+        sim.election, witnesses=(Witness("Observers", vkey),), witness_quorum=1
+    )
     first, rest = sim.submissions[:100], sim.submissions[100:]
-    run_simulation(db, sim.__class__(sim.profile, sim.election, first, sim.switches, sim.anomalies))
+    run_simulation(db, sim.__class__(sim.profile, election, first, sim.switches, sim.anomalies))
     eid = sim.election.id
     state = tmp_path / "monitor.json"
     with serving(create_app(db=db)) as base:
         url = f"{base}/api/elections/{eid}"
-        report = verify_record(url)
-        assert report.ok, [c for c in report.checks if not c[1]]
+        report = verify_record(url)  # the named witness has not cosigned yet: below quorum
+        assert [c[0] for c in report.checks if not c[1]] == [
+            "witness cosignatures (quorum of the pinned witnesses)"
+        ]
         assert check_once(url, state).ok  # first checkpoint kept (trust on first use)
         submit_protocols(db, eid, rest)
         grown = check_once(url, state)
@@ -89,7 +100,6 @@ def test_live_log(db: Database, tmp_path: Path) -> None:
         verify_inclusion(bytes.fromhex(proof["leaf_hash"]), 5, size,
                          [bytes.fromhex(p) for p in proof["proof"]], b64decode(note.splitlines()[2]))  # fmt: skip
         # a witness cosigns; the cosignature is served with the checkpoint
-        key = Ed25519PrivateKey.generate()
         key_file = tmp_path / "witness.key"
         key_file.write_text(format_signer_key("observers.example/witness", key))
         result = runner.invoke(
@@ -98,9 +108,11 @@ def test_live_log(db: Database, tmp_path: Path) -> None:
         assert result.exit_code == 0, result.output
         with urllib.request.urlopen(f"{url}/log/checkpoint") as r:
             assert "— observers.example/witness " in r.read().decode()
+        report = verify_record(url)
+        assert report.ok, [c for c in report.checks if not c[1]]
         # the operator rewrites history at the same size and re-signs: the monitor catches it
         rewrite_same_size(db, eid)
         caught = runner.invoke(cli, ["monitor", url, "--state", str(state)])
         assert caught.exit_code == 1
         assert "FORK: two different trees of size" in caught.output
-        assert caught.output.count("— achyk/") == 2  # both signed checkpoints, as evidence
+        assert caught.output.count("— achyk.local/") == 2  # both signed checkpoints, as evidence

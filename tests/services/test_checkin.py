@@ -236,6 +236,20 @@ def test_a_request_sent_again_after_its_answer_was_lost_gets_the_first_outcome(
     assert (stats.checkins, stats.refusals) == (1, 1)
 
 
+def test_a_refused_request_sent_again_is_refused_again_never_issued(loaded: Database) -> None:
+    # Issue 18: this resend came back "ballot issued (this request was recorded when first sent)".
+    check_in(loaded, "test-2025", "1001", "1001-a", pin(0), OK, SECRET, nonce="n-first",
+             at=at(10, 42))  # fmt: skip
+    refused = check_in(loaded, "test-2025", "1001", "1001-a", pin(0), OK, SECRET,
+                       nonce="n-second", at=at(10, 45))  # fmt: skip
+    again = check_in(loaded, "test-2025", "1001", "1001-a", pin(0), OK, SECRET,
+                     nonce="n-second", at=at(10, 46))  # fmt: skip
+    assert refused.accepted is False and refused.reason is Refusal.ALREADY_VOTED
+    assert again == refused
+    stats = register_stats(loaded, "test-2025")
+    assert (stats.checkins, stats.refusals) == (1, 1)
+
+
 def test_spent_nonces_are_forgotten_once_too_old_to_replay(loaded: Database) -> None:
     check_in(loaded, "test-2025", "1001", "1001-a", pin(0), OK, SECRET, nonce="nonce-000001")
     sent = datetime.now(UTC)
@@ -298,6 +312,25 @@ def test_offline_journal_reports_double_votes_with_both_records(loaded: Database
     forged = raw.replace(b"04:31", b"04:32")  # 10:31 local is 04:31 UTC
     with pytest.raises(Exception, match="signature"):
         sync_journal(loaded, "test-2025", forged, SECRET)
+
+
+def test_one_malformed_journal_entry_does_not_take_the_journal_down(loaded: Database) -> None:
+    # Issue 18: one unreadable entry made the whole journal a 422, and its check-ins were lost.
+    doc = json.loads(_journal("1001", "1001-b", [(pin(2), at(10, 30)), (pin(3), at(10, 31))]))
+    doc = doc["journal"]
+    doc["entries"].insert(1, {"personal_number": pin(4), "at": "yesterday", "biometric": {}})
+    doc["entries"].append(["not", "an", "entry"])
+    raw = json.dumps({"journal": doc, "device": "1001-b",
+                      "signature": sign(device_key("1001-b"), JOURNAL_PURPOSE, doc)}).encode()  # fmt: skip
+    report = sync_journal(loaded, "test-2025", raw, SECRET)
+    assert report.accepted == 2
+    assert [(i, r) for i, r, _ in report.refused] == [
+        (1, Refusal.MALFORMED),
+        (3, Refusal.MALFORMED),
+    ]
+    assert all(pin(4) not in m for _, _, m in report.refused)
+    stats = register_stats(loaded, "test-2025")
+    assert (stats.checkins, stats.refusals) == (2, 2)
 
 
 def test_turnout_by_hour_adds_up_at_every_level(loaded: Database) -> None:

@@ -11,6 +11,7 @@ import pytest
 from achyk.ledger import Checkpoint, MemoryTree, leaf_hash, sign_checkpoint
 from achyk.ledger.note import parse_signer_key
 from achyk.ledger.tiles import build_tiles, decode_entry_bundle, entry_bundles
+from achyk.services.log_key import log_key_path
 from achyk.services.publish import publish
 from achyk.services.simulation import run_simulation
 from achyk.sim.generator import generate
@@ -27,10 +28,11 @@ def honest(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     sim = generate(SMALL)
     run_simulation(db, sim)
     publish(db, sim.election.id, base / "record")
+    # The log key is a file beside the database, never in it (issue 18).
+    secret = log_key_path(sim.election.id, str(base / "db.sqlite")).read_text().strip()
     with db.read() as s:
-        row = stored_key(s, f"achyk/{sim.election.id}")
-        assert row is not None
-        secret = row.secret
+        row = stored_key(s, f"log/{sim.election.id}")
+        assert row is not None and row.secret == ""  # the database holds only the public key
     return base / "record", secret
 
 
@@ -113,7 +115,7 @@ def test_a_rewrite_resigned_with_the_log_key_is_still_caught(
         (record / "log" / path).parent.mkdir(parents=True, exist_ok=True)
         (record / "log" / path).write_bytes(data)
     name, key = parse_signer_key(secret)
-    cp = Checkpoint(f"achyk/{entry['election']}", len(entries), MemoryTree(leaves).root())
+    cp = Checkpoint(name, len(entries), MemoryTree(leaves).root())
     (record / "log" / "checkpoint").write_text(sign_checkpoint(cp, name, key))
     problems = failed(verify_record(str(record)))
     assert (
@@ -146,3 +148,20 @@ def test_changed_rejection_evidence_is_caught(honest: tuple[Path, str], tmp_path
         "every entry: canonical form, signatures, control relations, corrections"
     ]
     assert "published evidence does not match" in detail
+
+
+def test_a_changed_station_figure_in_a_region_file_is_named(
+    honest: tuple[Path, str], tmp_path: Path
+) -> None:
+    record = copy(honest, tmp_path)
+    path = next((record / "results" / "stations").glob("*.json"))
+    doc = json.loads(path.read_text())
+    contest = next(iter(doc["contests"].values()))
+    station = next(iter(contest))
+    contest[station]["counted"]["issued"] += 7
+    path.write_text(json.dumps(doc))
+    detail = failed(verify_record(str(record)))[
+        "published results and seats recomputed from the log"
+    ]
+    assert f"results/stations/{path.stem}.json: contests." in detail
+    assert f"{station}.counted.issued: published" in detail

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import gzip
 import hashlib
 import io
 import json
@@ -270,6 +271,28 @@ def test_station_page_shows_differences_and_a_proof_that_verifies(
     assert cp_root in verify_page and "achyk verify" in verify_page
 
 
+def test_the_wide_station_table_has_one_row_per_station_matching_its_protocols(
+    client: TestClient, loaded: tuple[Database, SimElection]
+) -> None:
+    db, sim = loaded
+    counted = _stored_counted(db)
+    contest = sim.election.contests[0]
+    answer = client.get(f"/e/{EID}/data/stations/{contest.id}.csv.gz")
+    assert answer.headers["content-type"] == "application/gzip"
+    rows = list(csv.DictReader(io.StringIO(gzip.decompress(answer.content).decode())))
+    expected = [p.station.id for p in sim.election.stations_in(contest)]
+    assert [r["station"] for r in rows] == expected  # one row per station, none twice
+    for row in rows:
+        doc = counted.get((row["station"], contest.id))
+        if doc is None:
+            assert row["reported"] == "0" and row["counted_from"] == ""
+            continue
+        assert row["counted_from"] == doc["kind"]
+        assert int(row["valid"]) == doc["valid"]
+        for option, n in doc["votes"].items():  # type: ignore[attr-defined]
+            assert int(row[option]) == n
+
+
 def test_static_export_writes_every_page_and_the_same_data(
     client: TestClient, loaded: tuple[Database, SimElection], tmp_path: Path
 ) -> None:
@@ -284,6 +307,8 @@ def test_static_export_writes_every_page_and_the_same_data(
         assert (tmp_path / "e" / EID / "data" / name).read_text("utf-8") == client.get(
             f"/e/{EID}/data/{name}"
         ).text
+    wide = tmp_path / "e" / EID / "data" / "stations" / "list.csv.gz"
+    assert wide.read_bytes() == client.get(f"/e/{EID}/data/stations/list.csv.gz").content
     assert (tmp_path / "static" / "site.css").exists() and (tmp_path / "index.html").exists()
     html = (tmp_path / "ky" / "e" / EID / "index.html").read_text("utf-8")
     assert f'href="/ky/e/{EID}/region/north/"' in html and f'href="/en/e/{EID}/"' in html

@@ -12,7 +12,15 @@ from typing import Annotated, Any
 from fastapi import FastAPI, HTTPException, Query, Response
 
 from achyk import __version__
-from achyk.api import checkins, complaints, newsroom, protocol_routes, register_routes, remote
+from achyk.api import (
+    checkins,
+    complaints,
+    faults,
+    newsroom,
+    protocol_routes,
+    register_routes,
+    remote,
+)
 from achyk.api.device_checkin import DeviceFastPath, DeviceLimits
 from achyk.api.record_routes import build_router
 from achyk.api.schemas import (
@@ -108,6 +116,7 @@ def create_app(database: str | None = None, db: Database | None = None) -> FastA
     newsroom.install(app)
     app.state.db = db
     app.state.device_limits = DeviceLimits.from_environment()
+    faults.install(app, db)  # a database fault is a 503 with Retry-After; /healthz, /readyz
 
     def election_or_404(election_id: str) -> Election:
         try:
@@ -172,9 +181,7 @@ def create_app(database: str | None = None, db: Database | None = None) -> FastA
             raise HTTPException(404, f"no station {station_id!r}")
         with db.read() as s:
             stored = Protocols(s).for_station(e.id, station_id, include_superseded=True)
-            rejected = sum(
-                1 for r in Rejections(s).for_election(e.id) if r.station_id == station_id
-            )
+            rejected = Rejections(s).count_for_station(e.id, station_id)
         evidence = station_evidence(db, e.id, station_id)
         st = place.station
         return StationOut(

@@ -22,6 +22,7 @@ from achyk.api.device_checkin import (
     checkin_reply,
     register_secret,
 )
+from achyk.api.faults import RETRY_AFTER_S
 from achyk.domain.tabulation import Level
 from achyk.errors import AchykError, InputError, NotFoundError, SignatureError
 from achyk.services.checkin import DeviceAuthError, authenticate
@@ -172,7 +173,8 @@ async def post_checkin(
         request.app.state, election_id, station_id, request.url.path, headers,
         await request.body(),
     )  # fmt: skip
-    return JSONResponse(payload, status_code=status)
+    retry = {"Retry-After": str(RETRY_AFTER_S)} if status == 503 else None
+    return JSONResponse(payload, status_code=status, headers=retry)
 
 
 @router.post(

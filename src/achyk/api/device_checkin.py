@@ -19,10 +19,9 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
 
-import psycopg
-import sqlalchemy.exc
 from pydantic import BaseModel, Field, ValidationError
 
+from achyk.api.faults import DATABASE_DOWN, RETRY_AFTER_S
 from achyk.domain.register import Channel, MatchResult
 from achyk.errors import ConflictError, NotFoundError
 from achyk.services.checkin import DeviceAuthError, authenticate, check_in_async
@@ -42,8 +41,9 @@ MAX_BODY = 4096  # a check-in is about 100 bytes; anything near this is not one
 TOO_LARGE = "a check-in body is at most 4 KiB"
 MAYBE_RECORDED = (
     "the database did not answer: the check-in may not have been recorded; send the same request "
-    "again (same nonce): if it was recorded, the answer says so and issues the ballot"
+    "again (same nonce): its answer is the one recorded for this request, ballot or refusal"
 )
+RESEND_AFTER: tuple[type[Exception], ...] = (ConflictError, *DATABASE_DOWN)
 TWICE = "a device header (X-Device, X-Timestamp, X-Nonce, X-Signature) is sent twice"
 
 
@@ -167,9 +167,10 @@ async def checkin_reply(
         )  # fmt: skip
     except DeviceAuthError as err:
         return _detail(401, str(err))
-    except (ConflictError, psycopg.OperationalError, sqlalchemy.exc.OperationalError) as err:
+    except RESEND_AFTER as err:
         # The statement is atomic, but the link may have failed after its commit: the device
-        # sends the same request again, which is then either judged or found recorded.
+        # sends the same request again, which gets the answer recorded for it (or, if none
+        # was, is judged then).
         return _detail(503, f"{MAYBE_RECORDED} ({type(err).__name__})")
     reply = {
         "accepted": out.accepted, "reason": out.reason.value if out.reason else None,
@@ -213,7 +214,11 @@ class DeviceFastPath:
         body = await _read_body(receive)
         if body is None:
             return await _respond(send, 413, {"detail": TOO_LARGE})
-        status, payload = await checkin_reply(self.state, found[1], found[2], path, headers, body)
+        try:
+            status, payload = await checkin_reply(self.state, found[1], found[2], path, headers,
+                                                  body)  # fmt: skip
+        except DATABASE_DOWN as err:  # before the check-in (reading the definition, say)
+            status, payload = 503, {"detail": f"{MAYBE_RECORDED} ({type(err).__name__})"}
         await _respond(send, status, payload)
 
 
@@ -235,9 +240,8 @@ async def _read_body(receive: Receive) -> bytes | None:
 
 async def _respond(send: Send, status: int, payload: dict[str, Any]) -> None:
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
-    await send({
-        "type": "http.response.start", "status": status,
-        "headers": [(b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode())],
-    })  # fmt: skip
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    if status == 503:
+        headers.append((b"retry-after", str(RETRY_AFTER_S).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from typing import Annotated, Any
 
@@ -13,16 +14,26 @@ from fastapi import APIRouter, Body, HTTPException, Request, Response
 from pydantic import BaseModel
 
 from achyk.canonical import canonical_json
-from achyk.domain.published import results_document
-from achyk.errors import NotFoundError, VerificationError
+from achyk.domain.published import results_document, station_results_document
+from achyk.errors import (
+    ConflictError,
+    ForbiddenError,
+    InputError,
+    NotFoundError,
+    VerificationError,
+)
 from achyk.formats.definition import election_to_document
-from achyk.ledger import leaf_hash, verify_cosignature
+from achyk.ledger import leaf_hash
 from achyk.services import ledger
 from achyk.services.elections import get_election
+from achyk.services.publish import record_document
 from achyk.services.results import cached_results
+from achyk.services.witnessing import accept_cosignature, head_checkpoint
 from achyk.store.database import Database
 
 TEXT = "text/plain; charset=utf-8"
+SHORT = "public, max-age=5"  # the checkpoint, partial tiles: they move as the log grows
+LONG = "public, max-age=31536000, immutable"  # full tiles and signed checkpoints never change
 
 
 class InclusionOut(BaseModel):
@@ -71,19 +82,26 @@ def _add_routes(router: APIRouter, prefix: str) -> None:
     @router.get(prefix + "/log/checkpoint", response_class=Response, summary="latest checkpoint")
     def checkpoint(request: Request, election_id: str | None = None) -> Response:
         db, eid = eid_of(request, election_id)
-        note = ledger.latest_checkpoint(db, eid)
-        if note is None:
+        head = head_checkpoint(db, eid)
+        if head is None:
             raise HTTPException(404, "no checkpoint yet")
-        size = ledger.log_size(db, eid)
-        lines = "".join(line for n, _, line in ledger.cosignatures(db, eid) if n == size)
-        return Response(note + lines, media_type=TEXT)
+        # Short: the head moves with every append, and clients must see a new one soon.
+        return Response(head[1], media_type=TEXT, headers={"Cache-Control": SHORT})
+
+    @router.get(prefix + "/log/checkpoints/", response_class=Response,
+                summary="the sizes of every checkpoint signed, one per line")  # fmt: skip
+    def checkpoint_list(request: Request, election_id: str | None = None) -> Response:
+        db, eid = eid_of(request, election_id)
+        sizes = sorted({n for n, _ in ledger.checkpoint_history(db, eid)})
+        return Response("".join(f"{n}\n" for n in sizes), media_type=TEXT,
+                        headers={"Cache-Control": SHORT})  # fmt: skip
 
     @router.get(prefix + "/log/checkpoints/{size}", response_class=Response)
     def old_checkpoint(request: Request, size: int, election_id: str | None = None) -> Response:
         db, eid = eid_of(request, election_id)
         for n, note in ledger.checkpoint_history(db, eid):
             if n == size:
-                return Response(note, media_type=TEXT)
+                return Response(note, media_type=TEXT, headers={"Cache-Control": LONG})
         raise HTTPException(404, f"no checkpoint of size {size}")
 
     @router.get(prefix + "/log/tile/{path:path}", response_class=Response)
@@ -91,9 +109,15 @@ def _add_routes(router: APIRouter, prefix: str) -> None:
         db, eid = eid_of(request, election_id)
         try:
             data = ledger.tile(db, eid, "tile/" + path)
-        except (KeyError, ValueError) as err:
-            raise HTTPException(404, f"no tile {path}: {err}") from None
-        return Response(data, media_type="application/octet-stream")
+        except (KeyError, ValueError, VerificationError) as err:  # malformed or absent: 404
+            raise HTTPException(404, f"no tile {path[:200]}: {str(err)[:200]}") from None
+        # A full tile never changes (tlog-tiles); a partial one is replaced as the log grows.
+        cache = SHORT if ".p/" in path else LONG
+        headers = {"Cache-Control": cache, "Vary": "Accept-Encoding"}
+        if path.startswith("entries/") and "gzip" in request.headers.get("accept-encoding", ""):
+            data = gzip.compress(data, compresslevel=6, mtime=0)
+            headers["Content-Encoding"] = "gzip"
+        return Response(data, media_type="application/octet-stream", headers=headers)
 
     @router.get(prefix + "/evidence/{name}", response_class=Response)
     def evidence(request: Request, name: str, election_id: str | None = None) -> Response:
@@ -105,13 +129,15 @@ def _add_routes(router: APIRouter, prefix: str) -> None:
         if name.endswith(".bin") and index.isascii() and index.isdigit():
             raw = ledger.rejection_evidence(db, eid, int(index))
         if raw is None:
-            raise HTTPException(404, f"no evidence {name}")
-        return Response(raw, media_type="application/octet-stream")
+            raise HTTPException(404, f"no evidence {name[:100]}")
+        return Response(raw, media_type="application/octet-stream",
+                        headers={"Cache-Control": LONG})  # fmt: skip
 
     @router.get(prefix + "/log/entries/{index}")
     def entry(request: Request, index: int, election_id: str | None = None) -> Any:
         db, eid = eid_of(request, election_id)
-        text = ledger.entry(db, eid, index) if index >= 0 else None
+        # Bounded before the database sees it: 2^63 and beyond overflow its integer column.
+        text = ledger.entry(db, eid, index) if 0 <= index < ledger.log_size(db, eid) else None
         if text is None:
             raise HTTPException(404, f"no entry {index}")
         return json.loads(text)
@@ -138,20 +164,23 @@ def _add_routes(router: APIRouter, prefix: str) -> None:
         proof = ledger.consistency(db, eid, old, new)
         return ConsistencyOut(old=old, new=new, proof=[p.hex() for p in proof])
 
-    @router.post(prefix + "/log/cosignatures", status_code=201)
+    @router.post(prefix + "/log/cosignatures", status_code=201,
+                 responses={403: {"description": "not a witness named in the definition"},
+                            409: {"description": "this witness already cosigned this checkpoint"}})  # fmt: skip
     def add_cosignature(
         request: Request, body: Annotated[CosignatureIn, Body()], election_id: str | None = None
     ) -> dict[str, Any]:
         db, eid = eid_of(request, election_id)
-        note = ledger.latest_checkpoint(db, eid) or ""
-        line = body.line if body.line.endswith("\n") else body.line + "\n"
         try:
-            cosig = verify_cosignature(note + line, body.vkey)
-        except VerificationError as err:
+            cosig = accept_cosignature(db, eid, body.vkey, body.line)
+        except ForbiddenError as err:
+            raise HTTPException(403, str(err)) from None
+        except ConflictError as err:
+            raise HTTPException(409, str(err)) from None
+        except (VerificationError, InputError) as err:
             raise HTTPException(
                 400, f"cosignature does not verify on the latest checkpoint: {err}"
             ) from None
-        ledger.add_cosignature(db, eid, cosig.checkpoint.size, cosig.witness, line)
         return {
             "witness": cosig.witness,
             "size": cosig.checkpoint.size,
@@ -161,13 +190,7 @@ def _add_routes(router: APIRouter, prefix: str) -> None:
     @router.get(prefix + "/record.json")
     def record(request: Request, election_id: str | None = None) -> Any:
         db, eid = eid_of(request, election_id)
-        history = ledger.checkpoint_history(db, eid)
-        return {
-            "format": 1, "election": eid, "name": get_election(db, eid).name,
-            "origin": ledger.origin(eid), "log_key": ledger.log_vkey(db, eid),
-            "size": ledger.log_size(db, eid), "checkpoints": [n for n, _ in history],
-            "witnesses": [],
-        }  # fmt: skip
+        return record_document(db, eid)
 
     @router.get(prefix + "/definition.json", response_class=Response)
     def definition(request: Request, election_id: str | None = None) -> Response:
@@ -180,3 +203,12 @@ def _add_routes(router: APIRouter, prefix: str) -> None:
         db, eid = eid_of(request, election_id)
         election, tab = cached_results(db, eid)
         return results_document(election, tab)
+
+    @router.get(prefix + "/results/stations/{region}.json")
+    def station_results(request: Request, region: str, election_id: str | None = None) -> Any:
+        db, eid = eid_of(request, election_id)
+        election, tab = cached_results(db, eid)
+        found = next((r for r in election.regions if r.id == region), None)
+        if found is None:
+            raise HTTPException(404, f"no region {region!r}")
+        return station_results_document(election, tab, found)

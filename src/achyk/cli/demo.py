@@ -32,6 +32,7 @@ def _profile(name: str) -> str:
     return name
 
 
+BULK_FILES_ABOVE = 20_000  # stations: above this, `generate` writes JSON and JSON lines
 DEFAULT_REMOTE_BALLOTS = {"small": 200, "kg-2025": 2_000, "kz-2023": 2_000}
 
 
@@ -154,6 +155,7 @@ def demo(
         publish(db, sim.election.id, out)
         phases.append(("public record written", time.perf_counter() - mark))
         console.print(f"public election record written to {out} — check it: achyk verify {out}")
+    _where_the_keys_are(db, sim.election.id)
     _time_by_phase(phases, time.perf_counter() - started)
     if not no_serve:
         from achyk.cli.serve import serve
@@ -267,6 +269,19 @@ def _turnout_by_hour(db: Database, election_id: str) -> None:
     console.print(table)
 
 
+def _where_the_keys_are(db: Database, election_id: str) -> None:
+    from achyk.services.ledger import log_key_location
+
+    path, vkey = log_key_location(db, election_id)
+    console.print(
+        f"keys: the log's signing key is the file {path} (mode 0600; the database holds only "
+        f"its public key {vkey}). The register secret and the device, authority and trustee "
+        "keys of this synthetic election are derived from the profile's seed, as no real "
+        "election's may be.",
+        highlight=False,
+    )
+
+
 def generate(
     profile: ProfileOption = "small",
     out: Annotated[Path, typer.Option("--out", help="Directory to write into.")] = Path("election"),
@@ -277,20 +292,33 @@ def generate(
     """Write a synthetic election: definition.yaml and protocols/*.json (signed envelopes)."""
     chosen = PROFILES[_profile(profile)]
     sim = generate_election(replace(chosen, form=form) if form else chosen)
-    (out / "protocols").mkdir(parents=True, exist_ok=True)
-    definition = yaml.safe_dump(
-        election_to_document(sim.election), allow_unicode=True, sort_keys=False
-    )
-    (out / "definition.yaml").write_text(definition, encoding="utf-8")
-    for source, raw in sim.submissions:
-        (out / "protocols" / f"{source}.json").write_bytes(raw)
+    out.mkdir(parents=True, exist_ok=True)
+    if sim.election.station_count() > BULK_FILES_ABOVE:
+        # A country of 100,000 stations: JSON (PyYAML would take minutes) and one envelope a line.
+        (out / "definition.json").write_text(
+            json.dumps(election_to_document(sim.election), ensure_ascii=False), encoding="utf-8"
+        )
+        with (out / "protocols.jsonl").open("wb") as f:
+            f.writelines(raw + b"\n" for _, raw in sim.submissions)
+        written = (
+            f"{out}/definition.json, {len(sim.submissions):,} protocols to {out}/protocols.jsonl"
+        )
+    else:
+        (out / "protocols").mkdir(parents=True, exist_ok=True)
+        definition = yaml.safe_dump(
+            election_to_document(sim.election), allow_unicode=True, sort_keys=False
+        )
+        (out / "definition.yaml").write_text(definition, encoding="utf-8")
+        for source, raw in sim.submissions:
+            (out / "protocols" / f"{source}.json").write_bytes(raw)
+        written = f"{out}/definition.yaml, {len(sim.submissions):,} protocols to {out}/protocols/"
     authority = private_key_from_seed(sim.authority_seed)
     (out / "cec.key").write_text(format_signer_key("cec", authority) + "\n", encoding="utf-8")
     (out / "cec.key").chmod(0o600)
     switches = [sw.__dict__ for sw in sim.switches]
     (out / "device-switches.json").write_text(json.dumps(switches, indent=2), encoding="utf-8")
     console.print(
-        f"wrote {out}/definition.yaml, {len(sim.submissions):,} protocols to {out}/protocols/ "
+        f"wrote {written} "
         f"and the CEC's correction key to {out}/cec.key (a synthetic election: keys are derived)"
     )
 

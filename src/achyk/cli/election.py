@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from achyk.cli.common import DatabaseOption, console, open_db
+from achyk.cli.common import DatabaseOption, ElectionOption, console, open_db
 from achyk.formats.definition import definition_hash, load_election
 from achyk.services.elections import list_elections
 from achyk.services.elections import load_election as store_election
@@ -48,3 +48,24 @@ def list_(database: DatabaseOption = None) -> None:
     """The elections in the database."""
     for election_id, name, digest in list_elections(open_db(database)):
         console.print(f"{election_id}\t{name}\t{digest}")
+
+
+@app.command("rotate-log-key")
+def rotate_log_key(
+    key: Annotated[Path, typer.Option("--key", help="The new log key file (mode 0600).")],
+    reason: Annotated[str, typer.Option("--reason", help="Why; written on the log.")],
+    database: DatabaseOption = None,
+    election: ElectionOption = None,
+) -> None:
+    """Change the log's signing key, on the record (an entry both keys sign)."""
+    from achyk.services.elections import get_election
+    from achyk.services.ledger import rotate_log_key as rotate
+
+    db = open_db(database)
+    eid = get_election(db, election).id
+    done = rotate(db, eid, key, reason)
+    console.print(
+        f"log entry {done.index}: the log key of {eid} is now {done.key} (was {done.previous}); "
+        f"the log expects its key file at {done.key_file}",
+        highlight=False,
+    )

@@ -16,6 +16,7 @@ from achyk.cli import (
     demo,
     device,
     election,
+    failures,
     forensics,
     importer,
     monitor,
@@ -23,6 +24,7 @@ from achyk.cli import (
     register,
     results,
     serve,
+    trust,
     trustee,
     verify,
     vote,
@@ -76,6 +78,8 @@ app.command("publish")(verify.publish)
 app.command("monitor")(monitor.monitor)
 app.command("witness")(monitor.witness)
 app.command("witness-keygen")(monitor.witness_keygen)
+app.command("witness-serve")(monitor.witness_serve)
+app.add_typer(trust.app, name="trust")
 
 
 # Exit statuses, distinct so that scripts can tell them apart (documented in the README):
@@ -100,6 +104,10 @@ def main() -> None:
     except Exception as err:  # never a traceback in an operator's face unless asked for
         if os.environ.get("ACHYK_DEBUG") == "1":
             raise
+        text = failures.describe(err)
+        if not text.startswith("unexpected "):  # a missing file, bad text, a bad URL: input
+            err_console.print(f"[red]error:[/red] {text}", highlight=False)
+            sys.exit(EXIT_INVALID)
         err_console.print(
             f"[red]internal error:[/red] {type(err).__name__}: {err} "
             "(a defect in achyk; run again with ACHYK_DEBUG=1 for the traceback and report it)",

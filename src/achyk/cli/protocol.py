@@ -11,6 +11,7 @@ import typer
 
 from achyk.cli.common import DatabaseOption, ElectionOption, console, err_console, open_db
 from achyk.cli.transmit import protocol_request, send, sign_protocol
+from achyk.domain.bounded_json import split_array
 from achyk.domain.correction import sign_correction
 from achyk.errors import InputError, Problem
 from achyk.ledger.note import NoteError, parse_signer_key
@@ -26,18 +27,17 @@ app = typer.Typer(help="Station protocols.", no_args_is_help=True)
 
 
 def _submissions(path: Path) -> list[tuple[str, bytes]]:
+    """A file holds one envelope or a JSON list of them (a batch from a district commission);
+    each item is kept as the bytes it was written with and judged on its own."""
+    if path.suffix == ".jsonl":  # one envelope a line, each kept as the bytes received
+        with path.open("rb") as f:
+            lines = [line.rstrip(b"\r\n") for line in f]
+        return [(f"{path.name}:{n}", line) for n, line in enumerate(lines, start=1) if line.strip()]
     raw = path.read_bytes()
-    # A file may hold one envelope or a JSON list of them (a batch from a district commission).
-    try:
-        doc = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    items = split_array(raw)
+    if items is None:
         return [(path.name, raw)]
-    if isinstance(doc, list):
-        return [
-            (f"{path.name}[{i}]", json.dumps(item, ensure_ascii=False).encode())
-            for i, item in enumerate(doc)
-        ]
-    return [(path.name, raw)]
+    return [(f"{path.name}[{i}]", item) for i, item in enumerate(items)]
 
 
 @app.command("submit")
@@ -53,10 +53,19 @@ def submit(
     """Submit protocols. Rejected ones are kept as evidence; exit code 1 if any was refused.
 
     One protocol: its receipt. Many: one summary line with the count of each outcome, and the
-    refusals, every reason included, in the --refusals file.
+    refusals, every reason included, in the --refusals file. A file that cannot be read is named
+    and the others are still submitted.
     """
-    subs = [s for f in files for s in _submissions(f)]
-    receipts = submit_protocols(open_db(database), election, subs)
+    subs: list[tuple[str, bytes]] = []
+    unreadable = 0
+    for f in files:
+        try:
+            subs += _submissions(f)
+        except OSError as err:
+            unreadable += 1
+            err_console.print(f"[red]{f}: cannot be read: {err.strerror or err}[/red]",
+                              highlight=False)  # fmt: skip
+    receipts = submit_protocols(open_db(database), election, subs) if subs else []
     refused = [r for r in receipts if r.outcome in (Outcome.REJECTED, Outcome.CONFLICT)]
     if each or len(receipts) == 1:
         for r in receipts:
@@ -64,7 +73,7 @@ def submit(
                 err_console.print(f"[red]{r.describe()}[/red]", highlight=False, soft_wrap=True)
             else:
                 console.print(r.describe(), highlight=False, soft_wrap=True)
-    else:
+    elif receipts:
         counts = {o: sum(1 for r in receipts if r.outcome is o) for o in Outcome}
         flagged = sum(1 for r in receipts if r.flags)
         line = f"{len(receipts):,} protocols: " + ", ".join(
@@ -78,7 +87,7 @@ def submit(
                     out.write(json.dumps(_refusal(r), ensure_ascii=False) + "\n")
             line += f"; refusals in {refusals}"
         console.print(line, highlight=False, soft_wrap=True)
-    if refused:
+    if refused or unreadable:
         raise typer.Exit(1)
 
 

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from achyk.cli.common import DatabaseOption, ElectionOption, console, open_db
+from achyk.cli.trust import LogKeyOption, QuorumOption, TrustOption, WitnessOption, pinned
 from achyk.verify.record import verify_record
 
 
@@ -20,15 +21,27 @@ def verify(
         str | None,
         typer.Option("--scheduler", help="Check remote ballots on this Dask cluster (tcp://…)."),
     ] = None,
+    trust_file: TrustOption = None,
+    log_key: LogKeyOption = None,
+    witness: WitnessOption = None,
+    quorum: QuorumOption = None,
 ) -> None:
-    """Check every published figure of an election record from scratch; exit 1 on any failure."""
+    """Check every published figure of an election record from scratch; exit 1 on any failure.
+
+    Pin the CEC's trust file (--trust) or at least its log key (--log-key): without a pin the
+    record is checked against its own key, which proves it consistent, not genuine.
+    """
     import os
+
+    trust = pinned(trust_file, log_key, witness, quorum)
 
     with console.status("verifying…") as status:
         report = verify_record(
             record, progress=lambda step: status.update(f"verifying {step}…"),
-            workers=workers or os.cpu_count(), scheduler=scheduler,
+            workers=workers or os.cpu_count(), scheduler=scheduler, trust=trust,
         )  # fmt: skip
+    for warning in report.warnings:
+        console.print(f"[yellow]WARN[/yellow] {warning}", highlight=False)
     for name, ok, detail in report.checks:
         mark = "[green]ok[/green]  " if ok else "[red]FAIL[/red]"
         console.print(f"{mark} {name}" + (f" — {detail}" if ok and detail else ""), highlight=False)
@@ -50,6 +63,7 @@ def publish(
 ) -> None:
     """Write the public election record (definition, log tiles, checkpoints, results, evidence)."""
     from achyk.services.publish import publish as write_record
+    from achyk.services.publish import write_manifest
     from achyk.web.static_site import write_site
 
     db = open_db(database)
@@ -61,6 +75,7 @@ def publish(
     # The site beside the record: any static web server can serve both, and the site's own
     # "verify it yourself" page points at the record next to it.
     write_site(db, record["election"], out / "site")
+    write_manifest(out)
     console.print(
         f"wrote the record of {record['election']} (log size {record['size']}) to {out}, "
         f"and the results site to {out / 'site'}"

@@ -8,6 +8,8 @@ from decimal import Decimal
 from enum import StrEnum
 
 from achyk.domain.forms import ProtocolForm
+from achyk.domain.identifiers import ID_PATTERN, id_problem
+from achyk.errors import DefinitionError, Problem
 
 
 class ElectionType(StrEnum):
@@ -147,6 +149,10 @@ class Election:
     # The credential authority's Ed25519 key (base64) for remote voting: only credential lists it
     # signed are accepted (issue 10). None: no remote credentials can be valid.
     credential_authority: str | None = None
+    # The witnesses (observer missions, parties) whose cosignatures of the log's checkpoints
+    # count, and how many of them a verifier requires on the latest checkpoint.
+    witnesses: tuple[Witness, ...] = ()
+    witness_quorum: int = 0
     _places: dict[str, StationPlace] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -157,6 +163,9 @@ class Election:
             for s in d.stations
         }
         object.__setattr__(self, "_places", places)
+        bad = [Problem(where, what) for where, what in _id_problems(self)]
+        if bad:  # built in code, not read from a file: the same rule (the file's loader names it)
+            raise DefinitionError(f"election {self.id!r}", bad)
 
     def contest(self, contest_id: str) -> Contest | None:
         return next((c for c in self.contests if c.id == contest_id), None)
@@ -209,3 +218,37 @@ class Authority:
     public_key: str  # base64 of the 32 raw Ed25519 bytes
     body: str = "central"
     unit: str | None = None
+
+
+def _ids(e: Election) -> Iterator[tuple[str, str]]:
+    yield "election.id", e.id
+    for a in e.authorities:
+        yield "authority", a.id
+    for c in e.contests:
+        yield "contest", c.id
+        yield from (("district of contest " + c.id, d) for d in c.districts)
+        for o in c.options:
+            yield "option", o.id
+            if o.party is not None:
+                yield "party of option " + o.id, o.party
+    for r in e.regions:
+        yield "region", r.id
+        for d in r.districts:
+            yield "district", d.id
+            for s in d.stations:
+                yield "station", s.id
+                yield from (("device", v.id) for v in s.devices)
+
+
+def _id_problems(e: Election) -> Iterator[tuple[str, str]]:
+    for where, value in _ids(e):
+        if not (isinstance(value, str) and ID_PATTERN.fullmatch(value) and ".." not in value):
+            yield f"{where} {value!r}", id_problem(value) or "not a valid id"
+
+
+@dataclass(frozen=True)
+class Witness:
+    """A witness of the log: its display name and its C2SP verifier key (signature type 0x04)."""
+
+    name: str
+    key: str

@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from achyk.domain.definition import ContestKind, Election
+from achyk.domain.definition import ContestKind, Election, Region
 from achyk.domain.outcomes import decide_district
 from achyk.domain.protocol import AGAINST_ALL
 from achyk.domain.seat_results import ListSeats, all_list_seats
-from achyk.domain.tabulation import Count, Tabulation
+from achyk.domain.tabulation import ContestResult, Count, Level, Tabulation
 
 RESULTS_FORMAT = 1
 
@@ -37,25 +37,54 @@ def seats_document(s: ListSeats) -> dict[str, Any]:
     }
 
 
-def results_document(election: Election, tab: Tabulation) -> dict[str, Any]:
+def station_results_path(region_id: str) -> str:
+    """Where a region's station results are published, beside results.json."""
+    return f"results/stations/{region_id}.json"
+
+
+def _unit(r: ContestResult) -> dict[str, Any]:
+    return {
+        "name": r.unit.name,
+        "parent": r.unit.parent,
+        "stations_expected": r.stations_expected,
+        "registered": r.registered,
+        "counted": _count(r.counted),
+        "scanner": _count(r.scanner),
+        "hand": _count(r.hand),
+    }
+
+
+def station_results_document(election: Election, tab: Tabulation, region: Region) -> dict[str, Any]:
+    """One region's stations: the station level of results.json, split so that no file is huge."""
     contests: dict[str, Any] = {}
+    tab.preload([st.id for district in region.districts for st in district.stations])
+    for contest in election.contests:
+        rows = {}
+        for district in region.districts:
+            for station in district.stations:
+                r = tab.get(Level.STATION, station.id, contest.id)
+                if r is not None:
+                    rows[f"station/{station.id}"] = _unit(r)
+        if rows:
+            contests[contest.id] = dict(sorted(rows.items()))
+    return {"format": RESULTS_FORMAT, "election": election.id, "region": region.id,
+            "contests": contests}  # fmt: skip
+
+
+def results_document(election: Election, tab: Tabulation) -> dict[str, Any]:
+    """Results above the stations (nation, regions, districts, abroad, countries), seats, winners.
+
+    Station results are published by region (`station_results_document`): at 100,000 stations one
+    file of everything would be over 100 MB.
+    """
+    contests: dict[str, Any] = {}
+    aggregates = tab.aggregates()
     for contest in election.contests:
         units = sorted(
-            (r for (_, _, cid), r in tab.results.items() if cid == contest.id),
+            (r for (_, _, cid), r in aggregates.items() if cid == contest.id),
             key=lambda r: (r.unit.level.value, r.unit.id),
         )
-        contests[contest.id] = {
-            f"{r.unit.level.value}/{r.unit.id}": {
-                "name": r.unit.name,
-                "parent": r.unit.parent,
-                "stations_expected": r.stations_expected,
-                "registered": r.registered,
-                "counted": _count(r.counted),
-                "scanner": _count(r.scanner),
-                "hand": _count(r.hand),
-            }
-            for r in units
-        }
+        contests[contest.id] = {f"{r.unit.level.value}/{r.unit.id}": _unit(r) for r in units}
     seats = {s.contest_id: seats_document(s) for s in all_list_seats(election, tab)}
     districts = {}
     for contest in election.contests:

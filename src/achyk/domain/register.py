@@ -160,6 +160,7 @@ class Refusal(StrEnum):
     ALREADY_VOTED = "already-voted"
     BIOMETRIC_MISMATCH = "biometric-mismatch"
     BAD_NUMBER = "bad-personal-number"
+    MALFORMED = "malformed-entry"  # a journal entry that cannot be read: kept, not judged
 
 
 @dataclass(frozen=True)
@@ -227,6 +228,7 @@ def refusal_message(
         Refusal.NOT_REGISTERED: "not on the register of this election",
         Refusal.BIOMETRIC_MISMATCH: "biometric check failed: the voter was not identified",
         Refusal.BAD_NUMBER: "not a valid personal number",
+        Refusal.MALFORMED: "a malformed journal entry",
         Refusal.OTHER_STATION: "registered at another station",
         Refusal.ALREADY_VOTED: "already voted",
     }[reason]
@@ -276,7 +278,9 @@ def check_entry(
     try:
         born = birth_date_of(entry.personal_number)
     except PersonalNumberError as err:
-        return [str(err)]
+        # Without a digit of it: an error message is shown, logged, mailed — and a mistyped
+        # number is still almost someone's number.
+        return [f"personal number: {err.reason}"]
     country = stations.get(entry.station_id, "?")
     if (
         born == entry.birth_date
@@ -287,10 +291,8 @@ def check_entry(
         return []  # the common case, decided in one pass
     problems: list[str] = []
     if born != entry.birth_date:
-        problems.append(
-            f"birth date {entry.birth_date.isoformat()} differs from the personal number's "
-            f"{born.isoformat()}"
-        )
+        # Not the date the number holds: that is the real person's birth date.
+        problems.append("the birth date is not the one the personal number holds")
     if not adult_on(born, election_day):
         problems.append(f"under {VOTING_AGE} on election day {election_day.isoformat()}")
     if not entry.name.strip():

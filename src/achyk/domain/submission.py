@@ -8,12 +8,12 @@ from the failed scanner has been recorded.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from achyk.canonical import Canonical, canonical_json, sha256_hex
+from achyk.domain.bounded_json import JsonLimits, read_json
 from achyk.domain.definition import DeviceRole, Election
 from achyk.domain.protocol import (
     Protocol,
@@ -23,6 +23,11 @@ from achyk.domain.protocol import (
 )
 from achyk.errors import Problem, SignatureError
 from achyk.signing import PROTOCOL_PURPOSE, verify_canonical
+
+# A protocol envelope is a few kilobytes: a station, a dozen lines, one figure per party or
+# candidate, a device id and a signature. Far beyond these is not a protocol.
+ENVELOPE_LIMITS = JsonLimits(max_bytes=1 << 20, max_depth=8, max_string=65_536, max_fields=1_000,
+                             max_items=1_000)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -47,12 +52,10 @@ class Examined:
 
 
 def parse_envelope(raw: bytes) -> tuple[dict[str, Any] | None, list[Problem]]:
-    try:
-        doc = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as err:
-        return None, [Problem("", f"not UTF-8 text: {err}")]
-    except json.JSONDecodeError as err:
-        return None, [Problem(f"line {err.lineno}, column {err.colno}", f"not JSON: {err.msg}")]
+    """The envelope as a JSON object, read within limits (:mod:`achyk.domain.bounded_json`)."""
+    doc, problems = read_json(raw, ENVELOPE_LIMITS)
+    if problems:
+        return None, problems
     if not isinstance(doc, dict):
         return None, [Problem("", "a submission is a JSON object")]
     return doc, []

@@ -8,7 +8,8 @@ shares never sum above 100% of their base.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 from enum import StrEnum
@@ -129,26 +130,99 @@ class ContestResult:
         return percent(self.counted.votes_for(option), self.base)
 
 
-@dataclass(frozen=True)
+StationSource = Callable[[Sequence[str] | None], dict[tuple["Level", str, str], "ContestResult"]]
+
+
 class Tabulation:
-    election_id: str
-    results: dict[tuple[Level, str, str], ContestResult]
+    """Results at every level, keyed (level, unit id, contest id).
+
+    Built whole by `tabulate`, or from stored running totals (achyk.domain.tally) with the
+    aggregate levels at hand and each station's results read only when asked for: a page of the
+    nation or of a region never touches the 100,000 station rows. `results` is always complete
+    (it reads every station the first time it is used); `get`, `children` and `at_level` read only
+    what they need.
+    """
+
+    def __init__(
+        self,
+        election_id: str,
+        results: dict[tuple[Level, str, str], ContestResult],
+        stations: StationSource | None = None,
+        stations_under: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
+        self.election_id = election_id
+        self._results = results
+        self._stations = stations  # None: every station is already in `results`
+        self._under = stations_under or {}
+        self._lock = threading.Lock()
+        self._by_parent: dict[str, list[ContestResult]] | None = None
+        self._loaded_under: set[str] = set()
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, Tabulation)
+            and self.election_id == other.election_id
+            and self.results == other.results
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def _load(self, ids: Sequence[str] | None) -> None:
+        source = self._stations
+        if source is None:
+            return
+        found = source(ids)
+        with self._lock:
+            self._results.update(found)
+            if ids is None:
+                self._stations = None
+            self._by_parent = None
+
+    @property
+    def results(self) -> dict[tuple[Level, str, str], ContestResult]:
+        self._load(None)
+        return self._results
+
+    def aggregates(self) -> dict[tuple[Level, str, str], ContestResult]:
+        """Every result above the stations, without reading any station."""
+        return {k: r for k, r in list(self._results.items()) if k[0] is not Level.STATION}
+
+    def preload(self, station_ids: Sequence[str]) -> None:
+        """Read these stations' results in one go (a region's, before going through them)."""
+        if self._stations is not None:
+            self._load(list(station_ids))
 
     def get(self, level: Level, unit_id: str, contest_id: str) -> ContestResult | None:
-        return self.results.get((level, unit_id, contest_id))
+        key = (level, unit_id, contest_id)
+        found = self._results.get(key)
+        if found is None and level is Level.STATION and self._stations is not None:
+            self._load([unit_id])
+            found = self._results.get(key)
+        return found
 
     def national(self, contest_id: str) -> ContestResult | None:
         return self.get(Level.NATIONAL, NATIONAL_ID, contest_id)
 
     def at_level(self, level: Level, contest_id: str) -> list[ContestResult]:
-        return [r for (lv, _, cid), r in self.results.items() if lv is level and cid == contest_id]
+        if level is Level.STATION:
+            self._load(None)
+        # A snapshot: another request may be reading a district's stations into the dict.
+        items = list(self._results.items())
+        return [r for (lv, _, cid), r in items if lv is level and cid == contest_id]
 
     def children(self, parent_id: str, contest_id: str) -> list[ContestResult]:
-        return [
-            r
-            for (_, _, cid), r in self.results.items()
-            if cid == contest_id and r.unit.parent == parent_id
-        ]
+        pending = self._stations is not None and parent_id not in self._loaded_under
+        if pending and parent_id in self._under:
+            self._load(self._under[parent_id])
+            self._loaded_under.add(parent_id)
+        index = self._by_parent
+        if index is None:
+            index = {}
+            for r in list(self._results.values()):
+                if r.unit.parent is not None:
+                    index.setdefault(r.unit.parent, []).append(r)
+            self._by_parent = index
+        return [r for r in index.get(parent_id, ()) if r.contest_id == contest_id]
 
 
 def ballot_order(contest: Contest) -> tuple[str, ...]:

@@ -56,7 +56,8 @@ def _walk(node: yaml.Node, path: str, out: Located) -> None:
 
 def load_located(text: str) -> Located:
     """Parse YAML (or JSON) text; `yaml.YAMLError` for text that is not YAML at all."""
-    loader = yaml.SafeLoader(text)
+    # libyaml where it is installed: the same nodes and marks, several times faster
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
     try:
         node = loader.get_single_node()
         if node is None:

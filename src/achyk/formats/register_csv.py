@@ -38,7 +38,8 @@ def parse_register_csv(
         try:
             born = date.fromisoformat(cell["birth_date"])
         except ValueError:
-            problems.append(Problem(where, f"birth date {cell['birth_date']!r} is not YYYY-MM-DD"))
+            # Without the value: a birth date, mistyped or not, is personal data.
+            problems.append(Problem(where, "birth date is not YYYY-MM-DD"))
             continue
         entry = VoterEntry(
             cell["personal_number"],

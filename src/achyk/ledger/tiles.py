@@ -128,6 +128,21 @@ def tiles_for_size(size: int) -> Iterator[Tile]:
         level += 1
 
 
+def earlier_partial_tiles(size: int, sizes: Sequence[int]) -> set[Tile]:
+    """The partial tiles of the earlier checkpointed ``sizes`` that a log of ``size`` must still
+    serve: those whose full tile does not exist yet (tlog-tiles lets a log drop the others)."""
+    out = set()
+    for s in sizes:
+        level = 0
+        while 0 < s < size and s >> (TILE_HEIGHT * level):
+            width = (s >> (TILE_HEIGHT * level)) % TILE_WIDTH
+            index = s >> (TILE_HEIGHT * (level + 1))
+            if width and (size >> (TILE_HEIGHT * level)) < (index + 1) * TILE_WIDTH:
+                out.add(Tile(level, index, width))
+            level += 1
+    return out
+
+
 def tile_data(tile: Tile, hash_at: HashAt) -> bytes:
     """The bytes of ``tile``: its hashes, concatenated, read from perfect-subtree hashes."""
     first = tile.index * TILE_WIDTH

@@ -49,6 +49,7 @@ from achyk.store.async_pg import close_pools
 from achyk.store.checkin_statements import fast_checkin_async
 from achyk.store.database import Database
 from achyk.store.register_repo import RegisterRepo, StoredCheckin
+from achyk.store.timestamps import utc
 
 
 class DeviceAuthError(RequestAuthError):
@@ -214,9 +215,11 @@ async def check_in_async(
         )  # fmt: skip
         if marked:
             return CheckinOutcome(True, None, "ballot issued", station_id, at)
-        if fresh:
-            nonce = None  # spent with the refusal to come: the ordinary path only explains it
-        # Not fresh: the ordinary path finds the nonce spent and tells a resend from a replay.
+        # Fresh: spent by this request, whose refusal the ordinary path explains and records
+        # with the nonce. Not fresh: the ordinary path finds what the nonce was first answered.
+        spent = fresh
+    else:
+        spent = False
     if db.dialect == "sqlite":  # one durable commit for the check-ins that arrive together
         return await commit_group(db).run(partial(
             _sqlite_unit, election_id=election_id, station_id=station_id, device_id=device_id,
@@ -225,7 +228,7 @@ async def check_in_async(
         ))  # fmt: skip
     return await asyncio.to_thread(
         _judge, db, election_id, station_id, device_id, personal_number, voter, match, channel,
-        nonce, at, tz, open_here,
+        nonce, at, tz, open_here, spent,
     )  # fmt: skip
 
 
@@ -250,12 +253,12 @@ def _number_problem(personal_number: str) -> str:
 def _judge(
     db: Database, election_id: str, station_id: str, device_id: str, personal_number: str,
     voter: bytes | None, match: MatchResult, channel: Channel, nonce: str | None, at: datetime,
-    tz: tzinfo, open_here: bool,
+    tz: tzinfo, open_here: bool, spent: bool = False,
 ) -> CheckinOutcome:  # fmt: skip
     """The ordinary path: one transaction that records the check-in or the refusal and its reason."""
     with writer_lock(db), db.session() as s:
         return _judge_in(s, election_id, station_id, device_id, personal_number, voter, match,
-                         channel, nonce, at, tz, open_here)  # fmt: skip
+                         channel, nonce, at, tz, open_here, spent)  # fmt: skip
 
 
 def _sqlite_unit(
@@ -270,8 +273,8 @@ def _sqlite_unit(
         )
         if marked:
             return CheckinOutcome(True, None, "ballot issued", station_id, at)
-        if fresh:
-            nonce = None
+        return _judge_in(s, election_id, station_id, device_id, personal_number, voter, match,
+                         channel, nonce, at, tz, open_here, spent=fresh)  # fmt: skip
     return _judge_in(s, election_id, station_id, device_id, personal_number, voter, match,
                      channel, nonce, at, tz, open_here)  # fmt: skip
 
@@ -279,36 +282,50 @@ def _sqlite_unit(
 RESENT = "ballot issued (this request was recorded when first sent)"
 
 
-def _resent(
-    repo: RegisterRepo, voter: bytes | None, station_id: str, device_id: str, at: datetime
-) -> CheckinOutcome | None:
+def _first_answer(
+    repo: RegisterRepo, voter: bytes | None, station_id: str, device_id: str, nonce: str,
+    at: datetime,
+) -> CheckinOutcome | None:  # fmt: skip
     """A request sent again after its answer was lost (a 503, a dropped link) repeats its nonce:
-    answer it as the first sending was recorded, rather than as a replay. Only the same voter,
-    checked in by the same device at the same station within the replay window, counts; the
-    signature binds the nonce to the body, so only that request can carry that nonce."""
-    if voter is None:
+    it gets the answer recorded for that very request — its ballot, or its refusal with the same
+    reason — never a new judgement. The signature binds the nonce to the body, so only that
+    request can carry that nonce; the nonce spent for another voter is a replay.
+
+    None when the nonce was spent but nothing was recorded with it: no answer was ever given
+    (see :meth:`RegisterRepo.first_answer`), so the request is judged now, for the first time.
+    """
+    first = repo.first_answer(device_id, nonce, voter)
+    if first.kind == "unjudged":
         return None
-    held = repo.checkin_of(voter)
+    # Past the window a signed request is refused as stale anyway; the service holds to it too.
     if (
-        held is not None
-        and (held.station_id, held.device_id) == (station_id, device_id)
-        and abs((at - held.at).total_seconds()) <= 2 * STALE_AFTER_S
+        first.kind == "replay"
+        or first.station_id != station_id
+        or first.at is None
+        or abs((at - first.at).total_seconds()) > 2 * STALE_AFTER_S
     ):
-        return CheckinOutcome(True, None, RESENT, station_id, held.at)
-    return None
+        raise DeviceAuthError(f"replayed request: nonce {nonce} was already used")
+    if first.kind == "issued":
+        return CheckinOutcome(True, None, RESENT, station_id, first.at)
+    return CheckinOutcome(
+        False, Refusal(str(first.reason)), str(first.message), station_id, first.at
+    )
 
 
 def _judge_in(
     s: Session, election_id: str, station_id: str, device_id: str, personal_number: str,
     voter: bytes | None, match: MatchResult, channel: Channel, nonce: str | None, at: datetime,
-    tz: tzinfo, open_here: bool,
+    tz: tzinfo, open_here: bool, spent: bool = False,
 ) -> CheckinOutcome:  # fmt: skip
+    """Judge one request in the caller's transaction. ``spent``: this very request spent its
+    nonce a moment ago (the one-statement path, which marks only the usual case)."""
     repo = RegisterRepo(s, election_id)
-    if nonce is not None and not repo.add_nonce(device_id, nonce):
-        resent = _resent(repo, voter, station_id, device_id, at)
-        if resent is not None:
-            return resent
-        raise DeviceAuthError(f"replayed request: nonce {nonce} was already used")
+    # Spent a moment ago by this very request, the nonce may yet have been answered: a resend
+    # that overtook it found nothing recorded and was judged first.
+    if nonce is not None and (spent or not repo.add_nonce(device_id, nonce, voter)):
+        answered = _first_answer(repo, voter, station_id, device_id, nonce, at)
+        if answered is not None:
+            return answered
     if voter is None:
         decision = Decision(False, Refusal.BAD_NUMBER, _number_problem(personal_number))
     else:
@@ -318,7 +335,7 @@ def _judge_in(
             home is not None
             and (home == station_id or open_here)
             and match.matched
-            and repo.insert_checkin(voter, station_id, channel, device_id, at, hour)
+            and repo.insert_checkin(voter, station_id, channel, device_id, at, hour, nonce=nonce)
         ):
             return CheckinOutcome(True, None, "ballot issued", station_id, at)
         held = repo.checkin_of(voter)
@@ -329,7 +346,7 @@ def _judge_in(
     repo.add_refusals(
         [{"station_id": station_id, "device_id": device_id, "voter_hash": voter,
           "reason": (decision.reason or Refusal.ALREADY_VOTED).value,
-          "message": decision.message}]
+          "message": decision.message, "nonce": nonce, "refused_at": utc(at)}]
     )  # fmt: skip
     return CheckinOutcome(False, decision.reason, decision.message, station_id, at)
 

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from achyk.canonical import canonical_json
+from achyk.canonical import canonical_json, sha256_hex
 from achyk.domain.definition import Election
 from achyk.errors import ConflictError, NotFoundError
-from achyk.formats.definition import definition_hash, election_from_document, election_to_document
+from achyk.formats.definition import election_from_stored, election_to_document
 from achyk.services.ledger import append_entries
 from achyk.store.database import Database
 from achyk.store.repositories import Elections
@@ -30,7 +30,9 @@ class Loaded:
 
 def load_election(db: Database, election: Election) -> Loaded:
     """Store a validated definition. The same one again is a no-op; a different one is a conflict."""
-    digest = definition_hash(election)
+    document = election_to_document(election)
+    text = canonical_json(document).decode()
+    digest = sha256_hex(text.encode())
     with db.session() as s:
         repo = Elections(s)
         existing = repo.get(election.id)
@@ -42,8 +44,10 @@ def load_election(db: Database, election: Election) -> Loaded:
                     "a definition is never replaced silently"
                 )
             return Loaded(election.id, digest, created=False)
-        document = election_to_document(election)
-        repo.add(election.id, election.name, canonical_json(document).decode(), digest)
+        from achyk.services.results import outline_of  # results imports this module
+
+        outline = json.dumps(outline_of(document), ensure_ascii=False, separators=(",", ":"))
+        repo.add(election.id, election.name, text, digest, outline)
         s.flush()
         # The definition's hash is the log's first entry: everything after it is judged against
         # it. The document itself is published beside the log (a tile entry holds ≤ 64 KiB).
@@ -80,7 +84,7 @@ def get_election(db: Database, election_id: str | None = None) -> Election:
         cached = _cache.get(key)
         if cached is None:
             text = repo.definition(eid)
-            cached = _cache[key] = election_from_document(json.loads(text), eid)
+            cached = _cache[key] = election_from_stored(text)
         _by_engine.setdefault(db.engine, {})[eid] = cached
         return cached
 

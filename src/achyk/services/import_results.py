@@ -41,9 +41,10 @@ from achyk.formats.results_import import (
 )
 from achyk.services.elections import load_election
 from achyk.services.ledger import append_entries
+from achyk.services.tally import record_protocols
 from achyk.store.database import Database
 from achyk.store.ledger_repo import LogStore
-from achyk.store.repositories import Protocols, Rejections
+from achyk.store.repositories import Rejections
 
 IMPORTED_RESULTS, IMPORTED_PROTOCOL = "imported-results", "imported-protocol"
 BATCH = 5_000  # entries per append (one signed checkpoint each) and per insert
@@ -113,13 +114,13 @@ def import_results(
     with db.session() as s:
         [index] = append_entries(s, election.id, [header])
         assert index == 1  # the definition is entry 0, so the status is found at entry 1
-        protocols = Protocols(s)
         for start in range(0, len(rows), BATCH):
             chunk = rows[start : start + BATCH]
-            entries, stored = [], []
+            entries, stored, parsed = [], [], []
             for row in chunk:
                 protocol, _ = protocol_from_json(row.document)
                 assert protocol is not None  # built field by field from the mapping
+                parsed.append(protocol)
                 problems = [str(p) for p in check_relations(protocol)]
                 flagged += bool(problems)
                 raw = canonical_json(row.document)  # encoded once: entry, row and hash share it
@@ -131,8 +132,9 @@ def import_results(
                                "document_hash": sha256_hex(raw), "device_id": None,
                                "signature": None, "superseded": False})  # fmt: skip
             indexes = append_entries(s, election.id, entries)
-            protocols.add_many(election.id, [{**row, "log_index": i}
-                                             for row, i in zip(stored, indexes, strict=True)])  # fmt: skip
+            # through the running totals (achyk.services.tally), like every accepted protocol
+            record_protocols(s, election, [{**row, "log_index": i}
+                                           for row, i in zip(stored, indexes, strict=True)], parsed)  # fmt: skip
         rejections = Rejections(s)
         for bad in refused:
             reasons = [f"line {bad.line}: {r}" for r in bad.reasons]

@@ -8,12 +8,12 @@ journal synced twice changes nothing.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from achyk.canonical import canonical_hash
+from achyk.domain.bounded_json import JsonLimits, read_json
 from achyk.domain.register import (
     ELECTION_TZ,
     JOURNAL_PURPOSE,
@@ -21,6 +21,7 @@ from achyk.domain.register import (
     MatchResult,
     Refusal,
     decide,
+    refusal_message,
 )
 from achyk.errors import InputError, NotFoundError, Problem
 from achyk.services.checkin import device_keys, open_stations, voter_hasher
@@ -55,9 +56,14 @@ class JournalReport:
     refused: tuple[tuple[int, Refusal, str], ...]
 
 
-def _journal_entries(doc: Any) -> list[tuple[str, datetime, Channel, MatchResult]]:
+Entry = tuple[int, str, datetime, Channel, MatchResult]  # index in the journal, and its fields
+
+
+def _journal_entries(doc: Any) -> tuple[list[Entry], list[Problem]]:
+    """The readable entries, and a problem for each one that is not: one malformed entry never
+    takes its journal down (it is recorded as a refusal; the others are judged)."""
     problems: list[Problem] = []
-    out = []
+    out: list[Entry] = []
     entries = doc.get("entries") if isinstance(doc, dict) else None
     if not isinstance(entries, list):
         raise InputError("journal", [Problem("entries", "must be a list")])
@@ -67,32 +73,39 @@ def _journal_entries(doc: Any) -> list[tuple[str, datetime, Channel, MatchResult
             at = datetime.fromisoformat(e["at"])
             if at.tzinfo is None:
                 raise ValueError("time without a zone")
-            out.append((str(e["personal_number"]), at, Channel(e.get("channel", "station")),
+            out.append((i, str(e["personal_number"]), at, Channel(e.get("channel", "station")),
                         MatchResult(bool(bio["matched"]), float(bio["score"]))))  # fmt: skip
-        except (KeyError, TypeError, ValueError) as err:
-            problems.append(Problem(f"entries[{i}]", f"malformed: {err}"))
-    if problems:
-        raise InputError("journal", problems)
-    return out
+        except (KeyError, TypeError, ValueError, AttributeError) as err:
+            problems.append(Problem(f"entries[{i}]", f"malformed ({type(err).__name__})"))
+    return out, problems
+
+
+# A device's day offline: a few thousand check-ins of ~150 bytes each.
+JOURNAL_LIMITS = JsonLimits(max_bytes=16 << 20, max_depth=8, max_string=4_096, max_fields=64,
+                            max_items=100_000)  # fmt: skip
 
 
 def sync_journal(
     db: Database, election_id: str, raw: bytes, secret: bytes, *, tz: tzinfo = ELECTION_TZ
 ) -> JournalReport:
     """Record an offline device's signed journal: ``{"journal": {...}, "device", "signature"}``."""
+    envelope, problems = read_json(raw, JOURNAL_LIMITS)  # NaN, 2^53, depth… refused by name
+    if problems:
+        raise InputError("journal", problems)
     try:
-        envelope = json.loads(raw)
         doc, device_id, signature = envelope["journal"], envelope["device"], envelope["signature"]
         station_id = doc["station"]
-    except (ValueError, KeyError, TypeError):
+    except (KeyError, TypeError):
         raise InputError("journal", [Problem("", "not a signed journal envelope")]) from None
+    if not isinstance(doc, dict) or not isinstance(station_id, str):
+        raise InputError("journal", [Problem("journal", "not a signed journal")])
     if doc.get("election") != election_id:
         raise InputError("journal", [Problem("election", f"is not {election_id}")])
     owner = device_keys(db, election_id).get(str(device_id))
     if owner is None or owner[0] != station_id:
         raise NotFoundError(f"{device_id!r} is not a registered device of station {station_id}")
     verify(owner[1], JOURNAL_PURPOSE, doc, str(signature))
-    entries = _journal_entries(doc)
+    entries, malformed = _journal_entries(doc)
     digest = canonical_hash(doc)
     hasher = voter_hasher(secret)
     open_here = station_id in open_stations(db, election_id)
@@ -104,7 +117,14 @@ def sync_journal(
         if repo.journal_seen(digest):
             return JournalReport(digest, True, 0, 0, (), ())
         refusal_rows: list[dict[str, Any]] = []
-        for i, (number, at, channel, match) in enumerate(entries):
+        for p in malformed:  # kept as refusals with their place in the journal
+            i = int(p.where.removeprefix("entries[").rstrip("]"))
+            message = f"{refusal_message(Refusal.MALFORMED)}: {p.what}"
+            refused.append((i, Refusal.MALFORMED, message))
+            refusal_rows.append({"station_id": station_id, "device_id": device_id,
+                                 "voter_hash": None, "reason": Refusal.MALFORMED.value,
+                                 "message": message})  # fmt: skip
+        for i, number, at, channel, match in entries:
             voter = hasher(number.strip())
             home = repo.station_of(voter)
             if (
@@ -135,5 +155,6 @@ def sync_journal(
                                  "voter_hash": voter, "reason": reason.value,
                                  "message": d.message})  # fmt: skip
         repo.add_refusals(refusal_rows)
-        repo.add_journal(device_id, station_id, digest, len(entries), str(signature))
-    return JournalReport(digest, False, accepted, already, tuple(doubles), tuple(refused))
+        repo.add_journal(device_id, station_id, digest, len(entries) + len(malformed),
+                         str(signature))  # fmt: skip
+    return JournalReport(digest, False, accepted, already, tuple(doubles), tuple(sorted(refused)))

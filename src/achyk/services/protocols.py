@@ -15,12 +15,15 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from achyk.canonical import canonical_json, sha256_hex
+from achyk.canonical import canonical_json
 from achyk.domain.correction import examine_correction
+from achyk.domain.protocol import Protocol
 from achyk.domain.submission import examine, parse_envelope
 from achyk.errors import NotFoundError, Problem
 from achyk.services.elections import get_election
+from achyk.services.evidence import Kept, kept_refusal, station_of
 from achyk.services.ledger import append_entries
+from achyk.services.tally import record_protocols
 from achyk.store.database import Database
 from achyk.store.repositories import DeviceSwitches, Protocols, Rejections
 
@@ -91,27 +94,27 @@ def _submit(
     receipts: list[Receipt] = []
     entries: list[dict[str, Any]] = []  # log entries, in the order of the submissions
     accepted: list[dict[str, object]] = []  # protocol rows, one per "protocol" entry
-    refused: list[tuple[str | None, str, bytes, list[str]]] = []  # one per "rejection" entry
+    parsed_accepted: list[Protocol] = []  # the same protocols, parsed: folded into the totals
+    refused: list[Kept] = []  # one per "rejection" entry
     with db.session() as s:
         protocols, rejections = Protocols(s), Rejections(s)
         backups = DeviceSwitches(s).active_backups(election.id)
         parsed = [(source, raw, *parse_envelope(raw)) for source, raw in submissions]
-        stations = {
-            str(env["protocol"].get("station"))
+        stations = {  # only valid ids reach the query (a NUL is an error on PostgreSQL)
+            env["protocol"].get("station")
             for _, _, env, _ in parsed
-            if env is not None and isinstance(env.get("protocol"), dict)
+            if env is not None
+            and isinstance(env.get("protocol"), dict)
+            and station_of(env["protocol"].get("station"))
         }
         slots = protocols.slots(election.id, stations if len(stations) < 500 else None)
 
         def refuse(
             source: str, raw: bytes, station: str | None, problems: Sequence[Problem]
         ) -> None:
-            reasons = [str(p) for p in problems]
-            refused.append((station, source, raw, reasons))
-            entries.append(
-                {"kind": "rejection", "election": election.id, "source": source,
-                 "station": station, "submission_sha256": sha256_hex(raw), "reasons": reasons}
-            )  # fmt: skip
+            kept = kept_refusal(election.id, source, station, raw, problems)
+            refused.append(kept)
+            entries.append(kept.entry)
 
         for source, raw, envelope, problems in parsed:
             if envelope is None:
@@ -119,7 +122,14 @@ def _submit(
                 receipts.append(Receipt(source, Outcome.REJECTED, None, None, None, None,
                                         tuple(problems)))  # fmt: skip
                 continue
-            result = examine(election, envelope, backups)
+            try:
+                result = examine(election, envelope, backups)
+            except Exception as err:
+                problem = Problem("", f"could not be examined ({type(err).__name__})")
+                refuse(source, raw, None, [problem])
+                receipts.append(Receipt(source, Outcome.REJECTED, None, None, None, None,
+                                        (problem,)))  # fmt: skip
+                continue
             doc = result.document or {}
             contest_id = doc.get("contest") if isinstance(doc.get("contest"), str) else None
             kind = doc.get("kind") if isinstance(doc.get("kind"), str) else None
@@ -155,6 +165,7 @@ def _submit(
                  "device_id": result.device_id, "signature": result.signature,
                  "superseded": False}
             )  # fmt: skip
+            parsed_accepted.append(p)
             receipts.append(Receipt(source, Outcome.ACCEPTED, *slot, result.document_hash,
                                     flags=result.flags))  # fmt: skip
         indexes = iter(append_entries(s, election.id, entries))
@@ -167,9 +178,10 @@ def _submit(
             if entry["kind"] == "protocol":
                 rows.append({**next(accepted_iter), "log_index": index})
             else:
-                station, source, raw, reasons = next(refused_iter)
-                rejections.add(election.id, station, source, raw, sha256_hex(raw), reasons, index)
-        protocols.add_many(election.id, rows)
+                k = next(refused_iter)
+                rejections.add(election.id, k.station, k.source, k.evidence, k.raw_hash,
+                               k.reasons, index)  # fmt: skip
+        record_protocols(s, election, rows, parsed_accepted)
         if record is not None:
             record(s, receipts)
     return receipts
@@ -203,16 +215,12 @@ def correct_protocol(
                 problems = [Problem("supersedes", f"the slot holds {current.document_hash[:16]}…, "
                                     f"not {examined.supersedes[:16]}…")]  # fmt: skip
         if problems or examined is None or examined.protocol is None:
-            reasons = [str(p) for p in problems]
-            [index] = append_entries(s, election.id, [
-                {"kind": "rejection", "election": election.id, "source": source,
-                 "station": station if isinstance(station, str) else None,
-                 "submission_sha256": sha256_hex(raw), "reasons": reasons}
-            ])  # fmt: skip
-            Rejections(s).add(election.id, station if isinstance(station, str) else None,
-                              source, raw, sha256_hex(raw), reasons, index)  # fmt: skip
-            return Receipt(source, Outcome.REJECTED, station if isinstance(station, str) else None,
-                           None, None, None, tuple(problems))  # fmt: skip
+            k = kept_refusal(election.id, source, station, raw, problems)
+            [index] = append_entries(s, election.id, [k.entry])
+            Rejections(s).add(election.id, k.station, k.source, k.evidence, k.raw_hash,
+                              k.reasons, index)  # fmt: skip
+            return Receipt(source, Outcome.REJECTED, k.station, None, None, None,
+                           tuple(problems))  # fmt: skip
         assert current is not None and envelope is not None
         p = examined.protocol
         [index] = append_entries(s, election.id, [
@@ -223,13 +231,13 @@ def correct_protocol(
         ])  # fmt: skip
         current.superseded = True
         s.flush()
-        protocols.add_many(election.id, [
+        record_protocols(s, election, [
             {"station_id": p.station_id, "contest_id": p.contest_id, "kind": p.kind.value,
              "document": canonical_json(envelope["protocol"]).decode(),
              "document_hash": examined.document_hash, "device_id": None,
              "signature": envelope["signature"], "superseded": False, "log_index": index,
              "correction_reason": envelope["reason"]}
-        ])  # fmt: skip
+        ], [p])  # fmt: skip
         return Receipt(source, Outcome.ACCEPTED, p.station_id, p.contest_id, p.kind.value,
                        examined.document_hash)  # fmt: skip
 

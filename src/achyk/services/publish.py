@@ -5,36 +5,41 @@ Layout (specified in docs/record-format.md):
   definition.json                the election definition (RFC 8785), entry 0 of the log
   log/checkpoint                 the latest signed checkpoint (with witness cosignatures)
   log/checkpoints/<size>         every checkpoint the log key signed
-  log/tile/…, log/tile/entries/… C2SP tlog-tiles of the tree at the checkpoint's size
-  results.json                   the published figures (achyk.domain.published)
+  log/tile/…, log/tile/entries/… C2SP tlog-tiles of the tree at the checkpoint's size, and the
+                                 partial hash tiles of earlier checkpointed sizes still partial
+  results.json                   the published figures above the stations (achyk.domain.published)
+  results/stations/<region>.json each region's station results
   evidence/<index>.bin           the raw bytes of each rejected submission, by log index
+  manifest.json                  SHA-256 of every other file (the site), written last
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
 from achyk.canonical import canonical_json
-from achyk.domain.published import results_document
+from achyk.domain.published import (
+    results_document,
+    station_results_document,
+    station_results_path,
+)
+from achyk.files import write_inside
 from achyk.formats.definition import election_to_document
 from achyk.ledger import MemoryTree
-from achyk.ledger.tiles import build_tiles, entry_bundles
+from achyk.ledger.tiles import build_tiles, earlier_partial_tiles, entry_bundles, tile_data
 from achyk.services import ledger
 from achyk.services.anomalies import anomalies
 from achyk.services.elections import get_election
 from achyk.services.results import results
+from achyk.services.witnessing import election_witnesses, head_checkpoint
 from achyk.store.database import Database
 from achyk.store.ledger_repo import LogStore
 from achyk.store.repositories import Rejections
 
 RECORD_FORMAT = 1
-
-
-def _write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
 
 
 def _json(value: Any) -> bytes:
@@ -53,40 +58,74 @@ def publish_record(db: Database, election_id: str | None, out: Path) -> dict[str
         texts = store.entries(0, size)
         leaves = store.nodes(0, 0, size)
         history = [(c.size, c.note) for c in store.checkpoints()]
-        cosigned = [c.line for c in store.cosignatures() if c.size == size]
         evidence = [(r.log_index, r.raw) for r in Rejections(s).for_election(eid)]
     assert len(texts) == len(leaves) == size
     tree = MemoryTree(leaves)
     tiles = build_tiles(leaves)
     tiles.update(entry_bundles([t.encode() for t in texts]))
+    # tlog-tiles: the partial tiles of earlier checkpointed sizes whose full tile is not there yet
+    for t in earlier_partial_tiles(size, [n for n, _ in history]):
+        tiles[t.path] = tile_data(t, tree.hash_at)
     for path, data in tiles.items():
-        _write(out / "log" / path, data)
+        write_inside(out, out / "log" / path, data)
     if tree.root(size).hex() != cp.root:
         raise RuntimeError("stored nodes disagree with the signed checkpoint")
-    _write(out / "log" / "checkpoint", (cp.note + "".join(cosigned)).encode())
+    head = head_checkpoint(db, eid)
+    assert head is not None and head[0] == size
+    write_inside(out, out / "log" / "checkpoint", head[1].encode())
     for n, note in history:
-        _write(out / "log" / "checkpoints" / str(n), note.encode())
-    _write(out / "definition.json", canonical_json(election_to_document(election)))
-    _write(out / "results.json", _json(results_document(election, tab)))
+        write_inside(out, out / "log" / "checkpoints" / str(n), note.encode())
+    write_inside(out, out / "definition.json", canonical_json(election_to_document(election)))
+    write_inside(out, out / "results.json", _json(results_document(election, tab)))
     if election.form is not None:  # protocols its form flags: counted, and listed (verifiable)
-        _write(out / "anomalies.json", _json(anomalies(db, eid)))
+        write_inside(out, out / "anomalies.json", _json(anomalies(db, eid)))
+    for region in election.regions:
+        doc = station_results_document(election, tab, region)
+        write_inside(out, out / station_results_path(region.id), _json(doc))
     for index, raw in evidence:
         if index is not None and index < size:
-            _write(out / "evidence" / f"{index}.bin", raw)
-    record = {
-        "format": RECORD_FORMAT,
-        "election": eid,
-        "name": election.name,
-        "origin": ledger.origin(eid),
-        "log_key": ledger.log_vkey(db, eid),
-        "size": size,
-        "checkpoints": [n for n, _ in history],
-        "witnesses": [],
-    }
-    _write(out / "record.json", _json(record))
+            write_inside(out, out / "evidence" / f"{index}.bin", raw)
+    record = record_document(db, eid)
+    record["size"], record["checkpoints"] = size, [n for n, _ in history]  # as written above
+    write_inside(out, out / "record.json", _json(record))
+    write_manifest(out)
     return record
+
+
+def record_document(db: Database, election_id: str) -> dict[str, Any]:
+    """record.json: what the record is, its log's origin and key, its witnesses and quorum."""
+    election = get_election(db, election_id)
+    witnesses, quorum = election_witnesses(db, election_id)
+    return {
+        "format": RECORD_FORMAT,
+        "election": election.id,
+        "name": election.name,
+        "origin": ledger.log_origin(db, election.id),
+        "log_key": ledger.log_vkey(db, election.id),
+        "size": ledger.log_size(db, election.id),
+        "checkpoints": [n for n, _ in ledger.checkpoint_history(db, election.id)],
+        "witnesses": [{"name": w.name, "key": w.key} for w in witnesses],
+        "quorum": quorum,
+    }
 
 
 def publish(db: Database, election_id: str | None, out: Path) -> dict[str, Any]:
     election = get_election(db, election_id)
     return publish_record(db, election.id, out)
+
+
+RECOMPUTED = ("record.json", "definition.json", "results.json", "manifest.json")
+RECOMPUTED_DIRS = ("log", "evidence")
+
+
+def write_manifest(out: Path) -> int:
+    """manifest.json: the SHA-256 of every file `verify` does not recompute byte for byte (the
+    site's pages, assets and data, whose figures `verify` recomputes). Written last."""
+    files = {}
+    for path in sorted(p for p in out.rglob("*") if p.is_file()):
+        rel = path.relative_to(out).as_posix()
+        if rel in RECOMPUTED or rel.split("/")[0] in RECOMPUTED_DIRS:
+            continue
+        files[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+    write_inside(out, out / "manifest.json", _json({"format": 1, "files": files}))
+    return len(files)

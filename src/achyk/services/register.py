@@ -33,6 +33,7 @@ from achyk.domain.tabulation import Level, percent
 from achyk.errors import AchykError, ConflictError, InputError, NotFoundError, Problem
 from achyk.formats.register_csv import parse_register_csv
 from achyk.services.elections import get_election
+from achyk.services.log_key import KeyFileError, require_private
 from achyk.store.database import Database
 from achyk.store.register_repo import RegisterRepo
 
@@ -50,6 +51,10 @@ def load_secret(path: str | Path | None = None) -> bytes:
     where = path or os.environ.get(SECRET_ENV)
     if not where:
         raise SecretMissing(f"no register secret: pass --secret-file or set ${SECRET_ENV}")
+    try:
+        require_private(Path(where), "register secret file", "link hashes to personal numbers")
+    except KeyFileError as err:
+        raise SecretMissing(str(err)) from None
     secret = Path(where).read_bytes().strip()
     if len(secret) < 16:
         raise SecretMissing(f"{where}: a register secret must be at least 16 bytes")

@@ -17,6 +17,7 @@ from typing import Any
 from achyk.canonical import canonical_json, sha256_hex
 from achyk.crypto.elgamal import Ciphertext
 from achyk.crypto.hashing import parse_element
+from achyk.domain.protocol import Protocol, protocol_from_json
 from achyk.errors import ConflictError, InputError, Problem
 from achyk.evoting.election import ElectionParams
 from achyk.evoting.tally import (
@@ -29,11 +30,12 @@ from achyk.evoting.tally import (
     verify_decryption_share,
 )
 from achyk.evoting.unit import PROTOCOL_KIND, unit_protocols
+from achyk.services.elections import get_election
 from achyk.services.ledger import append_entries
 from achyk.services.remote_voting import RemoteVotingError, remote_info
+from achyk.services.tally import record_protocols
 from achyk.store.database import Database
 from achyk.store.evoting_repo import RemoteRepo
-from achyk.store.repositories import Protocols
 
 
 @dataclass(frozen=True)
@@ -131,17 +133,24 @@ def tally_remote(db: Database, election_id: str, shares: Sequence[DecryptionShar
     log.append({"kind": "remote-tally", "election": election_id, "counted": counted,
                 "aggregate": aggregate_to_dict(params, agg), "results": results,
                 "trustees": sorted(indices), "protocols": protocols})  # fmt: skip
+    election = get_election(db, election_id)
     with db.session() as s:
         repo = RemoteRepo(s, election_id)
         if repo.tally() is not None:
             raise ConflictError(f"remote voting of {election_id} is already tallied")
         indexes = append_entries(s, election_id, log)
         repo.add_tally(counted, results, sorted(indices), indexes[-1])
-        Protocols(s).add_many(election_id, [
+        record_protocols(s, election, [
             {"station_id": p["station"], "contest_id": p["contest"], "kind": PROTOCOL_KIND.value,
              "document": canonical_json(p).decode(), "document_hash": sha256_hex(canonical_json(p)),
              "device_id": None, "signature": None, "superseded": False, "log_index": indexes[-1]}
             for p in protocols
-        ])  # fmt: skip
+        ], [_parsed(p) for p in protocols])  # fmt: skip
     return RemoteTally(counted, len(entries), challenged, n_credentials, totals,
                        tuple(sorted(indices)), indexes[-1])  # fmt: skip
+
+
+def _parsed(doc: dict[str, Any]) -> Protocol:
+    protocol, problems = protocol_from_json(doc)
+    assert protocol is not None, problems  # made by unit_protocols from the decrypted totals
+    return protocol

@@ -1,15 +1,36 @@
-"""Results: the tabulation of accepted protocols, recomputed from what is stored."""
+"""Results: read from the running totals (achyk.services.tally), or recomputed from every protocol."""
 
 from __future__ import annotations
 
 import json
+import threading
+import weakref
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Engine
 
 from achyk.domain.definition import Election
 from achyk.domain.protocol import Protocol, protocol_from_json
-from achyk.domain.tabulation import Tabulation, tabulate
+from achyk.domain.tabulation import (
+    ABROAD_ID,
+    NATIONAL_ID,
+    ContestResult,
+    Level,
+    Tabulation,
+    Unit,
+    ballot_order,
+    tabulate,
+)
+from achyk.domain.tally import COUNTED, HAND, SCANNER, count_of, zero
+from achyk.errors import NotFoundError
+from achyk.formats.definition import election_from_stored
 from achyk.services.elections import get_election
+from achyk.services.tally import ensure_totals, totals_tabulation
 from achyk.store.database import Database
-from achyk.store.repositories import Protocols
+from achyk.store.ledger_repo import LogStore
+from achyk.store.repositories import Elections, Protocols
+from achyk.store.tally_repo import Tallies
 
 
 def accepted_protocols(db: Database, election_id: str) -> list[Protocol]:
@@ -24,22 +45,171 @@ def accepted_protocols(db: Database, election_id: str) -> list[Protocol]:
     return out
 
 
-def results(db: Database, election_id: str | None = None) -> tuple[Election, Tabulation]:
+def recomputed_results(db: Database, election_id: str | None = None) -> tuple[Election, Tabulation]:
+    """The full fold of every accepted protocol: what the running totals must always equal."""
     election = get_election(db, election_id)
     return election, tabulate(election, accepted_protocols(db, election.id))
 
 
-_cache: dict[tuple[str, str], tuple[int, Election, Tabulation]] = {}
+def results(db: Database, election_id: str | None = None) -> tuple[Election, Tabulation]:
+    """Results from the running totals (stations are read when first asked for)."""
+    election = get_election(db, election_id)
+    ensure_totals(db, election)
+    return election, totals_tabulation(db, election)
+
+
+def results_stamp(db: Database, election_id: str) -> int:
+    """The log's size: every accepted protocol, correction or refusal changes it."""
+    with db.read() as s:
+        return LogStore(s, election_id).head()
+
+
+class _Slot:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.stamp = -1
+        self.value: tuple[Election, Tabulation] | None = None
+
+
+_slots: weakref.WeakKeyDictionary[Engine, dict[str, _Slot]] = weakref.WeakKeyDictionary()
+_slots_lock = threading.Lock()
+
+
+def _slot(db: Database, election_id: str) -> _Slot:
+    with _slots_lock:
+        per_engine = _slots.setdefault(db.engine, {})
+        slot = per_engine.get(election_id)
+        if slot is None:
+            slot = per_engine[election_id] = _Slot()
+        return slot
 
 
 def cached_results(db: Database, election_id: str) -> tuple[Election, Tabulation]:
-    """Results, recomputed only when a protocol has been accepted since the last call."""
+    """Results as of the current log size, read once per size however many requests ask at once.
+
+    Single flight: when the log grows, the first request reads the totals while the others wait
+    for it and take its answer, instead of each reading them again (the stampede that collapsed
+    the site when protocols arrived while thousands of requests were waiting).
+    """
+    stamp = results_stamp(db, election_id)
+    slot = _slot(db, election_id)
+    value = slot.value
+    if value is not None and slot.stamp >= stamp:
+        return value
+    with slot.lock:
+        if slot.value is not None and slot.stamp >= stamp:
+            return slot.value
+        # The stamp is read before the totals: what is read is at least as new as the stamp,
+        # so no later request takes older figures for a newer log size.
+        fresh = results(db, election_id)
+        slot.value, slot.stamp = fresh, stamp
+        return fresh
+
+
+def outline_of(document: dict[str, Any]) -> dict[str, Any]:
+    """What results above the stations need of a definition, computed once when it is loaded.
+
+    `definition`: the document with every district's station list emptied (contests, regions,
+    districts as they are); `units`: [level, id, name, parent] of every unit above the stations;
+    `expected`: [level, unit, contest, stations, registered voters] — the rules of
+    `achyk.domain.tally.unit_index`, which the property test holds this to.
+    """
+    contests = document.get("contests", [])
+    units: dict[tuple[str, str], list[Any]] = {}
+    expected: dict[tuple[str, str, str], list[int]] = {}
+    nation = [Level.NATIONAL.value, NATIONAL_ID, document["election"]["name"], None]
+    abroad = [Level.ABROAD.value, ABROAD_ID, "Abroad", NATIONAL_ID]
+    regions = []
+    for region in document.get("regions", []):
+        region_unit = [Level.REGION.value, region["id"], region["name"], NATIONAL_ID]
+        districts = []
+        for district in region.get("districts", []):
+            covering = [c["id"] for c in contests
+                        if not c.get("districts") or district["id"] in c["districts"]]  # fmt: skip
+            home = [[Level.DISTRICT.value, district["id"], district["name"], region["id"]],
+                    region_unit, nation]  # fmt: skip
+            # The stations of a district share their chain of units but for the host country.
+            sums: dict[str | None, list[int]] = {}
+            for station in district.get("stations", []):
+                got = sums.setdefault(station.get("country"), [0, 0])
+                got[0] += 1
+                got[1] += int(station.get("registered_voters", 0))
+            districts.append({**district, "stations": []})
+            for country, (n, voters) in sums.items():
+                chain = list(home)
+                if country is not None or region.get("abroad"):
+                    chain.append(abroad)
+                if country is not None:
+                    chain.append([Level.COUNTRY.value, country, country, ABROAD_ID])
+                for unit in chain:
+                    units.setdefault((unit[0], unit[1]), unit)
+                    for cid in covering:
+                        got = expected.setdefault((unit[0], unit[1], cid), [0, 0])
+                        got[0] += n
+                        got[1] += voters
+        regions.append({**region, "districts": districts})
+    return {
+        "definition": {**document, "regions": regions},
+        "units": list(units.values()),
+        "expected": [[*k, *v] for k, v in expected.items()],
+    }
+
+
+def outline_results(db: Database, election_id: str | None = None) -> tuple[Election, Tabulation]:
+    """Results above the stations without reading the stations' definitions at all.
+
+    For `achyk results` in a fresh process: the definition of 100,000 stations takes seconds to
+    parse and build, and the figures above the stations need only the outline stored beside it
+    when it was loaded (`outline_of`). The election returned has its regions, districts and
+    contests but no stations; a station's results, if asked for, are read with the whole
+    definition.
+    """
     with db.read() as s:
-        stamp = Protocols(s).last_id(election_id)
-    key = (str(db.engine.url), election_id)
-    hit = _cache.get(key)
-    if hit is not None and hit[0] == stamp:
-        return hit[1], hit[2]
-    election, tab = results(db, election_id)
-    _cache[key] = (stamp, election, tab)
-    return election, tab
+        repo = Elections(s)
+        heads = repo.heads()
+        if not heads:
+            raise NotFoundError("no election is loaded: run `achyk election load FILE`")
+        eid = election_id or heads[-1][0]
+        if eid not in dict(heads):
+            raise NotFoundError(f"no election {eid!r}")
+        stored_outline = repo.outline(eid)
+        text = repo.definition(eid) if stored_outline is None else None
+    outline = json.loads(stored_outline) if stored_outline else outline_of(json.loads(text or ""))
+    if _needs_rebuild(db, eid):
+        ensure_totals(db, get_election(db, eid))
+    election = election_from_stored(json.dumps(outline["definition"]))
+    units = {(Level(lv), uid): Unit(Level(lv), uid, name, parent)
+             for lv, uid, name, parent in outline["units"]}  # fmt: skip
+    with db.read() as s:
+        stored = Tallies(s, eid).aggregates()
+    orders = {c.id: ballot_order(c) for c in election.contests}
+    bases = {c.id: c.base for c in election.contests}
+    out = {}
+    for lv, uid, cid, n, registered in outline["expected"]:
+        key = (Level(lv), uid, cid)
+        order = orders[cid]
+        v = stored.get(key) or zero(len(order))
+        out[key] = ContestResult(
+            unit=units[(key[0], uid)], contest_id=cid, base_kind=bases[cid],
+            stations_expected=n, registered=registered, counted=count_of(v[COUNTED], order),
+            scanner=count_of(v[SCANNER], order), hand=count_of(v[HAND], order),
+        )  # fmt: skip
+
+    def stations(ids: Sequence[str] | None) -> dict[tuple[Level, str, str], ContestResult]:
+        full = totals_tabulation(db, get_election(db, eid))
+        if ids is None:
+            return {k: r for k, r in full.results.items() if k[0] is Level.STATION}
+        return {
+            (Level.STATION, sid, cid): r
+            for sid in ids
+            for cid in orders
+            for r in [full.get(Level.STATION, sid, cid)]
+            if r is not None
+        }
+
+    return election, Tabulation(eid, out, stations)
+
+
+def _needs_rebuild(db: Database, election_id: str) -> bool:
+    with db.read() as s:
+        return not Tallies(s, election_id).any() and Protocols(s).any(election_id)

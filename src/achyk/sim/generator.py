@@ -135,7 +135,8 @@ def build_election(profile: Profile) -> Election:
                                       tuple(stations)))  # fmt: skip
         regions.append(Region(shape.id, shape.name, tuple(districts)))
     abroad_sizes = _split(rng, profile.voters_abroad, [1.0] * profile.stations_abroad)
-    abroad_base = 9001 if number < 9000 else 90001  # station numbers abroad stand apart
+    # Station numbers abroad stand apart from those at home.
+    abroad_base = 9001 if number < 9000 else 90001 if number < 90000 else 900001
     abroad_stations = []
     for i, v in enumerate(abroad_sizes):
         country, city = profile.countries[i % len(profile.countries)]
@@ -155,7 +156,7 @@ def build_election(profile: Profile) -> Election:
             seat_cap=profile.seat_cap, base=PercentBase.VOTED,
         )
     ]  # fmt: skip
-    for i in range(1, district_no + 1):
+    for i in range(1, district_no + 1 if profile.district_contests else 1):
         did = f"d{i:02d}"
         candidates = tuple(
             Option(f"{did}-c{j}", f"Candidate {j} of district {i}",

@@ -52,6 +52,9 @@ class Profile:
     abroad_any_station: bool = True
     # The protocol form (a preset of achyk.formats.protocol_forms); None: the standard nine lines.
     form: str | None = None
+    # False: the districts are only territorial (the commissions between region and station, as
+    # Russia's ~2,750 territorial commissions), with no district contest on the ballot.
+    district_contests: bool = True
 
 
 _PARTIES = (
@@ -134,4 +137,23 @@ KZ_2023 = Profile(
     seat_cap=None, districts=29, district_seats=1, candidates_per_district=5, against_all=True,
 )  # fmt: skip
 
-PROFILES = {p.name: p for p in (SMALL, KG_2025, KZ_2023)}
+# A country of 100,000 stations, sized like the Russian State Duma election of 2021 (CEC of Russia:
+# 96,325 stations, about 110 million voters, 85 regions, ~2,750 territorial commissions, 14 party
+# lists): the scale test of one small machine. One party-list contest of 15 parties; the districts
+# are territorial only, so each station sends one preliminary and one official protocol.
+XL = Profile(
+    name="xl", election_id="xl-2026", title="State election of 100,000 stations (synthetic)",
+    type=ElectionType.PARLIAMENTARY, date="2026-09-20", seed=2026,
+    stations_home=99_650, stations_abroad=350, countries=_KG_COUNTRIES, voters_abroad=386_941,
+    regions=tuple(
+        RegionShape(f"r{i:02d}", f"Region {i:02d}", 200_000 + (i * 104_729) % 2_300_000,
+                    0.35 + (i % 9) * 0.05, (1.0 + (i % 4) * 0.1, 0.9 + (i % 3) * 0.1, 1.1))
+        for i in range(1, 86)
+    ),
+    parties=_PARTIES, party_strength=_STRENGTH, list_seats=225, method=Method.HARE,
+    threshold_pct=Decimal(5), region_threshold_pct=Decimal(0), seat_cap=None,
+    districts=2_750, district_seats=1, candidates_per_district=0, against_all=False,
+    district_contests=False,
+)  # fmt: skip
+
+PROFILES = {p.name: p for p in (SMALL, KG_2025, KZ_2023, XL)}

@@ -21,16 +21,22 @@ from typing import Any
 import psycopg
 from sqlalchemy import Engine
 
+from achyk.store.database import statement_timeouts
+
 # Enough to keep PostgreSQL busy from one server process (a statement takes well under a
 # millisecond) without crowding its default limit of 100 connections.
 POOL_SIZE = 16
+CONNECT_TIMEOUT_S = 5
 
 
 class AsyncPool:
     """A fixed-size pool of autocommitted asyncio connections, opened on demand."""
 
-    def __init__(self, conninfo: str, password: str | None, size: int = POOL_SIZE) -> None:
+    def __init__(
+        self, conninfo: str, password: str | None, size: int = POOL_SIZE, statement_ms: int = 0
+    ) -> None:
         self._conninfo, self._password, self._size = conninfo, password, size
+        self.statement_ms = statement_ms
         self._idle: list[psycopg.AsyncConnection[Any]] = []
         self._opened = 0
         self._freed = asyncio.Condition()
@@ -58,9 +64,13 @@ class AsyncPool:
                 self._opened -= 1  # known dead (the server restarted, say): open another
             self._opened += 1
         try:
-            return await psycopg.AsyncConnection.connect(
-                self._conninfo, password=self._password, autocommit=True
-            )
+            conn = await psycopg.AsyncConnection.connect(
+                self._conninfo, password=self._password, autocommit=True,
+                connect_timeout=CONNECT_TIMEOUT_S,
+            )  # fmt: skip
+            if self.statement_ms:
+                await conn.execute(f"SET statement_timeout = {int(self.statement_ms)}")
+            return conn
         except BaseException:
             async with self._freed:
                 self._opened -= 1
@@ -106,7 +116,7 @@ def pool_for(engine: Engine) -> AsyncPool:
                 info = _conninfo[engine] = (pg.dsn, pg.password)
             finally:
                 raw.close()
-        found = pools[engine] = AsyncPool(*info)
+        found = pools[engine] = AsyncPool(*info, statement_ms=statement_timeouts.get(engine, 0))
     return found
 
 
@@ -119,8 +129,12 @@ async def close_pools() -> None:
 
 async def execute_one(engine: Engine, sql: str, params: Mapping[str, Any]) -> tuple[Any, ...]:
     """Run one autocommitted statement and return its single row."""
-    async with pool_for(engine).connection() as conn:
-        cursor = await conn.execute(sql, params)
+    pool = pool_for(engine)
+    # Beyond the server's own statement timeout, a client-side one: a server that stops
+    # answering altogether (a dead link, a frozen host) is then an error too, not a hang.
+    limit = pool.statement_ms / 1000 + CONNECT_TIMEOUT_S if pool.statement_ms else None
+    async with pool.connection() as conn:
+        cursor = await asyncio.wait_for(conn.execute(sql, params), limit)
         row = await cursor.fetchone()
     if row is None:
         raise RuntimeError("the statement returned no row")

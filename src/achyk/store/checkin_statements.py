@@ -3,7 +3,8 @@
 On PostgreSQL one autocommitted statement does both (data-modifying CTEs), awaited on an asyncio
 connection; on SQLite two plain statements inside a group commit (RegisterRepo.spend_and_mark).
 Either way the voter is marked only if on this station's list (or the station is open to every
-voter) and not yet checked in, and never without the nonce being spent.
+voter) and not yet checked in, and never without the nonce being spent. The check-in row keeps
+the nonce and the spent nonce the voter: a resend of the request finds what it was answered.
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ from achyk.store.async_pg import execute_one
 from achyk.store.timestamps import now, utc
 
 SQLITE_SPEND = (
-    "INSERT INTO device_nonces (device_id, nonce, seen_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
+    "INSERT INTO device_nonces (device_id, nonce, seen_at, voter_hash) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT DO NOTHING"
 )
 SQLITE_MARK = (
     "INSERT INTO checkins (election_id, voter_hash, station_id, channel, device_id, checked_in_at, "
-    "hour, offline) SELECT v.election_id, v.voter_hash, ?, ?, ?, ?, ?, 0 FROM voters v "
+    "hour, offline, nonce) SELECT v.election_id, v.voter_hash, ?, ?, ?, ?, ?, 0, ? FROM voters v "
     "WHERE v.election_id = ? AND v.voter_hash = ? AND (v.station_id = ? OR ?) "
     "ON CONFLICT (election_id, voter_hash) DO NOTHING"
 )
@@ -30,12 +32,14 @@ SQLITE_MARK = (
 
 _FAST_CHECKIN = """
 WITH spent AS (
-    INSERT INTO device_nonces (device_id, nonce, seen_at) VALUES (%(device)s, %(nonce)s, %(now)s)
+    INSERT INTO device_nonces (device_id, nonce, seen_at, voter_hash)
+    VALUES (%(device)s, %(nonce)s, %(now)s, %(voter)s)
     ON CONFLICT DO NOTHING RETURNING 1
 ), marked AS (
     INSERT INTO checkins (election_id, voter_hash, station_id, channel, device_id, checked_in_at,
-                          hour, offline)
-    SELECT v.election_id, v.voter_hash, CAST(%(station)s AS VARCHAR), %(channel)s, %(device)s, %(at)s, %(hour)s, 0
+                          hour, offline, nonce)
+    SELECT v.election_id, v.voter_hash, CAST(%(station)s AS VARCHAR), %(channel)s, %(device)s, %(at)s, %(hour)s, 0,
+           %(nonce)s
     FROM voters v
     WHERE v.election_id = %(election)s AND v.voter_hash = %(voter)s
       AND (v.station_id = CAST(%(station)s AS VARCHAR) OR %(open)s) AND EXISTS (SELECT 1 FROM spent)

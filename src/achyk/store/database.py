@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import os
+import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_URL = "sqlite:///achyk.db"
@@ -52,20 +53,64 @@ def _sqlite_begin(conn: Any) -> None:
     )
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def _create_private(path: str | None) -> None:
+    """Create a new SQLite file readable by its owner alone (its -wal and -shm files follow its
+    mode): the register's hashes and the evidence are not for every user of the machine."""
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    with suppress(FileExistsError, FileNotFoundError):  # SQLite names a missing folder itself
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+def make_engine(url: str, *, statement_timeout_ms: int | None = None, **kwargs: Any) -> Engine:
+    """An engine for ``url``; on PostgreSQL with connect, pool and statement timeouts (a database
+    that stalls is then an error the API answers 503, not a request that hangs forever)."""
     url = database_url(url)
     if url.startswith("sqlite"):
+        _create_private(make_url(url).database)
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
+    _timeouts(kwargs, statement_timeout_ms)
     # No pre-ping: it would cost a round trip on every checkout, on the check-in hot path;
     # connections are recycled hourly instead, and a dropped one fails its unit of work cleanly.
     # Up to the ASGI server's 40 worker threads; PostgreSQL's default limit is 100 connections,
     # so two server processes stay well inside it.
     kwargs.setdefault("pool_size", 20)
     kwargs.setdefault("max_overflow", 20)
-    return create_engine(url, pool_recycle=3600, **kwargs)
+    engine = create_engine(url, pool_recycle=3600, **kwargs)
+    ms = statement_timeout(statement_timeout_ms)
+    if ms:
+        statement_timeouts[engine] = ms
+
+        @event.listens_for(engine, "connect")
+        def _limit(dbapi_connection: Any, _record: Any) -> None:
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute(f"SET statement_timeout = {int(ms)}")
+            dbapi_connection.commit()
+
+    return engine
+
+
+# Per engine, for the check-in path's own asyncio connections (achyk.store.async_pg).
+statement_timeouts: weakref.WeakKeyDictionary[Engine, int] = weakref.WeakKeyDictionary()
+
+
+def statement_timeout(explicit: int | None = None) -> int:
+    """Milliseconds a statement may run on PostgreSQL: ``explicit``, else
+    $ACHYK_DB_STATEMENT_TIMEOUT_MS, else none (0). `achyk serve` sets 15 s."""
+    if explicit is not None:
+        return explicit
+    return int(os.environ.get("ACHYK_DB_STATEMENT_TIMEOUT_MS", "0") or 0)
+
+
+def _timeouts(kwargs: dict[str, Any], statement_timeout_ms: int | None) -> None:
+    connect_args = kwargs.setdefault("connect_args", {})
+    connect_args.setdefault(
+        "connect_timeout", int(os.environ.get("ACHYK_DB_CONNECT_TIMEOUT_S", "5"))
+    )
+    kwargs.setdefault("pool_timeout", 10)  # no free connection in 10 s: answer 503, not hang
 
 
 def migrate(engine: Engine) -> None:
@@ -86,8 +131,11 @@ class Database:
         self._reads = sessionmaker(engine, expire_on_commit=False)
 
     @classmethod
-    def open(cls, url: str | None = None, *, migrate_schema: bool = True) -> Database:
-        engine = make_engine(database_url(url))
+    def open(
+        cls, url: str | None = None, *, migrate_schema: bool = True,
+        statement_timeout_ms: int | None = None,
+    ) -> Database:  # fmt: skip
+        engine = make_engine(database_url(url), statement_timeout_ms=statement_timeout_ms)
         if migrate_schema:
             migrate(engine)
         return cls(engine)

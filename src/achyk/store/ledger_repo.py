@@ -94,6 +94,16 @@ class LogStore:
         )  # fmt: skip
         return list(self.s.scalars(q))
 
+    def entries_at(self, indexes: Sequence[int]) -> dict[int, str]:
+        out: dict[int, str] = {}
+        for at in range(0, len(indexes), 500):
+            q = select(LogEntryRow.idx, LogEntryRow.entry).where(
+                LogEntryRow.election_id == self.election_id,
+                LogEntryRow.idx.in_(indexes[at : at + 500]),
+            )
+            out.update((int(i), e) for i, e in self.s.execute(q))
+        return out
+
     def entry(self, idx: int) -> str | None:
         row = self.s.get(LogEntryRow, (self.election_id, idx))
         return row.entry if row else None
@@ -103,12 +113,18 @@ class LogStore:
                                  note=note, signed_at=now()))  # fmt: skip
 
     def latest_checkpoint(self) -> CheckpointRow | None:
+        """The checkpoint of the head: the last one signed at the log's current size.
+
+        Not the largest size ever signed: a checkpoint ahead of the stored entries would promise
+        tiles the log cannot serve.
+        """
         q = (
             select(CheckpointRow)
-            .where(CheckpointRow.election_id == self.election_id)
-            .order_by(CheckpointRow.size.desc(), CheckpointRow.id.desc())
+            .where(CheckpointRow.election_id == self.election_id,
+                   CheckpointRow.size == self.head())
+            .order_by(CheckpointRow.id.desc())
             .limit(1)
-        )
+        )  # fmt: skip
         return self.s.scalars(q).first()
 
     def checkpoints(self) -> list[CheckpointRow]:
@@ -118,6 +134,11 @@ class LogStore:
     def add_cosignature(self, size: int, witness: str, line: str) -> None:
         self.s.add(CosignatureRow(election_id=self.election_id, size=size, witness=witness,
                                   line=line, received_at=now()))  # fmt: skip
+
+    def cosignatures_at(self, size: int) -> list[CosignatureRow]:
+        q = select(CosignatureRow).where(CosignatureRow.election_id == self.election_id,
+                                         CosignatureRow.size == size)  # fmt: skip
+        return list(self.s.scalars(q.order_by(CosignatureRow.id)))
 
     def cosignatures(self) -> list[CosignatureRow]:
         q = select(CosignatureRow).where(CosignatureRow.election_id == self.election_id)

@@ -30,6 +30,9 @@ class ElectionRow(Base):
     name: Mapped[str] = mapped_column(Text)
     definition: Mapped[str] = mapped_column(Text)  # canonical JSON
     definition_hash: Mapped[str] = mapped_column(String(64))
+    # What results above the stations need (achyk.services.results.outline_of): read instead of
+    # the whole definition by a fresh `achyk results`. Null for elections loaded before it existed.
+    outline: Mapped[str | None] = mapped_column(Text)
     loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -47,6 +50,8 @@ class ProtocolRow(Base):
             unique=True, sqlite_where=text("superseded = 0"),
             postgresql_where=text("superseded = false"),
         ),
+        # A station's page and API read its whole history (superseded rows too) by this index.
+        Index("ix_protocols_election_station", "election_id", "station_id"),
     )  # fmt: skip
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -62,6 +67,25 @@ class ProtocolRow(Base):
     log_index: Mapped[int] = mapped_column(BigInteger)
     superseded: Mapped[bool] = mapped_column(Boolean, default=False)
     correction_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class TallyRow(Base):
+    """Running totals of one unit (station, district, region, nation, …) in one contest.
+
+    `figures` is the JSON of three vectors — counted, scanner, hand — each `[stations,
+    voters_on_list, issued, found, invalid, valid, *votes in ballot order]` (achyk.domain.tally).
+    Updated in the transaction that appends the protocol's log entry, so the totals are never ahead
+    of or behind the log; they are a cache of the fold, which `achyk verify` recomputes from the
+    record.
+    """
+
+    __tablename__ = "tallies"
+
+    election_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    level: Mapped[str] = mapped_column(String(16), primary_key=True)
+    unit_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    contest_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    figures: Mapped[str] = mapped_column(Text)
 
 
 class RejectionRow(Base):

@@ -104,11 +104,17 @@ class CheckinRow(Base):
     checked_in_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     hour: Mapped[int] = mapped_column(Integer)  # local hour of election day, for turnout
     offline: Mapped[int] = mapped_column(Integer, default=0)  # 1: synced from a device journal
+    # The nonce of the signed request that issued the ballot: a resend of that request (same
+    # nonce) is answered 200 again, and no other request is.
+    nonce: Mapped[str | None] = mapped_column(String(64))
 
 
 class CheckinRefusalRow(Base):
     __tablename__ = "checkin_refusals"
-    __table_args__ = (Index("ix_checkin_refusals_election_station", "election_id", "station_id"),)
+    __table_args__ = (
+        Index("ix_checkin_refusals_election_station", "election_id", "station_id"),
+        Index("ix_checkin_refusals_device_nonce", "device_id", "nonce"),
+    )
 
     id: Mapped[int] = mapped_column(_ID, primary_key=True)
     election_id: Mapped[str] = mapped_column(String(64))
@@ -118,6 +124,7 @@ class CheckinRefusalRow(Base):
     reason: Mapped[str] = mapped_column(String(32))
     message: Mapped[str] = mapped_column(Text)
     refused_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    nonce: Mapped[str | None] = mapped_column(String(64))  # of the refused request, if signed
 
 
 class DeviceNonceRow(Base):
@@ -133,6 +140,9 @@ class DeviceNonceRow(Base):
     device_id: Mapped[str] = mapped_column(String(64))
     nonce: Mapped[str] = mapped_column(String(64))
     seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The voter the request was about (null: not a personal number): the same nonce with
+    # another voter is a replay, never a resend.
+    voter_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32))
 
 
 class DoubleVoteRow(Base):

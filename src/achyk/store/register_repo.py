@@ -63,6 +63,17 @@ class StoredCheckin:
 
 
 @dataclass(frozen=True)
+class FirstAnswer:
+    """What was recorded for a signed request whose nonce is spent (see :meth:`first_answer`)."""
+
+    kind: str  # "issued", "refused", "unjudged" or "replay"
+    at: datetime | None = None
+    station_id: str | None = None
+    reason: str | None = None
+    message: str | None = None
+
+
+@dataclass(frozen=True)
 class BatchVerdict:
     """A staged check-in that was not recorded, with what the database held for its voter."""
 
@@ -216,10 +227,50 @@ class RegisterRepo:
 
     # --- check-in --------------------------------------------------------------------------------
 
-    def add_nonce(self, device_id: str, nonce: str) -> bool:
+    def add_nonce(self, device_id: str, nonce: str, voter: bytes | None = None) -> bool:
         """Record a request nonce; False when the device already used it (a replay)."""
-        stmt = self._insert(_T["nonces"]).values(device_id=device_id, nonce=nonce, seen_at=now())
+        stmt = self._insert(_T["nonces"]).values(
+            device_id=device_id, nonce=nonce, seen_at=now(), voter_hash=voter
+        )
         return self._inserted(stmt)
+
+    def first_answer(self, device_id: str, nonce: str, voter: bytes | None) -> FirstAnswer:
+        """The answer recorded for the request that first spent this device's nonce.
+
+        "issued": the check-in row carries the nonce; "refused": a refusal row does; "unjudged":
+        the nonce was spent and nothing recorded with it (PostgreSQL's one-statement path spent
+        it, then the refusal that was to follow never committed, so no answer was ever given);
+        "replay": the nonce was spent for another voter (or is forgotten).
+        """
+        # Locked until the caller's transaction ends: two sendings of one request, judged at
+        # once, take turns, and the second finds the answer the first recorded.
+        spent = self.s.execute(
+            select(DeviceNonceRow.voter_hash)
+            .where(DeviceNonceRow.device_id == device_id, DeviceNonceRow.nonce == nonce)
+            .with_for_update()
+        ).first()
+        if spent is None or (None if spent[0] is None else bytes(spent[0])) != voter:
+            return FirstAnswer("replay")
+        if voter is not None:
+            row = self.s.execute(
+                select(CheckinRow.station_id, CheckinRow.checked_in_at).where(
+                    CheckinRow.election_id == self.e, CheckinRow.voter_hash == voter,
+                    CheckinRow.device_id == device_id, CheckinRow.nonce == nonce,
+                )
+            ).first()  # fmt: skip
+            if row is not None:
+                return FirstAnswer("issued", utc(row[1]), row[0])
+        refused = self.s.execute(
+            select(CheckinRefusalRow.station_id, CheckinRefusalRow.refused_at,
+                   CheckinRefusalRow.reason, CheckinRefusalRow.message)
+            .where(CheckinRefusalRow.election_id == self.e,
+                   CheckinRefusalRow.device_id == device_id, CheckinRefusalRow.nonce == nonce)
+            .order_by(CheckinRefusalRow.id)
+            .limit(1)
+        ).first()  # fmt: skip
+        if refused is not None:
+            return FirstAnswer("refused", utc(refused[1]), refused[0], refused[2], refused[3])
+        return FirstAnswer("unjudged")
 
     def spend_and_mark(
         self, voter: bytes, station_id: str, channel: Channel, device_id: str, at: datetime,
@@ -234,11 +285,11 @@ class RegisterRepo:
         """
         cursor = self.s.connection().connection.cursor()
         try:
-            cursor.execute(SQLITE_SPEND, (device_id, nonce, sqlite_time(now())))
+            cursor.execute(SQLITE_SPEND, (device_id, nonce, sqlite_time(now()), voter))
             if cursor.rowcount != 1:
                 return False, False
             cursor.execute(SQLITE_MARK, (station_id, channel.value, device_id, sqlite_time(at),
-                                          hour, self.e, voter, station_id, open_here))  # fmt: skip
+                                          hour, nonce, self.e, voter, station_id, open_here))  # fmt: skip
             return True, cursor.rowcount == 1
         finally:
             cursor.close()
@@ -268,6 +319,7 @@ class RegisterRepo:
         at: datetime,
         hour: int,
         offline: bool = False,
+        nonce: str | None = None,
     ) -> bool:
         """Mark the voter as voted; False when any check-in of theirs already exists.
 
@@ -277,6 +329,7 @@ class RegisterRepo:
         stmt = self._insert(_T["checkins"]).values(
             election_id=self.e, voter_hash=voter, station_id=station_id, channel=channel.value,
             device_id=device_id, checked_in_at=utc(at), hour=hour, offline=int(offline),
+            nonce=nonce,
         )  # fmt: skip
         return self._inserted(stmt)
 
@@ -296,7 +349,7 @@ class RegisterRepo:
         if rows:
             stamp = now()
             self.s.add_all(
-                CheckinRefusalRow(election_id=self.e, refused_at=stamp, **r) for r in rows
+                CheckinRefusalRow(**{"election_id": self.e, "refused_at": stamp, **r}) for r in rows
             )
 
     # --- batches ---------------------------------------------------------------------------------

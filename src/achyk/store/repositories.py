@@ -33,6 +33,13 @@ class StoredProtocol:
     correction_reason: str | None
 
 
+def _stored(r: ProtocolRow) -> StoredProtocol:
+    return StoredProtocol(
+        r.id, r.station_id, r.contest_id, r.kind, r.document, r.document_hash, r.device_id,
+        r.signature, r.received_at, r.log_index, r.superseded, r.correction_reason,
+    )  # fmt: skip
+
+
 class Elections:
     def __init__(self, session: Session) -> None:
         self.s = session
@@ -54,13 +61,20 @@ class Elections:
         q = select(ElectionRow.definition).where(ElectionRow.id == election_id)
         return str(self.s.scalar(q))
 
-    def add(self, election_id: str, name: str, definition: str, definition_hash: str) -> None:
+    def outline(self, election_id: str) -> str | None:
+        return self.s.scalar(select(ElectionRow.outline).where(ElectionRow.id == election_id))
+
+    def add(
+        self, election_id: str, name: str, definition: str, definition_hash: str,
+        outline: str | None = None,
+    ) -> None:  # fmt: skip
         self.s.add(
             ElectionRow(
                 id=election_id,
                 name=name,
                 definition=definition,
                 definition_hash=definition_hash,
+                outline=outline,
                 loaded_at=now(),
             )
         )
@@ -106,23 +120,24 @@ class Protocols:
         )
         if not include_superseded:
             q = q.where(ProtocolRow.superseded.is_(False))
-        return [
-            StoredProtocol(
-                r.id,
-                r.station_id,
-                r.contest_id,
-                r.kind,
-                r.document,
-                r.document_hash,
-                r.device_id,
-                r.signature,
-                r.received_at,
-                r.log_index,
-                r.superseded,
-                r.correction_reason,
-            )
-            for r in self.s.scalars(q)
-        ]
+        return [_stored(r) for r in self.s.scalars(q)]
+
+    def for_stations(
+        self, election_id: str, station_ids: Sequence[str]
+    ) -> dict[str, list[StoredProtocol]]:
+        """Every protocol (superseded too) of these stations, by the (election, station) index."""
+        out: dict[str, list[StoredProtocol]] = {sid: [] for sid in station_ids}
+        ids = list(station_ids)
+        for at in range(0, len(ids), 500):
+            q = (
+                select(ProtocolRow)
+                .where(ProtocolRow.election_id == election_id,
+                       ProtocolRow.station_id.in_(ids[at : at + 500]))
+                .order_by(ProtocolRow.id)
+            )  # fmt: skip
+            for r in self.s.scalars(q):
+                out[r.station_id].append(_stored(r))
+        return out
 
     def current(
         self, election_id: str, station_id: str, contest_id: str, kind: str
@@ -133,6 +148,10 @@ class Protocols:
             ProtocolRow.superseded.is_(False),
         )  # fmt: skip
         return self.s.scalars(q).one_or_none()
+
+    def any(self, election_id: str) -> bool:
+        q = select(ProtocolRow.id).where(ProtocolRow.election_id == election_id).limit(1)
+        return self.s.scalar(q) is not None
 
     def last_id(self, election_id: str) -> int:
         q = select(func.max(ProtocolRow.id)).where(ProtocolRow.election_id == election_id)
@@ -174,6 +193,11 @@ class Rejections:
             )
         )
 
+    def at_index(self, election_id: str, log_index: int) -> RejectionRow | None:
+        q = select(RejectionRow).where(RejectionRow.election_id == election_id,
+                                       RejectionRow.log_index == log_index)  # fmt: skip
+        return self.s.scalars(q).first()
+
     def for_election(self, election_id: str) -> Sequence[RejectionRow]:
         q = select(RejectionRow).where(RejectionRow.election_id == election_id)
         return self.s.scalars(q.order_by(RejectionRow.id)).all()
@@ -184,6 +208,35 @@ class Rejections:
             RejectionRow.election_id == election_id, RejectionRow.log_index == log_index
         )
         return self.s.scalars(q).first()
+
+    def for_station(self, election_id: str, station_id: str) -> Sequence[RejectionRow]:
+        """One station's refusals, by the (election, station) index: never the whole table."""
+        q = select(RejectionRow).where(
+            RejectionRow.election_id == election_id, RejectionRow.station_id == station_id
+        )
+        return self.s.scalars(q.order_by(RejectionRow.id)).all()
+
+    def for_stations(
+        self, election_id: str, station_ids: Sequence[str]
+    ) -> dict[str, list[RejectionRow]]:
+        out: dict[str, list[RejectionRow]] = {sid: [] for sid in station_ids}
+        ids = list(station_ids)
+        for at in range(0, len(ids), 500):
+            q = select(RejectionRow).where(
+                RejectionRow.election_id == election_id,
+                RejectionRow.station_id.in_(ids[at : at + 500]),
+            )
+            for r in self.s.scalars(q.order_by(RejectionRow.id)):
+                out[str(r.station_id)].append(r)
+        return out
+
+    def count_for_station(self, election_id: str, station_id: str) -> int:
+        q = (
+            select(func.count())
+            .select_from(RejectionRow)
+            .where(RejectionRow.election_id == election_id, RejectionRow.station_id == station_id)
+        )
+        return int(self.s.scalar(q) or 0)
 
     def count(self, election_id: str) -> int:
         q = (

@@ -33,17 +33,28 @@ def _state(path: Path) -> dict[str, str]:
     return {}
 
 
-def check_once(location: str, state_file: Path, vkey: str | None = None) -> MonitorResult:
-    """Fetch the current checkpoint, check it against the kept one, keep it if it extends it."""
+def check_once(
+    location: str, state_file: Path, vkey: str | None = None, origin: str | None = None
+) -> MonitorResult:
+    """Fetch the current checkpoint, check it against the kept one, keep it if it extends it.
+
+    ``vkey`` (and ``origin``) pin the log; without them the key kept from an earlier run is used,
+    or, on the very first run, the record's own key — and the message says so.
+    """
     src = RecordSource(location)
     state = _state(state_file)
+    note_on_trust = ""
     if vkey is None:
         vkey = state.get("vkey")
-    if vkey is None:  # trust on first use, and say so
-        vkey = str(json.loads(src.read("record.json"))["log_key"])
-    new_note = src.text("log/checkpoint")
     try:
-        new = verify_checkpoint(new_note, vkey)
+        if vkey is None:  # trust on first use, and say so
+            vkey = str(json.loads(src.read("record.json"))["log_key"])
+            note_on_trust = " (WARN: trusted the record's own log key; pin it with --log-key)"
+        new_note = src.text("log/checkpoint")
+    except (KeyError, ValueError, TypeError, VerificationError) as err:
+        return MonitorResult(False, f"cannot read the log: {err!r}", None, None)
+    try:
+        new = verify_checkpoint(new_note, vkey, origin=origin)
     except VerificationError as err:
         return MonitorResult(
             False, f"the current checkpoint does not verify: {err}", None, new_note
@@ -51,8 +62,14 @@ def check_once(location: str, state_file: Path, vkey: str | None = None) -> Moni
     old_note = state.get("checkpoint")
     if old_note is None:
         _save(state_file, vkey, new_note)
-        return MonitorResult(True, f"first checkpoint kept: size {new.size}", None, new_note)
-    old = verify_checkpoint(old_note, vkey)
+        return MonitorResult(
+            True, f"first checkpoint kept: size {new.size}{note_on_trust}", None, new_note
+        )
+    try:
+        old = verify_checkpoint(old_note, vkey)
+    except VerificationError as err:
+        return MonitorResult(False, f"the kept checkpoint does not verify under the pinned "
+                                    f"key: {err}", old_note, new_note)  # fmt: skip
     problem = _compare(src, old, new)
     if problem:
         return MonitorResult(False, problem, old_note, new_note)

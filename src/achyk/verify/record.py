@@ -7,26 +7,81 @@ the justification of rejections, and the published results and seats recomputed 
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from achyk.domain.anomalies import anomalies_document
-from achyk.domain.published import differences, results_document
+from achyk.domain.definition import Election
+from achyk.domain.published import (
+    differences,
+    results_document,
+    station_results_document,
+    station_results_path,
+)
 from achyk.domain.tabulation import tabulate
-from achyk.errors import VerificationError
-from achyk.ledger import tree_root, verify_checkpoint, verify_cosignature
-from achyk.ledger.tiles import decode_entry_bundle, hash_at_from_tiles, tiles_for_size, verify_tiles
+from achyk.errors import AchykError, VerificationError
+from achyk.ledger import tree_root, verify_checkpoint
+from achyk.ledger.tiles import (
+    decode_entry_bundle,
+    earlier_partial_tiles,
+    hash_at_from_tiles,
+    tiles_for_size,
+    verify_tiles,
+)
+from achyk.ledger.trust import Trust
+from achyk.verify.anchors import anchors, check_quorum, definition_pin, record_witnesses
+from achyk.verify.files import check_manifest, check_site_figures
 from achyk.verify.remote import RemoteCheck, check_remote
 from achyk.verify.replay import Replay, replay
 from achyk.verify.source import RecordSource
 
 MAX_LISTED = 20
+ROTATION = b'"kind":"log-key-rotation"'
+
+
+@dataclass(frozen=True)
+class LogKeys:
+    """Which key signs the checkpoint of each size: the log names every change of key.
+
+    A ``log-key-rotation`` entry at index r names the previous key and the new one; the
+    checkpoint of size r + 1 carries both signatures, later ones the new key's alone.
+    """
+
+    rotations: tuple[tuple[int, str, str], ...]  # (index, previous vkey, new vkey)
+    current: str
+    problems: tuple[str, ...]
+
+    @classmethod
+    def from_entries(cls, entries: list[bytes], current: str) -> LogKeys:
+        rotations, problems = [], []
+        for i, raw in enumerate(entries):
+            if ROTATION in raw:
+                try:
+                    e = json.loads(raw)
+                    rotations.append((i, str(e["previous"]), str(e["key"])))
+                except (ValueError, KeyError, TypeError):
+                    problems.append(f"log entry {i}: a malformed log key rotation")
+        if any(a[2] != b[1] for a, b in itertools.pairwise(rotations)):
+            problems.append("the log key rotations do not follow one another")
+        if rotations and rotations[-1][2] != current:
+            problems.append(f"the last log key rotation hands over to {rotations[-1][2]}, "
+                            f"not to the published log key {current}")  # fmt: skip
+        return cls(tuple(rotations), current, tuple(problems))
+
+    def at(self, size: int) -> str:
+        for index, previous, _ in self.rotations:
+            if size <= index + 1:
+                return previous
+        return self.current
 
 
 @dataclass
 class Report:
     checks: list[tuple[str, bool, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     remote: RemoteCheck | None = None  # the remote-voting check's findings, for a trustee
 
     def add(self, name: str, problems: list[str], detail: str = "") -> None:
@@ -36,7 +91,7 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        return all(ok for _, ok, _ in self.checks)
+        return bool(self.checks) and all(ok for _, ok, _ in self.checks)
 
 
 Progress = Callable[[str], None]
@@ -48,17 +103,50 @@ def verify_record(
     *,
     workers: int | None = None,
     scheduler: str | None = None,
+    trust: Trust | None = None,
 ) -> Report:
-    """Check the record; remote ballots are verified on `workers` processes or a Dask cluster."""
-    src = RecordSource(location)
+    """Check the record against the pinned ``trust`` (or, without one, against itself, with a
+    warning); remote ballots are verified on `workers` processes or a Dask cluster.
+
+    Never raises on a bad record: whatever is wrong is a failed check, named.
+    """
     report = Report()
-    say = progress or (lambda _: None)
+    step = ["record.json"]
+
+    def say(what: str) -> None:
+        step[0] = what
+        if progress:
+            progress(what)
+
     try:
-        record = json.loads(src.read("record.json"))
-        vkey, origin = str(record["log_key"]), str(record["origin"])
-    except (KeyError, ValueError, TypeError) as err:
+        _verify(RecordSource(location), report, say, workers, scheduler, trust)
+    except (KeyError, ValueError, TypeError, AttributeError, IndexError, RecursionError,
+            AchykError) as err:  # fmt: skip
+        # A record malformed in a way no check above anticipated still fails, named, not raised.
+        report.add(f"{step[0]}: malformed", [f"{type(err).__name__}: {err}"])
+    return report
+
+
+def _verify(
+    src: RecordSource,
+    report: Report,
+    say: Progress,
+    workers: int | None,
+    scheduler: str | None,
+    trust: Trust | None,
+) -> None:
+    try:
+        record = json.loads(src.text("record.json"))
+        if not isinstance(record, dict):
+            raise VerificationError("record.json is not a JSON object")
+        a = anchors(record, trust)
+    except (KeyError, ValueError, VerificationError) as err:
         report.add("record.json", [f"missing or malformed: {err}"])
-        return report
+        return
+    report.warnings.extend(a.warnings)
+    report.add("trust anchors: log key, origin and election as pinned", list(a.problems),
+               "pinned" if trust is not None and trust.pinned else "unpinned (see WARN)")  # fmt: skip
+    vkey, origin = a.log_key, a.origin
 
     say("checkpoint")
     try:
@@ -67,16 +155,9 @@ def verify_record(
         report.add("checkpoint signature", [], f"size {cp.size}, root {cp.root.hex()}")
     except (KeyError, VerificationError) as err:
         report.add("checkpoint signature", [str(err)])
-        return report
-    cosign_problems = []
-    for witness in record.get("witnesses", []):
-        try:
-            verify_cosignature(note, witness)
-        except VerificationError as err:
-            cosign_problems.append(str(err))
-    report.add(
-        "witness cosignatures", cosign_problems, f"{len(record.get('witnesses', []))} witness(es)"
-    )
+        return
+    problems, summary = check_quorum(note, a)
+    report.add("witness cosignatures (quorum of the pinned witnesses)", problems, summary)
 
     def fetch(path: str) -> bytes:
         return src.read("log/" + path)
@@ -87,50 +168,74 @@ def verify_record(
         report.add("Merkle tree (tiles and entries) against the checkpoint", [])
     except (KeyError, VerificationError) as err:
         report.add("Merkle tree (tiles and entries) against the checkpoint", [str(err)])
-        return report
-
-    say("checkpoint history")
-    hash_at = hash_at_from_tiles(cp.size, fetch)
-    history_problems = []
-    sizes = []
-    for n in sorted({int(x) for x in record.get("checkpoints", [])}):
-        path = f"log/checkpoints/{n}"
-        if n > cp.size:
-            history_problems.append(f"{path} is ahead of the latest checkpoint ({cp.size})")
-            continue
-        sizes.append(n)
-        try:
-            old = verify_checkpoint(src.text(path) if src.exists(path) else "", vkey, origin=origin)
-            if old.size != n:
-                history_problems.append(f"{path} states size {old.size}")
-            elif old.size and tree_root(old.size, hash_at) != old.root:
-                history_problems.append(f"{path}: root at size {n} is not a prefix of this log")
-        except VerificationError as err:
-            history_problems.append(f"{path}: {err}")
-    report.add("earlier checkpoints consistent with this one", history_problems,
-               f"{len(sizes)} checkpoints")  # fmt: skip
+        return
 
     say("entries")
     entries: list[bytes] = []
     for tile in tiles_for_size(cp.size):
         if tile.level == 0:
             entries.extend(decode_entry_bundle(fetch(tile.entries_path)))
+    say("checkpoint history")
+    hash_at = hash_at_from_tiles(cp.size, fetch)
+    keys = LogKeys.from_entries(entries, vkey)  # a logged key rotation: older checkpoints' key
+    history_problems = list(keys.problems)
+    listed = src.listing("log/checkpoints")
+    stated = record.get("checkpoints", [])
+    sizes = sorted({int(n) for n in listed if n.isdigit()})
+    for name in listed:
+        if not name.isdigit() or str(int(name)) != name:
+            history_problems.append(f"log/checkpoints/{name} is not named by a tree size")
+    if src.remote:  # a live log grows between requests: judge it as of the checkpoint read
+        sizes = [n for n in sizes if n <= cp.size]
+    stated_set = set(map(str, stated)) if isinstance(stated, list) else None
+    shown = set(map(str, sizes))
+    if stated_set is None or not (stated_set <= shown if src.remote else stated_set == shown):
+        history_problems.append("record.json's checkpoints list is not the checkpoints published "
+                                "under log/checkpoints/")  # fmt: skip
+    if cp.size not in sizes:
+        history_problems.append(f"the latest checkpoint (size {cp.size}) is not among "
+                                "log/checkpoints/")  # fmt: skip
+    for n in sizes:
+        path = f"log/checkpoints/{n}"
+        if n > cp.size:
+            history_problems.append(f"{path} is ahead of the latest checkpoint ({cp.size})")
+            continue
+        try:
+            old = verify_checkpoint(src.text(path), keys.at(n), origin=origin)
+            if old.size != n:
+                history_problems.append(f"{path} states size {old.size}")
+            elif old.size and tree_root(old.size, hash_at) != old.root:
+                history_problems.append(f"{path}: root at size {n} is not a prefix of this log")
+        except (KeyError, VerificationError) as err:
+            history_problems.append(f"{path}: {err}")
+    if not src.remote:  # (a live server makes them on request)
+        for t in sorted(earlier_partial_tiles(cp.size, sizes)):
+            if not src.exists("log/" + t.path):
+                history_problems.append(f"log/{t.path} (a partial tile of an earlier checkpoint, "
+                                        "which tlog-tiles requires) is missing")  # fmt: skip
+    report.add("earlier checkpoints consistent with this one", history_problems,
+               f"{len(sizes)} checkpoints")  # fmt: skip
+
     evidence = {}
     for i in range(cp.size):
         path = f"evidence/{i}.bin"
-        if i < len(entries) and b'"kind":"rejection"' in entries[i] and src.exists(path):
+        if b'"kind":"rejection"' in entries[i] and src.exists(path):
             evidence[i] = src.read(path)
     try:
-        definition = json.loads(src.read("definition.json"))
-    except (KeyError, ValueError) as err:
+        definition = json.loads(src.text("definition.json"))
+    except (KeyError, ValueError, VerificationError) as err:
         report.add("definition.json", [f"missing or malformed: {err}"])
-        return report
+        return
     state = replay(entries, definition, evidence)
     counts = ", ".join(f"{k} {v}" for k, v in sorted(state.counts.items()))
     report.add("every entry: canonical form, signatures, control relations, corrections",
                state.problems, counts)  # fmt: skip
     if state.election is None:
-        return report
+        return
+    report.add("record.json as the log and definition state it; definition as pinned",
+               definition_pin(trust, state.definition_sha256)
+               + _record_header(record, state.election, cp.size, src.remote),
+               state.definition_sha256)  # fmt: skip
     if state.imported is not None:  # a status, not a failure: said on every report of this record
         report.add("imported, not signed: results copied from a publication "
                    f"({state.imported.get('source')}, sha256 {state.imported.get('source_sha256')})",
@@ -145,20 +250,54 @@ def verify_record(
         remote_protocols = remote.protocols
         report.remote = remote
     say("results")
-    computed = results_document(
-        state.election, tabulate(state.election, state.protocols() + remote_protocols)
-    )
-    try:
-        published = json.loads(src.read("results.json"))
-        diffs = list(differences(published, computed))
-        report.add("published results and seats recomputed from the log", diffs,
-                   f"{len(state.slots)} protocols folded")  # fmt: skip
-    except (KeyError, ValueError) as err:
-        report.add("published results and seats recomputed from the log", [str(err)])
+    tab = tabulate(state.election, state.protocols() + remote_protocols)
+    diffs = []
+    recomputed = [("results.json", results_document(state.election, tab))] + [
+        (station_results_path(region.id), station_results_document(state.election, tab, region))
+        for region in state.election.regions
+    ]
+    for path, computed in recomputed:
+        try:
+            published = json.loads(src.read(path))
+        except (KeyError, ValueError) as err:
+            diffs.append(f"{path}: missing or malformed: {err}")
+            continue
+        prefix = "" if path == "results.json" else f"{path}: "
+        diffs.extend(prefix + d for d in differences(published, computed))
+    report.add("published results and seats recomputed from the log", diffs,
+               f"{len(state.slots)} protocols folded")  # fmt: skip
     if state.election.form is not None or src.exists("anomalies.json"):
         report.add("anomalies the protocol form flags, recomputed from the log",
                    *_anomalies(src, state))  # fmt: skip
-    return report
+
+    say("published files")
+    problems, files = check_manifest(src, set(state.rejections), cp.size, hash_at, entries)
+    problems += check_site_figures(src, files, state.election, tab)
+    report.add("every published file recomputed or in manifest.json; site figures from the log",
+               problems, f"{len(files)} files in the manifest")  # fmt: skip
+
+
+def _record_header(
+    record: dict[str, Any], election: Election, size: int, remote: bool
+) -> list[str]:
+    """record.json's own fields must be what the definition and the checkpoint say."""
+    problems = []
+    stated = {"format": record.get("format"), "election": record.get("election"),
+              "name": record.get("name"), "size": record.get("size")}  # fmt: skip
+    actual = {"format": 1, "election": election.id, "name": election.name, "size": size}
+    if remote and isinstance(stated["size"], int) and stated["size"] <= size:
+        actual["size"] = stated["size"]  # read before the checkpoint, from a growing log
+    for key, value in actual.items():
+        if stated[key] != value:
+            problems.append(f"record.json's {key} is {stated[key]!r}, not {value!r}")
+    witnesses, quorum = record_witnesses(record)
+    defined = (tuple((w.name, w.key) for w in election.witnesses), election.witness_quorum)
+    if (tuple((w.name, w.key) for w in witnesses), quorum) != defined:
+        problems.append("record.json's witnesses and quorum are not the definition's")
+    known = {"format", "election", "name", "origin", "log_key", "size", "checkpoints",
+             "witnesses", "quorum"}  # fmt: skip
+    problems += [f"record.json has an unknown field {k!r}" for k in sorted(set(record) - known)]
+    return problems
 
 
 def _anomalies(src: RecordSource, state: Replay) -> tuple[list[str], str]:

@@ -15,7 +15,7 @@ from achyk.canonical import canonical_hash, canonical_json
 from achyk.domain.correction import examine_correction
 from achyk.domain.definition import Election
 from achyk.domain.protocol import Protocol
-from achyk.domain.submission import examine, parse_envelope
+from achyk.domain.submission import ENVELOPE_LIMITS, examine, parse_envelope
 from achyk.errors import DefinitionError
 from achyk.formats.definition import election_from_document
 from achyk.verify.disputes import KINDS as DISPUTE_KINDS
@@ -25,7 +25,8 @@ from achyk.verify.remote import REMOTE_KINDS, RemoteEntries
 
 KINDS = (
     "definition", "protocol", "rejection", "device-switch", "correction",
-    "register-commitment", "register-move", *REMOTE_KINDS, *DISPUTE_KINDS, *IMPORTED_KINDS,
+    "register-commitment", "register-move", "log-key-rotation", *REMOTE_KINDS, *DISPUTE_KINDS,
+    *IMPORTED_KINDS,
 )  # fmt: skip
 
 
@@ -172,23 +173,44 @@ def _switch(state: Replay, index: int, entry: dict[str, Any]) -> None:
 
 
 def _rejection(state: Replay, index: int, entry: dict[str, Any], raw: bytes | None) -> None:
+    """A rejection must have been justified: its evidence, judged at this point of the log both as
+    a protocol and as a correction, must be neither a valid protocol for an empty slot nor a valid
+    correction of a slot's current protocol. No field of the evidence chooses how it is judged."""
     digest = entry.get("submission_sha256")
     state.rejections[index] = str(digest)
     if raw is None:
+        state.fail(index, f"rejection without its evidence (evidence/{index}.bin is not published)")
+        return
+    if "evidence_sha256" in entry:  # over the size limit: its first bytes were kept, and hashed
+        if hashlib.sha256(raw).hexdigest() != entry["evidence_sha256"]:
+            state.fail(index, "published evidence does not match the rejection's evidence_sha256")
+        elif not isinstance(entry.get("submission_bytes"), int) or entry["submission_bytes"] <= (
+            ENVELOPE_LIMITS.max_bytes
+        ):
+            state.fail(index, "a submission kept in part must be over the size limit")
         return
     if hashlib.sha256(raw).hexdigest() != digest:
         state.fail(index, "published evidence does not match the rejection's submission_sha256")
         return
-    # A rejection must have been justified: the same bytes, judged now, must fail or conflict.
     assert state.election is not None
     envelope, _ = parse_envelope(raw)
-    if envelope is None or "supersedes" in envelope:
-        return
-    result = examine(state.election, envelope, state.backups)
+    if envelope is None:
+        return  # not even a JSON object: rightly refused
+    # Only the signed parts count: extra fields added to the bytes cannot make them look invalid.
+    as_protocol = {k: envelope.get(k) for k in ("protocol", "device", "signature")}
+    result = examine(state.election, as_protocol, state.backups)
     if result.ok and result.protocol is not None:
         p = result.protocol
         if (p.station_id, p.contest_id, p.kind.value) not in state.slots:
             state.fail(index, f"a valid protocol for station {p.station_id} was rejected")
+            return
+    signed = ("protocol", "supersedes", "reason", "authority", "signature")
+    fixed = examine_correction(state.election, {k: envelope.get(k) for k in signed})
+    c = fixed.protocol
+    if c is not None and not fixed.problems:
+        held = state.slots.get((c.station_id, c.contest_id, c.kind.value))
+        if held is not None and held[1] == fixed.supersedes:
+            state.fail(index, f"a valid correction for station {c.station_id} was rejected")
 
 
 def _register(state: Replay, index: int, entry: dict[str, Any]) -> None:

@@ -6,6 +6,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from achyk.errors import VerificationError
+
 
 class RecordSource:
     def __init__(self, location: str) -> None:
@@ -23,6 +25,8 @@ class RecordSource:
                     data: bytes = response.read()
             except urllib.error.HTTPError as err:
                 raise KeyError(path) from err
+            except (urllib.error.URLError, OSError, ValueError) as err:
+                raise VerificationError(f"{path}: cannot be read: {err}") from None
         else:
             file = Path(self.location) / path
             if not file.is_file():
@@ -33,7 +37,29 @@ class RecordSource:
         return data
 
     def text(self, path: str) -> str:
-        return self.read(path).decode("utf-8")
+        """The file as UTF-8 text; a file that is not UTF-8 is a VerificationError, named."""
+        try:
+            return self.read(path).decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise VerificationError(f"{path} is not UTF-8 text: {err}") from None
+
+    def files(self) -> list[str] | None:
+        """Every file under a record directory, as relative paths; None over HTTP (no listing)."""
+        if self.remote:
+            return None
+        root = Path(self.location)
+        return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+
+    def listing(self, directory: str) -> list[str]:
+        """The names in ``directory`` (e.g. ``log/checkpoints``): the directory itself, or over
+        HTTP the server's plain-text index at ``directory/`` (one name per line)."""
+        if not self.remote:
+            d = Path(self.location) / directory
+            return sorted(p.name for p in d.iterdir()) if d.is_dir() else []
+        try:
+            return [n for n in self.text(directory + "/").split("\n") if n]
+        except KeyError:
+            return []
 
     def exists(self, path: str) -> bool:
         try:

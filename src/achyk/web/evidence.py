@@ -59,36 +59,46 @@ def ledger_available() -> bool:
 
 def station_evidence(db: Database, election_id: str, station_id: str) -> list[EvidenceView] | None:
     """The station's log evidence, or None when there is no log service to ask."""
+    found = stations_evidence(db, election_id, [station_id])
+    return None if found is None else found[station_id]
+
+
+def stations_evidence(
+    db: Database, election_id: str, station_ids: list[str]
+) -> dict[str, list[EvidenceView]] | None:
+    """The log evidence of many stations in one go (the published site, district by district)."""
     module = _module("achyk.services.ledger")
-    if module is None or not hasattr(module, "station_evidence"):
+    if module is None or not hasattr(module, "stations_evidence"):
         return None
-    out = []
-    for e in module.station_evidence(db, election_id, station_id):
-        corrections = tuple(
-            CorrectionView(
-                int(c.entry_index),
-                str(c.reason),
-                str(c.authority),
-                None if c.supersedes_index is None else int(c.supersedes_index),
-            )
-            for c in getattr(e, "corrections", ())
+    return {
+        sid: [_view(e) for e in found]
+        for sid, found in module.stations_evidence(db, election_id, station_ids).items()
+    }
+
+
+def _view(e: Any) -> EvidenceView:
+    corrections = tuple(
+        CorrectionView(
+            int(c.entry_index),
+            str(c.reason),
+            str(c.authority),
+            None if c.supersedes_index is None else int(c.supersedes_index),
         )
-        out.append(
-            EvidenceView(
-                contest_id=str(e.contest_id),
-                kind=str(getattr(e.kind, "value", e.kind)),
-                entry_index=int(e.entry_index),
-                entry_hash=str(e.entry_hash),
-                inclusion_proof=tuple(str(h) for h in e.inclusion_proof),
-                tree_size=int(e.tree_size),
-                root=str(e.root),
-                device_id=None if e.device_id is None else str(e.device_id),
-                signature=None if e.signature is None else str(e.signature),
-                corrections=corrections,
-                superseded=bool(getattr(e, "superseded", False)),
-            )
-        )
-    return out
+        for c in getattr(e, "corrections", ())
+    )
+    return EvidenceView(
+        contest_id=str(e.contest_id),
+        kind=str(getattr(e.kind, "value", e.kind)),
+        entry_index=int(e.entry_index),
+        entry_hash=str(e.entry_hash),
+        inclusion_proof=tuple(str(h) for h in e.inclusion_proof),
+        tree_size=int(e.tree_size),
+        root=str(e.root),
+        device_id=None if e.device_id is None else str(e.device_id),
+        signature=None if e.signature is None else str(e.signature),
+        corrections=corrections,
+        superseded=bool(getattr(e, "superseded", False)),
+    )
 
 
 def latest_checkpoint(db: Database, election_id: str) -> str | None:

@@ -7,12 +7,15 @@ a figure downloaded from the site and one read from the API can be compared byte
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from achyk.api.app import unit_result
-from achyk.domain.definition import Election
+from achyk.domain.definition import Contest, Election
+from achyk.domain.protocol import AGAINST_ALL
 from achyk.domain.tabulation import Level, Tabulation
 
 LEVELS: tuple[Level, ...] = (
@@ -61,4 +64,58 @@ def to_csv(rows: list[dict[str, Any]]) -> str:
             writer.writerow(
                 [*head, o["option"], o["name"], o["votes"], o["share_pct"], o["scanner"], o["hand"]]
             )
+    return buffer.getvalue()
+
+
+# Above this many stations the long per-line station files (one row per station and ballot line,
+# and a file per station) are left to the live site: at 100,000 stations they were 200 MB.
+LONG_STATION_FILES_UP_TO = 5_000
+
+
+def wide_path(contest: Contest) -> str:
+    """One row per station: `data/stations/<contest>.csv.gz`."""
+    return f"stations/{contest.id}.csv.gz"
+
+
+def wide_header(contest: Contest) -> list[str]:
+    order = [*contest.option_ids(), *([AGAINST_ALL] if contest.against_all else [])]
+    return [
+        "station", "name", "district", "region", "country", "registered", "reported", "counted_from",
+        "voters_on_list", "issued", "found", "invalid", "valid",
+        *order, *(f"scanner:{o}" for o in order), *(f"hand:{o}" for o in order),
+    ]  # fmt: skip
+
+
+def wide_rows(election: Election, tab: Tabulation, contest: Contest) -> Iterator[list[object]]:
+    """Each station of the contest: counted lines, then counted, scanner and hand votes per option."""
+    order = [*contest.option_ids(), *([AGAINST_ALL] if contest.against_all else [])]
+    for region in election.regions:
+        for district in region.districts:
+            if not contest.covers(district.id):
+                continue
+            tab.preload([st.id for st in district.stations])
+            for st in district.stations:
+                r = tab.get(Level.STATION, st.id, contest.id)
+                if r is None:
+                    continue
+                c = r.counted
+                source = ("official" if r.hand.stations else "preliminary") if c.stations else ""
+                yield [
+                    st.id, st.name, district.id, region.id, st.country or "", st.registered_voters,
+                    c.stations, source, c.voters_on_list, c.issued, c.found, c.invalid, c.valid,
+                    *(c.votes_for(o) for o in order), *(r.scanner.votes_for(o) for o in order),
+                    *(r.hand.votes_for(o) for o in order),
+                ]  # fmt: skip
+
+
+def wide_csv_gz(election: Election, tab: Tabulation, contest: Contest) -> bytes:
+    """The wide station table, gzip-compressed (mtime 0: the same figures give the same bytes)."""
+    buffer = io.BytesIO()
+    with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0) as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+        writer = csv.writer(text, lineterminator="\n")
+        writer.writerow(wide_header(contest))
+        writer.writerows(wide_rows(election, tab, contest))
+        text.flush()
+        text.detach()
     return buffer.getvalue()

@@ -25,7 +25,8 @@ from achyk.domain.seat_results import all_list_seats
 from achyk.domain.tabulation import ABROAD_ID, NATIONAL_ID, ContestResult, Level, Tabulation
 from achyk.errors import NotFoundError
 from achyk.store.database import Database
-from achyk.store.repositories import DeviceSwitches, Protocols, Rejections
+from achyk.store.models import RejectionRow
+from achyk.store.repositories import DeviceSwitches, Protocols, Rejections, StoredProtocol
 from achyk.web import evidence
 from achyk.web.cartogram import TILE, layout, size
 from achyk.web.charts import turnout_curve
@@ -457,20 +458,45 @@ def _protocol_view(
     return ProtocolView(contest, lines, votes, stored, found, flags)
 
 
-def station_page(db: Database, election: Election, tab: Tabulation, station_id: str) -> Page:
+@dataclass(frozen=True)
+class StationData:
+    """What a station page reads besides the results: its protocols, refusals and log evidence."""
+
+    stored: list[StoredProtocol]  # current ones
+    rejected: list[RejectionRow]
+    log: list[evidence.EvidenceView] | None  # current and superseded
+
+
+def stations_data(
+    db: Database, election: Election, station_ids: list[str]
+) -> dict[str, StationData]:
+    """Many stations' page data in a few queries (a district's, when the site is published)."""
+    with db.read() as s:
+        stored = Protocols(s).for_stations(election.id, station_ids)
+        rejected = Rejections(s).for_stations(election.id, station_ids)
+    logs = evidence.stations_evidence(db, election.id, station_ids)
+    return {
+        sid: StationData([p for p in stored[sid] if not p.superseded], list(rejected[sid]),
+                         None if logs is None else logs[sid])
+        for sid in station_ids
+    }  # fmt: skip
+
+
+def station_page(
+    db: Database, election: Election, tab: Tabulation, station_id: str,
+    data: StationData | None = None,
+) -> Page:  # fmt: skip
     place = election.place(station_id)
     if place is None:
         raise NotFoundError(f"no station {station_id!r}")
+    if data is None:
+        data = stations_data(db, election, [station_id])[station_id]
+    stored, rejected, log = data.stored, data.rejected, data.log
     with db.read() as s:
-        stored = Protocols(s).for_station(election.id, station_id)
         switches = [
             (sw.switched_at, sw.from_device, sw.to_device, sw.reason)
             for sw in DeviceSwitches(s).for_station(election.id, station_id)
         ]
-        rejected = [
-            r for r in Rejections(s).for_election(election.id) if r.station_id == station_id
-        ]
-    log = evidence.station_evidence(db, election.id, station_id)
     by_contest: dict[str, dict[ProtocolKind, Protocol]] = {}
     meta: dict[str, dict[str, Any]] = {}
     for row in stored:
@@ -561,5 +587,11 @@ def all_pages(db: Database, election: Election, tab: Tabulation) -> Iterator[Pag
     for level in (Level.REGION, Level.DISTRICT, Level.ABROAD, Level.COUNTRY):
         for uid in sorted({u for (lv, u, _) in tab.results if lv is level}):
             yield unit_page(election, tab, level, uid)
-    for place in election.stations():
-        yield station_page(db, election, tab, place.station.id)
+    for region in election.regions:
+        for district in region.districts:
+            ids = [st.id for st in district.stations]
+            for at in range(0, len(ids), 200):  # a district's stations read together
+                batch = stations_data(db, election, ids[at : at + 200])
+                tab.preload(ids[at : at + 200])
+                for sid in ids[at : at + 200]:
+                    yield station_page(db, election, tab, sid, batch[sid])

@@ -1,20 +1,23 @@
 """The public results site on the live server: pages, open data, and the live stream.
 
-Pages are rendered once per (election, accepted-protocol stamp, language, path) and reused until a new
-protocol arrives, so election-night load costs one cheap `max(id)` query per request.
+Pages and open data are rendered once per log size (language, path) by one request while the others
+are served the previous copy (achyk.web.flight), so election-night load costs one primary-key read
+of the log's size per request, however fast protocols arrive.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
-from collections import OrderedDict
+import weakref
 from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse
+from sqlalchemy import Engine
 from sse_starlette.sse import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -26,11 +29,11 @@ from achyk.errors import NotFoundError
 from achyk.services.elections import get_election, list_elections
 from achyk.services.freshness import freshness
 from achyk.services.import_results import is_imported
-from achyk.services.results import cached_results
+from achyk.services.results import cached_results, results_stamp
 from achyk.store.database import Database
-from achyk.store.ledger_repo import LogStore
 from achyk.web import opendata, pages
 from achyk.web.complaints import all_complaints, clocks
+from achyk.web.flight import RenderCache
 from achyk.web.i18n import COOKIE, LANGUAGES, choose
 from achyk.web.live import live_summary
 from achyk.web.nist import election_report
@@ -42,8 +45,18 @@ SITE = Site()
 ASSETS = {"site.css": "text/css", "live.js": "text/javascript", "track.js": "text/javascript"}
 STREAM_SECONDS = 600.0  # a stream ends after this; EventSource reconnects by itself
 POLL_SECONDS = 1.0
-_pages: OrderedDict[tuple[str, str, int, str, str], str] = OrderedDict()
 _PAGES_KEPT = 512
+_caches: weakref.WeakKeyDictionary[Engine, RenderCache[Any]] = weakref.WeakKeyDictionary()
+_caches_lock = threading.Lock()
+
+
+def _cache(db: Database) -> RenderCache[Any]:
+    """One cache per engine: test databases may share a URL, never an engine."""
+    with _caches_lock:
+        cache = _caches.get(db.engine)
+        if cache is None:
+            cache = _caches[db.engine] = RenderCache(_PAGES_KEPT)
+        return cache
 
 
 def _db(request: Request) -> Database:
@@ -67,8 +80,7 @@ def _remember(request: Request, response: Response, lang: str) -> Response:
 
 def _stamp(db: Database, election_id: str) -> int:
     """The log's size: a protocol, a correction, a refusal or a complaint step changes a page."""
-    with db.read() as s:
-        return LogStore(s, election_id).head()
+    return results_stamp(db, election_id)
 
 
 def _not_found(request: Request, message: str, election: Election | None = None) -> Response:
@@ -98,17 +110,15 @@ def _page(request: Request, election_id: str, rest: str) -> Response:
         return _not_found(request, str(err))
     lang = _lang(request)
     stamp = _stamp(db, election.id)
-    key = (str(db.engine.url), election.id, stamp, lang, rest)
-    html = _pages.get(key)
-    if html is None:
+
+    def make() -> str:
         _, tab = cached_results(db, election.id)
-        try:
-            html = _render_page(db, election, tab, rest, lang)
-        except NotFoundError as err:
-            return _not_found(request, str(err), election)
-        _pages[key] = html
-        while len(_pages) > _PAGES_KEPT:
-            _pages.popitem(last=False)
+        return _render_page(db, election, tab, rest, lang)
+
+    try:
+        html = _cache(db).get(("page", election.id, lang, rest), stamp, make)
+    except NotFoundError as err:
+        return _not_found(request, str(err), election)
     return _remember(request, HTMLResponse(html), lang)
 
 
@@ -130,10 +140,13 @@ def asset(name: str) -> Response:
     return FileResponse(STATIC / name, media_type=ASSETS[name])
 
 
-def _data(election: Election, tab: Tabulation, name: str) -> tuple[str, str] | None:
+def _data(election: Election, tab: Tabulation, name: str) -> tuple[str | bytes, str] | None:
     """(body, media type) of an open-data file: `<level>.<fmt>`, `<level>/<unit>.<fmt>`, nist.json."""
     if name == "nist.json":
         return json.dumps(election_report(election, tab), ensure_ascii=False), "application/json"
+    for contest in election.contests:
+        if name == opendata.wide_path(contest):
+            return opendata.wide_csv_gz(election, tab, contest), "application/gzip"
     stem, _, fmt = name.rpartition(".")
     if fmt not in ("csv", "json"):
         return None
@@ -157,11 +170,15 @@ def data(request: Request, election_id: str, name: str) -> Response:
         election = get_election(db, election_id)
     except NotFoundError as err:
         return PlainTextResponse(str(err), status_code=404)
-    _, tab = cached_results(db, election.id)
-    if name == "summary.json":
-        summary = live_summary(election, tab, _stamp(db, election.id))
-        return Response(json.dumps(summary), media_type="application/json")
-    found = _data(election, tab, name)
+    stamp = _stamp(db, election.id)
+
+    def make() -> tuple[str | bytes, str] | None:
+        _, tab = cached_results(db, election.id)
+        if name == "summary.json":
+            return json.dumps(live_summary(election, tab, stamp)), "application/json"
+        return _data(election, tab, name)
+
+    found = _cache(db).get(("data", election.id, name), stamp, make)
     if found is None:
         return PlainTextResponse(f"no data file {name!r}", status_code=404)
     body, media = found
@@ -200,10 +217,15 @@ async def live(request: Request, election_id: str, level: str = "", unit: str = 
     lang = _lang(request)
 
     def summary(stamp: int) -> dict[str, Any]:
-        _, tab = cached_results(db, election.id)
-        fresh = freshness(db, election.id)
-        figures = live_summary(election, tab, stamp, *target)
-        return {**figures, **fresh.as_json(), "freshness_text": freshness_text(lang, fresh)}
+        def make() -> dict[str, Any]:
+            _, tab = cached_results(db, election.id)
+            fresh = freshness(db, election.id)
+            figures = live_summary(election, tab, stamp, *target)
+            return {**figures, **fresh.as_json(), "freshness_text": freshness_text(lang, fresh)}
+
+        # Every open stream of this unit and language shares one summary per log size.
+        found: dict[str, Any] = _cache(db).get(("live", election.id, lang, *target), stamp, make)
+        return found
 
     try:  # an unknown unit is refused before the stream starts
         first = await run_in_threadpool(_stamp, db, election.id)
@@ -218,8 +240,11 @@ async def live(request: Request, election_id: str, level: str = "", unit: str = 
             stamp = await run_in_threadpool(_stamp, db, election.id)
             if stamp != last:
                 data = await run_in_threadpool(summary, stamp)
-                yield {"event": "results", "id": str(stamp), "data": json.dumps(data)}
-                last = stamp
+                # The shared summary may be one change behind while another request renders the
+                # newest: `last` is the stamp it was made at, so the next poll sends the newer one.
+                if data["stamp"] != last:
+                    yield {"event": "results", "id": str(data["stamp"]), "data": json.dumps(data)}
+                last = data["stamp"]
             await asyncio.sleep(POLL_SECONDS)
 
     return EventSourceResponse(events(), ping=15)

@@ -9,12 +9,14 @@ board files under `data/` (see board.py).
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 from pathlib import Path
 
 from achyk.domain.definition import Election
-from achyk.domain.tabulation import Tabulation
+from achyk.domain.tabulation import Level, Tabulation
+from achyk.files import write_inside
 from achyk.services.elections import get_election
 from achyk.services.freshness import freshness
 from achyk.services.import_results import is_imported
@@ -29,27 +31,36 @@ from achyk.web.nist import election_report
 from achyk.web.render import STATIC, Site, render
 
 
-def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+def _write(root: Path, path: Path, text: str) -> None:
+    write_inside(root, path, text)  # ids built these paths: never outside the output folder
 
 
 def _write_data(election: Election, tab: Tabulation, board: Board, root: Path, stamp: int) -> None:
     data = root / pages.base_path(election) / "data"
+    for contest in election.contests:
+        path = data / opendata.wide_path(contest)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(opendata.wide_csv_gz(election, tab, contest))
+    many = election.station_count() > opendata.LONG_STATION_FILES_UP_TO
     for level in opendata.LEVELS:
+        if level is Level.STATION and many:
+            continue  # the wide table above; the long form is served by the live site
         rows = opendata.unit_results(election, tab, level)
-        _write(data / f"{level.value}.csv", opendata.to_csv(rows))
-        _write(data / f"{level.value}.json", opendata.to_json(rows))
+        _write(root, data / f"{level.value}.csv", opendata.to_csv(rows))
+        _write(root, data / f"{level.value}.json", opendata.to_json(rows))
         by_unit: dict[str, list[dict[str, object]]] = {}
         for row in rows:
             by_unit.setdefault(str(row["unit"]), []).append(row)
         for unit, unit_rows in by_unit.items():
-            _write(data / level.value / f"{unit}.csv", opendata.to_csv(unit_rows))
-            _write(data / level.value / f"{unit}.json", opendata.to_json(unit_rows))
-    _write(data / "nist.json", json.dumps(election_report(election, tab), ensure_ascii=False))
-    _write(data / "summary.json", json.dumps(live_summary(election, tab, stamp)))
+            _write(root, data / level.value / f"{unit}.csv", opendata.to_csv(unit_rows))
+            _write(root, data / level.value / f"{unit}.json", opendata.to_json(unit_rows))
+    if not many:  # precinct-level NIST counts of 100,000 stations: hundreds of MB, on the live site
+        _write(
+            root, data / "nist.json", json.dumps(election_report(election, tab), ensure_ascii=False)
+        )
+    _write(root, data / "summary.json", json.dumps(live_summary(election, tab, stamp)))
     for name, doc in lookup_documents(board).items():
-        _write(data / name, json.dumps(doc, ensure_ascii=False))
+        _write(root, data / name, json.dumps(doc, ensure_ascii=False))
 
 
 def _index(election: Election, site: Site) -> str:
@@ -93,25 +104,28 @@ def write_site(db: Database, election_id: str, out_dir: Path, *, base: str = "/"
     site = Site(static=True, base=base)
     fresh = freshness(db, election.id)
     out_dir.mkdir(parents=True, exist_ok=True)
-    built = list(pages.all_pages(db, election, tab))
     board = read_board(db, election.id)
-    built.append(track_page(election, board))
+    # Page by page, every language at once: nothing of a page is kept once it is written, so
+    # 100,000 station pages take the memory of one.
     imported = is_imported(db, election.id)
-    for lang in LANGUAGES:
-        for page in built:
+    for page in itertools.chain(pages.all_pages(db, election, tab), [track_page(election, board)]):
+        for lang in LANGUAGES:
             html = render(
                 page.template, lang, site, page.path, title=page.title, fresh=fresh,
                 record_imported=imported, **page.context,
             )  # fmt: skip
-            _write(out_dir / lang / page.path / "index.html", html)
+            _write(out_dir, out_dir / lang / page.path / "index.html", html)
+    for lang in LANGUAGES:
         not_found = render(
             "404.html", lang, site, pages.base_path(election), title="404", message="",
             election=election, base=pages.base_path(election), crumbs=[],
         )  # fmt: skip
-        _write(out_dir / lang / "404.html", not_found)
+        _write(out_dir, out_dir / lang / "404.html", not_found)
     _write_data(election, tab, board, out_dir, stamp)
     (out_dir / "static").mkdir(exist_ok=True)
     for asset in ("site.css", "live.js", "track.js"):
         shutil.copyfile(STATIC / asset, out_dir / "static" / asset)
-    _write(out_dir / "index.html", _index(election, site))
-    _write(out_dir / "404.html", (out_dir / DEFAULT_LANGUAGE / "404.html").read_text("utf-8"))
+    _write(out_dir, out_dir / "index.html", _index(election, site))
+    _write(
+        out_dir, out_dir / "404.html", (out_dir / DEFAULT_LANGUAGE / "404.html").read_text("utf-8")
+    )

@@ -1,7 +1,7 @@
 """Complaints' evidence files, kept whole (the log holds their hashes).
 
 Revision ID: 0012
-Revises: 0008
+Revises: 0009
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,165 @@
+"""Running totals: the tabulation kept up to date one protocol at a time.
+
+`tabulate` folds every accepted protocol at once; on election night that is O(stations) work for
+each new protocol. Here each unit's figures are stored as three vectors — counted, scanner, hand —
+of `[stations, voters_on_list, issued, found, invalid, valid, *votes in ballot order]`, and a new
+protocol changes only its station's vectors and, by the same difference, the vectors of the units
+above it (district, region, nation, abroad, host country). A correction or a late official
+protocol replaces what its station contributed: the station's old vectors are subtracted, the new
+ones added, so every sum stays exactly what a full fold gives (tests/property/test_tally.py).
+
+The rules are those of `tabulate`: counted is the official protocol where there is one, else the
+preliminary; scanner and hand are the two kinds summed on their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from achyk.domain.definition import Election
+from achyk.domain.protocol import Protocol, ProtocolKind
+from achyk.domain.tabulation import NATIONAL_ID, ContestResult, Count, Level, Unit, ballot_order
+
+COUNTED, SCANNER, HAND = 0, 1, 2
+HEAD = 6  # stations, voters_on_list, issued, found, invalid, valid; the votes follow
+Vectors = list[list[int]]  # [counted, scanner, hand]
+Key = tuple[str, str, str]  # (level, unit id, contest id)
+
+
+def zero(width: int) -> Vectors:
+    return [[0] * (HEAD + width) for _ in range(3)]
+
+
+def protocol_vector(p: Protocol, order: Sequence[str]) -> list[int]:
+    votes = dict(p.votes)
+    return [1, p.voters_on_list, p.issued, p.found, p.invalid, p.valid,
+            *(votes.get(o, 0) for o in order)]  # fmt: skip
+
+
+def count_of(vector: Sequence[int], order: Sequence[str]) -> Count:
+    stations, on_list, issued, found, invalid, valid = vector[:HEAD]
+    votes = tuple(zip(order, vector[HEAD:], strict=True))
+    return Count(stations, on_list, issued, found, invalid, valid, votes)
+
+
+@dataclass(frozen=True)
+class UnitIndex:
+    """The geography as tabulation sees it: each station's units, each unit's expected figures."""
+
+    units_of: Mapping[str, tuple[Unit, ...]]  # station id → its units, the station's own first
+    units: Mapping[tuple[Level, str], Unit]  # every unit, stations included
+    expected: Mapping[tuple[Level, str, str], tuple[int, int]]  # (stations, registered voters)
+    stations_under: Mapping[str, tuple[str, ...]]  # district id → its station ids
+    orders: Mapping[str, tuple[str, ...]]  # contest id → ballot order
+
+
+def unit_index(election: Election) -> UnitIndex:
+    regions = {r.id: r for r in election.regions}
+    districts = {d.id: d for r in election.regions for d in r.districts}
+    units_of: dict[str, tuple[Unit, ...]] = {}
+    units: dict[tuple[Level, str], Unit] = {}
+    stations_under: dict[str, list[str]] = {}
+    nation = Unit(Level.NATIONAL, NATIONAL_ID, election.name)
+    shared: dict[tuple[Level, str], Unit] = {(nation.level, nation.id): nation}
+    for place in election.stations():
+        s, district, region = place.station, districts[place.district_id], regions[place.region_id]
+        own = Unit(Level.STATION, s.id, s.name, district.id)
+        above = [
+            (Level.DISTRICT, district.id, district.name, region.id),
+            (Level.REGION, region.id, region.name, NATIONAL_ID),
+        ]
+        if s.country is not None or region.abroad:
+            # Remote voting stands for citizens abroad: it counts abroad, under no single country.
+            above.append((Level.ABROAD, "abroad", "Abroad", NATIONAL_ID))
+        if s.country is not None:
+            above.append((Level.COUNTRY, s.country, s.country, "abroad"))
+        chain = [own]
+        for level, uid, name, parent in above:
+            unit = shared.get((level, uid))
+            if unit is None:
+                unit = shared[(level, uid)] = Unit(level, uid, name, parent)
+            chain.append(unit)
+        chain.insert(
+            3, nation
+        )  # station, district, region, nation[, abroad[, country]]: as tabulate
+        units_of[s.id] = tuple(chain)
+        units[(Level.STATION, s.id)] = own
+        stations_under.setdefault(district.id, []).append(s.id)
+    units.update(shared)
+    expected: dict[tuple[Level, str, str], tuple[int, int]] = {}
+    for contest in election.contests:
+        for place in election.stations_in(contest):
+            voters = place.station.registered_voters
+            for unit in units_of[place.station.id]:
+                key = (unit.level, unit.id, contest.id)
+                n, v = expected.get(key, (0, 0))
+                expected[key] = (n + 1, v + voters)
+    return UnitIndex(
+        units_of, units, expected, {k: tuple(v) for k, v in stations_under.items()},
+        {c.id: ballot_order(c) for c in election.contests},
+    )  # fmt: skip
+
+
+def fold(
+    index: UnitIndex, stored: Mapping[Key, Vectors], protocols: Iterable[Protocol]
+) -> dict[Key, Vectors]:
+    """The rows that change when `protocols` are accepted, each replacing its slot's protocol.
+
+    `stored` holds the current rows of the touched stations and of their units (a row missing is
+    all zeros). Returns the new value of every changed row, stations and units alike.
+    """
+    rows: dict[Key, Vectors] = {}
+
+    def row(key: Key, width: int) -> Vectors:
+        got = rows.get(key)
+        if got is None:
+            old = stored.get(key)
+            got = rows[key] = [list(v) for v in old] if old is not None else zero(width)
+        return got
+
+    for p in protocols:
+        order = index.orders[p.contest_id]
+        units = index.units_of[p.station_id]
+        station = row((Level.STATION.value, p.station_id, p.contest_id), len(order))
+        before = [list(v) for v in station]
+        vector = protocol_vector(p, order)
+        if p.kind is ProtocolKind.OFFICIAL:
+            station[HAND] = vector
+            station[COUNTED] = vector
+        else:
+            station[SCANNER] = vector
+            if station[HAND][0] == 0:  # no hand count yet: the scanner's figures count
+                station[COUNTED] = vector
+        # Only the series that changed (a first preliminary changes counted and scanner, not hand).
+        delta = [
+            (series, [a - b for a, b in zip(new, old, strict=True)])
+            for series, (new, old) in enumerate(zip(station, before, strict=True))
+            if new != old
+        ]
+        for unit in units[1:]:
+            target = row((unit.level.value, unit.id, p.contest_id), len(order))
+            for series, d in delta:
+                target[series] = [a + b for a, b in zip(target[series], d, strict=True)]
+    return rows
+
+
+def unit_keys(index: UnitIndex, station_id: str, contest_id: str) -> list[Key]:
+    """The rows a protocol of this station and contest touches."""
+    return [(u.level.value, u.id, contest_id) for u in index.units_of[station_id]]
+
+
+def contest_result(
+    index: UnitIndex, election: Election, key: tuple[Level, str, str], vectors: Vectors | None
+) -> ContestResult:
+    level, uid, cid = key
+    contest = election.contest(cid)
+    assert contest is not None
+    order = index.orders[cid]
+    v = vectors if vectors is not None else zero(len(order))
+    stations, registered = index.expected.get(key, (0, 0))
+    return ContestResult(
+        unit=index.units[(level, uid)], contest_id=cid, base_kind=contest.base,
+        stations_expected=stations, registered=registered, counted=count_of(v[COUNTED], order),
+        scanner=count_of(v[SCANNER], order), hand=count_of(v[HAND], order),
+    )  # fmt: skip

@@ -1,0 +1,93 @@
+"""Stored running totals (the `tallies` table): read by key, level or station; written in bulk."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import bindparam
+
+from achyk.store.models import TallyRow
+
+Key = tuple[str, str, str]  # (level, unit id, contest id)
+Vectors = list[list[int]]
+STATION = "station"
+_CHUNK = 500  # ids per IN list: well inside SQLite's and PostgreSQL's parameter limits
+
+
+class Tallies:
+    def __init__(self, session: Session, election_id: str) -> None:
+        self.s = session
+        self.election_id = election_id
+
+    def _where(self) -> object:
+        return TallyRow.election_id == self.election_id
+
+    def units(self, level: str, unit_ids: Iterable[str]) -> dict[Key, Vectors]:
+        """The rows of these units at one level, every contest."""
+        ids = sorted(set(unit_ids))
+        out: dict[Key, Vectors] = {}
+        for at in range(0, len(ids), _CHUNK):
+            q = select(TallyRow.unit_id, TallyRow.contest_id, TallyRow.figures).where(
+                TallyRow.election_id == self.election_id,
+                TallyRow.level == level,
+                TallyRow.unit_id.in_(ids[at : at + _CHUNK]),
+            )
+            for uid, cid, figures in self.s.execute(q):
+                out[(level, uid, cid)] = json.loads(figures)
+        return out
+
+    def aggregates(self) -> dict[Key, Vectors]:
+        """Every row above the stations: the nation, regions, districts, abroad, countries."""
+        q = select(TallyRow.level, TallyRow.unit_id, TallyRow.contest_id, TallyRow.figures).where(
+            TallyRow.election_id == self.election_id, TallyRow.level != STATION
+        )
+        return {(a, b, c): json.loads(f) for a, b, c, f in self.s.execute(q)}
+
+    def stations(self) -> Iterator[tuple[Key, Vectors]]:
+        """Every station row, streamed in unit order."""
+        q = (
+            select(TallyRow.unit_id, TallyRow.contest_id, TallyRow.figures)
+            .where(TallyRow.election_id == self.election_id, TallyRow.level == STATION)
+            .order_by(TallyRow.unit_id, TallyRow.contest_id)
+            .execution_options(yield_per=5_000)
+        )
+        for uid, cid, figures in self.s.execute(q):
+            yield (STATION, uid, cid), json.loads(figures)
+
+    def any(self) -> bool:
+        q = select(TallyRow.unit_id).where(TallyRow.election_id == self.election_id).limit(1)
+        return self.s.scalar(q) is not None
+
+    def write(self, changed: Mapping[Key, Vectors], existing: Sequence[Key]) -> None:
+        """Store changed rows: an update where a row exists, an insert where it does not."""
+        known = set(existing)
+        updates = [
+            {"k_level": k[0], "k_unit": k[1], "k_contest": k[2],
+             "figures": json.dumps(v, separators=(",", ":"))}
+            for k, v in changed.items() if k in known
+        ]  # fmt: skip
+        inserts = [
+            {"election_id": self.election_id, "level": k[0], "unit_id": k[1], "contest_id": k[2],
+             "figures": json.dumps(v, separators=(",", ":"))}
+            for k, v in changed.items() if k not in known
+        ]  # fmt: skip
+        if updates:
+            stmt = (
+                update(TallyRow)
+                .where(
+                    TallyRow.election_id == self.election_id,
+                    TallyRow.level == bindparam("k_level"),
+                    TallyRow.unit_id == bindparam("k_unit"),
+                    TallyRow.contest_id == bindparam("k_contest"),
+                )
+                .values(figures=bindparam("figures"))
+            )
+            self.s.connection().execute(stmt, updates)
+        if inserts:
+            self.s.execute(insert(TallyRow), inserts)
+
+    def clear(self) -> None:
+        self.s.execute(delete(TallyRow).where(TallyRow.election_id == self.election_id))
