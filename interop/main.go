@@ -313,17 +313,24 @@ func verify(location, trustPath, pinnedKey string, witnessKeys []string, quorum 
 		r.add("remote voting: ceremony, credentials, ballots and their proofs, re-votes, challenges, tally", rr.problems, rr.summary)
 		folded = append(folded, rr.protocols...)
 	}
-	computed, seatProblems := resultsDocument(st.e, folded)
+	computed, stationDocs, seatProblems := resultsDocument(st.e, folded)
 	var diffs []string
-	pubRaw, err := src.read("results.json")
-	var published any
-	if err == nil {
-		published, err = parseJSON(pubRaw)
+	compare := func(path string, computed any, prefix string) {
+		pubRaw, err := src.read(path)
+		var published any
+		if err == nil {
+			published, err = parseJSON(pubRaw)
+		}
+		if err != nil {
+			diffs = append(diffs, fmt.Sprintf("%s: missing or malformed: %v", path, err))
+			return
+		}
+		differences(published, computed, prefix, &diffs)
 	}
-	if err != nil {
-		diffs = append(diffs, fmt.Sprintf("results.json: %v", err))
-	} else {
-		differences(published, computed, "", &diffs)
+	compare("results.json", computed, "")
+	for _, reg := range st.e.regions {
+		path := "results/stations/" + reg.id + ".json"
+		compare(path, stationDocs[reg.id], path+":")
 	}
 	r.add("published results and seats recomputed from the log", append(seatProblems, diffs...), fmt.Sprintf("%d protocols folded", nslots))
 	if st.imported != nil { // a status, not a failure: said on every report of such a record

@@ -78,7 +78,13 @@ func unitsOf(e *election, s *station) [][4]string {
 	return units
 }
 
-func resultsDocument(e *election, protocols []*protocol) (map[string]any, []string) {
+// resultsDocument: results.json (the levels above the stations), and per region the document
+// results/stations/<region>.json holding its stations' units.
+func resultsDocument(e *election, protocols []*protocol) (map[string]any, map[string]map[string]any, []string) {
+	stationContests := map[string]map[string]any{}
+	for _, r := range e.regions {
+		stationContests[r.id] = map[string]any{}
+	}
 	kinds := map[[2]string]map[string]*protocol{}
 	for _, p := range protocols {
 		k := [2]string{p.station, p.contest}
@@ -129,6 +135,16 @@ func resultsDocument(e *election, protocols []*protocol) (map[string]any, []stri
 		order := c.ballotOrder()
 		doc := map[string]any{}
 		for key, u := range units {
+			if u.level == "station" {
+				region := e.byStation[u.id].region
+				rows, _ := stationContests[region][c.id].(map[string]any)
+				if rows == nil {
+					rows = map[string]any{}
+					stationContests[region][c.id] = rows
+				}
+				rows[key] = u.json(order)
+				continue
+			}
 			doc[key] = u.json(order)
 		}
 		contests[c.id] = doc
@@ -147,8 +163,12 @@ func resultsDocument(e *election, protocols []*protocol) (map[string]any, []stri
 			}
 		}
 	}
+	stationDocs := map[string]map[string]any{}
+	for region, cs := range stationContests {
+		stationDocs[region] = map[string]any{"format": int64(1), "election": e.id, "region": region, "contests": cs}
+	}
 	return map[string]any{"format": int64(1), "election": e.id, "contests": contests, "seats": seats,
-		"districts": districts}, problems
+		"districts": districts}, stationDocs, problems
 }
 
 // seatStatus: a party-list contest's seats with their status — undetermined (with the reason)
