@@ -80,6 +80,8 @@ type authority struct{ id, key, body, unit string }
 type election struct {
 	id, name            string
 	form                *protocolForm // nil: the standard nine-line protocol
+	witnesses           [][2]string   // (name, cosignature vkey), in definition order
+	quorum              int64         // witness_quorum; 0 when no witness is named
 	credentialAuthority string        // base64 Ed25519 key signing the remote credential list; "": none
 	authorityOf         map[string]authority
 	contests            []*contest
@@ -236,7 +238,8 @@ var datePattern = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
 func readDefinition(doc any) (*election, []string) {
 	r := &defReader{}
 	top := r.obj(doc, "definition")
-	r.known(top, "definition", "format", "election", "authorities", "contests", "regions", "form")
+	r.known(top, "definition", "format", "election", "authorities", "contests", "regions", "form",
+		"witnesses", "witness_quorum")
 	if f, ok := top["format"]; ok {
 		if i, isInt := asInt(f); !isInt || i != 1 {
 			r.fail("format", "only format 1 is known")
@@ -245,6 +248,32 @@ func readDefinition(doc any) (*election, []string) {
 	head := r.obj(top["election"], "election")
 	r.known(head, "election", "id", "name", "type", "date", "abroad_any_station", "credential_authority")
 	e := &election{byStation: map[string]*station{}, authorities: map[string]string{}, authorityOf: map[string]authority{}}
+	for i, wv := range r.list(top["witnesses"], "witnesses", false) {
+		at := fmt.Sprintf("witnesses[%d]", i)
+		m := r.obj(wv, at)
+		r.known(m, at, "name", "key")
+		w := [2]string{r.text(m, "name", at, true), r.text(m, "key", at, true)}
+		if _, err := parseWitnessKey(w[1]); err != nil {
+			r.fail(at+".key", fmt.Sprintf("not a witness verifier key: %v", err))
+		}
+		for _, other := range e.witnesses {
+			if other[0] == w[0] {
+				r.fail(at+".name", fmt.Sprintf("witness %q is named twice", w[0]))
+			}
+		}
+		e.witnesses = append(e.witnesses, w)
+	}
+	if len(e.witnesses) > 32 {
+		r.fail("witnesses", "at most 32 witnesses")
+	}
+	if q, present := top["witness_quorum"]; present && q != nil {
+		e.quorum = r.integer(top, "witness_quorum", "definition", 1)
+		if e.quorum > int64(len(e.witnesses)) {
+			r.fail("witness_quorum", fmt.Sprintf("%d is more than the %d witnesses named", e.quorum, len(e.witnesses)))
+		}
+	} else if len(e.witnesses) > 0 {
+		r.fail("witness_quorum", "required when witnesses are named")
+	}
 	if f, present := top["form"]; present {
 		e.form = r.form(f, "form")
 	}

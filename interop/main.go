@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"reflect"
 	"sort"
 	"strings"
 
@@ -116,9 +117,6 @@ func verify(location, trustPath, pinnedKey string, witnessKeys []string, quorum 
 			quorum = trust.Quorum
 		}
 	}
-	if quorum < 0 {
-		quorum = len(witnessKeys)
-	}
 	raw, err := src.read("record.json")
 	var record map[string]any
 	if err == nil {
@@ -144,7 +142,7 @@ func verify(location, trustPath, pinnedKey string, witnessKeys []string, quorum 
 	keyDetail := "taken from record.json itself: NOT PINNED (pass -trust or -log-key)"
 	vkey := recordKey
 	if pinnedKey != "" {
-		vkey = pinnedKey
+		vkey = pinnedKey // the latest key; a logged rotation names the earlier ones
 		keyDetail = "pinned"
 		if recordKey != pinnedKey {
 			keyProblems = append(keyProblems, fmt.Sprintf("record.json names log key %s, the pinned key is %s", recordKey, pinnedKey))
@@ -183,20 +181,27 @@ func verify(location, trustPath, pinnedKey string, witnessKeys []string, quorum 
 		r.add("record.json size", []string{fmt.Sprintf("record.json says size %v, the checkpoint %d", record["size"], cp.size)}, "")
 	}
 
-	// Witnesses: those record.json names must all have cosigned; the pinned ones, a quorum.
+	// Witnesses: the pinned ones (else the record's own) must reach the pinned quorum (else the
+	// record's); a cosignature line by one of them that does not verify fails.
 	var cosProblems []string
 	listed, _ := record["witnesses"].([]any)
-	for _, w := range listed {
-		key, _ := w.(string)
-		if m, isObj := w.(map[string]any); isObj {
-			key, _ = m["key"].(string)
+	pinnedWitnesses := len(witnessKeys) > 0
+	if !pinnedWitnesses {
+		for _, w := range listed {
+			key, _ := w.(string)
+			if m, isObj := w.(map[string]any); isObj {
+				key, _ = m["key"].(string)
+			}
+			witnessKeys = append(witnessKeys, key)
 		}
-		v, err := parseWitnessKey(key)
-		if err == nil {
-			err = cosigned(noteBytes, v)
-		}
-		if err != nil {
-			cosProblems = append(cosProblems, fmt.Sprintf("witness %s: %v", key, err))
+	}
+	if quorum < 0 && pinnedWitnesses {
+		quorum = len(witnessKeys) // -witness without -quorum: every pinned witness
+	}
+	if quorum < 0 {
+		quorum = 0
+		if q, ok := asInt(record["quorum"]); ok {
+			quorum = int(q)
 		}
 	}
 	good := 0
@@ -206,17 +211,24 @@ func verify(location, trustPath, pinnedKey string, witnessKeys []string, quorum 
 		if err == nil {
 			err = cosigned(noteBytes, v)
 		}
-		if err == nil {
+		var absent *note.UnverifiedNoteError
+		switch {
+		case err == nil:
 			good++
-		} else {
-			missing = append(missing, fmt.Sprintf("pinned witness %s: %v", key, err))
+		case errors.As(err, &absent):
+			missing = append(missing, key)
+		default:
+			cosProblems = append(cosProblems, fmt.Sprintf("witness %s: %v", key, err))
 		}
 	}
 	if good < quorum {
-		cosProblems = append(cosProblems, fmt.Sprintf("%d of the %d pinned witnesses cosigned; the quorum is %d", good, len(witnessKeys), quorum))
-		cosProblems = append(cosProblems, missing...)
+		cosProblems = append(cosProblems, fmt.Sprintf("only %d of the %d witness cosignatures required are on the latest checkpoint (missing: %s)", good, quorum, strings.Join(missing, ", ")))
 	}
-	r.add("witness cosignatures", cosProblems, fmt.Sprintf("%d listed in record.json; %d of %d pinned witnesses cosigned, quorum %d", len(listed), good, len(witnessKeys), quorum))
+	whose := "the record's own"
+	if pinnedWitnesses {
+		whose = "pinned"
+	}
+	r.add("witness cosignatures", cosProblems, fmt.Sprintf("%d of %d %s witnesses cosigned, quorum %d", good, len(witnessKeys), whose, quorum))
 
 	hr, entries, ntiles, err := verifyLog(src, cp)
 	if err != nil {
@@ -226,41 +238,59 @@ func verify(location, trustPath, pinnedKey string, witnessKeys []string, quorum 
 	r.add("Merkle tree (tiles and entry bundles) against the checkpoint", nil, fmt.Sprintf("%d tiles, %d entries", ntiles, len(entries)))
 	r.add("inclusion proof of every entry", inclusionProofs(hr, cp, entries), "")
 
-	// Every earlier checkpoint: listed in record.json or found in log/checkpoints/.
-	sizes := map[int64]bool{}
+	// The checkpoints are those listed under log/checkpoints/ (record.json's list must be the same;
+	// over HTTP, where the log grows, among them); each is verified under the key that signed it.
 	var historyProblems []string
-	cps, _ := record["checkpoints"].([]any)
+	keyAt, rotationProblems := logKeys(entries, vkey)
+	historyProblems = append(historyProblems, rotationProblems...)
+	stated := map[int64]bool{}
+	cps, isList := record["checkpoints"].([]any)
 	for _, x := range cps {
 		n, ok := asInt(x)
-		if !ok {
-			historyProblems = append(historyProblems, fmt.Sprintf("record.json checkpoints: %v is not a size", x))
+		isList = isList && ok
+		stated[n] = true
+	}
+	files, _ := src.listCheckpoints()
+	var ordered []int64
+	shown := map[int64]bool{}
+	for _, n := range files {
+		if n < 0 {
+			historyProblems = append(historyProblems, "log/checkpoints/ holds a file not named by a tree size")
 			continue
 		}
-		sizes[n] = true
-	}
-	if files, listable := src.listCheckpoints(); listable {
-		for _, n := range files {
-			if n < 0 {
-				historyProblems = append(historyProblems, "log/checkpoints/ holds a file not named by a tree size")
-				continue
-			}
-			if !sizes[n] {
-				historyProblems = append(historyProblems, fmt.Sprintf("log/checkpoints/%d is not listed in record.json", n))
-			}
-			sizes[n] = true
+		if src.remote && n > cp.size {
+			continue // appended after the checkpoint was read
 		}
-	}
-	var ordered []int64
-	for n := range sizes {
+		shown[n] = true
 		ordered = append(ordered, n)
 	}
-	sort.Slice(ordered, func(i, j int) bool { return ordered[i] < ordered[j] })
+	same := isList && len(stated) == len(cps)
+	for n := range stated {
+		same = same && shown[n]
+	}
+	if !src.remote {
+		same = same && len(stated) == len(shown)
+	}
+	if !same {
+		historyProblems = append(historyProblems, "record.json's checkpoints list is not the checkpoints published under log/checkpoints/")
+	}
+	if !shown[cp.size] {
+		historyProblems = append(historyProblems, fmt.Sprintf("the latest checkpoint (size %d) is not among log/checkpoints/", cp.size))
+	}
 	for _, n := range ordered {
 		path := fmt.Sprintf("log/checkpoints/%d", n)
+		if n > cp.size {
+			historyProblems = append(historyProblems, fmt.Sprintf("%s is ahead of the latest checkpoint (%d)", path, cp.size))
+			continue
+		}
 		data, err := src.read(path)
 		var old checkpoint
+		var v note.Verifier
 		if err == nil {
-			old, err = openCheckpoint(data, verifier, origin)
+			v, err = note.NewVerifier(keyAt(n))
+		}
+		if err == nil {
+			old, err = openCheckpoint(data, v, origin)
 		}
 		if err == nil && old.size != n {
 			err = fmt.Errorf("states size %d", old.size)
@@ -270,6 +300,13 @@ func verify(location, trustPath, pinnedKey string, witnessKeys []string, quorum 
 		}
 		if err != nil {
 			historyProblems = append(historyProblems, fmt.Sprintf("%s: %v", path, err))
+		}
+	}
+	if !src.remote {
+		for _, path := range earlierPartialTiles(cp.size, ordered) {
+			if _, err := src.read("log/" + path); err != nil {
+				historyProblems = append(historyProblems, fmt.Sprintf("log/%s (a partial tile of an earlier checkpoint, which tlog-tiles requires) is missing", path))
+			}
 		}
 	}
 	r.add("earlier checkpoints consistent with this one", historyProblems, fmt.Sprintf("%d checkpoints", len(ordered)))
@@ -297,9 +334,7 @@ func verify(location, trustPath, pinnedKey string, witnessKeys []string, quorum 
 	if st.e == nil {
 		return false
 	}
-	if rec, _ := record["election"].(string); rec != st.e.id {
-		r.add("record.json election", []string{fmt.Sprintf("record.json names election %q, the log's definition %q", rec, st.e.id)}, "")
-	}
+	r.add("record.json as the log and definition state it", recordHeader(record, st.e, cp.size, src.remote), "")
 	if trust != nil && trust.DefinitionSHA256 != st.defHash {
 		r.add("definition pinned by the trust file", []string{fmt.Sprintf("the log's definition is %s, the trust file names %s", st.defHash, trust.DefinitionSHA256)}, "")
 	}
@@ -353,4 +388,34 @@ func verify(location, trustPath, pinnedKey string, witnessKeys []string, quorum 
 		r.add("anomalies the protocol form flags, recomputed from the log", problems, fmt.Sprintf("%d flagged protocols", len(listed)))
 	}
 	return !r.failed
+}
+
+// recordHeader: record.json's own fields are what the definition and the checkpoint say, and it
+// has no other field.
+func recordHeader(record map[string]any, e *election, size int64, remote bool) []string {
+	var problems []string
+	want := map[string]any{"format": int64(1), "election": e.id, "name": e.name, "size": size}
+	if stated, ok := asInt(record["size"]); remote && ok && stated <= size {
+		want["size"] = stated // read before the checkpoint, from a growing log
+	}
+	for _, k := range []string{"format", "election", "name", "size"} {
+		if !reflect.DeepEqual(normalise(record[k]), want[k]) {
+			problems = append(problems, fmt.Sprintf("record.json's %s is %v, not %v", k, record[k], want[k]))
+		}
+	}
+	witnesses := []any{}
+	for _, w := range e.witnesses {
+		witnesses = append(witnesses, map[string]any{"name": w[0], "key": w[1]})
+	}
+	if !reflect.DeepEqual(normalise(record["witnesses"]), witnesses) || !reflect.DeepEqual(normalise(record["quorum"]), e.quorum) {
+		problems = append(problems, "record.json's witnesses and quorum are not the definition's")
+	}
+	known := map[string]bool{"format": true, "election": true, "name": true, "origin": true, "log_key": true,
+		"size": true, "checkpoints": true, "witnesses": true, "quorum": true}
+	for _, k := range sortedKeys(record) {
+		if !known[k] {
+			problems = append(problems, fmt.Sprintf("record.json has an unknown field %q", k))
+		}
+	}
+	return problems
 }

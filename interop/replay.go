@@ -44,7 +44,7 @@ type indexed struct {
 
 var knownKinds = map[string]bool{
 	"definition": true, "protocol": true, "rejection": true, "device-switch": true, "correction": true,
-	"register-commitment": true, "register-move": true, "complaint": true, "complaint-step": true,
+	"register-commitment": true, "register-move": true, "log-key-rotation": true, "complaint": true, "complaint-step": true,
 	"imported-results": true, "imported-protocol": true,
 	"remote-trustees": true, "remote-dealing": true, "remote-complaint": true, "remote-ceremony": true, "remote-params": true, "remote-credentials": true,
 	"remote-ballot": true, "remote-close": true, "remote-decryption": true, "remote-tally": true,
@@ -98,6 +98,7 @@ func replay(entries [][]byte, definition any, evidence func(int) ([]byte, bool))
 			}
 		case kind == "complaint" || kind == "complaint-step":
 			st.dispute(index, entry)
+		case kind == "log-key-rotation": // checked with the checkpoints it re-keys (logKeys)
 		case strings.HasPrefix(kind, "imported-"):
 			st.importedEntry(index, entry)
 		case kind == "device-switch":

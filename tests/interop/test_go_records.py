@@ -27,9 +27,10 @@ from achyk.verify.record import verify_record
 from go_verifier import entries_of, forget_history, go_failed, rebuild, run_go
 
 
-def _log_secret(db: Database, election: str) -> str:
+def _log_secret(db: Database, record: Path) -> str:
+    origin = json.loads((record / "record.json").read_text())["origin"]
     with db.read() as s:
-        row = stored_key(s, f"achyk/{election}")
+        row = stored_key(s, origin)
         assert row is not None
         return row.secret
 
@@ -43,7 +44,7 @@ def imported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     csv = export_csv(s, regions=3, broken={s.ids[0]}).encode()
     import_results(db, csv, mapping_yaml(), "e.csv")
     publish_record(db, "imported-2025", base / "record")
-    return base / "record", _log_secret(db, "imported-2025")
+    return base / "record", _log_secret(db, base / "record")
 
 
 def _flagged(sim_submission: tuple[str, bytes]) -> tuple[str, bytes]:
@@ -73,7 +74,7 @@ def russian(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     db = Database.open(f"sqlite:///{base / 'f.db'}")
     run_simulation(db, replace(sim, submissions=tuple(subs)))
     publish(db, sim.election.id, base / "record")
-    return base / "record", _log_secret(db, sim.election.id)
+    return base / "record", _log_secret(db, base / "record")
 
 
 def _both(go_verifier: Path, record: Path) -> tuple[bool, int, str]:

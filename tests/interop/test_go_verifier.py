@@ -55,8 +55,8 @@ def honest(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     subprocess.run(demo, check=True, capture_output=True, timeout=300)
     db = Database.open(url)
     with db.read() as s:
-        eid = json.loads((base / "record" / "record.json").read_text())["election"]
-        row = stored_key(s, f"achyk/{eid}")
+        origin = json.loads((base / "record" / "record.json").read_text())["origin"]
+        row = stored_key(s, origin)
         assert row is not None
         return base / "record", row.secret
 
