@@ -13,6 +13,8 @@ import pytest
 from achyk.ledger import Checkpoint, MemoryTree, leaf_hash, sign_checkpoint
 from achyk.ledger.note import parse_signer_key
 from achyk.ledger.tiles import build_tiles, decode_entry_bundle, entry_bundles
+from achyk.store.database import Database
+from achyk.store.ledger_repo import stored_key
 
 ROOT = Path(__file__).resolve().parents[1]
 INTEROP = ROOT / "interop"
@@ -60,6 +62,14 @@ def rebuild(record: Path, entries: list[bytes], secret: str) -> None:
     name, key = parse_signer_key(secret)
     cp = Checkpoint(name, len(entries), MemoryTree(leaves).root())
     (record / "log" / "checkpoint").write_text(sign_checkpoint(cp, name, key))
+
+
+def log_secret(db: Database, election: str) -> str:
+    """The log's signing key as the server stores it (a test holds the operator's powers)."""
+    with db.read() as s:
+        row = stored_key(s, f"log/{election}") or stored_key(s, f"achyk/{election}")
+        assert row is not None, f"no log key stored for {election}"
+        return row.secret
 
 
 def forget_history(record: Path) -> None:

@@ -22,17 +22,8 @@ from achyk.sim.generator import device_key, generate
 from achyk.sim.manipulations import honest
 from achyk.sim.profiles import SMALL
 from achyk.store.database import Database
-from achyk.store.ledger_repo import stored_key
 from achyk.verify.record import verify_record
-from go_verifier import entries_of, forget_history, go_failed, rebuild, run_go
-
-
-def _log_secret(db: Database, record: Path) -> str:
-    origin = json.loads((record / "record.json").read_text())["origin"]
-    with db.read() as s:
-        row = stored_key(s, origin)
-        assert row is not None
-        return row.secret
+from go_verifier import entries_of, forget_history, go_failed, log_secret, rebuild, run_go
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +35,9 @@ def imported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     csv = export_csv(s, regions=3, broken={s.ids[0]}).encode()
     import_results(db, csv, mapping_yaml(), "e.csv")
     publish_record(db, "imported-2025", base / "record")
-    return base / "record", _log_secret(db, base / "record")
+    return base / "record", log_secret(
+        db, json.loads((base / "record" / "record.json").read_text())["election"]
+    )
 
 
 def _flagged(sim_submission: tuple[str, bytes]) -> tuple[str, bytes]:
@@ -74,7 +67,9 @@ def russian(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     db = Database.open(f"sqlite:///{base / 'f.db'}")
     run_simulation(db, replace(sim, submissions=tuple(subs)))
     publish(db, sim.election.id, base / "record")
-    return base / "record", _log_secret(db, base / "record")
+    return base / "record", log_secret(
+        db, json.loads((base / "record" / "record.json").read_text())["election"]
+    )
 
 
 def _both(go_verifier: Path, record: Path) -> tuple[bool, int, str]:

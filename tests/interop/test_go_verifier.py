@@ -37,9 +37,17 @@ from achyk.signing import public_key_b64, sign
 from achyk.sim.generator import body_key, generate
 from achyk.sim.profiles import PROFILES, SMALL
 from achyk.store.database import Database
-from achyk.store.ledger_repo import stored_key
 from achyk.verify.record import verify_record
-from go_verifier import entries_of, first, forget_history, go_failed, rebuild, run_go, trust_file
+from go_verifier import (
+    entries_of,
+    first,
+    forget_history,
+    go_failed,
+    log_secret,
+    rebuild,
+    run_go,
+    trust_file,
+)
 from live_server import serving
 
 
@@ -53,12 +61,8 @@ def honest(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
             "--no-serve", "--remote-ballots", "12", "--database", url,
             "--out", str(base / "record")]  # fmt: skip
     subprocess.run(demo, check=True, capture_output=True, timeout=300)
-    db = Database.open(url)
-    with db.read() as s:
-        origin = json.loads((base / "record" / "record.json").read_text())["origin"]
-        row = stored_key(s, origin)
-        assert row is not None
-        return base / "record", row.secret
+    eid = json.loads((base / "record" / "record.json").read_text())["election"]
+    return base / "record", log_secret(Database.open(url), eid)
 
 
 # Each case tampers with a copy of the honest record; the name says what a verifier must catch.
