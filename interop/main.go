@@ -372,6 +372,10 @@ func verify(location, trustPath, pinnedKey string, witnessKeys []string, quorum 
 		r.add(fmt.Sprintf("imported, not signed: results copied from a publication (%v, sha256 %v)",
 			st.imported["source"], st.imported["source_sha256"]), nil, fmt.Sprintf("%d protocols without signatures", st.unsigned))
 	}
+	if !src.remote { // a live server has no manifest or site files
+		problems, n := checkFiles(src, cp.size, hr, entries)
+		r.add("every published file recomputed or in manifest.json (site figures not recomputed)", problems, fmt.Sprintf("%d files in the manifest", n))
+	}
 	if raw, err := src.read("anomalies.json"); st.e.form != nil || err == nil {
 		var problems []string
 		computed := anomalies(st)
