@@ -13,8 +13,8 @@ import pytest
 from achyk.ledger import Checkpoint, MemoryTree, leaf_hash, sign_checkpoint
 from achyk.ledger.note import parse_signer_key
 from achyk.ledger.tiles import build_tiles, decode_entry_bundle, entry_bundles
+from achyk.services.log_key import database_path, log_key_path
 from achyk.store.database import Database
-from achyk.store.ledger_repo import stored_key
 
 ROOT = Path(__file__).resolve().parents[1]
 INTEROP = ROOT / "interop"
@@ -65,11 +65,11 @@ def rebuild(record: Path, entries: list[bytes], secret: str) -> None:
 
 
 def log_secret(db: Database, election: str) -> str:
-    """The log's signing key as the server stores it (a test holds the operator's powers)."""
+    """The log's signing key, from its key file beside the SQLite database (a test holds the
+    operator's powers)."""
     with db.read() as s:
-        row = stored_key(s, f"log/{election}") or stored_key(s, f"achyk/{election}")
-        assert row is not None, f"no log key stored for {election}"
-        return row.secret
+        path = log_key_path(election, database_path(s))
+    return path.read_text(encoding="utf-8").strip()
 
 
 def forget_history(record: Path) -> None:

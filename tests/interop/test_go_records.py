@@ -126,6 +126,6 @@ def test_both_verifiers_fail_a_hidden_anomaly(
     (record / "anomalies.json").write_text(json.dumps({**doc, "protocols": []}))
     python, go, out = _both(go_verifier, record)
     assert not python and go == 1, out
-    assert go_failed(run_go(go_verifier, str(record))) == [
-        "anomalies the protocol form flags, recomputed from the log"
-    ], out
+    failed = go_failed(run_go(go_verifier, str(record)))
+    # (the manifest's hash of anomalies.json fails too: the operator would have rewritten it)
+    assert "anomalies the protocol form flags, recomputed from the log" in failed, out
