@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: all install demo test lint format chromium interop bench bench-demo bench-ledger bench-checkin bench-evoting bench-site bench-forensics bench-scale clean
+.PHONY: all install demo test lint format chromium interop bench bench-demo bench-ledger bench-checkin bench-evoting bench-site bench-forensics bench-scale bench-audit bench-observers clean
 
 all: install
 
@@ -49,7 +49,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix src tests benchmarks
 	$(BIN)/ruff format src tests benchmarks
 
-bench: bench-demo bench-ledger bench-checkin bench-site bench-evoting
+bench: bench-demo bench-ledger bench-checkin bench-site bench-evoting bench-observers
 
 bench-ledger: $(STAMP)
 	$(BIN)/python benchmarks/bench_ledger.py
@@ -73,8 +73,14 @@ STATIONS ?= 100000
 bench-forensics: $(STAMP)
 	$(BIN)/python benchmarks/bench_forensics.py $(STATIONS)
 
+bench-observers: $(STAMP)
+	$(BIN)/python benchmarks/bench_observers.py
+
 bench-demo: $(STAMP)
 	$(BIN)/python benchmarks/bench_demo.py
+
+bench-audit: $(STAMP)
+	$(BIN)/python benchmarks/bench_audit.py kg-2025
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache achyk.db interop/bin

@@ -131,8 +131,11 @@ def main() -> None:
         return
     if shutil.which("wrk") is None:
         sys.exit("bench-site needs wrk: apt-get install -y wrk")
-    profile = PROFILES[sys.argv[1] if len(sys.argv) > 1 else "small"]
-    seconds = int(sys.argv[2]) if len(sys.argv) > 2 else 5
+    # --no-static: skip the static export (minutes at kg-2025 on a busy machine)
+    no_static = "--no-static" in sys.argv
+    argv = [a for a in sys.argv if a != "--no-static"]
+    profile = PROFILES[argv[1] if len(argv) > 1 else "small"]
+    seconds = int(argv[2]) if len(argv) > 2 else 5
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/site.db"
         db = Database.open(url)
@@ -146,8 +149,11 @@ def main() -> None:
         run_simulation(db, sim)
         out = Path(tmp) / "public"
         started = time.perf_counter()
-        write_site(db, sim.election.id, out)
-        print(f"static export written in {time.perf_counter() - started:.1f} s", flush=True)
+        if not no_static:
+            write_site(db, sim.election.id, out)
+            print(f"static export written in {time.perf_counter() - started:.1f} s", flush=True)
+        else:
+            out.mkdir()
         db.close()
         station = next(p.station.id for p in sim.election.stations() if not p.station.abroad)
         eid = sim.election.id
@@ -170,8 +176,11 @@ def main() -> None:
             print("live (uvicorn, 1 worker, SQLite):")
             overview = wrk(f"{base}/e/{eid}/?lang=ru", seconds)
             station_page = wrk(f"{base}/e/{eid}/station/{station}/?lang=ru", seconds)
-            print("static (python http.server):")
-            static_overview = wrk(f"http://127.0.0.1:{static_port}/ru/e/{eid}/", seconds)
+            print("static (python http.server):" if not no_static else "static: skipped")
+            static_overview = (
+                (0.0, 0.0) if no_static
+                else wrk(f"http://127.0.0.1:{static_port}/ru/e/{eid}/", seconds)
+            )  # fmt: skip
             print(f"live overview while protocols arrive (load average {_load()}):")
             slow = under_load(url, f"{base}/e/{eid}/?lang=ru", held[: 60 * seconds], 50,
                               seconds, tmp)  # fmt: skip

@@ -165,7 +165,7 @@ def test_a_json_definition_and_a_file_of_one_envelope_a_line(tmp_path: Path) -> 
              envelope(protocol_doc(station="1002"))]  # fmt: skip
     bulk = tmp_path / "protocols.jsonl"
     bulk.write_bytes(b"\n".join(lines) + b"\n")
-    result = runner.invoke(app, ["protocol", "submit", str(bulk), "--database", url])
+    result = runner.invoke(app, ["protocol", "submit", str(bulk), "--each", "--database", url])
     assert result.exit_code == 1  # one was refused
     assert "station 1001 list/preliminary: accepted" in result.output
     assert "station 1002 list/preliminary: accepted" in result.output

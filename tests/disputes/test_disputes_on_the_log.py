@@ -36,6 +36,14 @@ def _log(db: Database, eid: str) -> list[bytes]:
         return [r.entry.encode() for r in rows]
 
 
+def _evidence(db: Database, eid: str) -> dict[int, bytes]:
+    """The refused submissions' bytes, as the record publishes them (evidence/I.bin)."""
+    with db.read() as s:
+        return {
+            r.log_index: r.raw for r in Rejections(s).for_election(eid) if r.log_index is not None
+        }
+
+
 def _definition(db: Database, eid: str) -> object:
     from achyk.formats.definition import election_to_document
     from achyk.services.elections import get_election
@@ -56,7 +64,7 @@ def test_every_path_walked_and_verified(election: tuple[Database, SimElection]) 
         kept = s.query(DisputeEvidenceRow).filter_by(election_id=eid).one()
         entry = json.loads(s.get(LogEntryRow, (eid, run.founded)).entry)
     assert entry["evidence"] == [kept.sha256]
-    assert replay(_log(db, eid), _definition(db, eid)).problems == []
+    assert replay(_log(db, eid), _definition(db, eid), _evidence(db, eid)).problems == []
 
 
 def test_a_step_by_the_wrong_body_is_refused_and_kept(
@@ -118,7 +126,7 @@ def test_verify_catches_what_an_operator_appends_anyway(
     appended = [canonical_json(complaint)] + [
         canonical_json({**s, "kind": "complaint-step", "election": eid}) for s in bad_steps
     ]
-    problems = replay(entries + appended, _definition(db, eid)).problems
+    problems = replay(entries + appended, _definition(db, eid), _evidence(db, eid)).problems
     assert problems == [
         f"log entry {n + 2}: complaint-step: {wrong} has no jurisdiction over station "
         f"{complaint['station']}",

@@ -39,13 +39,13 @@ from achyk.ledger.tiles import build_tiles, decode_entry_bundle, entry_bundles
 from achyk.ledger.trust import Trust, parse_trust, pins
 from achyk.ledger.witness import request_body
 from achyk.services import ledger
+from achyk.services.log_key import database_path, log_key_path
 from achyk.services.publish import publish
 from achyk.services.simulation import run_simulation
 from achyk.services.witnessing import request_cosignature, trust_of
 from achyk.sim.generator import generate
 from achyk.sim.profiles import SMALL
 from achyk.store.database import Database
-from achyk.store.ledger_repo import stored_key
 from achyk.verify.record import Report, verify_record
 from achyk.verify.replay import replay
 from live_server import serving
@@ -82,11 +82,7 @@ def honest(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, Trust]:
     publish(db, eid, base / "record")
     trust = trust_of(db, eid)
     (base / "trust.json").write_bytes(trust.to_bytes())
-    with db.read() as s:
-        row = stored_key(s, f"log/{eid}")
-        assert row is not None
-        secret = row.secret
-    return base / "record", secret, trust
+    return base / "record", _secret(db, eid), trust
 
 
 def copy(honest: tuple[Path, str, Trust], tmp_path: Path) -> Path:
@@ -307,10 +303,10 @@ def test_live_witnesses_cosign_once_only_if_named(db: Database, tmp_path: Path) 
 
 
 def _secret(db: Database, eid: str) -> str:
+    """The log's signer key: a key file, never a database row (achyk.services.log_key)."""
     with db.read() as s:
-        row = stored_key(s, f"log/{eid}")
-        assert row is not None
-        return row.secret
+        path = log_key_path(eid, database_path(s))
+    return path.read_text(encoding="utf-8").strip()
 
 
 def _add(witness: str, body: bytes) -> int:

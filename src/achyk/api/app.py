@@ -17,6 +17,7 @@ from achyk.api import (
     complaints,
     faults,
     newsroom,
+    observers,
     protocol_routes,
     register_routes,
     remote,
@@ -209,6 +210,7 @@ def create_app(database: str | None = None, db: Database | None = None) -> FastA
     app.include_router(remote.router)
     app.include_router(register_routes.router)
     app.include_router(complaints.router)
+    app.include_router(observers.router)
     app.include_router(build_router())
     app.include_router(forensics_routes.router)  # before the site's catch-all page route
     app.include_router(web_routes.router)

@@ -66,6 +66,9 @@ def demo(
             "election: anyone with the profile can recompute every secret.",
         ),
     ] = False,
+    audit: Annotated[
+        bool, typer.Option(help="Run the risk-limiting audit of the list seats after the results.")
+    ] = True,
     host: str = "127.0.0.1",
     port: int = 8000,
     transmit: Annotated[
@@ -141,6 +144,8 @@ def demo(
             f"{run.counted:,} counted; decrypted by 3 of 5 trustees; tally equals intent: "
             f"{run.results == run.intent} ({time.perf_counter() - mark:.1f} s)"
         )
+    if sim.anomalies.get("stuffing") and not _already(db, "observers", sim.election.id):
+        phases.append(_observers(db, sim))
     if sim.anomalies.get("stuffing") and not _already(db, "complaints", sim.election.id):
         phases.append(_disputes(db, sim))
     mark = time.perf_counter()
@@ -148,6 +153,12 @@ def demo(
     if register:
         _turnout_by_hour(db, sim.election.id)
     phases.append(("results, seats, turnout by hour", time.perf_counter() - mark))
+    from achyk.cli.audit_demo import audit_demo
+
+    if audit:
+        mark = time.perf_counter()
+        audit_demo(db, sim)
+        phases.append(("risk-limiting audit of the seats", time.perf_counter() - mark))
     if out is not None:
         from achyk.services.publish import publish
 
@@ -169,6 +180,37 @@ def demo(
             transmit_later(f"http://{host}:{port}", held, lambda d: device_key(shape, d),
                            report=lambda line: console.print(line, highlight=False))  # fmt: skip
         serve(host=host, port=port, database=database)
+
+
+def _observers(db: Database, sim: SimElection) -> tuple[str, float]:
+    from achyk.services.observers.findings import copy_flags, mission_coverage
+    from achyk.services.observers.simulation import simulate_observers
+
+    mark = time.perf_counter()
+    run = simulate_observers(db, sim)
+    for c in mission_coverage(db, sim.election.id):
+        console.print(
+            f"observers: {c.name} ({c.kind}) — {c.observers} observers, {c.teams} teams, "
+            f"{c.sentence()}; {c.submissions:,} signed forms, {c.published:,} published; "
+            f"{c.negative} of {c.assessments} assessments bad or very bad; "
+            f"{c.copies} protocol copies",
+            highlight=False,
+        )
+    reported = ", ".join(run.stuffing_reported)
+    console.print(f"  ballot stuffing reported at stations {reported} (planted at "
+                  f"{', '.join(run.stuffed)})", highlight=False)  # fmt: skip
+    for station, who, diffs in copy_flags(db, sim.election.id):
+        console.print(f"  [yellow]protocol copy differs[/yellow] at station {station}: {who}: "
+                      + "; ".join(diffs), highlight=False)  # fmt: skip
+    p = run.pvt
+    inside = "within" if p.covers(run.official) else "[red]OUTSIDE[/red]"
+    console.print(
+        f"  PVT ({p.stations} sampled stations): {run.party} {100 * p.share:.2f} % ± "
+        f"{100 * p.moe:.2f} (95 %); official, the altered protocol left out, "
+        f"{100 * run.official:.2f} % — {inside} the margin; protocol altered after the count "
+        f"planted at station {run.altered}"
+    )
+    return ("observer missions", time.perf_counter() - mark)
 
 
 def _disputes(db: Database, sim: SimElection) -> tuple[str, float]:
@@ -205,6 +247,10 @@ def _already(db: Database, stage: str, election_id: str) -> bool:
 
     if stage == "register":
         done = register_stats(db, election_id).merkle_root is not None
+    elif stage == "observers":
+        from achyk.services.observers.record import read_observers
+
+        done = bool(read_observers(db, election_id).missions)
     elif stage == "complaints":
         from achyk.services.disputes.docket import read_docket
         from achyk.services.elections import get_election

@@ -11,6 +11,7 @@ from sqlalchemy.exc import DBAPIError
 
 from achyk import __version__
 from achyk.cli import (
+    audit,
     complaint,
     credentials,
     demo,
@@ -19,8 +20,10 @@ from achyk.cli import (
     failures,
     forensics,
     importer,
+    mission,
     monitor,
     protocol,
+    pvt,
     register,
     results,
     serve,
@@ -62,11 +65,15 @@ app.add_typer(protocol.app, name="protocol")
 app.add_typer(device.app, name="device")
 app.add_typer(register.app, name="register")
 app.add_typer(complaint.app, name="complaint")
+app.add_typer(mission.app, name="mission")
+app.add_typer(mission.observe, name="observe")
+app.add_typer(pvt.app, name="pvt")
 app.add_typer(vote.app, name="remote")
 app.add_typer(forensics.app, name="forensics")
 app.add_typer(importer.app, name="import")
 app.add_typer(credentials.app, name="credentials")
 app.add_typer(trustee.app, name="trustee")
+app.add_typer(audit.app, name="audit")
 app.command("vote")(vote.vote)
 app.command("results")(results.results)
 app.command("demo")(demo.demo)

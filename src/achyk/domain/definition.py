@@ -153,6 +153,9 @@ class Election:
     # count, and how many of them a verifier requires on the latest checkpoint.
     witnesses: tuple[Witness, ...] = ()
     witness_quorum: int = 0
+    # Audit-board members (hand counts of sampled stations); optional: absent, existing
+    # definitions keep their hashes.
+    audit_boards: tuple[BoardMember, ...] = ()
     _places: dict[str, StationPlace] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -252,3 +255,13 @@ class Witness:
 
     name: str
     key: str
+
+
+@dataclass(frozen=True)
+class BoardMember:
+    """A member of an audit board: signs the hand counts of sampled stations (achyk.audit.record)."""
+
+    id: str
+    name: str
+    party: str  # the party (or body) that nominated the member: a board's two differ
+    public_key: str  # base64 of the 32 raw Ed25519 bytes

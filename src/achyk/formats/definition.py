@@ -23,6 +23,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from achyk.canonical import canonical_hash
 from achyk.domain.definition import (
     Authority,
+    BoardMember,
     Contest,
     ContestKind,
     Device,
@@ -136,6 +137,13 @@ class _Witness(_Model):
     key: str
 
 
+class _BoardMember(_Model):
+    id: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    party: str = Field(min_length=1)
+    public_key: str
+
+
 class _Header(_Model):
     id: Id
     name: str = Field(min_length=1)
@@ -159,6 +167,7 @@ class _Definition(_Model):
     format: Literal[1] = 1
     election: _Header
     authorities: list[_Authority] = []
+    audit_boards: list[_BoardMember] = []
     contests: list[_Contest] = Field(min_length=1)
     regions: list[_Region] = Field(min_length=1)
     # The protocol form: a preset's id ("ru-duma") or the form in full; none: the standard form.
@@ -323,6 +332,14 @@ def _witness_checks(d: _Definition) -> list[Problem]:
     if d.witness_quorum is not None and d.witness_quorum > len(d.witnesses):
         problems.append(Problem("witness_quorum", f"{d.witness_quorum} is more than the "
                                                   f"{len(d.witnesses)} witnesses named"))  # fmt: skip
+    for bi, b in enumerate(d.audit_boards):
+        bad = _key_problem(f"audit_boards[{bi}].public_key", b.public_key)
+        if bad:
+            problems.append(bad)
+    problems += _duplicates(
+        [(b.id, f"audit_boards[{i}].id") for i, b in enumerate(d.audit_boards)],
+        "audit-board member",
+    )
     return problems
 
 
@@ -378,10 +395,11 @@ def _to_core(d: _Definition) -> Election:
     h = d.election
     form = form_to_core(d.form) if isinstance(d.form, FormModel) else None
     witnesses = tuple(Witness(w.name, w.key) for w in d.witnesses)
+    boards = tuple(BoardMember(b.id, b.name, b.party, b.public_key) for b in d.audit_boards)
     return Election(h.id, h.name, h.type, h.date, contests, regions, authorities,
                     abroad_any_station=h.abroad_any_station, form=form,
                     credential_authority=h.credential_authority, witnesses=witnesses,
-                    witness_quorum=d.witness_quorum or 0)  # fmt: skip
+                    witness_quorum=d.witness_quorum or 0, audit_boards=boards)  # fmt: skip
 
 
 def election_from_document(doc: Any, source: str = "definition") -> Election:
@@ -582,6 +600,11 @@ def election_to_document(e: Election) -> dict[str, Any]:
     }
     if e.form is not None:  # only when set, so existing definitions keep their hashes
         document["form"] = form_to_document(e.form)
+    if e.audit_boards:  # likewise
+        document["audit_boards"] = [
+            {"id": b.id, "name": b.name, "party": b.party, "public_key": b.public_key}
+            for b in e.audit_boards
+        ]
     return document
 
 

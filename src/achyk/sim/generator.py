@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from achyk.domain.definition import (
     Authority,
+    BoardMember,
     Contest,
     ContestKind,
     Device,
@@ -178,16 +179,33 @@ def build_election(profile: Profile) -> Election:
                                  public_key_b64(body_key(profile, "court")), "court"))  # fmt: skip
     authorities.append(Authority("supreme-court", "Supreme Court",
                                  public_key_b64(body_key(profile, "supreme-court")), "supreme-court"))  # fmt: skip
+    boards = tuple(
+        BoardMember(member, f"Audit board member {member}", party,
+                    public_key_b64(board_key(profile, member)))
+        for member, party in BOARD
+    )  # fmt: skip
     return Election(
         profile.election_id, profile.title, profile.type, profile.date, tuple(contests),
         tuple(regions), tuple(authorities), abroad_any_station=profile.abroad_any_station,
-        form=preset(profile.form) if profile.form else None,
+        form=preset(profile.form) if profile.form else None, audit_boards=boards,
     )  # fmt: skip
 
 
 def body_key(profile: Profile, authority_id: str) -> Ed25519PrivateKey:
     """A simulated commission's or court's key (the CEC's is `_authority_seed`'s)."""
     return private_key_from_seed(f"achyk-sim/{profile.name}/{profile.seed}/{authority_id}".encode())
+
+
+# The audit board: members nominated by different parties (a hand count needs two, of two parties).
+BOARD = (("board-1", "p01"), ("board-2", "p02"), ("board-3", "p03"))
+
+
+def board_key(profile: Profile, member: str) -> Ed25519PrivateKey:
+    return private_key_from_seed(f"achyk-sim/{profile.name}/{profile.seed}/{member}".encode())
+
+
+def authority_key(profile: Profile) -> Ed25519PrivateKey:
+    return private_key_from_seed(_authority_seed(profile))
 
 
 def _authority_seed(profile: Profile) -> bytes:

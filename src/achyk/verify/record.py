@@ -240,6 +240,11 @@ def _verify(
         report.add("imported, not signed: results copied from a publication "
                    f"({state.imported.get('source')}, sha256 {state.imported.get('source_sha256')})",
                    [], f"{state.unsigned} protocols without device signatures")  # fmt: skip
+    if state.observers.present:
+        # Findings about the election, not problems of the record: listed, not failed.
+        found = state.observers.copy_differences(state.protocols())
+        detail = state.observers.summary() + "".join(f"\nFLAGGED {d}" for d in found)
+        report.add("observers: chain of trust, redrawn plans, protocol copies", [], detail)
     remote_protocols = []
     if state.remote.present:
         say("remote voting")
@@ -249,6 +254,10 @@ def _verify(
                    remote.problems, remote.summary)  # fmt: skip
         remote_protocols = remote.protocols
         report.remote = remote
+    if state.audit.present:
+        say("audit")
+        report.add("audit: seed → sample, board-signed hand counts, each round's risk, the decision",
+                   state.audit.finish(), state.audit.summary())  # fmt: skip
     say("results")
     tab = tabulate(state.election, state.protocols() + remote_protocols)
     diffs = []

@@ -18,15 +18,18 @@ from achyk.domain.protocol import Protocol
 from achyk.domain.submission import ENVELOPE_LIMITS, examine, parse_envelope
 from achyk.errors import DefinitionError
 from achyk.formats.definition import election_from_document
+from achyk.verify.audit import AUDIT_KINDS, AuditEntries
 from achyk.verify.disputes import KINDS as DISPUTE_KINDS
 from achyk.verify.disputes import DisputeEntries
 from achyk.verify.imported import IMPORTED_KINDS, imported_entry
+from achyk.verify.observers import KINDS as OBSERVER_KINDS
+from achyk.verify.observers import ObserverEntries
 from achyk.verify.remote import REMOTE_KINDS, RemoteEntries
 
 KINDS = (
     "definition", "protocol", "rejection", "device-switch", "correction",
     "register-commitment", "register-move", "log-key-rotation", *REMOTE_KINDS, *DISPUTE_KINDS,
-    *IMPORTED_KINDS,
+    *IMPORTED_KINDS, *AUDIT_KINDS, *OBSERVER_KINDS,
 )  # fmt: skip
 
 
@@ -45,6 +48,8 @@ class Replay:
     disputes: DisputeEntries = field(default_factory=DisputeEntries)  # complaints and decisions
     imported: dict[str, Any] | None = None  # the imported-results entry (verify.imported)
     unsigned: int = 0  # imported protocols: no device signature
+    audit: AuditEntries = field(default_factory=AuditEntries)  # checked by verify.audit
+    observers: ObserverEntries = field(default_factory=ObserverEntries)  # missions, observations
 
     def protocols(self) -> list[Protocol]:
         return [p for _, _, p in self.slots.values()]
@@ -91,13 +96,18 @@ def replay(
             _rejection(state, index, entry, (evidence or {}).get(index))
         elif kind in REMOTE_KINDS:
             state.remote.add(index, entry)
+        elif kind in AUDIT_KINDS:
+            state.audit.add(index, entry, state.election, state.protocols)
         elif kind in ("register-commitment", "register-move"):
             _register(state, index, entry)
         elif kind in DISPUTE_KINDS:
             state.disputes.add(state.election, index, entry)
         elif kind in IMPORTED_KINDS:
             imported_entry(state, index, entry)
+        elif kind in OBSERVER_KINDS:
+            state.observers.add(state.election, index, entry)
     state.problems.extend(state.disputes.problems)
+    state.problems.extend(state.observers.problems)
     return state
 
 

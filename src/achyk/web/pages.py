@@ -537,6 +537,7 @@ def station_page(
             "rejections": rejections,
             "switches": switches,
             "complaints": station_complaints(db, election, station_id),
+            "copy_flags": _copy_flags(db, election.id, station_id),
             "history": history,
             "crumbs": _crumbs(election, Level.STATION, station_id),
             "level": "station",
@@ -572,6 +573,8 @@ def page_for(db: Database, election: Election, tab: Tabulation, rest: str) -> Pa
         from achyk.web.forensics import forensics_page  # it imports this module
 
         return forensics_page(db, election, tab, parts[1:])
+    if parts[0] == "paper":
+        return _paper_page(db, election, tab, parts[1:])
     if len(parts) == 2:
         kind, unit_id = parts
         if kind == "station":
@@ -595,3 +598,49 @@ def all_pages(db: Database, election: Election, tab: Tabulation) -> Iterator[Pag
                 tab.preload(ids[at : at + 200])
                 for sid in ids[at : at + 200]:
                     yield station_page(db, election, tab, sid, batch[sid])
+    yield _paper_page(db, election, tab, [])
+    for level in (Level.REGION, Level.DISTRICT, Level.ABROAD, Level.COUNTRY):
+        for uid in sorted({u for (lv, u, _) in tab.results if lv is level}):
+            yield _paper_page(
+                db, election, tab, ["abroad"] if level is Level.ABROAD else [level.value, uid]
+            )
+
+
+def _paper_page(db: Database, election: Election, tab: Tabulation, parts: list[str]) -> Page:
+    """Scanner versus hand count (achyk.web.paper) for the nation or one unit."""
+    from achyk.web.paper import paper_context, paper_path
+
+    if not parts:
+        level, unit_id = Level.NATIONAL, NATIONAL_ID
+    elif parts == ["abroad"]:
+        level, unit_id = Level.ABROAD, ABROAD_ID
+    elif len(parts) == 2 and parts[0] in ("region", "district", "country"):
+        level, unit_id = Level(parts[0]), parts[1]
+    else:
+        raise NotFoundError(f"no page paper/{'/'.join(parts)}")
+    context = paper_context(db, election, tab, level, unit_id)
+    title = election.name if level is Level.NATIONAL else context["result"].unit.name
+    crumbs = (
+        _crumbs(election, level, unit_id)
+        if level is not Level.NATIONAL
+        else [(election.name, base_path(election))]
+    )
+    return Page(
+        "paper.html",
+        paper_path(base_path(election), level, unit_id),
+        title,
+        {
+            **_common(election, tab),
+            **context,
+            "level": level.value,
+            "unit_id": unit_id,
+            "crumbs": crumbs,
+        },
+    )
+
+
+def _copy_flags(db: Database, election_id: str, station_id: str) -> list[tuple[str, list[str]]]:
+    """Observers' protocol copies of this station that differ from its published protocol."""
+    from achyk.services.observers.findings import station_copy_flags
+
+    return station_copy_flags(db, election_id, station_id)

@@ -295,6 +295,27 @@ def search(request: Request, election_id: str, q: str = "") -> Response:
     return _remember(request, HTMLResponse(html), lang)
 
 
+@router.get("/e/{election_id}/missions")
+def missions(request: Request, election_id: str) -> Response:
+    """Observer missions: coverage, findings, the PVT, protocol copies that differ."""
+    from achyk.services.observers.findings import copy_flags, mission_coverage, mission_pvt
+
+    db = _db(request)
+    try:
+        election = get_election(db, election_id)
+    except NotFoundError as err:
+        return _not_found(request, str(err))
+    lang = _lang(request)
+    base = pages.base_path(election)
+    html = render(
+        "missions.html", lang, SITE, f"{base}missions", title=election.name,
+        election=election, base=base, crumbs=[(election.name, base)],
+        missions=mission_coverage(db, election.id), pvt=mission_pvt(db, election.id),
+        flags=copy_flags(db, election.id), fresh=freshness(db, election.id),
+    )  # fmt: skip
+    return _remember(request, HTMLResponse(html), lang)
+
+
 @router.get("/e/{election_id}/complaints")
 def complaints(request: Request, election_id: str) -> Response:
     """The public register of complaints and decisions, folded from the log."""

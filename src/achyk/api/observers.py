@@ -1,0 +1,92 @@
+"""Observer missions API: signed envelopes in (accreditations, registrations, plans, observations,
+publications, protocol copies), coverage, published observations and differing protocol copies out.
+
+Every envelope is signed on its signer's device; the server checks it against the chain of trust
+on the log (CEC → mission → observer) and logs it, or answers 422 with the reasons and keeps it as
+evidence. Unpublished observations are hashes: there is nothing of them to read.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Body, HTTPException, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from achyk.errors import NotFoundError
+from achyk.observers.model import KINDS
+from achyk.services.observers.findings import copy_flags, mission_coverage
+from achyk.services.observers.record import read_observers, record_many
+from achyk.store.database import Database
+
+router = APIRouter()
+PREFIX = "/api/elections/{election_id}"
+MAX_BATCH = 1_000
+
+
+class LoggedOut(BaseModel):
+    accepted: bool
+    log_entry: int | None
+    reasons: list[str]
+
+
+def _db(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+@router.post(PREFIX + "/observers/{kind}", responses={422: {"description": "a refusal, kept"}})
+def submit(request: Request, election_id: str, kind: str, body: Any = Body(None)) -> JSONResponse:
+    """One signed envelope, or a list of up to 1,000, of one kind (record-format.md, *Observer
+    missions*). 200 when all are logged; 422 when any is refused (each result says which)."""
+    if kind not in KINDS:
+        raise HTTPException(404, f"no observer entry kind {kind!r}; one of {', '.join(KINDS)}")
+    items = body if isinstance(body, list) else [body]
+    if len(items) > MAX_BATCH:
+        raise HTTPException(413, f"at most {MAX_BATCH} envelopes at once")
+    try:
+        results = record_many(_db(request), election_id, kind, items)
+    except NotFoundError as err:
+        raise HTTPException(404, str(err)) from None
+    out = [LoggedOut(accepted=r.index is not None, log_entry=r.index, reasons=list(r.refused))
+           for r in results]  # fmt: skip
+    status = 200 if all(r.accepted for r in out) else 422
+    return JSONResponse([r.model_dump() for r in out], status_code=status)
+
+
+@router.get(PREFIX + "/missions")
+def missions(request: Request, election_id: str) -> list[dict[str, Any]]:
+    """Each mission's coverage and findings ("visited N stations in K of M regions")."""
+    try:
+        rows = mission_coverage(_db(request), election_id)
+    except NotFoundError as err:
+        raise HTTPException(404, str(err)) from None
+    return [r.__dict__ | {"sentence": r.sentence()} for r in rows]
+
+
+@router.get(PREFIX + "/missions/flags")
+def flags(request: Request, election_id: str) -> list[dict[str, Any]]:
+    """Protocol copies that differ from the station's published protocol, line by line."""
+    try:
+        rows = copy_flags(_db(request), election_id)
+    except NotFoundError as err:
+        raise HTTPException(404, str(err)) from None
+    return [{"station": s, "copy": who, "differences": d} for s, who, d in rows]
+
+
+@router.get(PREFIX + "/missions/{mission}/observations")
+def observations(request: Request, election_id: str, mission: str) -> list[dict[str, Any]]:
+    """A mission's observations: hash and log entry of each, content once published."""
+    try:
+        state = read_observers(_db(request), election_id)
+    except NotFoundError as err:
+        raise HTTPException(404, str(err)) from None
+    if mission not in state.missions:
+        raise HTTPException(404, f"no accredited mission {mission!r}")
+    return [
+        {"log_entry": o.index, "observer": o.observer, "station": o.station, "form": o.form,
+         "content_sha256": o.content_sha256, "published": o.published,
+         "content": state.contents.get(o.index), "quality_flags": list(o.flags)}
+        for o in state.observations.values() if o.mission == mission
+    ]  # fmt: skip

@@ -1,0 +1,145 @@
+"""`achyk mission …` and `achyk observe …`: observer missions on the record.
+
+Every envelope is signed on its signer's device — the CEC's accreditation, the mission's
+registrations and plan, an observer's forms and protocol copies; these commands log what was signed
+(refusals kept as evidence, exit status 1) and read the missions' coverage and the protocol copies
+that differ from the published protocols. `achyk observe sign` is the observer's side: it signs a
+form's answers with the observer's own key, offline.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from achyk.cli.common import DatabaseOption, ElectionOption, console, err_console, open_db
+from achyk.errors import InputError, Problem
+from achyk.ledger.note import parse_signer_key
+from achyk.observers import signing as sig
+from achyk.observers.forms import STANDARD, check_answers
+from achyk.observers.model import KINDS, ObserverError
+from achyk.services.observers.findings import copy_flags, mission_coverage
+from achyk.services.observers.record import record_many
+
+app = typer.Typer(help="Observer missions: accreditation, observers, plans.", no_args_is_help=True)
+observe = typer.Typer(help="An observer's forms and protocol copies.", no_args_is_help=True)
+
+
+def _json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise InputError(str(path), [Problem("", f"not a readable JSON file: {err}")]) from None
+
+
+def _log(kind: str, envelopes: list[Any], database: str | None, election: str | None) -> None:
+    results = record_many(open_db(database), election, kind, envelopes)
+    refused = 0
+    for n, r in enumerate(results, start=1):
+        if r.index is None:
+            refused += 1
+            err_console.print(f"[red]{kind} #{n} refused (kept as evidence): "
+                              f"{'; '.join(r.refused)}[/red]")  # fmt: skip
+    console.print(f"{kind}: {len(results) - refused} logged, {refused} refused")
+    if refused:
+        raise typer.Exit(1)
+
+
+@app.command("record")
+def record(
+    kind: Annotated[str, typer.Argument(help=f"One of: {', '.join(KINDS)}.")],
+    file: Annotated[Path, typer.Argument(help="A signed envelope or a JSON list of them.")],
+    database: DatabaseOption = None,
+    election: ElectionOption = None,
+) -> None:
+    """Log signed envelopes of one kind (accreditations, registrations, a plan, publications)."""
+    if kind not in KINDS:
+        raise typer.BadParameter(f"one of {', '.join(KINDS)}", param_hint="KIND")
+    data = _json(file)
+    _log(kind, data if isinstance(data, list) else [data], database, election)
+
+
+@app.command("list")
+def list_(
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable.")] = False,
+    database: DatabaseOption = None,
+    election: ElectionOption = None,
+) -> None:
+    """Each mission's coverage and findings, from its entries on the log."""
+    rows = mission_coverage(open_db(database), election)
+    if as_json:
+        typer.echo(json.dumps([r.__dict__ | {"sentence": r.sentence()} for r in rows]))
+        return
+    for c in rows:
+        console.print(f"{c.mission}\t{c.kind}\t{c.observers} observers\t{c.sentence()}\t"
+                      f"{c.negative}/{c.assessments} negative\t{c.copies} copies", highlight=False)  # fmt: skip
+
+
+@app.command("flags")
+def flags(
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable.")] = False,
+    database: DatabaseOption = None,
+    election: ElectionOption = None,
+) -> None:
+    """Protocol copies that differ from the published protocol, line by line."""
+    rows = copy_flags(open_db(database), election)
+    if as_json:
+        typer.echo(json.dumps([{"station": s, "copy": w, "differences": d} for s, w, d in rows]))
+        return
+    for station, who, diffs in rows:
+        console.print(f"station {station}: {who}: " + "; ".join(diffs), highlight=False)
+    if not rows:
+        console.print("every protocol copy matches its published protocol")
+
+
+@observe.command("sign")
+def sign_form(
+    key: Annotated[Path, typer.Option("--key", help="The observer's signer key (never uploaded).")],
+    mission: Annotated[str, typer.Option("--mission")],
+    observer: Annotated[str, typer.Option("--observer", help="The observer's pseudonym.")],
+    station: Annotated[str, typer.Option("--station")],
+    form: Annotated[str, typer.Option("--form", help=f"One of {', '.join(STANDARD)}.")],
+    answers: Annotated[Path, typer.Option("--answers", help="JSON object: question → answer.")],
+) -> None:
+    """Sign a form on the observer's device: prints {"observation": …, "content": …}; the first
+    goes to the log now, the second to the mission, which publishes it."""
+    try:
+        _, private = parse_signer_key(key.read_text(encoding="utf-8").strip())
+    except (OSError, UnicodeDecodeError, ValueError) as err:
+        raise InputError(str(key), [Problem("", f"not a readable key file: {err}")]) from None
+    given = _json(answers)
+    spec = STANDARD.get(form)
+    if spec is None or not isinstance(given, dict):
+        raise InputError(
+            str(answers), [Problem("", f"a JSON object for one of {', '.join(STANDARD)}")]
+        )
+    try:
+        flagged = check_answers(spec, given).flags
+    except ObserverError as err:
+        raise InputError(str(answers), [Problem("", str(err))]) from None
+    for flag in flagged:
+        err_console.print(f"[yellow]quality check: {flag}[/yellow]")
+    content = {"answers": given, "evidence": []}
+    envelope = sig.observation(private, mission, observer, station, form, content)
+    typer.echo(json.dumps({"observation": envelope, "content": content}, ensure_ascii=False))
+
+
+@observe.command("submit")
+def submit(
+    file: Annotated[Path, typer.Argument(help="Signed observations or protocol copies (JSON).")],
+    kind: Annotated[str, typer.Option("--kind")] = "observation",
+    database: DatabaseOption = None,
+    election: ElectionOption = None,
+) -> None:
+    """Log an observer's signed submissions: an observation's hash, or a protocol copy."""
+    if kind not in ("observation", "protocol-copy"):
+        raise typer.BadParameter("observation or protocol-copy", param_hint="--kind")
+    data = _json(file)
+    items = data if isinstance(data, list) else [data]
+    # `observe sign` prints {"observation": …, "content": …}: only the observation goes to the log.
+    envelopes = [i["observation"] if isinstance(i, dict) and "observation" in i and "content" in i
+                 else i for i in items]  # fmt: skip
+    _log(kind, envelopes, database, election)

@@ -1,0 +1,80 @@
+"""Audit planning from what is stored: the assertions of each list contest, BRAVO for the rest."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from achyk.audit import polling
+from achyk.audit.batch import Batch
+from achyk.audit.party_list import PlannedAssertion, batches, plan
+from achyk.domain.definition import Contest, ContestKind, Election
+from achyk.domain.protocol import AGAINST_ALL, Protocol, ProtocolKind
+from achyk.services.elections import get_election
+from achyk.services.results import accepted_protocols
+from achyk.store.database import Database
+
+
+def counted(protocols: Iterable[Protocol], contest_id: str) -> dict[str, Protocol]:
+    """Station → the counted protocol (official where there is one, else preliminary)."""
+    out: dict[str, Protocol] = {}
+    for p in protocols:
+        if p.contest_id != contest_id:
+            continue
+        if p.kind is ProtocolKind.OFFICIAL or p.station_id not in out:
+            out[p.station_id] = p
+    return out
+
+
+@dataclass(frozen=True)
+class ContestPlan:
+    contest: Contest
+    method: str  # "batch-comparison" (list) or "ballot-polling" (presidential)
+    stations: int  # stations that can be sampled (paper)
+    ballots: int
+    assertions: tuple[PlannedAssertion, ...] = ()
+    asn: int | None = None  # ballot polling: BRAVO's average sample number (ballots)
+
+    @property
+    def expected(self) -> int:
+        return max((a.expected for a in self.assertions), default=0)
+
+
+def contest_batches(election: Election, contest: Contest, protocols: list[Protocol]) -> list[Batch]:
+    return batches(election, contest, counted(protocols, contest.id))
+
+
+def plan_election(
+    db: Database, election_id: str | None, alpha: float
+) -> tuple[Election, list[ContestPlan]]:
+    election = get_election(db, election_id)
+    protocols = accepted_protocols(db, election.id)
+    out = []
+    for contest in election.contests:
+        reported = contest_batches(election, contest, protocols)
+        paper = sum(1 for b in reported if b.paper)
+        ballots = sum(b.ballots for b in reported)
+        if not reported:
+            continue
+        if contest.kind is ContestKind.PARTY_LIST:
+            out.append(
+                ContestPlan(
+                    contest,
+                    "batch-comparison",
+                    paper,
+                    ballots,
+                    tuple(plan(contest, reported, alpha)),
+                )
+            )
+        elif contest.kind is ContestKind.PRESIDENTIAL:
+            totals: dict[str, int] = {}
+            for b in reported:
+                for option, n in b.votes.items():
+                    if option != AGAINST_ALL:
+                        totals[option] = totals.get(option, 0) + n
+            votes = tuple(sorted(totals.values(), reverse=True))
+            asn = None
+            if len(votes) >= 2 and votes[0] > votes[1]:
+                asn = polling.asn(polling.Contest(votes, ballots), alpha)
+            out.append(ContestPlan(contest, "ballot-polling", paper, ballots, asn=asn))
+    return election, out

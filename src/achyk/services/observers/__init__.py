@@ -1,0 +1,1 @@
+"""Observer missions' use cases: accreditation, registration, the plan, submissions, publication."""

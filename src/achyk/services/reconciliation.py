@@ -1,0 +1,63 @@
+"""Scanner versus hand count for a loaded election: per station, per contest, and on the seats."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from achyk.audit.reconcile import ContestReconciliation, Tolerances, reconcile_contest
+from achyk.domain.definition import ContestKind, Election
+from achyk.domain.protocol import Protocol, ProtocolKind
+from achyk.domain.seat_results import list_seats
+from achyk.domain.tabulation import ballot_order, tabulate
+from achyk.services.elections import get_election
+from achyk.services.results import accepted_protocols
+from achyk.store.database import Database
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    election: Election
+    tolerances: Tolerances
+    contests: tuple[ContestReconciliation, ...]
+    # list contests: seats with every station's scanner count, and with every hand count
+    # (a station with one count only contributes that count to both)
+    seats: dict[str, tuple[dict[str, int], dict[str, int]]]
+
+
+def _basis(protocols: list[Protocol], prefer: ProtocolKind) -> list[Protocol]:
+    """One protocol per slot: the preferred kind where there is one, else the other."""
+    chosen: dict[tuple[str, str], Protocol] = {}
+    for p in protocols:
+        key = (p.station_id, p.contest_id)
+        if key not in chosen or p.kind is prefer:
+            chosen[key] = p
+    return list(chosen.values())
+
+
+def reconcile_election(
+    db: Database, election_id: str | None = None, tol: Tolerances | None = None
+) -> Reconciliation:
+    election = get_election(db, election_id)
+    protocols = accepted_protocols(db, election.id)
+    tol = tol or Tolerances()
+    slots: dict[tuple[str, str], dict[ProtocolKind, Protocol]] = {}
+    for p in protocols:
+        slots.setdefault((p.station_id, p.contest_id), {})[p.kind] = p
+    contests = []
+    for contest in election.contests:
+        pairs = [
+            (kinds[ProtocolKind.PRELIMINARY], kinds[ProtocolKind.OFFICIAL])
+            for (_, cid), kinds in slots.items()
+            if cid == contest.id and len(kinds) == 2
+        ]
+        contests.append(reconcile_contest(contest.id, pairs, ballot_order(contest), tol))
+    seats: dict[str, tuple[dict[str, int], dict[str, int]]] = {}
+    scanner_tab = tabulate(election, _basis(protocols, ProtocolKind.PRELIMINARY))
+    hand_tab = tabulate(election, _basis(protocols, ProtocolKind.OFFICIAL))
+    for contest in election.contests:
+        if contest.kind is ContestKind.PARTY_LIST and hand_tab.national(contest.id) is not None:
+            by_scanner = list_seats(election, scanner_tab, contest).allocation
+            by_hand = list_seats(election, hand_tab, contest).allocation
+            if by_scanner is not None and by_hand is not None:  # both determinable so far
+                seats[contest.id] = (by_scanner.as_dict(), by_hand.as_dict())
+    return Reconciliation(election, tol, tuple(contests), seats)

@@ -1,0 +1,128 @@
+"""The "scanner versus hand count" page of every unit: the two counts side by side.
+
+`e/{id}/paper/` for the nation, `e/{id}/paper/{region|district|country}/{unit}/` below it and
+`e/{id}/paper/abroad/`. Figures per option by each count (the tabulation's `scanner` and `hand`
+sums), the child units with their ballots found by each count, the stations of the unit whose
+counts differ beyond the tolerances (achyk.audit.reconcile defaults), and — for the nation — the
+seats each count would give.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from achyk.audit.reconcile import StationReconciliation
+from achyk.domain.definition import Election
+from achyk.domain.tabulation import ABROAD_ID, NATIONAL_ID, Level, Tabulation
+from achyk.errors import NotFoundError
+from achyk.services.reconciliation import Reconciliation, reconcile_election
+from achyk.store.database import Database
+
+_memo: dict[tuple[str, int], Reconciliation] = {}
+
+
+def _reconciled(db: Database, election: Election, tab: Tabulation) -> Reconciliation:
+    """One reconciliation per tabulation (the static export renders every unit from the same)."""
+    key = (election.id, id(tab))
+    if key not in _memo:
+        _memo.clear()
+        _memo[key] = reconcile_election(db, election.id)
+    return _memo[key]
+
+
+@dataclass(frozen=True)
+class PaperRow:
+    id: str
+    name: str
+    scanner: int
+    hand: int
+
+    @property
+    def delta(self) -> int:
+        return self.scanner - self.hand
+
+
+def paper_path(base: str, level: Level, unit_id: str) -> str:
+    if level is Level.NATIONAL:
+        return f"{base}paper/"
+    if level is Level.ABROAD:
+        return f"{base}paper/abroad/"
+    return f"{base}paper/{level.value}/{unit_id}/"
+
+
+def paper_context(
+    db: Database, election: Election, tab: Tabulation, level: Level, unit_id: str
+) -> dict[str, Any]:
+    from achyk.web.pages import base_path, option_name, primary_contest, unit_path
+
+    contest = primary_contest(election)
+    result = tab.get(level, unit_id, contest.id)
+    if result is None:
+        raise NotFoundError(f"no {level.value} {unit_id!r}")
+    base = base_path(election)
+    options = [
+        PaperRow(o, option_name(contest, o), result.scanner.votes_for(o), result.hand.votes_for(o))
+        for o, _ in result.counted.votes
+    ]
+    children = []
+    for r in sorted(
+        tab.children(unit_id if level is not Level.NATIONAL else NATIONAL_ID, contest.id),
+        key=lambda r: r.unit.id,
+    ):
+        if r.unit.level in (Level.ABROAD, Level.STATION):
+            continue
+        children.append(
+            (
+                PaperRow(r.unit.id, r.unit.name, r.scanner.found, r.hand.found),
+                paper_path(base, r.unit.level, r.unit.id),
+            )
+        )
+    rec = _reconciled(db, election, tab)
+    inside = _stations_in(election, level, unit_id)
+    outside: list[StationReconciliation] = [
+        s
+        for c in rec.contests
+        if c.contest_id == contest.id
+        for s in c.outside
+        if s.station_id in inside
+    ]
+    compared = sum(
+        1
+        for c in rec.contests
+        if c.contest_id == contest.id
+        for s in c.stations
+        if s.station_id in inside
+    )
+    seats = rec.seats.get(contest.id) if level is Level.NATIONAL else None
+    seat_rows = (
+        [PaperRow(o.id, o.name, seats[0].get(o.id, 0), seats[1].get(o.id, 0)) for o in contest.options]
+        if seats else []
+    )  # fmt: skip
+    return {
+        "contest": contest,
+        "result": result,
+        "options": options,
+        "children": children,
+        "outside": outside,
+        "compared": compared,
+        "seat_rows": seat_rows,
+        "tolerances": rec.tolerances,
+        "unit_link": unit_path(election, level, unit_id),
+        "station_path": lambda sid: unit_path(election, Level.STATION, sid),
+    }
+
+
+def _stations_in(election: Election, level: Level, unit_id: str) -> set[str]:
+    out = set()
+    for p in election.stations():
+        s = p.station
+        if (
+            level is Level.NATIONAL
+            or (level is Level.REGION and p.region_id == unit_id)
+            or (level is Level.DISTRICT and p.district_id == unit_id)
+            or (level is Level.ABROAD and unit_id == ABROAD_ID and (s.abroad or s.remote))
+            or (level is Level.COUNTRY and s.country == unit_id)
+        ):
+            out.add(s.id)
+    return out
