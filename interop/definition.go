@@ -239,7 +239,7 @@ func readDefinition(doc any) (*election, []string) {
 	r := &defReader{}
 	top := r.obj(doc, "definition")
 	r.known(top, "definition", "format", "election", "authorities", "contests", "regions", "form",
-		"witnesses", "witness_quorum")
+		"witnesses", "witness_quorum", "audit_boards")
 	if f, ok := top["format"]; ok {
 		if i, isInt := asInt(f); !isInt || i != 1 {
 			r.fail("format", "only format 1 is known")
@@ -273,6 +273,15 @@ func readDefinition(doc any) (*election, []string) {
 		}
 	} else if len(e.witnesses) > 0 {
 		r.fail("witness_quorum", "required when witnesses are named")
+	}
+	for i, bv := range r.list(top["audit_boards"], "audit_boards", false) {
+		at := fmt.Sprintf("audit_boards[%d]", i)
+		m := r.obj(bv, at)
+		r.known(m, at, "id", "name", "party", "public_key")
+		r.text(m, "id", at, true)
+		r.text(m, "name", at, true)
+		r.text(m, "party", at, true)
+		r.key(r.text(m, "public_key", at, true), at+".public_key")
 	}
 	if f, present := top["form"]; present {
 		e.form = r.form(f, "form")

@@ -35,6 +35,7 @@ type replayState struct {
 	unsigned     int                  // imported protocols
 	abroad       map[string]int64     // register root → voters at stations with a country
 	abroadVoters int64                // of the latest register commitment; -1: none
+	obs          *observerState
 }
 
 type indexed struct {
@@ -44,7 +45,9 @@ type indexed struct {
 
 var knownKinds = map[string]bool{
 	"definition": true, "protocol": true, "rejection": true, "device-switch": true, "correction": true,
-	"register-commitment": true, "register-move": true, "log-key-rotation": true, "complaint": true, "complaint-step": true,
+	"register-commitment": true, "register-move": true, "log-key-rotation": true,
+	"mission-accreditation": true, "observer-registration": true, "deployment-plan": true,
+	"observation": true, "observation-content": true, "protocol-copy": true, "complaint": true, "complaint-step": true,
 	"imported-results": true, "imported-protocol": true,
 	"remote-trustees": true, "remote-dealing": true, "remote-complaint": true, "remote-ceremony": true, "remote-params": true, "remote-credentials": true,
 	"remote-ballot": true, "remote-close": true, "remote-decryption": true, "remote-tally": true,
@@ -57,6 +60,8 @@ func (st *replayState) fail(index int, format string, args ...any) {
 func replay(entries [][]byte, definition any, evidence func(int) ([]byte, bool)) *replayState {
 	st := &replayState{backups: map[string]map[string]bool{}, slots: map[slotKey]held{},
 		counts: map[string]int{}, parts: map[string]map[int64]int64{},
+		obs: &observerState{missions: map[string]mission{}, observers: map[[2]string]observer{},
+			plans: map[string]bool{}, observations: map[int]*observation{}, keys: map[string]bool{}},
 		cases: map[int]*disputeCase{}, corrected: map[int]string{}, abroad: map[string]int64{}, abroadVoters: -1}
 	for index, raw := range entries {
 		v, err := parseJSON(raw)
@@ -99,6 +104,8 @@ func replay(entries [][]byte, definition any, evidence func(int) ([]byte, bool))
 		case kind == "complaint" || kind == "complaint-step":
 			st.dispute(index, entry)
 		case kind == "log-key-rotation": // checked with the checkpoints it re-keys (logKeys)
+		case observerPurposes[kind] != "":
+			st.observerEntry(index, entry)
 		case strings.HasPrefix(kind, "imported-"):
 			st.importedEntry(index, entry)
 		case kind == "device-switch":
