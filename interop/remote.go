@@ -1,8 +1,8 @@
 package main
 
-// Remote voting, structurally: the order of the board, the credentials, the re-vote policy, the
-// tracking codes, and the remote unit's protocol derived from the tally's totals. The proofs on
-// secp256k1 (ceremony, ballots, decryption) are NOT checked here: see README.md.
+// Remote voting: the order of the entries, the credentials, the board (remote_v2.go), the re-vote
+// policy, and the remote unit's protocol derived from the tally's totals; the proofs on secp256k1
+// are in proofs_remote.go.
 
 import (
 	"crypto/sha256"
