@@ -79,10 +79,11 @@ type authority struct{ id, key, body, unit string }
 
 type election struct {
 	id, name            string
-	form                *protocolForm // nil: the standard nine-line protocol
-	witnesses           [][2]string   // (name, cosignature vkey), in definition order
-	quorum              int64         // witness_quorum; 0 when no witness is named
-	credentialAuthority string        // base64 Ed25519 key signing the remote credential list; "": none
+	form                *protocolForm        // nil: the standard nine-line protocol
+	witnesses           [][2]string          // (name, cosignature vkey), in definition order
+	boards              map[string][2]string // audit-board member → (party, key)
+	quorum              int64                // witness_quorum; 0 when no witness is named
+	credentialAuthority string               // base64 Ed25519 key signing the remote credential list; "": none
 	authorityOf         map[string]authority
 	contests            []*contest
 	regions             []region
@@ -247,7 +248,7 @@ func readDefinition(doc any) (*election, []string) {
 	}
 	head := r.obj(top["election"], "election")
 	r.known(head, "election", "id", "name", "type", "date", "abroad_any_station", "credential_authority")
-	e := &election{byStation: map[string]*station{}, authorities: map[string]string{}, authorityOf: map[string]authority{}}
+	e := &election{byStation: map[string]*station{}, authorities: map[string]string{}, authorityOf: map[string]authority{}, boards: map[string][2]string{}}
 	for i, wv := range r.list(top["witnesses"], "witnesses", false) {
 		at := fmt.Sprintf("witnesses[%d]", i)
 		m := r.obj(wv, at)
@@ -278,10 +279,14 @@ func readDefinition(doc any) (*election, []string) {
 		at := fmt.Sprintf("audit_boards[%d]", i)
 		m := r.obj(bv, at)
 		r.known(m, at, "id", "name", "party", "public_key")
-		r.text(m, "id", at, true)
+		id := r.text(m, "id", at, true)
 		r.text(m, "name", at, true)
-		r.text(m, "party", at, true)
-		r.key(r.text(m, "public_key", at, true), at+".public_key")
+		party, key := r.text(m, "party", at, true), r.text(m, "public_key", at, true)
+		r.key(key, at+".public_key")
+		if _, dup := e.boards[id]; dup {
+			r.fail(at+".id", fmt.Sprintf("audit board member %q is named twice", id))
+		}
+		e.boards[id] = [2]string{party, key}
 	}
 	if f, present := top["form"]; present {
 		e.form = r.form(f, "form")

@@ -36,6 +36,7 @@ type replayState struct {
 	abroad       map[string]int64     // register root → voters at stations with a country
 	abroadVoters int64                // of the latest register commitment; -1: none
 	obs          *observerState
+	audit        auditState
 }
 
 type indexed struct {
@@ -47,7 +48,8 @@ var knownKinds = map[string]bool{
 	"definition": true, "protocol": true, "rejection": true, "device-switch": true, "correction": true,
 	"register-commitment": true, "register-move": true, "log-key-rotation": true,
 	"mission-accreditation": true, "observer-registration": true, "deployment-plan": true,
-	"observation": true, "observation-content": true, "protocol-copy": true, "complaint": true, "complaint-step": true,
+	"observation": true, "observation-content": true, "protocol-copy": true,
+	"audit-seed": true, "audit-round": true, "audit-count": true, "audit-decision": true, "complaint": true, "complaint-step": true,
 	"imported-results": true, "imported-protocol": true,
 	"remote-trustees": true, "remote-dealing": true, "remote-complaint": true, "remote-ceremony": true, "remote-params": true, "remote-credentials": true,
 	"remote-ballot": true, "remote-close": true, "remote-decryption": true, "remote-tally": true,
@@ -62,6 +64,7 @@ func replay(entries [][]byte, definition any, evidence func(int) ([]byte, bool))
 		counts: map[string]int{}, parts: map[string]map[int64]int64{},
 		obs: &observerState{missions: map[string]mission{}, observers: map[[2]string]observer{},
 			plans: map[string]bool{}, observations: map[int]*observation{}, keys: map[string]bool{}},
+		audit: auditState{audits: map[string]*contestAudit{}},
 		cases: map[int]*disputeCase{}, corrected: map[int]string{}, abroad: map[string]int64{}, abroadVoters: -1}
 	for index, raw := range entries {
 		v, err := parseJSON(raw)
@@ -104,6 +107,8 @@ func replay(entries [][]byte, definition any, evidence func(int) ([]byte, bool))
 		case kind == "complaint" || kind == "complaint-step":
 			st.dispute(index, entry)
 		case kind == "log-key-rotation": // checked with the checkpoints it re-keys (logKeys)
+		case strings.HasPrefix(kind, "audit-"):
+			st.auditEntry(index, entry)
 		case observerPurposes[kind] != "":
 			st.observerEntry(index, entry)
 		case strings.HasPrefix(kind, "imported-"):
@@ -118,6 +123,9 @@ func replay(entries [][]byte, definition any, evidence func(int) ([]byte, bool))
 		default:
 			st.register(index, entry)
 		}
+	}
+	if st.e != nil {
+		st.auditFinish()
 	}
 	return st
 }
