@@ -4,13 +4,13 @@ package main
 // authority, its population the contest's stations counted at that point), the rounds (Rivest's
 // consistent sampler redrawn from the seed), the boards' hand counts (two members of two parties),
 // the decisions (signed, in order, after every drawn station's count) and an audit finished.
-// NOT recomputed here: the assertions and their risks — a decision's `risks` are taken as logged
-// (their keys, and `confirmed` only with every logged risk within the limit).
+// The assertions and their risks are recomputed (audit_risk.go).
 
 import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"math"
 	"math/big"
 	"reflect"
 	"regexp"
@@ -28,6 +28,8 @@ type contestAudit struct {
 	rounds, decided   int64
 	decision          string
 	counts            map[string]bool
+	reported          []batch // the counted protocols at the seed, by station id
+	byID, actual      map[string]batch
 }
 
 type auditState struct {
@@ -107,15 +109,15 @@ func (st *replayState) auditCheck(entry map[string]any) []string {
 		if !decimalPattern.MatchString(text) || err != nil || pct <= 0 || pct >= 100 {
 			return append(problems, fmt.Sprintf("risk limit %v is not a percentage in (0, 100)", entry["risk_limit"]))
 		}
-		counted := map[string]bool{}
-		for k := range st.slots {
-			if k.contest == c.id {
-				counted[k.station] = true
+		counted := map[string]*protocol{}
+		for k, h := range st.slots {
+			if k.contest == c.id && (counted[k.station] == nil || k.kind == "official") {
+				counted[k.station] = h.p
 			}
 		}
 		var population []string
 		for _, s := range st.e.stations {
-			if c.covers(s.district) && s.channel != "remote" && counted[s.id] {
+			if c.covers(s.district) && s.channel != "remote" && counted[s.id] != nil {
 				population = append(population, s.id)
 			}
 		}
@@ -130,7 +132,19 @@ func (st *replayState) auditCheck(entry map[string]any) []string {
 		if len(problems) > 0 {
 			return problems
 		}
-		st.audit.audits[c.id] = &contestAudit{seed: seed, alpha: pct / 100, population: population, counts: map[string]bool{}}
+		a := &contestAudit{seed: seed, alpha: pct / 100, population: population, counts: map[string]bool{},
+			byID: map[string]batch{}, actual: map[string]batch{}}
+		for _, id := range population {
+			s := st.e.byStation[id]
+			region := ""
+			if s.country == "" && !s.regionAbroad {
+				region = s.region
+			}
+			b := batch{id, region, counted[id].votes, counted[id].line["invalid"]}
+			a.reported = append(a.reported, b)
+			a.byID[id] = b
+		}
+		st.audit.audits[c.id] = a
 		st.audit.order = append(st.audit.order, c.id)
 		return nil
 	}
@@ -190,6 +204,12 @@ func (st *replayState) auditCheck(entry map[string]any) []string {
 			return problems
 		}
 		a.counts[station] = true
+		hand := map[string]int64{}
+		for o, v := range votes {
+			hand[o], _ = asInt(v)
+		}
+		invalid, _ := asInt(entry["invalid"])
+		a.actual[station] = batch{station, a.byID[station].region, hand, invalid}
 	case "audit-decision":
 		number, _ := asInt(entry["round"])
 		decision, _ := entry["decision"].(string)
@@ -205,19 +225,26 @@ func (st *replayState) auditCheck(entry map[string]any) []string {
 				return append(problems, fmt.Sprintf("audit decision on round %d of %s before the hand count of %s", number, contestID, s))
 			}
 		}
+		assertions, err := seatAssertions(st.e.contest(contestID), a.reported)
+		if err != nil {
+			return append(problems, fmt.Sprintf("audit of %s: %v", contestID, err))
+		}
 		risks, _ := entry["risks"].(map[string]any)
-		if len(risks) == 0 {
-			problems = append(problems, fmt.Sprintf("audit decision on round %d of %s names no assertion's risk", number, contestID))
+		if len(risks) != len(assertions) {
+			return append(problems, fmt.Sprintf("audit decision on round %d of %s: risks must name every assertion (%d)", number, contestID, len(assertions)))
 		}
 		worst := 0.0
-		for id, v := range risks {
-			text, _ := v.(string)
-			r, err := strconv.ParseFloat(text, 64)
-			if err != nil || r < 0 || r > 1 {
-				problems = append(problems, fmt.Sprintf("audit decision on round %d of %s: assertion %s risk %v is not a probability", number, contestID, id, v))
-			} else if r > worst {
-				worst = r
+		for _, as := range assertions {
+			risk, err := measuredRisk(as, a.reported, a.byID, a.draws, a.actual)
+			if err != nil {
+				return append(problems, fmt.Sprintf("audit of %s: %v", contestID, err))
 			}
+			text, isText := risks[as.id].(string)
+			logged, perr := strconv.ParseFloat(text, 64)
+			if !isText || perr != nil || math.Abs(logged-risk) > 2e-6 {
+				problems = append(problems, fmt.Sprintf("audit round %d of %s: assertion %s risk is %.6f, recorded %v", number, contestID, as.id, risk, risks[as.id]))
+			}
+			worst = math.Max(worst, risk)
 		}
 		if decision == "confirmed" && worst > a.alpha {
 			problems = append(problems, fmt.Sprintf("audit of %s stopped at round %d before the risk limit was met: risk %.6f > %g", contestID, number, worst, a.alpha))

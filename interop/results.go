@@ -235,6 +235,12 @@ func share(votes, base int64) string {
 }
 
 func listSeats(c *contest, national *unitResult, regional []*unitResult) (map[string]any, error) {
+	doc, _, err := allocateList(c, national, regional)
+	return doc, err
+}
+
+// allocateList: the seats document, and the parties held at the cap.
+func allocateList(c *contest, national *unitResult, regional []*unitResult) (map[string]any, []string, error) {
 	parties := c.options
 	votes := map[string]int64{}
 	var valid int64
@@ -244,14 +250,14 @@ func listSeats(c *contest, national *unitResult, regional []*unitResult) (map[st
 	}
 	b := base(c, &national.counted)
 	if b < valid || b < 1 {
-		return nil, fmt.Errorf("base %d is less than the %d votes given for parties (or zero)", b, valid)
+		return nil, nil, fmt.Errorf("base %d is less than the %d votes given for parties (or zero)", b, valid)
 	}
 	if c.regionThreshold.Sign() > 0 && len(regional) == 0 {
-		return nil, fmt.Errorf("a regional threshold needs votes by region; none given")
+		return nil, nil, fmt.Errorf("a regional threshold needs votes by region; none given")
 	}
 	for _, r := range regional {
 		if base(c, &r.counted) <= 0 {
-			return nil, fmt.Errorf("region %s: no votes: no percentage can be taken", r.id)
+			return nil, nil, fmt.Errorf("region %s: no votes: no percentage can be taken", r.id)
 		}
 	}
 	var qualified []string
@@ -279,7 +285,7 @@ func listSeats(c *contest, national *unitResult, regional []*unitResult) (map[st
 		}
 	}
 	if c.seatCap > 0 && len(qualified) > 0 && c.seatCap*int64(len(qualified)) < c.seats {
-		return nil, fmt.Errorf("%d qualifying parties × cap %d < %d seats", len(qualified), c.seatCap, c.seats)
+		return nil, nil, fmt.Errorf("%d qualifying parties × cap %d < %d seats", len(qualified), c.seatCap, c.seats)
 	}
 	result := map[string]int64{}
 	capped := map[string]bool{}
@@ -320,7 +326,13 @@ func listSeats(c *contest, national *unitResult, regional []*unitResult) (map[st
 	for _, p := range qualified {
 		q = append(q, p)
 	}
-	return map[string]any{"seats": seatDoc, "qualified": q, "excluded": excluded}, nil
+	var cappedList []string
+	for _, p := range parties {
+		if capped[p] {
+			cappedList = append(cappedList, p)
+		}
+	}
+	return map[string]any{"seats": seatDoc, "qualified": q, "excluded": excluded}, cappedList, nil
 }
 
 // tieOrder: more votes first, then party id in code-point order.
