@@ -73,12 +73,15 @@ def log_secret(db: Database, election: str) -> str:
 
 
 def forget_history(record: Path) -> None:
-    """Drop the earlier checkpoints a rewritten log no longer extends, so that only the check a
-    case aims at can fail."""
+    """Keep only the re-signed latest checkpoint (the earlier ones a rewritten log no longer
+    extends), so that only the check a case aims at can fail."""
     for old in (record / "log" / "checkpoints").iterdir():
         old.unlink()
     meta = json.loads((record / "record.json").read_text())
-    meta["checkpoints"] = []
+    latest = (record / "log" / "checkpoint").read_text()
+    size = int(latest.splitlines()[1])
+    (record / "log" / "checkpoints" / str(size)).write_text(latest)
+    meta["checkpoints"], meta["size"] = [size], size
     (record / "record.json").write_text(json.dumps(meta))
 
 

@@ -198,6 +198,22 @@ def complaint_step_by_the_wrong_body_resigned(record: Path, secret: str) -> None
     forget_history(record)
 
 
+def audit_risks_rewritten_resigned(record: Path, secret: str) -> None:
+    """The audit's decision logs other risks than the hand counts give, re-signed by the CEC's own
+    key: the risks are recomputed from the counts."""
+    cec = body_key(PROFILES["small"], "cec")
+    entries = entries_of(record)
+    i = first(entries, b"audit-decision")
+    decision = json.loads(entries[i])
+    decision["risks"] = {k: "0.500000" if v != "0.500000" else "0.250000"
+                         for k, v in decision["risks"].items()}  # fmt: skip
+    statement = {k: v for k, v in decision.items() if k != "signature"}
+    decision["signature"] = sign(cec, "achyk/audit/v1", statement)
+    entries[i] = canonical_json(decision)
+    rebuild(record, entries, secret)
+    forget_history(record)
+
+
 def seats_status_flipped(record: Path, secret: str) -> None:
     """Seats announced as final while stations are still reporting (or the reverse)."""
     results = json.loads((record / "results.json").read_text())
@@ -219,7 +235,7 @@ CASES: list[Callable[[Path, str], None]] = [
     deleted_protocol_resigned, changed_definition, changed_rejection_evidence,
     missing_earlier_checkpoint, ballot_credential_signature_resigned,
     remote_totals_changed_resigned, missing_tile, complaint_step_by_the_wrong_body_resigned,
-    seats_status_flipped,
+    seats_status_flipped, audit_risks_rewritten_resigned,
 ]  # fmt: skip
 
 
@@ -242,6 +258,7 @@ GO_SAYS = {
     "complaint_step_by_the_wrong_body_resigned": "cec is a central body; the case is before the "
     "territorial",
     "seats_status_flipped": "seats.list.status: published",
+    "audit_risks_rewritten_resigned": "risk is 0.",  # then the recomputed value
 }
 
 
