@@ -236,30 +236,58 @@ func (st *replayState) rejection(index int, entry map[string]any, raw []byte, pr
 		return
 	}
 	sum := sha256.Sum256(raw)
+	if kept, partial := entry["evidence_sha256"]; partial { // past 1 MiB: its first bytes kept
+		size, ok := asInt(entry["submission_bytes"])
+		if kept != hex.EncodeToString(sum[:]) {
+			st.fail(index, "published evidence does not match the rejection's evidence_sha256")
+		} else if !ok || size <= 1<<20 {
+			st.fail(index, "a submission kept in part must be over the size limit")
+		}
+		return
+	}
 	if entry["submission_sha256"] != hex.EncodeToString(sum[:]) {
 		st.fail(index, "published evidence does not match the rejection's submission_sha256")
 		return
 	}
-	// The same bytes judged at this point of the log must fail, or find their slot taken.
+	// Judged at this point of the log, as a protocol and as a correction, from their signed
+	// fields alone, the same bytes must fail, or find their slot taken (or superseded).
 	v, err := parseJSON(raw)
 	envelope, ok := v.(map[string]any)
 	if err != nil || !ok {
-		return
-	}
-	if _, isCorrection := envelope["supersedes"]; isCorrection {
-		return
-	}
-	for k := range envelope {
-		if k != "protocol" && k != "device" && k != "signature" {
-			return // an unknown field: rightly refused
-		}
+		return // not even a JSON object: rightly refused
 	}
 	p, problems := examine(st.e, envelope["protocol"], envelope["device"], envelope["signature"], st.backups)
 	if p != nil && len(problems) == 0 {
 		if _, taken := st.slots[slotKey{p.station, p.contest, p.kind}]; !taken {
 			st.fail(index, "a valid protocol for station %s was rejected", p.station)
+			return
 		}
 	}
+	if c, supersedes := st.validCorrection(envelope["protocol"], envelope["supersedes"], envelope["reason"], envelope["authority"], envelope["signature"]); c != nil {
+		if h, held := st.slots[slotKey{c.station, c.contest, c.kind}]; held && h.hash == supersedes {
+			st.fail(index, "a valid correction for station %s was rejected", c.station)
+		}
+	}
+}
+
+// validCorrection: the protocol of a correction that passes every check but its slot's, and
+// the document hash it supersedes; nil when it fails.
+func (st *replayState) validCorrection(doc, supersedes, reason, authority, signature any) (*protocol, string) {
+	for _, v := range []any{supersedes, reason, authority, signature} {
+		if !nonEmpty(v) {
+			return nil, ""
+		}
+	}
+	p, problems := readProtocol(doc, st.e.form)
+	if p == nil || len(problems) > 0 || len(belongs(p, st.e)) > 0 || len(relations(p, st.e.form)) > 0 {
+		return nil, ""
+	}
+	key, known := st.e.authorities[authority.(string)]
+	statement := map[string]any{"protocol": doc, "supersedes": supersedes, "reason": reason}
+	if !known || verifySigned(key, "achyk/correction/v1", statement, signature) != nil {
+		return nil, ""
+	}
+	return p, supersedes.(string)
 }
 
 func (st *replayState) register(index int, entry map[string]any) {
