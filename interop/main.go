@@ -3,6 +3,7 @@
 package main
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -100,8 +101,8 @@ func verify(location, trustPath, pinnedKey string, witnessKeys []string, quorum 
 		if err == nil && trust.Format != 1 {
 			err = fmt.Errorf("format %d is not 1", trust.Format)
 		}
-		if err == nil && (trust.Election == "" || trust.DefinitionSHA256 == "" || trust.Origin == "" || trust.LogKey == "") {
-			err = errors.New("election, definition_sha256, origin and log_key are required")
+		if err == nil {
+			err = strictTrust(data, trust)
 		}
 		if err != nil {
 			r.add("trust file", []string{fmt.Sprintf("%s: %v", trustPath, err)}, "")
@@ -422,4 +423,43 @@ func recordHeader(record map[string]any, e *election, size int64, remote bool) [
 		}
 	}
 	return problems
+}
+
+// strictTrust: exactly the fields of the format, an Ed25519 (0x01) log key, cosignature (0x04)
+// witness keys with distinct names, and 0 ≤ quorum ≤ the witnesses.
+func strictTrust(data []byte, t *trustFile) error {
+	v, err := parseJSON(data)
+	m, _ := v.(map[string]any)
+	if err != nil || m == nil {
+		return fmt.Errorf("not a JSON object")
+	}
+	want := []string{"definition_sha256", "election", "format", "log_key", "origin", "quorum", "witnesses"}
+	if !reflect.DeepEqual(sortedKeys(m), want) {
+		return fmt.Errorf("trust file must hold exactly the fields %v", want)
+	}
+	if t.Election == "" || !hex64.MatchString(t.DefinitionSHA256) || t.Origin == "" {
+		return errors.New("election, origin (non-empty) and definition_sha256 (64 lowercase hex digits) are required")
+	}
+	parts := strings.SplitN(t.LogKey, "+", 3)
+	if len(parts) != 3 {
+		return fmt.Errorf("log key %q is not name+hash+key", t.LogKey)
+	}
+	if raw, err := base64.StdEncoding.Strict().DecodeString(parts[2]); err != nil || len(raw) != 33 || raw[0] != 0x01 {
+		return fmt.Errorf("log key %q is not an Ed25519 (0x01) verifier key", t.LogKey)
+	}
+	names := map[string]bool{}
+	for i, w := range t.Witnesses {
+		if _, err := parseWitnessKey(w.Key); err != nil {
+			return fmt.Errorf("witness %d: %v", i+1, err)
+		}
+		name := strings.SplitN(w.Key, "+", 2)[0]
+		if names[name] {
+			return errors.New("two pinned witness keys share a name")
+		}
+		names[name] = true
+	}
+	if q, ok := asInt(m["quorum"]); !ok || q < 0 || q > int64(len(t.Witnesses)) {
+		return fmt.Errorf("quorum %v must be a whole number from 0 to the %d witness(es) pinned", m["quorum"], len(t.Witnesses))
+	}
+	return nil
 }
