@@ -9,10 +9,12 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/csv"
 	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"sort"
 	"strconv"
@@ -125,4 +127,159 @@ func checkFiles(src *source, size int64, hr tlog.HashReader, entries [][]byte) (
 		}
 	}
 	return problems, len(listed)
+}
+
+var siteFile = regexp.MustCompile(`^([a-z]+)(?:/([^/]+))?\.(csv|json)$`)
+
+type siteRow struct {
+	figures map[string]int64
+	options map[string][3]int64 // option → (votes, scanner, hand)
+}
+
+// checkSiteFigures: every level file of the site's data directory (LEVEL.csv|json and
+// LEVEL/UNIT.csv|json) has exactly the rows the tabulation gives, with the same figures.
+func checkSiteFigures(src *source, e *election, units map[string]map[string]*unitResult) []string {
+	raw, err := src.read("manifest.json")
+	if err != nil {
+		return nil
+	}
+	v, _ := parseJSON(raw)
+	m, _ := v.(map[string]any)
+	files, _ := m["files"].(map[string]any)
+	dir := "site/e/" + e.id + "/data/"
+	levels := map[string]bool{"national": true, "region": true, "district": true, "station": true, "abroad": true, "country": true}
+	var problems []string
+	for _, path := range sortedKeys(files) {
+		if !strings.HasPrefix(path, dir) {
+			continue
+		}
+		match := siteFile.FindStringSubmatch(strings.TrimPrefix(path, dir))
+		if match == nil || !levels[match[1]] {
+			continue // nist.json and the gzipped station files: their hashes only
+		}
+		want := map[string]siteRow{}
+		for _, c := range e.contests {
+			for _, u := range units[c.id] {
+				if u.level != match[1] || (match[2] != "" && u.id != match[2]) {
+					continue
+				}
+				r := siteRow{figures: map[string]int64{"stations_reported": u.counted.stations,
+					"voters_on_list": u.counted.voters, "issued": u.counted.issued, "found": u.counted.found,
+					"invalid": u.counted.invalid, "valid": u.counted.valid}, options: map[string][3]int64{}}
+				for _, o := range c.ballotOrder() {
+					r.options[o] = [3]int64{u.counted.votes[o], u.scanner.votes[o], u.hand.votes[o]}
+				}
+				want[u.id+" "+c.id] = r
+			}
+		}
+		data, err := src.read(path)
+		var got map[string]siteRow
+		if err == nil {
+			if match[3] == "csv" {
+				got, err = siteRowsCSV(data)
+			} else {
+				got, err = siteRowsJSON(data)
+			}
+		}
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("%s: unreadable: %v", path, err))
+			continue
+		}
+		keys := map[string]bool{}
+		for k := range want {
+			keys[k] = true
+		}
+		for k := range got {
+			keys[k] = true
+		}
+		for _, k := range sortedKeys(keys) {
+			if !reflect.DeepEqual(want[k], got[k]) {
+				problems = append(problems, fmt.Sprintf("%s: unit/contest %s: published %v, the log gives %v", path, k, got[k], want[k]))
+			}
+		}
+	}
+	return problems
+}
+
+var siteFigures = []string{"stations_reported", "voters_on_list", "issued", "found", "invalid", "valid"}
+
+func siteRowsJSON(data []byte) (map[string]siteRow, error) {
+	v, err := parseJSON(data)
+	if err != nil {
+		return nil, err
+	}
+	rows, ok := v.([]any)
+	if !ok {
+		return nil, fmt.Errorf("not a list")
+	}
+	out := map[string]siteRow{}
+	for _, rv := range rows {
+		row, _ := rv.(map[string]any)
+		r := siteRow{figures: map[string]int64{}, options: map[string][3]int64{}}
+		for _, k := range siteFigures {
+			n, ok := asInt(row[k])
+			if !ok {
+				return nil, fmt.Errorf("%s is not a whole number", k)
+			}
+			r.figures[k] = n
+		}
+		opts, _ := row["options"].([]any)
+		for _, ov := range opts {
+			o, _ := ov.(map[string]any)
+			var t [3]int64
+			for i, k := range []string{"votes", "scanner", "hand"} {
+				n, ok := asInt(o[k])
+				if !ok {
+					n = -1 // not a count (null): never what the log gives
+				}
+				t[i] = n
+			}
+			r.options[fmt.Sprint(o["option"])] = t
+		}
+		out[fmt.Sprint(row["unit"])+" "+fmt.Sprint(row["contest"])] = r
+	}
+	return out, nil
+}
+
+func siteRowsCSV(data []byte) (map[string]siteRow, error) {
+	records, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
+	if err != nil || len(records) == 0 {
+		return nil, fmt.Errorf("not CSV: %v", err)
+	}
+	col := map[string]int{}
+	for i, name := range records[0] {
+		col[name] = i
+	}
+	for _, k := range append(append([]string{}, siteFigures...), "unit", "contest", "option", "votes", "scanner", "hand") {
+		if _, ok := col[k]; !ok {
+			return nil, fmt.Errorf("no column %s", k)
+		}
+	}
+	out := map[string]siteRow{}
+	num := func(rec []string, k string) (int64, error) { return strconv.ParseInt(rec[col[k]], 10, 64) }
+	for _, rec := range records[1:] {
+		key := rec[col["unit"]] + " " + rec[col["contest"]]
+		r, seen := out[key]
+		if !seen {
+			r = siteRow{figures: map[string]int64{}, options: map[string][3]int64{}}
+			for _, k := range siteFigures {
+				n, err := num(rec, k)
+				if err != nil {
+					return nil, err
+				}
+				r.figures[k] = n
+			}
+			out[key] = r
+		}
+		var t [3]int64
+		for i, k := range []string{"votes", "scanner", "hand"} {
+			n, err := num(rec, k)
+			if err != nil {
+				return nil, err
+			}
+			t[i] = n
+		}
+		r.options[rec[col["option"]]] = t
+	}
+	return out, nil
 }

@@ -349,7 +349,7 @@ func verify(location, trustPath, pinnedKey string, witnessKeys []string, quorum 
 		r.add("remote voting: ceremony, credentials, ballots and their proofs, re-votes, challenges, tally", rr.problems, rr.summary)
 		folded = append(folded, rr.protocols...)
 	}
-	computed, stationDocs, seatProblems := resultsDocument(st.e, folded)
+	computed, stationDocs, allUnits, seatProblems := resultsDocument(st.e, folded)
 	var diffs []string
 	compare := func(path string, computed any, prefix string) {
 		pubRaw, err := src.read(path)
@@ -375,7 +375,8 @@ func verify(location, trustPath, pinnedKey string, witnessKeys []string, quorum 
 	}
 	if !src.remote { // a live server has no manifest or site files
 		problems, n := checkFiles(src, cp.size, hr, entries)
-		r.add("every published file recomputed or in manifest.json (site figures not recomputed)", problems, fmt.Sprintf("%d files in the manifest", n))
+		problems = append(problems, checkSiteFigures(src, st.e, allUnits)...)
+		r.add("every published file recomputed or in manifest.json; site figures from the log (not nist.json)", problems, fmt.Sprintf("%d files in the manifest", n))
 	}
 	if raw, err := src.read("anomalies.json"); st.e.form != nil || err == nil {
 		var problems []string

@@ -80,7 +80,8 @@ func unitsOf(e *election, s *station) [][4]string {
 
 // resultsDocument: results.json (the levels above the stations), and per region the document
 // results/stations/<region>.json holding its stations' units.
-func resultsDocument(e *election, protocols []*protocol) (map[string]any, map[string]map[string]any, []string) {
+func resultsDocument(e *election, protocols []*protocol) (map[string]any, map[string]map[string]any, map[string]map[string]*unitResult, []string) {
+	allUnits := map[string]map[string]*unitResult{} // contest → LEVEL/ID → unit
 	stationContests := map[string]map[string]any{}
 	for _, r := range e.regions {
 		stationContests[r.id] = map[string]any{}
@@ -132,6 +133,7 @@ func resultsDocument(e *election, protocols []*protocol) (map[string]any, map[st
 				}
 			}
 		}
+		allUnits[c.id] = units
 		order := c.ballotOrder()
 		doc := map[string]any{}
 		for key, u := range units {
@@ -168,7 +170,7 @@ func resultsDocument(e *election, protocols []*protocol) (map[string]any, map[st
 		stationDocs[region] = map[string]any{"format": int64(1), "election": e.id, "region": region, "contests": cs}
 	}
 	return map[string]any{"format": int64(1), "election": e.id, "contests": contests, "seats": seats,
-		"districts": districts}, stationDocs, problems
+		"districts": districts}, stationDocs, allUnits, problems
 }
 
 // seatStatus: a party-list contest's seats with their status — undetermined (with the reason)
