@@ -14,7 +14,7 @@ import pytest
 
 from achyk.canonical import canonical_json
 from achyk.services.import_results import import_results
-from achyk.services.publish import publish, publish_record
+from achyk.services.publish import publish, publish_record, write_manifest
 from achyk.services.simulation import run_simulation
 from achyk.signing import sign
 from achyk.sim.cec_export import export_csv, mapping_yaml
@@ -23,6 +23,7 @@ from achyk.sim.manipulations import honest
 from achyk.sim.profiles import SMALL
 from achyk.store.database import Database
 from achyk.verify.record import verify_record
+from achyk.web.static_site import write_site
 from go_verifier import entries_of, forget_history, go_failed, log_secret, rebuild, run_go
 
 
@@ -129,3 +130,39 @@ def test_both_verifiers_fail_a_hidden_anomaly(
     failed = go_failed(run_go(go_verifier, str(record)))
     # (the manifest's hash of anomalies.json fails too: the operator would have rewritten it)
     assert "anomalies the protocol form flags, recomputed from the log" in failed, out
+
+
+@pytest.fixture(scope="module")
+def with_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small election (no remote votes cast) published with its results site, whose level
+    files (national.csv, region/north.json …) both verifiers recompute from the log."""
+    base = tmp_path_factory.mktemp("site")
+    sim = generate(SMALL)
+    db = Database.open(f"sqlite:///{base / 's.db'}")
+    run_simulation(db, sim)
+    publish(db, sim.election.id, base / "record")
+    write_site(db, sim.election.id, base / "record" / "site")
+    write_manifest(base / "record")
+    return base / "record"
+
+
+def test_both_verifiers_pass_a_record_with_its_site(go_verifier: Path, with_site: Path) -> None:
+    python, go, out = _both(go_verifier, with_site)
+    assert python and go == 0, out
+    assert "site figures from the log" in out
+
+
+def test_both_verifiers_fail_a_site_figure_rewritten_with_its_manifest(
+    go_verifier: Path, with_site: Path, tmp_path: Path
+) -> None:
+    """The operator writes the manifest too: a site file's hash proves nothing by itself."""
+    record = tmp_path / "record"
+    shutil.copytree(with_site, record)
+    path = next((record / "site" / "e").glob("*/data/national.json"))
+    rows = json.loads(path.read_text())
+    rows[0]["options"][0]["votes"] += 1000
+    path.write_text(json.dumps(rows))
+    write_manifest(record)
+    python, go, out = _both(go_verifier, record)
+    assert not python and go == 1, out
+    assert "national.json: unit/contest national " in out, out
