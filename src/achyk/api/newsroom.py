@@ -97,7 +97,11 @@ class ReadCacheMiddleware:
             tag = _etag(body)
             headers = MutableHeaders(raw=list(start["headers"]))
             headers.setdefault("etag", tag)
-            headers.setdefault("cache-control", DEFAULT_CACHE_CONTROL)
+            # The API's figures may be shared for a few seconds; a page a person reads is always
+            # revalidated (its ETag makes that a 304), so a complaint or a protocol just filed
+            # shows on the next view, not five seconds later.
+            api = scope["path"].startswith("/api/")
+            headers.setdefault("cache-control", DEFAULT_CACHE_CONTROL if api else "no-cache")
             if if_none_match is not None and _matches(if_none_match, headers["etag"]):
                 del headers["content-length"]
                 if "content-type" in headers:
