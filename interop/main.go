@@ -336,6 +336,11 @@ func verify(location, trustPath, pinnedKey string, witnessKeys []string, quorum 
 		return false
 	}
 	r.add("record.json as the log and definition state it", recordHeader(record, st.e, cp.size, src.remote), "")
+	if len(st.obs.missions) > 0 { // findings, not failures: said as achyk verify says them
+		for _, f := range copyFindings(st) {
+			fmt.Printf("FLAGGED %s\n", f)
+		}
+	}
 	if trust != nil && trust.DefinitionSHA256 != st.defHash {
 		r.add("definition pinned by the trust file", []string{fmt.Sprintf("the log's definition is %s, the trust file names %s", st.defHash, trust.DefinitionSHA256)}, "")
 	}

@@ -38,7 +38,13 @@ type observerState struct {
 	plans        map[string]bool
 	observations map[int]*observation
 	keys         map[string]bool
-	copies       int
+	copies       []protocolCopy
+}
+
+type protocolCopy struct {
+	index                               int
+	mission, observer, station, contest string
+	figures                             map[string]any
 }
 
 func observerText(entry map[string]any, key string, limit int) (string, error) {
@@ -333,12 +339,13 @@ func (st *replayState) observerFold(index int, entry map[string]any) error {
 		}
 		ob.published = true
 	case "protocol-copy":
-		_, err := observerOf()
+		ob, err := observerOf()
 		if err == nil {
 			err = station()
 		}
+		var contestID string
 		if err == nil {
-			_, err = observerText(entry, "contest", 64)
+			contestID, err = observerText(entry, "contest", 64)
 		}
 		if err != nil {
 			return err
@@ -360,7 +367,52 @@ func (st *replayState) observerFold(index int, entry map[string]any) error {
 				return fmt.Errorf("figures: whole numbers ≥ 0 for the nine lines and votes")
 			}
 		}
-		o.copies++
+		o.copies = append(o.copies, protocolCopy{index, ob.mission, ob.pseudonym, entry["station"].(string), contestID, figures})
 	}
 	return nil
+}
+
+// copyFindings: each protocol copy set beside its station's current protocol (the official one
+// where there is one): a difference is a finding about the election, not a failure of the record.
+func copyFindings(st *replayState) []string {
+	published := map[[2]string]*protocol{}
+	for k, h := range st.slots {
+		key := [2]string{k.station, k.contest}
+		if published[key] == nil || k.kind == "official" {
+			published[key] = h.p
+		}
+	}
+	var out []string
+	for _, c := range st.obs.copies {
+		p := published[[2]string{c.station, c.contest}]
+		if p == nil {
+			out = append(out, fmt.Sprintf("station %s %s: %s/%s holds a copy (log entry %d); no protocol is published", c.station, c.contest, c.mission, c.observer, c.index))
+			continue
+		}
+		var diffs []string
+		for _, k := range lineNames {
+			if n, _ := asInt(c.figures[k]); n != p.line[k] {
+				diffs = append(diffs, fmt.Sprintf("%s: copy %d, published %d", k, n, p.line[k]))
+			}
+		}
+		votes, _ := c.figures["votes"].(map[string]any)
+		options := map[string]bool{}
+		for o := range votes {
+			options[o] = true
+		}
+		for o := range p.votes {
+			options[o] = true
+		}
+		for _, o := range sortedKeys(options) {
+			n, inCopy := asInt(votes[o])
+			m, inPublished := p.votes[o]
+			if inCopy != inPublished || n != m {
+				diffs = append(diffs, fmt.Sprintf("votes for %s: copy %v, published %v", o, votes[o], m))
+			}
+		}
+		if len(diffs) > 0 {
+			out = append(out, fmt.Sprintf("station %s %s: the copy of %s/%s (log entry %d) differs from the published protocol — %s", c.station, c.contest, c.mission, c.observer, c.index, strings.Join(diffs, "; ")))
+		}
+	}
+	return out
 }
