@@ -20,7 +20,8 @@ type contest struct {
 	againstAll                   bool
 	threshold, regionThreshold   *big.Rat
 	thresholdText, regionText    string
-	seatCap                      int64 // 0: none
+	regionRaw                    string // as the definition writes it
+	seatCap                      int64  // 0: none
 	districts                    []string
 }
 
@@ -74,13 +75,21 @@ type region struct {
 	districts []unitName
 }
 
+type authority struct{ id, key, body, unit string }
+
 type election struct {
-	id, name    string
-	contests    []*contest
-	regions     []region
-	stations    []*station // in definition order
-	byStation   map[string]*station
-	authorities map[string]string // id → base64 key
+	id, name            string
+	form                *protocolForm        // nil: the standard nine-line protocol
+	witnesses           [][2]string          // (name, cosignature vkey), in definition order
+	boards              map[string][2]string // audit-board member → (party, key)
+	quorum              int64                // witness_quorum; 0 when no witness is named
+	credentialAuthority string               // base64 Ed25519 key signing the remote credential list; "": none
+	authorityOf         map[string]authority
+	contests            []*contest
+	regions             []region
+	stations            []*station // in definition order
+	byStation           map[string]*station
+	authorities         map[string]string // id → base64 key
 }
 
 func (e *election) contest(id string) *contest {
@@ -230,15 +239,58 @@ var datePattern = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
 func readDefinition(doc any) (*election, []string) {
 	r := &defReader{}
 	top := r.obj(doc, "definition")
-	r.known(top, "definition", "format", "election", "authorities", "contests", "regions")
+	r.known(top, "definition", "format", "election", "authorities", "contests", "regions", "form",
+		"witnesses", "witness_quorum", "audit_boards")
 	if f, ok := top["format"]; ok {
 		if i, isInt := asInt(f); !isInt || i != 1 {
 			r.fail("format", "only format 1 is known")
 		}
 	}
 	head := r.obj(top["election"], "election")
-	r.known(head, "election", "id", "name", "type", "date", "abroad_any_station")
-	e := &election{byStation: map[string]*station{}, authorities: map[string]string{}}
+	r.known(head, "election", "id", "name", "type", "date", "abroad_any_station", "credential_authority")
+	e := &election{byStation: map[string]*station{}, authorities: map[string]string{}, authorityOf: map[string]authority{}, boards: map[string][2]string{}}
+	for i, wv := range r.list(top["witnesses"], "witnesses", false) {
+		at := fmt.Sprintf("witnesses[%d]", i)
+		m := r.obj(wv, at)
+		r.known(m, at, "name", "key")
+		w := [2]string{r.text(m, "name", at, true), r.text(m, "key", at, true)}
+		if _, err := parseWitnessKey(w[1]); err != nil {
+			r.fail(at+".key", fmt.Sprintf("not a witness verifier key: %v", err))
+		}
+		for _, other := range e.witnesses {
+			if other[0] == w[0] {
+				r.fail(at+".name", fmt.Sprintf("witness %q is named twice", w[0]))
+			}
+		}
+		e.witnesses = append(e.witnesses, w)
+	}
+	if len(e.witnesses) > 32 {
+		r.fail("witnesses", "at most 32 witnesses")
+	}
+	if q, present := top["witness_quorum"]; present && q != nil {
+		e.quorum = r.integer(top, "witness_quorum", "definition", 1)
+		if e.quorum > int64(len(e.witnesses)) {
+			r.fail("witness_quorum", fmt.Sprintf("%d is more than the %d witnesses named", e.quorum, len(e.witnesses)))
+		}
+	} else if len(e.witnesses) > 0 {
+		r.fail("witness_quorum", "required when witnesses are named")
+	}
+	for i, bv := range r.list(top["audit_boards"], "audit_boards", false) {
+		at := fmt.Sprintf("audit_boards[%d]", i)
+		m := r.obj(bv, at)
+		r.known(m, at, "id", "name", "party", "public_key")
+		id := r.text(m, "id", at, true)
+		r.text(m, "name", at, true)
+		party, key := r.text(m, "party", at, true), r.text(m, "public_key", at, true)
+		r.key(key, at+".public_key")
+		if _, dup := e.boards[id]; dup {
+			r.fail(at+".id", fmt.Sprintf("audit board member %q is named twice", id))
+		}
+		e.boards[id] = [2]string{party, key}
+	}
+	if f, present := top["form"]; present {
+		e.form = r.form(f, "form")
+	}
 	e.id = r.text(head, "id", "election", true)
 	if !idPattern.MatchString(e.id) {
 		r.fail("election.id", "letters, digits, '.', '_' and '-' only")
@@ -252,14 +304,25 @@ func readDefinition(doc any) (*election, []string) {
 		r.fail("election.date", "YYYY-MM-DD is required")
 	}
 	r.flag(head, "abroad_any_station", "election")
+	if e.credentialAuthority = r.text(head, "credential_authority", "election", false); e.credentialAuthority != "" {
+		r.key(e.credentialAuthority, "election.credential_authority")
+	}
+	var units [][2]string // authorities' units, checked once the geography is read
 	for i, a := range r.list(top["authorities"], "authorities", false) {
 		at := fmt.Sprintf("authorities[%d]", i)
 		m := r.obj(a, at)
-		r.known(m, at, "id", "name", "public_key")
+		r.known(m, at, "id", "name", "public_key", "body", "unit")
 		id, key := r.text(m, "id", at, true), r.text(m, "public_key", at, true)
 		r.text(m, "name", at, true)
 		r.key(key, at+".public_key")
 		e.authorities[id] = key
+		a := authority{id: id, key: key, unit: r.text(m, "unit", at, false)}
+		a.body = r.oneOf(m, "body", at, "central", bodies...)
+		if u, ok := m["unit"]; ok && u != nil && a.unit == "" {
+			r.fail(at+".unit", "a station, district or region id is required")
+		}
+		e.authorityOf[id] = a
+		units = append(units, [2]string{at + ".unit", a.unit})
 	}
 	districtIDs := map[string]bool{}
 	seen := map[string]map[string]bool{"region": {}, "district": {}, "station": {}, "device": {}, "contest": {}}
@@ -332,6 +395,18 @@ func readDefinition(doc any) (*election, []string) {
 		}
 		e.regions = append(e.regions, reg)
 	}
+	for _, u := range units {
+		if u[1] == "" {
+			continue
+		}
+		known := districtIDs[u[1]] || e.byStation[u[1]] != nil
+		for _, reg := range e.regions {
+			known = known || reg.id == u[1]
+		}
+		if !known {
+			r.fail(u[0], fmt.Sprintf("no station, district or region %q", u[1]))
+		}
+	}
 	contests := r.list(top["contests"], "contests", true)
 	if len(contests) == 0 {
 		r.fail("contests", "at least one contest is required")
@@ -353,6 +428,7 @@ func readDefinition(doc any) (*election, []string) {
 		c.base = r.oneOf(m, "base", at, "voted", "voted", "valid")
 		c.threshold, c.thresholdText = r.percentage(m, "threshold_pct", at)
 		c.regionThreshold, c.regionText = r.percentage(m, "region_threshold_pct", at)
+		c.regionRaw = fmt.Sprint(m["region_threshold_pct"])
 		if v, ok := m["seat_cap"]; ok && v != nil {
 			c.seatCap = r.integer(m, "seat_cap", at, 1)
 		}

@@ -286,3 +286,73 @@ func consistent(hr tlog.HashReader, latest checkpoint, old checkpoint) error {
 	}
 	return nil
 }
+
+// logKeys: which key signed the checkpoint of each size. A log-key-rotation entry at index r names
+// the previous key and the new one; checkpoints up to size r+1 are signed by the previous key
+// (size r+1 by both), later ones by the new key; the last rotation hands over to the current key.
+func logKeys(entries [][]byte, current string) (func(int64) string, []string) {
+	type rotation struct {
+		index          int64
+		previous, next string
+	}
+	var rotations []rotation
+	var problems []string
+	for i, raw := range entries {
+		if !strings.Contains(string(raw), `"kind":"log-key-rotation"`) {
+			continue
+		}
+		v, err := parseJSON(raw)
+		e, _ := v.(map[string]any)
+		prev, ok1 := e["previous"].(string)
+		next, ok2 := e["key"].(string)
+		if err != nil || !ok1 || !ok2 {
+			problems = append(problems, fmt.Sprintf("log entry %d: a malformed log key rotation", i))
+			continue
+		}
+		rotations = append(rotations, rotation{int64(i), prev, next})
+	}
+	for i := 1; i < len(rotations); i++ {
+		if rotations[i-1].next != rotations[i].previous {
+			problems = append(problems, "the log key rotations do not follow one another")
+			break
+		}
+	}
+	if n := len(rotations); n > 0 && rotations[n-1].next != current {
+		problems = append(problems, fmt.Sprintf("the last log key rotation hands over to %s, not to the published log key %s", rotations[n-1].next, current))
+	}
+	return func(size int64) string {
+		for _, r := range rotations {
+			if size <= r.index+1 {
+				return r.previous
+			}
+		}
+		return current
+	}, problems
+}
+
+// earlierPartialTiles: for every earlier size s and level l with w = floor(s/256^l) mod 256 > 0
+// whose tile n = floor(s/256^(l+1)) is not yet full at the latest size, log/tile/l/n.p/w.
+func earlierPartialTiles(latest int64, sizes []int64) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range sizes {
+		if s >= latest {
+			continue
+		}
+		for l := 0; s>>(tileHeight*l) > 0; l++ {
+			w := (s >> (tileHeight * l)) % 256
+			n := s >> (tileHeight * (l + 1))
+			full := latest >> (tileHeight * (l + 1)) // tiles full at the latest size
+			if w == 0 || n < full {
+				continue
+			}
+			t := tlog.Tile{H: tileHeight, L: l, N: n, W: int(w)}
+			path := c2spTilePath(t)
+			if !seen[path] {
+				seen[path] = true
+				out = append(out, path)
+			}
+		}
+	}
+	return out
+}

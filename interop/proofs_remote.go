@@ -85,10 +85,8 @@ type remoteContest struct {
 
 // ballot: per contest, every selection's 0..1 proof and the min..max proof of their sum; a
 // challenged ballot's opening reproduces every ciphertext. Returns the selections.
-func (rc *remoteCrypto) ballot(index int, e map[string]any, contests []remoteContest) [][]ciphertext {
-	ballot, _ := e["ballot"].(map[string]any)
-	body, _ := ballot["body"].(map[string]any)
-	cred, _ := body["credential"].(string)
+func (rc *remoteCrypto) ballot(index int, e map[string]any, body map[string]any, contests []remoteContest) [][]ciphertext {
+	cred, _ := body["ballot_key"].(string) // the proofs' context: the one-time ballot key
 	bcs, _ := body["contests"].([]any)
 	if len(bcs) != len(contests) {
 		rc.fail(index, "ballot seq %v: %d contests, the parameters %d", e["seq"], len(bcs), len(contests))

@@ -18,14 +18,31 @@ var lineNames = []string{"voters_on_list", "ballots_received", "issued_in_statio
 
 type protocol struct {
 	election, station, contest, kind string
-	line                             map[string]int64
+	form                             string           // "" on the standard form
+	line                             map[string]int64 // the nine lines and a form's own
 	votes                            map[string]int64
 }
 
-func (p *protocol) issued() int64 { return p.line["issued_in_station"] + p.line["issued_outside"] }
-func (p *protocol) found() int64  { return p.line["found_mobile"] + p.line["found_stationary"] }
+// value: any line by its field name; 0 for a line this protocol's form does not have.
+func (p *protocol) value(key string) int64 { return p.line[key] }
 
-func readProtocol(v any) (*protocol, []string) {
+// issued: voters who received a ballot, early voters included (the turnout numerator).
+func (p *protocol) issued() int64 {
+	return p.line["issued_in_station"] + p.line["issued_outside"] + p.line[earlyLine]
+}
+func (p *protocol) found() int64 { return p.line["found_mobile"] + p.line["found_stationary"] }
+
+func (p *protocol) totalVotes() int64 {
+	var total int64
+	for _, n := range p.votes {
+		total += n
+	}
+	return total
+}
+
+// readProtocol: the protocol object on the election's form (nil: the standard nine lines, and no
+// "form" field); every line of the form, nothing else.
+func readProtocol(v any, form *protocolForm) (*protocol, []string) {
 	doc, ok := v.(map[string]any)
 	if !ok {
 		return nil, []string{"protocol: required (an object)"}
@@ -44,7 +61,16 @@ func readProtocol(v any) (*protocol, []string) {
 		problems = append(problems, fmt.Sprintf("kind: %q is not preliminary or official", p.kind))
 	}
 	known := map[string]bool{"election": true, "station": true, "contest": true, "kind": true, "votes": true}
-	for _, name := range lineNames {
+	names := lineNames
+	if form != nil {
+		known["form"] = true
+		names = append(append([]string{}, lineNames...), form.extraKeys()...)
+		if named, _ := doc["form"].(string); named != form.id {
+			problems = append(problems, fmt.Sprintf("form: this election's protocols are on form %q, got %v", form.id, doc["form"]))
+		}
+		p.form = form.id
+	}
+	for _, name := range names {
 		known[name] = true
 		n, ok := asInt(doc[name])
 		if !ok {
@@ -75,36 +101,70 @@ func readProtocol(v any) (*protocol, []string) {
 	return p, nil
 }
 
-// relations: every control relation of the protocol form.
-func relations(p *protocol) []string {
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// relations: every relation the protocol breaks that refuses it — the form's, or on the standard
+// form all six control relations.
+func relations(p *protocol, form *protocolForm) []string {
+	if form != nil {
+		refusals, _ := checkForm(form, p)
+		return refusals
+	}
+	return standardRelations(p)
+}
+
+func baseLine(key string) string {
+	for i, k := range lineNames {
+		if k == key {
+			return fmt.Sprintf("line %d (%s)", i+1, baseLabels[i])
+		}
+	}
+	return key
+}
+
+// standardRelations: the six control relations of the standard form, each problem written
+// "where: what" exactly as an imported-protocol entry's `problems` lists them.
+func standardRelations(p *protocol) []string {
 	var problems []string
 	for _, name := range lineNames {
 		if p.line[name] < 0 {
-			problems = append(problems, fmt.Sprintf("%s: %d is negative", name, p.line[name]))
+			problems = append(problems, fmt.Sprintf("%s: %d is negative", baseLine(name), p.line[name]))
 		}
 	}
-	var total int64
-	for option, n := range p.votes {
-		if n < 0 {
+	for _, option := range sortedKeys(p.votes) {
+		if n := p.votes[option]; n < 0 {
 			problems = append(problems, fmt.Sprintf("votes for %s: %d is negative", option, n))
 		}
-		total += n
 	}
 	if len(problems) > 0 {
-		return problems
+		return problems // the sums below mean nothing with negative terms
 	}
 	l := p.line
-	check := func(ok bool, what string, args ...any) {
+	check := func(ok bool, where, what string, args ...any) {
 		if !ok {
-			problems = append(problems, fmt.Sprintf(what, args...))
+			problems = append(problems, where+": "+fmt.Sprintf(what, args...))
 		}
 	}
-	check(p.issued()+l["cancelled"] == l["ballots_received"], "issued %d + cancelled %d ≠ received %d", p.issued(), l["cancelled"], l["ballots_received"])
-	check(l["valid"]+l["invalid"] == p.found(), "valid %d + invalid %d ≠ found %d", l["valid"], l["invalid"], p.found())
-	check(total == l["valid"], "valid %d ≠ sum of votes %d", l["valid"], total)
-	check(p.found() <= p.issued(), "found %d > issued %d", p.found(), p.issued())
-	check(l["found_mobile"] <= l["issued_outside"], "found in mobile boxes %d > issued outside %d", l["found_mobile"], l["issued_outside"])
-	check(p.issued() <= l["voters_on_list"], "issued %d > voters on the list %d", p.issued(), l["voters_on_list"])
+	total := p.totalVotes()
+	check(p.issued()+l["cancelled"] == l["ballots_received"], baseLine("ballots_received"),
+		"%d ≠ issued in station %d + issued outside %d + cancelled %d = %d",
+		l["ballots_received"], l["issued_in_station"], l["issued_outside"], l["cancelled"], p.issued()+l["cancelled"])
+	check(l["valid"]+l["invalid"] == p.found(), baseLine("valid"),
+		"valid %d + invalid %d = %d ≠ ballots found %d (mobile %d + stationary %d)",
+		l["valid"], l["invalid"], l["valid"]+l["invalid"], p.found(), l["found_mobile"], l["found_stationary"])
+	check(total == l["valid"], baseLine("valid"), "%d ≠ sum of option votes %d", l["valid"], total)
+	check(p.found() <= p.issued(), "ballots found", "%d found in boxes > %d ballots issued", p.found(), p.issued())
+	check(l["found_mobile"] <= l["issued_outside"], baseLine("found_mobile"),
+		"%d > %d ballots issued outside the station", l["found_mobile"], l["issued_outside"])
+	check(p.issued() <= l["voters_on_list"], "ballots issued", "%d voters received ballots > %d voters on the list",
+		p.issued(), l["voters_on_list"])
 	return problems
 }
 
@@ -173,10 +233,10 @@ func documentHash(v any) string {
 // examine: a protocol submission {"protocol", "device", "signature"} judged now, with the backup
 // devices switched in so far.
 func examine(e *election, doc, dev, sig any, backups map[string]map[string]bool) (*protocol, []string) {
-	p, problems := readProtocol(doc)
+	p, problems := readProtocol(doc, e.form)
 	if p != nil {
 		problems = append(problems, belongs(p, e)...)
-		problems = append(problems, relations(p)...)
+		problems = append(problems, relations(p, e.form)...)
 	}
 	stationID, _ := func() (string, bool) { m, _ := doc.(map[string]any); s, ok := m["station"].(string); return s, ok }()
 	s := e.byStation[stationID]

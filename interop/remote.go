@@ -1,8 +1,8 @@
 package main
 
-// Remote voting, structurally: the order of the board, the credentials, the re-vote policy, the
-// tracking codes, and the remote unit's protocol derived from the tally's totals. The proofs on
-// secp256k1 (ceremony, ballots, decryption) are NOT checked here: see README.md.
+// Remote voting: the order of the entries, the credentials, the board (remote_v2.go), the re-vote
+// policy, and the remote unit's protocol derived from the tally's totals; the proofs on secp256k1
+// are in proofs_remote.go.
 
 import (
 	"crypto/sha256"
@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
+	"strings"
 )
 
 type remoteResult struct {
@@ -87,7 +88,6 @@ func checkRemote(st *replayState) remoteResult {
 		hi, _ := asInt(c["max_selections"])
 		contests = append(contests, remoteContest{id, len(opts), int(lo), int(hi)})
 	}
-	bySeq := map[int64][][]ciphertext{}
 	closes := byKind["remote-close"]
 	closedAt := -1
 	if len(closes) > 0 {
@@ -96,67 +96,40 @@ func checkRemote(st *replayState) remoteResult {
 	if len(closes) > 1 {
 		fail(closes[1].index, "remote voting closed twice")
 	}
-	listed := map[string]int{}
+	rc.dealings(byKind, cer)
+	// The credential authority's signed list: only its keys are listed.
+	var parts []any
 	for _, x := range byKind["remote-credentials"] {
 		if x.index < par.index || (closedAt >= 0 && x.index > closedAt) {
 			fail(x.index, "credentials published outside the voting period")
 		}
-		creds, _ := x.entry["credentials"].([]any)
+		parts = append(parts, x.entry["list"])
+	}
+	fingerprint := sha256.Sum256(mustCanonical(params))
+	keys, listProblems := checkCredentialLists(parts, st.e.credentialAuthority, st.e.id, hex.EncodeToString(fingerprint[:]))
+	for _, p := range listProblems {
+		r.problems = append(r.problems, "remote voting: "+p)
+	}
+	valid := map[string]bool{}
+	for _, k := range keys {
+		valid[k] = true
+	}
+	listed := map[string]int{}
+	for _, x := range byKind["remote-credentials"] {
+		part, _ := x.entry["list"].(map[string]any)
+		creds, _ := part["credentials"].([]any)
 		for _, c := range creds {
 			cs, _ := c.(string)
-			if _, dup := listed[cs]; dup {
-				fail(x.index, "credential %.12s… listed twice", cs)
-				continue
+			cs = strings.ToLower(cs)
+			if _, seen := listed[cs]; valid[cs] && !seen {
+				listed[cs] = x.index
 			}
-			listed[cs] = x.index
 		}
 	}
-	type cast struct {
-		seq  int64
-		cred string
+	if st.abroadVoters >= 0 && int64(len(listed)) > st.abroadVoters {
+		r.problems = append(r.problems, fmt.Sprintf("remote voting: %d credentials for %d voters abroad in the register commitment", len(listed), st.abroadVoters))
 	}
-	var casts []cast
-	challenged := 0
-	for n, x := range byKind["remote-ballot"] {
-		e := x.entry
-		seq, ok := asInt(e["seq"])
-		if !ok || seq != int64(n) {
-			fail(x.index, "ballot seq %v out of order (expected %d)", e["seq"], n)
-		}
-		if closedAt >= 0 && x.index > closedAt {
-			fail(x.index, "ballot cast after the close")
-		}
-		ballot, _ := e["ballot"].(map[string]any)
-		body, _ := ballot["body"].(map[string]any)
-		cred, _ := body["credential"].(string)
-		at, isListed := listed[cred]
-		if !isListed {
-			fail(x.index, "ballot seq %v: credential is not on the public list", e["seq"])
-		} else if at > x.index {
-			fail(x.index, "ballot uses a credential published only later")
-		}
-		if body["election"] != st.defHash {
-			fail(x.index, "ballot seq %v: the body does not name this election", e["seq"])
-		}
-		if err := verifyCredentialSignature(ballot, st.defHash); err != nil {
-			fail(x.index, "ballot seq %v: %v", e["seq"], err)
-		}
-		sum := sha256.Sum256(mustCanonical(ballot))
-		if e["tracking_code"] != hex.EncodeToString(sum[:]) {
-			fail(x.index, "ballot seq %v: tracking code is not the hash of the ballot", e["seq"])
-		}
-		bySeq[seq] = rc.ballot(x.index, e, contests)
-		switch e["status"] {
-		case "cast":
-			if isListed {
-				casts = append(casts, cast{seq, cred})
-			}
-		case "challenged":
-			challenged++
-		default:
-			fail(x.index, "ballot seq %v: unknown status %v", e["seq"], e["status"])
-		}
-	}
+	bySeq, casts, challenged := rc.board(byKind["remote-ballot"], listed, params["revote"], contests, closedAt)
 	r.summary = fmt.Sprintf("%d credentials, %d ballots (%d challenged)", len(listed), len(byKind["remote-ballot"]), challenged)
 	tallies := byKind["remote-tally"]
 	if len(tallies) == 0 {
@@ -191,13 +164,10 @@ func checkRemote(st *replayState) remoteResult {
 	if !reflect.DeepEqual(trustees, normalise(tally.entry["trustees"])) {
 		fail(tally.index, "tally names other trustees than the decryption shares logged")
 	}
-	// The re-vote policy: per credential, its last ("last") or first ("first") cast ballot by seq.
-	sort.Slice(casts, func(i, j int) bool { return casts[i].seq < casts[j].seq })
+	// The re-vote policy (rc.board): per credential, its last or first valid cast ballot by seq.
 	chosen := map[string]int64{}
 	for _, c := range casts {
-		if _, seen := chosen[c.cred]; params["revote"] == "last" || !seen {
-			chosen[c.cred] = c.seq
-		}
+		chosen[c.cred] = c.seq
 	}
 	counted := int64(len(chosen))
 	if n, _ := asInt(tally.entry["counted"]); n != counted {
@@ -249,12 +219,12 @@ func checkRemote(st *replayState) remoteResult {
 		if i >= len(protocols) {
 			continue
 		}
-		p, problems := readProtocol(protocols[i])
+		p, problems := readProtocol(protocols[i], nil)
 		if p == nil {
 			fail(tally.index, "remote unit protocol: %v", problems)
 			continue
 		}
-		if more := append(relations(p), belongs(p, st.e)...); len(more) > 0 {
+		if more := append(standardRelations(p), belongs(p, st.e)...); len(more) > 0 {
 			fail(tally.index, "remote unit protocol: %v", more)
 		}
 		if !reflect.DeepEqual(normalise(protocols[i]), normalise(expected)) {

@@ -20,15 +20,23 @@ type held struct {
 }
 
 type replayState struct {
-	e          *election
-	defHash    string
-	backups    map[string]map[string]bool
-	slots      map[slotKey]held
-	problems   []string
-	counts     map[string]int
-	parts      map[string]map[int64]int64
-	remote     []indexed
-	rejections int
+	e            *election
+	defHash      string
+	backups      map[string]map[string]bool
+	slots        map[slotKey]held
+	problems     []string
+	counts       map[string]int
+	parts        map[string]map[int64]int64
+	remote       []indexed
+	rejections   int
+	cases        map[int]*disputeCase // complaint log index → its case so far
+	corrected    map[int]string       // correction log index → the station it corrects
+	imported     map[string]any       // entry 1 of an imported election
+	unsigned     int                  // imported protocols
+	abroad       map[string]int64     // register root → voters at stations with a country
+	abroadVoters int64                // of the latest register commitment; -1: none
+	obs          *observerState
+	audit        auditState
 }
 
 type indexed struct {
@@ -38,8 +46,12 @@ type indexed struct {
 
 var knownKinds = map[string]bool{
 	"definition": true, "protocol": true, "rejection": true, "device-switch": true, "correction": true,
-	"register-commitment": true, "register-move": true,
-	"remote-complaint": true, "remote-ceremony": true, "remote-params": true, "remote-credentials": true,
+	"register-commitment": true, "register-move": true, "log-key-rotation": true,
+	"mission-accreditation": true, "observer-registration": true, "deployment-plan": true,
+	"observation": true, "observation-content": true, "protocol-copy": true,
+	"audit-seed": true, "audit-round": true, "audit-count": true, "audit-decision": true, "complaint": true, "complaint-step": true,
+	"imported-results": true, "imported-protocol": true,
+	"remote-trustees": true, "remote-dealing": true, "remote-complaint": true, "remote-ceremony": true, "remote-params": true, "remote-credentials": true,
 	"remote-ballot": true, "remote-close": true, "remote-decryption": true, "remote-tally": true,
 }
 
@@ -49,7 +61,11 @@ func (st *replayState) fail(index int, format string, args ...any) {
 
 func replay(entries [][]byte, definition any, evidence func(int) ([]byte, bool)) *replayState {
 	st := &replayState{backups: map[string]map[string]bool{}, slots: map[slotKey]held{},
-		counts: map[string]int{}, parts: map[string]map[int64]int64{}}
+		counts: map[string]int{}, parts: map[string]map[int64]int64{},
+		obs: &observerState{missions: map[string]mission{}, observers: map[[2]string]observer{},
+			plans: map[string]bool{}, observations: map[int]*observation{}, keys: map[string]bool{}},
+		audit: auditState{audits: map[string]*contestAudit{}},
+		cases: map[int]*disputeCase{}, corrected: map[int]string{}, abroad: map[string]int64{}, abroadVoters: -1}
 	for index, raw := range entries {
 		v, err := parseJSON(raw)
 		if err != nil {
@@ -83,6 +99,20 @@ func replay(entries [][]byte, definition any, evidence func(int) ([]byte, bool))
 			st.protocol(index, entry)
 		case kind == "correction":
 			st.correction(index, entry)
+			if p, _ := entry["protocol"].(map[string]any); p != nil {
+				if s, ok := p["station"].(string); ok {
+					st.corrected[index] = s
+				}
+			}
+		case kind == "complaint" || kind == "complaint-step":
+			st.dispute(index, entry)
+		case kind == "log-key-rotation": // checked with the checkpoints it re-keys (logKeys)
+		case strings.HasPrefix(kind, "audit-"):
+			st.auditEntry(index, entry)
+		case observerPurposes[kind] != "":
+			st.observerEntry(index, entry)
+		case strings.HasPrefix(kind, "imported-"):
+			st.importedEntry(index, entry)
 		case kind == "device-switch":
 			st.deviceSwitch(index, entry)
 		case kind == "rejection":
@@ -93,6 +123,9 @@ func replay(entries [][]byte, definition any, evidence func(int) ([]byte, bool))
 		default:
 			st.register(index, entry)
 		}
+	}
+	if st.e != nil {
+		st.auditFinish()
 	}
 	return st
 }
@@ -145,11 +178,11 @@ func (st *replayState) correction(index int, entry map[string]any) {
 			problems = append(problems, k+": required (a non-empty string)")
 		}
 	}
-	p, shape := readProtocol(entry["protocol"])
+	p, shape := readProtocol(entry["protocol"], st.e.form)
 	problems = append(problems, shape...)
 	if p != nil {
 		problems = append(problems, belongs(p, st.e)...)
-		problems = append(problems, relations(p)...)
+		problems = append(problems, relations(p, st.e.form)...)
 	}
 	authority, _ := entry["authority"].(string)
 	key, known := st.e.authorities[authority]
@@ -203,30 +236,58 @@ func (st *replayState) rejection(index int, entry map[string]any, raw []byte, pr
 		return
 	}
 	sum := sha256.Sum256(raw)
+	if kept, partial := entry["evidence_sha256"]; partial { // past 1 MiB: its first bytes kept
+		size, ok := asInt(entry["submission_bytes"])
+		if kept != hex.EncodeToString(sum[:]) {
+			st.fail(index, "published evidence does not match the rejection's evidence_sha256")
+		} else if !ok || size <= 1<<20 {
+			st.fail(index, "a submission kept in part must be over the size limit")
+		}
+		return
+	}
 	if entry["submission_sha256"] != hex.EncodeToString(sum[:]) {
 		st.fail(index, "published evidence does not match the rejection's submission_sha256")
 		return
 	}
-	// The same bytes judged at this point of the log must fail, or find their slot taken.
+	// Judged at this point of the log, as a protocol and as a correction, from their signed
+	// fields alone, the same bytes must fail, or find their slot taken (or superseded).
 	v, err := parseJSON(raw)
 	envelope, ok := v.(map[string]any)
 	if err != nil || !ok {
-		return
-	}
-	if _, isCorrection := envelope["supersedes"]; isCorrection {
-		return
-	}
-	for k := range envelope {
-		if k != "protocol" && k != "device" && k != "signature" {
-			return // an unknown field: rightly refused
-		}
+		return // not even a JSON object: rightly refused
 	}
 	p, problems := examine(st.e, envelope["protocol"], envelope["device"], envelope["signature"], st.backups)
 	if p != nil && len(problems) == 0 {
 		if _, taken := st.slots[slotKey{p.station, p.contest, p.kind}]; !taken {
 			st.fail(index, "a valid protocol for station %s was rejected", p.station)
+			return
 		}
 	}
+	if c, supersedes := st.validCorrection(envelope["protocol"], envelope["supersedes"], envelope["reason"], envelope["authority"], envelope["signature"]); c != nil {
+		if h, held := st.slots[slotKey{c.station, c.contest, c.kind}]; held && h.hash == supersedes {
+			st.fail(index, "a valid correction for station %s was rejected", c.station)
+		}
+	}
+}
+
+// validCorrection: the protocol of a correction that passes every check but its slot's, and
+// the document hash it supersedes; nil when it fails.
+func (st *replayState) validCorrection(doc, supersedes, reason, authority, signature any) (*protocol, string) {
+	for _, v := range []any{supersedes, reason, authority, signature} {
+		if !nonEmpty(v) {
+			return nil, ""
+		}
+	}
+	p, problems := readProtocol(doc, st.e.form)
+	if p == nil || len(problems) > 0 || len(belongs(p, st.e)) > 0 || len(relations(p, st.e.form)) > 0 {
+		return nil, ""
+	}
+	key, known := st.e.authorities[authority.(string)]
+	statement := map[string]any{"protocol": doc, "supersedes": supersedes, "reason": reason}
+	if !known || verifySigned(key, "achyk/correction/v1", statement, signature) != nil {
+		return nil, ""
+	}
+	return p, supersedes.(string)
 }
 
 func (st *replayState) register(index int, entry map[string]any) {
@@ -266,9 +327,16 @@ func (st *replayState) register(index int, entry map[string]any) {
 		} else if total != count {
 			st.fail(index, "register commitment: count %v ≠ sum over stations %d", entry["count"], total)
 		}
-		for s := range per {
+		// Voters at stations abroad (with a country): no more remote credentials than this.
+		root := fmt.Sprint(entry["merkle_root"])
+		for s, v := range per {
 			stations = append(stations, s)
+			if place := st.e.byStation[s]; place != nil && place.country != "" {
+				n, _ := asInt(v)
+				st.abroad[root] += n
+			}
 		}
+		st.abroadVoters = st.abroad[root]
 		sort.Strings(stations)
 	}
 	for _, s := range stations {

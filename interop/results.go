@@ -78,7 +78,14 @@ func unitsOf(e *election, s *station) [][4]string {
 	return units
 }
 
-func resultsDocument(e *election, protocols []*protocol) (map[string]any, []string) {
+// resultsDocument: results.json (the levels above the stations), and per region the document
+// results/stations/<region>.json holding its stations' units.
+func resultsDocument(e *election, protocols []*protocol) (map[string]any, map[string]map[string]any, map[string]map[string]*unitResult, []string) {
+	allUnits := map[string]map[string]*unitResult{} // contest → LEVEL/ID → unit
+	stationContests := map[string]map[string]any{}
+	for _, r := range e.regions {
+		stationContests[r.id] = map[string]any{}
+	}
 	kinds := map[[2]string]map[string]*protocol{}
 	for _, p := range protocols {
 		k := [2]string{p.station, p.contest}
@@ -126,9 +133,20 @@ func resultsDocument(e *election, protocols []*protocol) (map[string]any, []stri
 				}
 			}
 		}
+		allUnits[c.id] = units
 		order := c.ballotOrder()
 		doc := map[string]any{}
 		for key, u := range units {
+			if u.level == "station" {
+				region := e.byStation[u.id].region
+				rows, _ := stationContests[region][c.id].(map[string]any)
+				if rows == nil {
+					rows = map[string]any{}
+					stationContests[region][c.id] = rows
+				}
+				rows[key] = u.json(order)
+				continue
+			}
 			doc[key] = u.json(order)
 		}
 		contests[c.id] = doc
@@ -138,20 +156,7 @@ func resultsDocument(e *election, protocols []*protocol) (map[string]any, []stri
 		}
 		switch c.kind {
 		case "party-list":
-			var regional []*unitResult
-			if c.regionThreshold.Sign() > 0 {
-				for _, key := range regionOrder {
-					u := units[key]
-					for _, r := range e.regions {
-						if r.id == u.id && !r.abroad {
-							regional = append(regional, u)
-						}
-					}
-				}
-			}
-			// Seats that cannot be computed yet (no votes, a home region not yet reported, a cap
-			// that cannot be met) are simply absent.
-			if s, err := listSeats(c, national, regional); err == nil {
+			if s := seatStatus(e, c, national, regionOrder, units); s != nil {
 				seats[c.id] = s
 			}
 		case "district":
@@ -160,8 +165,55 @@ func resultsDocument(e *election, protocols []*protocol) (map[string]any, []stri
 			}
 		}
 	}
+	stationDocs := map[string]map[string]any{}
+	for region, cs := range stationContests {
+		stationDocs[region] = map[string]any{"format": int64(1), "election": e.id, "region": region, "contests": cs}
+	}
 	return map[string]any{"format": int64(1), "election": e.id, "contests": contests, "seats": seats,
-		"districts": districts}, problems
+		"districts": districts}, stationDocs, allUnits, problems
+}
+
+// seatStatus: a party-list contest's seats with their status — undetermined (with the reason)
+// while nothing, or nothing in a home region under a regional threshold, is counted; else final
+// or provisional (stations still reporting). nil when the cap cannot be met.
+func seatStatus(e *election, c *contest, national *unitResult, regionOrder []string, units map[string]*unitResult) map[string]any {
+	var partyVotes int64
+	for _, p := range c.options {
+		partyVotes += national.counted.votes[p]
+	}
+	if base(c, &national.counted) == 0 || partyVotes == 0 {
+		return map[string]any{"status": "undetermined", "reason": "no votes counted yet"}
+	}
+	var regional []*unitResult
+	var silent []string
+	if c.regionThreshold.Sign() > 0 {
+		for _, key := range regionOrder {
+			u := units[key]
+			for _, r := range e.regions {
+				if r.id == u.id && !r.abroad {
+					regional = append(regional, u)
+					if base(c, &u.counted) == 0 {
+						silent = append(silent, u.id)
+					}
+				}
+			}
+		}
+	}
+	if len(silent) > 0 {
+		sort.Strings(silent)
+		return map[string]any{"status": "undetermined", "reason": fmt.Sprintf(
+			"no votes counted yet in region %s: the regional threshold of %s%% cannot be judged",
+			strings.Join(silent, ", "), c.regionRaw)}
+	}
+	s, err := listSeats(c, national, regional)
+	if err != nil {
+		return nil
+	}
+	s["status"] = "provisional"
+	if national.counted.stations >= national.expected {
+		s["status"] = "final"
+	}
+	return s
 }
 
 func base(c *contest, n *count) int64 {
@@ -185,6 +237,12 @@ func share(votes, base int64) string {
 }
 
 func listSeats(c *contest, national *unitResult, regional []*unitResult) (map[string]any, error) {
+	doc, _, err := allocateList(c, national, regional)
+	return doc, err
+}
+
+// allocateList: the seats document, and the parties held at the cap.
+func allocateList(c *contest, national *unitResult, regional []*unitResult) (map[string]any, []string, error) {
 	parties := c.options
 	votes := map[string]int64{}
 	var valid int64
@@ -194,14 +252,14 @@ func listSeats(c *contest, national *unitResult, regional []*unitResult) (map[st
 	}
 	b := base(c, &national.counted)
 	if b < valid || b < 1 {
-		return nil, fmt.Errorf("base %d is less than the %d votes given for parties (or zero)", b, valid)
+		return nil, nil, fmt.Errorf("base %d is less than the %d votes given for parties (or zero)", b, valid)
 	}
 	if c.regionThreshold.Sign() > 0 && len(regional) == 0 {
-		return nil, fmt.Errorf("a regional threshold needs votes by region; none given")
+		return nil, nil, fmt.Errorf("a regional threshold needs votes by region; none given")
 	}
 	for _, r := range regional {
 		if base(c, &r.counted) <= 0 {
-			return nil, fmt.Errorf("region %s: no votes: no percentage can be taken", r.id)
+			return nil, nil, fmt.Errorf("region %s: no votes: no percentage can be taken", r.id)
 		}
 	}
 	var qualified []string
@@ -229,7 +287,7 @@ func listSeats(c *contest, national *unitResult, regional []*unitResult) (map[st
 		}
 	}
 	if c.seatCap > 0 && len(qualified) > 0 && c.seatCap*int64(len(qualified)) < c.seats {
-		return nil, fmt.Errorf("%d qualifying parties × cap %d < %d seats", len(qualified), c.seatCap, c.seats)
+		return nil, nil, fmt.Errorf("%d qualifying parties × cap %d < %d seats", len(qualified), c.seatCap, c.seats)
 	}
 	result := map[string]int64{}
 	capped := map[string]bool{}
@@ -270,7 +328,13 @@ func listSeats(c *contest, national *unitResult, regional []*unitResult) (map[st
 	for _, p := range qualified {
 		q = append(q, p)
 	}
-	return map[string]any{"seats": seatDoc, "qualified": q, "excluded": excluded}, nil
+	var cappedList []string
+	for _, p := range parties {
+		if capped[p] {
+			cappedList = append(cappedList, p)
+		}
+	}
+	return map[string]any{"seats": seatDoc, "qualified": q, "excluded": excluded}, cappedList, nil
 }
 
 // tieOrder: more votes first, then party id in code-point order.

@@ -124,6 +124,8 @@ func challenge(tag, baseHash string, items ...any) *big.Int {
 			put(t.FillBytes(make([]byte, 32)))
 		case string:
 			put([]byte(t))
+		case []byte:
+			put(t)
 		}
 	}
 	return new(big.Int).Mod(new(big.Int).SetBytes(h.Sum(nil)), curve.N)

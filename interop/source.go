@@ -59,8 +59,21 @@ func (s *source) exists(path string) bool {
 
 // listCheckpoints names the files of log/checkpoints/ (a directory only: HTTP has no listing).
 func (s *source) listCheckpoints() ([]int64, bool) {
-	if s.remote {
-		return nil, false
+	if s.remote { // the server's index: one size per line
+		data, err := s.read("log/checkpoints/")
+		if err != nil {
+			return nil, false
+		}
+		var sizes []int64
+		for _, line := range strings.Fields(string(data)) {
+			v, err := strconv.ParseInt(line, 10, 64)
+			if err != nil || strconv.FormatInt(v, 10) != line {
+				v = -1
+			}
+			sizes = append(sizes, v)
+		}
+		sort.Slice(sizes, func(i, j int) bool { return sizes[i] < sizes[j] })
+		return sizes, true
 	}
 	names, err := os.ReadDir(filepath.Join(s.location, "log", "checkpoints"))
 	if err != nil {

@@ -13,6 +13,8 @@ import pytest
 from achyk.ledger import Checkpoint, MemoryTree, leaf_hash, sign_checkpoint
 from achyk.ledger.note import parse_signer_key
 from achyk.ledger.tiles import build_tiles, decode_entry_bundle, entry_bundles
+from achyk.services.log_key import database_path, log_key_path
+from achyk.store.database import Database
 
 ROOT = Path(__file__).resolve().parents[1]
 INTEROP = ROOT / "interop"
@@ -60,6 +62,27 @@ def rebuild(record: Path, entries: list[bytes], secret: str) -> None:
     name, key = parse_signer_key(secret)
     cp = Checkpoint(name, len(entries), MemoryTree(leaves).root())
     (record / "log" / "checkpoint").write_text(sign_checkpoint(cp, name, key))
+
+
+def log_secret(db: Database, election: str) -> str:
+    """The log's signing key, from its key file beside the SQLite database (a test holds the
+    operator's powers)."""
+    with db.read() as s:
+        path = log_key_path(election, database_path(s))
+    return path.read_text(encoding="utf-8").strip()
+
+
+def forget_history(record: Path) -> None:
+    """Keep only the re-signed latest checkpoint (the earlier ones a rewritten log no longer
+    extends), so that only the check a case aims at can fail."""
+    for old in (record / "log" / "checkpoints").iterdir():
+        old.unlink()
+    meta = json.loads((record / "record.json").read_text())
+    latest = (record / "log" / "checkpoint").read_text()
+    size = int(latest.splitlines()[1])
+    (record / "log" / "checkpoints" / str(size)).write_text(latest)
+    meta["checkpoints"], meta["size"] = [size], size
+    (record / "record.json").write_text(json.dumps(meta))
 
 
 def first(entries: list[bytes], kind: bytes) -> int:

@@ -16,10 +16,9 @@ from achyk.services.elections import load_election
 from achyk.services.protocols import Outcome, correct_protocol, submit_protocol
 from achyk.services.publish import publish_record
 from achyk.store.database import Database
-from achyk.store.ledger_repo import stored_key
 from achyk.verify.record import verify_record
 from factories import device_key, election, envelope, protocol_doc
-from go_verifier import entries_of, first, rebuild, run_go
+from go_verifier import entries_of, first, log_secret, rebuild, run_go
 
 NEW_VOTES = {"a": 290, "b": 210, "c": 80, "against-all": 10}
 
@@ -37,10 +36,7 @@ def corrected(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     forged = json.dumps({**fix, "reason": "changed after signing"}).encode()
     assert correct_protocol(db, None, forged).outcome is Outcome.REJECTED
     publish_record(db, "test-2025", base / "record")
-    with db.read() as s:
-        row = stored_key(s, "achyk/test-2025")
-        assert row is not None
-        return base / "record", row.secret
+    return base / "record", log_secret(db, "test-2025")
 
 
 def correction_points_elsewhere(record: Path, secret: str) -> None:
