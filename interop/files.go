@@ -167,7 +167,15 @@ func checkSiteFigures(src *source, e *election, units map[string]map[string]*uni
 					"voters_on_list": u.counted.voters, "issued": u.counted.issued, "found": u.counted.found,
 					"invalid": u.counted.invalid, "valid": u.counted.valid}, options: map[string][3]int64{}}
 				for _, o := range c.ballotOrder() {
-					r.options[o] = [3]int64{u.counted.votes[o], u.scanner.votes[o], u.hand.votes[o]}
+					// -1 stands for null / an empty cell: no station of the unit has that count
+					scanner, hand := int64(-1), int64(-1)
+					if u.scanner.stations > 0 {
+						scanner = u.scanner.votes[o]
+					}
+					if u.hand.stations > 0 {
+						hand = u.hand.votes[o]
+					}
+					r.options[o] = [3]int64{u.counted.votes[o], scanner, hand}
 				}
 				want[u.id+" "+c.id] = r
 			}
@@ -273,6 +281,10 @@ func siteRowsCSV(data []byte) (map[string]siteRow, error) {
 		}
 		var t [3]int64
 		for i, k := range []string{"votes", "scanner", "hand"} {
+			if k != "votes" && rec[col[k]] == "" {
+				t[i] = -1 // no such count in the unit: an empty cell
+				continue
+			}
 			n, err := num(rec, k)
 			if err != nil {
 				return nil, err

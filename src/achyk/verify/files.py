@@ -109,7 +109,15 @@ def _expected(election: Election, tab: Tabulation, level: Level) -> dict[tuple[s
             c = r.counted
             out[(r.unit.id, contest.id)] = (
                 {k: getattr(c, k) for k in FIGURES} | {"stations_reported": c.stations},
-                {o: (n, r.scanner.votes_for(o), r.hand.votes_for(o)) for o, n in c.votes},
+                # "—" (null, an empty cell) where no station of the unit has that count
+                {
+                    o: (
+                        n,
+                        r.scanner.votes_for(o) if r.scanner.stations else None,
+                        r.hand.votes_for(o) if r.hand.stations else None,
+                    )
+                    for o, n in c.votes
+                },
             )
     return out
 
@@ -123,13 +131,17 @@ def _rows_json(data: bytes) -> dict[tuple[str, str], Any]:
     return found
 
 
+def _cell(text: str) -> int | None:
+    return None if text == "" else int(text)
+
+
 def _rows_csv(data: bytes) -> dict[tuple[str, str], Any]:
     found: dict[tuple[str, str], Any] = {}
     for row in csv.DictReader(io.StringIO(data.decode("utf-8"))):
         key = (row["unit"], row["contest"])
         figures = {k: int(row[k]) for k in (*FIGURES, "stations_reported")}
         options = found.setdefault(key, (figures, {}))[1]
-        options[row["option"]] = (int(row["votes"]), int(row["scanner"]), int(row["hand"]))
+        options[row["option"]] = (int(row["votes"]), _cell(row["scanner"]), _cell(row["hand"]))
     return found
 
 
