@@ -38,6 +38,16 @@ def _log(db: Database, eid: str) -> list[bytes]:
         return [r.entry.encode() for r in rows]
 
 
+def _evidence(db: Database, eid: str) -> dict[int, bytes]:
+    """The refused submissions' bytes, as the record publishes them (evidence/I.bin)."""
+    from achyk.store.repositories import Rejections
+
+    with db.read() as s:
+        return {
+            r.log_index: r.raw for r in Rejections(s).for_election(eid) if r.log_index is not None
+        }
+
+
 def _definition(db: Database, eid: str) -> object:
     from achyk.formats.definition import election_to_document
     from achyk.services.elections import get_election
@@ -83,7 +93,7 @@ def test_the_simulated_missions_find_the_planted_problems(
     assert set(run.stuffed) <= set(run.stuffing_reported)
     # The PVT of the honest count brackets the official share over the same stations.
     assert run.pvt.covers(run.official), (run.pvt, run.official)
-    state = replay(_log(db, eid), _definition(db, eid))
+    state = replay(_log(db, eid), _definition(db, eid), _evidence(db, eid))
     assert state.problems == []
     flagged = state.observers.copy_differences(state.protocols())
     assert len(flagged) == 1 and f"station {run.altered} " in flagged[0]
@@ -176,7 +186,7 @@ def test_verify_catches_what_an_operator_logs_past_the_checks(
         first = append_entries(
             s, eid, [{**fake, "kind": "observer-registration", "election": eid}]
         )[0]
-    problems = replay(_log(db, eid), _definition(db, eid)).problems
+    problems = replay(_log(db, eid), _definition(db, eid), _evidence(db, eid)).problems
     assert any(p.startswith(f"log entry {first}: observer-registration") for p in problems), (
         problems
     )
@@ -203,7 +213,7 @@ def test_an_operator_swapping_published_content_is_caught(
     with db.session() as s:
         [bad_pub] = append_entries(s, eid, [{**sig.publication(operator, "m1", obs.index, softened),
                                              "kind": "observation-content", "election": eid}])  # fmt: skip
-    problems = replay(_log(db, eid), _definition(db, eid)).problems
+    problems = replay(_log(db, eid), _definition(db, eid), _evidence(db, eid)).problems
     assert any(p.startswith(f"log entry {bad_pub}: observation-content") for p in problems), (
         problems
     )
@@ -238,4 +248,4 @@ def test_three_hundred_submissions_at_once_each_logged_once(db: Database) -> Non
     for i, index in got.items():
         assert index is not None
         assert json.loads(log[index])["signature"] == jobs[i]["signature"]
-    assert replay(log, _definition(db, eid)).problems == []
+    assert replay(log, _definition(db, eid), _evidence(db, eid)).problems == []

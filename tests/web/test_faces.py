@@ -52,7 +52,7 @@ def test_no_scanner_count_shows_a_dash_not_zero(tmp_path: Path) -> None:
     row = table[table.index('data-option="a"') :].split("</tr>")[0]
     cells = re.findall(r'<td class="n[^"]*"[^>]*>([^<]*)', row)
     assert cells[0] == "300"  # votes
-    assert cells[-2:] == ["—", "300"]  # scanner: none; hand count: 300
+    assert cells[-3:] == ["—", "300", "—"]  # scanner: none; hand count: 300; no difference
     api = TestClient(create_app(db=db)).get("/api/elections/test-2025/results").json()
     a = next(o for o in api[0]["options"] if o["option"] == "a")
     assert (a["votes"], a["scanner"], a["hand"]) == (300, None, 300)  # null, not 0
