@@ -161,16 +161,31 @@ def _text(entry: Mapping[str, Any], key: str, limit: int = 2_000) -> str:
     return value
 
 
+MAX_INDEX = 2**53 - 1  # RFC 8785: integers beyond this cannot be hashed or signed
+
+STEP_FIELDS = frozenset({"kind", "election", "complaint", "status", "authority", "at", "reasons",
+                         "decision", "hearing", "correction", "signature"})  # fmt: skip
+COMPLAINT_FIELDS = frozenset({"kind", "election", "filer", "subject", "station", "category",
+                              "facts", "evidence", "filed_at", "body", "filer_key", "signature"})  # fmt: skip
+
+
+def _no_other_fields(entry: Mapping[str, Any], known: frozenset[str]) -> None:
+    other = sorted(str(k)[:40] for k in entry if k not in known)
+    if other:
+        raise DisputeError(f"unknown field(s): {', '.join(other[:5])}")
+
+
 def _index(entry: Mapping[str, Any], key: str) -> int | None:
     value = entry.get(key)
     if value is None:
         return None
-    if type(value) is not int or value < 0:
+    if type(value) is not int or value < 0 or value > MAX_INDEX:
         raise DisputeError(f"{key}: a log entry index (a whole number ≥ 0) or null required")
     return value
 
 
 def parse_complaint(index: int, entry: Mapping[str, Any]) -> Complaint:
+    _no_other_fields(entry, COMPLAINT_FIELDS)
     try:
         filer, subject = Filer(str(entry.get("filer"))), Subject(str(entry.get("subject")))
         category, body = Category(str(entry.get("category"))), Body(str(entry.get("body")))
@@ -200,6 +215,7 @@ def parse_complaint(index: int, entry: Mapping[str, Any]) -> Complaint:
 
 
 def parse_step(index: int, entry: Mapping[str, Any]) -> Step:
+    _no_other_fields(entry, STEP_FIELDS)
     try:
         status = Status(str(entry.get("status")))
         raw = entry.get("decision")

@@ -17,7 +17,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from achyk.canonical import canonical_json
 from achyk.disputes.lifecycle import (
     COMPLAINT_PURPOSE,
     STEP_PURPOSE,
@@ -49,6 +48,14 @@ class Filed:
     case: Case | None = None
 
 
+def _raw(doc: Any) -> bytes:
+    """The request as evidence: JSON as received (not canonical: it may hold what RFC 8785 cannot)."""
+    try:
+        return json.dumps(doc, ensure_ascii=False, sort_keys=True, default=str).encode()
+    except (TypeError, ValueError):
+        return repr(doc).encode()
+
+
 def _refuse(s: Session, election: Election, source: str, station: Any, raw: bytes,
             reasons: Sequence[str]) -> Filed:  # fmt: skip
     digest = hashlib.sha256(raw).hexdigest()
@@ -75,7 +82,7 @@ def file_complaint(
         "kind": "complaint", "election": election.id, "filed_at": now().isoformat(),
         "evidence": [hashlib.sha256(content).hexdigest() for _, _, content in evidence],
     }  # fmt: skip
-    raw = canonical_json(complaint) if isinstance(complaint, dict) else b"{}"
+    raw = _raw(complaint)
     with db.session() as s:
         try:
             parsed = parse_complaint(-1, entry)
@@ -110,7 +117,7 @@ def _check_filer_signature(entry: Mapping[str, Any]) -> None:
 def record_step(db: Database, election_id: str | None, envelope: Mapping[str, Any]) -> Filed:
     """A body's signed step on a complaint (see `achyk.disputes.lifecycle` for what is allowed)."""
     election = get_election(db, election_id)
-    raw = canonical_json(dict(envelope)) if isinstance(envelope, Mapping) else b"{}"
+    raw = _raw(envelope)
     entry = {**envelope, "kind": "complaint-step", "election": election.id}
     with db.session() as s:
         try:
