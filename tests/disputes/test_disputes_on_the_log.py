@@ -21,6 +21,7 @@ from achyk.store.database import Database
 from achyk.store.models import DisputeEvidenceRow, LogEntryRow
 from achyk.store.repositories import Rejections
 from achyk.verify.replay import replay
+from replayed import definition, evidence, log_entries
 
 
 @pytest.fixture
@@ -30,25 +31,7 @@ def election(db: Database) -> tuple[Database, SimElection]:
     return db, sim
 
 
-def _log(db: Database, eid: str) -> list[bytes]:
-    with db.read() as s:
-        rows = s.query(LogEntryRow).filter_by(election_id=eid).order_by(LogEntryRow.idx).all()
-        return [r.entry.encode() for r in rows]
-
-
-def _evidence(db: Database, eid: str) -> dict[int, bytes]:
-    """The refused submissions' bytes, as the record publishes them (evidence/I.bin)."""
-    with db.read() as s:
-        return {
-            r.log_index: r.raw for r in Rejections(s).for_election(eid) if r.log_index is not None
-        }
-
-
-def _definition(db: Database, eid: str) -> object:
-    from achyk.formats.definition import election_to_document
-    from achyk.services.elections import get_election
-
-    return election_to_document(get_election(db, eid))
+_log, _evidence, _definition = log_entries, evidence, definition
 
 
 def test_every_path_walked_and_verified(election: tuple[Database, SimElection]) -> None:

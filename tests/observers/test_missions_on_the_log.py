@@ -20,9 +20,9 @@ from achyk.signing import private_key_from_seed, public_key_b64
 from achyk.sim.generator import SimElection, body_key, generate
 from achyk.sim.profiles import SMALL
 from achyk.store.database import Database
-from achyk.store.models import LogEntryRow
 from achyk.store.repositories import Rejections
 from achyk.verify.replay import replay
+from replayed import definition, evidence, log_entries
 
 
 @pytest.fixture
@@ -32,27 +32,7 @@ def election(db: Database) -> tuple[Database, SimElection]:
     return db, sim
 
 
-def _log(db: Database, eid: str) -> list[bytes]:
-    with db.read() as s:
-        rows = s.query(LogEntryRow).filter_by(election_id=eid).order_by(LogEntryRow.idx).all()
-        return [r.entry.encode() for r in rows]
-
-
-def _evidence(db: Database, eid: str) -> dict[int, bytes]:
-    """The refused submissions' bytes, as the record publishes them (evidence/I.bin)."""
-    from achyk.store.repositories import Rejections
-
-    with db.read() as s:
-        return {
-            r.log_index: r.raw for r in Rejections(s).for_election(eid) if r.log_index is not None
-        }
-
-
-def _definition(db: Database, eid: str) -> object:
-    from achyk.formats.definition import election_to_document
-    from achyk.services.elections import get_election
-
-    return election_to_document(get_election(db, eid))
+_log, _evidence, _definition = log_entries, evidence, definition
 
 
 CEC = private_key_from_seed(b"unused")  # replaced per test by the simulation's CEC key

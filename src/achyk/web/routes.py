@@ -12,7 +12,7 @@ import json
 import threading
 import time
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -276,9 +276,15 @@ def track(request: Request, election_id: str, code: str = "") -> Response:
     )
 
 
-@router.get("/e/{election_id}/search")
-def search(request: Request, election_id: str, q: str = "") -> Response:
-    """Find a polling station (works without JavaScript: a plain GET form)."""
+def _election_view(
+    request: Request,
+    election_id: str,
+    template: str,
+    rest: str,
+    context: Callable[[Database, Election, str, str], dict[str, Any]],
+) -> Response:
+    """A page of one election that is not cached by log size (search, missions, complaints):
+    404 for an unknown election, the language, the breadcrumb and the freshness line."""
     db = _db(request)
     try:
         election = get_election(db, election_id)
@@ -286,13 +292,21 @@ def search(request: Request, election_id: str, q: str = "") -> Response:
         return _not_found(request, str(err))
     lang = _lang(request)
     base = pages.base_path(election)
-    result = search_stations(election, q[:200], lang, base)
     html = render(
-        "search.html", lang, SITE, f"{base}search", title=election.name, election=election,
-        base=base, crumbs=[(election.name, base)], result=result,
-        fresh=freshness(db, election.id),
+        template, lang, SITE, f"{base}{rest}", title=election.name, election=election,
+        base=base, crumbs=[(election.name, base)], fresh=freshness(db, election.id),
+        **context(db, election, lang, base),
     )  # fmt: skip
     return _remember(request, HTMLResponse(html), lang)
+
+
+@router.get("/e/{election_id}/search")
+def search(request: Request, election_id: str, q: str = "") -> Response:
+    """Find a polling station (works without JavaScript: a plain GET form)."""
+    return _election_view(
+        request, election_id, "search.html", "search",
+        lambda _db, e, lang, base: {"result": search_stations(e, q[:200], lang, base)},
+    )  # fmt: skip
 
 
 @router.get("/e/{election_id}/missions")
@@ -300,39 +314,22 @@ def missions(request: Request, election_id: str) -> Response:
     """Observer missions: coverage, findings, the PVT, protocol copies that differ."""
     from achyk.services.observers.findings import copy_flags, mission_coverage, mission_pvt
 
-    db = _db(request)
-    try:
-        election = get_election(db, election_id)
-    except NotFoundError as err:
-        return _not_found(request, str(err))
-    lang = _lang(request)
-    base = pages.base_path(election)
-    html = render(
-        "missions.html", lang, SITE, f"{base}missions", title=election.name,
-        election=election, base=base, crumbs=[(election.name, base)],
-        missions=mission_coverage(db, election.id), pvt=mission_pvt(db, election.id),
-        flags=copy_flags(db, election.id), fresh=freshness(db, election.id),
+    return _election_view(
+        request, election_id, "missions.html", "missions",
+        lambda db, e, _lang, _base: {"missions": mission_coverage(db, e.id),
+                                     "pvt": mission_pvt(db, e.id), "flags": copy_flags(db, e.id)},
     )  # fmt: skip
-    return _remember(request, HTMLResponse(html), lang)
 
 
 @router.get("/e/{election_id}/complaints")
 def complaints(request: Request, election_id: str) -> Response:
     """The public register of complaints and decisions, folded from the log."""
-    db = _db(request)
-    try:
-        election = get_election(db, election_id)
-    except NotFoundError as err:
-        return _not_found(request, str(err))
-    lang = _lang(request)
-    base = pages.base_path(election)
-    cases = all_complaints(db, election)
-    html = render(
-        "complaints.html", lang, SITE, f"{base}complaints", title=election.name,
-        election=election, base=base, crumbs=[(election.name, base)], cases=cases,
-        clocks=clocks(election, cases), fresh=freshness(db, election.id),
-    )  # fmt: skip
-    return _remember(request, HTMLResponse(html), lang)
+
+    def context(db: Database, e: Election, _lang: str, _base: str) -> dict[str, Any]:
+        cases = all_complaints(db, e)
+        return {"cases": cases, "clocks": clocks(e, cases)}
+
+    return _election_view(request, election_id, "complaints.html", "complaints", context)
 
 
 def _complaint_form(
