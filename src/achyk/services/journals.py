@@ -28,6 +28,7 @@ from achyk.services.checkin import device_keys, open_stations, voter_hasher
 from achyk.services.commit_group import writer_lock
 from achyk.signing import verify
 from achyk.store.database import Database
+from achyk.store.journal_repo import JournalRepo
 from achyk.store.register_repo import RegisterRepo, StoredCheckin
 
 
@@ -114,7 +115,8 @@ def sync_journal(
     refused: list[tuple[int, Refusal, str]] = []
     with writer_lock(db), db.session() as s:
         repo = RegisterRepo(s, election_id)
-        if repo.journal_seen(digest):
+        journals = JournalRepo(s, election_id)
+        if journals.journal_seen(digest):
             return JournalReport(digest, True, 0, 0, (), ())
         refusal_rows: list[dict[str, Any]] = []
         for p in malformed:  # kept as refusals with their place in the journal
@@ -144,7 +146,7 @@ def sync_journal(
                     already += 1
                     continue
                 a, b = sorted((held, mine), key=lambda c: c.at)
-                repo.add_double_vote(voter, a, b, digest)
+                journals.add_double_vote(voter, a, b, digest)
                 doubles.append(DoubleVote(voter.hex(), a, b))
                 continue
             d = decide(home, station_id, held.prior() if held else None, match,
@@ -155,6 +157,6 @@ def sync_journal(
                                  "voter_hash": voter, "reason": reason.value,
                                  "message": d.message})  # fmt: skip
         repo.add_refusals(refusal_rows)
-        repo.add_journal(device_id, station_id, digest, len(entries) + len(malformed),
+        journals.add_journal(device_id, station_id, digest, len(entries) + len(malformed),
                          str(signature))  # fmt: skip
     return JournalReport(digest, False, accepted, already, tuple(doubles), tuple(sorted(refused)))

@@ -33,7 +33,6 @@ from achyk.store.register_models import (
     CheckinRow,
     DeviceNonceRow,
     DoubleVoteRow,
-    JournalRow,
     RegisterCommitmentRow,
     VoterMoveRefusalRow,
     VoterMoveRow,
@@ -431,53 +430,6 @@ class RegisterRepo:
             )
             out.update((bytes(v), st) for v, st in self.s.execute(q))
         return out
-
-    # --- offline journals --------------------------------------------------------------------------
-
-    def journal_seen(self, journal_hash: str) -> bool:
-        q = select(JournalRow.id).where(
-            JournalRow.election_id == self.e, JournalRow.journal_hash == journal_hash
-        )
-        return self.s.scalar(q) is not None
-
-    def add_journal(
-        self, device_id: str, station_id: str, journal_hash: str, entries: int, signature: str
-    ) -> None:
-        self.s.add(
-            JournalRow(election_id=self.e, device_id=device_id, station_id=station_id,
-                       journal_hash=journal_hash, entries=entries, signature=signature,
-                       synced_at=now())
-        )  # fmt: skip
-
-    def add_double_vote(
-        self, voter: bytes, first: StoredCheckin, second: StoredCheckin, journal_hash: str
-    ) -> None:
-        self.s.add(
-            DoubleVoteRow(
-                election_id=self.e, voter_hash=voter, first_station=first.station_id,
-                first_channel=first.channel.value, first_device=first.device_id,
-                first_at=first.at, second_station=second.station_id,
-                second_channel=second.channel.value, second_device=second.device_id,
-                second_at=second.at, journal_hash=journal_hash, recorded_at=now(),
-            )
-        )  # fmt: skip
-
-    def double_votes(self) -> list[tuple[bytes, StoredCheckin, StoredCheckin]]:
-        q = (
-            select(DoubleVoteRow)
-            .where(DoubleVoteRow.election_id == self.e)
-            .order_by(DoubleVoteRow.id)
-        )
-        return [
-            (
-                bytes(r.voter_hash),
-                StoredCheckin(r.first_station, Channel(r.first_channel), r.first_device,
-                              utc(r.first_at)),
-                StoredCheckin(r.second_station, Channel(r.second_channel), r.second_device,
-                              utc(r.second_at)),
-            )
-            for r in self.s.scalars(q)
-        ]  # fmt: skip
 
     # --- counts ----------------------------------------------------------------------------------
 
