@@ -17,7 +17,6 @@ import threading
 import time
 import zlib
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -53,7 +52,9 @@ def png_with_metadata() -> bytes:
     the PNG specification (ISO/IEC 15948)."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     raw = b"".join(b"\x00" + b"\x00\x80\xff" * 2 for _ in range(2))
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
@@ -132,7 +133,9 @@ def _submissions(db: Database, eid: str) -> list[dict[str, Any]]:
         return [json.loads(r.entry) | {"_index": r.idx} for r in rows]
 
 
-def test_offline_forms_in_four_languages_arrive_once(browser: Browser, setup: dict[str, Any]) -> None:
+def test_offline_forms_in_four_languages_arrive_once(
+    browser: Browser, setup: dict[str, Any]
+) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     db, eid, server = setup["db"], setup["eid"], setup["server"]
     first, second, third = setup["stations"]
@@ -176,7 +179,7 @@ def test_offline_forms_in_four_languages_arrive_once(browser: Browser, setup: di
     page.select_option("#form-kind", "opening")
     page.click("#sign")
     expect(page.locator("#form-error")).not_to_be_empty()
-    expect(page.locator('#items li')).to_have_count(1)
+    expect(page.locator("#items li")).to_have_count(1)
 
     # Reloaded with no signal: the page opens from the service worker, the key and queue are kept.
     page.reload()
@@ -203,17 +206,18 @@ def test_offline_forms_in_four_languages_arrive_once(browser: Browser, setup: di
     _ready(page)
     page.fill("#station", second)
     page.select_option("#form-kind", "protocol-copy")
-    contest = page.locator('[name="q-contest"]').input_value()
     figures: dict[str, Any] = {"voters_on_list": 1500, "ballots_received": 1500,
                                "issued_in_station": 780, "issued_outside": 20, "cancelled": 700,
                                "found_mobile": 20, "found_stationary": 778, "invalid": 8,
                                "valid": 790}  # fmt: skip
     for k, v in figures.items():
         page.fill(f'[name="q-{k}"]', str(v))
-    votes = page.locator('#votes input')
+    votes = page.locator("#votes input")
     options = [n.removeprefix("q-vote-") for n in votes.evaluate_all("es => es.map(e => e.name)")]
     for n, option in enumerate(options):
-        page.fill(f'[name="q-vote-{option}"]', str(790 // len(options) + (n == 0) * (790 % len(options))))
+        page.fill(
+            f'[name="q-vote-{option}"]', str(790 // len(options) + (n == 0) * (790 % len(options)))
+        )
     page.set_input_files("#photo", str(setup["photo"]))
     page.screenshot(path=str(SHOTS / "4-protocol-copy-kk.png"), full_page=True)
     page.click("#sign")

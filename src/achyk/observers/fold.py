@@ -237,8 +237,12 @@ class Observers:
                                 f"{observation.content_sha256}")  # fmt: skip
         photos = entry.get("photos", {})
         evidence = content.get("evidence", [])
-        if not isinstance(photos, dict) or not isinstance(evidence, list) or not all(
-            k in evidence and isinstance(v, str) and len(v) == 64 for k, v in photos.items()
+        if (
+            not isinstance(photos, dict)
+            or not isinstance(evidence, list)
+            or not all(
+                k in evidence and isinstance(v, str) and len(v) == 64 for k, v in photos.items()
+            )
         ):
             raise ObserverError("photos: each photo of the content's evidence → its published hash")
         form = STANDARD.get(observation.form)

@@ -15,7 +15,7 @@ from achyk.observers.fold import COPY_FIELDS, Observers
 from achyk.observers.forms import STANDARD, Assessment, Incident, Kind
 from achyk.web.i18n import translations
 
-CHOICE_LABELS = {
+CHOICE_LABELS: dict[str, str] = {
     Assessment.VERY_GOOD: "Very good", Assessment.GOOD: "Good", Assessment.BAD: "Bad",
     Assessment.VERY_BAD: "Very bad",
     Incident.BALLOT_STUFFING: "Ballot stuffing", Incident.CAROUSEL: "Carousel voting",
@@ -58,7 +58,7 @@ def page_data(election: Election, state: Observers, lang: str) -> dict[str, Any]
             "questions": [{
                 "id": q.id, "kind": q.kind.value, "label": _(q.label), "required": q.required,
                 "choices": [[c, _(CHOICE_LABELS.get(c, c))] for c in q.choices]
-                if q.kind is Kind.CHOICE else [],  # type: ignore[call-overload]
+                if q.kind is Kind.CHOICE else [],
             } for q in form.questions if q.id != "photos"],
             "checks": [[c.left, c.right, _(c.message)] for c in form.checks],
         })  # fmt: skip
@@ -69,17 +69,25 @@ def page_data(election: Election, state: Observers, lang: str) -> dict[str, Any]
         "forms": forms,
         "ui": {k: _(k) for k in UI},
         "copy_lines": [[k, _(COPY_LABELS[k])] for k in COPY_FIELDS],
-        "missions": {m.id: {"name": m.name, "public_key": m.public_key}
-                     for m in state.missions.values()},  # fmt: skip
+        "missions": {
+            m.id: {"name": m.name, "public_key": m.public_key} for m in state.missions.values()
+        },
         "observers": [
-            {"mission": o.mission, "observer": o.pseudonym, "team": o.team,
-             "public_key": o.public_key, "role": o.role.value}
+            {
+                "mission": o.mission,
+                "observer": o.pseudonym,
+                "team": o.team,
+                "public_key": o.public_key,
+                "role": o.role.value,
+            }
             for o in state.observers.values()
-        ],  # fmt: skip
+        ],
         "plans": plans,
-        "stations": sorted(p.station.id for p in election.stations()
-                           if p.station.channel == "station"),  # fmt: skip
-        "contests": [{"id": c.id, "name": c.name,
-                      "options": [[o.id, o.name] for o in c.options]}
-                     for c in election.contests],  # fmt: skip
+        "stations": sorted(
+            p.station.id for p in election.stations() if p.station.channel == "station"
+        ),
+        "contests": [
+            {"id": c.id, "name": c.name, "options": [[o.id, o.name] for o in c.options]}
+            for c in election.contests
+        ],
     }
