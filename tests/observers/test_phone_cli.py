@@ -86,3 +86,25 @@ def test_areas_move_and_publish_from_the_command_line(tmp_path: Path) -> None:
     again = runner.invoke(app, ["mission", "publish", "--key", str(mfile), "--mission", "m",
                                 "--database", url])  # fmt: skip
     assert again.exit_code == 0 and "0 forms" in again.output
+
+    # The missions page shows the areas (by region name), the change of station and the phone page.
+    import httpx
+
+    from achyk.api.app import create_app
+    from live_server import serving
+
+    names = {r.id: r.name for r in sim.election.regions}
+    with serving(create_app(db=db)) as base, httpx.Client(base_url=base) as http:
+        html = http.get(f"/e/{eid}/missions?lang=en").text
+        ky = http.get(f"/e/{eid}/missions?lang=ky").text
+        phone = http.get(f"/e/{eid}/observe?lang=kk")
+    assert "Long-term observers" in html and "Changes of station on the day" in html
+    assert all(names[r] in html for r in regions)
+    assert (
+        f"sto-1: {a} → {b}" not in html
+        and f"t1: {a} → {b}" in html
+        and "the bridge is closed" in html
+    )
+    assert 'href="/e/' + eid + '/observe" data-observe' in html
+    assert "Узак мөөнөттүү байкоочулардын аймактары" in ky
+    assert phone.status_code == 200 and "Бақылаушының телефоны" in phone.text
