@@ -152,7 +152,8 @@ func (st *replayState) observerEntry(index int, entry map[string]any) {
 		o.submitted = map[string]int{}
 	}
 	kind, _ := entry["kind"].(string)
-	signature := fmt.Sprint(entry["signature"])
+	// The same kind, fields and signature (achyk.observers.fold.submission_id, keyed alike here).
+	signature := kind + "\n" + documentHash(withoutKeys(entry, "kind", "election"))
 	if prior, seen := o.submitted[signature]; seen && member(kind, submissionKinds) {
 		st.fail(index, "%v: the same signed submission is already log entry %d", kind, prior)
 		return

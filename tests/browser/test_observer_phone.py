@@ -115,7 +115,8 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     server = Server(db)
     server.start()
     yield {"db": db, "eid": eid, "server": server, "key_file": key_file, "photo": photo,
-           "mkey": mkey, "okey": okey, "stations": plan.assignments["t1"], "sim": sim}  # fmt: skip
+           "mkey": mkey, "okey": okey, "stations": plan.assignments["t1"], "sim": sim,
+           "folder": folder}  # fmt: skip
     server.stop()
     db.close()
 
@@ -131,6 +132,11 @@ def _submissions(db: Database, eid: str) -> list[dict[str, Any]]:
             LogEntryRow.kind.in_(("observation", "protocol-copy", "station-change")),
         )  # fmt: skip
         return [json.loads(r.entry) | {"_index": r.idx} for r in rows]
+
+
+def _log_texts(db: Database, eid: str) -> list[str]:
+    with db.read() as s:
+        return [r.entry for r in s.query(LogEntryRow).filter_by(election_id=eid)]
 
 
 def test_offline_forms_in_four_languages_arrive_once(
@@ -309,6 +315,19 @@ def test_offline_forms_in_four_languages_arrive_once(
     with httpx.Client(base_url=server.url) as http:
         served = http.get(f"/api/elections/{eid}/missions/osce/photos/{photo.sha256}")
     assert served.status_code == 200 and served.content == stripped
+    # In the public record, named by the published hash the mission's entry gives.
+    from achyk.services.publish import publish
+
+    publish(db, eid, setup["folder"] / "record")
+    name = hashlib.sha256(stripped).hexdigest()
+    assert (
+        setup["folder"] / "record" / "observers" / "photos" / f"{name}.png"
+    ).read_bytes() == stripped
+    [pub] = [json.loads(e) for e in _log_texts(db, eid) if '"observation-content"' in e
+             and json.loads(e)["content"]["evidence"]]  # fmt: skip
+    assert pub["photos"] == {hashlib.sha256(original).hexdigest(): name}
+    manifest = json.loads((setup["folder"] / "record" / "manifest.json").read_text())
+    assert manifest["files"][f"observers/photos/{name}.png"] == name
 
     # Coverage counts the plan as carried out: the station moved to replaces the one left.
     [cov] = [c for c in mission_coverage(db, eid) if c.mission == "osce"]

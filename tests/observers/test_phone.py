@@ -75,6 +75,10 @@ def test_the_same_signed_submission_twice_is_logged_once(
     assert (again.index, again.duplicate) == (first.index, True)
     assert [(r.index, r.duplicate) for r in both] == [(first.index, True)] * 2
     assert len(log_entries(db, eid)) == size  # nothing appended, not even a rejection
+    # The same signature over other fields is no resend: refused, kept as evidence.
+    altered = record(db, eid, "observation", {**obs, "station": station + "0"})
+    assert altered.index is None and "signature" in altered.refused[0]
+    size += 1
     # Signed again (another moment): another submission, logged.
     other = sig.observation(keys["s1"], "m1", "s1", station, "incident",
                             {"answers": {"time": "10:00", "category": "other", "description": "y"}})  # fmt: skip

@@ -99,11 +99,12 @@ def observations(request: Request, election_id: str, mission: str) -> list[dict[
 async def inbox(request: Request, election_id: str, mission: str) -> JSONResponse:
     """An item an observer's phone sealed to the mission's key (a form's content and photos): kept
     for the mission, unread. The same item resent is kept once and answered alike."""
-    sealed = b""
+    body = bytearray()
     async for chunk in request.stream():
-        sealed += chunk
-        if len(sealed) > MAX_SEALED:
+        body += chunk
+        if len(body) > MAX_SEALED:
             raise HTTPException(413, f"at most {MAX_SEALED // 2**20} MiB")
+    sealed = bytes(body)
     try:
         digest = await run_in_threadpool(keep_sealed, _db(request), election_id, mission, sealed)
     except NotFoundError as err:

@@ -81,7 +81,7 @@ class Observers:
     keys: set[str] = field(default_factory=set)
     moves: list[Move] = field(default_factory=list)  # changes of station on the day, in order
     areas: dict[str, Areas] = field(default_factory=dict)  # mission → its LTOs' latest areas
-    submitted: dict[str, int] = field(default_factory=dict)  # a submission's signature → entry
+    submitted: dict[str, int] = field(default_factory=dict)  # submission_id → its log entry
     _stations: frozenset[str] | None = None  # every station of the strata, once
 
     def known(self, station: str, strata: Mapping[str, list[str]]) -> bool:
@@ -121,15 +121,18 @@ class Observers:
         else:
             raise ObserverError(f"not an observer entry: {kind!r}")
         if kind in SUBMISSIONS:
-            self.submitted[str(entry.get("signature"))] = index
+            self.submitted[submission_id(entry)] = index
 
     def resubmitted(self, entry: Mapping[str, Any]) -> int | None:
-        """The log entry of this very signed submission if it is already logged (a phone resending
-        what it sent before the signal dropped): Ed25519 signatures are deterministic, so the same
-        signature is the same signer, kind and fields. The fold refuses a second copy on the log."""
+        """The log entry of this very signed submission — same kind, fields and signature — if it
+        is already logged (a phone resending what it sent before the signal dropped). The fold
+        refuses a second copy on the log."""
         if entry.get("kind") not in SUBMISSIONS:
             return None
-        return self.submitted.get(str(entry.get("signature")))
+        try:
+            return self.submitted.get(submission_id(entry))
+        except (TypeError, ValueError):
+            return None
 
     def mission(self, entry: Mapping[str, Any]) -> Mission:
         mission = self.missions.get(str(entry.get("mission")))
@@ -303,6 +306,12 @@ class Observers:
             )
         self.copies.append(ProtocolCopy(index, observer.mission, observer.pseudonym, station,
                                         contest, dict(figures)))  # fmt: skip
+
+
+def submission_id(entry: Mapping[str, Any]) -> str:
+    """SHA-256 of the kind, a newline and the entry's RFC 8785 bytes without kind and election."""
+    body = {k: v for k, v in entry.items() if k not in ("kind", "election")}
+    return hashlib.sha256(f"{entry.get('kind')}\n".encode() + canonical_json(body)).hexdigest()
 
 
 def compare_copy(copy: Mapping[str, Any], published: Mapping[str, Any]) -> list[str]:

@@ -143,3 +143,14 @@ def published_photo(db: Database, election_id: str, mission: str, sha256: str) -
         if row is None or row.mission != mission:
             raise NotFoundError(f"no published photo {sha256[:16]}… of {mission}")
         return row.content, row.media_type
+
+
+def published_photos(db: Database, election_id: str) -> list[tuple[str, bytes]]:
+    """(file name, bytes) of every published photo, for the public record: named by the published
+    copy's SHA-256, as the mission's `observation-content` entry names it."""
+    with db.read() as s:
+        rows = s.execute(select(ObserverPhotoRow.published_sha256, ObserverPhotoRow.media_type,
+                                ObserverPhotoRow.content)
+                         .where(ObserverPhotoRow.election_id == election_id)).all()  # fmt: skip
+    return [(f"{digest}.{'png' if kind == 'image/png' else 'jpg'}", data)
+            for digest, kind, data in sorted(rows)]  # fmt: skip
