@@ -333,3 +333,40 @@ def test_offline_forms_in_four_languages_arrive_once(
     [cov] = [c for c in mission_coverage(db, eid) if c.mission == "osce"]
     assert (cov.planned, cov.visited, cov.visited_planned) == (3, 3, 3)
     assert len(cov.moves) == 1 and elsewhere in cov.moves[0] and "snow" in cov.moves[0]
+
+
+def test_an_answer_lost_on_the_way_back_is_not_a_second_entry(
+    browser: Browser, setup: dict[str, Any]
+) -> None:
+    """The server logs the form but the phone never gets the answer (the signal drops on the way
+    back): the page sends the same signed submission again and is answered with the first entry."""
+    db, eid, server = setup["db"], setup["eid"], setup["server"]
+    context = browser.new_context(viewport={"width": 375, "height": 812}, service_workers="block")
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    lost: list[int] = []
+
+    def drop_the_first_answer(route: Any) -> None:
+        if not lost:
+            answer = route.fetch()  # it reaches the server, which logs it …
+            lost.append(answer.json()[0]["log_entry"])
+            route.abort("internetdisconnected")  # … and the page never hears back
+        else:
+            route.continue_()
+
+    page.route("**/observers/observation", drop_the_first_answer)
+    page.goto(f"{server.url}/e/{eid}/observe?lang=en")
+    _ready(page)
+    page.fill("#key-text", setup["key_file"].read_text().strip())
+    page.click("#key-use")
+    before = len(_submissions(db, eid))
+    page.select_option("#form-kind", "incident")
+    page.fill('[name="q-time"]', "15:40")
+    page.select_option('[name="q-category"]', "pressure-on-observers")
+    page.fill('[name="q-description"]', "Asked to leave during the count.")
+    page.click("#sign")
+    sent = page.locator('#items li[data-state="sent"]')
+    expect(sent).to_have_count(1, timeout=30_000)
+    assert lost and f"log entry {lost[0]}" in (sent.text_content() or "")
+    assert len(_submissions(db, eid)) == before + 1  # logged once, answered twice
+    context.close()
