@@ -269,3 +269,20 @@ def test_the_api_answers_a_resent_submission_with_its_first_entry(
         ).json()
     assert first[0]["accepted"] and not first[0]["duplicate"]
     assert second == [{**first[0], "duplicate": True}]
+
+
+@pytest.mark.parametrize("lang", ["ru", "ky", "kk"])
+def test_every_string_of_the_phone_page_is_translated(lang: str) -> None:
+    """The page's own words, its forms' questions, choices and quality checks (all from the forms
+    as data) have a translation in each language."""
+    from achyk.observers.forms import STANDARD
+    from achyk.web.i18n import translations
+    from achyk.web.observe import CHOICE_LABELS, COPY_LABELS, FORM_NAMES, UI
+
+    words = [*UI, *CHOICE_LABELS.values(), *FORM_NAMES.values(), *COPY_LABELS.values()]
+    for form in STANDARD.values():
+        words += [q.label for q in form.questions if q.id != "photos"]
+        words += [c.message for c in form.checks]
+    t = translations(lang)
+    missing = [w for w in words if t.gettext(w) == w]
+    assert missing == []
