@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: all install demo test lint format chromium interop bench bench-demo bench-ledger bench-checkin bench-evoting bench-site bench-forensics bench-scale bench-audit bench-observers clean
+.PHONY: all install demo test lint format chromium interop bench bench-demo bench-ledger bench-checkin bench-evoting bench-site bench-forensics bench-scale bench-audit bench-observers clean vendor-observer
 
 all: install
 
@@ -39,6 +39,13 @@ interop/bin/achyk-verify-go: $(wildcard interop/*.go)
 		(apt-get update -q && apt-get install -y -q $(GO_DEBS))
 	cd interop && $(GO_ENV) go vet . && $(GO_ENV) go test -count=1 . && \
 		$(GO_ENV) go build -o bin/achyk-verify-go .
+
+# The observer phone page's cryptography (@noble/curves, @noble/hashes; MIT), bundled by esbuild
+# from the versions pinned in web-vendor-observer/package-lock.json into the committed file
+# src/achyk/web/static/vendor/noble-observer.js (its SHA-256 is pinned in
+# tests/observers/test_phone_vendor.py: update both together).
+vendor-observer:
+	cd web-vendor-observer && npm ci --no-audit --no-fund && npm run build
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -19,8 +19,11 @@ var (
 		"mission-accreditation": "achyk/mission-accreditation/v1", "observer-registration": "achyk/observer-registration/v1",
 		"deployment-plan": "achyk/deployment-plan/v1", "observation": "achyk/observation/v1",
 		"observation-content": "achyk/observation-content/v1", "protocol-copy": "achyk/protocol-copy/v1",
+		"station-change": "achyk/station-change/v1", "lto-areas": "achyk/lto-areas/v1",
 	}
-	missionRoles = map[string][]string{"international": {"core", "lto", "sto"}, "cis": {"core", "lto", "sto"},
+	// What an observer signs on the day: the same signed submission twice on the log is refused.
+	submissionKinds = []string{"observation", "protocol-copy", "station-change"}
+	missionRoles    = map[string][]string{"international": {"core", "lto", "sto"}, "cis": {"core", "lto", "sto"},
 		"domestic": {"core", "domestic"}, "party": {"core", "agent"}}
 	observingRoles = []string{"sto", "domestic", "agent", "lto"}
 )
@@ -39,6 +42,7 @@ type observerState struct {
 	observations map[int]*observation
 	keys         map[string]bool
 	copies       []protocolCopy
+	submitted    map[string]int // a submission's signature → its log entry
 }
 
 type protocolCopy struct {
@@ -143,9 +147,56 @@ func deploymentDraw(seed string, teams []string, strata map[string][]string, per
 }
 
 func (st *replayState) observerEntry(index int, entry map[string]any) {
+	o := st.obs
+	if o.submitted == nil {
+		o.submitted = map[string]int{}
+	}
+	kind, _ := entry["kind"].(string)
+	// The same kind, fields and signature (achyk.observers.fold.submission_id, keyed alike here).
+	signature := kind + "\n" + documentHash(withoutKeys(entry, "kind", "election"))
+	if prior, seen := o.submitted[signature]; seen && member(kind, submissionKinds) {
+		st.fail(index, "%v: the same signed submission is already log entry %d", kind, prior)
+		return
+	}
 	if err := st.observerFold(index, entry); err != nil {
 		st.fail(index, "%v: %v", entry["kind"], err)
+		return
 	}
+	if member(kind, submissionKinds) {
+		o.submitted[signature] = index
+	}
+}
+
+// ltoDraw: regions to long-term observers, both ordered by SHA-256 of the seed; with at least as
+// many LTOs as regions the i-th LTO takes the (i mod R)-th region, else the j-th region goes to
+// the (j mod L)-th LTO (achyk.observers.moves.lto_draw).
+func ltoDraw(seed string, ltos, regions []string) map[string]any {
+	people := append([]string{}, ltos...)
+	sort.SliceStable(people, func(i, j int) bool {
+		return bytes.Compare(drawRank(seed, "lto", people[i]), drawRank(seed, "lto", people[j])) < 0
+	})
+	places := append([]string{}, regions...)
+	sort.SliceStable(places, func(i, j int) bool {
+		return bytes.Compare(drawRank(seed, "region", places[i]), drawRank(seed, "region", places[j])) < 0
+	})
+	out := map[string]any{}
+	if len(people) == 0 || len(places) == 0 {
+		return out
+	}
+	if len(people) >= len(places) {
+		for i, p := range people {
+			out[p] = []any{places[i%len(places)]}
+		}
+		return out
+	}
+	for _, p := range people {
+		out[p] = []any{}
+	}
+	for j, r := range places {
+		p := people[j%len(people)]
+		out[p] = append(out[p].([]any), r)
+	}
+	return out
 }
 
 func (st *replayState) observerFold(index int, entry map[string]any) error {
@@ -334,10 +385,91 @@ func (st *replayState) observerFold(index int, entry map[string]any) error {
 		if !isObj {
 			return fmt.Errorf("content: the form's answers, an object")
 		}
+		if photos, present := entry["photos"]; present {
+			evidence, _ := content["evidence"].([]any)
+			byHash, isObj := photos.(map[string]any)
+			ok := isObj
+			for k, v := range byHash {
+				s, isText := v.(string)
+				ok = ok && member(k, anyStrings(evidence)) && isText && len(s) == 64
+			}
+			if !ok {
+				return fmt.Errorf("photos: each photo of the content's evidence → its published hash")
+			}
+		}
 		if documentHash(content) != ob.digest {
 			return fmt.Errorf("the content hashes to %s, the observer signed %s", documentHash(content), ob.digest)
 		}
 		ob.published = true
+	case "station-change":
+		if _, err := observerOf(); err != nil {
+			return err
+		}
+		var err error
+		var from, to string
+		from, err = observerText(entry, "from", 64)
+		if err == nil {
+			to, err = observerText(entry, "to", 64)
+		}
+		if err == nil && from == to {
+			err = fmt.Errorf("a change of station names two different stations")
+		}
+		if err == nil {
+			_, err = observerText(entry, "reason", 500)
+		}
+		if err == nil {
+			_, err = observerText(entry, "at", 40)
+		}
+		for _, id := range []string{from, to} {
+			if err == nil && (st.e.byStation[id] == nil || st.e.byStation[id].channel != "station") {
+				err = fmt.Errorf("no station %q in the election", id)
+			}
+		}
+		return err
+	case "lto-areas":
+		m, err := missionOf()
+		if err == nil {
+			err = signedBy(m.key)
+		}
+		if err != nil {
+			return err
+		}
+		var ltos, regions []string
+		for k, ob := range o.observers {
+			if k[0] == m.id && ob.role == "lto" {
+				ltos = append(ltos, ob.pseudonym)
+			}
+		}
+		for k := range st.e.strata() {
+			if k != "abroad" {
+				regions = append(regions, k)
+			}
+		}
+		areas, isObj := entry["areas"].(map[string]any)
+		if !isObj || len(areas) == 0 {
+			return fmt.Errorf("areas: an object, LTO pseudonym → list of region ids")
+		}
+		for who, where := range areas {
+			if !member(who, ltos) {
+				return fmt.Errorf("%q is not a long-term observer of %s", who, m.id)
+			}
+			list, isList := where.([]any)
+			if !isList || len(list) == 0 {
+				return fmt.Errorf("areas of %s: a list of region ids", who)
+			}
+			for _, r := range list {
+				if s, isText := r.(string); !isText || !member(s, regions) {
+					return fmt.Errorf("areas of %s: no region %v at home", who, r)
+				}
+			}
+		}
+		if seed, isText := entry["seed"].(string); isText {
+			if !reflect.DeepEqual(normalise(areas), ltoDraw(seed, ltos, regions)) {
+				return fmt.Errorf("the areas are not their seed's draw over the mission's LTOs")
+			}
+		} else if entry["seed"] != nil {
+			return fmt.Errorf("seed: text or null")
+		}
 	case "protocol-copy":
 		ob, err := observerOf()
 		if err == nil {
@@ -412,6 +544,16 @@ func copyFindings(st *replayState) []string {
 		}
 		if len(diffs) > 0 {
 			out = append(out, fmt.Sprintf("station %s %s: the copy of %s/%s (log entry %d) differs from the published protocol — %s", c.station, c.contest, c.mission, c.observer, c.index, strings.Join(diffs, "; ")))
+		}
+	}
+	return out
+}
+
+func anyStrings(list []any) []string {
+	out := []string{}
+	for _, v := range list {
+		if s, ok := v.(string); ok {
+			out = append(out, s)
 		}
 	}
 	return out

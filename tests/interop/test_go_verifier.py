@@ -198,6 +198,15 @@ def complaint_step_by_the_wrong_body_resigned(record: Path, secret: str) -> None
     forget_history(record)
 
 
+def observation_logged_twice_resigned(record: Path, secret: str) -> None:
+    """An observer's signed submission appended a second time (as if a phone's resend had been
+    logged again), the log re-signed: both folds refuse the second copy."""
+    entries = entries_of(record)
+    entries.append(entries[first(entries, b"observation")])
+    rebuild(record, entries, secret)
+    forget_history(record)
+
+
 def audit_risks_rewritten_resigned(record: Path, secret: str) -> None:
     """The audit's decision logs other risks than the hand counts give, re-signed by the CEC's own
     key: the risks are recomputed from the counts."""
@@ -235,7 +244,7 @@ CASES: list[Callable[[Path, str], None]] = [
     deleted_protocol_resigned, changed_definition, changed_rejection_evidence,
     missing_earlier_checkpoint, ballot_credential_signature_resigned,
     remote_totals_changed_resigned, missing_tile, complaint_step_by_the_wrong_body_resigned,
-    seats_status_flipped, audit_risks_rewritten_resigned,
+    seats_status_flipped, audit_risks_rewritten_resigned, observation_logged_twice_resigned,
 ]  # fmt: skip
 
 
@@ -259,6 +268,7 @@ GO_SAYS = {
     "territorial",
     "seats_status_flipped": "seats.list.status: published",
     "audit_risks_rewritten_resigned": "risk is 0.",  # then the recomputed value
+    "observation_logged_twice_resigned": "the same signed submission is already log entry",
 }
 
 

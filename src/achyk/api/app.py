@@ -201,7 +201,7 @@ def create_app(database: str | None = None, db: Database | None = None) -> FastA
         )  # fmt: skip
 
     # Imported here: the site's modules reuse this module's converters.
-    from achyk.web import forensics_routes
+    from achyk.web import forensics_routes, observe_routes
     from achyk.web import routes as web_routes
 
     # Device writes first: routes are matched in order, and check-ins are the hot path.
@@ -213,5 +213,6 @@ def create_app(database: str | None = None, db: Database | None = None) -> FastA
     app.include_router(observers.router)
     app.include_router(build_router())
     app.include_router(forensics_routes.router)  # before the site's catch-all page route
+    app.include_router(observe_routes.router)  # the observer's phone page, before the catch-all
     app.include_router(web_routes.router)
     return app

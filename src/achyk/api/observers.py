@@ -11,12 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Body, HTTPException, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
-from achyk.errors import NotFoundError
+from achyk.errors import AchykError, NotFoundError
 from achyk.observers.model import KINDS
 from achyk.services.observers.findings import copy_flags, mission_coverage
+from achyk.services.observers.inbox import MAX_SEALED, keep_sealed, published_photo
 from achyk.services.observers.record import read_observers, record_many
 from achyk.store.database import Database
 
@@ -29,6 +31,7 @@ class LoggedOut(BaseModel):
     accepted: bool
     log_entry: int | None
     reasons: list[str]
+    duplicate: bool = False  # already logged: the same signed submission sent again
 
 
 def _db(request: Request) -> Database:
@@ -49,8 +52,8 @@ def submit(request: Request, election_id: str, kind: str, body: Any = Body(None)
         results = record_many(_db(request), election_id, kind, items)
     except NotFoundError as err:
         raise HTTPException(404, str(err)) from None
-    out = [LoggedOut(accepted=r.index is not None, log_entry=r.index, reasons=list(r.refused))
-           for r in results]  # fmt: skip
+    out = [LoggedOut(accepted=r.index is not None, log_entry=r.index, reasons=list(r.refused),
+                     duplicate=r.duplicate) for r in results]  # fmt: skip
     status = 200 if all(r.accepted for r in out) else 422
     return JSONResponse([r.model_dump() for r in out], status_code=status)
 
@@ -90,3 +93,33 @@ def observations(request: Request, election_id: str, mission: str) -> list[dict[
          "content": state.contents.get(o.index), "quality_flags": list(o.flags)}
         for o in state.observations.values() if o.mission == mission
     ]  # fmt: skip
+
+
+@router.post(PREFIX + "/missions/{mission}/inbox", responses={422: {"description": "refused"}})
+async def inbox(request: Request, election_id: str, mission: str) -> JSONResponse:
+    """An item an observer's phone sealed to the mission's key (a form's content and photos): kept
+    for the mission, unread. The same item resent is kept once and answered alike."""
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_SEALED:
+            raise HTTPException(413, f"at most {MAX_SEALED // 2**20} MiB")
+    sealed = bytes(body)
+    try:
+        digest = await run_in_threadpool(keep_sealed, _db(request), election_id, mission, sealed)
+    except NotFoundError as err:
+        raise HTTPException(404, str(err)) from None
+    except AchykError as err:
+        return JSONResponse({"stored": False, "reasons": [str(err)]}, status_code=422)
+    return JSONResponse({"stored": True, "sha256": digest})
+
+
+@router.get(PREFIX + "/missions/{mission}/photos/{sha256}")
+def photo(request: Request, election_id: str, mission: str, sha256: str) -> Response:
+    """A photo the mission published, its metadata stripped, named by the original's SHA-256 (the
+    hash the observer signed)."""
+    try:
+        data, media_type = published_photo(_db(request), election_id, mission, sha256.lower())
+    except NotFoundError as err:
+        raise HTTPException(404, str(err)) from None
+    return Response(data, media_type=media_type)

@@ -196,6 +196,14 @@ def _observers(db: Database, sim: SimElection) -> tuple[str, float]:
             f"{c.copies} protocol copies",
             highlight=False,
         )
+        if c.lto_areas:
+            regions = {r for where in c.lto_areas.values() for r in where}
+            console.print(f"  {len(c.lto_areas)} long-term observers' areas cover {len(regions)} "
+                          "regions (drawn from the mission's seed, on the log)", highlight=False)  # fmt: skip
+        for line in c.moves:
+            console.print(f"  change of station on the day, signed: {line}", highlight=False)
+    console.print(f"  observers' phone page (works offline, signs in the browser, sends once): "
+                  f"/e/{sim.election.id}/observe", highlight=False)  # fmt: skip
     reported = ", ".join(run.stuffing_reported)
     console.print(f"  ballot stuffing reported at stations {reported} (planted at "
                   f"{', '.join(run.stuffed)})", highlight=False)  # fmt: skip

@@ -19,13 +19,24 @@ from achyk.cli.common import DatabaseOption, ElectionOption, console, err_consol
 from achyk.errors import InputError, Problem
 from achyk.ledger.note import parse_signer_key
 from achyk.observers import signing as sig
+from achyk.observers.deployment import ABROAD
 from achyk.observers.forms import STANDARD, check_answers
 from achyk.observers.model import KINDS, ObserverError
+from achyk.observers.moves import lto_draw
+from achyk.services.elections import get_election
 from achyk.services.observers.findings import copy_flags, mission_coverage
-from achyk.services.observers.record import record_many
+from achyk.services.observers.inbox import publish_inbox
+from achyk.services.observers.record import election_strata, read_observers, record_many
 
 app = typer.Typer(help="Observer missions: accreditation, observers, plans.", no_args_is_help=True)
 observe = typer.Typer(help="An observer's forms and protocol copies.", no_args_is_help=True)
+
+
+def _private(key: Path) -> Any:
+    try:
+        return parse_signer_key(key.read_text(encoding="utf-8").strip())[1]
+    except (OSError, UnicodeDecodeError, ValueError) as err:
+        raise InputError(str(key), [Problem("", f"not a readable key file: {err}")]) from None
 
 
 def _json(path: Path) -> Any:
@@ -106,10 +117,7 @@ def sign_form(
 ) -> None:
     """Sign a form on the observer's device: prints {"observation": …, "content": …}; the first
     goes to the log now, the second to the mission, which publishes it."""
-    try:
-        _, private = parse_signer_key(key.read_text(encoding="utf-8").strip())
-    except (OSError, UnicodeDecodeError, ValueError) as err:
-        raise InputError(str(key), [Problem("", f"not a readable key file: {err}")]) from None
+    private = _private(key)
     given = _json(answers)
     spec = STANDARD.get(form)
     if spec is None or not isinstance(given, dict):
@@ -135,11 +143,77 @@ def submit(
     election: ElectionOption = None,
 ) -> None:
     """Log an observer's signed submissions: an observation's hash, or a protocol copy."""
-    if kind not in ("observation", "protocol-copy"):
-        raise typer.BadParameter("observation or protocol-copy", param_hint="--kind")
+    if kind not in ("observation", "protocol-copy", "station-change"):
+        raise typer.BadParameter(
+            "observation, protocol-copy or station-change", param_hint="--kind"
+        )
     data = _json(file)
     items = data if isinstance(data, list) else [data]
     # `observe sign` prints {"observation": …, "content": …}: only the observation goes to the log.
     envelopes = [i["observation"] if isinstance(i, dict) and "observation" in i and "content" in i
                  else i for i in items]  # fmt: skip
     _log(kind, envelopes, database, election)
+
+
+@observe.command("move")
+def move(
+    key: Annotated[Path, typer.Option("--key", help="The observer's signer key (never uploaded).")],
+    mission: Annotated[str, typer.Option("--mission")],
+    observer: Annotated[str, typer.Option("--observer", help="The observer's pseudonym.")],
+    origin: Annotated[str, typer.Option("--from", help="The station the team leaves (or skips).")],
+    target: Annotated[str, typer.Option("--to", help="The station it goes to instead.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why, in a sentence (on the record).")],
+) -> None:
+    """Sign a change of station on the day (the phone page does the same): prints the envelope
+    for `achyk observe submit --kind station-change`."""
+    envelope = sig.station_change(_private(key), mission, observer, origin, target, reason)
+    typer.echo(json.dumps(envelope, ensure_ascii=False))
+
+
+@app.command("lto-areas")
+def lto_areas(
+    key: Annotated[Path, typer.Option("--key", help="The mission's signer key.")],
+    mission: Annotated[str, typer.Option("--mission")],
+    seed: Annotated[
+        str | None, typer.Option("--seed", help="Draw the areas from this seed.")
+    ] = None,
+    areas: Annotated[Path | None, typer.Option("--areas", help="JSON: LTO → [region ids].")] = None,
+    database: DatabaseOption = None,
+    election: ElectionOption = None,
+) -> None:
+    """Sign the long-term observers' areas of responsibility: drawn from a seed over the mission's
+    registered LTOs and the election's regions (anyone redraws them), or as given. Prints the
+    envelope for `achyk mission record lto-areas`."""
+    if (seed is None) == (areas is None):
+        raise typer.BadParameter("either --seed or --areas", param_hint="--seed/--areas")
+    if seed is not None:
+        db = open_db(database)
+        state = read_observers(db, election)
+        strata = election_strata(get_election(db, election))
+        ltos = sorted(p for (m, p), o in state.observers.items()
+                      if m == mission and o.role.value == "lto")  # fmt: skip
+        given = lto_draw(seed, ltos, sorted(h for h in strata if h != ABROAD))
+    else:
+        assert areas is not None
+        given = _json(areas)
+        if not isinstance(given, dict):
+            raise InputError(str(areas), [Problem("", "a JSON object: LTO → [region ids]")])
+    typer.echo(json.dumps(sig.lto_areas(_private(key), mission, given, seed), ensure_ascii=False))
+
+
+@app.command("publish")
+def publish(
+    key: Annotated[Path, typer.Option("--key", help="The mission's signer key.")],
+    mission: Annotated[str, typer.Option("--mission")],
+    database: DatabaseOption = None,
+    election: ElectionOption = None,
+) -> None:
+    """Open the mission's inbox with its key and publish every form whose hash is on the log, with
+    its photos (metadata stripped; named by the original's hash the observer signed)."""
+    done = publish_inbox(open_db(database), election, mission, _private(key))
+    console.print(f"{mission}: {done.observations} forms and {done.photos} photos published, "
+                  f"{done.waiting} waiting for their submission", highlight=False)  # fmt: skip
+    for problem in done.problems:
+        err_console.print(f"[red]{problem}[/red]")
+    if done.problems:
+        raise typer.Exit(1)

@@ -33,6 +33,8 @@ class Coverage:
     incidents: dict[str, int]
     flags: int  # published forms failing a quality check
     copies: int
+    moves: tuple[str, ...] = ()  # changes of station on the day, one line each
+    lto_areas: dict[str, list[str]] | None = None  # LTO → its regions, as last recorded
 
     def sentence(self) -> str:
         return (f"visited {self.visited} stations in {self.regions_visited} of {self.regions} "
@@ -46,7 +48,7 @@ def coverage(state: Observers, strata: Mapping[str, list[str]]) -> list[Coverage
     for mission in state.missions.values():
         mine = [o for o in state.observations.values() if o.mission == mission.id]
         visited = {o.station for o in mine}
-        planned = state.plans[mission.id][1].stations() if mission.id in state.plans else set()
+        planned = state.planned(mission.id)  # the plan with the day's recorded changes
         answers = [
             state.contents[o.index].get("answers", {}) for o in mine if o.index in state.contents
         ]
@@ -61,5 +63,9 @@ def coverage(state: Observers, strata: Mapping[str, list[str]]) -> list[Coverage
             sum(1 for o in mine if o.published is not None), len(assessed),
             sum(1 for a in assessed if a in NEGATIVE), dict(sorted(incidents.items())),
             sum(1 for o in mine if o.flags), sum(1 for c in state.copies if c.mission == mission.id),
+            tuple(f"{m.team or m.observer}: {m.from_station} → {m.to_station} ({m.at[:16]}): "
+                  f"{m.reason}" for m in state.moves if m.mission == mission.id),
+            {k: list(v) for k, v in state.areas[mission.id].areas.items()}
+            if mission.id in state.areas else None,
         ))  # fmt: skip
     return out

@@ -14,24 +14,29 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from achyk.canonical import canonical_json
-from achyk.observers.deployment import Plan, differences, draw, parse_plan
+from achyk.observers.deployment import ABROAD, Plan, differences, draw, parse_plan
 from achyk.observers.forms import STANDARD, check_answers
 from achyk.observers.model import (
     ACCREDITATION_PURPOSE,
+    AREAS_PURPOSE,
     COPY_PURPOSE,
+    MOVE_PURPOSE,
     OBSERVATION_PURPOSE,
     OBSERVING,
     PLAN_PURPOSE,
     PUBLICATION_PURPOSE,
     REGISTRATION_PURPOSE,
+    SUBMISSIONS,
     Mission,
     Observer,
     ObserverError,
+    Role,
     parse_mission,
     parse_observer,
     statement,
     text,
 )
+from achyk.observers.moves import Areas, Move, parse_areas, parse_move
 from achyk.signing import verify
 
 # The figures of a final protocol an observer copies, as the protocol document names them.
@@ -74,6 +79,9 @@ class Observers:
     contents: dict[int, dict[str, Any]] = field(default_factory=dict)  # observation → content
     copies: list[ProtocolCopy] = field(default_factory=list)
     keys: set[str] = field(default_factory=set)
+    moves: list[Move] = field(default_factory=list)  # changes of station on the day, in order
+    areas: dict[str, Areas] = field(default_factory=dict)  # mission → its LTOs' latest areas
+    submitted: dict[str, int] = field(default_factory=dict)  # submission_id → its log entry
     _stations: frozenset[str] | None = None  # every station of the strata, once
 
     def known(self, station: str, strata: Mapping[str, list[str]]) -> bool:
@@ -106,8 +114,25 @@ class Observers:
             self._publish(index, entry)
         elif kind == "protocol-copy":
             self._copy(index, entry, strata)
+        elif kind == "station-change":
+            self._move(index, entry, strata)
+        elif kind == "lto-areas":
+            self._areas(index, entry, strata)
         else:
             raise ObserverError(f"not an observer entry: {kind!r}")
+        if kind in SUBMISSIONS:
+            self.submitted[submission_id(entry)] = index
+
+    def resubmitted(self, entry: Mapping[str, Any]) -> int | None:
+        """The log entry of this very signed submission — same kind, fields and signature — if it
+        is already logged (a phone resending what it sent before the signal dropped). The fold
+        refuses a second copy on the log."""
+        if entry.get("kind") not in SUBMISSIONS:
+            return None
+        try:
+            return self.submitted.get(submission_id(entry))
+        except (TypeError, ValueError):
+            return None
 
     def mission(self, entry: Mapping[str, Any]) -> Mission:
         mission = self.missions.get(str(entry.get("mission")))
@@ -167,9 +192,15 @@ class Observers:
             raise ObserverError("the plan is not its seed's draw: " + "; ".join(problems[:3]))
         self.plans[mission.id] = (index, logged)
 
+    def _once(self, entry: Mapping[str, Any]) -> None:
+        prior = self.resubmitted(entry)
+        if prior is not None:
+            raise ObserverError(f"the same signed submission is already log entry {prior}")
+
     def _observe(
         self, index: int, entry: Mapping[str, Any], strata: Mapping[str, list[str]]
     ) -> None:
+        self._once(entry)
         observer = self.observer(entry)
         if observer.role not in OBSERVING:
             raise ObserverError(f"a {observer.role.value} does not submit station forms")
@@ -207,6 +238,16 @@ class Observers:
         if digest != observation.content_sha256:
             raise ObserverError(f"the content hashes to {digest}, the observer signed "
                                 f"{observation.content_sha256}")  # fmt: skip
+        photos = entry.get("photos", {})
+        evidence = content.get("evidence", [])
+        if (
+            not isinstance(photos, dict)
+            or not isinstance(evidence, list)
+            or not all(
+                k in evidence and isinstance(v, str) and len(v) == 64 for k, v in photos.items()
+            )
+        ):
+            raise ObserverError("photos: each photo of the content's evidence → its published hash")
         form = STANDARD.get(observation.form)
         flags = check_answers(form, content.get("answers", {})).flags if form else ()
         self.observations[target] = Observation(
@@ -215,7 +256,39 @@ class Observers:
         )  # fmt: skip
         self.contents[target] = content
 
+    def _move(self, index: int, entry: Mapping[str, Any], strata: Mapping[str, list[str]]) -> None:
+        self._once(entry)
+        observer = self.observer(entry)
+        if observer.role not in OBSERVING:
+            raise ObserverError(f"a {observer.role.value} does not visit stations")
+        verify(observer.public_key, MOVE_PURPOSE, statement(entry), str(entry.get("signature")))
+        move = parse_move(index, entry, observer.mission, observer.pseudonym, observer.team)
+        for station in (move.from_station, move.to_station):
+            if not self.known(station, strata):
+                raise ObserverError(f"no station {station!r} in the election")
+        self.moves.append(move)
+
+    def _areas(self, index: int, entry: Mapping[str, Any], strata: Mapping[str, list[str]]) -> None:
+        mission = self.mission(entry)
+        verify(mission.public_key, AREAS_PURPOSE, statement(entry), str(entry.get("signature")))
+        ltos = sorted(p for (m, p), o in self.observers.items()
+                      if m == mission.id and o.role is Role.LTO)  # fmt: skip
+        regions = sorted(h for h in strata if h != ABROAD)
+        self.areas[mission.id] = parse_areas(index, entry, mission.id, ltos, regions)
+
+    def planned(self, mission: str) -> set[str]:
+        """The mission's plan as carried out: its drawn stations, each a team moved away from
+        replaced by the one it moved to (the change is on the log, signed by the observer)."""
+        if mission not in self.plans:
+            return set()
+        stations = self.plans[mission][1].stations()
+        for move in self.moves:
+            if move.mission == mission and move.from_station in stations:
+                stations = (stations - {move.from_station}) | {move.to_station}
+        return stations
+
     def _copy(self, index: int, entry: Mapping[str, Any], strata: Mapping[str, list[str]]) -> None:
+        self._once(entry)
         observer = self.observer(entry)
         if observer.role not in OBSERVING:
             raise ObserverError(f"a {observer.role.value} does not copy protocols")
@@ -233,6 +306,12 @@ class Observers:
             )
         self.copies.append(ProtocolCopy(index, observer.mission, observer.pseudonym, station,
                                         contest, dict(figures)))  # fmt: skip
+
+
+def submission_id(entry: Mapping[str, Any]) -> str:
+    """SHA-256 of the kind, a newline and the entry's RFC 8785 bytes without kind and election."""
+    body = {k: v for k, v in entry.items() if k not in ("kind", "election")}
+    return hashlib.sha256(f"{entry.get('kind')}\n".encode() + canonical_json(body)).hexdigest()
 
 
 def compare_copy(copy: Mapping[str, Any], published: Mapping[str, Any]) -> list[str]:

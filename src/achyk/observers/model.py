@@ -22,11 +22,16 @@ PLAN_PURPOSE = "achyk/deployment-plan/v1"
 OBSERVATION_PURPOSE = "achyk/observation/v1"
 PUBLICATION_PURPOSE = "achyk/observation-content/v1"
 COPY_PURPOSE = "achyk/protocol-copy/v1"
+MOVE_PURPOSE = "achyk/station-change/v1"
+AREAS_PURPOSE = "achyk/lto-areas/v1"
 
 KINDS = (
     "mission-accreditation", "observer-registration", "deployment-plan", "observation",
-    "observation-content", "protocol-copy",
+    "observation-content", "protocol-copy", "station-change", "lto-areas",
 )  # fmt: skip
+# What an observer signs on the day: resent unchanged (a phone that lost its signal mid-send), the
+# same signed submission is answered with its first log entry, not logged twice.
+SUBMISSIONS = frozenset({"observation", "protocol-copy", "station-change"})
 
 
 class ObserverError(AchykError):
@@ -130,4 +135,6 @@ PURPOSES = {
     "observation": OBSERVATION_PURPOSE,
     "observation-content": PUBLICATION_PURPOSE,
     "protocol-copy": COPY_PURPOSE,
+    "station-change": MOVE_PURPOSE,
+    "lto-areas": AREAS_PURPOSE,
 }

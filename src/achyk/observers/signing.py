@@ -62,9 +62,30 @@ def observation(observer: Ed25519PrivateKey, mission: str, pseudonym: str, stati
 
 
 def publication(mission_key: Ed25519PrivateKey, mission: str, observation_index: int,
-                content: Mapping[str, Any]) -> dict[str, Any]:  # fmt: skip
-    return signed(mission_key, "observation-content", {
+                content: Mapping[str, Any],
+                photos: Mapping[str, str] | None = None) -> dict[str, Any]:  # fmt: skip
+    """`photos`: each photo's SHA-256 as the observer signed it → that of the copy published
+    (its metadata stripped); omitted when the content holds no photo."""
+    fields: dict[str, Any] = {
         "mission": mission, "observation": observation_index, "content": dict(content),
+    }  # fmt: skip
+    if photos:
+        fields["photos"] = dict(sorted(photos.items()))
+    return signed(mission_key, "observation-content", fields)
+
+
+def station_change(observer: Ed25519PrivateKey, mission: str, pseudonym: str, origin: str,
+                   target: str, reason: str, at: datetime | None = None) -> dict[str, Any]:  # fmt: skip
+    return signed(observer, "station-change", {
+        "mission": mission, "observer": pseudonym, "from": origin, "to": target, "reason": reason,
+        "at": (at or datetime.now(UTC)).isoformat(),
+    })  # fmt: skip
+
+
+def lto_areas(mission_key: Ed25519PrivateKey, mission: str, areas: Mapping[str, Any],
+              seed: str | None = None) -> dict[str, Any]:  # fmt: skip
+    return signed(mission_key, "lto-areas", {
+        "mission": mission, "seed": seed, "areas": {k: list(v) for k, v in sorted(areas.items())},
     })  # fmt: skip
 
 

@@ -10,6 +10,8 @@ Layout (specified in docs/record-format.md):
   results.json                   the published figures above the stations (achyk.domain.published)
   results/stations/<region>.json each region's station results
   evidence/<index>.bin           the raw bytes of each rejected submission, by log index
+  observers/photos/<sha256>.<ext> each photo a mission published, metadata stripped, named by the
+                                 published hash its observation-content entry gives
   manifest.json                  SHA-256 of every other file (the site), written last
 """
 
@@ -33,6 +35,7 @@ from achyk.ledger.tiles import build_tiles, earlier_partial_tiles, entry_bundles
 from achyk.services import ledger
 from achyk.services.anomalies import anomalies
 from achyk.services.elections import get_election
+from achyk.services.observers.inbox import published_photos
 from achyk.services.results import results
 from achyk.services.witnessing import election_witnesses, head_checkpoint
 from achyk.store.database import Database
@@ -85,6 +88,8 @@ def publish_record(db: Database, election_id: str | None, out: Path) -> dict[str
     for index, raw in evidence:
         if index is not None and index < size:
             write_inside(out, out / "evidence" / f"{index}.bin", raw)
+    for name, data in published_photos(db, eid):  # observers' photos, metadata stripped
+        write_inside(out, out / "observers" / "photos" / name, data)
     record = record_document(db, eid)
     record["size"], record["checkpoints"] = size, [n for n, _ in history]  # as written above
     write_inside(out, out / "record.json", _json(record))

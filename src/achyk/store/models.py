@@ -209,3 +209,32 @@ class DisputeEvidenceRow(Base):
     content: Mapped[bytes] = mapped_column(LargeBinary)
     complaint_index: Mapped[int] = mapped_column(BigInteger)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class MissionInboxRow(Base):
+    """What an observer's phone sealed to its mission's key (a form's content and photos), kept
+    for the mission unread: the server cannot open it. Keyed by the sealed bytes' SHA-256, so a
+    phone resending an item stores it once."""
+
+    __tablename__ = "mission_inbox"
+
+    election_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    mission: Mapped[str] = mapped_column(String(64), index=True)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ObserverPhotoRow(Base):
+    """A photo a mission published with an observation or protocol copy: its metadata stripped
+    (`content`); `sha256` is the original's, as the observer signed it (its hash is on the log)."""
+
+    __tablename__ = "observer_photos"
+
+    election_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    mission: Mapped[str] = mapped_column(String(64))
+    media_type: Mapped[str] = mapped_column(String(100))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    published_sha256: Mapped[str] = mapped_column(String(64))
+    log_index: Mapped[int] = mapped_column(BigInteger)  # the entry that publishes or names it

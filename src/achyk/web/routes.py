@@ -317,7 +317,8 @@ def missions(request: Request, election_id: str) -> Response:
     return _election_view(
         request, election_id, "missions.html", "missions",
         lambda db, e, _lang, _base: {"missions": mission_coverage(db, e.id),
-                                     "pvt": mission_pvt(db, e.id), "flags": copy_flags(db, e.id)},
+                                     "pvt": mission_pvt(db, e.id), "flags": copy_flags(db, e.id),
+                                     "regions": {r.id: r.name for r in e.regions}},
     )  # fmt: skip
 
 

@@ -38,6 +38,7 @@ from achyk.store.repositories import Rejections
 class Logged:
     index: int | None  # the entry's place in the log; None when refused
     refused: tuple[str, ...] = ()
+    duplicate: bool = False  # the same signed submission was logged before: its first entry
 
 
 def central_keys(election: Election) -> dict[str, str]:
@@ -176,6 +177,10 @@ def _write(db: Database, election: Election, group: list[_Request]) -> None:
                         reasons = ["not a JSON object"]
                     else:
                         entry = {**envelope, "kind": request.kind, "election": election.id}
+                        prior = state.resubmitted(entry)
+                        if prior is not None:  # sent again: the first answer, nothing logged
+                            out.append(Logged(prior, duplicate=True))
+                            continue
                         try:
                             canonical_json(entry)
                             state.add(index, entry, keys, strata)

@@ -19,10 +19,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from achyk.domain.definition import ContestKind
 from achyk.observers import signing as sig
-from achyk.observers.deployment import draw
+from achyk.observers.deployment import ABROAD, draw
 from achyk.observers.fold import COPY_FIELDS
 from achyk.observers.forms import Assessment, Incident
 from achyk.observers.model import MissionKind, Role
+from achyk.observers.moves import lto_draw
 from achyk.observers.pvt import Estimate, ratio_estimate, sample_stations, sample_voters
 from achyk.services.observers.record import Logged, election_strata, record_many
 from achyk.signing import private_key_from_seed, public_key_b64
@@ -116,6 +117,21 @@ class _Mission:
         self.planned = len(plan.stations())
         return plan.assignments
 
+    def areas(self) -> dict[str, tuple[str, ...]]:
+        """The LTOs' areas of responsibility, drawn from the mission's seed over the regions."""
+        ltos = sorted(p for p, (r, _, _) in self.observers.items() if r is Role.LTO)
+        regions = sorted(h for h in election_strata(self.sim.election) if h != ABROAD)
+        seed = f"{self.id}/lto/{self.sim.profile.name}/{self.sim.profile.seed}"
+        drawn = lto_draw(seed, ltos, regions)
+        _ok(record_many(self.db, self.sim.election.id, "lto-areas",
+                        [sig.lto_areas(self.key, self.id, drawn, seed)]))  # fmt: skip
+        return drawn
+
+    def move(self, pseudonym: str, origin: str, target: str, reason: str) -> None:
+        key = self.observers[pseudonym][2]
+        _ok(record_many(self.db, self.sim.election.id, "station-change",
+                        [sig.station_change(key, self.id, pseudonym, origin, target, reason)]))  # fmt: skip
+
     def members(self, team: str) -> list[str]:
         return sorted(p for p, (_, t, _) in self.observers.items() if t == team)
 
@@ -170,7 +186,19 @@ def simulate_observers(db: Database, sim: SimElection, sizes: Sizes | None = Non
         + [(f"lto-{i:02}", Role.LTO, None) for i in range(1, sizes.lto + 1)]
         + [(f"sto-{i:03}", Role.STO, f"team-{(i + 1) // 2:03}") for i in range(1, sizes.sto + 1)]
     )  # fmt: skip
-    for team, stations in odihr.plan(sizes.per_team).items():
+    odihr.areas()
+    odihr_plan = odihr.plan(sizes.per_team)
+    strata = election_strata(election)
+    stratum_of = {s: h for h, ids in strata.items() for s in ids}
+    drawn_by_odihr = {s for stations in odihr_plan.values() for s in stations}
+    for n, (team, stations) in enumerate(odihr_plan.items()):
+        last = stations[-1]
+        if n == 0 and last not in stuffed:
+            # The first team cannot reach its last station and counts at an undrawn one of the same
+            # region instead: signed by the observer, on the log, counted in the coverage.
+            target = next(s for s in sorted(strata[stratum_of[last]]) if s not in drawn_by_odihr)
+            odihr.move(odihr.members(team)[0], last, target, "the road to the station is closed")
+            stations = (*stations[:-1], target)
         forms(odihr, team, stations, 0.88)
     runs.append(odihr.send_and_publish())
 
@@ -182,7 +210,6 @@ def simulate_observers(db: Database, sim: SimElection, sizes: Sizes | None = Non
     runs.append(cis.send_and_publish())
 
     # The domestic group: a PVT sample sized with NDI's formula, one observer a sampled station.
-    strata = election_strata(election)
     places = [s for ids in strata.values() for s in ids]
     registered = {p.station.id: p.station.registered_voters for p in election.stations()}
     voters = sum(registered[s] for s in places)
@@ -201,7 +228,6 @@ def simulate_observers(db: Database, sim: SimElection, sizes: Sizes | None = Non
     party = max(totals, key=lambda o: totals[o])
     names = {o.id: o.name for o in contest.options}
     clusters: dict[str, list[tuple[float, float]]] = {h: [] for h in strata}
-    stratum_of = {s: h for h, ids in strata.items() for s in ids}
     for team, (station,) in sample.items():
         figures = {k: official[station][k] for k in COPY_FIELDS} | {
             "votes": dict(official[station]["votes"])
