@@ -81,7 +81,7 @@ def demo(
 ) -> None:
     """A whole election through the real services: protocols, register and check-ins, remote
     voting abroad; then results, seats and turnout by hour, and the API and site."""
-    from achyk.services.remote_simulation import run_remote, with_remote_unit
+    from achyk.services.remote.simulation import run_remote, with_remote_unit
 
     started = time.perf_counter()
     phases: list[tuple[str, float]] = []
@@ -243,7 +243,7 @@ def _already(db: Database, stage: str, election_id: str) -> bool:
     """Run again on the same database, the demo shows what is there instead of failing."""
     from achyk.errors import NotFoundError
     from achyk.services.register import register_stats
-    from achyk.services.remote_voting import remote_info
+    from achyk.services.remote.voting import remote_info
 
     if stage == "register":
         done = register_stats(db, election_id).merkle_root is not None

@@ -254,7 +254,7 @@ async def live(request: Request, election_id: str, level: str = "", unit: str = 
 def track(request: Request, election_id: str, code: str = "") -> Response:
     """A voter looks up the tracking code of a remote ballot: the log entry that holds it."""
     from achyk.services import ledger
-    from achyk.services.remote_voting import find_tracking_code
+    from achyk.services.remote.voting import find_tracking_code
 
     db = _db(request)
     try:

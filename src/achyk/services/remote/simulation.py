@@ -33,9 +33,9 @@ from achyk.evoting.tally import DecryptionShare, decrypt_share
 from achyk.evoting.unit import remote_unit
 from achyk.services.checkin import BatchCheckin, check_in_batch
 from achyk.services.elections import get_election, load_election
-from achyk.services.remote_ceremony import RemoteSetup
-from achyk.services.remote_tally import board_aggregate, close_remote, tally_remote
-from achyk.services.remote_voting import (
+from achyk.services.remote.ceremony import RemoteSetup
+from achyk.services.remote.tally import board_aggregate, close_remote, tally_remote
+from achyk.services.remote.voting import (
     RemoteVotingError,
     cast_ballots,
     import_credentials,
@@ -113,10 +113,10 @@ def simulate_ceremony(
     rng: Rng = SYSTEM_RNG,
 ) -> SimulatedCeremony:
     """The distributed ceremony with every trustee's machine simulated in this process: each
-    announces, deals and receives through the server's relay (achyk.services.remote_ceremony),
+    announces, deals and receives through the server's relay (achyk.services.remote.ceremony),
     exactly as `achyk trustee …` does on separate machines (tests/integration/test_trustees.py)."""
     from achyk.evoting.trustee import announce, make_dealing, receive
-    from achyk.services.remote_ceremony import (
+    from achyk.services.remote.ceremony import (
         ceremony_state,
         open_ceremony,
         post_complaint,
