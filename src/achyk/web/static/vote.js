@@ -1,0 +1,271 @@
+// The voting page (templates/vote.html): letter → checked election → choice → tracking code →
+// cast or audit. The protocol is in ./evoting.js; this file is the page around it.
+//
+// Order matters (Benaloh): the ballot is encrypted and its tracking code shown before the page
+// knows whether it will be cast or audited. The credential seed lives in `state.seed` only; the
+// server is sent the credential's PUBLIC key (to ask its next counter) and the sealed ballot.
+
+import * as E from "./evoting.js";
+import { jsQR } from "./vendor/achyk-vendor.js";
+
+const root = document.getElementById("vote");
+const M = JSON.parse(document.getElementById("vote-messages").textContent);
+const api = root.dataset.api;
+const $ = (id) => document.getElementById(id);
+const field = (name) => root.querySelector(`[data-field="${name}"]`);
+const say = (text, vars = {}) => text.replace(/\{(\w+)\}/g, (_, k) => String(vars[k]));
+const QR_PREFIX = "achyk-credential:1:";
+
+const rng = E.systemRandom; // the OS's randomness (crypto.getRandomValues)
+
+const state = { seed: null, params: null, definition: null, prepared: null };
+
+function show(step) {
+  for (const id of ["step-checked", "step-choose", "step-decide", "step-done"]) {
+    if (id === step || (id === "step-checked" && step !== null)) $(id).hidden = false;
+  }
+  for (const id of ["step-choose", "step-decide", "step-done"]) $(id).hidden = id !== step;
+  if (step) {
+    const h = $(step).querySelector("h2");
+    h.focus();
+    h.scrollIntoView({ block: "start" });
+  }
+}
+
+function fail(text) {
+  busy("");
+  const box = $("vote-error");
+  box.textContent = text;
+  box.hidden = false;
+}
+
+function busy(text) {
+  $("vote-busy").textContent = text;
+  if (text) $("vote-error").hidden = true;
+}
+
+async function getJson(path) {
+  const r = await fetch(api + path, { headers: { Accept: "application/json" } });
+  if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
+  return r.json();
+}
+
+async function getText(path) {
+  const r = await fetch(api + path);
+  if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
+  return r.text();
+}
+
+/** Read the letter: the seed (64 hex, spaces allowed) or a whole QR payload. */
+function readSeed(text) {
+  let t = text.trim();
+  if (t.startsWith(QR_PREFIX)) {
+    const [election, fp, seed] = t.slice(QR_PREFIX.length).split(":");
+    if (election !== root.dataset.election) throw new Error(M.qr_other_election);
+    if (!$("fingerprint").value.trim()) $("fingerprint").value = fp;
+    t = seed || "";
+  }
+  t = t.replace(/\s+/g, "").toLowerCase();
+  if (!/^[0-9a-f]{64}$/.test(t)) throw new Error(M.bad_credential);
+  return E.unhex(t);
+}
+
+/** The log entry `index`, proven included under the signed checkpoint `cp`. */
+async function provenEntry(index, cp) {
+  const entry = await getJson(`/log/entries/${index}`);
+  const proof = await getJson(`/log/proof/inclusion?index=${index}&size=${cp.size}`);
+  if (!E.verifyInclusion(E.leafHash(E.canonicalJson(entry)), index, cp.size, proof.proof, cp.root)) {
+    throw new Error(`log entry ${index} is not in the signed log`);
+  }
+  return entry;
+}
+
+/** The checks before anything is encrypted: the checkpoint's signature by the log key; the
+ * remote-params entry and the definition entry (entry 0) in the signed tree; the definition
+ * document hashing to the definition entry and the parameters' base hash; and the parameters'
+ * fingerprint equal to the letter's. The parameters used are the log's, not the API's. */
+async function checkElection() {
+  const given = $("fingerprint").value;
+  const doc = await getJson("/remote/parameters");
+  if (doc.closed) throw new Error(M.closed);
+  const cp = E.verifyCheckpoint(await getText("/log/checkpoint"), root.dataset.logKey, root.dataset.origin);
+  const entry = await provenEntry(doc.log_index, cp);
+  if (entry.kind !== "remote-params") throw new Error(`log entry ${doc.log_index} is not the remote parameters`);
+  const first = await provenEntry(0, cp);
+  const defText = await getText("/definition.json");
+  const defHash = E.hex(E.sha256(new TextEncoder().encode(defText)));
+  const params = entry.params;
+  if (first.kind !== "definition" || first.definition_sha256 !== defHash || params.base_hash !== defHash) {
+    throw new Error("the definition does not hash to the one the log and the parameters name");
+  }
+  const fp = E.fingerprint(params);
+  if (!E.fingerprintMatches(given, fp)) {
+    const err = new Error(say(M.fingerprint_differs, { actual: E.shortCode(fp) }));
+    err.refusal = true;
+    throw err;
+  }
+  field("fingerprint").textContent = E.shortCode(fp);
+  field("log_key").textContent = root.dataset.logKey;
+  field("checkpoint").textContent = say(M.checkpoint, { size: cp.size, root: E.hex(cp.root).slice(0, 16) + "…" });
+  field("definition").textContent = defHash;
+  state.params = params;
+  state.definition = JSON.parse(defText);
+}
+
+function optionName(contestId, optionId) {
+  if (optionId === "against-all") return M.against_all;
+  const c = (state.definition.contests || []).find((x) => x.id === contestId);
+  const o = c && c.options.find((x) => x.id === optionId);
+  return o ? o.name : optionId;
+}
+
+function buildBallot() {
+  const box = $("contests");
+  box.textContent = "";
+  for (const rc of state.params.contests) {
+    const fs = document.createElement("fieldset");
+    const legend = document.createElement("legend");
+    const c = (state.definition.contests || []).find((x) => x.id === rc.id);
+    const one = rc.min_selections === 1 && rc.max_selections === 1;
+    legend.textContent = `${c ? c.name : rc.id} — ${one ? M.pick_one : say(M.pick_range, { min: rc.min_selections, max: rc.max_selections })}`;
+    fs.append(legend);
+    rc.options.forEach((opt, i) => {
+      const label = document.createElement("label");
+      label.className = "option";
+      const input = document.createElement("input");
+      input.type = one ? "radio" : "checkbox";
+      input.name = `c-${rc.id}`;
+      input.value = String(i);
+      input.dataset.option = opt;
+      label.append(input, " ", optionName(rc.id, opt));
+      fs.append(label);
+    });
+    box.append(fs);
+  }
+}
+
+function readChoices() {
+  const out = {};
+  for (const rc of state.params.contests) {
+    out[rc.id] = rc.options.map((_, i) => (root.querySelector(`input[name="c-${rc.id}"][value="${i}"]`).checked ? 1 : 0));
+  }
+  return out;
+}
+
+async function send(body) {
+  const r = await fetch(api + "/remote/ballots", {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    body: JSON.stringify(body),
+  });
+  const receipt = await r.json().catch(() => ({}));
+  if (r.status !== 201 || !receipt.accepted) throw new Error(say(M.refused, { why: receipt.reason || receipt.detail || r.status }));
+  return receipt;
+}
+
+function finish(kind, receipt, counter) {
+  const code = receipt.tracking_code;
+  $("h-done").textContent = kind === "cast" ? M.cast_title : M.audit_title;
+  field("done").textContent = say(kind === "cast" ? M.cast_done : M.audit_done, { entry: receipt.log_entry, counter });
+  field("track_link").href = `${root.dataset.track}?code=${encodeURIComponent(E.shortCode(code))}`;
+  $("opening").hidden = kind !== "audit";
+  if (kind === "audit") {
+    const { ballot, opening } = state.prepared;
+    field("opening_ok").textContent = E.checkAudited(state.params, ballot, opening) ? M.opening_ok : M.opening_bad;
+    const list = field("opened_choices");
+    list.textContent = "";
+    state.params.contests.forEach((rc, ci) => {
+      const picked = rc.options.filter((_, i) => opening.choices[ci][i] === 1).map((o) => optionName(rc.id, o));
+      const li = document.createElement("li");
+      li.textContent = picked.join(", ") || "—";
+      list.append(li);
+    });
+    field("opening").textContent = JSON.stringify(opening, null, 1);
+  }
+  busy("");
+  show("step-done");
+  state.prepared = null; // a ballot is sealed once
+}
+
+$("check").addEventListener("click", async () => {
+  try {
+    if (!$("fingerprint").value.trim() && !$("credential").value.trim().startsWith(QR_PREFIX)) throw new Error(M.bad_fingerprint);
+    state.seed = readSeed($("credential").value);
+    $("credential").value = ""; // out of the form, into memory only
+    busy(M.checking);
+    await checkElection();
+    buildBallot();
+    busy("");
+    show("step-choose");
+  } catch (err) {
+    if (err instanceof TypeError) fail(M.network); // fetch could not reach the server
+    else if (err.refusal || Object.values(M).includes(err.message)) fail(err.message);
+    else fail(say(M.log_failed, { why: err.message }));
+  }
+});
+
+$("qr").addEventListener("change", async (ev) => {
+  const file = ev.target.files && ev.target.files[0];
+  if (!file) return;
+  try {
+    const bitmap = await createImageBitmap(file);
+    const canvas = document.createElement("canvas");
+    canvas.width = bitmap.width; canvas.height = bitmap.height;
+    const ctx = canvas.getContext("2d");
+    ctx.drawImage(bitmap, 0, 0);
+    const img = ctx.getImageData(0, 0, canvas.width, canvas.height);
+    const found = jsQR(img.data, img.width, img.height);
+    if (!found || !found.data.startsWith(QR_PREFIX)) throw new Error(M.qr_unreadable);
+    readSeed(found.data); // checks the election and fills the fingerprint
+    $("credential").value = found.data;
+    $("vote-error").hidden = true;
+  } catch (err) {
+    fail(err.message === M.qr_other_election ? err.message : M.qr_unreadable);
+  }
+});
+
+$("ballot-form").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  busy(M.encrypting);
+  // Let the status paint before the (synchronous) encryption.
+  setTimeout(() => {
+    try {
+      state.prepared = E.encryptBallot(state.params, readChoices(), rng);
+      const code = E.trackingCode(state.prepared.ballot);
+      field("short_code").textContent = E.shortCode(code);
+      field("tracking_code").textContent = code;
+      busy("");
+      show("step-decide");
+    } catch (err) {
+      fail(err.message);
+    }
+  }, 30);
+});
+
+$("cast").addEventListener("click", async () => {
+  if (!state.prepared) return;
+  try {
+    busy(M.sending);
+    const cred = E.publicCredential(state.seed);
+    const { next_counter: counter } = await getJson(`/remote/counter/${cred}`);
+    const receipt = await send(E.castSubmission(state.params, state.prepared, state.seed, counter));
+    finish("cast", receipt, counter);
+  } catch (err) {
+    fail(err.message.includes("HTTP") || err instanceof TypeError ? M.network : err.message);
+  }
+});
+
+$("audit").addEventListener("click", async () => {
+  if (!state.prepared) return;
+  try {
+    busy(M.sending);
+    finish("audit", await send(E.auditSubmission(state.params, state.prepared)), 0);
+  } catch (err) {
+    fail(err.message.includes("HTTP") || err instanceof TypeError ? M.network : err.message);
+  }
+});
+
+$("again").addEventListener("click", () => {
+  for (const input of root.querySelectorAll("#contests input")) input.checked = false;
+  show("step-choose");
+});
