@@ -108,6 +108,8 @@ def _phone(browser: Browser, lang: str) -> Page:
     context = browser.new_context(viewport=PHONE, locale=lang, device_scale_factor=2)
     page = context.new_page()
     page.set_default_timeout(30_000)
+    page.on("console", lambda m: print("console:", m.text))
+    page.on("pageerror", lambda e: print("pageerror:", e))
     return page
 
 

@@ -18,7 +18,7 @@ const QR_PREFIX = "achyk-credential:1:";
 
 const rng = E.systemRandom; // the OS's randomness (crypto.getRandomValues)
 
-const state = { seed: null, params: null, definition: null, prepared: null };
+const state = { seed: null, params: null, definition: null, prepared: null, lastCounter: 0 };
 
 function show(step) {
   for (const id of ["step-checked", "step-choose", "step-decide", "step-done"]) {
@@ -32,7 +32,8 @@ function show(step) {
   }
 }
 
-function fail(text) {
+function fail(text, err) {
+  if (err) console.error(err); // the detail, for whoever debugs the page
   busy("");
   const box = $("vote-error");
   box.textContent = text;
@@ -44,14 +45,18 @@ function busy(text) {
   if (text) $("vote-error").hidden = true;
 }
 
+/** fetch() rejects with a TypeError when the server cannot be reached. */
+const offline = (err) => err instanceof TypeError && /fetch|network/i.test(err.message);
+
 async function getJson(path) {
-  const r = await fetch(api + path, { headers: { Accept: "application/json" } });
+  // no-store: the counter and the checkpoint move; a cached answer would be a stale one.
+  const r = await fetch(api + path, { headers: { Accept: "application/json" }, cache: "no-store" });
   if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
   return r.json();
 }
 
 async function getText(path) {
-  const r = await fetch(api + path);
+  const r = await fetch(api + path, { cache: "no-store" });
   if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
   return r.text();
 }
@@ -115,7 +120,7 @@ async function checkElection() {
 function optionName(contestId, optionId) {
   if (optionId === "against-all") return M.against_all;
   const c = (state.definition.contests || []).find((x) => x.id === contestId);
-  const o = c && c.options.find((x) => x.id === optionId);
+  const o = c && (c.parties || c.candidates || []).find((x) => x.id === optionId);
   return o ? o.name : optionId;
 }
 
@@ -198,9 +203,9 @@ $("check").addEventListener("click", async () => {
     busy("");
     show("step-choose");
   } catch (err) {
-    if (err instanceof TypeError) fail(M.network); // fetch could not reach the server
-    else if (err.refusal || Object.values(M).includes(err.message)) fail(err.message);
-    else fail(say(M.log_failed, { why: err.message }));
+    if (offline(err)) fail(M.network, err);
+    else if (err.refusal || Object.values(M).includes(err.message)) fail(err.message, err);
+    else fail(say(M.log_failed, { why: err.message }), err);
   }
 });
 
@@ -247,11 +252,15 @@ $("cast").addEventListener("click", async () => {
   try {
     busy(M.sending);
     const cred = E.publicCredential(state.seed);
-    const { next_counter: counter } = await getJson(`/remote/counter/${cred}`);
+    // The server says the least counter; this page also remembers its own last one, so a
+    // server that answers low cannot make the page reuse a counter (it would be refused anyway).
+    const { next_counter: told } = await getJson(`/remote/counter/${cred}`);
+    const counter = Math.max(told, state.lastCounter + 1);
     const receipt = await send(E.castSubmission(state.params, state.prepared, state.seed, counter));
+    state.lastCounter = counter;
     finish("cast", receipt, counter);
   } catch (err) {
-    fail(err.message.includes("HTTP") || err instanceof TypeError ? M.network : err.message);
+    fail(offline(err) || err.message.includes("HTTP") ? M.network : err.message, err);
   }
 });
 
@@ -261,7 +270,7 @@ $("audit").addEventListener("click", async () => {
     busy(M.sending);
     finish("audit", await send(E.auditSubmission(state.params, state.prepared)), 0);
   } catch (err) {
-    fail(err.message.includes("HTTP") || err instanceof TypeError ? M.network : err.message);
+    fail(offline(err) || err.message.includes("HTTP") ? M.network : err.message, err);
   }
 });
 
