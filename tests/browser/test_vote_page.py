@@ -160,7 +160,9 @@ def _vote_in(browser: Browser, served: Served, lang: str, seed: bytes, tmp: Path
     expect(page.locator("#opening")).to_be_visible()
     ok_text = page.locator('[data-field="opening_ok"]').inner_text()
     messages = page.evaluate("JSON.parse(document.getElementById('vote-messages').textContent)")
-    assert ok_text == messages["opening_ok"], f"{lang}: the audited ballot does not open to its choice"
+    assert ok_text == messages["opening_ok"], (
+        f"{lang}: the audited ballot does not open to its choice"
+    )
     page.screenshot(path=str(ARTIFACTS / f"{lang}-4-audited.png"), full_page=True)
     track = page.locator('[data-field="track_link"]').get_attribute("href") or ""
     assert track.endswith(f"track?code={audited}")
@@ -205,7 +207,9 @@ def test_vote_audit_and_revote_in_each_language_then_verify(
         now = httpx.get(f"{served.url}/api/elections/{EID}/remote/track/{final}").json()
         assert (was["standing"], was["entry"]["counter"]) == ("superseded", 1), lang
         assert (now["standing"], now["entry"]["counter"]) == ("cast", 2), lang
-        assert now["entry"]["credential"] == creds.public_credential(served.seeds[LANGS.index(lang)])
+        assert now["entry"]["credential"] == creds.public_credential(
+            served.seeds[LANGS.index(lang)]
+        )
 
     # Close, decrypt with trustees 1 and 3 (2 of 3), tally: only the re-votes count.
     present = [k for k in served.ceremony.keys if k.index in (1, 3)]
@@ -229,7 +233,9 @@ def test_vote_audit_and_revote_in_each_language_then_verify(
         assert httpx.get(f"{served.url}/api/elections/{EID}/remote/track/{run['codes'][0]}").json()["standing"] == "audited", lang  # fmt: skip
 
 
-def test_the_browser_makes_the_python_ballot_byte_for_byte(browser: Browser, served: Served) -> None:
+def test_the_browser_makes_the_python_ballot_byte_for_byte(
+    browser: Browser, served: Served
+) -> None:
     page = _phone(browser, "en")
     page.goto(f"{served.url}/e/{EID}/vote?lang=en")
     params = served.params
@@ -251,7 +257,9 @@ def test_the_browser_makes_the_python_ballot_byte_for_byte(browser: Browser, ser
     page.context.close()
     rc = params.contests[0]
     prepared = encrypt_ballot(
-        params, {rc.id: tuple(int(i == 1) for i in range(len(rc.options)))}, ScriptedRng("cross-check")
+        params,
+        {rc.id: tuple(int(i == 1) for i in range(len(rc.options)))},
+        ScriptedRng("cross-check"),
     )
     py_cast = submission(params, prepared.ballot, seal_cast(params, prepared.ballot, seed, 7))
     py_audit = submission(params, prepared.ballot, seal_audit(params, prepared), prepared.opening)
@@ -274,3 +282,26 @@ def test_the_browser_makes_the_python_ballot_byte_for_byte(browser: Browser, ser
     bad["opening"]["choices"][0] = bad["opening"]["choices"][0][::-1]
     with pytest.raises((VerificationError, InvalidEncoding)):
         check_sealed(params, bad, Intent.AUDIT)
+
+
+def test_a_fingerprint_other_than_the_letters_is_refused_before_anything_is_encrypted(
+    browser: Browser, served: Served
+) -> None:
+    """Attack 5 of issue 10, in the browser: the letter's fingerprint is not the server's
+    parameters' (here: a letter for other parameters). The page refuses and shows no ballot."""
+    page = _phone(browser, "ky")
+    page.goto(f"{served.url}/e/{EID}/vote?lang=ky")
+    other = short_code("00" * 32)
+    page.locator("#fingerprint").fill(other)
+    page.locator("#credential").fill(_letter_form(served.seeds[0]))
+    page.locator("#check").click()
+    error = page.locator("#vote-error")
+    expect(error).to_be_visible()
+    expect(error).to_contain_text(short_code(served.params.fingerprint))  # what the server has
+    expect(page.locator("#step-choose")).to_be_hidden()
+    page.screenshot(path=str(ARTIFACTS / "ky-refused-fingerprint.png"), full_page=True)
+    page.locator("#fingerprint").fill(short_code(served.params.fingerprint))
+    page.locator("#credential").fill("not a credential")
+    page.locator("#check").click()
+    expect(error).to_contain_text("64")  # the credential's shape, in the voter's language
+    page.context.close()

@@ -185,7 +185,7 @@ function finish(kind, receipt, counter) {
       li.textContent = picked.join(", ") || "—";
       list.append(li);
     });
-    field("opening").textContent = JSON.stringify(opening, null, 1);
+    field("opening").textContent = JSON.stringify(opening);
   }
   busy("");
   show("step-done");
@@ -200,6 +200,7 @@ $("check").addEventListener("click", async () => {
     busy(M.checking);
     await checkElection();
     buildBallot();
+    $("step-letter").hidden = true; // checked: the letter's fields are done with
     busy("");
     show("step-choose");
   } catch (err) {
