@@ -208,6 +208,20 @@ function rangeVerify(baseHash, K, ct, proof, lo, hi, context) {
 
 // --- ballots (evoting/ballot.py) -----------------------------------------------------------------
 
+const keys = new Map();
+
+/** The election key K, with noble's precomputed window table: every ballot multiplies K a few
+ * times per option, and the table makes those multiplications as cheap as ones of G. */
+function electionKey(text) {
+  let K = keys.get(text);
+  if (!K) {
+    K = parsePoint(text, false);
+    K.precompute(8, false);
+    keys.set(text, K);
+  }
+  return K;
+}
+
 const SEAL_DOMAIN = enc.encode("achyk/ballot-seal/v2\n");
 
 /** credentials.public_credential: hex Ed25519 public key of a 32-byte seed. */
@@ -216,7 +230,7 @@ export const publicCredential = (seed) => hex(ed25519.getPublicKey(seed));
 /** encrypt_ballot: per option a 0/1 ciphertext and proof, per contest a min..max proof of the
  * sum, all bound to a fresh one-time ballot key. Knows nothing of cast-or-audit. */
 export function encryptBallot(params, choices, rng = systemRandom) {
-  const K = parsePoint(params.public_key, false);
+  const K = electionKey(params.public_key);
   const bh = params.base_hash;
   const keySeed = newSeed(rng);
   const ballotKey = publicCredential(keySeed);
