@@ -92,7 +92,6 @@ async function provenEntry(index, cp) {
 async function checkElection() {
   const given = $("fingerprint").value;
   const doc = await getJson("/remote/parameters");
-  if (doc.closed) throw new Error(M.closed);
   const cp = E.verifyCheckpoint(await getText("/log/checkpoint"), root.dataset.logKey, root.dataset.origin);
   const entry = await provenEntry(doc.log_index, cp);
   if (entry.kind !== "remote-params") throw new Error(`log entry ${doc.log_index} is not the remote parameters`);
@@ -115,6 +114,7 @@ async function checkElection() {
   field("definition").textContent = defHash;
   state.params = params;
   state.definition = JSON.parse(defText);
+  if (doc.closed) throw new Error(M.closed); // checked, but too late to vote
 }
 
 function optionName(contestId, optionId) {
@@ -204,6 +204,7 @@ $("check").addEventListener("click", async () => {
     busy("");
     show("step-choose");
   } catch (err) {
+    if (err.message === M.closed) show("step-checked"); // what was checked still stands
     if (offline(err)) fail(M.network, err);
     else if (err.refusal || Object.values(M).includes(err.message)) fail(err.message, err);
     else fail(say(M.log_failed, { why: err.message }), err);
