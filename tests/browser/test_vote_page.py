@@ -177,6 +177,7 @@ def _vote_in(browser: Browser, served: Served, lang: str, seed: bytes, tmp: Path
     page.locator("#cast").click()
     expect(page.locator("#step-done")).to_be_visible()
     done = page.locator('[data-field="done"]').inner_text()
+    expect(page.locator('[data-field="done_code"]')).to_have_text(final)  # the code to keep
     page.screenshot(path=str(ARTIFACTS / f"{lang}-6-revote.png"), full_page=True)
     width = page.evaluate("document.documentElement.scrollWidth")
     page.context.close()

@@ -172,6 +172,7 @@ function finish(kind, receipt, counter) {
   const code = receipt.tracking_code;
   $("h-done").textContent = kind === "cast" ? M.cast_title : M.audit_title;
   field("done").textContent = say(kind === "cast" ? M.cast_done : M.audit_done, { entry: receipt.log_entry, counter });
+  field("done_code").textContent = E.shortCode(code);
   field("track_link").href = `${root.dataset.track}?code=${encodeURIComponent(E.shortCode(code))}`;
   $("opening").hidden = kind !== "audit";
   if (kind === "audit") {
@@ -196,14 +197,15 @@ $("check").addEventListener("click", async () => {
   try {
     if (!$("fingerprint").value.trim() && !$("credential").value.trim().startsWith(QR_PREFIX)) throw new Error(M.bad_fingerprint);
     state.seed = readSeed($("credential").value);
-    $("credential").value = ""; // out of the form, into memory only
     busy(M.checking);
     await checkElection();
     buildBallot();
-    $("step-letter").hidden = true; // checked: the letter's fields are done with
+    $("credential").value = ""; // checked: from here on the seed is in memory only
+    $("step-letter").hidden = true;
     busy("");
     show("step-choose");
   } catch (err) {
+    state.seed = null;
     if (err.message === M.closed) show("step-checked"); // what was checked still stands
     if (offline(err)) fail(M.network, err);
     else if (err.refusal || Object.values(M).includes(err.message)) fail(err.message, err);
