@@ -153,6 +153,9 @@ def _vote_in(browser: Browser, served: Served, lang: str, seed: bytes, tmp: Path
     assert page.locator('[data-field="log_key"]').inner_text().startswith("achyk")
     page.screenshot(path=str(ARTIFACTS / f"{lang}-2-checked.png"), full_page=True)
 
+    page.locator("#encrypt").click()  # nothing chosen: named, nothing encrypted
+    expect(page.locator("#vote-error")).to_contain_text("Party list")
+    expect(page.locator("#step-decide")).to_be_hidden()
     # Audit: the tracking code is on screen before the page is told what to do with the ballot.
     audited = _encrypt(page, audited_opt)
     page.screenshot(path=str(ARTIFACTS / f"{lang}-3-tracking-code.png"), full_page=True)
@@ -184,6 +187,7 @@ def _vote_in(browser: Browser, served: Served, lang: str, seed: bytes, tmp: Path
     return {"codes": (audited, first, final), "sent": sent, "done": done, "width": width}
 
 
+@pytest.mark.slow
 def test_vote_audit_and_revote_in_each_language_then_verify(
     browser: Browser, served: Served, tmp_path: Path
 ) -> None:

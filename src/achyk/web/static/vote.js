@@ -149,10 +149,17 @@ function buildBallot() {
   }
 }
 
+/** The marks per contest; a contest with too few or too many marks is named, in the page's
+ * language, before anything is encrypted. */
 function readChoices() {
   const out = {};
   for (const rc of state.params.contests) {
     out[rc.id] = rc.options.map((_, i) => (root.querySelector(`input[name="c-${rc.id}"][value="${i}"]`).checked ? 1 : 0));
+    const n = out[rc.id].reduce((a, b) => a + b, 0);
+    if (n < rc.min_selections || n > rc.max_selections) {
+      const legend = root.querySelector(`input[name="c-${rc.id}"]`).closest("fieldset").querySelector("legend");
+      throw new Error(legend.textContent);
+    }
   }
   return out;
 }
