@@ -224,6 +224,18 @@ def test_vote_audit_and_revote_in_each_language_then_verify(
     assert tally.counted == len(LANGS)
     assert tally.results["list"] == expected
 
+    # Closed: the page still checks the election for the voter, then says it is too late.
+    page = _phone(browser, "ru")
+    page.goto(f"{served.url}/e/{EID}/vote?lang=ru")
+    page.locator("#fingerprint").fill(short_code(served.params.fingerprint))
+    page.locator("#credential").fill(_letter_form(served.seeds[0]))
+    page.locator("#check").click()
+    expect(page.locator("#vote-error")).to_have_text("Дистанционное голосование закрыто.")
+    expect(page.locator("#step-checked")).to_be_visible()
+    expect(page.locator("#step-choose")).to_be_hidden()
+    page.screenshot(path=str(ARTIFACTS / "ru-7-closed.png"), full_page=True)
+    page.context.close()
+
     # Publish; the Python verifier checks every ballot the browser made.
     record = tmp_path / "record"
     runner = CliRunner()
@@ -310,3 +322,54 @@ def test_a_fingerprint_other_than_the_letters_is_refused_before_anything_is_encr
     page.locator("#check").click()
     expect(error).to_contain_text("64")  # the credential's shape, in the voter's language
     page.context.close()
+
+
+def test_the_page_refuses_a_checkpoint_or_proof_the_log_key_does_not_back(
+    browser: Browser, served: Served
+) -> None:
+    """The browser's checks of the log, against the Python ledger's: the served checkpoint verifies
+    under the page's log key; the same note under another key, or with its size changed, does not;
+    an inclusion proof with one hash flipped does not lead to the signed root."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from achyk.ledger.checkpoint import parse_checkpoint
+    from achyk.ledger.note import Ed25519Verifier
+    from achyk.services import ledger
+
+    note = ledger.latest_checkpoint(served.db, EID) or ""
+    vkey, origin = ledger.log_vkey(served.db, EID), ledger.log_origin(served.db, EID)
+    name = vkey.split("+")[0]
+    other = Ed25519Verifier.from_private_key(name, Ed25519PrivateKey.generate()).vkey
+    cp = parse_checkpoint(note)
+    index = remote_info(served.db, EID).params_log_index
+    proof = [p.hex() for p in ledger.inclusion(served.db, EID, index, cp.size)]
+    entry = ledger.entry(served.db, EID, index) or ""
+    flipped = [proof[0][:-1] + ("0" if proof[0][-1] != "0" else "1"), *proof[1:]]
+    page = _phone(browser, "en")
+    page.goto(f"{served.url}/e/{EID}/vote?lang=en")
+    got = page.evaluate(
+        """async ([note, vkey, other, origin, entry, index, size, proof, flipped]) => {
+            const E = await import("/static/evoting.js");
+            const attempt = (f) => { try { f(); return "ok"; } catch (e) { return e.message; } };
+            const cp = E.verifyCheckpoint(note, vkey, origin);
+            const leaf = E.leafHash(new TextEncoder().encode(entry));
+            const lines = note.split("\\n");
+            lines[1] = String(Number(lines[1]) + 1);
+            return {
+                size: cp.size, root: E.hex(cp.root),
+                otherKey: attempt(() => E.verifyCheckpoint(note, other, origin)),
+                otherOrigin: attempt(() => E.verifyCheckpoint(note, vkey, "elsewhere")),
+                resized: attempt(() => E.verifyCheckpoint(lines.join("\\n"), vkey, origin)),
+                included: E.verifyInclusion(leaf, index, size, proof, cp.root),
+                flipped: E.verifyInclusion(leaf, index, size, flipped, cp.root),
+                elsewhere: E.verifyInclusion(leaf, index + 1, size, proof, cp.root),
+            };
+        }""",
+        [note, vkey, other, origin, entry, index, cp.size, proof, flipped],
+    )
+    page.context.close()
+    assert (got["size"], got["root"]) == (cp.size, cp.root.hex())
+    assert got["otherKey"] == "checkpoint: not signed by the log key"
+    assert got["otherOrigin"] == "checkpoint: not this log's"
+    assert got["resized"] == "checkpoint: the log's signature does not verify"
+    assert got["included"] is True and got["flipped"] is False and got["elsewhere"] is False
