@@ -213,7 +213,10 @@ $("check").addEventListener("click", async () => {
     show("step-choose");
   } catch (err) {
     state.seed = null;
-    if (err.message === M.closed) show("step-checked"); // what was checked still stands
+    if (err.message === M.closed) { // what was checked still stands; the seed is not needed
+      $("credential").value = "";
+      show("step-checked");
+    }
     if (offline(err)) fail(M.network, err);
     else if (err.refusal || Object.values(M).includes(err.message)) fail(err.message, err);
     else fail(say(M.log_failed, { why: err.message }), err);
