@@ -373,3 +373,48 @@ def test_the_page_refuses_a_checkpoint_or_proof_the_log_key_does_not_back(
     assert got["otherOrigin"] == "checkpoint: not this log's"
     assert got["resized"] == "checkpoint: the log's signature does not verify"
     assert got["included"] is True and got["flipped"] is False and got["elsewhere"] is False
+
+
+def _qr_video(payload: str, path: Path) -> Path:
+    """A one-frame Y4M video of the letter's QR code: Chromium's fake camera plays it in a loop."""
+    from PIL import Image
+
+    qr_png = path.with_suffix(".png")
+    segno.make(payload, error="m").save(str(qr_png), scale=6, border=4)
+    frame = Image.new("RGB", (640, 480), "white")
+    code = Image.open(qr_png).convert("RGB")
+    frame.paste(code, ((640 - code.width) // 2, (480 - code.height) // 2))
+    y, cb, cr = frame.convert("YCbCr").split()
+    half = (320, 240)
+    data = y.tobytes() + cb.resize(half).tobytes() + cr.resize(half).tobytes()
+    path.write_bytes(b"YUV4MPEG2 W640 H480 F10:1 Ip A1:1 C420jpeg\nFRAME\n" + data)
+    return path
+
+
+def test_the_camera_reads_the_letters_qr_code(
+    browser: Browser, served: Served, tmp_path: Path
+) -> None:
+    """The letter's QR code held up to the camera (Chromium's fake camera, fed a video of it)."""
+    seed = served.seeds[0]
+    video = _qr_video(f"achyk-credential:1:{EID}:{served.params.fingerprint}:{seed.hex()}",
+                      tmp_path / "letter.y4m")  # fmt: skip
+    camera = browser.browser_type.launch(
+        executable_path="/usr/bin/chromium",
+        args=["--headless", "--no-sandbox", "--disable-gpu", "--use-fake-ui-for-media-stream",
+              "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={video}"],
+    )  # fmt: skip
+    try:
+        context = camera.new_context(viewport=PHONE, locale="kk", device_scale_factor=2)
+        context.grant_permissions(["camera"], origin=served.url)
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        page.goto(f"{served.url}/e/{EID}/vote?lang=kk")
+        page.locator("#scan").click()
+        expect(page.locator("#fingerprint")).to_have_value(served.params.fingerprint)
+        expect(page.locator("#camera")).to_be_hidden()  # closed once the code is read
+        page.locator("#check").click()
+        # Checked (voting may be closed by now: the tests above tallied it).
+        expect(page.locator('[data-field="fingerprint"]')).to_have_text(short_code(served.params.fingerprint))  # fmt: skip
+        page.screenshot(path=str(ARTIFACTS / "kk-camera-read.png"), full_page=True)
+    finally:
+        camera.close()

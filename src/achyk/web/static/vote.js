@@ -223,24 +223,59 @@ $("check").addEventListener("click", async () => {
   }
 });
 
+/** The credential QR code in an image or video frame, or null. */
+function qrIn(source, width, height) {
+  const canvas = document.createElement("canvas");
+  canvas.width = width; canvas.height = height;
+  const ctx = canvas.getContext("2d", { willReadFrequently: true });
+  ctx.drawImage(source, 0, 0, width, height);
+  const found = jsQR(ctx.getImageData(0, 0, width, height).data, width, height);
+  return found && found.data.startsWith(QR_PREFIX) ? found.data : null;
+}
+
+/** A QR payload read: check its election, fill the letter's fields (the seed stays in the form
+ * until the election checks out, as a typed one would). */
+function useQr(payload) {
+  readSeed(payload); // throws for another election; fills the fingerprint
+  $("credential").value = payload;
+  $("vote-error").hidden = true;
+}
+
 $("qr").addEventListener("change", async (ev) => {
   const file = ev.target.files && ev.target.files[0];
   if (!file) return;
   try {
     const bitmap = await createImageBitmap(file);
-    const canvas = document.createElement("canvas");
-    canvas.width = bitmap.width; canvas.height = bitmap.height;
-    const ctx = canvas.getContext("2d");
-    ctx.drawImage(bitmap, 0, 0);
-    const img = ctx.getImageData(0, 0, canvas.width, canvas.height);
-    const found = jsQR(img.data, img.width, img.height);
-    if (!found || !found.data.startsWith(QR_PREFIX)) throw new Error(M.qr_unreadable);
-    readSeed(found.data); // checks the election and fills the fingerprint
-    $("credential").value = found.data;
-    $("vote-error").hidden = true;
+    const payload = qrIn(bitmap, bitmap.width, bitmap.height);
+    if (!payload) throw new Error(M.qr_unreadable);
+    useQr(payload);
   } catch (err) {
-    fail(err.message === M.qr_other_election ? err.message : M.qr_unreadable);
+    fail(err.message === M.qr_other_election ? err.message : M.qr_unreadable, err);
   }
+});
+
+// The camera, read a few times a second until a credential QR code shows; then it is closed.
+$("scan").addEventListener("click", async () => {
+  const video = $("camera");
+  let stream;
+  try {
+    stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false });
+  } catch (err) {
+    fail(M.camera_unavailable, err);
+    return;
+  }
+  video.srcObject = stream;
+  video.hidden = false;
+  await video.play();
+  const stop = () => { stream.getTracks().forEach((t) => t.stop()); video.hidden = true; video.srcObject = null; };
+  const look = () => {
+    if (!video.srcObject) return;
+    const payload = video.videoWidth ? qrIn(video, video.videoWidth, video.videoHeight) : null;
+    if (!payload) { setTimeout(look, 250); return; }
+    stop();
+    try { useQr(payload); } catch (err) { fail(err.message, err); }
+  };
+  look();
 });
 
 $("ballot-form").addEventListener("submit", (ev) => {
