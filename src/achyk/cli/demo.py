@@ -252,6 +252,7 @@ def _vote_page(
     """Where to vote in the browser; with spare credentials, their letters (seed and QR code)."""
     from achyk.cli.credentials import letter_text, qr_payload
     from achyk.evoting.ballot import short_code
+    from achyk.services.elections import get_election
     from achyk.services.remote.voting import remote_info
 
     url = f"{site}/e/{election_id}/vote"
@@ -267,7 +268,8 @@ def _vote_page(
     folder.mkdir(parents=True, exist_ok=True)
     for i, seed in enumerate(spare, 1):
         (folder / f"credential-{i}.txt").write_text(
-            letter_text("en", election_id, short_code(fingerprint), seed), encoding="utf-8"
+            letter_text("en", get_election(db, election_id).name, short_code(fingerprint), seed),
+            encoding="utf-8",
         )
         segno.make(qr_payload(election_id, fingerprint, seed), error="m").save(
             str(folder / f"credential-{i}.png"), scale=6
