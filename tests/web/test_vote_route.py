@@ -24,7 +24,9 @@ def test_the_vote_page_needs_remote_voting_and_names_the_log_key(tmp_path: Path)
     ca = authority_public_key(new_authority_key())
     load_election(db, replace(add_remote_unit(election()), credential_authority=ca))
     client = TestClient(create_app(db=db))
-    assert client.get(f"/e/{EID}/vote").status_code == 404  # no ceremony yet: nothing to vote on
+    early = client.get(f"/e/{EID}/vote", params={"lang": "ky"})  # no ceremony yet
+    assert early.status_code == 404 and "азырынча даярдала элек" in early.text
+    assert "vote.js" not in early.text  # nothing to vote on: no voting code
     assert client.get("/e/no-such-election/vote").status_code == 404
     simulate_ceremony(db, EID, ["CEC"], 1)
     for lang, heading in [("ru", "Голосование из-за рубежа"), ("ky", "Чет өлкөдөн добуш берүү"),

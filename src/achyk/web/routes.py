@@ -296,17 +296,22 @@ def vote(request: Request, election_id: str) -> Response:
     db = _db(request)
     try:
         election = get_election(db, election_id)
-        remote_info(db, election.id)
     except NotFoundError as err:
         return _not_found(request, str(err))
+    try:
+        remote_info(db, election.id)
+        not_open = False
+    except NotFoundError:
+        not_open = True  # the definition may name a remote unit before the key ceremony
     lang = _lang(request)
     base = pages.base_path(election)
     html = render(
         "vote.html", lang, SITE, f"{base}vote", title=election.name, election=election,
         base=base, crumbs=[(election.name, base)], api=f"/api/elections/{election.id}",
         log_key=ledger.log_vkey(db, election.id), origin=ledger.log_origin(db, election.id),
+        not_open=not_open,
     )  # fmt: skip
-    return _remember(request, HTMLResponse(html), lang)
+    return _remember(request, HTMLResponse(html, status_code=404 if not_open else 200), lang)
 
 
 def _election_view(
