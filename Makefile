@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: all install demo test lint format chromium interop bench bench-demo bench-ledger bench-checkin bench-evoting bench-site bench-forensics bench-scale bench-audit bench-observers clean vendor-observer
+.PHONY: all install demo test lint format chromium interop bench bench-demo bench-ledger bench-checkin bench-evoting bench-site bench-forensics bench-scale bench-audit bench-observers clean vendor-observer vendor-js
 
 all: install
 
@@ -88,6 +88,18 @@ bench-demo: $(STAMP)
 
 bench-audit: $(STAMP)
 	$(BIN)/python benchmarks/bench_audit.py kg-2025
+
+# The voting page's third-party code (@noble/curves, @noble/hashes, jsQR), installed at the versions
+# pinned in web-vendor/package-lock.json and bundled into one committed ES module. Deterministic:
+# the same lock gives the same bytes, and tests/web/test_vendor_bundle.py checks its SHA-256.
+VENDOR = src/achyk/web/static/vendor
+vendor-js:
+	cd web-vendor && npm ci --no-audit --no-fund
+	web-vendor/node_modules/.bin/esbuild web-vendor/entry.js --bundle --format=esm --minify \
+		--legal-comments=none --target=es2020 --outfile=$(VENDOR)/achyk-vendor.js
+	cat web-vendor/node_modules/@noble/curves/LICENSE web-vendor/node_modules/@noble/hashes/LICENSE \
+		web-vendor/node_modules/jsqr/LICENSE > $(VENDOR)/LICENSES.txt
+	sha256sum $(VENDOR)/achyk-vendor.js
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache achyk.db interop/bin

@@ -35,6 +35,7 @@ from achyk.evoting.verify import verify_record
 HERE = Path(__file__).resolve().parent
 OPTIONS = 21
 RECORD_BALLOTS = int(os.environ.get("BENCH_RECORD_BALLOTS", "1000"))
+BROWSER_BALLOTS = int(os.environ.get("BENCH_BROWSER_BALLOTS", "20"))
 EG_BALLOTS = int(os.environ.get("BENCH_EG_BALLOTS", "3"))
 
 
@@ -170,6 +171,19 @@ def main() -> None:
     rec_seq = time.perf_counter() - t0
     print(f"achyk {RECORD_BALLOTS}-ballot record: encrypted in {build:.1f} s; verified in "
           f"{rec:.2f} s on {workers} processes, {rec_seq:.2f} s in one")  # fmt: skip
+
+    # The voting page's encryption of the same ballot, in Chromium (benchmarks/browser_encrypt.py).
+    from browser_encrypt import browser_encrypt_seconds
+
+    in_browser = browser_encrypt_seconds(
+        params.to_dict(), {k: list(v) for k, v in choice(3).items()}, seed, BROWSER_BALLOTS
+    )
+    if in_browser is None:
+        print("browser (voting page): n/a — /usr/bin/chromium is not installed")
+    else:
+        print(f"browser (voting page, Chromium, @noble/curves): encrypt and seal "
+              f"{in_browser * 1e3:.0f} ms per ballot over {BROWSER_BALLOTS} ballots; "
+              f"{in_browser / enc:.1f}× the Python client")  # fmt: skip
 
     eg = run_electionguard()
     if eg is None:

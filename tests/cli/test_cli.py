@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 from typer.testing import CliRunner
 
@@ -111,6 +112,35 @@ def test_demo_small_without_serving(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "kept as evidence" in result.output and "Seats" in result.output
+    assert "voting page: http://127.0.0.1:8000/e/small-2025/vote" in " ".join(result.output.split())
+
+
+def test_demo_leaves_remote_voting_open_with_letters_for_the_voting_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from achyk.evoting import credentials
+    from achyk.services.remote.voting import next_counter, remote_info
+    from achyk.store.database import Database
+    from achyk.store.evoting_repo import RemoteRepo
+
+    monkeypatch.chdir(tmp_path)
+    url = f"sqlite:///{tmp_path}/v.db"
+    result = runner.invoke(app, ["demo", "--profile", "small", "--no-serve", "--no-audit",
+                                 "--remote-ballots", "6", "--vote-online", "--database", url])  # fmt: skip
+    said = " ".join(result.output.split())
+    assert result.exit_code == 0, result.output
+    assert "left OPEN for the voting page" in said and "/e/small-2025/vote" in said
+    db = Database.open(url)
+    assert not remote_info(db, "small-2025").closed
+    for i in (1, 2, 3):
+        letter = (tmp_path / "demo-credentials" / f"credential-{i}.txt").read_text()
+        seed = bytes.fromhex("".join(next(ln for ln in letter.splitlines() if ln.startswith("    ")).split()))  # fmt: skip
+        key = credentials.public_credential(seed)
+        with db.read() as s:
+            assert RemoteRepo(s, "small-2025").known_credentials([key]) == {key}  # on the list
+        assert next_counter(db, "small-2025", key) == 1  # and no simulated voter used it
+        assert (tmp_path / "demo-credentials" / f"credential-{i}.png").stat().st_size > 0
+    db.close()
 
 
 def test_correct_a_protocol_with_the_cec_key(tmp_path: Path) -> None:

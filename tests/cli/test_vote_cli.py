@@ -23,8 +23,8 @@ from achyk.ledger import leaf_hash, verify_inclusion
 from achyk.ledger.checkpoint import parse_checkpoint
 from achyk.services.elections import load_election
 from achyk.services.ledger import latest_checkpoint
-from achyk.services.remote_simulation import add_remote_unit, simulate_ceremony, trustees_decrypt
-from achyk.services.remote_voting import remote_info
+from achyk.services.remote.simulation import add_remote_unit, simulate_ceremony, trustees_decrypt
+from achyk.services.remote.voting import remote_info
 from achyk.store.database import Database
 from factories import election
 

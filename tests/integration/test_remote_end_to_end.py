@@ -25,7 +25,7 @@ from achyk.ledger.tiles import build_tiles, decode_entry_bundle, entry_bundles
 from achyk.services.log_key import log_key_path
 from achyk.services.publish import publish_record
 from achyk.services.register import import_register
-from achyk.services.remote_simulation import PRESENT, run_remote, with_remote_unit
+from achyk.services.remote.simulation import PRESENT, run_remote, with_remote_unit
 from achyk.services.simulation import run_simulation
 from achyk.sim.generator import SimElection, generate
 from achyk.sim.profiles import SMALL

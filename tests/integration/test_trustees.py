@@ -24,8 +24,8 @@ from achyk.evoting.ballot import encrypt_ballot, seal_audit, seal_cast, submissi
 from achyk.services.elections import load_election
 from achyk.services.protocols import submit_protocol
 from achyk.services.publish import publish_record
-from achyk.services.remote_simulation import add_remote_unit
-from achyk.services.remote_voting import cast_ballots, remote_info
+from achyk.services.remote.simulation import add_remote_unit
+from achyk.services.remote.voting import cast_ballots, remote_info
 from achyk.store.database import Database
 from achyk.verify.record import verify_record
 from factories import election, envelope, protocol_doc

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from achyk.services.remote_simulation import run_remote, with_remote_unit
-from achyk.services.remote_voting import remote_info
+from achyk.services.remote.simulation import run_remote, with_remote_unit
+from achyk.services.remote.voting import remote_info
 from achyk.sim.generator import generate
 from achyk.sim.profiles import SMALL
 from achyk.store.database import Database

@@ -38,21 +38,21 @@ from achyk.services.checkin import check_in
 from achyk.services.elections import load_election
 from achyk.services.ledger import entries, entry
 from achyk.services.register import import_register
-from achyk.services.remote_ceremony import (
+from achyk.services.remote.ceremony import (
     ceremony_state,
     open_ceremony,
     post_complaint,
     post_dealing,
     setup_remote,
 )
-from achyk.services.remote_simulation import (
+from achyk.services.remote.simulation import (
     SimulatedCeremony,
     add_remote_unit,
     simulate_ceremony,
     trustees_decrypt,
 )
-from achyk.services.remote_tally import tally_remote
-from achyk.services.remote_voting import (
+from achyk.services.remote.tally import tally_remote
+from achyk.services.remote.voting import (
     cast_ballot,
     cast_ballots,
     find_tracking_code,

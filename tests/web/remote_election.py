@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from achyk.services.register import import_register
-from achyk.services.remote_simulation import run_remote, with_remote_unit
+from achyk.services.remote.simulation import run_remote, with_remote_unit
 from achyk.services.simulation import run_simulation
 from achyk.sim.generator import SimElection, generate
 from achyk.sim.profiles import SMALL

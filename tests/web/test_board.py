@@ -15,7 +15,7 @@ from achyk.api.app import create_app
 from achyk.ledger.checkpoint import parse_checkpoint
 from achyk.ledger.merkle import leaf_hash, verify_inclusion
 from achyk.services import ledger
-from achyk.services.remote_voting import find_tracking_code
+from achyk.services.remote.voting import find_tracking_code
 from achyk.services.simulation import run_simulation
 from achyk.sim.generator import generate
 from achyk.sim.profiles import SMALL

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from achyk.errors import NotFoundError
 from achyk.services import ledger
 from achyk.services.elections import get_election
-from achyk.services.remote_voting import (
+from achyk.services.remote.voting import (
     CastReceipt,
     cast_ballot,
     find_tracking_code,

@@ -78,10 +78,18 @@ def demo(
             "devices transmit them over HTTP once the server is up (watch the site)."
         ),
     ] = 20,
+    vote_online: Annotated[
+        bool,
+        typer.Option(
+            "--vote-online",
+            help="Leave remote voting open (no remote tally) and write three credential letters "
+            "no simulated voter used, to vote with on the voting page (/e/ID/vote).",
+        ),
+    ] = False,
 ) -> None:
     """A whole election through the real services: protocols, register and check-ins, remote
     voting abroad; then results, seats and turnout by hour, and the API and site."""
-    from achyk.services.remote_simulation import run_remote, with_remote_unit
+    from achyk.services.remote.simulation import run_remote, with_remote_unit
 
     started = time.perf_counter()
     phases: list[tuple[str, float]] = []
@@ -136,14 +144,23 @@ def demo(
             def step(stage: str, done: int, total: int) -> None:
                 bar.update(task, description=stage, completed=done, total=total or None)
 
-            run = run_remote(db, sim, ballots, progress=step, seeded=seeded)
+            run = run_remote(db, sim, ballots, progress=step, seeded=seeded,
+                             open_for=3 if vote_online else 0)  # fmt: skip
         phases.append(("remote voting abroad", time.perf_counter() - mark))
-        console.print(
-            f"remote voting: {run.credentials:,} credentials, {run.cast:,} ballots cast "
-            f"({run.revotes} re-votes, last counts), {run.challenged} challenged and opened, "
-            f"{run.counted:,} counted; decrypted by 3 of 5 trustees; tally equals intent: "
-            f"{run.results == run.intent} ({time.perf_counter() - mark:.1f} s)"
-        )
+        if vote_online:
+            console.print(
+                f"remote voting: {run.credentials:,} credentials, {run.cast:,} ballots cast "
+                f"({run.revotes} re-votes), {run.challenged} challenged and opened; left OPEN "
+                f"for the voting page: no remote tally yet ({time.perf_counter() - mark:.1f} s)"
+            )
+        else:
+            console.print(
+                f"remote voting: {run.credentials:,} credentials, {run.cast:,} ballots cast "
+                f"({run.revotes} re-votes, last counts), {run.challenged} challenged and opened, "
+                f"{run.counted:,} counted; decrypted by 3 of 5 trustees; tally equals intent: "
+                f"{run.results == run.intent} ({time.perf_counter() - mark:.1f} s)"
+            )
+        _vote_page(db, sim.election.id, f"http://{host}:{port}", run.spare, out)
     if sim.anomalies.get("stuffing") and not _already(db, "observers", sim.election.id):
         phases.append(_observers(db, sim))
     if sim.anomalies.get("stuffing") and not _already(db, "complaints", sim.election.id):
@@ -237,6 +254,40 @@ def _disputes(db: Database, sim: SimElection) -> tuple[str, float]:
     return ("complaints and decisions", time.perf_counter() - mark)
 
 
+def _vote_page(
+    db: Database, election_id: str, site: str, spare: tuple[bytes, ...], out: Path | None
+) -> None:
+    """Where to vote in the browser; with spare credentials, their letters (seed and QR code)."""
+    from achyk.cli.credentials import letter_text, qr_payload
+    from achyk.evoting.ballot import short_code
+    from achyk.services.elections import get_election
+    from achyk.services.remote.voting import remote_info
+
+    url = f"{site}/e/{election_id}/vote"
+    fingerprint = remote_info(db, election_id).params.fingerprint
+    if not spare:
+        console.print(f"voting page: {url} — here remote voting is tallied and closed; "
+                      "`achyk demo --vote-online` keeps it open, with credential letters to "
+                      "vote with in the browser", highlight=False)  # fmt: skip
+        return
+    import segno
+
+    folder = (out.parent if out else Path.cwd()) / "demo-credentials"
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, seed in enumerate(spare, 1):
+        (folder / f"credential-{i}.txt").write_text(
+            letter_text("en", get_election(db, election_id).name, short_code(fingerprint), seed),
+            encoding="utf-8",
+        )
+        segno.make(qr_payload(election_id, fingerprint, seed), error="m").save(
+            str(folder / f"credential-{i}.png"), scale=6
+        )
+    console.print(f"voting page: {url} — fingerprint {short_code(fingerprint)}; credential "
+                  f"letters (text and QR code) in {folder}/credential-1.txt … -{len(spare)} "
+                  "(demo only: a real credential never touches the server's machine)",
+                  highlight=False)  # fmt: skip
+
+
 def _hold_back(sim: SimElection, stations: int) -> tuple[SimElection, list[bytes]]:
     """The last `stations` stations' hand counts (official protocols), kept for transmission."""
     official = [(source, raw) for source, raw in sim.submissions if source.endswith("-official")]
@@ -251,7 +302,7 @@ def _already(db: Database, stage: str, election_id: str) -> bool:
     """Run again on the same database, the demo shows what is there instead of failing."""
     from achyk.errors import NotFoundError
     from achyk.services.register import register_stats
-    from achyk.services.remote_voting import remote_info
+    from achyk.services.remote.voting import remote_info
 
     if stage == "register":
         done = register_stats(db, election_id).merkle_root is not None

@@ -170,7 +170,7 @@ def ceremony_open(
     database: DatabaseOption = None,
 ) -> None:  # fmt: skip
     """Log the trustees' announcements: a key ceremony begins (the server only relays)."""
-    from achyk.services.remote_ceremony import open_ceremony
+    from achyk.services.remote.ceremony import open_ceremony
 
     db = open_db(database)
     eid = _election_id(db, election)
@@ -187,7 +187,7 @@ def ceremony_post(
     database: DatabaseOption = None,
 ) -> None:  # fmt: skip
     """Relay dealings and complaints to the log (after their public checks)."""
-    from achyk.services.remote_ceremony import post_complaint, post_dealing
+    from achyk.services.remote.ceremony import post_complaint, post_dealing
 
     db = open_db(database)
     eid = _election_id(db, election)
@@ -205,7 +205,7 @@ def ceremony_state(
     database: DatabaseOption = None,
 ) -> None:  # fmt: skip
     """Write the ceremony so far (announcements, dealings, complaints): public, for the trustees."""
-    from achyk.services.remote_ceremony import ceremony_state as state
+    from achyk.services.remote.ceremony import ceremony_state as state
 
     db = open_db(database)
     out.write_text(json.dumps(state(db, _election_id(db, election)).to_dict()), encoding="utf-8")
@@ -221,7 +221,7 @@ def setup(
     """Close the ceremony once every trustee has dealt: log the joint key and the parameters."""
     from achyk.evoting.ballot import short_code
     from achyk.evoting.election import RevotePolicy
-    from achyk.services.remote_ceremony import setup_remote
+    from achyk.services.remote.ceremony import setup_remote
 
     db = open_db(database)
     result = setup_remote(db, election, revote=RevotePolicy(revote))
@@ -234,7 +234,7 @@ def setup(
 @app.command("close")
 def close(election: ElectionOption = None, database: DatabaseOption = None) -> None:
     """Close the board: no ballot or credential after this; publish the record for the trustees."""
-    from achyk.services.remote_tally import close_remote
+    from achyk.services.remote.tally import close_remote
 
     db = open_db(database)
     console.print(f"remote voting closed (log entry {close_remote(db, _election_id(db, election))})")  # fmt: skip
@@ -256,7 +256,7 @@ def credentials(
 ) -> None:  # fmt: skip
     """Import the credential authority's signed public list (the server never sees a credential)."""
     from achyk.services.register import load_secret
-    from achyk.services.remote_voting import import_credentials
+    from achyk.services.remote.voting import import_credentials
 
     db = open_db(database)
     eid = _election_id(db, election)
@@ -276,8 +276,8 @@ def tally(
 ) -> None:  # fmt: skip
     """Combine the trustees' decryption shares (each checked), log and count the remote unit."""
     from achyk.evoting.tally import DecryptionShare
-    from achyk.services.remote_tally import tally_remote
-    from achyk.services.remote_voting import remote_info
+    from achyk.services.remote.tally import tally_remote
+    from achyk.services.remote.voting import remote_info
 
     db = open_db(database)
     eid = _election_id(db, election)

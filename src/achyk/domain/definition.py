@@ -90,7 +90,7 @@ class Station:
     country: str | None = None  # set for stations abroad (ISO 3166-1 alpha-2)
     city: str | None = None
     # "remote": not a place but the unit that stands for remote (internet) voting abroad; its
-    # protocol is the decrypted tally of the remote ballots (achyk.services.remote_voting).
+    # protocol is the decrypted tally of the remote ballots (achyk.services.remote.voting).
     channel: str = "station"
 
     @property

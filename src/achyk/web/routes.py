@@ -42,7 +42,9 @@ from achyk.web.search import search_stations
 
 router = APIRouter(include_in_schema=False)
 SITE = Site()
-ASSETS = {"site.css": "text/css", "live.js": "text/javascript", "track.js": "text/javascript"}
+ASSETS = {"site.css": "text/css", "live.js": "text/javascript", "track.js": "text/javascript",
+          "vote.js": "text/javascript", "evoting.js": "text/javascript"}  # fmt: skip
+VENDOR = {"achyk-vendor.js": "text/javascript", "LICENSES.txt": "text/plain; charset=utf-8"}
 STREAM_SECONDS = 600.0  # a stream ends after this; EventSource reconnects by itself
 POLL_SECONDS = 1.0
 _PAGES_KEPT = 512
@@ -138,6 +140,14 @@ def asset(name: str) -> Response:
     if name not in ASSETS:
         return PlainTextResponse("not found", status_code=404)
     return FileResponse(STATIC / name, media_type=ASSETS[name])
+
+
+@router.get("/static/vendor/{name}")
+def vendor_asset(name: str) -> Response:
+    """The voting page's bundled third-party code (make vendor-js) and its licences."""
+    if name not in VENDOR:
+        return PlainTextResponse("not found", status_code=404)
+    return FileResponse(STATIC / "vendor" / name, media_type=VENDOR[name])
 
 
 def _data(election: Election, tab: Tabulation, name: str) -> tuple[str | bytes, str] | None:
@@ -254,7 +264,7 @@ async def live(request: Request, election_id: str, level: str = "", unit: str = 
 def track(request: Request, election_id: str, code: str = "") -> Response:
     """A voter looks up the tracking code of a remote ballot: the log entry that holds it."""
     from achyk.services import ledger
-    from achyk.services.remote_voting import find_tracking_code
+    from achyk.services.remote.voting import find_tracking_code
 
     db = _db(request)
     try:
@@ -274,6 +284,34 @@ def track(request: Request, election_id: str, code: str = "") -> Response:
     return _remember(
         request, HTMLResponse(html, status_code=200 if found or not code else 404), lang
     )
+
+
+@router.get("/e/{election_id}/vote")
+def vote(request: Request, election_id: str) -> Response:
+    """The voting page: the browser checks the election against the signed log, encrypts, shows
+    the tracking code, then casts or audits (static/vote.js). The server serves code, not secrets."""
+    from achyk.services import ledger
+    from achyk.services.remote.voting import remote_info
+
+    db = _db(request)
+    try:
+        election = get_election(db, election_id)
+    except NotFoundError as err:
+        return _not_found(request, str(err))
+    try:
+        remote_info(db, election.id)
+        not_open = False
+    except NotFoundError:
+        not_open = True  # the definition may name a remote unit before the key ceremony
+    lang = _lang(request)
+    base = pages.base_path(election)
+    html = render(
+        "vote.html", lang, SITE, f"{base}vote", title=election.name, election=election,
+        base=base, crumbs=[(election.name, base)], api=f"/api/elections/{election.id}",
+        log_key=ledger.log_vkey(db, election.id), origin=ledger.log_origin(db, election.id),
+        not_open=not_open,
+    )  # fmt: skip
+    return _remember(request, HTMLResponse(html, status_code=404 if not_open else 200), lang)
 
 
 def _election_view(

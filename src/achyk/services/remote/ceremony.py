@@ -34,7 +34,7 @@ from achyk.evoting.trustee import (
 from achyk.evoting.unit import remote_contests, remote_unit
 from achyk.services.elections import get_election
 from achyk.services.ledger import append_entries, entries, log_size
-from achyk.services.remote_voting import RemoteVotingError
+from achyk.services.remote.voting import RemoteVotingError
 from achyk.store.database import Database
 from achyk.store.evoting_repo import RemoteRepo
 from achyk.store.repositories import Elections

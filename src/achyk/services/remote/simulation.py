@@ -33,9 +33,9 @@ from achyk.evoting.tally import DecryptionShare, decrypt_share
 from achyk.evoting.unit import remote_unit
 from achyk.services.checkin import BatchCheckin, check_in_batch
 from achyk.services.elections import get_election, load_election
-from achyk.services.remote_ceremony import RemoteSetup
-from achyk.services.remote_tally import board_aggregate, close_remote, tally_remote
-from achyk.services.remote_voting import (
+from achyk.services.remote.ceremony import RemoteSetup
+from achyk.services.remote.tally import board_aggregate, close_remote, tally_remote
+from achyk.services.remote.voting import (
     RemoteVotingError,
     cast_ballots,
     import_credentials,
@@ -113,10 +113,10 @@ def simulate_ceremony(
     rng: Rng = SYSTEM_RNG,
 ) -> SimulatedCeremony:
     """The distributed ceremony with every trustee's machine simulated in this process: each
-    announces, deals and receives through the server's relay (achyk.services.remote_ceremony),
+    announces, deals and receives through the server's relay (achyk.services.remote.ceremony),
     exactly as `achyk trustee …` does on separate machines (tests/integration/test_trustees.py)."""
     from achyk.evoting.trustee import announce, make_dealing, receive
-    from achyk.services.remote_ceremony import (
+    from achyk.services.remote.ceremony import (
         ceremony_state,
         open_ceremony,
         post_complaint,
@@ -168,6 +168,7 @@ class RemoteRun:
     intent: dict[str, tuple[int, ...]]  # what the simulated voters meant (last cast ballot)
     refused: tuple[str, ...]  # cross-channel attempts, as the register refused them
     seconds: float
+    spare: tuple[bytes, ...] = ()  # credentials no simulated voter used (open_for): for a person
 
 
 # (credential seed, choices, audit?, counter of a cast ballot, rng seed or None for the OS's)
@@ -266,8 +267,12 @@ def run_remote(
     progress: Progress | None = None,
     *,
     seeded: bool = False,
+    open_for: int = 0,
 ) -> RemoteRun:
-    """Set up remote voting, issue credentials, cast `ballots` voters' ballots, tally, publish."""
+    """Set up remote voting, issue credentials, cast `ballots` voters' ballots, tally, publish.
+
+    With `open_for` > 0 the authority issues that many more credentials, no simulated voter uses
+    them, and voting is left open with no tally: a person votes with them on the voting page."""
     started = time.perf_counter()
     say = progress or (lambda *_: None)
     election = sim.election
@@ -283,7 +288,9 @@ def run_remote(
     ceremony = simulate_ceremony(db, election.id, TRUSTEES, QUORUM, revote=RevotePolicy.LAST, rng=secrets)  # fmt: skip
     params = ceremony.setup.params
     say("credentials", 0, ballots)
-    seeds, refused = _credentials(db, sim, params, ballots, secrets)
+    seeds, refused = _credentials(db, sim, params, ballots + open_for, secrets)
+    spare = tuple(seeds[len(seeds) - open_for :]) if 0 < open_for < len(seeds) else ()
+    seeds = seeds[: len(seeds) - len(spare)]
 
     def nonce_seed() -> int | None:
         return secrets.randrange(0, 1 << 62) if seeded else None
@@ -318,6 +325,9 @@ def run_remote(
                 cast += len(pending)
                 pending = []
                 say("ballots", cast, len(specs))
+    if open_for:
+        return RemoteRun(len(seeds) + len(spare), cast - challenged, challenged, revotes, 0, {},
+                         {}, tuple(refused), time.perf_counter() - started, spare)  # fmt: skip
     say("tally", 0, 1)
     present = [k for k in ceremony.keys if k.index in PRESENT]
     tally = tally_remote(db, election.id, trustees_decrypt(db, election.id, present, secrets))

@@ -3,7 +3,7 @@
 Every act is a log entry written in the same transaction as its rows (docs/record-format.md):
 `remote-credentials` (the credential authority's signed public list, in parts that fit a
 tlog-tiles entry), `remote-ballot` (cast or audited, with its tracking code). The key ceremony is
-in achyk.services.remote_ceremony; closing and the tally in achyk.services.remote_tally.
+in achyk.services.remote.ceremony; closing and the tally in achyk.services.remote.tally.
 
 One person, one vote across channels: obtaining a credential checks the voter in on the register with
 channel "remote" (their own station, device "remote-credentials"), in the transaction that publishes

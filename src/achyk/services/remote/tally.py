@@ -32,7 +32,7 @@ from achyk.evoting.tally import (
 from achyk.evoting.unit import PROTOCOL_KIND, unit_protocols
 from achyk.services.elections import get_election
 from achyk.services.ledger import append_entries
-from achyk.services.remote_voting import RemoteVotingError, remote_info
+from achyk.services.remote.voting import RemoteVotingError, remote_info
 from achyk.services.tally import record_protocols
 from achyk.store.database import Database
 from achyk.store.evoting_repo import RemoteRepo

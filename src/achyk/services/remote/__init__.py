@@ -1,0 +1,1 @@
+"""Remote (internet) voting services: key ceremony, casting, closing and tally, simulation."""
