@@ -19,6 +19,7 @@ var (
 		"mission-accreditation": "achyk/mission-accreditation/v1", "observer-registration": "achyk/observer-registration/v1",
 		"deployment-plan": "achyk/deployment-plan/v1", "observation": "achyk/observation/v1",
 		"observation-content": "achyk/observation-content/v1", "protocol-copy": "achyk/protocol-copy/v1",
+		"mission-statement": "achyk/mission-statement/v1",
 	}
 	missionRoles = map[string][]string{"international": {"core", "lto", "sto"}, "cis": {"core", "lto", "sto"},
 		"domestic": {"core", "domestic"}, "party": {"core", "agent"}}
@@ -338,6 +339,27 @@ func (st *replayState) observerFold(index int, entry map[string]any) error {
 			return fmt.Errorf("the content hashes to %s, the observer signed %s", documentHash(content), ob.digest)
 		}
 		ob.published = true
+	case "mission-statement":
+		m, err := missionOf()
+		if err != nil {
+			return err
+		}
+		if signedBy(m.key) != nil {
+			return fmt.Errorf("the statement is not signed by the accredited key of mission %s", m.id)
+		}
+		doc, isObj := entry["statement"].(map[string]any)
+		if !isObj {
+			return fmt.Errorf("a statement is a JSON object")
+		}
+		if k, _ := doc["kind"].(string); k != "preliminary" && k != "final" {
+			return fmt.Errorf("kind: one of preliminary, final")
+		}
+		if doc["mission"] != m.id {
+			return fmt.Errorf("the statement names mission %v, it is signed as %s", doc["mission"], m.id)
+		}
+		if _, err := observerText(entry, "issued_at", 40); err != nil {
+			return err
+		}
 	case "protocol-copy":
 		ob, err := observerOf()
 		if err == nil {

@@ -22,10 +22,11 @@ PLAN_PURPOSE = "achyk/deployment-plan/v1"
 OBSERVATION_PURPOSE = "achyk/observation/v1"
 PUBLICATION_PURPOSE = "achyk/observation-content/v1"
 COPY_PURPOSE = "achyk/protocol-copy/v1"
+STATEMENT_PURPOSE = "achyk/mission-statement/v1"
 
 KINDS = (
     "mission-accreditation", "observer-registration", "deployment-plan", "observation",
-    "observation-content", "protocol-copy",
+    "observation-content", "protocol-copy", "mission-statement",
 )  # fmt: skip
 
 
@@ -66,6 +67,10 @@ class Mission:
     name: str
     public_key: str
     index: int  # its accreditation entry
+    # Declared in the accreditation: the mission is also this witness of the log (a name in the
+    # definition's witnesses) or this trustee of remote voting (a name in the key ceremony).
+    witness: str | None = None
+    trustee: str | None = None
 
 
 @dataclass(frozen=True)
@@ -97,8 +102,13 @@ def parse_mission(index: int, entry: Mapping[str, Any]) -> Mission:
         kind = MissionKind(str(entry.get("mission_kind")))
     except ValueError:
         raise ObserverError(f"mission_kind: one of {', '.join(MissionKind)}") from None
+    links = {k: entry.get(k) for k in ("witness", "trustee")}
+    for k, v in links.items():
+        if v is not None and (not isinstance(v, str) or not v or len(v) > 128):
+            raise ObserverError(f"{k}: the name it has as {k}, 1 to 128 characters, or absent")
     return Mission(text(entry, "mission", 64), kind, text(entry, "name", 300),
-                   text(entry, "public_key", 100), index)  # fmt: skip
+                   text(entry, "public_key", 100), index, links["witness"],
+                   links["trustee"])  # fmt: skip
 
 
 def parse_observer(index: int, entry: Mapping[str, Any], mission: Mission) -> Observer:
@@ -130,4 +140,5 @@ PURPOSES = {
     "observation": OBSERVATION_PURPOSE,
     "observation-content": PUBLICATION_PURPOSE,
     "protocol-copy": COPY_PURPOSE,
+    "mission-statement": STATEMENT_PURPOSE,
 }
