@@ -77,11 +77,13 @@ def draft(
         return _all(languages, gettext, msgid, **values)
 
     c = coverage
-    visited = say("The mission observed %(n)s polling stations in %(k)s of %(m)s regions.",
-                  n=c.visited, k=c.regions_visited, m=c.regions)  # fmt: skip
     if c.abroad_visited:
-        abroad = say("It also observed %(a)s stations abroad.", a=c.abroad_visited)
-        visited = {lang: f"{visited[lang]} {abroad[lang]}" for lang in languages}
+        visited = say("The mission observed %(n)s polling stations in %(k)s of %(m)s regions, "
+                      "%(a)s of them abroad.", n=c.visited, k=c.regions_visited, m=c.regions,
+                      a=c.abroad_visited)  # fmt: skip
+    else:
+        visited = say("The mission observed %(n)s polling stations in %(k)s of %(m)s regions.",
+                      n=c.visited, k=c.regions_visited, m=c.regions)  # fmt: skip
     negative_pct = 100 * c.negative / c.assessments if c.assessments else 0.0
     conclusions = [
         visited,

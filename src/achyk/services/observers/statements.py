@@ -40,7 +40,7 @@ def effect_sentence(effect: Effect, languages: Iterable[str]) -> dict[str, str]:
 
 def draft_statement(
     db: Database,
-    election_id: str,
+    election_id: str | None,
     mission: str,
     kind: str,
     languages: list[str],
