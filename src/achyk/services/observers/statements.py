@@ -8,13 +8,16 @@ statement issue`) and the server logs it as any observer entry, judged by the fo
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from achyk.errors import NotFoundError
 from achyk.observers.effect import Effect
 from achyk.observers.fold import IssuedStatement
+from achyk.observers.forms import NEGATIVE
 from achyk.observers.statement import Stage, draft, stages
 from achyk.services.observers.effect import mission_effects
 from achyk.services.observers.findings import mission_coverage
@@ -56,6 +59,15 @@ def draft_statement(
     held = dict(state.contents) | dict(unpublished or {})
     forms = [(o.form, o.station, held[o.index].get("answers", {}))
              for o in state.observations.values() if o.mission == mission and o.index in held]  # fmt: skip
+    # Findings from every form the draft can read (the coverage figures count published ones).
+    answers = [a for _, _, a in forms]
+    assessed = [a["assessment"] for a in answers if "assessment" in a]
+    coverage = replace(
+        coverage,
+        incidents=dict(sorted(Counter(str(a["category"]) for a in answers
+                                      if "category" in a).items())),
+        assessments=len(assessed), negative=sum(1 for a in assessed if a in NEGATIVE),
+    )  # fmt: skip
     figures: list[Stage] = stages(forms)
     effect = mission_effects(db, election_id).get(mission)
     sentence = effect_sentence(effect, languages) if effect and effect.random else None
