@@ -134,7 +134,9 @@ def render_cmd(
     if found is None or fmt not in ("html", "pdf"):
         raise typer.BadParameter(f"no issued statement of {mission} (format html or pdf)")
     languages = found.document["languages"]
-    html = render_html(found.document, lang if lang in languages else languages[0], found.index)
+    html = render_html(
+        found.document, str(lang if lang in languages else languages[0]), found.index
+    )
     if fmt == "html" and out is None:
         typer.echo(html)
         return

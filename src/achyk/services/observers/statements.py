@@ -76,7 +76,7 @@ def draft_statement(
 
 
 def issued_statements(
-    db: Database, election_id: str, mission: str | None = None
+    db: Database, election_id: str | None, mission: str | None = None
 ) -> list[IssuedStatement]:
     state = read_observers(db, election_id)
     return [s for s in state.statements if mission is None or s.mission == mission]
