@@ -26,7 +26,7 @@ var (
 	observingRoles = []string{"sto", "domestic", "agent", "lto"}
 )
 
-type mission struct{ id, kind, key string }
+type mission struct{ id, kind, key, witness, trustee string }
 type observer struct{ mission, pseudonym, role, team, key string }
 type observation struct {
 	mission, digest string
@@ -215,7 +215,17 @@ func (st *replayState) observerFold(index int, entry map[string]any) error {
 		if _, dup := o.missions[mid]; dup {
 			return fmt.Errorf("mission %s is already accredited", mid)
 		}
-		o.missions[mid] = mission{mid, mk, key}
+		links := map[string]string{}
+		for _, k := range []string{"witness", "trustee"} {
+			if v, present := entry[k]; present {
+				s, isText := v.(string)
+				if !isText || s == "" || utf8.RuneCountInString(s) > 128 {
+					return fmt.Errorf("%s: the name it has as %s, 1 to 128 characters, or absent", k, k)
+				}
+				links[k] = s
+			}
+		}
+		o.missions[mid] = mission{mid, mk, key, links["witness"], links["trustee"]}
 	case "observer-registration":
 		m, err := missionOf()
 		if err == nil {
@@ -437,4 +447,42 @@ func copyFindings(st *replayState) []string {
 		}
 	}
 	return out
+}
+
+// missionRoles: a mission declared witness must be a witness the definition names; one declared
+// trustee must be a trustee of the key ceremony on the log, once there is one.
+func (st *replayState) missionRolesFinish() {
+	var trustees map[string]bool
+	for _, ie := range st.remote {
+		if ie.entry["kind"] != "remote-ceremony" {
+			continue
+		}
+		trustees = map[string]bool{}
+		list, _ := ie.entry["trustees"].([]any)
+		for _, t := range list {
+			if m, ok := t.(map[string]any); ok {
+				trustees[fmt.Sprint(m["name"])] = true
+			}
+		}
+	}
+	ids := []string{}
+	for id := range st.obs.missions {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		m := st.obs.missions[id]
+		if m.witness != "" {
+			named := false
+			for _, w := range st.e.witnesses {
+				named = named || w[0] == m.witness
+			}
+			if !named {
+				st.problems = append(st.problems, fmt.Sprintf("mission %s is declared witness %q, which the definition does not name", id, m.witness))
+			}
+		}
+		if m.trustee != "" && trustees != nil && !trustees[m.trustee] {
+			st.problems = append(st.problems, fmt.Sprintf("mission %s is declared trustee %q, which the key ceremony on the log does not have", id, m.trustee))
+		}
+	}
 }

@@ -126,6 +126,7 @@ func replay(entries [][]byte, definition any, evidence func(int) ([]byte, bool))
 	}
 	if st.e != nil {
 		st.auditFinish()
+		st.missionRolesFinish()
 	}
 	return st
 }
