@@ -364,6 +364,9 @@ func (st *replayState) observerFold(index int, entry map[string]any) error {
 		if k, _ := doc["kind"].(string); k != "preliminary" && k != "final" {
 			return fmt.Errorf("kind: one of preliminary, final")
 		}
+		if err := statementShape(doc); err != nil {
+			return err
+		}
 		if doc["mission"] != m.id {
 			return fmt.Errorf("the statement names mission %v, it is signed as %s", doc["mission"], m.id)
 		}
@@ -485,4 +488,84 @@ func (st *replayState) missionRolesFinish() {
 			st.problems = append(st.problems, fmt.Sprintf("mission %s is declared trustee %q, which the key ceremony on the log does not have", id, m.trustee))
 		}
 	}
+}
+
+// statementShape: every text (title, headings, paragraphs) in each of the statement's languages,
+// sections nested at most 3 deep, at most 200 a level, texts of at most 20,000 characters.
+func statementShape(doc map[string]any) error {
+	list, _ := doc["languages"].([]any)
+	var langs []string
+	for _, l := range list {
+		s, ok := l.(string)
+		if !ok || utf8.RuneCountInString(s) < 2 || utf8.RuneCountInString(s) > 3 {
+			return fmt.Errorf("languages: a non-empty list of ISO 639 codes")
+		}
+		langs = append(langs, s)
+	}
+	if len(langs) == 0 {
+		return fmt.Errorf("languages: a non-empty list of ISO 639 codes")
+	}
+	texts := func(v any, where string) error {
+		m, ok := v.(map[string]any)
+		if !ok || len(m) != len(langs) {
+			return fmt.Errorf("%s: a text in each of %s", where, strings.Join(langs, ", "))
+		}
+		for _, l := range langs {
+			s, isText := m[l].(string)
+			if !isText {
+				return fmt.Errorf("%s: a text in each of %s", where, strings.Join(langs, ", "))
+			}
+			if utf8.RuneCountInString(s) > 20000 {
+				return fmt.Errorf("%s.%s: text of at most 20000 characters", where, l)
+			}
+		}
+		return nil
+	}
+	if err := texts(doc["title"], "title"); err != nil {
+		return err
+	}
+	var walk func(v any, where string, depth int) error
+	walk = func(v any, where string, depth int) error {
+		sections, ok := v.([]any)
+		if !ok {
+			return fmt.Errorf("%s: a list", where)
+		}
+		if depth > 3 {
+			return fmt.Errorf("%s: sections nest at most 3 deep", where)
+		}
+		if len(sections) > 200 {
+			return fmt.Errorf("%s: at most 200 sections", where)
+		}
+		for n, sv := range sections {
+			at := fmt.Sprintf("%s[%d]", where, n)
+			sec, isObj := sv.(map[string]any)
+			if _, hasID := sec["id"].(string); !isObj || !hasID {
+				return fmt.Errorf("%s: an object with an id", at)
+			}
+			if err := texts(sec["heading"], at+".heading"); err != nil {
+				return err
+			}
+			if ps, present := sec["paragraphs"]; present {
+				plist, isList := ps.([]any)
+				if !isList {
+					return fmt.Errorf("%s.paragraphs: a list", at)
+				}
+				for k, p := range plist {
+					if err := texts(p, fmt.Sprintf("%s.paragraphs[%d]", at, k)); err != nil {
+						return err
+					}
+				}
+			}
+			if inner, present := sec["sections"]; present {
+				if err := walk(inner, at+".sections", depth+1); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	if list, _ := doc["sections"].([]any); len(list) == 0 {
+		return fmt.Errorf("sections: a non-empty list")
+	}
+	return walk(doc["sections"], "sections", 0)
 }

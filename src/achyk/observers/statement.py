@@ -25,6 +25,8 @@ if TYPE_CHECKING:  # the fold checks issued statements; findings folds: no impor
 KINDS = ("preliminary", "final")
 STAGES = ("opening", "voting", "counting")  # the election-day checklists, in the day's order
 MAX_TEXT = 20_000
+MAX_DEPTH = 3  # topic → subtopic → …: enough for ODIHR's structure
+MAX_SECTIONS = 200
 
 Gettext = Callable[[str], Callable[[str], str]]  # language → its gettext
 
@@ -161,7 +163,11 @@ def _texts(value: Any, languages: list[str], where: str) -> None:
             raise ObserverError(f"{where}.{lang}: text of at most {MAX_TEXT} characters")
 
 
-def _sections(sections: list[Any], languages: list[str], where: str) -> None:
+def _sections(sections: list[Any], languages: list[str], where: str, depth: int = 0) -> None:
+    if depth > MAX_DEPTH:
+        raise ObserverError(f"{where}: sections nest at most {MAX_DEPTH} deep")
+    if len(sections) > MAX_SECTIONS:
+        raise ObserverError(f"{where}: at most {MAX_SECTIONS} sections")
     for n, section in enumerate(sections):
         at = f"{where}[{n}]"
         if not isinstance(section, dict) or not isinstance(section.get("id"), str):
@@ -175,7 +181,7 @@ def _sections(sections: list[Any], languages: list[str], where: str) -> None:
         inner = section.get("sections", [])
         if not isinstance(inner, list):
             raise ObserverError(f"{at}.sections: a list")
-        _sections(inner, languages, f"{at}.sections")
+        _sections(inner, languages, f"{at}.sections", depth + 1)
 
 
 def edit(
