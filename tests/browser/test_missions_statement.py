@@ -56,6 +56,6 @@ def test_missions_page_shows_effect_map_trustee_and_statement(
     page.goto(f"{base}{href.replace('.html?lang=en', '.html?lang=ru')}")
     assert "Миссия наблюдала на" in page.locator("section#conclusions").inner_text()
     page.screenshot(path=str(ARTIFACTS / f"statement-odihr-{lang}.png"), full_page=True)
-    pdf = httpx.get(f"{base}{href.replace('.html', '.pdf')}")
+    pdf = httpx.get(f"{base}{href.replace('.html', '.pdf')}", timeout=120)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
     page.close()

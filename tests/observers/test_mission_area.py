@@ -66,7 +66,7 @@ def test_roles_and_isolation_of_a_missions_area(election: tuple[Database, SimEle
                     sig.observation(sto_key, "odihr", sto, station, "incident", content))  # fmt: skip
     assert logged.index is not None
     api = f"/api/elections/{eid}/missions"
-    with serving(create_app(db=db)) as base, httpx.Client(base_url=base) as http:
+    with serving(create_app(db=db)) as base, httpx.Client(base_url=base, timeout=120) as http:
         # Memberships: the admin by the mission's key, the analyst by the admin.
         made = membership(odihr, "odihr", "admin-1", "admin", public_key_b64(admin))
         assert http.post(f"{api}/odihr/members", json=made).json()["role"] == "admin"
@@ -146,6 +146,13 @@ def test_roles_and_isolation_of_a_missions_area(election: tuple[Database, SimEle
         reader = PdfReader(BytesIO(pdf.content))
         text = " ".join(p.extract_text() for p in reader.pages)
         assert len(reader.pages) >= 1 and "Voting was calm." in text
+        # The public figures: observed vs unobserved, coverage by region, roles.
+        effects = http.get(f"{api}/effects").json()
+        odihr_fx = effects["odihr"]
+        assert [d["metric"] for d in odihr_fx["effect"]["differences"]] == ["turnout",
+                                                                          "leader_share"]  # fmt: skip
+        assert sum(r["assigned"] for r in odihr_fx["regions"]) == 30  # 10 teams × 3 stations
+        assert odihr_fx["trust"]["trustee"] == "OSCE/ODIHR election observation mission"
         # Signed by the CIS mission's key as ODIHR's statement: refused, named, kept.
         forged = http.post(f"/api/elections/{eid}/observers/mission-statement",
                            json=sig.mission_statement(cis, doc))  # fmt: skip

@@ -21,7 +21,7 @@ from achyk.domain.signed_request import RequestAuthError
 from achyk.errors import AchykError, ForbiddenError, NotFoundError, SignatureError
 from achyk.observers.members import READERS, Member
 from achyk.services.observers import area
-from achyk.services.observers.effect import mission_effects, mission_regions
+from achyk.services.observers.effect import mission_effects, mission_regions, mission_trust
 from achyk.services.observers.statements import issued_statements
 from achyk.store.database import Database
 
@@ -170,14 +170,19 @@ async def whoami(request: Request, election_id: str, mission: str, x_member: Hdr
 @router.get(PREFIX + "/effects")
 def effects(request: Request, election_id: str) -> dict[str, Any]:
     """Per mission: observed against unobserved stations' turnout and leading-party share, the
-    difference in means with its 95 % interval (Welch), and coverage by region."""
+    difference in means with its 95 % interval (Welch), coverage by region, and its roles as a
+    witness of the log and a trustee of remote voting."""
     db = _db(request)
     try:
         found, regions = mission_effects(db, election_id), mission_regions(db, election_id)
+        roles = mission_trust(db, election_id)
     except NotFoundError as err:
         raise HTTPException(404, str(err)) from None
     return {m: {"effect": found[m].document() if m in found else None,
-                "regions": [r.__dict__ for r in rows]} for m, rows in regions.items()}  # fmt: skip
+                "regions": [r.__dict__ for r in rows],
+                "trust": {"witness": roles[m].witness, "witness_by": roles[m].witness_by,
+                          "trustee": roles[m].trustee, "problems": list(roles[m].problems)}}
+            for m, rows in regions.items()}  # fmt: skip
 
 
 @router.get(PREFIX + "/{mission}/statements")

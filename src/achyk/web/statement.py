@@ -7,6 +7,7 @@ signature line, so a printed copy points back to what anyone can verify.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from achyk.web.i18n import LANGUAGES
@@ -20,7 +21,10 @@ def render_html(document: dict[str, Any], lang: str, index: int | None) -> str:
     return template.render(doc=document, lang=lang, index=index)
 
 
+@lru_cache(maxsize=16)
 def render_pdf(html: str) -> bytes:
+    """The PDF of `html`; kept for the same page, since an issued statement never changes and
+    laying it out takes a second or more."""
     from weasyprint import HTML  # imported when used: it loads Pango
 
     pdf: bytes = HTML(string=html).write_pdf()
