@@ -10,7 +10,6 @@ from typing import Any
 from achyk.observers import signing as sig
 from achyk.observers.effect import Effect
 from achyk.observers.model import ObserverError
-from achyk.services.observers.effect import mission_effects
 from achyk.services.observers.record import record
 from achyk.services.observers.simulation import _key
 from achyk.services.observers.statements import draft_statement
@@ -32,10 +31,10 @@ def issue_preliminary(
 ) -> Issued:
     eid = sim.election.id
     day_after = date.fromisoformat(sim.election.date) + timedelta(days=1)  # as ODIHR presents it
-    doc = draft_statement(
-        db, eid, MISSION, "preliminary", list(languages), date=day_after.isoformat()
-    )
+    effects = mission_effects(db, eid)  # once: it reads every official protocol
+    doc = draft_statement(db, eid, MISSION, "preliminary", list(languages),
+                          date=day_after.isoformat(), effects=effects)  # fmt: skip
     logged = record(db, eid, "mission-statement", sig.mission_statement(_key(sim, MISSION), doc))
     if logged.index is None:
         raise ObserverError(f"the demo's statement was refused: {'; '.join(logged.refused)}")
-    return Issued(logged.index, doc, mission_effects(db, eid).get(MISSION))
+    return Issued(logged.index, doc, effects.get(MISSION))

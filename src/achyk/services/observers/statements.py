@@ -49,6 +49,7 @@ def draft_statement(
     languages: list[str],
     unpublished: Mapping[int, Mapping[str, Any]] | None = None,
     date: str | None = None,
+    effects: Mapping[str, Effect] | None = None,
 ) -> dict[str, Any]:
     """The mission's statement drafted from its forms: published ones, and `unpublished` (its
     area's content by observation entry) when its own analyst asks."""
@@ -69,7 +70,7 @@ def draft_statement(
         assessments=len(assessed), negative=sum(1 for a in assessed if a in NEGATIVE),
     )  # fmt: skip
     figures: list[Stage] = stages(forms)
-    effect = mission_effects(db, election_id).get(mission)
+    effect = (mission_effects(db, election_id) if effects is None else effects).get(mission)
     sentence = effect_sentence(effect, languages) if effect and effect.random else None
     day = date or datetime.now(UTC).date().isoformat()
     return draft(kind, coverage, figures, languages, _gettext, day, sentence)
