@@ -10,6 +10,7 @@ from typing import Any
 from achyk.observers import signing as sig
 from achyk.observers.effect import Effect
 from achyk.observers.model import ObserverError
+from achyk.services.observers.effect import mission_effects
 from achyk.services.observers.record import record
 from achyk.services.observers.simulation import _key
 from achyk.services.observers.statements import draft_statement
