@@ -85,6 +85,16 @@ def test_roles_and_isolation_of_a_missions_area(election: tuple[Database, SimEle
                                 by="analyst-1")  # fmt: skip
         assert http.post(f"{api}/odihr/members", json=by_analyst).status_code == 422
 
+        # Each refusal is kept with its reason; the mission's admin reads them, an analyst not.
+        kept = Client(http, admin, "admin-1").send("GET", f"{api}/odihr/area/refused").json()
+        assert sorted(r["reason"][:40] for r in kept) == sorted([
+            refused.json()["detail"].removeprefix("the membership's signature: ")[:40],
+            "'analyst-1' is not an admin of odihr: it",
+        ])  # fmt: skip
+        assert (
+            Client(http, analyst, "analyst-1").send("GET", f"{api}/odihr/area/refused").status_code
+            == 403
+        )
         mine, theirs = Client(http, analyst, "analyst-1"), Client(http, cis_analyst, "cis-analyst")
         observer = Client(http, sto_key, sto)
         area = f"{api}/odihr/area"

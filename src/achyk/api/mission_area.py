@@ -158,6 +158,20 @@ async def put_draft(request: Request, election_id: str, mission: str, name: str,
     return doc
 
 
+@router.get(AREA + "/refused", responses=AUTH)
+async def refused(request: Request, election_id: str, mission: str, x_member: Hdr,
+                  x_timestamp: Hdr, x_nonce: Hdr, x_signature: Hdr) -> list[dict[str, Any]]:  # fmt: skip
+    """Memberships the server refused for this mission, each with its reason (admins only)."""
+    member, _ = await _member(request, election_id, mission, x_member, x_timestamp, x_nonce,
+                              x_signature)  # fmt: skip
+    try:
+        rows: list[dict[str, Any]] = await run_in_threadpool(area.refusals, _db(request),
+                                                             election_id, member)  # fmt: skip
+    except AchykError as err:
+        raise _fail(err) from None
+    return rows
+
+
 @router.get(PREFIX + "/{mission}/whoami", responses=AUTH)
 async def whoami(request: Request, election_id: str, mission: str, x_member: Hdr,
                  x_timestamp: Hdr, x_nonce: Hdr, x_signature: Hdr) -> dict[str, Any]:  # fmt: skip

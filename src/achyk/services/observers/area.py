@@ -17,7 +17,7 @@ from typing import Any
 
 from achyk.canonical import canonical_json
 from achyk.domain.signed_request import RequestAuthError, check_request
-from achyk.errors import ForbiddenError, NotFoundError
+from achyk.errors import ForbiddenError, NotFoundError, SignatureError
 from achyk.observers.members import (
     MISSION_REQUEST_PURPOSE,
     READERS,
@@ -35,7 +35,7 @@ from achyk.store.database import Database
 from achyk.store.mission_area_models import MissionArea
 from achyk.store.register_repo import RegisterRepo
 
-CONTENT, DRAFT = "content", "draft"
+CONTENT, DRAFT, REFUSED = "content", "draft", "refused"
 
 
 def _mission(db: Database, election_id: str, mission: str) -> Mission:
@@ -56,16 +56,37 @@ def add_member(db: Database, election_id: str, mission: str, doc: Any) -> Member
     """Store a membership after checking it was signed by the mission or one of its admins."""
     election = get_election(db, election_id)
     found = _mission(db, election.id, mission)
-    if not isinstance(doc, dict):
-        raise ObserverError("a membership is a JSON object")
-    member = check_membership(doc, found, members(db, election.id, mission))
-    if (mission, member.name) in read_observers(db, election.id).observers:
-        raise ObserverError(f"{member.name} is an observer's pseudonym in {mission}")
+    try:
+        if not isinstance(doc, dict):
+            raise ObserverError("a membership is a JSON object")
+        member = check_membership(doc, found, members(db, election.id, mission))
+        if (mission, member.name) in read_observers(db, election.id).observers:
+            raise ObserverError(f"{member.name} is an observer's pseudonym in {mission}")
+    except (ObserverError, SignatureError) as err:
+        _keep_refused(db, election.id, mission, doc, str(err))
+        raise
     with db.session() as s:
         MissionArea(s, election.id, mission).add_member(
             member.name, member.role.value, member.public_key, canonical_json(doc).decode()
         )
     return member
+
+
+def _keep_refused(db: Database, election_id: str, mission: str, doc: Any, reason: str) -> None:
+    """A refused membership is kept, with its reason, in the mission's area (kind "refused"):
+    its admins can see who tried to join and why it failed."""
+    raw = json.dumps(doc, ensure_ascii=False, default=repr)[:100_000]
+    digest = hashlib.sha256(raw.encode()).hexdigest()
+    body = json.dumps({"kind": "membership", "reason": reason, "received": raw})
+    with db.session() as s:
+        MissionArea(s, election_id, mission).put(REFUSED, digest, body, "server")
+
+
+def refusals(db: Database, election_id: str, member: Member) -> list[dict[str, Any]]:
+    require(member, {MemberRole.ADMIN})
+    with db.read() as s:
+        rows = MissionArea(s, election_id, member.mission).documents(REFUSED)
+    return [json.loads(r.body) | {"sha256": r.ref, "at": r.updated_at.isoformat()} for r in rows]
 
 
 def nonce_owner(mission: str, member: str) -> str:
