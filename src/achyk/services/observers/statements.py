@@ -23,6 +23,8 @@ from achyk.services.observers.effect import mission_effects
 from achyk.services.observers.findings import mission_coverage
 from achyk.services.observers.record import read_observers
 from achyk.store.database import Database
+
+# The site's catalogs (babel only, no web framework): a drafted sentence reads as the site does.
 from achyk.web.i18n import LANGUAGES, translations
 
 
