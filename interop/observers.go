@@ -20,6 +20,7 @@ var (
 		"deployment-plan": "achyk/deployment-plan/v1", "observation": "achyk/observation/v1",
 		"observation-content": "achyk/observation-content/v1", "protocol-copy": "achyk/protocol-copy/v1",
 		"station-change": "achyk/station-change/v1", "lto-areas": "achyk/lto-areas/v1",
+		"mission-statement": "achyk/mission-statement/v1",
 	}
 	// What an observer signs on the day: the same signed submission twice on the log is refused.
 	submissionKinds = []string{"observation", "protocol-copy", "station-change"}
@@ -28,7 +29,7 @@ var (
 	observingRoles = []string{"sto", "domestic", "agent", "lto"}
 )
 
-type mission struct{ id, kind, key string }
+type mission struct{ id, kind, key, witness, trustee string }
 type observer struct{ mission, pseudonym, role, team, key string }
 type observation struct {
 	mission, digest string
@@ -265,7 +266,17 @@ func (st *replayState) observerFold(index int, entry map[string]any) error {
 		if _, dup := o.missions[mid]; dup {
 			return fmt.Errorf("mission %s is already accredited", mid)
 		}
-		o.missions[mid] = mission{mid, mk, key}
+		links := map[string]string{}
+		for _, k := range []string{"witness", "trustee"} {
+			if v, present := entry[k]; present {
+				s, isText := v.(string)
+				if !isText || s == "" || utf8.RuneCountInString(s) > 128 {
+					return fmt.Errorf("%s: the name it has as %s, 1 to 128 characters, or absent", k, k)
+				}
+				links[k] = s
+			}
+		}
+		o.missions[mid] = mission{mid, mk, key, links["witness"], links["trustee"]}
 	case "observer-registration":
 		m, err := missionOf()
 		if err == nil {
@@ -469,6 +480,30 @@ func (st *replayState) observerFold(index int, entry map[string]any) error {
 			}
 		} else if entry["seed"] != nil {
 			return fmt.Errorf("seed: text or null")
+		}
+	case "mission-statement":
+		m, err := missionOf()
+		if err != nil {
+			return err
+		}
+		if signedBy(m.key) != nil {
+			return fmt.Errorf("the statement is not signed by the accredited key of mission %s", m.id)
+		}
+		doc, isObj := entry["statement"].(map[string]any)
+		if !isObj {
+			return fmt.Errorf("a statement is a JSON object")
+		}
+		if k, _ := doc["kind"].(string); k != "preliminary" && k != "final" {
+			return fmt.Errorf("kind: one of preliminary, final")
+		}
+		if err := statementShape(doc); err != nil {
+			return err
+		}
+		if doc["mission"] != m.id {
+			return fmt.Errorf("the statement names mission %v, it is signed as %s", doc["mission"], m.id)
+		}
+		if _, err := observerText(entry, "issued_at", 40); err != nil {
+			return err
 		}
 	case "protocol-copy":
 		ob, err := observerOf()

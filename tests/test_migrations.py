@@ -11,6 +11,7 @@ from alembic.migration import MigrationContext
 
 # Imported for their effect: each module registers its tables on Base.metadata.
 import achyk.store.evoting_models
+import achyk.store.mission_area_models
 import achyk.store.register_models
 import achyk.store.transmission_models  # noqa: F401
 from achyk.store.database import Database

@@ -223,6 +223,38 @@ def audit_risks_rewritten_resigned(record: Path, secret: str) -> None:
     forget_history(record)
 
 
+def mission_statement_resigned_by_another_mission(record: Path, secret: str) -> None:
+    """ODIHR's preliminary statement re-signed with the CIS mission's accredited key (a key the
+    log knows, but not ODIHR's), the log re-signed: the statement is not the accredited mission's."""
+    from achyk.services.observers.simulation import _key
+
+    cis = _key(generate(PROFILES["small"]), "cis")
+    entries = entries_of(record)
+    i = first(entries, b"mission-statement")
+    entry = json.loads(entries[i])
+    statement = {k: v for k, v in entry.items() if k not in ("kind", "election", "signature")}
+    entry["signature"] = sign(cis, "achyk/mission-statement/v1", statement)
+    entries[i] = canonical_json(entry)
+    rebuild(record, entries, secret)
+    forget_history(record)
+
+
+def mission_declared_a_trustee_it_is_not_resigned(record: Path, secret: str) -> None:
+    """ODIHR's accreditation re-signed by the CEC's own key declaring it a trustee the key
+    ceremony does not have: the cross-check of the missions' roles catches it."""
+    cec = body_key(PROFILES["small"], "cec")
+    entries = entries_of(record)
+    i = next(k for k, e in enumerate(entries) if b'"kind":"mission-accreditation"' in e
+             and b'"mission":"odihr"' in e)  # fmt: skip
+    entry = json.loads(entries[i])
+    entry["trustee"] = "A trustee nobody appointed"
+    statement = {k: v for k, v in entry.items() if k not in ("kind", "election", "signature")}
+    entry["signature"] = sign(cec, "achyk/mission-accreditation/v1", statement)
+    entries[i] = canonical_json(entry)
+    rebuild(record, entries, secret)
+    forget_history(record)
+
+
 def seats_status_flipped(record: Path, secret: str) -> None:
     """Seats announced as final while stations are still reporting (or the reverse)."""
     results = json.loads((record / "results.json").read_text())
@@ -245,6 +277,7 @@ CASES: list[Callable[[Path, str], None]] = [
     missing_earlier_checkpoint, ballot_credential_signature_resigned,
     remote_totals_changed_resigned, missing_tile, complaint_step_by_the_wrong_body_resigned,
     seats_status_flipped, audit_risks_rewritten_resigned, observation_logged_twice_resigned,
+    mission_statement_resigned_by_another_mission, mission_declared_a_trustee_it_is_not_resigned,
 ]  # fmt: skip
 
 
@@ -267,6 +300,10 @@ GO_SAYS = {
     "complaint_step_by_the_wrong_body_resigned": "cec is a central body; the case is before the "
     "territorial",
     "seats_status_flipped": "seats.list.status: published",
+    "mission_statement_resigned_by_another_mission": "the statement is not signed by the "
+    "accredited key of mission odihr",
+    "mission_declared_a_trustee_it_is_not_resigned": 'mission odihr is declared trustee "A '
+    'trustee nobody appointed", which the key ceremony on the log does not have',
     "audit_risks_rewritten_resigned": "risk is 0.",  # then the recomputed value
     "observation_logged_twice_resigned": "the same signed submission is already log entry",
 }

@@ -16,6 +16,7 @@ from achyk.api import (
     checkins,
     complaints,
     faults,
+    mission_area,
     newsroom,
     observers,
     protocol_routes,
@@ -211,6 +212,7 @@ def create_app(database: str | None = None, db: Database | None = None) -> FastA
     app.include_router(register_routes.router)
     app.include_router(complaints.router)
     app.include_router(observers.router)
+    app.include_router(mission_area.router)
     app.include_router(build_router())
     app.include_router(forensics_routes.router)  # before the site's catch-all page route
     app.include_router(observe_routes.router)  # the observer's phone page, before the catch-all

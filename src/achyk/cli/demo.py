@@ -235,7 +235,30 @@ def _observers(db: Database, sim: SimElection) -> tuple[str, float]:
         f"{100 * run.official:.2f} % — {inside} the margin; protocol altered after the count "
         f"planted at station {run.altered}"
     )
+    _statement(db, sim)
     return ("observer missions", time.perf_counter() - mark)
+
+
+def _statement(db: Database, sim: SimElection) -> None:
+    from achyk.services.observers.demo_statement import issue_preliminary
+
+    issued = issue_preliminary(db, sim)
+    if issued.effect is not None:
+        for d in issued.effect.differences:
+            console.print(
+                f"  observed vs unobserved ({issued.effect.mission}'s random draw, "
+                f"{d.observed} vs {d.unobserved} stations): {d.metric} {100 * d.observed_mean:.1f} "
+                f"% vs {100 * d.unobserved_mean:.1f} %, difference {100 * d.difference:+.1f} points "
+                f"(95 % CI {100 * d.low:+.1f} to {100 * d.high:+.1f}) — "
+                + (
+                    "a difference beyond chance" if d.significant else "no difference beyond chance"
+                ),
+                highlight=False,
+            )
+    first = issued.document["sections"][0]["paragraphs"][0]["en"]
+    console.print(f"  ODIHR preliminary statement issued, signed by the mission: log entry "
+                  f"{issued.index} — \"{first}\" (HTML/PDF at /api/elections/{sim.election.id}/"
+                  f"missions/odihr/statements/{issued.index}.pdf)", highlight=False)  # fmt: skip
 
 
 def _disputes(db: Database, sim: SimElection) -> tuple[str, float]:

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
+from achyk.cli import mission_statement
 from achyk.cli.common import DatabaseOption, ElectionOption, console, err_console, open_db
 from achyk.errors import InputError, Problem
 from achyk.ledger.note import parse_signer_key
@@ -30,6 +31,8 @@ from achyk.services.observers.record import election_strata, read_observers, rec
 
 app = typer.Typer(help="Observer missions: accreditation, observers, plans.", no_args_is_help=True)
 observe = typer.Typer(help="An observer's forms and protocol copies.", no_args_is_help=True)
+app.add_typer(mission_statement.statement, name="statement")
+app.command("member")(mission_statement.member)
 
 
 def _private(key: Path) -> Any:

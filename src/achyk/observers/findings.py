@@ -69,3 +69,28 @@ def coverage(state: Observers, strata: Mapping[str, list[str]]) -> list[Coverage
             if mission.id in state.areas else None,
         ))  # fmt: skip
     return out
+
+
+@dataclass(frozen=True)
+class RegionCoverage:
+    region: str  # a region id, or "abroad"
+    stations: int
+    assigned: int  # by the mission's plan
+    visited: int
+
+    @property
+    def share(self) -> float:
+        """Visited out of assigned (out of all stations for a mission without a plan)."""
+        base = self.assigned or self.stations
+        return self.visited / base if base else 0.0
+
+
+def region_coverage(
+    state: Observers, mission: str, strata: Mapping[str, list[str]]
+) -> list[RegionCoverage]:
+    visited = {o.station for o in state.observations.values() if o.mission == mission}
+    planned = state.plans[mission][1].stations() if mission in state.plans else set()
+    return [
+        RegionCoverage(h, len(ids), len(planned.intersection(ids)), len(visited.intersection(ids)))
+        for h, ids in sorted(strata.items())
+    ]

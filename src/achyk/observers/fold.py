@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from achyk.canonical import canonical_json
+from achyk.errors import SignatureError
 from achyk.observers.deployment import ABROAD, Plan, differences, draw, parse_plan
 from achyk.observers.forms import STANDARD, check_answers
 from achyk.observers.model import (
@@ -26,6 +27,7 @@ from achyk.observers.model import (
     PLAN_PURPOSE,
     PUBLICATION_PURPOSE,
     REGISTRATION_PURPOSE,
+    STATEMENT_PURPOSE,
     SUBMISSIONS,
     Mission,
     Observer,
@@ -37,6 +39,7 @@ from achyk.observers.model import (
     text,
 )
 from achyk.observers.moves import Areas, Move, parse_areas, parse_move
+from achyk.observers.statement import check_document
 from achyk.signing import verify
 
 # The figures of a final protocol an observer copies, as the protocol document names them.
@@ -68,6 +71,14 @@ class ProtocolCopy:
     figures: dict[str, Any]  # COPY_FIELDS and "votes"
 
 
+@dataclass(frozen=True)
+class IssuedStatement:
+    index: int
+    mission: str
+    kind: str  # preliminary or final
+    document: dict[str, Any]
+
+
 @dataclass
 class Observers:
     """Every mission, observer, plan, observation and protocol copy folded from the log in order."""
@@ -82,6 +93,7 @@ class Observers:
     moves: list[Move] = field(default_factory=list)  # changes of station on the day, in order
     areas: dict[str, Areas] = field(default_factory=dict)  # mission → its LTOs' latest areas
     submitted: dict[str, int] = field(default_factory=dict)  # submission_id → its log entry
+    statements: list[IssuedStatement] = field(default_factory=list)
     _stations: frozenset[str] | None = None  # every station of the strata, once
 
     def known(self, station: str, strata: Mapping[str, list[str]]) -> bool:
@@ -118,6 +130,8 @@ class Observers:
             self._move(index, entry, strata)
         elif kind == "lto-areas":
             self._areas(index, entry, strata)
+        elif kind == "mission-statement":
+            self._statement(index, entry)
         else:
             raise ObserverError(f"not an observer entry: {kind!r}")
         if kind in SUBMISSIONS:
@@ -306,6 +320,21 @@ class Observers:
             )
         self.copies.append(ProtocolCopy(index, observer.mission, observer.pseudonym, station,
                                         contest, dict(figures)))  # fmt: skip
+
+    def _statement(self, index: int, entry: Mapping[str, Any]) -> None:
+        mission = self.mission(entry)
+        try:
+            verify(mission.public_key, STATEMENT_PURPOSE, statement(entry),
+                   str(entry.get("signature")))  # fmt: skip
+        except SignatureError:
+            raise ObserverError(f"the statement is not signed by the accredited key of mission "
+                                f"{mission.id}") from None  # fmt: skip
+        doc = check_document(entry.get("statement"))
+        if doc.get("mission") != mission.id:
+            raise ObserverError(f"the statement names mission {doc.get('mission')!r}, "
+                                f"it is signed as {mission.id}")  # fmt: skip
+        text(entry, "issued_at", 40)
+        self.statements.append(IssuedStatement(index, mission.id, str(doc["kind"]), doc))
 
 
 def submission_id(entry: Mapping[str, Any]) -> str:

@@ -24,10 +24,11 @@ PUBLICATION_PURPOSE = "achyk/observation-content/v1"
 COPY_PURPOSE = "achyk/protocol-copy/v1"
 MOVE_PURPOSE = "achyk/station-change/v1"
 AREAS_PURPOSE = "achyk/lto-areas/v1"
+STATEMENT_PURPOSE = "achyk/mission-statement/v1"
 
 KINDS = (
     "mission-accreditation", "observer-registration", "deployment-plan", "observation",
-    "observation-content", "protocol-copy", "station-change", "lto-areas",
+    "observation-content", "protocol-copy", "station-change", "lto-areas", "mission-statement",
 )  # fmt: skip
 # What an observer signs on the day: resent unchanged (a phone that lost its signal mid-send), the
 # same signed submission is answered with its first log entry, not logged twice.
@@ -71,6 +72,10 @@ class Mission:
     name: str
     public_key: str
     index: int  # its accreditation entry
+    # Declared in the accreditation: the mission is also this witness of the log (a name in the
+    # definition's witnesses) or this trustee of remote voting (a name in the key ceremony).
+    witness: str | None = None
+    trustee: str | None = None
 
 
 @dataclass(frozen=True)
@@ -102,8 +107,13 @@ def parse_mission(index: int, entry: Mapping[str, Any]) -> Mission:
         kind = MissionKind(str(entry.get("mission_kind")))
     except ValueError:
         raise ObserverError(f"mission_kind: one of {', '.join(MissionKind)}") from None
+    links = {k: entry.get(k) for k in ("witness", "trustee")}
+    for k, v in links.items():
+        if v is not None and (not isinstance(v, str) or not v or len(v) > 128):
+            raise ObserverError(f"{k}: the name it has as {k}, 1 to 128 characters, or absent")
     return Mission(text(entry, "mission", 64), kind, text(entry, "name", 300),
-                   text(entry, "public_key", 100), index)  # fmt: skip
+                   text(entry, "public_key", 100), index, links["witness"],
+                   links["trustee"])  # fmt: skip
 
 
 def parse_observer(index: int, entry: Mapping[str, Any], mission: Mission) -> Observer:
@@ -137,4 +147,5 @@ PURPOSES = {
     "protocol-copy": COPY_PURPOSE,
     "station-change": MOVE_PURPOSE,
     "lto-areas": AREAS_PURPOSE,
+    "mission-statement": STATEMENT_PURPOSE,
 }

@@ -27,10 +27,14 @@ def signed(key: Ed25519PrivateKey, kind: str, fields: Mapping[str, Any]) -> dict
 
 
 def accreditation(cec: Ed25519PrivateKey, authority: str, mission: str, kind: str, name: str,
-                  mission_key: str) -> dict[str, Any]:  # fmt: skip
+                  mission_key: str, witness: str | None = None,
+                  trustee: str | None = None) -> dict[str, Any]:  # fmt: skip
+    """`witness`, `trustee`: the mission's names as a witness of the log or a trustee of remote
+    voting, declared by the CEC (absent when it is neither: existing accreditations unchanged)."""
+    links = {k: v for k, v in (("witness", witness), ("trustee", trustee)) if v is not None}
     return signed(cec, "mission-accreditation", {
         "authority": authority, "mission": mission, "mission_kind": kind, "name": name,
-        "public_key": mission_key,
+        "public_key": mission_key, **links,
     })  # fmt: skip
 
 
@@ -96,4 +100,13 @@ def protocol_copy(observer: Ed25519PrivateKey, mission: str, pseudonym: str, sta
         "mission": mission, "observer": pseudonym, "station": station, "contest": contest,
         "at": (at or datetime.now(UTC)).isoformat(), "figures": dict(figures),
         "photo_sha256": photo_sha256,
+    })  # fmt: skip
+
+
+def mission_statement(mission_key: Ed25519PrivateKey, document: Mapping[str, Any],
+                      at: datetime | None = None) -> dict[str, Any]:  # fmt: skip
+    """A statement or final report as issued: signed on the mission's machine with its key."""
+    return signed(mission_key, "mission-statement", {
+        "mission": document.get("mission"), "statement": dict(document),
+        "issued_at": (at or datetime.now(UTC)).isoformat(),
     })  # fmt: skip

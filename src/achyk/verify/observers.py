@@ -21,6 +21,7 @@ from achyk.errors import AchykError
 from achyk.observers.deployment import strata_of
 from achyk.observers.fold import Observers, compare_copy
 from achyk.observers.model import KINDS
+from achyk.observers.trust_roles import TrustRoles, trust_roles
 
 __all__ = ["KINDS", "ObserverEntries", "protocol_figures"]
 
@@ -39,6 +40,7 @@ def protocol_figures(p: Protocol) -> dict[str, Any]:
 class ObserverEntries:
     state: Observers = field(default_factory=Observers)
     problems: list[str] = field(default_factory=list)
+    trustees: set[str] | None = None  # names in the log's key ceremony, once one is logged
     _keys: dict[str, str] | None = None
     _strata: dict[str, list[str]] | None = None
 
@@ -54,6 +56,18 @@ class ObserverEntries:
             self.state.add(index, entry, self._keys, self._strata)
         except (AchykError, ValueError, KeyError, TypeError) as err:
             self.problems.append(f"log entry {index}: {entry.get('kind')}: {err}")
+
+    def note_ceremony(self, entry: dict[str, Any]) -> None:
+        """A `remote-ceremony` entry: its trustees' names, for the missions declared trustees."""
+        listed = entry.get("trustees")
+        if isinstance(listed, list):
+            self.trustees = {str(t.get("name")) for t in listed if isinstance(t, dict)}
+
+    def trust(self, election: Election) -> list[TrustRoles]:
+        """Each mission's roles as witness and trustee, cross-checked against the definition's
+        witnesses and the key ceremony; a declaration naming neither is a problem."""
+        witnesses = [(w.name, w.key) for w in election.witnesses]
+        return [trust_roles(m, witnesses, self.trustees) for m in self.state.missions.values()]
 
     @property
     def present(self) -> bool:

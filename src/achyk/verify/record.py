@@ -244,7 +244,15 @@ def _verify(
         # Findings about the election, not problems of the record: listed, not failed.
         found = state.observers.copy_differences(state.protocols())
         detail = state.observers.summary() + "".join(f"\nFLAGGED {d}" for d in found)
-        report.add("observers: chain of trust, redrawn plans, protocol copies", [], detail)
+        roles = state.observers.trust(state.election)
+        detail += "".join(f"\n{r.mission}: witness {r.witness} ({r.witness_by})" for r in roles
+                          if r.witness) + "".join(f"\n{r.mission}: trustee {r.trustee}"
+                                                  for r in roles if r.trustee)  # fmt: skip
+        report.add(
+            "observers: chain of trust, redrawn plans, protocol copies",
+            [p for r in roles for p in r.problems],
+            detail,
+        )
     remote_protocols = []
     if state.remote.present:
         say("remote voting")

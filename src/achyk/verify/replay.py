@@ -96,6 +96,8 @@ def replay(
             _rejection(state, index, entry, (evidence or {}).get(index))
         elif kind in REMOTE_KINDS:
             state.remote.add(index, entry)
+            if kind == "remote-ceremony":  # a mission may be declared one of its trustees
+                state.observers.note_ceremony(entry)
         elif kind in AUDIT_KINDS:
             state.audit.add(index, entry, state.election, state.protocols)
         elif kind in ("register-commitment", "register-move"):

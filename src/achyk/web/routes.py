@@ -351,12 +351,14 @@ def search(request: Request, election_id: str, q: str = "") -> Response:
 def missions(request: Request, election_id: str) -> Response:
     """Observer missions: coverage, findings, the PVT, protocol copies that differ."""
     from achyk.services.observers.findings import copy_flags, mission_coverage, mission_pvt
+    from achyk.web.mission_page import mission_extras
 
     return _election_view(
         request, election_id, "missions.html", "missions",
         lambda db, e, _lang, _base: {"missions": mission_coverage(db, e.id),
                                      "pvt": mission_pvt(db, e.id), "flags": copy_flags(db, e.id),
-                                     "regions": {r.id: r.name for r in e.regions}},
+                                     "regions": {r.id: r.name for r in e.regions},
+                                     **mission_extras(db, e)},
     )  # fmt: skip
 
 

@@ -26,6 +26,7 @@ from achyk.observers.model import MissionKind, Role
 from achyk.observers.moves import lto_draw
 from achyk.observers.pvt import Estimate, ratio_estimate, sample_stations, sample_voters
 from achyk.services.observers.record import Logged, election_strata, record_many
+from achyk.services.remote_simulation import TRUSTEES
 from achyk.signing import private_key_from_seed, public_key_b64
 from achyk.sim.generator import SimElection
 from achyk.store.database import Database
@@ -83,8 +84,9 @@ def _ok(results: list[Logged]) -> list[int]:
 
 class _Mission:
     def __init__(
-        self, db: Database, sim: SimElection, mid: str, kind: MissionKind, name: str
-    ) -> None:
+        self, db: Database, sim: SimElection, mid: str, kind: MissionKind, name: str,
+        trustee: str | None = None,
+    ) -> None:  # fmt: skip
         self.db, self.sim, self.id, self.kind = db, sim, mid, kind
         self.key = _key(sim, mid)
         self.observers: dict[str, tuple[Role, str | None, Ed25519PrivateKey]] = {}
@@ -93,7 +95,8 @@ class _Mission:
         self.planned = 0
         cec = private_key_from_seed(sim.authority_seed)
         _ok(record_many(db, sim.election.id, "mission-accreditation", [
-            sig.accreditation(cec, "cec", mid, kind.value, name, public_key_b64(self.key))
+            sig.accreditation(cec, "cec", mid, kind.value, name, public_key_b64(self.key),
+                              trustee=trustee)
         ]))  # fmt: skip
 
     def register(self, people: list[tuple[str, Role, str | None]]) -> None:
@@ -179,7 +182,12 @@ def simulate_observers(db: Database, sim: SimElection, sizes: Sizes | None = Non
 
     runs = []
     odihr = _Mission(
-        db, sim, "odihr", MissionKind.INTERNATIONAL, "OSCE/ODIHR Election Observation Mission"
+        db,
+        sim,
+        "odihr",
+        MissionKind.INTERNATIONAL,
+        "OSCE/ODIHR Election Observation Mission",
+        trustee=TRUSTEES[3],  # the remote-voting key ceremony's trustee, declared by the CEC
     )
     odihr.register(
         [(f"core-{i:02}", Role.CORE, None) for i in range(1, 11)]
@@ -202,7 +210,7 @@ def simulate_observers(db: Database, sim: SimElection, sizes: Sizes | None = Non
         forms(odihr, team, stations, 0.88)
     runs.append(odihr.send_and_publish())
 
-    cis = _Mission(db, sim, "cis", MissionKind.CIS, "CIS Observer Mission")
+    cis = _Mission(db, sim, "cis", MissionKind.CIS, "CIS Observer Mission", trustee=TRUSTEES[4])
     cis.register([(f"cis-{i:03}", Role.STO, f"cis-team-{(i + 1) // 2:03}")
                   for i in range(1, sizes.cis + 1)])  # fmt: skip
     for team, stations in cis.plan(sizes.per_team).items():
