@@ -26,7 +26,7 @@ from achyk.observers.model import MissionKind, Role
 from achyk.observers.moves import lto_draw
 from achyk.observers.pvt import Estimate, ratio_estimate, sample_stations, sample_voters
 from achyk.services.observers.record import Logged, election_strata, record_many
-from achyk.services.remote_simulation import TRUSTEES
+from achyk.services.remote.simulation import TRUSTEES
 from achyk.signing import private_key_from_seed, public_key_b64
 from achyk.sim.generator import SimElection
 from achyk.store.database import Database
