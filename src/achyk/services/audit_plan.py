@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from achyk.audit import polling
+from achyk.audit import completion, polling
 from achyk.audit.batch import Batch
 from achyk.audit.party_list import PlannedAssertion, batches, plan
+from achyk.audit.party_list import completion as list_completion
 from achyk.domain.definition import Contest, ContestKind, Election
 from achyk.domain.protocol import AGAINST_ALL, Protocol, ProtocolKind
 from achyk.services.elections import get_election
@@ -34,6 +35,8 @@ class ContestPlan:
     ballots: int
     assertions: tuple[PlannedAssertion, ...] = ()
     asn: int | None = None  # ballot polling: BRAVO's average sample number (ballots)
+    # the first round that completes with probability 0.8 / 0.9 (stations, or ballots for BRAVO)
+    completion: tuple[tuple[float, int], ...] = ()
 
     @property
     def expected(self) -> int:
@@ -57,15 +60,14 @@ def plan_election(
         if not reported:
             continue
         if contest.kind is ContestKind.PARTY_LIST:
+            planned = tuple(plan(contest, reported, alpha))
+            levels = list_completion(reported, planned, alpha)
             out.append(
                 ContestPlan(
-                    contest,
-                    "batch-comparison",
-                    paper,
-                    ballots,
-                    tuple(plan(contest, reported, alpha)),
+                    contest, "batch-comparison", paper, ballots, planned,
+                    completion=tuple(sorted(levels.items())),
                 )
-            )
+            )  # fmt: skip
         elif contest.kind is ContestKind.PRESIDENTIAL:
             totals: dict[str, int] = {}
             for b in reported:
@@ -73,8 +75,15 @@ def plan_election(
                     if option != AGAINST_ALL:
                         totals[option] = totals.get(option, 0) + n
             votes = tuple(sorted(totals.values(), reverse=True))
-            asn = None
+            asn, levels = None, {}
             if len(votes) >= 2 and votes[0] > votes[1]:
-                asn = polling.asn(polling.Contest(votes, ballots), alpha)
-            out.append(ContestPlan(contest, "ballot-polling", paper, ballots, asn=asn))
+                polled = polling.Contest(votes, ballots)
+                asn = polling.asn(polled, alpha)
+                levels = {q: completion.bravo_size(polled, alpha, q) for q in completion.LEVELS}
+            out.append(
+                ContestPlan(
+                    contest, "ballot-polling", paper, ballots, asn=asn,
+                    completion=tuple(sorted(levels.items())),
+                )
+            )  # fmt: skip
     return election, out
