@@ -89,6 +89,7 @@ def audit_demo(db: Database, sim: SimElection, manipulation: Manipulation | None
         f"discrepancy, recorded); risk {out.risk:.4f} against a {RISK_LIMIT}% limit: "
         f"{out.decision}"
     )
+    _polling_demo(db, sim, keys, seed)
     if out.decision == "full-count":
         corrected = correct_from_full_count(db, election.id, "list", paper, keys)
         console.print(
@@ -96,3 +97,38 @@ def audit_demo(db: Database, sim: SimElection, manipulation: Manipulation | None
             f"contradicts (correction entries on the log); seats now: "
             f"{_seats_text(_list_seats(db, sim))}"
         )
+
+
+def _polling_demo(db: Database, sim: SimElection, keys: AuditKeys, seed: str) -> None:
+    """BRAVO ballot polling of the district contest with the widest reported margin."""
+    from achyk.audit import polling_record
+    from achyk.audit.party_list import batches
+    from achyk.domain.definition import ContestKind
+    from achyk.errors import InputError
+    from achyk.services.audit_polling import run_polling_audit
+    from achyk.services.audit_record import counted_protocols
+
+    counted = counted_protocols(db, sim.election.id)
+    best: tuple[float, str] | None = None
+    for contest in sim.election.contests:
+        if contest.kind not in polling_record.POLLING_KINDS:
+            continue
+        mine = {s: p for (s, c), p in counted.items() if c == contest.id}
+        totals = polling_record.Reported.of(contest, batches(sim.election, contest, mine))
+        try:
+            polling_record.assertions(contest, totals)
+        except InputError:
+            continue  # a tie: only a full hand count settles it
+        ranked = sorted(totals.votes.values(), reverse=True)
+        k = contest.seats if contest.kind is ContestKind.DISTRICT else 1
+        margin = (ranked[k - 1] - ranked[k]) / max(1, totals.ballots)
+        if best is None or margin > best[0]:
+            best = (margin, contest.id)
+    if best is None:
+        return
+    out = run_polling_audit(db, sim.election.id, best[1], seed, RISK_LIMIT, keys)
+    console.print(
+        f"ballot-polling audit (BRAVO) of {best[1]}: {out.drawn:,} ballots drawn with replacement "
+        f"from {out.ballots:,} in {out.rounds} round(s), votes recorded by the boards; risk "
+        f"{out.risk:.4f}: {out.decision}"
+    )
