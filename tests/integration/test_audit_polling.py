@@ -51,3 +51,18 @@ def test_a_sample_other_than_the_seeds_is_named_and_refused(tmp_path: Path) -> N
     assert "sampled other ballots than the seed draws" in refused  # the service kept it out
     problems = failed(verify_record(str(record)))  # the operator wrote it in anyway
     assert "sampled other ballots than the seed draws" in problems[CHECK]
+
+
+def test_the_plan_gives_each_district_its_bravo_sizes_and_the_audit_draws_the_90_pct_one(
+    tmp_path: Path,
+) -> None:
+    from achyk.services.audit_plan import plan_election
+
+    db, outcome, _ = audited(tmp_path)
+    _, plans = plan_election(db, None, 0.10)
+    polled = {p.contest.id: p for p in plans if p.method == "ballot-polling"}
+    assert set(polled) == {"d01", "d02", "d03"}
+    d = polled[EARLY]
+    sizes = dict(d.completion)
+    assert d.asn is not None and d.asn < sizes[0.8] <= sizes[0.9]
+    assert outcome.drawn == sizes[0.9]  # the first round is the 90 % size

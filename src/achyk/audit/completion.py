@@ -58,34 +58,64 @@ def _check_level(q: float) -> None:
 # BRAVO ---------------------------------------------------------------------------------------
 
 
-def bravo_pair_probability(n: int, v_w: int, v_l: int, ballots: int, alpha: float) -> float:
-    """P(a first round of n ballots, drawn with replacement, confirms w over l)."""
-    p_pair = (v_w + v_l) / ballots
+def _confirming_tails(v_w: int, v_l: int, alpha: float, m_max: int) -> FloatArray:
+    """For m = 0 … m_max ballots of the pair in the sample: P(enough of them are w's to confirm)."""
+    m = np.arange(m_max + 1)
     if v_l == 0:  # only w's ballots count: T doubles with each, so enough of them confirm
-        need = math.ceil(math.log(1 / alpha) / math.log(2))
-        return float(binom.sf(need - 1, n, p_pair))
+        need = np.full(m.shape, math.ceil(math.log(1 / alpha) / math.log(2)))
+        return np.asarray(need <= m, dtype=np.float64)
     s = v_w / (v_w + v_l)
     up, down = math.log(2 * s), math.log(2 - 2 * s)
-    m = np.arange(n + 1)
     # least n_w with n_w·up + (m − n_w)·down ≥ ln(1/α); the epsilon keeps an exact tie confirmed
     need = np.ceil((math.log(1 / alpha) - m * down) / (up - down) - 1e-9)
-    tail = binom.sf(np.clip(need, 0, None) - 1, m, s)
-    return float(np.sum(binom.pmf(m, n, p_pair) * tail))
+    return np.asarray(binom.sf(np.clip(need, 0, None) - 1, m, s), dtype=np.float64)
+
+
+def _probability(n: int, p_pair: float, tails: FloatArray) -> float:
+    """Σ_m P(m of the n draws are the pair's) · tails[m], over m within 10 sd of the mean."""
+    if p_pair >= 1:
+        return float(tails[n])
+    sd = math.sqrt(n * p_pair * (1 - p_pair))
+    lo, hi = (
+        max(0, math.floor(n * p_pair - 10 * sd - 1)),
+        min(n, math.ceil(n * p_pair + 10 * sd + 1)),
+    )
+    m = np.arange(lo, hi + 1)
+    return float(np.sum(binom.pmf(m, n, p_pair) * tails[lo : hi + 1]))
+
+
+def bravo_pair_probability(n: int, v_w: int, v_l: int, ballots: int, alpha: float) -> float:
+    """P(a first round of n ballots, drawn with replacement, confirms w over l)."""
+    return _probability(n, (v_w + v_l) / ballots, _confirming_tails(v_w, v_l, alpha, n))
 
 
 def bravo_pair_size(v_w: int, v_l: int, ballots: int, alpha: float, q: float) -> int:
-    """The least n whose first round confirms the pair with probability ≥ q."""
+    """The least n whose first round confirms the pair with probability ≥ q.
+
+    The probability is a sawtooth in n: a coarse scan (steps of 1/64 of the ASN) passes the
+    crossing, then a fine scan from eight steps before it finds the first n (the teeth are far
+    smaller than what eight steps add). The tails depend on the pair's ballots in the sample, not
+    on n, and are computed once.
+    """
     _check_level(q)
-    start = max(1, math.floor(polling.pair_asn(v_w, v_l, ballots, alpha) / 3))
-    lo = start
-    while bravo_pair_probability(lo, v_w, v_l, ballots, alpha) >= q and lo > 1:
-        lo = max(1, lo // 2)  # the start is past the first crossing: go back
-    n = lo
-    step = max(1, n // 64)
-    while bravo_pair_probability(n, v_w, v_l, ballots, alpha) < q:  # coarse steps, then exact
+    p_pair = (v_w + v_l) / ballots
+    asn = math.ceil(polling.pair_asn(v_w, v_l, ballots, alpha))
+    hi = max(16, 2 * asn)
+    tails = _confirming_tails(v_w, v_l, alpha, hi)
+
+    def reaches(n: int) -> bool:
+        nonlocal hi, tails
+        while n > hi:
+            hi *= 2
+            tails = _confirming_tails(v_w, v_l, alpha, hi)
+        return _probability(n, p_pair, tails) >= q
+
+    step = max(1, asn // 64)
+    n = step
+    while not reaches(n):
         n += step
-    n = max(lo, n - step)
-    while bravo_pair_probability(n, v_w, v_l, ballots, alpha) < q:
+    n = max(1, n - 8 * step)
+    while not reaches(n):
         n += 1
     return n
 

@@ -21,6 +21,7 @@ cumulative counts (T at the end of the round, the conservative reading).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -126,3 +127,25 @@ def risks(
 def vote_choices(contest: Contest) -> tuple[str, ...]:
     """What a board may record for a drawn ballot: an option or an invalid ballot."""
     return (*ballot_order(contest), INVALID)
+
+
+def plan(
+    contest: Contest, totals: Reported, alpha: float, levels: Sequence[float]
+) -> tuple[int, dict[float, int]]:
+    """BRAVO's ASN of the closest assertion and the first rounds completing with each probability."""
+    from achyk.audit.completion import bravo_pair_size
+    from achyk.audit.polling import pair_asn
+
+    pairs = []
+    for a in assertions(contest, totals):
+        v_w = totals.votes[a.winner]
+        v_l = totals.ballots - v_w if a.loser is None else totals.votes[a.loser]
+        pairs.append((math.ceil(pair_asn(v_w, v_l, totals.ballots, alpha)), v_w, v_l))
+    asn = max(n for n, _, _ in pairs)
+    sizes = dict.fromkeys(levels, 0)
+    for n, v_w, v_l in pairs:
+        if n < asn / 2:
+            continue  # a pair needing half the ASN of the closest never decides the round
+        for q in levels:
+            sizes[q] = max(sizes[q], bravo_pair_size(v_w, v_l, totals.ballots, alpha, q))
+    return asn, sizes

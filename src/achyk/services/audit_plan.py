@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import dataclass
 
-from achyk.audit import completion, polling
+from achyk.audit import completion, polling_record
 from achyk.audit.batch import Batch
 from achyk.audit.party_list import PlannedAssertion, batches, plan
 from achyk.audit.party_list import completion as list_completion
 from achyk.domain.definition import Contest, ContestKind, Election
-from achyk.domain.protocol import AGAINST_ALL, Protocol, ProtocolKind
+from achyk.domain.protocol import Protocol, ProtocolKind
+from achyk.errors import InputError
 from achyk.services.elections import get_election
 from achyk.services.results import accepted_protocols
 from achyk.store.database import Database
@@ -68,18 +70,12 @@ def plan_election(
                     completion=tuple(sorted(levels.items())),
                 )
             )  # fmt: skip
-        elif contest.kind is ContestKind.PRESIDENTIAL:
-            totals: dict[str, int] = {}
-            for b in reported:
-                for option, n in b.votes.items():
-                    if option != AGAINST_ALL:
-                        totals[option] = totals.get(option, 0) + n
-            votes = tuple(sorted(totals.values(), reverse=True))
+        elif contest.kind in polling_record.POLLING_KINDS:
+            totals = polling_record.Reported.of(contest, reported)
             asn, levels = None, {}
-            if len(votes) >= 2 and votes[0] > votes[1]:
-                polled = polling.Contest(votes, ballots)
-                asn = polling.asn(polled, alpha)
-                levels = {q: completion.bravo_size(polled, alpha, q) for q in completion.LEVELS}
+            # a tie: no sample confirms it; the plan shows no ASN (only a full hand count settles it)
+            with suppress(InputError):
+                asn, levels = polling_record.plan(contest, totals, alpha, completion.LEVELS)
             out.append(
                 ContestPlan(
                     contest, "ballot-polling", paper, ballots, asn=asn,
