@@ -89,10 +89,13 @@ def bravo_pair_probability(n: int, v_w: int, v_l: int, ballots: int, alpha: floa
     return _probability(n, (v_w + v_l) / ballots, _confirming_tails(v_w, v_l, alpha, n))
 
 
-def bravo_pair_size(v_w: int, v_l: int, ballots: int, alpha: float, q: float) -> int:
+def bravo_pair_size(
+    v_w: int, v_l: int, ballots: int, alpha: float, q: float, cap: int | None = None
+) -> int:
     """The least n whose first round confirms the pair with probability ≥ q.
 
-    The probability is a sawtooth in n: a coarse scan (steps of 1/64 of the ASN) passes the
+    With ``cap`` (e.g. the ballots: a hand count of every ballot is cheaper), no more than it.
+    The probability is a sawtooth in n: a coarse scan (steps of 1/256 of the ASN) passes the
     crossing, then a fine scan from eight steps before it finds the first n (the teeth are far
     smaller than what eight steps add). The tails depend on the pair's ballots in the sample, not
     on n, and are computed once.
@@ -110,10 +113,14 @@ def bravo_pair_size(v_w: int, v_l: int, ballots: int, alpha: float, q: float) ->
             tails = _confirming_tails(v_w, v_l, alpha, hi)
         return _probability(n, p_pair, tails) >= q
 
-    step = max(1, asn // 64)
+    if cap is not None and asn >= cap:
+        return cap
+    step = max(1, asn // 256)
     n = step
     while not reaches(n):
         n += step
+        if cap is not None and n >= cap:
+            return cap
     n = max(1, n - 8 * step)
     while not reaches(n):
         n += 1

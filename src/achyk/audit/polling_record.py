@@ -147,5 +147,6 @@ def plan(
         if n < asn / 2:
             continue  # a pair needing half the ASN of the closest never decides the round
         for q in levels:
-            sizes[q] = max(sizes[q], bravo_pair_size(v_w, v_l, totals.ballots, alpha, q))
+            size = bravo_pair_size(v_w, v_l, totals.ballots, alpha, q, cap=totals.ballots)
+            sizes[q] = max(sizes[q], size)
     return asn, sizes

@@ -143,7 +143,9 @@ def _first_round(
             return totals.ballots
         if polling.pair_asn(v_w, v_l, totals.ballots, alpha) > totals.ballots:
             return totals.ballots
-        sizes.append(completion.bravo_pair_size(v_w, v_l, totals.ballots, alpha, 0.9))
+        sizes.append(
+            completion.bravo_pair_size(v_w, v_l, totals.ballots, alpha, 0.9, cap=totals.ballots)
+        )
     return max(1, min(max(sizes, default=1), totals.ballots))
 
 
