@@ -30,6 +30,8 @@ type contestAudit struct {
 	counts            map[string]bool
 	reported          []batch // the counted protocols at the seed, by station id
 	byID, actual      map[string]batch
+	polling           bool // a ballot-polling audit (audit_polling.go)
+	poll              *pollState
 }
 
 type auditState struct {
@@ -93,8 +95,19 @@ func (st *replayState) auditCheck(entry map[string]any) []string {
 	contestID := fmt.Sprint(entry["contest"])
 	if kind == "audit-seed" {
 		c := st.e.contest(contestID)
-		if c == nil || c.kind != "party-list" {
-			return []string{fmt.Sprintf("audit seed for %v, not a party-list contest of the election", entry["contest"])}
+		polled := c != nil && (c.kind == "presidential" || c.kind == "district")
+		if c == nil || !(c.kind == "party-list" || polled) {
+			return []string{fmt.Sprintf("audit seed for %v, not a party-list, presidential or district contest of the election", entry["contest"])}
+		}
+		method, wanted := "batch-comparison", "batch-comparison"
+		if polled {
+			wanted = "ballot-polling"
+		}
+		if m, ok := entry["method"]; ok {
+			method, _ = m.(string)
+		}
+		if method != wanted {
+			return []string{fmt.Sprintf("audit seed for %s: the method of a %s contest is %s", c.id, c.kind, wanted)}
 		}
 		if st.audit.audits[c.id] != nil {
 			return []string{"a second audit seed for contest " + c.id}
@@ -122,6 +135,9 @@ func (st *replayState) auditCheck(entry map[string]any) []string {
 			}
 		}
 		sort.Strings(population)
+		if polled {
+			return append(problems, st.pollingSeed(entry, c, seed, pct, population, counted, len(problems) == 0)...)
+		}
 		listed := []any{}
 		for _, s := range population {
 			listed = append(listed, s)
@@ -151,6 +167,9 @@ func (st *replayState) auditCheck(entry map[string]any) []string {
 	a := st.audit.audits[contestID]
 	if a == nil {
 		return []string{fmt.Sprintf("%v for contest %q, which has no audit seed before it", kind, contestID)}
+	}
+	if a.polling && kind != "audit-decision" {
+		return st.pollingEntry(entry, a, contestID)
 	}
 	switch kind {
 	case "audit-round":
@@ -220,6 +239,9 @@ func (st *replayState) auditCheck(entry map[string]any) []string {
 			return []string{fmt.Sprintf("audit decision %v is not one of continue, confirmed, full-count", entry["decision"])}
 		}
 		problems := st.auditAuthority(entry)
+		if a.polling {
+			return st.pollingDecision(entry, a, contestID, number, decision, problems)
+		}
 		for _, s := range a.draws {
 			if !a.counts[s] {
 				return append(problems, fmt.Sprintf("audit decision on round %d of %s before the hand count of %s", number, contestID, s))
@@ -258,12 +280,17 @@ func (st *replayState) auditCheck(entry map[string]any) []string {
 }
 
 func (st *replayState) auditBoard(entry map[string]any, station string) []string {
+	return st.boardSigned(entry, "hand count of station "+station)
+}
+
+// boardSigned: two distinct board members of two parties signed the entry; what names it.
+func (st *replayState) boardSigned(entry map[string]any, what string) []string {
 	if len(st.e.boards) == 0 {
 		return []string{"hand count entered, but the definition names no audit board"}
 	}
 	signatures, _ := entry["signatures"].([]any)
 	if len(signatures) < 2 {
-		return []string{fmt.Sprintf("hand count of station %s: needs the signatures of two board members", station)}
+		return []string{fmt.Sprintf("%s: needs the signatures of two board members", what)}
 	}
 	doc := withoutKeys(entry, "signatures")
 	parties, seen := map[string]bool{}, map[string]bool{}
@@ -272,15 +299,15 @@ func (st *replayState) auditBoard(entry map[string]any, station string) []string
 		id := fmt.Sprint(s["member"])
 		m, ok := st.e.boards[id]
 		if !ok || seen[id] {
-			return []string{fmt.Sprintf("hand count of station %s: signer %v is not a distinct board member", station, s["member"])}
+			return []string{fmt.Sprintf("%s: signer %v is not a distinct board member", what, s["member"])}
 		}
 		if verifySigned(m[1], "achyk/audit-count/v1", doc, s["signature"]) != nil {
-			return []string{fmt.Sprintf("hand count of station %s: the signature of %s does not verify", station, id)}
+			return []string{fmt.Sprintf("%s: the signature of %s does not verify", what, id)}
 		}
 		seen[id], parties[m[0]] = true, true
 	}
 	if len(parties) < 2 {
-		return []string{fmt.Sprintf("hand count of station %s: the board's members are all from one party", station)}
+		return []string{fmt.Sprintf("%s: the board's members are all from one party", what)}
 	}
 	return nil
 }

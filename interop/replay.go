@@ -49,7 +49,7 @@ var knownKinds = map[string]bool{
 	"register-commitment": true, "register-move": true, "log-key-rotation": true,
 	"mission-accreditation": true, "observer-registration": true, "deployment-plan": true,
 	"observation": true, "observation-content": true, "protocol-copy": true, "station-change": true, "lto-areas": true, "mission-statement": true,
-	"audit-seed": true, "audit-round": true, "audit-count": true, "audit-decision": true, "complaint": true, "complaint-step": true,
+	"audit-seed": true, "audit-round": true, "audit-count": true, "audit-ballots": true, "audit-decision": true, "complaint": true, "complaint-step": true,
 	"imported-results": true, "imported-protocol": true,
 	"remote-trustees": true, "remote-dealing": true, "remote-complaint": true, "remote-ceremony": true, "remote-params": true, "remote-credentials": true,
 	"remote-ballot": true, "remote-close": true, "remote-decryption": true, "remote-tally": true,

@@ -38,13 +38,26 @@ def test_sample_is_the_reference_samplers_draw_from_range(with_replacement: bool
 
 def test_sample_size_bravo_and_comparison() -> None:
     # BRAVO Table 1 (20% margin, α = 10%): 119; Gentle Introduction p. 5 (10% margin): 48.
+    # The 80 % / 90 % first rounds: Arlo's BRAVO figures (votingworks/arlo,
+    # server/tests/audit_math/test_bravo.py, contest "test_small_third_candidate") are 3760 / 5426;
+    # ours are the first n reaching the probability (a sawtooth in n), within 0.5 %.
     common = ["--ballots", "100000", "--risk-limit", "10", "--json"]
-    assert _json(
-        ["audit", "sample-size", "--method", "bravo", "--votes", "60000,40000", *common]
-    ) == {"asn": 119}
-    assert _json(
+    bravo = _json(["audit", "sample-size", "--method", "bravo", "--votes", "60000,40000", *common])
+    assert bravo["asn"] == 119
+    assert 119 < bravo["sample_size_80"] < bravo["sample_size_90"]  # type: ignore[operator]
+    arlo = _json(["audit", "sample-size", "--method", "bravo", "--votes", "10000,9000,200",
+                  "--ballots", "20000", "--risk-limit", "10", "--json"])  # fmt: skip
+    assert arlo["sample_size_80"] == pytest.approx(3760, rel=0.005)
+    assert arlo["sample_size_90"] == pytest.approx(5426, rel=0.005)
+    km = _json(
         ["audit", "sample-size", "--method", "comparison", "--votes", "55000,45000", *common]
-    ) == {"sample_size": 48}
+    )
+    assert km["sample_size"] == 48
+    assert 48 <= km["sample_size_80"] <= km["sample_size_90"]  # type: ignore[operator]
+    error_free = ["--o1-rate", "0", "--o2-rate", "0"]
+    km0 = _json(["audit", "sample-size", "--method", "comparison", "--votes", "55000,45000",
+                 *error_free, *common])  # fmt: skip
+    assert km0["sample_size_80"] == km0["sample_size_90"] == 48  # no errors: every round of 48
     # two winners of three: the closest winner–loser pair decides
     three = _json(
         [
@@ -119,3 +132,4 @@ def test_plan_lists_every_assertion_of_the_loaded_election(sqlite_db: Database) 
     assert {"seat:a>b", "seat:a>c", "seat:b>a", "seat:b>c", "seat:c>a", "seat:c>b"} <= ids
     for a in contest["assertions"]:
         assert a["diluted_margin"] > 0 and 1 <= a["expected_stations"] <= 4
+    assert contest["expected_stations"] <= contest["stations_80"] <= contest["stations_90"] <= 4

@@ -25,6 +25,7 @@ from achyk.audit.batch import (
     measure,
     scale,
 )
+from achyk.audit.completion import stations_for
 from achyk.domain.definition import Contest, Election, PercentBase
 from achyk.domain.protocol import AGAINST_ALL, Protocol
 from achyk.domain.seats import SeatRules, allocate_seats
@@ -104,6 +105,13 @@ def plan(contest: Contest, reported: Sequence[Batch], alpha: float) -> list[Plan
         sc = scale(a, reported)
         out.append(PlannedAssertion(a, sc, expected_stations(sc, alpha)))
     return out
+
+
+def completion(
+    reported: Sequence[Batch], planned: Sequence[PlannedAssertion], alpha: float
+) -> dict[float, int]:
+    """Stations whose first round confirms every assertion with probability 80 % and 90 %."""
+    return stations_for([(p.assertion, p.scale) for p in planned], reported, alpha)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from achyk.audit import sampling
+from achyk.audit import polling_record, sampling
 from achyk.audit.batch import Batch
 from achyk.audit.party_list import batches, risks
 from achyk.domain.definition import ContestKind, Election
@@ -24,7 +24,7 @@ from achyk.signing import verify
 
 AUDIT_PURPOSE = "achyk/audit/v1"  # seeds and decisions, signed by an authority of the definition
 COUNT_PURPOSE = "achyk/audit-count/v1"  # hand counts, signed by audit-board members
-AUDIT_KINDS = ("audit-seed", "audit-round", "audit-count", "audit-decision")
+AUDIT_KINDS = ("audit-seed", "audit-round", "audit-count", "audit-ballots", "audit-decision")
 DECISIONS = ("continue", "confirmed", "full-count")
 RISK_TOLERANCE = 2e-6  # risks are written to 6 decimals; independent float code may differ a little
 
@@ -62,6 +62,19 @@ class ContestAudit:
     decided: int = 0  # the last round with a decision
     decision: str = ""
     last_risks: dict[str, float] = field(default_factory=dict)
+    # ballot polling (polling_record): the population is the manifest's ballots, drawn with
+    # replacement; the boards record each drawn ballot's vote
+    method: str = "batch-comparison"
+    manifest: tuple[tuple[str, int], ...] = ()
+    polled: int = 0  # draws whose votes are recorded
+    seen: dict[str, int] = field(default_factory=dict)  # vote → draws showing it
+    ballot_votes: dict[str, str] = field(
+        default_factory=dict
+    )  # a ballot drawn again shows the same
+
+    @property
+    def polling(self) -> bool:
+        return self.method == polling_record.METHOD
 
 
 class AuditChecker:
@@ -87,6 +100,8 @@ class AuditChecker:
                 return self._round(entry, audit)
             if kind == "audit-count":
                 return self._count(entry, audit)
+            if kind == "audit-ballots":
+                return self._ballots(entry, audit)
             if kind == "audit-decision":
                 return self._decision(entry, audit)
         except (AchykError, TypeError, ValueError, KeyError) as err:
@@ -118,9 +133,16 @@ class AuditChecker:
         self, entry: Mapping[str, Any], counted: Mapping[tuple[str, str], Protocol]
     ) -> list[str]:
         contest = self.election.contest(str(entry.get("contest")))
-        if contest is None or contest.kind is not ContestKind.PARTY_LIST:
+        polled = contest is not None and contest.kind in polling_record.POLLING_KINDS
+        if contest is None or not (contest.kind is ContestKind.PARTY_LIST or polled):
             return [
-                f"audit seed for {entry.get('contest')!r}, not a party-list contest of the election"
+                f"audit seed for {entry.get('contest')!r}, not a party-list, presidential or "
+                "district contest of the election"
+            ]
+        method = polling_record.METHOD if polled else "batch-comparison"
+        if entry.get("method", "batch-comparison") != method:
+            return [
+                f"audit seed for {contest.id}: the method of a {contest.kind} contest is {method}"
             ]
         if contest.id in self.audits:
             return [f"a second audit seed for contest {contest.id}"]
@@ -142,6 +164,9 @@ class AuditChecker:
             ]
         mine = {s: p for (s, c), p in counted.items() if c == contest.id}
         reported = tuple(batches(self.election, contest, mine))
+        if polled:
+            problems += self._polling_seed(entry, contest.id, seed, pct, reported, ok=not problems)
+            return problems
         population = tuple(b.id for b in reported if b.paper)
         if list(entry.get("population", [])) != list(population):
             problems.append(
@@ -156,6 +181,85 @@ class AuditChecker:
         )
         return []
 
+    def _polling_seed(
+        self, entry: Mapping[str, Any], contest_id: str, seed: str, pct: Decimal,
+        reported: tuple[Batch, ...], *, ok: bool,
+    ) -> list[str]:  # fmt: skip
+        """The manifest's check; the audit is opened only when this and the seed's others pass."""
+        listed = polling_record.manifest(reported)
+        if entry.get("manifest") != [list(m) for m in listed]:
+            return [
+                f"audit seed for {contest_id}: the manifest is not the {len(listed)} stations with a "
+                f"counted protocol at this point and their ballots, in id order"
+            ]
+        contest = self.election.contest(contest_id)
+        assert contest is not None
+        totals = polling_record.Reported.of(contest, reported)
+        polling_record.assertions(contest, totals)  # a tie: InputError, reported as malformed
+        if not ok:
+            return []
+        self.audits[contest_id] = ContestAudit(
+            contest_id, seed, float(pct) / 100, (), reported,
+            method=polling_record.METHOD, manifest=tuple(listed),
+        )  # fmt: skip
+        return []
+
+    def _polling_round(
+        self, entry: Mapping[str, Any], audit: ContestAudit, number: int, size: Any
+    ) -> list[str]:
+        if not isinstance(size, int) or size <= len(audit.draws):
+            return [
+                f"audit round {number} of {audit.contest_id}: size {size!r} is not more than {len(audit.draws)}"
+            ]
+        ids = polling_record.ballot_ids(audit.manifest)
+        expected = sampling.draw(audit.seed, ids, size, with_replacement=True)[len(audit.draws) :]
+        if entry.get("sample_sha256") != polling_record.sample_hash(expected):
+            return [
+                f"audit round {number} of {audit.contest_id} sampled other ballots than the seed draws ({expected[:5]}…)"
+            ]
+        audit.draws.extend(expected)
+        audit.rounds = number
+        return []
+
+    def _ballots(self, entry: Mapping[str, Any], audit: ContestAudit) -> list[str]:
+        """The boards' record of the open round's next drawn ballots: one vote per draw, in order."""
+        number, votes, sample = entry.get("round"), entry.get("votes"), entry.get("sample")
+        if not audit.polling:
+            return [f"ballots recorded for {audit.contest_id}, whose audit is not ballot polling"]
+        if number != audit.rounds or audit.polled == len(audit.draws):
+            return [
+                f"ballots of round {number!r} of {audit.contest_id}: no open round without them"
+            ]
+        contest = self.election.contest(audit.contest_id)
+        assert contest is not None
+        choices = polling_record.vote_choices(contest)
+        if not isinstance(sample, list) or not isinstance(votes, list):
+            return [f"ballots of round {number} of {audit.contest_id}: sample and votes are lists"]
+        if not 0 < len(sample) <= polling_record.BALLOTS_PER_ENTRY or len(votes) != len(sample):
+            return [
+                f"ballots of round {number} of {audit.contest_id}: 1 to {polling_record.BALLOTS_PER_ENTRY} draws, one vote each"
+            ]
+        drawn = audit.draws[audit.polled : audit.polled + len(sample)]
+        if sample != drawn:
+            return [
+                f"ballots of round {number} of {audit.contest_id}: not the next draws of the seed (draw {audit.polled + 1} on)"
+            ]
+        for ballot, vote in zip(drawn, votes, strict=True):
+            if vote not in choices:
+                return [f"ballot {ballot}: {vote!r} is not one of {list(choices)}"]
+            if audit.ballot_votes.get(ballot, vote) != vote:
+                return [
+                    f"ballot {ballot} drawn again shows {vote!r}, recorded before as {audit.ballot_votes[ballot]!r}"
+                ]
+        problems = self._board(entry, f"ballots of round {number}")
+        if problems:
+            return problems
+        for ballot, vote in zip(drawn, votes, strict=True):
+            audit.ballot_votes[ballot] = vote
+            audit.seen[vote] = audit.seen.get(vote, 0) + 1
+        audit.polled += len(drawn)
+        return []
+
     def _round(self, entry: Mapping[str, Any], audit: ContestAudit) -> list[str]:
         number, size, sample = entry.get("round"), entry.get("size"), entry.get("sample")
         if number != audit.rounds + 1:
@@ -164,6 +268,8 @@ class AuditChecker:
             return [
                 f"audit round {number} of {audit.contest_id} without a decision to continue round {audit.rounds}"
             ]
+        if audit.polling:
+            return self._polling_round(entry, audit, number, size)
         if not isinstance(size, int) or not len(audit.draws) < size <= len(audit.population):
             return [
                 f"audit round {number} of {audit.contest_id}: size {size!r} is not between {len(audit.draws) + 1} and {len(audit.population)}"
@@ -179,6 +285,8 @@ class AuditChecker:
 
     def _count(self, entry: Mapping[str, Any], audit: ContestAudit) -> list[str]:
         station = str(entry.get("station"))
+        if audit.polling:
+            return [f"hand count of station {station} in {audit.contest_id}'s ballot-polling audit"]
         if station not in audit.draws:
             return [f"hand count of station {station}, which was not drawn for {audit.contest_id}"]
         if station in audit.counts:
@@ -191,7 +299,7 @@ class AuditChecker:
             return [f"hand count of station {station}: votes must list exactly {order}"]
         if not all(isinstance(v, int) and v >= 0 for v in [*votes.values(), invalid]):
             return [f"hand count of station {station}: counts must be whole numbers ≥ 0"]
-        problems = self._board(entry, station)
+        problems = self._board(entry, f"hand count of station {station}")
         if problems:
             return problems
         region = audit.regions[station]
@@ -199,33 +307,28 @@ class AuditChecker:
         audit.counts[station] = Batch(station, region, dict(votes), invalid)
         return []
 
-    def _board(self, entry: Mapping[str, Any], station: str) -> list[str]:
+    def _board(self, entry: Mapping[str, Any], what: str) -> list[str]:
+        """Two board members of two parties signed the entry; ``what`` names it in a problem."""
         members = {m.id: m for m in self.election.audit_boards}
         if not members:
             return ["hand count entered, but the definition names no audit board"]
         signatures = entry.get("signatures")
         if not isinstance(signatures, list) or len(signatures) < 2:
-            return [f"hand count of station {station}: needs the signatures of two board members"]
+            return [f"{what}: needs the signatures of two board members"]
         doc = unsigned(entry, "signatures")
         parties, seen = set(), set()
         for s in signatures:
             member = members.get(str(s.get("member"))) if isinstance(s, dict) else None
             if member is None or member.id in seen:
-                return [
-                    f"hand count of station {station}: signer {s!r} is not a distinct board member"
-                ]
+                return [f"{what}: signer {s!r} is not a distinct board member"]
             try:
                 verify(member.public_key, COUNT_PURPOSE, doc, str(s.get("signature")))
             except AchykError:
-                return [
-                    f"hand count of station {station}: the signature of {member.id} does not verify"
-                ]
+                return [f"{what}: the signature of {member.id} does not verify"]
             seen.add(member.id)
             parties.add(member.party)
         if len(parties) < 2:
-            return [
-                f"hand count of station {station}: the board's members are all from {parties.pop()}"
-            ]
+            return [f"{what}: the board's members are all from {parties.pop()}"]
         return []
 
     def _decision(self, entry: Mapping[str, Any], audit: ContestAudit) -> list[str]:
@@ -238,6 +341,8 @@ class AuditChecker:
             return [f"audit decision {decision!r} is not one of {DECISIONS}"]
         problems = self._authority(entry)
         missing = [s for s in audit.draws if s not in audit.counts]
+        if audit.polling:
+            missing = [] if audit.polled == len(audit.draws) else ["the drawn ballots' votes"]
         if missing:
             return [
                 *problems,
@@ -245,7 +350,14 @@ class AuditChecker:
             ]
         contest = self.election.contest(audit.contest_id)
         assert contest is not None
-        measured = {r.id: r.risk for r in risks(contest, audit.reported, audit.draws, audit.counts)}
+        if audit.polling:
+            totals = polling_record.Reported.of(contest, audit.reported)
+            asserted = polling_record.assertions(contest, totals)
+            measured = polling_record.risks(asserted, totals, audit.seen, len(audit.draws))
+        else:
+            measured = {
+                r.id: r.risk for r in risks(contest, audit.reported, audit.draws, audit.counts)
+            }
         recorded = entry.get("risks")
         if not isinstance(recorded, dict) or set(recorded) != set(measured):
             return [

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from achyk.audit import comparison, polling, sampling
+from achyk.audit import comparison, completion, polling, sampling
 from achyk.cli.common import DatabaseOption, ElectionOption, console, open_db
 from achyk.errors import InputError, Problem
 
@@ -34,6 +34,17 @@ def _votes(text: str) -> tuple[int, ...]:
             "audit", [Problem("--votes", f"{text!r} is not comma-separated whole numbers")]
         ) from None
     return values
+
+
+def _levels(levels: dict[float, int]) -> dict[str, int]:
+    """{0.8: n} → {"sample_size_80": n}: the keys of the JSON contract."""
+    return {f"sample_size_{round(q * 100)}": n for q, n in sorted(levels.items())}
+
+
+def _levels_text(levels: dict[float, int]) -> str:
+    return ", ".join(
+        f"{n} to finish in one round with probability {q:.0%}" for q, n in sorted(levels.items())
+    )
 
 
 def _emit(doc: dict[str, Any], as_json: bool, text: str) -> None:
@@ -67,14 +78,24 @@ def sample_size(
     ballots: Annotated[int, typer.Option(help="Ballots cast, invalid included.")],
     risk_limit: RiskOption,
     winners: Annotated[int, typer.Option(help="How many of the first win (bravo).")] = 1,
+    o1_rate: Annotated[
+        float, typer.Option(help="Comparison: one-vote overstatements per ballot to plan for.")
+    ] = completion.O1_RATE,
+    o2_rate: Annotated[
+        float, typer.Option(help="Comparison: two-vote overstatements per ballot to plan for.")
+    ] = completion.O2_RATE,
     as_json: JsonOption = False,
 ) -> None:
-    """BRAVO's average sample number, or super-simple's first-round sample size."""
+    """BRAVO's average sample number, or super-simple's first-round sample size; and the first
+    round that completes with probability 80 % and 90 % (sample_size_80, sample_size_90)."""
     alpha = _alpha(risk_limit)
     v = _votes(votes)
     if method == "bravo":
-        n = polling.asn(polling.Contest(v, ballots, winners), alpha)
-        _emit({"asn": n}, as_json, f"BRAVO average sample number: {n} ballots")
+        contest = polling.Contest(v, ballots, winners)
+        n = polling.asn(contest, alpha)
+        levels = {q: completion.bravo_size(contest, alpha, q) for q in completion.LEVELS}
+        doc: dict[str, Any] = {"asn": n, **_levels(levels)}
+        _emit(doc, as_json, f"BRAVO average sample number: {n} ballots; " + _levels_text(levels))
     elif method == "comparison":
         if len(v) != 2:
             raise InputError(
@@ -82,7 +103,14 @@ def sample_size(
             )
         margin = comparison.diluted_margin(v[0], v[1], ballots)
         n = comparison.sample_size(margin, alpha)
-        _emit({"sample_size": n}, as_json, f"super-simple first round: {n} ballots")
+        rates = completion.ErrorRates(o1_rate, o2_rate)
+        levels = {q: completion.km_size(margin, alpha, q, rates) for q in completion.LEVELS}
+        doc = {
+            "sample_size": n,
+            **_levels(levels),
+            "rates": {"o1": o1_rate, "o2": o2_rate},
+        }
+        _emit(doc, as_json, f"super-simple first round: {n} ballots; " + _levels_text(levels))
     else:
         raise InputError("audit", [Problem("--method", f"{method!r}: use bravo or comparison")])
 
@@ -103,8 +131,10 @@ def plan_cmd(
         entry: dict[str, Any] = {
             "contest": p.contest.id, "method": p.method, "stations": p.stations, "ballots": p.ballots,
         }  # fmt: skip
+        levels = _levels(dict(p.completion))
         if p.method == "batch-comparison":
             entry["expected_stations"] = p.expected
+            entry.update({k.replace("sample_size", "stations"): n for k, n in levels.items()})
             entry["assertions"] = [
                 {
                     "id": a.assertion.id,
@@ -117,16 +147,21 @@ def plan_cmd(
             ]
         else:
             entry["asn"] = p.asn
+            entry.update(levels)
         doc["contests"].append(entry)
     if as_json:
         print(json.dumps(doc, ensure_ascii=False))
         return
     for p in plans:
         if p.method != "batch-comparison":
-            console.print(f"{p.contest.name}: ballot polling, BRAVO ASN {p.asn} ballots")
+            console.print(
+                f"{p.contest.name}: ballot polling, BRAVO ASN {p.asn} ballots; "
+                + _levels_text(dict(p.completion))
+            )
             continue
         table = Table(
-            title=f"{p.contest.name}: {p.stations} stations, expect {p.expected} to audit"
+            title=f"{p.contest.name}: {p.stations} stations, expect {p.expected} to audit; "
+            + _levels_text(dict(p.completion)).replace("to finish", "stations to finish")
         )
         for col in ("assertion", "diluted margin", "batch margin", "stations"):
             table.add_column(col)

@@ -20,6 +20,7 @@ from achyk.services.simulation import run_simulation
 from achyk.signing import private_key_from_seed
 from achyk.sim.generator import SimElection
 from achyk.sim.generator import generate as generate_election
+from achyk.sim.manipulation import Manipulation
 from achyk.sim.profiles import PROFILES
 from achyk.store.database import Database
 
@@ -69,6 +70,13 @@ def demo(
     audit: Annotated[
         bool, typer.Option(help="Run the risk-limiting audit of the list seats after the results.")
     ] = True,
+    audit_variant: Annotated[
+        str,
+        typer.Option(
+            help="honest, or manipulated: votes shifted at a tenth of the stations, enough to "
+            "move a seat; the audit escalates to a full hand count that restores the true seats."
+        ),
+    ] = "honest",
     host: str = "127.0.0.1",
     port: int = 8000,
     transmit: Annotated[
@@ -96,6 +104,8 @@ def demo(
     name = _profile(profile)
     ballots = DEFAULT_REMOTE_BALLOTS[name] if remote_ballots is None else remote_ballots
     sim = generate_election(PROFILES[name])
+    manipulation = _manipulated(sim, audit_variant, audit)
+    sim = manipulation.sim if manipulation else sim
     if ballots:
         import random
 
@@ -174,7 +184,7 @@ def demo(
 
     if audit:
         mark = time.perf_counter()
-        audit_demo(db, sim)
+        audit_demo(db, sim, manipulation)
         phases.append(("risk-limiting audit of the seats", time.perf_counter() - mark))
     if out is not None:
         from achyk.services.publish import publish
@@ -197,6 +207,20 @@ def demo(
             transmit_later(f"http://{host}:{port}", held, lambda d: device_key(shape, d),
                            report=lambda line: console.print(line, highlight=False))  # fmt: skip
         serve(host=host, port=port, database=database)
+
+
+def _manipulated(sim: SimElection, variant: str, audit: bool) -> Manipulation | None:
+    """The manipulated variant of the election (achyk.cli.audit_demo), or None for the honest one."""
+    from achyk.cli.audit_demo import VARIANTS
+    from achyk.sim.manipulation import manipulate
+
+    if variant not in VARIANTS:
+        raise typer.BadParameter(f"unknown audit variant {variant!r}; choose one of {VARIANTS}")
+    if variant == "honest":
+        return None
+    if not audit:
+        raise typer.BadParameter("--audit-variant manipulated needs the audit (drop --no-audit)")
+    return manipulate(sim)
 
 
 def _observers(db: Database, sim: SimElection) -> tuple[str, float]:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import dataclass
 
-from achyk.audit import polling
+from achyk.audit import completion, polling_record
 from achyk.audit.batch import Batch
 from achyk.audit.party_list import PlannedAssertion, batches, plan
+from achyk.audit.party_list import completion as list_completion
 from achyk.domain.definition import Contest, ContestKind, Election
-from achyk.domain.protocol import AGAINST_ALL, Protocol, ProtocolKind
+from achyk.domain.protocol import Protocol, ProtocolKind
+from achyk.errors import InputError
 from achyk.services.elections import get_election
 from achyk.services.results import accepted_protocols
 from achyk.store.database import Database
@@ -34,6 +37,8 @@ class ContestPlan:
     ballots: int
     assertions: tuple[PlannedAssertion, ...] = ()
     asn: int | None = None  # ballot polling: BRAVO's average sample number (ballots)
+    # the first round that completes with probability 0.8 / 0.9 (stations, or ballots for BRAVO)
+    completion: tuple[tuple[float, int], ...] = ()
 
     @property
     def expected(self) -> int:
@@ -57,24 +62,24 @@ def plan_election(
         if not reported:
             continue
         if contest.kind is ContestKind.PARTY_LIST:
+            planned = tuple(plan(contest, reported, alpha))
+            levels = list_completion(reported, planned, alpha)
             out.append(
                 ContestPlan(
-                    contest,
-                    "batch-comparison",
-                    paper,
-                    ballots,
-                    tuple(plan(contest, reported, alpha)),
+                    contest, "batch-comparison", paper, ballots, planned,
+                    completion=tuple(sorted(levels.items())),
                 )
-            )
-        elif contest.kind is ContestKind.PRESIDENTIAL:
-            totals: dict[str, int] = {}
-            for b in reported:
-                for option, n in b.votes.items():
-                    if option != AGAINST_ALL:
-                        totals[option] = totals.get(option, 0) + n
-            votes = tuple(sorted(totals.values(), reverse=True))
-            asn = None
-            if len(votes) >= 2 and votes[0] > votes[1]:
-                asn = polling.asn(polling.Contest(votes, ballots), alpha)
-            out.append(ContestPlan(contest, "ballot-polling", paper, ballots, asn=asn))
+            )  # fmt: skip
+        elif contest.kind in polling_record.POLLING_KINDS:
+            totals = polling_record.Reported.of(contest, reported)
+            asn, levels = None, {}
+            # a tie: no sample confirms it; the plan shows no ASN (only a full hand count settles it)
+            with suppress(InputError):
+                asn, levels = polling_record.plan(contest, totals, alpha, completion.LEVELS)
+            out.append(
+                ContestPlan(
+                    contest, "ballot-polling", paper, ballots, asn=asn,
+                    completion=tuple(sorted(levels.items())),
+                )
+            )  # fmt: skip
     return election, out

@@ -2,7 +2,8 @@
 
 The commission (holding its station's device, so the protocol is validly signed) writes votes of
 one party for another into the official protocol of the list contest at a tenth of the stations,
-by the least amount per station that moves a seat. The paper is unchanged: what the audit boards
+by half as much again as the least amount per station that moves a seat (so that the seat stays
+moved when a protocol is refused or a station recounted elsewhere in the demo). The paper is unchanged: what the audit boards
 count is the original. The audit must escalate to a full hand count, whose corrections restore
 the true seats.
 """
@@ -49,9 +50,14 @@ def manipulate(sim: SimElection, seed: int = 2021) -> Manipulation:
         for s, (_, env) in official.items()
     }
     regions = {p.station.id: p.region_id for p in sim.election.stations()}
-    home = sorted(s for s in official if not sim.election.place(s).station.abroad)  # type: ignore[union-attr]
+    planted = {s for stations in sim.anomalies.values() for s in stations}  # keep them apart
+    home = sorted(
+        s for s in official
+        if not sim.election.place(s).station.abroad and s not in planted  # type: ignore[union-attr]
+    )  # fmt: skip
     rng = random.Random(seed)
-    chosen = sorted(rng.sample(home, max(1, len(home) // 10)))
+    everyone_home = [s for s in official if not sim.election.place(s).station.abroad]  # type: ignore[union-attr]
+    chosen = sorted(rng.sample(home, max(1, len(everyone_home) // 10)))
     totals: dict[str, int] = {}
     for votes, _ in truth.values():
         for o, n in votes.items():
@@ -59,32 +65,48 @@ def manipulate(sim: SimElection, seed: int = 2021) -> Manipulation:
     ranked = sorted((o for o in contest.option_ids()), key=lambda o: -totals.get(o, 0))
     to_party, from_party = ranked[0], ranked[1]
 
-    def batches(k: int) -> list[Batch]:
+    donors = [from_party, *ranked[2:]]
+
+    def shift(votes: dict[str, int], k: int) -> dict[str, int]:
+        """k votes written for the leader, taken from the runner-up, then (once it has none
+        left at the station) from the next lists: valid and the control relations stay."""
+        v = dict(votes)
+        for donor in donors:
+            moved = min(k, v[donor])
+            v[donor] -= moved
+            v[to_party] += moved
+            k -= moved
+        return v
+
+    def batches(k: int, without: set[str]) -> list[Batch]:
         out = []
         for s, (votes, invalid) in truth.items():
-            v = dict(votes)
-            if s in chosen:
-                moved = min(k, v[from_party])
-                v[from_party] -= moved
-                v[to_party] += moved
-            out.append(Batch(s, regions[s], v, invalid))
+            if s in without:
+                continue
+            out.append(
+                Batch(s, regions[s], shift(votes, k) if s in chosen else dict(votes), invalid)
+            )
         return out
 
-    honest = report(contest, batches(0)).allocation.as_dict()
-    k = next(
-        (k for k in range(1, 2000) if report(contest, batches(k)).allocation.as_dict() != honest), 0
-    )
-    if not k:
+    def least_shift(without: set[str]) -> int:
+        honest = report(contest, batches(0, without)).allocation.as_dict()
+        return next(
+            (k for k in range(1, 2000)
+             if report(contest, batches(k, without)).allocation.as_dict() != honest), 0,
+        )  # fmt: skip
+
+    # with and without the stations of planted anomalies: the demo recounts a stuffed station,
+    # and a refused protocol leaves its station out, either of which can undo a bare seat move
+    shifts = [least_shift(set()), least_shift(planted)]
+    if not all(shifts):
         raise ValueError("no shift at a tenth of the stations moves a seat")
+    k = max(shifts)
+    k += k // 2
     subs = list(sim.submissions)
     for s in chosen:
         index, env = official[s]
         doc = dict(env["protocol"])
-        votes = dict(doc["votes"])
-        moved = min(k, votes[from_party])
-        votes[from_party] -= moved
-        votes[to_party] += moved
-        doc["votes"] = votes
+        doc["votes"] = shift(dict(doc["votes"]), k)
         subs[index] = (
             subs[index][0],
             _envelope(doc, env["device"], _key(sim.profile, env["device"])),

@@ -49,6 +49,12 @@ class AuditEntries:
             return ""
         parts = []
         for a in self.checker.audits.values():
+            if a.polling:
+                parts.append(
+                    f"{a.contest_id}: ballot polling, {a.rounds} round(s), {len(a.draws)} draws of "
+                    f"{sum(n for _, n in a.manifest)} ballots, {a.decision or 'open'}"
+                )
+                continue
             parts.append(
                 f"{a.contest_id}: {a.rounds} round(s), {len(a.draws)} of {len(a.population)} stations, {a.decision or 'open'}"
             )
