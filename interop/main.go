@@ -354,7 +354,7 @@ func verify(location, trustPath, pinnedKey string, witnessKeys []string, quorum 
 		r.add("remote voting: ceremony, credentials, ballots and their proofs, re-votes, challenges, tally", rr.problems, rr.summary)
 		folded = append(folded, rr.protocols...)
 	}
-	computed, stationDocs, allUnits, seatProblems := resultsDocument(st.e, folded)
+	computed, stationDocs, allUnits, seatProblems := resultsDocument(st.e, folded, st.annulled, st.waiting())
 	var diffs []string
 	compare := func(path string, computed any, prefix string) {
 		pubRaw, err := src.read(path)

@@ -31,6 +31,7 @@ type replayState struct {
 	rejections   int
 	cases        map[int]*disputeCase // complaint log index → its case so far
 	corrected    map[int]string       // correction log index → the station it corrects
+	annulled     map[string]annulment // station → the executed annulment that took it out of the count
 	imported     map[string]any       // entry 1 of an imported election
 	unsigned     int                  // imported protocols
 	abroad       map[string]int64     // register root → voters at stations with a country
@@ -65,7 +66,7 @@ func replay(entries [][]byte, definition any, evidence func(int) ([]byte, bool))
 		obs: &observerState{missions: map[string]mission{}, observers: map[[2]string]observer{},
 			plans: map[string]bool{}, observations: map[int]*observation{}, keys: map[string]bool{}},
 		audit: auditState{audits: map[string]*contestAudit{}},
-		cases: map[int]*disputeCase{}, corrected: map[int]string{}, abroad: map[string]int64{}, abroadVoters: -1}
+		cases: map[int]*disputeCase{}, corrected: map[int]string{}, annulled: map[string]annulment{}, abroad: map[string]int64{}, abroadVoters: -1}
 	for index, raw := range entries {
 		v, err := parseJSON(raw)
 		if err != nil {

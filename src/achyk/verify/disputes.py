@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from achyk.disputes.effects import annulments, waiting
 from achyk.disputes.lifecycle import (
     COMPLAINT_PURPOSE,
     STEP_PURPOSE,
@@ -24,6 +25,7 @@ from achyk.disputes.lifecycle import (
     step_statement,
 )
 from achyk.disputes.model import Body, Status
+from achyk.domain.annulment import Annulment
 from achyk.domain.definition import Election
 from achyk.errors import AchykError
 from achyk.signing import verify
@@ -84,3 +86,12 @@ class DisputeEntries:
         cases = self.docket.cases.values()
         decided = sum(1 for c in cases if c.decision is not None)
         return f"{len(self.docket.cases)} complaints, {decided} decided"
+
+
+def results_effects(
+    entries: DisputeEntries, election: Election
+) -> tuple[dict[str, Annulment], dict[str, str]]:
+    """What the docket at the end of the log does to the results: the annulled stations (out of
+    every total above them) and the contests whose certification waits on a pending challenge —
+    the same two the server applies (`achyk.disputes.effects`)."""
+    return annulments(entries.docket), waiting(entries.docket, election)

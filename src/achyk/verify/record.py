@@ -33,6 +33,7 @@ from achyk.ledger.tiles import (
 )
 from achyk.ledger.trust import Trust
 from achyk.verify.anchors import anchors, check_quorum, definition_pin, record_witnesses
+from achyk.verify.disputes import results_effects
 from achyk.verify.files import check_manifest, check_site_figures
 from achyk.verify.remote import RemoteCheck, check_remote
 from achyk.verify.replay import Replay, replay
@@ -259,7 +260,8 @@ def _verify(
         report.add("audit: seed → sample, board-signed hand counts, each round's risk, the decision",
                    state.audit.finish(), state.audit.summary())  # fmt: skip
     say("results")
-    tab = tabulate(state.election, state.protocols() + remote_protocols)
+    annulled, held = results_effects(state.disputes, state.election)
+    tab = tabulate(state.election, state.protocols() + remote_protocols, annulled, held)
     diffs = []
     recomputed = [("results.json", results_document(state.election, tab))] + [
         (station_results_path(region.id), station_results_document(state.election, tab, region))

@@ -47,6 +47,15 @@ def fold_docket(session: Session, election: Election) -> Docket:
     return docket
 
 
+def has_complaints(db: Database, election_id: str) -> bool:
+    """Is any complaint on the log? (One indexed look-up: `ix_log_entries_election_kind`.)"""
+    q = select(LogEntryRow.idx).where(
+        LogEntryRow.election_id == election_id, LogEntryRow.kind == "complaint"
+    )
+    with db.read() as s:
+        return s.scalar(q.limit(1)) is not None
+
+
 def read_docket(db: Database, election: Election) -> Docket:
     with db.read() as s:
         return fold_docket(s, election)
