@@ -537,6 +537,11 @@ def station_page(
             "rejections": rejections,
             "switches": switches,
             "complaints": station_complaints(db, election, station_id),
+            "annulment": (annulled := tab.annulled.get(station_id)),
+            "annulling_body": next(
+                (a.name for a in election.authorities if annulled and a.id == annulled.authority),
+                "",
+            ),  # fmt: skip
             "copy_flags": _copy_flags(db, election.id, station_id),
             "history": history,
             "crumbs": _crumbs(election, Level.STATION, station_id),
