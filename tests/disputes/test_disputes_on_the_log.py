@@ -11,9 +11,11 @@ import pytest
 from achyk.canonical import canonical_json
 from achyk.disputes.lifecycle import signed_step
 from achyk.disputes.model import Decision, Status
+from achyk.domain.seat_results import SeatStatus, all_list_seats
 from achyk.services.disputes.docket import read_docket
 from achyk.services.disputes.filing import file_complaint, record_step
 from achyk.services.disputes.simulation import simulate_disputes
+from achyk.services.results import results
 from achyk.services.simulation import run_simulation
 from achyk.sim.generator import SimElection, body_key, generate
 from achyk.sim.profiles import SMALL
@@ -43,6 +45,13 @@ def test_every_path_walked_and_verified(election: tuple[Database, SimElection]) 
     assert cases[run.founded].correction == run.recount_correction
     assert cases[run.to_court].status is Status.CLOSED and cases[run.to_court].body.value == "court"
     assert cases[run.invalid].status is Status.INVALID
+    # the second stuffed station annulled and out of the count; the court challenge holds the seats
+    assert cases[run.pending].status is Status.REFERRED and cases[run.pending].pending
+    _, tab = results(db, eid)
+    assert tab.annulled[run.annulled].decision == run.annulment
+    national = tab.national(sim.election.contests[0].id)
+    assert national is not None and national.annulled == 1
+    assert all(s.status is SeatStatus.WAITING for s in all_list_seats(sim.election, tab))
     with db.read() as s:  # the evidence file is kept whole; the log holds its hash
         kept = s.query(DisputeEvidenceRow).filter_by(election_id=eid).one()
         entry = json.loads(s.get(LogEntryRow, (eid, run.founded)).entry)

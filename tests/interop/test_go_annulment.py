@@ -15,6 +15,7 @@ import pytest
 
 from achyk.disputes.lifecycle import signed_step
 from achyk.disputes.model import Decision, Status
+from achyk.disputes.rules import KZ
 from achyk.domain.definition import Authority
 from achyk.domain.published import results_document
 from achyk.domain.tabulation import tabulate
@@ -37,7 +38,9 @@ TEC = Authority("tec-north", "TEC North", public_key_b64(device_key("tec-north")
 def annulled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, dict[str, object]]:
     base = tmp_path_factory.mktemp("annulled")
     db = Database.open(f"sqlite:///{base / 'db.sqlite'}")
-    e = replace(election(), authorities=(*election().authorities, TEC))
+    # with its own clock (`disputes:`, the KZ preset with five days to decide): Go accepts it too
+    rules = replace(KZ, decide_days=5)
+    e = replace(election(), authorities=(*election().authorities, TEC), dispute_rules=rules)
     load_election(db, e)
     subs = [(s, envelope(protocol_doc(station=s))) for s in ("1001", "1002", "2001", "9001")]
     assert all(r.outcome is Outcome.ACCEPTED for r in submit_protocols(db, e.id, subs))
@@ -99,6 +102,8 @@ def test_both_verifiers_pass_an_annulment_and_a_waiting_certification(
 ) -> None:
     doc = json.loads((annulled[0] / "results.json").read_text())
     assert doc["seats"]["list"]["status"] == "waiting" and "1001" in doc["annulled"]
+    definition = json.loads((annulled[0] / "definition.json").read_text())
+    assert definition["disputes"]["preset"] == "kz" and definition["disputes"]["decide_days"] == 5
     out = run_go(go_verifier, str(annulled[0]))
     assert out.returncode == 0, out.stdout
     assert verify_record(str(annulled[0])).ok

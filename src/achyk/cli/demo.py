@@ -215,8 +215,10 @@ def _observers(db: Database, sim: SimElection) -> tuple[str, float]:
 
 def _disputes(db: Database, sim: SimElection) -> tuple[str, float]:
     from achyk.services.disputes.simulation import simulate_disputes
+    from achyk.services.results import results
 
     mark = time.perf_counter()
+    _, before = results(db, sim.election.id)
     run = simulate_disputes(db, sim)
     console.print(
         f"complaints: a party's complaint about station {sim.anomalies['stuffing'][0]} "
@@ -226,6 +228,20 @@ def _disputes(db: Database, sim: SimElection) -> tuple[str, float]:
         f"found invalid (entry {run.invalid}); {run.steps} signed steps — see /e/"
         f"{sim.election.id}/complaints"
     )
+    election, after = results(db, sim.election.id)
+    contest = election.contests[0]
+    was, now = before.national(contest.id), after.national(contest.id)
+    if run.annulled and was is not None and now is not None:
+        console.print(
+            f"  station {run.annulled} annulled by decision {run.annulment}: out of the count — "
+            f"{contest.id}: {was.counted.stations:,} → {now.counted.stations:,} stations counted "
+            f"({now.annulled} annulled), {was.counted.found:,} → {now.counted.found:,} ballots; "
+            f"its page says so: /e/{sim.election.id}/station/{run.annulled}",
+            highlight=False,
+        )
+    if run.pending >= 0:
+        reason = after.waiting.get(contest.id, "")
+        console.print(f"  certification waits: {reason}", highlight=False)
     return ("complaints and decisions", time.perf_counter() - mark)
 
 
