@@ -41,6 +41,8 @@ type disputeCase struct {
 	decision      string
 	decisionIndex int
 	decidedBy     string
+	evidence      []any // the SHA-256 of each evidence file, as filed
+	wasInvalid    bool  // found invalid at some step: decided, for the evidence release
 }
 
 func member(s string, set []string) bool {
@@ -134,7 +136,7 @@ func (st *replayState) complaint(index int, entry map[string]any) error {
 			return fmt.Errorf("filer signature: %v", err)
 		}
 	}
-	st.cases[index] = &disputeCase{complaint: index, station: station, status: "filed", body: entry["body"].(string), decisionIndex: -1}
+	st.cases[index] = &disputeCase{complaint: index, station: station, status: "filed", body: entry["body"].(string), decisionIndex: -1, evidence: evidence}
 	return nil
 }
 
@@ -248,6 +250,9 @@ func (st *replayState) complaintStep(index int, entry map[string]any) error {
 	}
 	if status == "executed" {
 		st.executed(index, c)
+	}
+	if status == "found-invalid" {
+		c.wasInvalid = true
 	}
 	return nil
 }

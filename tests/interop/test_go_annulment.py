@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import struct
+import zlib
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -30,6 +32,20 @@ from achyk.verify.record import verify_record
 from factories import device_key, election, envelope, protocol_doc
 from go_verifier import entries_of, forget_history, log_secret, rebuild, run_go
 
+
+def _png() -> bytes:
+    """A 1 × 1 PNG with a tEXt chunk naming a person, built from the PNG specification."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + data))
+        return struct.pack(">I", len(data)) + kind + data + crc
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+            + chunk(b"tEXt", b"Author\x00Aibek Asanov") + chunk(b"IDAT", zlib.compress(b"\0\0\0\0"))
+            + chunk(b"IEND", b""))  # fmt: skip
+
+
+PNG = _png()
 TEC = Authority("tec-north", "TEC North", public_key_b64(device_key("tec-north")),
                 "territorial", "north")  # fmt: skip
 
@@ -49,7 +65,7 @@ def annulled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, dict[
         filed = file_complaint(db, e.id, {
             "filer": "party", "subject": "station", "station": station, "category": "counting",
             "facts": "The count was not shown to observers.", "body": "territorial",
-        }).index  # fmt: skip
+        }, [("count.png", "image/png", PNG), ("count.mp4", "video/mp4", b"ftypmp42")]).index  # fmt: skip
         assert filed is not None
         return filed
 
@@ -87,10 +103,24 @@ def certified_while_pending(record: Path, _: str, __: dict[str, object]) -> None
     (record / "results.json").write_text(json.dumps(doc))
 
 
+def released_file_removed(record: Path, _: str, __: dict[str, object]) -> None:
+    """The redacted photo removed, and from manifest.json too: only the release check sees it."""
+    for f in (record / "complaints" / "evidence").iterdir():
+        f.unlink()
+    manifest = json.loads((record / "manifest.json").read_text())
+    manifest["files"] = {p: h for p, h in manifest["files"].items()
+                         if not p.startswith("complaints/")}  # fmt: skip
+    (record / "manifest.json").write_text(json.dumps(manifest))
+
+
 CASES: list[Callable[[Path, str, dict[str, object]], None]] = [
     counts_the_annulled_station, execution_dropped, certified_while_pending,
+    released_file_removed,
 ]  # fmt: skip
+CHECK = {"released_file_removed": "complaints: decided evidence published (redacted) or withheld "
+                                  "with a reason"}  # fmt: skip
 GO_SAYS = {
+    "released_file_removed": "missing",
     "counts_the_annulled_station": "annulled: recomputed",
     "execution_dropped": "annulled: published but not recomputed",
     "certified_while_pending": "seats.list.status: published",
@@ -102,6 +132,9 @@ def test_both_verifiers_pass_an_annulment_and_a_waiting_certification(
 ) -> None:
     doc = json.loads((annulled[0] / "results.json").read_text())
     assert doc["seats"]["list"]["status"] == "waiting" and "1001" in doc["annulled"]
+    assert b"Aibek" not in b"".join(
+        f.read_bytes() for f in (annulled[0] / "complaints" / "evidence").iterdir()
+    )
     definition = json.loads((annulled[0] / "definition.json").read_text())
     assert definition["disputes"]["preset"] == "kz" and definition["disputes"]["decide_days"] == 5
     out = run_go(go_verifier, str(annulled[0]))
@@ -118,7 +151,8 @@ def test_both_verifiers_fail_a_tampered_annulment(
     shutil.copytree(annulled[0], record)
     tamper(record, annulled[1], annulled[2])
     failed = [c for c in verify_record(str(record)).checks if not c[1]]
-    assert [n for n, _, _ in failed] == ["published results and seats recomputed from the log"]
+    check = CHECK.get(tamper.__name__, "published results and seats recomputed from the log")
+    assert [n for n, _, _ in failed] == [check], failed
     assert GO_SAYS[tamper.__name__] in failed[0][2], failed[0][2]
     go = run_go(go_verifier, str(record))
     assert go.returncode == 1, go.stdout + go.stderr

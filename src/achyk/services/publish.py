@@ -10,6 +10,7 @@ Layout (specified in docs/record-format.md):
   results.json                   the published figures above the stations (achyk.domain.published)
   results/stations/<region>.json each region's station results
   evidence/<index>.bin           the raw bytes of each rejected submission, by log index
+  complaints/evidence/<sha256>   decided complaints' evidence, redacted (achyk.disputes.redaction)
   manifest.json                  SHA-256 of every other file (the site), written last
 """
 
@@ -32,6 +33,7 @@ from achyk.ledger import MemoryTree
 from achyk.ledger.tiles import build_tiles, earlier_partial_tiles, entry_bundles, tile_data
 from achyk.services import ledger
 from achyk.services.anomalies import anomalies
+from achyk.services.disputes.evidence import write_released
 from achyk.services.elections import get_election
 from achyk.services.results import results
 from achyk.services.witnessing import election_witnesses, head_checkpoint
@@ -85,6 +87,7 @@ def publish_record(db: Database, election_id: str | None, out: Path) -> dict[str
     for index, raw in evidence:
         if index is not None and index < size:
             write_inside(out, out / "evidence" / f"{index}.bin", raw)
+    write_released(db, eid, out)  # complaints' evidence, redacted, once decided
     record = record_document(db, eid)
     record["size"], record["checkpoints"] = size, [n for n, _ in history]  # as written above
     write_inside(out, out / "record.json", _json(record))

@@ -32,6 +32,7 @@ from achyk.disputes.model import Decision, Status
 from achyk.domain.definition import Election
 from achyk.errors import AchykError, SignatureError
 from achyk.services.disputes.docket import body_keys, fold_docket, station_places
+from achyk.services.disputes.evidence import release_if_decided
 from achyk.services.elections import get_election
 from achyk.services.ledger import append_entries
 from achyk.services.tally import annul_station
@@ -140,6 +141,7 @@ def record_step(db: Database, election_id: str | None, envelope: Mapping[str, An
         except (AchykError, ValueError) as err:
             return _refuse(s, election, "complaint-step", None, raw, [str(err)])
         [index] = append_entries(s, election.id, [entry])
+        release_if_decided(s, election, case)  # the evidence, redacted, once it is decided
         if case.status is Status.EXECUTED and case.decision is Decision.ANNUL:
             # The annulment takes the station out of the count in the step's own transaction.
             executed = replace(case, steps=(*case.steps[:-1], replace(step, index=index)))
