@@ -241,7 +241,7 @@ def _disputes(db: Database, sim: SimElection) -> tuple[str, float]:
         )
     if run.pending >= 0:
         reason = after.waiting.get(contest.id, "")
-        console.print(f"  certification waits: {reason}", highlight=False)
+        console.print(f"  seats not certified: {reason}", highlight=False)
     return ("complaints and decisions", time.perf_counter() - mark)
 
 
