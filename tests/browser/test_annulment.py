@@ -97,7 +97,9 @@ def test_the_annulled_station_is_shown_not_hidden(
     expect(notice).to_contain_text("TEC North")
     link = notice.locator(f'a[href$="complaints#h-c-{complaint}"]')
     expect(link).to_have_count(1)
-    shown = page.locator('section.protocol:has(#h-p-list) tr[data-line="a"] [data-kind="preliminary"]')
+    shown = page.locator(
+        'section.protocol:has(#h-p-list) tr[data-line="a"] [data-kind="preliminary"]'
+    )
     expect(shown).to_have_text("300")  # its protocol still shown, as received
     page.screenshot(path=str(ARTIFACTS / f"annulled-station-{lang}.png"), full_page=True)
     link.click()
