@@ -239,6 +239,12 @@ def _disputes(db: Database, sim: SimElection) -> tuple[str, float]:
             f"its page says so: /e/{sim.election.id}/station/{run.annulled}",
             highlight=False,
         )
+    from achyk.services.disputes.evidence import releases
+
+    files = [f for fs in releases(db, sim.election.id).values() for f in fs]
+    shown = sum(1 for f in files if f["published_sha256"])
+    console.print(f"  evidence of decided complaints released on the log: {shown} published "
+                  f"without metadata, {len(files) - shown} withheld with the reason", highlight=False)  # fmt: skip
     if run.pending >= 0:
         reason = after.waiting.get(contest.id, "")
         console.print(f"  seats not certified: {reason}", highlight=False)

@@ -6,6 +6,8 @@ results still before the court, so the certification of the seats waits. The dem
 from __future__ import annotations
 
 import json
+import struct
+import zlib
 from dataclasses import dataclass
 
 from achyk.disputes.lifecycle import signed_step
@@ -52,13 +54,14 @@ def simulate_disputes(db: Database, sim: SimElection) -> DisputesRun:
         steps += 1
         return done.index
 
-    photo = f"photo of the ballot box at station {stuffed}, 19:40".encode()
+    photo = _photo(f"party agent at station {stuffed}, +996 555 000 111")
     founded = file_complaint(db, eid, {
         "filer": "party", "subject": "station", "station": stuffed, "category": "ballot-stuffing",
         "facts": f"Our agent saw a bundle of ballots put into the stationary box at station "
                  f"{stuffed} at 19:40; the count shows turnout far above the district's.",
         "body": "territorial",
-    }, [("box-1940.jpg", "image/jpeg", photo)]).index  # fmt: skip
+    }, [("box-1940.png", "image/png", photo),
+        ("box-1940.mp4", "video/mp4", b"\x00\x00\x00\x18ftypmp42 (a video stand-in)")]).index  # fmt: skip
     assert founded is not None
     step(founded, tec, tec_key, Status.REGISTERED, "Registered by the territorial commission.")
     step(founded, tec, tec_key, Status.HEARING_SET, "Parties and the station commission invited.",
@@ -136,6 +139,20 @@ def simulate_disputes(db: Database, sim: SimElection) -> DisputesRun:
          "The party challenges the results in court; the CEC waits for the court's decision.")  # fmt: skip
     return DisputesRun(founded, correction, to_court, invalid, steps, annulled, annulment,
                        challenge)  # fmt: skip
+
+
+def _photo(author: str) -> bytes:
+    """A 2 × 2 PNG (a phone photo stand-in) whose text chunk names its author, as phones write
+    metadata: the release publishes it without that chunk. Built from the PNG specification."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + data))
+        return struct.pack(">I", len(data)) + kind + data + crc
+
+    pixels = b"".join(b"\x00" + b"\x80\x80\x80" * 2 for _ in range(2))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
+            + chunk(b"tEXt", b"Author\x00" + author.encode()) + chunk(b"IDAT", zlib.compress(pixels))
+            + chunk(b"IEND", b""))  # fmt: skip
 
 
 def _recount(db: Database, sim: SimElection, station: str, cec_key: object, decision: int) -> int:
