@@ -13,8 +13,8 @@ from achyk.disputes.lifecycle import signed_step
 from achyk.disputes.model import Decision, Status
 from achyk.domain.seat_results import SeatStatus, all_list_seats
 from achyk.services.disputes.docket import read_docket
-from achyk.services.disputes.filing import file_complaint, record_step
 from achyk.services.disputes.evidence import released, releases
+from achyk.services.disputes.filing import file_complaint, record_step
 from achyk.services.disputes.simulation import simulate_disputes
 from achyk.services.results import results
 from achyk.services.simulation import run_simulation
