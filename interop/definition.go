@@ -240,7 +240,10 @@ func readDefinition(doc any) (*election, []string) {
 	r := &defReader{}
 	top := r.obj(doc, "definition")
 	r.known(top, "definition", "format", "election", "authorities", "contests", "regions", "form",
-		"witnesses", "witness_quorum", "audit_boards")
+		"witnesses", "witness_quorum", "audit_boards", "disputes")
+	if d, present := top["disputes"]; present {
+		r.disputeRules(d)
+	}
 	if f, ok := top["format"]; ok {
 		if i, isInt := asInt(f); !isInt || i != 1 {
 			r.fail("format", "only format 1 is known")

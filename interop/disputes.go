@@ -35,10 +35,14 @@ var (
 )
 
 type disputeCase struct {
+	complaint     int    // its log index
 	station       string // "" for a complaint without a station
 	status, body  string
 	decision      string
 	decisionIndex int
+	decidedBy     string
+	evidence      []any // the SHA-256 of each evidence file, as filed
+	wasInvalid    bool  // found invalid at some step: decided, for the evidence release
 }
 
 func member(s string, set []string) bool {
@@ -132,7 +136,7 @@ func (st *replayState) complaint(index int, entry map[string]any) error {
 			return fmt.Errorf("filer signature: %v", err)
 		}
 	}
-	st.cases[index] = &disputeCase{station: station, status: "filed", body: entry["body"].(string), decisionIndex: -1}
+	st.cases[index] = &disputeCase{complaint: index, station: station, status: "filed", body: entry["body"].(string), decisionIndex: -1, evidence: evidence}
 	return nil
 }
 
@@ -242,7 +246,13 @@ func (st *replayState) complaintStep(index int, entry map[string]any) error {
 		c.body = "court"
 	}
 	if status == "decided" {
-		c.decision, c.decisionIndex = decision, index
+		c.decision, c.decisionIndex, c.decidedBy = decision, index, a.id
+	}
+	if status == "executed" {
+		st.executed(index, c)
+	}
+	if status == "found-invalid" {
+		c.wasInvalid = true
 	}
 	return nil
 }

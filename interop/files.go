@@ -163,7 +163,7 @@ func checkSiteFigures(src *source, e *election, units map[string]map[string]*uni
 				if u.level != match[1] || (match[2] != "" && u.id != match[2]) {
 					continue
 				}
-				r := siteRow{figures: map[string]int64{"stations_reported": u.counted.stations,
+				r := siteRow{figures: map[string]int64{"stations_reported": u.counted.stations, "stations_annulled": u.annulled,
 					"voters_on_list": u.counted.voters, "issued": u.counted.issued, "found": u.counted.found,
 					"invalid": u.counted.invalid, "valid": u.counted.valid}, options: map[string][3]int64{}}
 				for _, o := range c.ballotOrder() {
@@ -209,7 +209,7 @@ func checkSiteFigures(src *source, e *election, units map[string]map[string]*uni
 	return problems
 }
 
-var siteFigures = []string{"stations_reported", "voters_on_list", "issued", "found", "invalid", "valid"}
+var siteFigures = []string{"stations_reported", "stations_annulled", "voters_on_list", "issued", "found", "invalid", "valid"}
 
 func siteRowsJSON(data []byte) (map[string]siteRow, error) {
 	v, err := parseJSON(data)

@@ -336,6 +336,10 @@ func verify(location, trustPath, pinnedKey string, witnessKeys []string, quorum 
 		return false
 	}
 	r.add("record.json as the log and definition state it", recordHeader(record, st.e, cp.size, src.remote), "")
+	if len(st.cases) > 0 {
+		problems, summary := checkReleased(st, src.read)
+		r.add("complaints: decided evidence published (redacted) or withheld with a reason", problems, summary)
+	}
 	if len(st.obs.missions) > 0 { // findings, not failures: said as achyk verify says them
 		for _, f := range copyFindings(st) {
 			fmt.Printf("FLAGGED %s\n", f)
@@ -354,7 +358,7 @@ func verify(location, trustPath, pinnedKey string, witnessKeys []string, quorum 
 		r.add("remote voting: ceremony, credentials, ballots and their proofs, re-votes, challenges, tally", rr.problems, rr.summary)
 		folded = append(folded, rr.protocols...)
 	}
-	computed, stationDocs, allUnits, seatProblems := resultsDocument(st.e, folded)
+	computed, stationDocs, allUnits, seatProblems := resultsDocument(st.e, folded, st.annulled, st.waiting())
 	var diffs []string
 	compare := func(path string, computed any, prefix string) {
 		pubRaw, err := src.read(path)

@@ -31,6 +31,8 @@ type replayState struct {
 	rejections   int
 	cases        map[int]*disputeCase // complaint log index → its case so far
 	corrected    map[int]string       // correction log index → the station it corrects
+	annulled     map[string]annulment // station → the executed annulment that took it out of the count
+	released     map[int][]string     // complaint → the hashes of its evidence published after the decision
 	imported     map[string]any       // entry 1 of an imported election
 	unsigned     int                  // imported protocols
 	abroad       map[string]int64     // register root → voters at stations with a country
@@ -49,7 +51,7 @@ var knownKinds = map[string]bool{
 	"register-commitment": true, "register-move": true, "log-key-rotation": true,
 	"mission-accreditation": true, "observer-registration": true, "deployment-plan": true,
 	"observation": true, "observation-content": true, "protocol-copy": true, "station-change": true, "lto-areas": true, "mission-statement": true,
-	"audit-seed": true, "audit-round": true, "audit-count": true, "audit-ballots": true, "audit-decision": true, "complaint": true, "complaint-step": true,
+	"audit-seed": true, "audit-round": true, "audit-count": true, "audit-ballots": true, "audit-decision": true, "complaint": true, "complaint-step": true, "evidence-release": true,
 	"imported-results": true, "imported-protocol": true,
 	"remote-trustees": true, "remote-dealing": true, "remote-complaint": true, "remote-ceremony": true, "remote-params": true, "remote-credentials": true,
 	"remote-ballot": true, "remote-close": true, "remote-decryption": true, "remote-tally": true,
@@ -65,7 +67,7 @@ func replay(entries [][]byte, definition any, evidence func(int) ([]byte, bool))
 		obs: &observerState{missions: map[string]mission{}, observers: map[[2]string]observer{},
 			plans: map[string]bool{}, observations: map[int]*observation{}, keys: map[string]bool{}},
 		audit: auditState{audits: map[string]*contestAudit{}},
-		cases: map[int]*disputeCase{}, corrected: map[int]string{}, abroad: map[string]int64{}, abroadVoters: -1}
+		cases: map[int]*disputeCase{}, corrected: map[int]string{}, annulled: map[string]annulment{}, released: map[int][]string{}, abroad: map[string]int64{}, abroadVoters: -1}
 	for index, raw := range entries {
 		v, err := parseJSON(raw)
 		if err != nil {
@@ -106,6 +108,8 @@ func replay(entries [][]byte, definition any, evidence func(int) ([]byte, bool))
 			}
 		case kind == "complaint" || kind == "complaint-step":
 			st.dispute(index, entry)
+		case kind == "evidence-release":
+			st.evidenceRelease(index, entry)
 		case kind == "log-key-rotation": // checked with the checkpoints it re-keys (logKeys)
 		case strings.HasPrefix(kind, "audit-"):
 			st.auditEntry(index, entry)

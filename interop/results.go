@@ -41,6 +41,7 @@ func (c *count) json(order []string) map[string]any {
 type unitResult struct {
 	level, id, name, parent string // parent "" is null
 	expected, registered    int64
+	annulled                int64 // stations of the unit whose result an executed decision annulled
 	counted, scanner, hand  count
 }
 
@@ -49,9 +50,13 @@ func (u *unitResult) json(order []string) map[string]any {
 	if u.parent != "" {
 		parent = u.parent
 	}
-	return map[string]any{"name": u.name, "parent": parent, "stations_expected": u.expected,
+	out := map[string]any{"name": u.name, "parent": parent, "stations_expected": u.expected,
 		"registered": u.registered, "counted": u.counted.json(order), "scanner": u.scanner.json(order),
 		"hand": u.hand.json(order)}
+	if u.annulled > 0 {
+		out["annulled"] = u.annulled
+	}
+	return out
 }
 
 func unitsOf(e *election, s *station) [][4]string {
@@ -80,7 +85,8 @@ func unitsOf(e *election, s *station) [][4]string {
 
 // resultsDocument: results.json (the levels above the stations), and per region the document
 // results/stations/<region>.json holding its stations' units.
-func resultsDocument(e *election, protocols []*protocol) (map[string]any, map[string]map[string]any, map[string]map[string]*unitResult, []string) {
+// An annulled station counts in its own unit only; the units above count it in `annulled`.
+func resultsDocument(e *election, protocols []*protocol, annulled map[string]annulment, waiting map[string]string) (map[string]any, map[string]map[string]any, map[string]map[string]*unitResult, []string) {
 	allUnits := map[string]map[string]*unitResult{} // contest → LEVEL/ID → unit
 	stationContests := map[string]map[string]any{}
 	for _, r := range e.regions {
@@ -110,7 +116,8 @@ func resultsDocument(e *election, protocols []*protocol) (map[string]any, map[st
 			if counted == nil {
 				counted = k["preliminary"]
 			}
-			for _, u := range unitsOf(e, s) {
+			_, out := annulled[s.id]
+			for n, u := range unitsOf(e, s) {
 				key := u[0] + "/" + u[1]
 				r := units[key]
 				if r == nil {
@@ -122,6 +129,12 @@ func resultsDocument(e *election, protocols []*protocol) (map[string]any, map[st
 				}
 				r.expected++
 				r.registered += s.registered
+				if out {
+					r.annulled++
+					if n > 0 {
+						continue
+					}
+				}
 				if counted != nil {
 					r.counted.add(counted)
 				}
@@ -156,7 +169,7 @@ func resultsDocument(e *election, protocols []*protocol) (map[string]any, map[st
 		}
 		switch c.kind {
 		case "party-list":
-			if s := seatStatus(e, c, national, regionOrder, units); s != nil {
+			if s := seatStatus(e, c, national, regionOrder, units, waiting[c.id]); s != nil {
 				seats[c.id] = s
 			}
 		case "district":
@@ -169,14 +182,23 @@ func resultsDocument(e *election, protocols []*protocol) (map[string]any, map[st
 	for region, cs := range stationContests {
 		stationDocs[region] = map[string]any{"format": int64(1), "election": e.id, "region": region, "contests": cs}
 	}
-	return map[string]any{"format": int64(1), "election": e.id, "contests": contests, "seats": seats,
-		"districts": districts}, stationDocs, allUnits, problems
+	doc := map[string]any{"format": int64(1), "election": e.id, "contests": contests, "seats": seats,
+		"districts": districts}
+	if len(annulled) > 0 {
+		out := map[string]any{}
+		for id, a := range annulled {
+			out[id] = a.json()
+		}
+		doc["annulled"] = out
+	}
+	return doc, stationDocs, allUnits, problems
 }
 
 // seatStatus: a party-list contest's seats with their status — undetermined (with the reason)
 // while nothing, or nothing in a home region under a regional threshold, is counted; else final
 // or provisional (stations still reporting). nil when the cap cannot be met.
-func seatStatus(e *election, c *contest, national *unitResult, regionOrder []string, units map[string]*unitResult) map[string]any {
+// A complete count whose contest a pending complaint affects waits, with the reason.
+func seatStatus(e *election, c *contest, national *unitResult, regionOrder []string, units map[string]*unitResult, waits string) map[string]any {
 	var partyVotes int64
 	for _, p := range c.options {
 		partyVotes += national.counted.votes[p]
@@ -210,8 +232,11 @@ func seatStatus(e *election, c *contest, national *unitResult, regionOrder []str
 		return nil
 	}
 	s["status"] = "provisional"
-	if national.counted.stations >= national.expected {
+	if national.counted.stations+national.annulled >= national.expected {
 		s["status"] = "final"
+		if waits != "" {
+			s["status"], s["reason"] = "waiting", waits
+		}
 	}
 	return s
 }

@@ -33,7 +33,9 @@ SUBMIT = {
     "kk": "Шағымды беру",
     "en": "File the complaint",
 }
-DISMISS = {"ru": "dismiss", "ky": "dismiss", "kk": "dismiss", "en": "dismiss"}
+# The decision in words of the page's language (src/achyk/disputes/labels.py and the catalogs).
+DISMISS = {"ru": "отклонена", "ky": "четке кагылды", "kk": "қанағаттандырусыз қалдырылды",
+           "en": "dismissed"}  # fmt: skip
 
 
 def _png(path: Path) -> bytes:

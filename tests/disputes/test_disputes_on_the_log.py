@@ -11,9 +11,12 @@ import pytest
 from achyk.canonical import canonical_json
 from achyk.disputes.lifecycle import signed_step
 from achyk.disputes.model import Decision, Status
+from achyk.domain.seat_results import SeatStatus, all_list_seats
 from achyk.services.disputes.docket import read_docket
+from achyk.services.disputes.evidence import released, releases
 from achyk.services.disputes.filing import file_complaint, record_step
 from achyk.services.disputes.simulation import simulate_disputes
+from achyk.services.results import results
 from achyk.services.simulation import run_simulation
 from achyk.sim.generator import SimElection, body_key, generate
 from achyk.sim.profiles import SMALL
@@ -43,10 +46,22 @@ def test_every_path_walked_and_verified(election: tuple[Database, SimElection]) 
     assert cases[run.founded].correction == run.recount_correction
     assert cases[run.to_court].status is Status.CLOSED and cases[run.to_court].body.value == "court"
     assert cases[run.invalid].status is Status.INVALID
-    with db.read() as s:  # the evidence file is kept whole; the log holds its hash
-        kept = s.query(DisputeEvidenceRow).filter_by(election_id=eid).one()
+    # the second stuffed station annulled and out of the count; the court challenge holds the seats
+    assert cases[run.pending].status is Status.REFERRED and cases[run.pending].pending
+    _, tab = results(db, eid)
+    assert tab.annulled[run.annulled].decision == run.annulment
+    national = tab.national(sim.election.contests[0].id)
+    assert national is not None and national.annulled == 1
+    assert all(s.status is SeatStatus.WAITING for s in all_list_seats(sim.election, tab))
+    with db.read() as s:  # the evidence files are kept whole; the log holds their hashes
+        kept = s.query(DisputeEvidenceRow).filter_by(election_id=eid).all()
         entry = json.loads(s.get(LogEntryRow, (eid, run.founded)).entry)
-    assert entry["evidence"] == [kept.sha256]
+    assert sorted(entry["evidence"]) == sorted(k.sha256 for k in kept) and len(kept) == 2
+    # decided: the photo published without its author's name, the video withheld with the reason
+    [photo, video] = releases(db, eid)[run.founded]
+    assert photo["published_sha256"] and video["published_sha256"] is None and video["note"]
+    published = released(db, eid, str(photo["published_sha256"]))
+    assert published is not None and b"+996" not in published[0]
     assert replay(_log(db, eid), _definition(db, eid), _evidence(db, eid)).problems == []
 
 

@@ -12,9 +12,10 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from achyk.disputes.lifecycle import BodyKey, DisputeError, Docket
+from achyk.disputes.lifecycle import BodyKey, Case, DisputeError, Docket
 from achyk.disputes.model import Body, Category, Complaint, Decision, Filer, Status, Step, Subject
 from achyk.disputes.rules import KG, certification_due, decision_due, results_challenge_closes
+from achyk.errors import DefinitionError
 
 WHERE = {"1001": ("d01", "north"), "2001": ("d05", "south")}
 TEC_NORTH = BodyKey("tec-north", Body.TERRITORIAL, "north")
@@ -160,3 +161,37 @@ def test_a_missed_deadline_is_flagged_and_a_late_decision_shown_as_late() -> Non
     walk.docket.step(appeal, CEC, WHERE)
     t = timing(walk.docket.cases[filed.index], KG, date(2025, 11, 30), BISHKEK)
     assert t.decided is None and t.due == datetime(2025, 11, 29, 10, 0, tzinfo=BISHKEK)
+
+
+def test_a_definition_sets_its_own_clock() -> None:
+    """The `disputes:` section: a preset, the figures its law sets otherwise, the time zone —
+    written back in full (so the hashed definition says which deadlines applied), and absent,
+    nothing written (existing definitions keep their hashes)."""
+    from achyk.disputes.rules import KZ
+    from achyk.formats.definition import election_from_document, election_to_document
+    from achyk.web.complaints import clocks
+    from factories import election
+
+    plain = election_to_document(election())
+    assert "disputes" not in plain and election_from_document(plain).dispute_rules is None
+    doc = {**plain, "disputes": {"preset": "kz", "decide_days": 5, "results_challenge_days": 3}}
+    rules = election_from_document(doc).dispute_rules
+    assert rules is not None and rules.name == "kz" and rules.decide_days == 5
+    assert rules.court_challenge_days == KZ.court_challenge_days == 10
+    assert rules.results_challenge_days == 3 and rules.certify_days is None
+    assert rules.utc_offset_minutes == 300
+    again = election_to_document(election_from_document(doc))
+    assert again["disputes"]["decide_days"] == 5 and again["disputes"]["source"] == KZ.source
+    assert election_from_document(again).dispute_rules == rules
+    with pytest.raises(DefinitionError, match="decide_days"):
+        election_from_document({**plain, "disputes": {"decide_days": 0}})
+    with pytest.raises(DefinitionError, match="preset"):
+        election_from_document({**plain, "disputes": {"preset": "fr"}})
+    # the register's clock follows the definition: five days (at UTC+5), not the KG three
+    kz = election_from_document(doc)
+    filed = "2025-12-05T04:00:00+00:00"  # 09:00 at UTC+5, five days after election day
+    case = Case(Complaint(7, Filer.VOTER, Subject.ELECTION, None, Category.OTHER, "f", (),
+                          filed, Body.CENTRAL), Status.REGISTERED, Body.CENTRAL)  # fmt: skip
+    four_days = datetime(2025, 12, 9, 5, 0, tzinfo=UTC)
+    assert clocks(kz, [case], four_days) == {7: ""}  # due after 5 days
+    assert clocks(election(), [case], four_days) == {7: "overdue"}  # KG: 3 days

@@ -61,7 +61,7 @@ def unit_result(contest: Contest, r: ContestResult) -> UnitResult:
     return UnitResult(
         level=r.unit.level.value, unit=r.unit.id, name=r.unit.name, parent=r.unit.parent,
         contest=contest.id, stations_expected=r.stations_expected, stations_reported=c.stations,
-        reported_pct=str(r.reported_pct), registered=r.registered,
+        stations_annulled=r.annulled, reported_pct=str(r.reported_pct), registered=r.registered,
         voters_on_list=c.voters_on_list, issued=c.issued, turnout_pct=str(r.turnout_pct),
         found=c.found, invalid=c.invalid, valid=c.valid, base=r.base_kind.value,
         base_total=r.base,

@@ -17,6 +17,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
+from achyk.disputes.labels import label
 from achyk.errors import NotFoundError
 from achyk.services.disputes.docket import read_docket
 from achyk.services.disputes.filing import Filed, file_complaint, record_step
@@ -24,6 +25,7 @@ from achyk.services.elections import get_election
 from achyk.store.database import Database
 
 router = APIRouter()
+LABELLED = ("category", "filer", "status", "before", "decision")
 PREFIX = "/api/elections/{election_id}/complaints"
 
 
@@ -97,7 +99,7 @@ def _rows(request: Request, election_id: str) -> list[dict[str, Any]]:
         election = get_election(db, election_id)
     except NotFoundError as err:
         raise HTTPException(404, str(err)) from None
-    return [
+    rows = [
         {"complaint": c.complaint.index, "station": c.complaint.station,
          "category": c.complaint.category.value, "filer": c.complaint.filer.value,
          "filed_at": c.complaint.filed_at, "status": c.status.value, "before": c.body.value,
@@ -105,6 +107,11 @@ def _rows(request: Request, election_id: str) -> list[dict[str, Any]]:
          "decided_by": c.decided_by, "steps": len(c.steps)}
         for c in sorted(read_docket(db, election).cases.values(), key=lambda c: c.complaint.index)
     ]  # fmt: skip
+    # The identifiers stay for machines; each gets its label in words beside it.
+    return [
+        {**r, **{f"{k}_label": label(r[k]) if r[k] is not None else None for k in LABELLED}}
+        for r in rows
+    ]
 
 
 @router.get(PREFIX)
@@ -118,7 +125,7 @@ def register_csv(request: Request, election_id: str) -> Response:
     rows = _rows(request, election_id)
     out = io.StringIO()
     fields = ["complaint", "station", "category", "filer", "filed_at", "status", "before",
-              "decision", "decided_by", "steps"]  # fmt: skip
+              "decision", "decided_by", "steps", *(f"{k}_label" for k in LABELLED)]  # fmt: skip
     writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)

@@ -25,6 +25,7 @@ from achyk.errors import (
 from achyk.formats.definition import election_to_document
 from achyk.ledger import leaf_hash
 from achyk.services import ledger
+from achyk.services.disputes.evidence import released
 from achyk.services.elections import get_election
 from achyk.services.publish import record_document
 from achyk.services.results import cached_results
@@ -132,6 +133,18 @@ def _add_routes(router: APIRouter, prefix: str) -> None:
             raise HTTPException(404, f"no evidence {name[:100]}")
         return Response(raw, media_type="application/octet-stream",
                         headers={"Cache-Control": LONG})  # fmt: skip
+
+    @router.get(prefix + "/complaints/evidence/{digest}", response_class=Response)
+    def released_evidence(
+        request: Request, digest: str, election_id: str | None = None
+    ) -> Response:
+        """A decided complaint's evidence file, redacted, as the record's
+        `complaints/evidence/<sha256>` (achyk.disputes.redaction)."""
+        db, eid = eid_of(request, election_id)
+        found = released(db, eid, digest[:64]) if len(digest) == 64 else None
+        if found is None:
+            raise HTTPException(404, f"no released evidence {digest[:100]}")
+        return Response(found[0], media_type=found[1], headers={"Cache-Control": LONG})
 
     @router.get(prefix + "/log/entries/{index}")
     def entry(request: Request, index: int, election_id: str | None = None) -> Any:

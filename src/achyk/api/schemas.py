@@ -28,6 +28,7 @@ class UnitResult(BaseModel):
     contest: str
     stations_expected: int
     stations_reported: int
+    stations_annulled: int = 0  # out of the count by an executed decision (not in `reported`)
     reported_pct: str
     registered: int
     voters_on_list: int

@@ -287,8 +287,10 @@ def _statement(db: Database, sim: SimElection) -> None:
 
 def _disputes(db: Database, sim: SimElection) -> tuple[str, float]:
     from achyk.services.disputes.simulation import simulate_disputes
+    from achyk.services.results import results
 
     mark = time.perf_counter()
+    _, before = results(db, sim.election.id)
     run = simulate_disputes(db, sim)
     console.print(
         f"complaints: a party's complaint about station {sim.anomalies['stuffing'][0]} "
@@ -298,6 +300,26 @@ def _disputes(db: Database, sim: SimElection) -> tuple[str, float]:
         f"found invalid (entry {run.invalid}); {run.steps} signed steps — see /e/"
         f"{sim.election.id}/complaints"
     )
+    election, after = results(db, sim.election.id)
+    contest = election.contests[0]
+    was, now = before.national(contest.id), after.national(contest.id)
+    if run.annulled and was is not None and now is not None:
+        console.print(
+            f"  station {run.annulled} annulled by decision {run.annulment}: out of the count — "
+            f"{contest.id}: {was.counted.stations:,} → {now.counted.stations:,} stations counted "
+            f"({now.annulled} annulled), {was.counted.found:,} → {now.counted.found:,} ballots; "
+            f"its page says so: /e/{sim.election.id}/station/{run.annulled}",
+            highlight=False,
+        )
+    from achyk.services.disputes.evidence import releases
+
+    files = [f for fs in releases(db, sim.election.id).values() for f in fs]
+    shown = sum(1 for f in files if f["published_sha256"])
+    console.print(f"  evidence of decided complaints released on the log: {shown} published "
+                  f"without metadata, {len(files) - shown} withheld with the reason", highlight=False)  # fmt: skip
+    if run.pending >= 0:
+        reason = after.waiting.get(contest.id, "")
+        console.print(f"  seats not certified: {reason}", highlight=False)
     return ("complaints and decisions", time.perf_counter() - mark)
 
 

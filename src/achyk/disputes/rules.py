@@ -13,12 +13,20 @@ No 2464), art. 20 (appeals against commissions' acts): a constitutional challeng
 results may be brought within ten days. The days a commission has to decide are NOT verified here
 against art. 20's text: the preset assumes the Kyrgyz three days, and a CEC using it must set the
 figure its law gives (a definition may name its own rules).
+
+A definition chooses its rules in an optional `disputes:` section (`achyk.formats.dispute_rules`):
+a preset and any figure it overrides, with the election's UTC offset. Without one, the Kyrgyz
+rules apply.
+
+Time zones: Kyrgyzstan is UTC+6. Kazakhstan has kept one zone, UTC+5, since 1 March 2024 (before
+that Astana and Almaty were UTC+6): the preset uses UTC+5; a definition for an earlier election
+sets its offset.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 
 from achyk.disputes.model import Body
 
@@ -31,6 +39,11 @@ class DisputeRules:
     certify_days: int | None  # the CEC determines the results within this many days of the day
     court_challenge_days: int | None  # a challenge of the results in court, after publication
     source: str
+    utc_offset_minutes: int = 360  # the election's time zone, in which the days are counted
+
+    @property
+    def tz(self) -> tzinfo:
+        return timezone(timedelta(minutes=self.utc_offset_minutes))
 
 
 KG = DisputeRules("kg", 3, 3, 20, 3, "KG Constitutional Law of 2 July 2011 No 68, arts. 44, 55")
@@ -41,6 +54,7 @@ KZ = DisputeRules(
     None,
     10,
     "KZ Constitutional Law of 28 September 1995 No 2464, art. 20 (decide_days assumed)",
+    300,
 )
 PRESETS = {r.name: r for r in (KG, KZ)}
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
+from achyk.disputes.rules import DisputeRules
 from achyk.domain.forms import ProtocolForm
 from achyk.domain.identifiers import ID_PATTERN, id_problem
 from achyk.errors import DefinitionError, Problem
@@ -156,6 +157,8 @@ class Election:
     # Audit-board members (hand counts of sampled stations); optional: absent, existing
     # definitions keep their hashes.
     audit_boards: tuple[BoardMember, ...] = ()
+    # The statutory clock of complaints (`disputes:` in the definition); None: the Kyrgyz preset.
+    dispute_rules: DisputeRules | None = None
     _places: dict[str, StationPlace] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -29,12 +29,15 @@ def seats_document(s: ListSeats) -> dict[str, Any]:
     """One contest's seats: the allocation and its status, or why it cannot be made yet."""
     if s.allocation is None:
         return {"status": s.status.value, "reason": s.reason}
-    return {
+    doc = {
         "status": s.status.value,
         "seats": s.allocation.as_dict(),
         "qualified": list(s.allocation.qualified),
         "excluded": dict(s.allocation.excluded),
     }
+    if s.reason is not None:  # a certification that waits says on what
+        doc["reason"] = s.reason
+    return doc
 
 
 def station_results_path(region_id: str) -> str:
@@ -43,7 +46,7 @@ def station_results_path(region_id: str) -> str:
 
 
 def _unit(r: ContestResult) -> dict[str, Any]:
-    return {
+    doc = {
         "name": r.unit.name,
         "parent": r.unit.parent,
         "stations_expected": r.stations_expected,
@@ -52,6 +55,9 @@ def _unit(r: ContestResult) -> dict[str, Any]:
         "scanner": _count(r.scanner),
         "hand": _count(r.hand),
     }
+    if r.annulled:  # stations out of the count by an executed decision (`record-format.md`)
+        doc["annulled"] = r.annulled
+    return doc
 
 
 def station_results_document(election: Election, tab: Tabulation, region: Region) -> dict[str, Any]:
@@ -94,13 +100,16 @@ def results_document(election: Election, tab: Tabulation) -> dict[str, Any]:
             against = nat.counted.votes_for(AGAINST_ALL) if contest.against_all else None
             outcome = decide_district(votes, contest.seats, against_all=against)
             districts[contest.id] = {"elected": list(outcome.elected), "summary": outcome.summary}
-    return {
+    doc: dict[str, Any] = {
         "format": RESULTS_FORMAT,
         "election": election.id,
         "contests": contests,
         "seats": seats,
         "districts": districts,
     }
+    if tab.annulled:
+        doc["annulled"] = {sid: a.as_dict() for sid, a in sorted(tab.annulled.items())}
+    return doc
 
 
 def differences(published: Any, computed: Any, path: str = "") -> Iterator[str]:

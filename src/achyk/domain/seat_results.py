@@ -23,11 +23,13 @@ class SeatStatus(Enum):
     Election night is a state, not an error: while stations are still reporting the seats are
     *provisional* (they may change with every protocol), and before any votes are counted — or
     while a region whose threshold the law requires has none — they are *undetermined*, with the
-    reason. Only when every expected station has reported are they *final* (subject, as always,
-    to corrections and decisions that appear on the log).
+    reason. Only when every expected station has reported (or been annulled) are they *final*
+    (subject, as always, to corrections and decisions that appear on the log) — unless a pending
+    challenge affects the contest: then the certification *waits*, with the reason.
     """
 
     FINAL = "final"
+    WAITING = "waiting"  # complete, but a pending challenge holds the certification
     PROVISIONAL = "provisional"
     UNDETERMINED = "undetermined"
 
@@ -37,7 +39,7 @@ class ListSeats:
     contest_id: str
     allocation: SeatAllocation | None  # None exactly when UNDETERMINED
     status: SeatStatus = SeatStatus.FINAL
-    reason: str | None = None  # why the seats are undetermined
+    reason: str | None = None  # why the seats are undetermined, or why certification waits
     waiting_regions: tuple[str, ...] = ()  # home regions with nothing counted, under a threshold
 
 
@@ -82,9 +84,13 @@ def list_seats(election: Election, tab: Tabulation, contest: Contest) -> ListSea
         region_votes=region_votes,
         region_base=region_base,
     )
-    complete = national.counted.stations >= national.stations_expected
-    status = SeatStatus.FINAL if complete else SeatStatus.PROVISIONAL
-    return ListSeats(contest.id, allocation, status)
+    complete = national.counted.stations + national.annulled >= national.stations_expected
+    if not complete:
+        return ListSeats(contest.id, allocation, SeatStatus.PROVISIONAL)
+    held = tab.waiting.get(contest.id)
+    if held is not None:
+        return ListSeats(contest.id, allocation, SeatStatus.WAITING, held)
+    return ListSeats(contest.id, allocation, SeatStatus.FINAL)
 
 
 def _undetermined(contest: Contest, reason: str) -> ListSeats:

@@ -15,6 +15,7 @@ from decimal import ROUND_FLOOR, Decimal
 from enum import StrEnum
 from fractions import Fraction
 
+from achyk.domain.annulment import Annulment
 from achyk.domain.definition import Contest, Election, PercentBase
 from achyk.domain.protocol import AGAINST_ALL, Protocol, ProtocolKind
 
@@ -108,6 +109,9 @@ class ContestResult:
     counted: Count
     scanner: Count
     hand: Count
+    # Stations of this unit whose result an executed decision annulled: not in any sum above the
+    # station (a station's own unit still shows its protocol's figures, and 1 here).
+    annulled: int = 0
 
     @property
     def reported_pct(self) -> Decimal:
@@ -149,8 +153,13 @@ class Tabulation:
         results: dict[tuple[Level, str, str], ContestResult],
         stations: StationSource | None = None,
         stations_under: Mapping[str, Sequence[str]] | None = None,
+        *,
+        annulled: Mapping[str, Annulment] | None = None,
+        waiting: Mapping[str, str] | None = None,
     ) -> None:
         self.election_id = election_id
+        self.annulled = dict(annulled or {})  # station id → the decision that annulled it
+        self.waiting = dict(waiting or {})  # contest id → why its certification waits
         self._results = results
         self._stations = stations  # None: every station is already in `results`
         self._under = stations_under or {}
@@ -249,13 +258,26 @@ def _units_of(election: Election, station_id: str) -> list[Unit]:
     return units
 
 
-def tabulate(election: Election, protocols: Iterable[Protocol]) -> Tabulation:
-    """Fold accepted protocols (at most one per station, contest and kind) into results."""
+def tabulate(
+    election: Election,
+    protocols: Iterable[Protocol],
+    annulled: Mapping[str, Annulment] | None = None,
+    waiting: Mapping[str, str] | None = None,
+) -> Tabulation:
+    """Fold accepted protocols (at most one per station, contest and kind) into results.
+
+    An `annulled` station's protocols count in its own unit only; every unit above counts the
+    station as annulled instead. `waiting` (contest → reason) holds the contests whose
+    certification waits on a pending challenge (`achyk.disputes.effects`).
+    """
+    out = annulled or {}
     by_key: dict[tuple[str, str], dict[ProtocolKind, Protocol]] = {}
     for p in protocols:
         by_key.setdefault((p.station_id, p.contest_id), {})[p.kind] = p
 
-    acc: dict[tuple[Level, str, str], tuple[Unit, list[_Acc], list[int]]] = {}
+    acc: dict[
+        tuple[Level, str, str], tuple[Unit, list[_Acc], list[int]]
+    ] = {}  # [n, voters, annulled]
     units_cache: dict[str, list[Unit]] = {}
     for contest in election.contests:
         for place in election.stations_in(contest):
@@ -265,14 +287,18 @@ def tabulate(election: Election, protocols: Iterable[Protocol]) -> Tabulation:
                 units = units_cache[sid] = _units_of(election, sid)
             kinds = by_key.get((sid, contest.id), {})
             counted = kinds.get(ProtocolKind.OFFICIAL) or kinds.get(ProtocolKind.PRELIMINARY)
-            for unit in units:
+            for n, unit in enumerate(units):
                 key = (unit.level, unit.id, contest.id)
                 entry = acc.get(key)
                 if entry is None:
-                    entry = acc[key] = (unit, [_Acc(), _Acc(), _Acc()], [0, 0])
+                    entry = acc[key] = (unit, [_Acc(), _Acc(), _Acc()], [0, 0, 0])
                 sums, expected = entry[1], entry[2]
                 expected[0] += 1
                 expected[1] += place.station.registered_voters
+                if sid in out:
+                    expected[2] += 1
+                    if n > 0:  # above the station: out of the count
+                        continue
                 if counted is not None:
                     sums[0].add(counted)
                 if ProtocolKind.PRELIMINARY in kinds:
@@ -292,7 +318,8 @@ def tabulate(election: Election, protocols: Iterable[Protocol]) -> Tabulation:
             counted=sums[0].freeze(orders[key[2]]),
             scanner=sums[1].freeze(orders[key[2]]),
             hand=sums[2].freeze(orders[key[2]]),
+            annulled=expected[2],
         )
         for key, (unit, sums, expected) in acc.items()
     }
-    return Tabulation(election.id, results)
+    return Tabulation(election.id, results, annulled=out, waiting=waiting)

@@ -9,12 +9,14 @@ protocol replaces what its station contributed: the station's old vectors are su
 ones added, so every sum stays exactly what a full fold gives (tests/property/test_tally.py).
 
 The rules are those of `tabulate`: counted is the official protocol where there is one, else the
-preliminary; scanner and hand are the two kinds summed on their own.
+preliminary; scanner and hand are the two kinds summed on their own. An annulled station keeps its
+own row but adds nothing above it: `annul` subtracts what it had added, and `fold` changes only the
+station's own row for a protocol of an annulled station.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from achyk.domain.definition import Election
@@ -102,12 +104,16 @@ def unit_index(election: Election) -> UnitIndex:
 
 
 def fold(
-    index: UnitIndex, stored: Mapping[Key, Vectors], protocols: Iterable[Protocol]
+    index: UnitIndex,
+    stored: Mapping[Key, Vectors],
+    protocols: Iterable[Protocol],
+    annulled: Collection[str] = frozenset(),
 ) -> dict[Key, Vectors]:
     """The rows that change when `protocols` are accepted, each replacing its slot's protocol.
 
     `stored` holds the current rows of the touched stations and of their units (a row missing is
-    all zeros). Returns the new value of every changed row, stations and units alike.
+    all zeros). Returns the new value of every changed row, stations and units alike. A protocol
+    of an `annulled` station changes its own row only.
     """
     rows: dict[Key, Vectors] = {}
 
@@ -137,11 +143,47 @@ def fold(
             for series, (new, old) in enumerate(zip(station, before, strict=True))
             if new != old
         ]
+        if p.station_id in annulled:
+            continue
         for unit in units[1:]:
             target = row((unit.level.value, unit.id, p.contest_id), len(order))
             for series, d in delta:
                 target[series] = [a + b for a, b in zip(target[series], d, strict=True)]
     return rows
+
+
+def annul(index: UnitIndex, stored: Mapping[Key, Vectors], station_id: str) -> dict[Key, Vectors]:
+    """The rows that change when a station's result is annulled: what its rows added to every unit
+    above it (all three series, every contest) is taken away; its own rows stay as they are.
+
+    `stored` holds the station's rows and its units' rows, as for `fold`.
+    """
+    rows: dict[Key, Vectors] = {}
+    units = index.units_of[station_id]
+    for contest_id, order in index.orders.items():
+        own = stored.get((units[0].level.value, station_id, contest_id))
+        if own is None:
+            continue
+        for unit in units[1:]:
+            key = (unit.level.value, unit.id, contest_id)
+            old = rows.get(key) or stored.get(key) or zero(len(order))
+            rows[key] = [
+                [a - b for a, b in zip(t, o, strict=True)] for t, o in zip(old, own, strict=True)
+            ]
+    return rows
+
+
+def annulled_counts(index: UnitIndex, stations: Iterable[str]) -> dict[tuple[Level, str, str], int]:
+    """How many annulled stations each unit holds, per contest (the station's own unit included)."""
+    out: dict[tuple[Level, str, str], int] = {}
+    for sid in stations:
+        for contest_id in index.orders:
+            if (Level.STATION, sid, contest_id) not in index.expected:
+                continue
+            for unit in index.units_of.get(sid, ()):
+                key = (unit.level, unit.id, contest_id)
+                out[key] = out.get(key, 0) + 1
+    return out
 
 
 def unit_keys(index: UnitIndex, station_id: str, contest_id: str) -> list[Key]:
@@ -150,7 +192,11 @@ def unit_keys(index: UnitIndex, station_id: str, contest_id: str) -> list[Key]:
 
 
 def contest_result(
-    index: UnitIndex, election: Election, key: tuple[Level, str, str], vectors: Vectors | None
+    index: UnitIndex,
+    election: Election,
+    key: tuple[Level, str, str],
+    vectors: Vectors | None,
+    annulled: int = 0,
 ) -> ContestResult:
     level, uid, cid = key
     contest = election.contest(cid)
@@ -161,5 +207,5 @@ def contest_result(
     return ContestResult(
         unit=index.units[(level, uid)], contest_id=cid, base_kind=contest.base,
         stations_expected=stations, registered=registered, counted=count_of(v[COUNTED], order),
-        scanner=count_of(v[SCANNER], order), hand=count_of(v[HAND], order),
+        scanner=count_of(v[SCANNER], order), hand=count_of(v[HAND], order), annulled=annulled,
     )  # fmt: skip

@@ -40,6 +40,7 @@ from achyk.domain.definition import (
 )
 from achyk.domain.identifiers import id_problem
 from achyk.errors import DefinitionError, Problem
+from achyk.formats.dispute_rules import DisputesModel, rules_to_core, rules_to_document
 from achyk.formats.located_yaml import Located, load_located
 from achyk.formats.protocol_forms import (
     FormModel,
@@ -174,6 +175,7 @@ class _Definition(_Model):
     form: FormModel | None = None
     witnesses: list[_Witness] = Field(default=[], max_length=MAX_WITNESSES)
     witness_quorum: int | None = Field(default=None, ge=1)
+    disputes: DisputesModel | None = None  # the statutory clock (formats/dispute_rules.py)
 
 
 def _path(loc: Iterable[int | str]) -> str:
@@ -399,7 +401,8 @@ def _to_core(d: _Definition) -> Election:
     return Election(h.id, h.name, h.type, h.date, contests, regions, authorities,
                     abroad_any_station=h.abroad_any_station, form=form,
                     credential_authority=h.credential_authority, witnesses=witnesses,
-                    witness_quorum=d.witness_quorum or 0, audit_boards=boards)  # fmt: skip
+                    witness_quorum=d.witness_quorum or 0, audit_boards=boards,
+                    dispute_rules=rules_to_core(d.disputes) if d.disputes else None)  # fmt: skip
 
 
 def election_from_document(doc: Any, source: str = "definition") -> Election:
@@ -605,6 +608,8 @@ def election_to_document(e: Election) -> dict[str, Any]:
             {"id": b.id, "name": b.name, "party": b.party, "public_key": b.public_key}
             for b in e.audit_boards
         ]
+    if e.dispute_rules is not None:  # likewise
+        document["disputes"] = rules_to_document(e.dispute_rules)
     return document
 
 

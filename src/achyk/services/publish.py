@@ -12,6 +12,7 @@ Layout (specified in docs/record-format.md):
   evidence/<index>.bin           the raw bytes of each rejected submission, by log index
   observers/photos/<sha256>.<ext> each photo a mission published, metadata stripped, named by the
                                  published hash its observation-content entry gives
+  complaints/evidence/<sha256>   decided complaints' evidence, redacted (achyk.disputes.redaction)
   manifest.json                  SHA-256 of every other file (the site), written last
 """
 
@@ -34,6 +35,7 @@ from achyk.ledger import MemoryTree
 from achyk.ledger.tiles import build_tiles, earlier_partial_tiles, entry_bundles, tile_data
 from achyk.services import ledger
 from achyk.services.anomalies import anomalies
+from achyk.services.disputes.evidence import write_released
 from achyk.services.elections import get_election
 from achyk.services.observers.inbox import published_photos
 from achyk.services.results import results
@@ -90,6 +92,7 @@ def publish_record(db: Database, election_id: str | None, out: Path) -> dict[str
             write_inside(out, out / "evidence" / f"{index}.bin", raw)
     for name, data in published_photos(db, eid):  # observers' photos, metadata stripped
         write_inside(out, out / "observers" / "photos" / name, data)
+    write_released(db, eid, out)  # complaints' evidence, redacted, once decided
     record = record_document(db, eid)
     record["size"], record["checkpoints"] = size, [n for n, _ in history]  # as written above
     write_inside(out, out / "record.json", _json(record))

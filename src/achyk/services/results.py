@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from achyk.disputes.effects import annulments, waiting
 from achyk.domain.definition import Election
 from achyk.domain.protocol import Protocol, protocol_from_json
 from achyk.domain.tabulation import (
@@ -25,6 +26,7 @@ from achyk.domain.tabulation import (
 from achyk.domain.tally import COUNTED, HAND, SCANNER, count_of, zero
 from achyk.errors import NotFoundError
 from achyk.formats.definition import election_from_stored
+from achyk.services.disputes.docket import has_complaints, read_docket
 from achyk.services.elections import get_election
 from achyk.services.tally import ensure_totals, totals_tabulation
 from achyk.store.database import Database
@@ -48,7 +50,10 @@ def accepted_protocols(db: Database, election_id: str) -> list[Protocol]:
 def recomputed_results(db: Database, election_id: str | None = None) -> tuple[Election, Tabulation]:
     """The full fold of every accepted protocol: what the running totals must always equal."""
     election = get_election(db, election_id)
-    return election, tabulate(election, accepted_protocols(db, election.id))
+    docket = read_docket(db, election)
+    return election, tabulate(
+        election, accepted_protocols(db, election.id), annulments(docket), waiting(docket, election)
+    )
 
 
 def results(db: Database, election_id: str | None = None) -> tuple[Election, Tabulation]:
@@ -180,6 +185,10 @@ def outline_results(db: Database, election_id: str | None = None) -> tuple[Elect
     election = election_from_stored(json.dumps(outline["definition"]))
     units = {(Level(lv), uid): Unit(Level(lv), uid, name, parent)
              for lv, uid, name, parent in outline["units"]}  # fmt: skip
+    if has_complaints(db, eid):
+        # Annulled stations and pending challenges need the stations' places: the whole definition.
+        full = get_election(db, eid)
+        return full, totals_tabulation(db, full)
     with db.read() as s:
         stored = Tallies(s, eid).aggregates()
     orders = {c.id: ballot_order(c) for c in election.contests}

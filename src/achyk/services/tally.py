@@ -15,14 +15,26 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy.orm import Session
 
+from achyk.disputes.effects import annulments, waiting
+from achyk.domain.annulment import Annulment
 from achyk.domain.definition import Election
 from achyk.domain.protocol import Protocol, protocol_from_json
 from achyk.domain.tabulation import ContestResult, Level, Tabulation
-from achyk.domain.tally import UnitIndex, Vectors, contest_result, fold, unit_index, unit_keys
+from achyk.domain.tally import (
+    UnitIndex,
+    Vectors,
+    annul,
+    annulled_counts,
+    contest_result,
+    fold,
+    unit_index,
+    unit_keys,
+)
+from achyk.services.disputes.docket import fold_docket
 from achyk.store.database import Database
 from achyk.store.ledger_repo import LogStore
 from achyk.store.repositories import Protocols
@@ -78,7 +90,25 @@ def _fold(session: Session, election: Election, protocols: Sequence[Protocol]) -
     stored: dict[tuple[str, str, str], Vectors] = {}
     for level, ids in wanted.items():
         stored.update(tallies.units(level, ids))
-    tallies.write(fold(index, stored, protocols), list(stored))
+    out = tallies.annulled(wanted.get(Level.STATION.value, ()))
+    tallies.write(fold(index, stored, protocols, set(out)), list(stored))
+
+
+def annul_station(session: Session, election: Election, annulment: Annulment) -> None:
+    """Take an annulled station out of the running totals, in the transaction that logs the step
+    executing the annulment (after `append_entries` took the log's head lock). Idempotent."""
+    tallies = Tallies(session, election.id)
+    if annulment.station in tallies.annulled([annulment.station]):
+        return
+    index = index_of(election)
+    if not tallies.any() and Protocols(session).any(election.id):
+        _rebuild(session, election)  # the rebuild reads the docket: this annulment included
+        return
+    stored: dict[tuple[str, str, str], Vectors] = {}
+    for unit in index.units_of[annulment.station]:
+        stored.update(tallies.units(unit.level.value, [unit.id]))
+    tallies.write(annul(index, stored, annulment.station), list(stored))
+    tallies.mark_annulled(annulment.station, annulment.as_dict())
 
 
 def _current_protocols(session: Session, election_id: str) -> list[Protocol]:
@@ -94,7 +124,11 @@ def _current_protocols(session: Session, election_id: str) -> list[Protocol]:
 def _rebuild(session: Session, election: Election) -> None:
     tallies = Tallies(session, election.id)
     tallies.clear()
-    tallies.write(fold(index_of(election), {}, _current_protocols(session, election.id)), [])
+    out = annulments(fold_docket(session, election))
+    protocols = _current_protocols(session, election.id)
+    tallies.write(fold(index_of(election), {}, protocols, set(out)), [])
+    for annulment in out.values():
+        tallies.mark_annulled(annulment.station, annulment.as_dict())
 
 
 def rebuild_totals(db: Database, election: Election) -> None:
@@ -117,8 +151,11 @@ def totals_tabulation(db: Database, election: Election) -> Tabulation:
     index = index_of(election)
     with db.read() as s:
         stored = Tallies(s, election.id).aggregates()
+        out = {sid: annulment_of(sid, d) for sid, d in Tallies(s, election.id).annulled().items()}
+        held = waiting(fold_docket(s, election), election)
+    counts = annulled_counts(index, out)
     results = {
-        key: contest_result(index, election, key, stored.get(key))
+        key: contest_result(index, election, key, stored.get(key), counts.get(key, 0))
         for key in index.expected
         if key[0] is not Level.STATION
     }
@@ -128,12 +165,24 @@ def totals_tabulation(db: Database, election: Election) -> Tabulation:
             tallies = Tallies(s, election.id)
             rows = dict(tallies.stations()) if ids is None else tallies.units("station", ids)
         wanted = index.units_of.keys() if ids is None else [i for i in ids if i in index.units_of]
-        out = {}
+        found = {}
         for sid in wanted:
             for cid in index.orders:
                 key = (Level.STATION, sid, cid)
                 if key in index.expected:
-                    out[key] = contest_result(index, election, key, rows.get(key))
-        return out
+                    found[key] = contest_result(
+                        index, election, key, rows.get(key), counts.get(key, 0)
+                    )
+        return found
 
-    return Tabulation(election.id, results, stations, index.stations_under)
+    return Tabulation(election.id, results, stations, index.stations_under,
+                      annulled=out, waiting=held)  # fmt: skip
+
+
+def annulment_of(station: str, stored: Mapping[str, object]) -> Annulment:
+    def n(key: str) -> int:
+        value = stored.get(key)
+        return value if isinstance(value, int) else -1
+
+    return Annulment(station, n("complaint"), n("decision"), n("executed"),
+                     str(stored.get("authority")))  # fmt: skip

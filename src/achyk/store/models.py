@@ -123,6 +123,9 @@ class LogEntryRow(Base):
     """One entry of the election's append-only log: its RFC 8785 bytes, as hashed into the tree."""
 
     __tablename__ = "log_entries"
+    # The docket (complaints and their steps) is folded by kind: without this index every results
+    # read would scan the whole log for the few complaint entries.
+    __table_args__ = (Index("ix_log_entries_election_kind", "election_id", "kind"),)
 
     election_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)

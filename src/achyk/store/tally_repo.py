@@ -14,6 +14,10 @@ from achyk.store.models import TallyRow
 Key = tuple[str, str, str]  # (level, unit id, contest id)
 Vectors = list[list[int]]
 STATION = "station"
+# One row per annulled station (contest ""): the decision that took it out of the count, as JSON.
+# Kept beside the totals and written in the same transaction, so the totals and the set of
+# stations they leave out never disagree, and a protocol's fold reads only its own station's.
+ANNULLED = "annulled"
 _CHUNK = 500  # ids per IN list: well inside SQLite's and PostgreSQL's parameter limits
 
 
@@ -42,7 +46,7 @@ class Tallies:
     def aggregates(self) -> dict[Key, Vectors]:
         """Every row above the stations: the nation, regions, districts, abroad, countries."""
         q = select(TallyRow.level, TallyRow.unit_id, TallyRow.contest_id, TallyRow.figures).where(
-            TallyRow.election_id == self.election_id, TallyRow.level != STATION
+            TallyRow.election_id == self.election_id, TallyRow.level.not_in((STATION, ANNULLED))
         )
         return {(a, b, c): json.loads(f) for a, b, c, f in self.s.execute(q)}
 
@@ -56,6 +60,25 @@ class Tallies:
         )
         for uid, cid, figures in self.s.execute(q):
             yield (STATION, uid, cid), json.loads(figures)
+
+    def annulled(self, station_ids: Iterable[str] | None = None) -> dict[str, dict[str, object]]:
+        """The annulled stations (of `station_ids`, or all), each with its decision's fields."""
+        q = select(TallyRow.unit_id, TallyRow.figures).where(
+            TallyRow.election_id == self.election_id, TallyRow.level == ANNULLED
+        )
+        if station_ids is None:
+            return {uid: json.loads(f) for uid, f in self.s.execute(q)}
+        ids, out = sorted(set(station_ids)), {}
+        for at in range(0, len(ids), _CHUNK):
+            chunk = q.where(TallyRow.unit_id.in_(ids[at : at + _CHUNK]))
+            out.update({uid: json.loads(f) for uid, f in self.s.execute(chunk)})
+        return out
+
+    def mark_annulled(self, station_id: str, decision: Mapping[str, object]) -> None:
+        self.s.execute(insert(TallyRow), [{
+            "election_id": self.election_id, "level": ANNULLED, "unit_id": station_id,
+            "contest_id": "", "figures": json.dumps(dict(decision), separators=(",", ":")),
+        }])  # fmt: skip
 
     def any(self) -> bool:
         q = select(TallyRow.unit_id).where(TallyRow.election_id == self.election_id).limit(1)

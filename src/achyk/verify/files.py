@@ -108,7 +108,8 @@ def _expected(election: Election, tab: Tabulation, level: Level) -> dict[tuple[s
         for r in tab.at_level(level, contest.id):
             c = r.counted
             out[(r.unit.id, contest.id)] = (
-                {k: getattr(c, k) for k in FIGURES} | {"stations_reported": c.stations},
+                {k: getattr(c, k) for k in FIGURES}
+                | {"stations_reported": c.stations, "stations_annulled": r.annulled},
                 # "—" (null, an empty cell) where no station of the unit has that count
                 {
                     o: (
@@ -125,7 +126,7 @@ def _expected(election: Election, tab: Tabulation, level: Level) -> dict[tuple[s
 def _rows_json(data: bytes) -> dict[tuple[str, str], Any]:
     found = {}
     for row in json.loads(data):
-        figures = {k: row[k] for k in (*FIGURES, "stations_reported")}
+        figures = {k: row[k] for k in (*FIGURES, "stations_reported", "stations_annulled")}
         options = {o["option"]: (o["votes"], o["scanner"], o["hand"]) for o in row["options"]}
         found[(str(row["unit"]), str(row["contest"]))] = (figures, options)
     return found
@@ -139,7 +140,7 @@ def _rows_csv(data: bytes) -> dict[tuple[str, str], Any]:
     found: dict[tuple[str, str], Any] = {}
     for row in csv.DictReader(io.StringIO(data.decode("utf-8"))):
         key = (row["unit"], row["contest"])
-        figures = {k: int(row[k]) for k in (*FIGURES, "stations_reported")}
+        figures = {k: int(row[k]) for k in (*FIGURES, "stations_reported", "stations_annulled")}
         options = found.setdefault(key, (figures, {}))[1]
         options[row["option"]] = (int(row["votes"]), _cell(row["scanner"]), _cell(row["hand"]))
     return found

@@ -33,6 +33,7 @@ from achyk.ledger.tiles import (
 )
 from achyk.ledger.trust import Trust
 from achyk.verify.anchors import anchors, check_quorum, definition_pin, record_witnesses
+from achyk.verify.disputes import check_released, results_effects
 from achyk.verify.files import check_manifest, check_site_figures
 from achyk.verify.remote import RemoteCheck, check_remote
 from achyk.verify.replay import Replay, replay
@@ -262,12 +263,16 @@ def _verify(
                    remote.problems, remote.summary)  # fmt: skip
         remote_protocols = remote.protocols
         report.remote = remote
+    if state.disputes.docket.cases:
+        report.add("complaints: decided evidence published (redacted) or withheld with a reason",
+                   *check_released(state.disputes, src.read))  # fmt: skip
     if state.audit.present:
         say("audit")
         report.add("audit: seed → sample, board-signed hand counts, each round's risk, the decision",
                    state.audit.finish(), state.audit.summary())  # fmt: skip
     say("results")
-    tab = tabulate(state.election, state.protocols() + remote_protocols)
+    annulled, held = results_effects(state.disputes, state.election)
+    tab = tabulate(state.election, state.protocols() + remote_protocols, annulled, held)
     diffs = []
     recomputed = [("results.json", results_document(state.election, tab))] + [
         (station_results_path(region.id), station_results_document(state.election, tab, region))

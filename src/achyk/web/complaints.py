@@ -8,7 +8,6 @@ from achyk.disputes.clock import timing
 from achyk.disputes.lifecycle import Case
 from achyk.disputes.rules import KG
 from achyk.domain.definition import Election
-from achyk.domain.register import ELECTION_TZ
 from achyk.services.disputes.docket import read_docket
 from achyk.store.database import Database
 
@@ -21,9 +20,10 @@ def clocks(election: Election, cases: list[Case], now: datetime | None = None) -
     """Each case's flag for the register: 'overdue', 'late' (decided after its deadline) or ''."""
     day = date.fromisoformat(election.date)
     at = now or datetime.now(UTC)
+    rules = election.dispute_rules or KG  # the definition's `disputes:` section, else the KG law
     out = {}
     for c in cases:
-        t = timing(c, KG, day, ELECTION_TZ)
+        t = timing(c, rules, day, rules.tz)
         out[c.complaint.index] = (
             "overdue" if t.overdue(at) and c.pending else ("late" if t.late else "")
         )

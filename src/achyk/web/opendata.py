@@ -29,7 +29,7 @@ LEVELS: tuple[Level, ...] = (
 
 CSV_COLUMNS = (
     "level", "unit", "name", "parent", "contest", "stations_expected", "stations_reported",
-    "reported_pct", "registered", "voters_on_list", "issued", "turnout_pct", "found", "invalid",
+    "stations_annulled", "reported_pct", "registered", "voters_on_list", "issued", "turnout_pct", "found", "invalid",
     "valid", "base", "base_total", "option", "option_name", "votes", "share_pct", "scanner", "hand",
 )  # fmt: skip
 
@@ -59,7 +59,7 @@ def to_csv(rows: list[dict[str, Any]]) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for row in rows:
-        head = [row[c] if row[c] is not None else "" for c in CSV_COLUMNS[:17]]
+        head = [row[c] if row[c] is not None else "" for c in CSV_COLUMNS[:18]]
         for o in row["options"]:
             writer.writerow(
                 [*head, o["option"], o["name"], o["votes"], o["share_pct"], o["scanner"], o["hand"]]

@@ -523,6 +523,7 @@ def station_page(
         if r is not None
     ]
     rejections = [(r.received_at, json.loads(r.reasons)) for r in rejected]
+    annulled = tab.annulled.get(station_id)  # by an executed decision: shown, not counted above
     return Page(
         "station.html",
         unit_path(election, Level.STATION, station_id),
@@ -537,6 +538,11 @@ def station_page(
             "rejections": rejections,
             "switches": switches,
             "complaints": station_complaints(db, election, station_id),
+            "annulment": annulled,
+            "annulling_body": next(
+                (a.name for a in election.authorities if annulled and a.id == annulled.authority),
+                "",
+            ),
             "copy_flags": _copy_flags(db, election.id, station_id),
             "history": history,
             "crumbs": _crumbs(election, Level.STATION, station_id),

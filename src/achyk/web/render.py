@@ -14,6 +14,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from achyk.disputes.labels import label
 from achyk.web.i18n import (
     LANGUAGE_NAMES,
     LANGUAGES,
@@ -56,7 +57,10 @@ def environment(lang: str) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    catalog = translations(lang)
+    env.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
+    # A complaint's status, category, body, decision or filer, in words of this language.
+    env.filters["dispute"] = lambda v: catalog.gettext(label(v))
     env.filters["num"] = lambda v: number(v, lang)
     env.filters["pct"] = lambda v: percent_text(Decimal(str(v)), lang)
     env.filters["country"] = lambda code: country_name(str(code), lang)

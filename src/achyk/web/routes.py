@@ -26,6 +26,7 @@ from starlette.responses import Response
 from achyk.domain.definition import Election
 from achyk.domain.tabulation import NATIONAL_ID, Level, Tabulation
 from achyk.errors import NotFoundError
+from achyk.services.disputes.evidence import releases
 from achyk.services.elections import get_election, list_elections
 from achyk.services.freshness import freshness
 from achyk.services.import_results import is_imported
@@ -368,7 +369,7 @@ def complaints(request: Request, election_id: str) -> Response:
 
     def context(db: Database, e: Election, _lang: str, _base: str) -> dict[str, Any]:
         cases = all_complaints(db, e)
-        return {"cases": cases, "clocks": clocks(e, cases)}
+        return {"cases": cases, "clocks": clocks(e, cases), "releases": releases(db, e.id)}
 
     return _election_view(request, election_id, "complaints.html", "complaints", context)
 

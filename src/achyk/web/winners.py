@@ -182,9 +182,10 @@ def is_final(status: str) -> bool:
 class SeatNote:
     """What the overview says about the state of the seats on election night."""
 
-    status: str  # final | provisional | undetermined
+    status: str  # final | provisional | undetermined | waiting
     waiting_regions: tuple[str, ...]  # region names, when a regional threshold waits on them
     threshold_pct: str
+    reason: str = ""  # why the certification waits: the pending complaints
 
 
 def seat_note(election: Election, tab: Tabulation, contest: Contest) -> SeatNote | None:
@@ -196,4 +197,5 @@ def seat_note(election: Election, tab: Tabulation, contest: Contest) -> SeatNote
         found.status.value,
         tuple(names.get(r, r) for r in found.waiting_regions),
         str(contest.region_threshold_pct),
+        found.reason or "" if found.status is SeatStatus.WAITING else "",
     )

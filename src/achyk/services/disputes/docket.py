@@ -37,14 +37,25 @@ def fold_docket(session: Session, election: Election) -> Docket:
         .order_by(LogEntryRow.idx)
     )
     docket = Docket()
-    keys, where = body_keys(election), station_places(election)
+    places: dict[str, tuple[str, str]] | None = None  # built on the first step: results read
+    keys = body_keys(election)  # the docket on every refresh, most often with no complaint
     for index, text in session.execute(q):
         entry = json.loads(text)
         if entry["kind"] == "complaint":
             docket.file(parse_complaint(index, entry))
         else:
-            docket.step(parse_step(index, entry), keys.get(entry["authority"]), where)
+            places = places if places is not None else station_places(election)
+            docket.step(parse_step(index, entry), keys.get(entry["authority"]), places)
     return docket
+
+
+def has_complaints(db: Database, election_id: str) -> bool:
+    """Is any complaint on the log? (One indexed look-up: `ix_log_entries_election_kind`.)"""
+    q = select(LogEntryRow.idx).where(
+        LogEntryRow.election_id == election_id, LogEntryRow.kind == "complaint"
+    )
+    with db.read() as s:
+        return s.scalar(q.limit(1)) is not None
 
 
 def read_docket(db: Database, election: Election) -> Docket:

@@ -12,11 +12,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from achyk.disputes.effects import annulments
 from achyk.disputes.lifecycle import (
     COMPLAINT_PURPOSE,
     STEP_PURPOSE,
@@ -27,11 +28,14 @@ from achyk.disputes.lifecycle import (
     parse_step,
     step_statement,
 )
+from achyk.disputes.model import Decision, Status
 from achyk.domain.definition import Election
 from achyk.errors import AchykError, SignatureError
 from achyk.services.disputes.docket import body_keys, fold_docket, station_places
+from achyk.services.disputes.evidence import release_if_decided
 from achyk.services.elections import get_election
 from achyk.services.ledger import append_entries
+from achyk.services.tally import annul_station
 from achyk.signing import verify
 from achyk.store.database import Database
 from achyk.store.models import DisputeEvidenceRow, LogEntryRow
@@ -137,6 +141,14 @@ def record_step(db: Database, election_id: str | None, envelope: Mapping[str, An
         except (AchykError, ValueError) as err:
             return _refuse(s, election, "complaint-step", None, raw, [str(err)])
         [index] = append_entries(s, election.id, [entry])
+        release_if_decided(s, election, case)  # the evidence, redacted, once it is decided
+        if case.status is Status.EXECUTED and case.decision is Decision.ANNUL:
+            # The annulment takes the station out of the count in the step's own transaction.
+            executed = replace(case, steps=(*case.steps[:-1], replace(step, index=index)))
+            docket.cases[case.complaint.index] = executed
+            annulment = annulments(docket).get(str(case.complaint.station))
+            if annulment is not None:
+                annul_station(s, election, annulment)
         return Filed(index, (), case)
 
 

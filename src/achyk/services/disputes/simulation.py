@@ -1,9 +1,13 @@
-"""Complaints in a simulated election: one founded, through to a recount that corrects a protocol,
-one dismissed through every level to the court, one found invalid. The demo runs it."""
+"""Complaints in a simulated election: one founded, through to a recount that corrects a protocol;
+one founded, through to an annulment that takes the other stuffed station out of the count; one
+dismissed through every level to the court; one found invalid; and a party's challenge of the
+results still before the court, so the certification of the seats waits. The demo runs it."""
 
 from __future__ import annotations
 
 import json
+import struct
+import zlib
 from dataclasses import dataclass
 
 from achyk.disputes.lifecycle import signed_step
@@ -25,6 +29,9 @@ class DisputesRun:
     to_court: int  # the complaint dismissed at every level, through to the court
     invalid: int
     steps: int
+    annulled: str = ""  # the station whose result was annulled ("" when there is none to annul)
+    annulment: int = -1  # the decision that annulled it
+    pending: int = -1  # the challenge still before the court: the certification waits on it
 
 
 def simulate_disputes(db: Database, sim: SimElection) -> DisputesRun:
@@ -47,13 +54,14 @@ def simulate_disputes(db: Database, sim: SimElection) -> DisputesRun:
         steps += 1
         return done.index
 
-    photo = f"photo of the ballot box at station {stuffed}, 19:40".encode()
+    photo = _photo(f"party agent at station {stuffed}, +996 555 000 111")
     founded = file_complaint(db, eid, {
         "filer": "party", "subject": "station", "station": stuffed, "category": "ballot-stuffing",
         "facts": f"Our agent saw a bundle of ballots put into the stationary box at station "
                  f"{stuffed} at 19:40; the count shows turnout far above the district's.",
         "body": "territorial",
-    }, [("box-1940.jpg", "image/jpeg", photo)]).index  # fmt: skip
+    }, [("box-1940.png", "image/png", photo),
+        ("box-1940.mp4", "video/mp4", b"\x00\x00\x00\x18ftypmp42 (a video stand-in)")]).index  # fmt: skip
     assert founded is not None
     step(founded, tec, tec_key, Status.REGISTERED, "Registered by the territorial commission.")
     step(founded, tec, tec_key, Status.HEARING_SET, "Parties and the station commission invited.",
@@ -99,7 +107,52 @@ def simulate_disputes(db: Database, sim: SimElection) -> DisputesRun:
     step(invalid, "cec", cec_key, Status.INVALID,
          "Not a complaint about the conduct of the vote: the voter had moved and not applied "
          "for Form 2; referred to the register's own procedure.")  # fmt: skip
-    return DisputesRun(founded, correction, to_court, invalid, steps)
+    annulled, annulment = "", -1
+    if len(sim.anomalies["stuffing"]) > 1:
+        annulled = sim.anomalies["stuffing"][1]
+        where = election.place(annulled)
+        assert where is not None
+        body = f"tec-{where.region_id}"
+        key = body_key(sim.profile, body)
+        second = file_complaint(db, eid, {
+            "filer": "observer", "subject": "station", "station": annulled,
+            "category": "ballot-stuffing", "body": "territorial",
+            "facts": f"Ballots were put into the box in bundles at station {annulled} after "
+                     f"19:00; the voter list holds fewer signatures than ballots found.",
+        }).index  # fmt: skip
+        assert second is not None
+        step(second, body, key, Status.REGISTERED, "Registered by the territorial commission.")
+        annulment = step(second, body, key, Status.DECIDED,
+                         "Ballots found exceed the signatures on the list; the ballots cannot be "
+                         "told apart: the station's result is annulled.", decision=Decision.ANNUL)  # fmt: skip
+        step(second, body, key, Status.EXECUTED, "The station's result is out of the count.")
+        step(second, body, key, Status.CLOSED, "Executed.")
+
+    challenge = file_complaint(db, eid, {
+        "filer": "party", "subject": "election", "station": None, "category": "final-protocol",
+        "facts": "The national results must not be certified before every annulled station's "
+                 "voters are accounted for.", "body": "central",
+    }).index  # fmt: skip
+    assert challenge is not None
+    step(challenge, "cec", cec_key, Status.REGISTERED, "Registered by the CEC.")
+    step(challenge, "cec", cec_key, Status.REFERRED,
+         "The party challenges the results in court; the CEC waits for the court's decision.")  # fmt: skip
+    return DisputesRun(founded, correction, to_court, invalid, steps, annulled, annulment,
+                       challenge)  # fmt: skip
+
+
+def _photo(author: str) -> bytes:
+    """A 2 × 2 PNG (a phone photo stand-in) whose text chunk names its author, as phones write
+    metadata: the release publishes it without that chunk. Built from the PNG specification."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + data))
+        return struct.pack(">I", len(data)) + kind + data + crc
+
+    pixels = b"".join(b"\x00" + b"\x80\x80\x80" * 2 for _ in range(2))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
+            + chunk(b"tEXt", b"Author\x00" + author.encode()) + chunk(b"IDAT", zlib.compress(pixels))
+            + chunk(b"IEND", b""))  # fmt: skip
 
 
 def _recount(db: Database, sim: SimElection, station: str, cec_key: object, decision: int) -> int:
