@@ -23,10 +23,10 @@ the reason it is withheld), and the log's signed checkpoint covers that note.
 from __future__ import annotations
 
 import hashlib
-import struct
-import zlib
 from dataclasses import dataclass
 from typing import Any
+
+from achyk.domain.photos import MalformedPhoto, photo_kind, strip_photo_metadata
 
 RELEASE_KIND = "evidence-release"
 JPEG_NOTE = "JPEG: EXIF, XMP, IPTC and comment segments removed; image data unchanged"
@@ -34,15 +34,6 @@ PNG_NOTE = "PNG: text, EXIF and time chunks removed; image data unchanged"
 WITHHELD = ("not a photo (JPEG or PNG): video, sound and documents cannot be redacted by rule; "
             "kept whole by the commission, its hash on the log since filing")  # fmt: skip
 MISSING = "the file is not in the evidence store"
-
-# PNG chunks that carry the picture or how to render it; every other ancillary chunk is dropped.
-PNG_KEEP = frozenset({b"IHDR", b"PLTE", b"IDAT", b"IEND", b"tRNS", b"gAMA", b"cHRM", b"sRGB",
-                      b"iCCP", b"sBIT", b"pHYs", b"bKGD", b"hIST", b"sPLT"})  # fmt: skip
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-class Malformed(ValueError):
-    """Not a well-formed photo: withheld rather than half-redacted."""
 
 
 @dataclass(frozen=True)
@@ -56,71 +47,14 @@ class Redacted:
 
 
 def redact(content: bytes) -> Redacted:
+    kind = photo_kind(content)
+    if kind is None:
+        return Redacted(None, WITHHELD)
     try:
-        if content.startswith(b"\xff\xd8"):
-            return Redacted(_jpeg(content), JPEG_NOTE)
-        if content.startswith(PNG_SIGNATURE):
-            return Redacted(_png(content), PNG_NOTE)
-    except (Malformed, struct.error) as err:
+        stripped = strip_photo_metadata(content)
+    except MalformedPhoto as err:
         return Redacted(None, f"a malformed photo is withheld rather than half-redacted ({err})")
-    return Redacted(None, WITHHELD)
-
-
-def _keep_jpeg_segment(marker: int, body: bytes) -> bool:
-    if 0xE0 <= marker <= 0xEF:  # APPn
-        return (
-            marker == 0xE0  # JFIF
-            or marker == 0xEE  # Adobe: the colour transform
-            or (marker == 0xE2 and body.startswith(b"ICC_PROFILE\x00"))
-        )
-    return marker != 0xFE  # COM: comments go
-
-
-def _jpeg(data: bytes) -> bytes:
-    out, at = bytearray(b"\xff\xd8"), 2
-    while True:
-        if at + 2 > len(data) or data[at] != 0xFF:
-            raise Malformed(f"no JPEG marker at byte {at}")
-        marker = data[at + 1]
-        if marker == 0xFF:  # fill byte
-            at += 1
-            continue
-        if marker == 0xD9:  # EOI before any scan
-            out += data[at : at + 2]
-            return bytes(out)
-        if 0xD0 <= marker <= 0xD7 or marker == 0x01:  # no length
-            out += data[at : at + 2]
-            at += 2
-            continue
-        if at + 4 > len(data):
-            raise Malformed(f"segment at byte {at} has no length")
-        (length,) = struct.unpack(">H", data[at + 2 : at + 4])
-        end = at + 2 + length
-        if length < 2 or end > len(data):
-            raise Malformed(f"segment at byte {at} runs past the end")
-        if _keep_jpeg_segment(marker, data[at + 4 : end]):
-            out += data[at:end]
-        if marker == 0xDA:  # start of scan: the image data follows, copied as it is
-            return bytes(out + data[end:])
-        at = end
-
-
-def _png(data: bytes) -> bytes:
-    out, at = bytearray(PNG_SIGNATURE), len(PNG_SIGNATURE)
-    while at < len(data):
-        (length,) = struct.unpack(">I", data[at : at + 4])
-        kind = data[at + 4 : at + 8]
-        end = at + 12 + length
-        if end > len(data):
-            raise Malformed(f"chunk {kind!r} at byte {at} runs past the end")
-        if zlib.crc32(data[at + 4 : end - 4]) != struct.unpack(">I", data[end - 4 : end])[0]:
-            raise Malformed(f"chunk {kind!r} at byte {at} fails its CRC")
-        if kind in PNG_KEEP:
-            out += data[at:end]
-        at = end
-        if kind == b"IEND":
-            return bytes(out)
-    raise Malformed("no IEND chunk")
+    return Redacted(stripped, JPEG_NOTE if kind == "image/jpeg" else PNG_NOTE)
 
 
 def release_entry(
