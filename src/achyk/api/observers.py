@@ -12,28 +12,16 @@ from typing import Any
 
 from fastapi import APIRouter, Body, HTTPException, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 
+from achyk.api.answers import database, logged
 from achyk.errors import NotFoundError
 from achyk.observers.model import KINDS
 from achyk.services.observers.findings import copy_flags, mission_coverage
 from achyk.services.observers.record import read_observers, record_many
-from achyk.store.database import Database
 
 router = APIRouter()
 PREFIX = "/api/elections/{election_id}"
 MAX_BATCH = 1_000
-
-
-class LoggedOut(BaseModel):
-    accepted: bool
-    log_entry: int | None
-    reasons: list[str]
-
-
-def _db(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
 
 
 @router.post(PREFIX + "/observers/{kind}", responses={422: {"description": "a refusal, kept"}})
@@ -46,11 +34,10 @@ def submit(request: Request, election_id: str, kind: str, body: Any = Body(None)
     if len(items) > MAX_BATCH:
         raise HTTPException(413, f"at most {MAX_BATCH} envelopes at once")
     try:
-        results = record_many(_db(request), election_id, kind, items)
+        results = record_many(database(request), election_id, kind, items)
     except NotFoundError as err:
         raise HTTPException(404, str(err)) from None
-    out = [LoggedOut(accepted=r.index is not None, log_entry=r.index, reasons=list(r.refused))
-           for r in results]  # fmt: skip
+    out = [logged(r) for r in results]
     status = 200 if all(r.accepted for r in out) else 422
     return JSONResponse([r.model_dump() for r in out], status_code=status)
 
@@ -59,7 +46,7 @@ def submit(request: Request, election_id: str, kind: str, body: Any = Body(None)
 def missions(request: Request, election_id: str) -> list[dict[str, Any]]:
     """Each mission's coverage and findings ("visited N stations in K of M regions")."""
     try:
-        rows = mission_coverage(_db(request), election_id)
+        rows = mission_coverage(database(request), election_id)
     except NotFoundError as err:
         raise HTTPException(404, str(err)) from None
     return [r.__dict__ | {"sentence": r.sentence()} for r in rows]
@@ -69,7 +56,7 @@ def missions(request: Request, election_id: str) -> list[dict[str, Any]]:
 def flags(request: Request, election_id: str) -> list[dict[str, Any]]:
     """Protocol copies that differ from the station's published protocol, line by line."""
     try:
-        rows = copy_flags(_db(request), election_id)
+        rows = copy_flags(database(request), election_id)
     except NotFoundError as err:
         raise HTTPException(404, str(err)) from None
     return [{"station": s, "copy": who, "differences": d} for s, who, d in rows]
@@ -79,7 +66,7 @@ def flags(request: Request, election_id: str) -> list[dict[str, Any]]:
 def observations(request: Request, election_id: str, mission: str) -> list[dict[str, Any]]:
     """A mission's observations: hash and log entry of each, content once published."""
     try:
-        state = read_observers(_db(request), election_id)
+        state = read_observers(database(request), election_id)
     except NotFoundError as err:
         raise HTTPException(404, str(err)) from None
     if mission not in state.missions:
