@@ -26,12 +26,14 @@ def _row_counts(db: Database) -> dict[str, int]:
         return {n: c.execute(text(f'SELECT COUNT(*) FROM "{n}"')).scalar_one() for n in names}
 
 
+OTHER_VOTES = {"a": 301, "b": 199, "c": 80, "against-all": 10}
+
+
 def _batch() -> list[tuple[str, bytes]]:
     """One of each outcome, judged against a store that already holds station 1001's protocol."""
     return [
         ("same.json", envelope(protocol_doc())),  # the very protocol accepted: a duplicate
-        ("other.json", envelope(protocol_doc(votes={"a": 301, "b": 199, "c": 80,
-                                                   "against-all": 10}))),  # fmt: skip
+        ("other.json", envelope(protocol_doc(votes=OTHER_VOTES))),  # the slot holds another
         ("bad.json", envelope(protocol_doc(station="1002", invalid=11))),  # breaks a relation
         ("forged.json", envelope(protocol_doc(station="1002"), device="1001-a")),  # wrong device
         ("new.json", envelope(protocol_doc(station="1002"))),  # accepted

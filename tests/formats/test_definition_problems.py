@@ -86,7 +86,9 @@ def test_shapes_references_and_repeated_keys_in_one_run(tmp_path: Path) -> None:
          "districts": [district + "x"],
          "candidates": [{"id": "c1", "name": "A. Candidate", "party": "no-such-party"}]}
     )  # fmt: skip
-    doc["authorities"].append({"id": "tec", "name": "TEC", "public_key": "x", "unit": district[:-1]})
+    doc["authorities"].append(
+        {"id": "tec", "name": "TEC", "public_key": "x", "unit": district[:-1]}
+    )
     text = yaml.safe_dump(doc, sort_keys=False)
     lines = text.splitlines()
     at = next(i for i, line in enumerate(lines) if line.strip().startswith("seats:"))
