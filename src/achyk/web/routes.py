@@ -341,6 +341,7 @@ def _complaint_form(
     request: Request, election: Election, form: dict[str, str], problems: list[str], status: int
 ) -> Response:
     lang = _lang(request)
+    election = localize(election, lang)
     base = pages.base_path(election)
     html = render(
         "complaint_form.html", lang, SITE, f"{base}complaints/new", title=election.name,
