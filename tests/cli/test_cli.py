@@ -111,6 +111,9 @@ def test_demo_small_without_serving(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "kept as evidence" in result.output and "Seats" in result.output
+    # The demo's dry run: the protocol kept as evidence, examined again and nothing written.
+    assert "dry run (achyk protocol check)" in result.output
+    assert ": would be rejected" in result.output and "nothing written" in result.output
 
 
 def test_correct_a_protocol_with_the_cec_key(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from achyk.domain.bounded_json import split_array
 from achyk.domain.correction import sign_correction
 from achyk.errors import InputError, Problem
 from achyk.ledger.note import NoteError, parse_signer_key
+from achyk.services.ledger import log_size
 from achyk.services.protocols import (
     Outcome,
     Receipt,
@@ -23,6 +24,7 @@ from achyk.services.protocols import (
     examine_protocols,
     submit_protocols,
 )
+from achyk.store.database import Database
 
 app = typer.Typer(help="Station protocols.", no_args_is_help=True)
 
@@ -273,3 +275,14 @@ def send_command(
     for reason in reasons:
         err_console.print(f"  {reason}", highlight=False, markup=False, soft_wrap=True)
     raise typer.Exit(1)
+
+
+def show_dry_run(db: Database, election_id: str, source: str, raw: bytes) -> None:
+    """The demo's line for `protocol check`: a refused protocol examined again, nothing written."""
+    before = log_size(db, election_id)
+    [receipt] = examine_protocols(db, election_id, [(source, raw)])
+    after = log_size(db, election_id)
+    console.print(f"dry run ([bold]achyk protocol check[/bold]) {_would(receipt)}",
+                  highlight=False, soft_wrap=True)  # fmt: skip
+    console.print(f"  nothing written: the log holds {after:,} entries, as before ({before:,})",
+                  highlight=False)  # fmt: skip
