@@ -6,6 +6,10 @@ protocols held back from the load, one transaction each as stations send them, a
 second, while wrk reads the overview. Each new protocol changes the log; the page must stay up
 (achyk.web.flight renders it once per change, achyk.services.tally keeps the totals running).
 
+Last, election night's first hours: a fresh database holding only the first 30 % of the protocols
+(in arrival order, so some regions have none yet) while more arrive at 50 a second; the overview
+must show partial results (provisional seats, "not yet determinable") as fast as the full one.
+
 Run: make bench-site   (or: python benchmarks/bench_site.py [small|kg-2025] [seconds])
 Needs wrk (apt-get install wrk). Prints requests/s and p99 latency; the last line is the
 write-load line: `site under load: overview N req/s (p99 N ms) with protocols arriving at 50/s`.
@@ -28,13 +32,14 @@ import urllib.request
 from pathlib import Path
 
 from achyk.services.simulation import run_simulation
-from achyk.sim.generator import generate
+from achyk.sim.generator import SimElection, generate
 from achyk.sim.profiles import PROFILES
 from achyk.store.database import Database
 from achyk.web.static_site import write_site
 
 CONNECTIONS = 16
 THREADS = 2
+PARTIAL_SHARE = 0.30  # of the protocols in when the partial-reporting phase starts
 
 
 def free_port() -> int:
@@ -125,6 +130,35 @@ def under_load(
     return rps, p99, achieved
 
 
+def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, uvicorn; from achyk.api.app import create_app; "
+         "uvicorn.run(create_app(sys.argv[1]), host='127.0.0.1', port=int(sys.argv[2]), "
+         "log_level='warning', access_log=False)", url, str(port)],
+    )  # fmt: skip
+
+
+def partial_reporting(sim: SimElection, seconds: int, tmp: str) -> tuple[float, float, float]:
+    """The overview while only PARTIAL_SHARE of the protocols are in and more arrive at 50/s."""
+    cut = int(len(sim.submissions) * PARTIAL_SHARE)
+    url = f"sqlite:///{tmp}/partial.db"
+    db = Database.open(url)
+    run_simulation(db, dataclasses.replace(sim, submissions=sim.submissions[:cut]))
+    db.close()
+    port = free_port()
+    server = start_server(url, port)
+    try:
+        page = f"http://127.0.0.1:{port}/e/{sim.election.id}/?lang=ru"
+        print(f"live overview with {PARTIAL_SHARE:.0%} of {len(sim.submissions)} protocols in "
+              f"(load average {_load()}):")  # fmt: skip
+        return under_load(url, page, list(sim.submissions[cut : cut + 60 * seconds]), 50,
+                          seconds, tmp)  # fmt: skip
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--writer":
         writer(sys.argv[2], sys.argv[3], float(sys.argv[4]), float(sys.argv[5]))
@@ -143,6 +177,7 @@ def main() -> None:
         # Official protocols held back: they arrive while the site is read (500/s for `seconds`).
         hold = min(len(sim.submissions) // 2, 550 * seconds + 60 * seconds)
         held = list(sim.submissions[-hold:])
+        full_sim = sim
         sim = dataclasses.replace(sim, submissions=sim.submissions[:-hold])
         print(f"loading {profile.name}: {len(sim.submissions)} protocols "
               f"({hold} held back to arrive under load) …", flush=True)  # fmt: skip
@@ -159,12 +194,7 @@ def main() -> None:
         eid = sim.election.id
 
         port = free_port()
-        server = subprocess.Popen(
-            [sys.executable, "-c",
-             "import sys, uvicorn; from achyk.api.app import create_app; "
-             "uvicorn.run(create_app(sys.argv[1]), host='127.0.0.1', port=int(sys.argv[2]), "
-             "log_level='warning', access_log=False)", url, str(port)],
-        )  # fmt: skip
+        server = start_server(url, port)
         static_port = free_port()
         static = subprocess.Popen(
             [sys.executable, "-m", "http.server", str(static_port), "--bind", "127.0.0.1",
@@ -191,6 +221,7 @@ def main() -> None:
             static.terminate()
             server.wait(timeout=10)
             static.wait(timeout=10)
+        partial = partial_reporting(full_sim, seconds, tmp)
     print(
         f"site: overview {overview[0]:.0f} req/s (p99 {overview[1]:.0f} ms), "
         f"station {station_page[0]:.0f} req/s (p99 {station_page[1]:.0f} ms); "
@@ -200,6 +231,9 @@ def main() -> None:
         print(f"site under load: overview {rps:.0f} req/s (p99 {p99:.0f} ms) with protocols "
               f"arriving at 500/s (achieved {achieved:.0f}/s); "
               f"{rps / overview[0]:.2f} of idle")  # fmt: skip
+    print(f"site under partial reporting: overview {partial[0]:.0f} req/s (p99 {partial[1]:.0f} "
+          f"ms) with {PARTIAL_SHARE:.0%} of protocols in and more arriving at 50/s "
+          f"(achieved {partial[2]:.0f}/s)")  # fmt: skip
     rps, p99, achieved = slow
     print(f"  at 50/s: achieved {achieved:.0f}/s; {rps / overview[0]:.2f} of idle "
           f"{overview[0]:.0f} req/s; load average {_load()}")  # fmt: skip

@@ -187,6 +187,28 @@ func (r *defReader) known(m map[string]any, path string, keys ...string) {
 	}
 }
 
+// names: a name's translations (record-format.md, "Names in other languages"), optional; when
+// given, a mapping of ru, ky, kk or en to a non-empty text. They are for showing: no figure uses them.
+func (r *defReader) names(m map[string]any, path string) {
+	v, present := m["names"]
+	if !present {
+		return
+	}
+	given, ok := v.(map[string]any)
+	if !ok {
+		r.fail(path+".names", "a mapping of language to name is required")
+		return
+	}
+	for lang, name := range given {
+		text, isText := name.(string)
+		if lang != "ru" && lang != "ky" && lang != "kk" && lang != "en" {
+			r.fail(path+".names."+lang, "a language of ru, ky, kk or en is required")
+		} else if !isText || text == "" {
+			r.fail(path+".names."+lang, "a non-empty name is required")
+		}
+	}
+}
+
 var decimalPattern = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`)
 
 // percentage: a decimal string ("5", "0.5") or a whole number, 0..100, kept exactly.
@@ -250,7 +272,8 @@ func readDefinition(doc any) (*election, []string) {
 		}
 	}
 	head := r.obj(top["election"], "election")
-	r.known(head, "election", "id", "name", "type", "date", "abroad_any_station", "credential_authority")
+	r.known(head, "election", "id", "name", "names", "type", "date", "abroad_any_station", "credential_authority")
+	r.names(head, "election")
 	e := &election{byStation: map[string]*station{}, authorities: map[string]string{}, authorityOf: map[string]authority{}, boards: map[string][2]string{}}
 	for i, wv := range r.list(top["witnesses"], "witnesses", false) {
 		at := fmt.Sprintf("witnesses[%d]", i)
@@ -342,13 +365,15 @@ func readDefinition(doc any) (*election, []string) {
 	for ri, rv := range regions {
 		at := fmt.Sprintf("regions[%d]", ri)
 		m := r.obj(rv, at)
-		r.known(m, at, "id", "name", "abroad", "districts")
+		r.known(m, at, "id", "name", "names", "abroad", "districts")
+		r.names(m, at)
 		reg := region{id: r.text(m, "id", at, true), name: r.text(m, "name", at, true), abroad: r.flag(m, "abroad", at)}
 		dup("region", reg.id, at+".id")
 		for di, dv := range r.list(m["districts"], at+".districts", true) {
 			dat := fmt.Sprintf("%s.districts[%d]", at, di)
 			dm := r.obj(dv, dat)
-			r.known(dm, dat, "id", "name", "stations")
+			r.known(dm, dat, "id", "name", "names", "stations")
+			r.names(dm, dat)
 			d := unitName{r.text(dm, "id", dat, true), r.text(dm, "name", dat, true)}
 			dup("district", d.id, dat+".id")
 			districtIDs[d.id] = true
@@ -417,8 +442,9 @@ func readDefinition(doc any) (*election, []string) {
 	for ci, cv := range contests {
 		at := fmt.Sprintf("contests[%d]", ci)
 		m := r.obj(cv, at)
-		r.known(m, at, "id", "name", "kind", "seats", "parties", "candidates", "against_all", "method",
+		r.known(m, at, "id", "name", "names", "kind", "seats", "parties", "candidates", "against_all", "method",
 			"threshold_pct", "region_threshold_pct", "seat_cap", "base", "districts")
+		r.names(m, at)
 		c := &contest{id: r.text(m, "id", at, true), name: r.text(m, "name", at, true)}
 		dup("contest", c.id, at+".id")
 		c.kind = r.oneOf(m, "kind", at, "", "party-list", "district", "presidential")
@@ -448,7 +474,8 @@ func readDefinition(doc any) (*election, []string) {
 		for oi, ov := range r.list(m[key], at+"."+key, true) {
 			oat := fmt.Sprintf("%s.%s[%d]", at, key, oi)
 			om := r.obj(ov, oat)
-			r.known(om, oat, "id", "name", "party")
+			r.known(om, oat, "id", "name", "names", "party")
+			r.names(om, oat)
 			id := r.text(om, "id", oat, true)
 			r.text(om, "name", oat, true)
 			r.text(om, "party", oat, false)

@@ -113,6 +113,9 @@ def test_demo_small_without_serving(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "kept as evidence" in result.output and "Seats" in result.output
     assert "voting page: http://127.0.0.1:8000/e/small-2025/vote" in " ".join(result.output.split())
+    # The demo's dry run: the protocol kept as evidence, examined again and nothing written.
+    assert "dry run (achyk protocol check)" in result.output
+    assert ": would be rejected" in result.output and "nothing written" in result.output
 
 
 def test_demo_leaves_remote_voting_open_with_letters_for_the_voting_page(

@@ -34,7 +34,7 @@ from achyk.ledger.note import format_vkey, raw_public_key
 from achyk.services.publish import publish
 from achyk.services.simulation import run_simulation
 from achyk.signing import public_key_b64, sign
-from achyk.sim.generator import body_key, generate
+from achyk.sim.generator import SimElection, body_key, generate
 from achyk.sim.profiles import PROFILES, SMALL
 from achyk.store.database import Database
 from achyk.verify.record import verify_record
@@ -419,18 +419,22 @@ def test_both_verifiers_read_a_live_server(go_verifier: Path, honest: tuple[Path
         assert missing.value.code == 404
 
 
-def test_a_partial_count_publishes_and_both_verify(go_verifier: Path, tmp_path: Path) -> None:
-    """Election night: only the first region has reported. Its seats cannot be judged yet (the
-    other regions' thresholds have no votes), which used to raise out of the results document —
-    `achyk publish` and /results.json failed. Now the contest's seats are `undetermined`, with the
-    reason naming the silent regions, and both verifiers agree on the record."""
-    sim = generate(SMALL)
+def _publish_first_region(sim: SimElection, tmp_path: Path) -> None:
+    """Publish, to tmp_path/record, the election with only its first region's protocols in."""
     first_region = {s.id for d in sim.election.regions[0].districts for s in d.stations}
     reported = [sub for sub in sim.submissions if json.loads(sub[1])["protocol"]["station"]
                 in first_region]  # fmt: skip
     db = Database.open(f"sqlite:///{tmp_path / 'db.sqlite'}")
     run_simulation(db, sim.__class__(sim.profile, sim.election, reported, (), ()))
     publish(db, sim.election.id, tmp_path / "record")
+
+
+def test_a_partial_count_publishes_and_both_verify(go_verifier: Path, tmp_path: Path) -> None:
+    """Election night: only the first region has reported. Its seats cannot be judged yet (the
+    other regions' thresholds have no votes), which used to raise out of the results document —
+    `achyk publish` and /results.json failed. Now the contest's seats are `undetermined`, with the
+    reason naming the silent regions, and both verifiers agree on the record."""
+    _publish_first_region(generate(SMALL), tmp_path)
     results = json.loads((tmp_path / "record" / "results.json").read_text())
     seats = results["seats"]["list"]
     assert seats["status"] == "undetermined" and "cannot be judged" in seats["reason"]
@@ -479,3 +483,20 @@ def test_the_go_verifier_names_every_mutation_of_the_log(
         assert out.returncode == 1 and go_failed(out), where + "\n" + out.stdout + out.stderr
         assert "could not be read to the end" not in out.stdout, where + "\n" + out.stdout
         shutil.rmtree(record)
+
+
+@pytest.mark.slow
+def test_both_verifiers_read_a_definition_with_names_in_four_languages(
+    go_verifier: Path, tmp_path: Path
+) -> None:
+    """kg-2025 names its regions, parties and contests in ky/ru/kk/en (`names`, record-format.md
+    "Names in other languages"): the Go verifier reads the definition with them, hashes it as
+    `achyk verify` does, and both pass the record (Bishkek's stations only, to keep it small)."""
+    sim = generate(PROFILES["kg-2025"])
+    assert sim.election.regions[0].id == "bishkek" and sim.election.regions[0].names
+    _publish_first_region(sim, tmp_path)
+    definition = json.loads((tmp_path / "record" / "definition.json").read_text())
+    assert definition["regions"][0]["names"]["ky"] == "Бишкек шаары"
+    assert verify_record(str(tmp_path / "record")).ok
+    out = run_go(go_verifier, str(tmp_path / "record"))
+    assert out.returncode == 0, out.stdout

@@ -27,6 +27,7 @@ from achyk.api.device_checkin import DeviceFastPath, DeviceLimits
 from achyk.api.record_routes import build_router
 from achyk.api.schemas import (
     ElectionSummary,
+    Language,
     OptionVotes,
     ProtocolOut,
     SeatsOut,
@@ -34,6 +35,7 @@ from achyk.api.schemas import (
     UnitResult,
 )
 from achyk.domain.definition import Contest, Election
+from achyk.domain.names import localize, unit_names
 from achyk.domain.protocol import AGAINST_ALL
 from achyk.domain.seat_results import all_list_seats
 from achyk.domain.tabulation import ContestResult, Level
@@ -56,10 +58,11 @@ def _option_name(contest: Contest, option: str) -> str:
 log = logging.getLogger(__name__)
 
 
-def unit_result(contest: Contest, r: ContestResult) -> UnitResult:
+def unit_result(contest: Contest, r: ContestResult, name: str | None = None) -> UnitResult:
+    """`name`: the unit's name in the language asked for (default: the tabulation's)."""
     c = r.counted
     return UnitResult(
-        level=r.unit.level.value, unit=r.unit.id, name=r.unit.name, parent=r.unit.parent,
+        level=r.unit.level.value, unit=r.unit.id, name=name or r.unit.name, parent=r.unit.parent,
         contest=contest.id, stations_expected=r.stations_expected, stations_reported=c.stations,
         stations_annulled=r.annulled, reported_pct=str(r.reported_pct), registered=r.registered,
         voters_on_list=c.voters_on_list, issued=c.issued, turnout_pct=str(r.turnout_pct),
@@ -141,8 +144,18 @@ def create_app(database: str | None = None, db: Database | None = None) -> FastA
         limit: Annotated[
             int | None, Query(ge=1, le=100_000, description="at most this many rows")
         ] = None,
+        lang: Annotated[
+            Language | None,
+            Query(
+                description="names of units, contests and parties in this language, where "
+                "the definition translates them (default: its own names)"
+            ),
+        ] = None,
     ) -> list[UnitResult]:
         e = election_or_404(election_id)
+        if lang is not None:
+            e = localize(e, lang.value)
+        names = unit_names(e)
         if contest and not any(c.id == contest for c in e.contests):
             raise HTTPException(404, f"no contest {contest!r}")
         _, tab = cached_results(db, e.id)
@@ -158,7 +171,10 @@ def create_app(database: str | None = None, db: Database | None = None) -> FastA
         # The total lets a newsroom page through a level of 100,000 stations.
         response.headers["X-Total-Count"] = str(len(rows))
         end = None if limit is None else offset + limit
-        return [unit_result(c, r) for c, r in rows[offset:end]]
+        return [
+            unit_result(c, r, names.get((r.unit.level.value, r.unit.id)))
+            for c, r in rows[offset:end]
+        ]
 
     @app.get("/api/elections/{election_id}/seats", response_model=list[SeatsOut])
     def seats(election_id: str) -> list[SeatsOut]:

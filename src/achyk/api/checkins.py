@@ -9,19 +9,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, cast
 
-from fastapi import APIRouter, Header, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from achyk.api.device_checkin import (
-    DEVICE_HEADERS,
-    TWICE,
-    CheckinIn,
-    CheckinOut,
-    checkin_reply,
-    register_secret,
-)
+from achyk.api.answers import database
+from achyk.api.device_checkin import CheckinIn, CheckinOut, checkin_reply, register_secret
+from achyk.api.device_headers import DeviceSigned, SignedHeaders, sent_twice
 from achyk.api.faults import RETRY_AFTER_S
 from achyk.domain.tabulation import Level
 from achyk.errors import AchykError, InputError, NotFoundError, SignatureError
@@ -74,11 +69,6 @@ class JournalOut(BaseModel):
     refused: list[str]
 
 
-def _db(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
-
-
 def _secret(request: Request) -> bytes:
     try:
         return register_secret(request.app.state)
@@ -94,26 +84,22 @@ def _election_id(db: Database, election_id: str) -> str:
 
 
 async def _authenticated(
-    request: Request, election_id: str, station_id: str, device: str, timestamp: str,
-    nonce: str, signature: str,
-) -> tuple[Database, str, bytes]:  # fmt: skip
+    request: Request, election_id: str, station_id: str, signed: DeviceSigned
+) -> tuple[Database, str, bytes]:
     """The database, the election id and the body of a device request whose signature holds."""
-    db = _db(request)
+    db = database(request)
     eid = _election_id(db, election_id)
     body = await request.body()
     try:
         authenticate(
-            db, eid, station_id, device, method=request.method, path=request.url.path,
-            body=body, timestamp=timestamp, nonce=nonce, signature=signature,
+            db, eid, station_id, signed.device, method=request.method, path=request.url.path,
+            body=body, timestamp=signed.timestamp, nonce=signed.nonce, signature=signed.signature,
         )  # fmt: skip
     except DeviceAuthError as err:
         raise HTTPException(401, str(err)) from None
-    if not request.app.state.device_limits.take(device):  # only a device that really signed
-        raise HTTPException(429, f"device {device} is over its rate limit")
+    if not request.app.state.device_limits.take(signed.device):  # only a device that really signed
+        raise HTTPException(429, f"device {signed.device} is over its rate limit")
     return db, eid, body
-
-
-Hdr = Annotated[str, Header(min_length=1, max_length=128)]
 
 
 def _inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
@@ -155,22 +141,17 @@ async def post_checkin(
     request: Request,
     election_id: str,
     station_id: str,
-    x_device: Hdr,
-    x_timestamp: Hdr,
-    x_nonce: Hdr,
-    x_signature: Hdr,
+    signed: SignedHeaders,
 ) -> Any:
     """Check a voter in: on this station's list, not voted in any channel, biometrics matched.
 
     Served by :class:`achyk.api.device_checkin.DeviceFastPath` ahead of the framework; this
     declaration documents it and gives the same answers through the same function.
     """
-    if any(len(request.headers.getlist(name)) > 1 for name in DEVICE_HEADERS):
-        return JSONResponse({"detail": TWICE}, status_code=400)
-    headers = {"x-device": x_device, "x-timestamp": x_timestamp, "x-nonce": x_nonce,
-               "x-signature": x_signature}  # fmt: skip
+    if twice := sent_twice(request):
+        return twice
     status, payload = await checkin_reply(
-        request.app.state, election_id, station_id, request.url.path, headers,
+        request.app.state, election_id, station_id, request.url.path, signed.as_headers(),
         await request.body(),
     )  # fmt: skip
     retry = {"Retry-After": str(RETRY_AFTER_S)} if status == 503 else None
@@ -184,15 +165,10 @@ async def post_journal(
     request: Request,
     election_id: str,
     station_id: str,
-    x_device: Hdr,
-    x_timestamp: Hdr,
-    x_nonce: Hdr,
-    x_signature: Hdr,
+    signed: SignedHeaders,
 ) -> JournalOut:
     """Sync the signed journal a device kept while offline; double votes come back as incidents."""
-    db, eid, body = await _authenticated(
-        request, election_id, station_id, x_device, x_timestamp, x_nonce, x_signature
-    )
+    db, eid, body = await _authenticated(request, election_id, station_id, signed)
     try:
         r = await run_in_threadpool(sync_journal, db, eid, body, _secret(request))
     except (InputError, SignatureError, NotFoundError) as err:
@@ -212,7 +188,7 @@ def get_turnout(
     unit: Annotated[str | None, Query(max_length=64, description="one unit at that level")] = None,
 ) -> list[TurnoutOut]:
     """Turnout by hour (local time) from check-ins, at any level; no personal data."""
-    db = _db(request)
+    db = database(request)
     try:
         units = turnout(db, election_id, level, unit)
     except NotFoundError as err:
@@ -232,7 +208,7 @@ def get_turnout(
 def get_register_stats(request: Request, election_id: str) -> RegisterStatsOut:
     """Counts and the logged commitment of the register: never a voter's data."""
     try:
-        st = register_stats(_db(request), election_id)
+        st = register_stats(database(request), election_id)
     except AchykError as err:
         raise HTTPException(404, str(err)) from None
     return RegisterStatsOut(

@@ -17,12 +17,12 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
+from achyk.api.answers import LoggedOut, database, logged
 from achyk.disputes.labels import label
 from achyk.errors import NotFoundError
 from achyk.services.disputes.docket import read_docket
 from achyk.services.disputes.filing import Filed, file_complaint, record_step
 from achyk.services.elections import get_election
-from achyk.store.database import Database
 
 router = APIRouter()
 LABELLED = ("category", "filer", "status", "before", "decision")
@@ -47,25 +47,12 @@ class ComplaintIn(BaseModel):
     evidence: list[EvidenceIn] = Field(default=[], max_length=50)
 
 
-class FiledOut(BaseModel):
-    accepted: bool
-    log_entry: int | None
-    reasons: list[str]
-
-
-def _db(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
-
-
 def _answer(filed: Filed) -> JSONResponse:
-    out = FiledOut(
-        accepted=filed.index is not None, log_entry=filed.index, reasons=list(filed.refused)
-    )
+    out = logged(filed)
     return JSONResponse(out.model_dump(), status_code=200 if filed.index is not None else 422)
 
 
-@router.post(PREFIX, response_model=FiledOut, responses={422: {"model": FiledOut}})
+@router.post(PREFIX, response_model=LoggedOut, responses={422: {"model": LoggedOut}})
 def file(request: Request, election_id: str, body: ComplaintIn) -> JSONResponse:
     files = []
     for item in body.evidence:
@@ -79,22 +66,22 @@ def file(request: Request, election_id: str, body: ComplaintIn) -> JSONResponse:
     doc: dict[str, Any] = body.model_dump(exclude={"evidence"}, exclude_none=True)
     doc.setdefault("station", None)
     try:
-        return _answer(file_complaint(_db(request), election_id, doc, files))
+        return _answer(file_complaint(database(request), election_id, doc, files))
     except NotFoundError as err:
         raise HTTPException(404, str(err)) from None
 
 
-@router.post(PREFIX + "/steps", response_model=FiledOut, responses={422: {"model": FiledOut}})
+@router.post(PREFIX + "/steps", response_model=LoggedOut, responses={422: {"model": LoggedOut}})
 def step(request: Request, election_id: str, envelope: dict[str, Any]) -> JSONResponse:
     """A step signed for `achyk/complaint-step/v1` (record-format.md, *Complaints and decisions*)."""
     try:
-        return _answer(record_step(_db(request), election_id, envelope))
+        return _answer(record_step(database(request), election_id, envelope))
     except NotFoundError as err:
         raise HTTPException(404, str(err)) from None
 
 
 def _rows(request: Request, election_id: str) -> list[dict[str, Any]]:
-    db = _db(request)
+    db = database(request)
     try:
         election = get_election(db, election_id)
     except NotFoundError as err:

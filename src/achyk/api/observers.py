@@ -12,31 +12,18 @@ from typing import Any
 
 from fastapi import APIRouter, Body, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
+from achyk.api.answers import database, logged
 from achyk.errors import AchykError, NotFoundError
 from achyk.observers.model import KINDS
 from achyk.services.observers.findings import copy_flags, mission_coverage
 from achyk.services.observers.inbox import MAX_SEALED, keep_sealed, published_photo
 from achyk.services.observers.record import read_observers, record_many
-from achyk.store.database import Database
 
 router = APIRouter()
 PREFIX = "/api/elections/{election_id}"
 MAX_BATCH = 1_000
-
-
-class LoggedOut(BaseModel):
-    accepted: bool
-    log_entry: int | None
-    reasons: list[str]
-    duplicate: bool = False  # already logged: the same signed submission sent again
-
-
-def _db(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
 
 
 @router.post(PREFIX + "/observers/{kind}", responses={422: {"description": "a refusal, kept"}})
@@ -49,11 +36,10 @@ def submit(request: Request, election_id: str, kind: str, body: Any = Body(None)
     if len(items) > MAX_BATCH:
         raise HTTPException(413, f"at most {MAX_BATCH} envelopes at once")
     try:
-        results = record_many(_db(request), election_id, kind, items)
+        results = record_many(database(request), election_id, kind, items)
     except NotFoundError as err:
         raise HTTPException(404, str(err)) from None
-    out = [LoggedOut(accepted=r.index is not None, log_entry=r.index, reasons=list(r.refused),
-                     duplicate=r.duplicate) for r in results]  # fmt: skip
+    out = [logged(r) for r in results]
     status = 200 if all(r.accepted for r in out) else 422
     return JSONResponse([r.model_dump() for r in out], status_code=status)
 
@@ -62,7 +48,7 @@ def submit(request: Request, election_id: str, kind: str, body: Any = Body(None)
 def missions(request: Request, election_id: str) -> list[dict[str, Any]]:
     """Each mission's coverage and findings ("visited N stations in K of M regions")."""
     try:
-        rows = mission_coverage(_db(request), election_id)
+        rows = mission_coverage(database(request), election_id)
     except NotFoundError as err:
         raise HTTPException(404, str(err)) from None
     return [r.__dict__ | {"sentence": r.sentence()} for r in rows]
@@ -72,7 +58,7 @@ def missions(request: Request, election_id: str) -> list[dict[str, Any]]:
 def flags(request: Request, election_id: str) -> list[dict[str, Any]]:
     """Protocol copies that differ from the station's published protocol, line by line."""
     try:
-        rows = copy_flags(_db(request), election_id)
+        rows = copy_flags(database(request), election_id)
     except NotFoundError as err:
         raise HTTPException(404, str(err)) from None
     return [{"station": s, "copy": who, "differences": d} for s, who, d in rows]
@@ -82,7 +68,7 @@ def flags(request: Request, election_id: str) -> list[dict[str, Any]]:
 def observations(request: Request, election_id: str, mission: str) -> list[dict[str, Any]]:
     """A mission's observations: hash and log entry of each, content once published."""
     try:
-        state = read_observers(_db(request), election_id)
+        state = read_observers(database(request), election_id)
     except NotFoundError as err:
         raise HTTPException(404, str(err)) from None
     if mission not in state.missions:
@@ -106,7 +92,9 @@ async def inbox(request: Request, election_id: str, mission: str) -> JSONRespons
             raise HTTPException(413, f"at most {MAX_SEALED // 2**20} MiB")
     sealed = bytes(body)
     try:
-        digest = await run_in_threadpool(keep_sealed, _db(request), election_id, mission, sealed)
+        digest = await run_in_threadpool(
+            keep_sealed, database(request), election_id, mission, sealed
+        )
     except NotFoundError as err:
         raise HTTPException(404, str(err)) from None
     except AchykError as err:
@@ -119,7 +107,7 @@ def photo(request: Request, election_id: str, mission: str, sha256: str) -> Resp
     """A photo the mission published, its metadata stripped, named by the original's SHA-256 (the
     hash the observer signed)."""
     try:
-        data, media_type = published_photo(_db(request), election_id, mission, sha256.lower())
+        data, media_type = published_photo(database(request), election_id, mission, sha256.lower())
     except NotFoundError as err:
         raise HTTPException(404, str(err)) from None
     return Response(data, media_type=media_type)

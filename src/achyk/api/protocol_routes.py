@@ -8,18 +8,16 @@ The same signed request sent again gets its first answer back.
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Header, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from achyk.api.device_checkin import DEVICE_HEADERS, TWICE
+from achyk.api.answers import database
+from achyk.api.device_headers import SignedHeaders, sent_twice
 from achyk.errors import NotFoundError
 from achyk.services.anomalies import anomalies
 from achyk.services.transmission import OverRateLimit, TransmissionAuthError, transmit_protocol
-from achyk.store.database import Database
 
 router = APIRouter()
 MAX_PROTOCOL_BODY = 256 * 1024  # a protocol of a few hundred options is a few KiB
@@ -34,9 +32,6 @@ class ProtocolReceiptOut(BaseModel):
     log_index: int | None = Field(description="the log entry it became (none for a duplicate)")
     problems: list[str] = Field(description="why it was refused (kept as evidence)")
     flags: list[str] = Field(description="relations the form flags: accepted, shown as anomalies")
-
-
-Hdr = Annotated[str, Header(min_length=1, max_length=128)]
 
 
 @router.post(
@@ -58,26 +53,22 @@ async def post_protocol(
     request: Request,
     election_id: str,
     station_id: str,
-    x_device: Hdr,
-    x_timestamp: Hdr,
-    x_nonce: Hdr,
-    x_signature: Hdr,
+    signed: SignedHeaders,
 ) -> JSONResponse:
     """Transmit a station's signed protocol; answered with its receipt and log entry."""
-    if any(len(request.headers.getlist(name)) > 1 for name in DEVICE_HEADERS):
-        return JSONResponse({"detail": TWICE}, status_code=400)
+    if twice := sent_twice(request):
+        return twice
     declared = request.headers.get("content-length", "0")
     if not declared.isdigit() or int(declared) > MAX_PROTOCOL_BODY:
         raise HTTPException(413, "a protocol body is at most 256 KiB")
     body = await request.body()
     if len(body) > MAX_PROTOCOL_BODY:
         raise HTTPException(413, "a protocol body is at most 256 KiB")
-    db: Database = request.app.state.db
     try:
         out = await run_in_threadpool(
-            transmit_protocol, db, election_id, station_id, device=x_device,
-            path=request.url.path, body=body, timestamp=x_timestamp, nonce=x_nonce,
-            signature=x_signature, admit=request.app.state.device_limits.take,
+            transmit_protocol, database(request), election_id, station_id, device=signed.device,
+            path=request.url.path, body=body, timestamp=signed.timestamp, nonce=signed.nonce,
+            signature=signed.signature, admit=request.app.state.device_limits.take,
         )  # fmt: skip
     except NotFoundError as err:
         raise HTTPException(404, str(err)) from None

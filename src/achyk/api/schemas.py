@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from pydantic import BaseModel
+
+
+class Language(StrEnum):
+    """A language names can be asked in (``?lang=``): those of the site."""
+
+    RU = "ru"
+    KY = "ky"
+    KK = "kk"
+    EN = "en"
 
 
 class ElectionSummary(BaseModel):

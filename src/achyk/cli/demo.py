@@ -13,6 +13,7 @@ import yaml
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from achyk.cli.common import DatabaseOption, console, open_db
+from achyk.cli.protocol import show_dry_run
 from achyk.cli.results import results as show_results
 from achyk.formats.definition import election_to_document
 from achyk.ledger.note import format_signer_key
@@ -137,6 +138,10 @@ def demo(
     )
     for r in report.refused:
         console.print(f"[yellow]kept as evidence[/yellow] {r.describe()}", highlight=False)
+    raw_of = dict(sim.submissions)
+    if report.refused and report.refused[0].source in raw_of:  # a typo caught before it is public
+        first = report.refused[0].source
+        show_dry_run(db, sim.election.id, first, raw_of[first])
     for anomaly, stations in sim.anomalies.items():
         console.print(f"injected anomaly [bold]{anomaly}[/bold] at stations {', '.join(stations)}")
     _forensics_line(db, sim.election.id)

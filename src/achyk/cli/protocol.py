@@ -1,4 +1,4 @@
-"""`achyk protocol submit|sign|send|correct`."""
+"""`achyk protocol submit [--dry-run]|check|sign|send|correct`."""
 
 from __future__ import annotations
 
@@ -15,13 +15,16 @@ from achyk.domain.bounded_json import split_array
 from achyk.domain.correction import sign_correction
 from achyk.errors import InputError, Problem
 from achyk.ledger.note import NoteError, parse_signer_key
+from achyk.services.ledger import log_size
 from achyk.services.protocols import (
     Outcome,
     Receipt,
     correct_protocol,
     current_protocol_hash,
+    examine_protocols,
     submit_protocols,
 )
+from achyk.store.database import Database
 
 app = typer.Typer(help="Station protocols.", no_args_is_help=True)
 
@@ -47,6 +50,14 @@ def submit(
         Path, typer.Option(help="Where a bulk submit writes its refusals (JSON lines).")
     ] = Path("refusals.jsonl"),
     each: Annotated[bool, typer.Option("--each", help="One line per protocol.")] = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Examine only: say what would be accepted, flagged or "
+            "refused, and write nothing (no log entry, no evidence).",
+        ),
+    ] = False,
     database: DatabaseOption = None,
     election: ElectionOption = None,
 ) -> None:
@@ -54,8 +65,55 @@ def submit(
 
     One protocol: its receipt. Many: one summary line with the count of each outcome, and the
     refusals, every reason included, in the --refusals file. A file that cannot be read is named
-    and the others are still submitted.
+    and the others are still submitted. With --dry-run nothing is written (a typo stays private).
     """
+    subs, unreadable = _read_all(files)
+    db = open_db(database)
+    if dry_run:
+        receipts = examine_protocols(db, election, subs) if subs else []
+    else:
+        receipts = submit_protocols(db, election, subs) if subs else []
+    refused = [r for r in receipts if r.outcome in (Outcome.REJECTED, Outcome.CONFLICT)]
+    if each or len(receipts) == 1 or (dry_run and refused):
+        for r in receipts:
+            text = _would(r) if dry_run else r.describe()
+            if r in refused:
+                err_console.print(f"[red]{text}[/red]", highlight=False, soft_wrap=True)
+            elif each or len(receipts) == 1:
+                console.print(text, highlight=False, soft_wrap=True, markup=False)
+    if (len(receipts) > 1 and not each) or (dry_run and receipts):
+        counts = {o: sum(1 for r in receipts if r.outcome is o) for o in Outcome}
+        flagged = sum(1 for r in receipts if r.flags)
+        line = f"{len(receipts):,} protocols: " + ", ".join(
+            f"{counts[o]:,} {'would be ' if dry_run else ''}{o.value}" for o in Outcome
+        )
+        if flagged:
+            line += f" ({flagged:,} {'would be ' if dry_run else ''}accepted with flags)"
+        if dry_run:
+            line += "; dry run: nothing was written"
+        elif refused:
+            with refusals.open("w", encoding="utf-8") as out:
+                for r in refused:
+                    out.write(json.dumps(_refusal(r), ensure_ascii=False) + "\n")
+            line += f"; refusals in {refusals}"
+        console.print(line, highlight=False, soft_wrap=True)
+    if refused or unreadable:
+        raise typer.Exit(1)
+
+
+@app.command("check")
+def check(
+    files: Annotated[list[Path], typer.Argument(help="Signed protocol envelopes (JSON).")],
+    database: DatabaseOption = None,
+    election: ElectionOption = None,
+) -> None:
+    """Examine protocols exactly as `submit` would, and write nothing (`submit --dry-run`)."""
+    submit(files, Path("refusals.jsonl"), each=True, dry_run=True, database=database,
+           election=election)  # fmt: skip
+
+
+def _read_all(files: list[Path]) -> tuple[list[tuple[str, bytes]], int]:
+    """The submissions in `files`, and how many files could not be read (each is named)."""
     subs: list[tuple[str, bytes]] = []
     unreadable = 0
     for f in files:
@@ -65,30 +123,21 @@ def submit(
             unreadable += 1
             err_console.print(f"[red]{f}: cannot be read: {err.strerror or err}[/red]",
                               highlight=False)  # fmt: skip
-    receipts = submit_protocols(open_db(database), election, subs) if subs else []
-    refused = [r for r in receipts if r.outcome in (Outcome.REJECTED, Outcome.CONFLICT)]
-    if each or len(receipts) == 1:
-        for r in receipts:
-            if r in refused:
-                err_console.print(f"[red]{r.describe()}[/red]", highlight=False, soft_wrap=True)
-            else:
-                console.print(r.describe(), highlight=False, soft_wrap=True)
-    elif receipts:
-        counts = {o: sum(1 for r in receipts if r.outcome is o) for o in Outcome}
-        flagged = sum(1 for r in receipts if r.flags)
-        line = f"{len(receipts):,} protocols: " + ", ".join(
-            f"{counts[o]:,} {o.value}" for o in Outcome
-        )
-        if flagged:
-            line += f" ({flagged:,} accepted with flags)"
-        if refused:
-            with refusals.open("w", encoding="utf-8") as out:
-                for r in refused:
-                    out.write(json.dumps(_refusal(r), ensure_ascii=False) + "\n")
-            line += f"; refusals in {refusals}"
-        console.print(line, highlight=False, soft_wrap=True)
-    if refused or unreadable:
-        raise typer.Exit(1)
+    return subs, unreadable
+
+
+def _would(r: Receipt) -> str:
+    """A dry run's receipt: what would happen, every reason and flag with it."""
+    where = f"station {r.station_id}" if r.station_id else r.source
+    slot = f" {r.contest_id}/{r.kind}" if r.contest_id else ""
+    outcome = "would be accepted with flags" if r.flags else f"would be {r.outcome.value}"
+    if r.outcome is Outcome.DUPLICATE:
+        outcome = "already accepted (a duplicate: nothing would change)"
+    return (
+        f"{where}{slot}: {outcome}"
+        + "".join(f"\n  {p}" for p in r.problems)
+        + "".join(f"\n  flagged: {p}" for p in r.flags)
+    )
 
 
 def _protocol_document(file: Path) -> dict[str, Any]:
@@ -226,3 +275,14 @@ def send_command(
     for reason in reasons:
         err_console.print(f"  {reason}", highlight=False, markup=False, soft_wrap=True)
     raise typer.Exit(1)
+
+
+def show_dry_run(db: Database, election_id: str, source: str, raw: bytes) -> None:
+    """The demo's line for `protocol check`: a refused protocol examined again, nothing written."""
+    before = log_size(db, election_id)
+    [receipt] = examine_protocols(db, election_id, [(source, raw)])
+    after = log_size(db, election_id)
+    console.print(f"dry run ([bold]achyk protocol check[/bold]) {_would(receipt)}",
+                  highlight=False, soft_wrap=True)  # fmt: skip
+    console.print(f"  nothing written: the log holds {after:,} entries, as before ({before:,})",
+                  highlight=False)  # fmt: skip

@@ -36,6 +36,12 @@ class Method(StrEnum):
     SAINTE_LAGUE = "sainte-lague"
 
 
+# A name's translations, as (language, name) pairs sorted by language: "ky" → "Чүй облусу".
+# Optional everywhere: a definition without them keeps its hash, and a language with none shows
+# the default `name` (see achyk.domain.names).
+Names = tuple[tuple[str, str], ...]
+
+
 class DeviceRole(StrEnum):
     SCANNER = "scanner"
     BACKUP = "backup"
@@ -48,6 +54,7 @@ class Option:
     id: str
     name: str
     party: str | None = None
+    names: Names = ()
 
 
 @dataclass(frozen=True)
@@ -64,6 +71,7 @@ class Contest:
     seat_cap: int | None = None
     base: PercentBase = PercentBase.VOTED
     districts: tuple[str, ...] = ()  # empty: the whole country (and abroad) votes in it
+    names: Names = ()
 
     def option_ids(self) -> tuple[str, ...]:
         return tuple(o.id for o in self.options)
@@ -111,6 +119,7 @@ class District:
     id: str
     name: str
     stations: tuple[Station, ...]
+    names: Names = ()
 
 
 @dataclass(frozen=True)
@@ -119,6 +128,7 @@ class Region:
     name: str
     districts: tuple[District, ...]
     abroad: bool = False
+    names: Names = ()
 
 
 @dataclass(frozen=True)
@@ -159,6 +169,7 @@ class Election:
     audit_boards: tuple[BoardMember, ...] = ()
     # The statutory clock of complaints (`disputes:` in the definition); None: the Kyrgyz preset.
     dispute_rules: DisputeRules | None = None
+    names: Names = ()  # the title's translations
     _places: dict[str, StationPlace] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -1,7 +1,8 @@
 """The election definition file (YAML or JSON) ⇄ the core `Election`.
 
-Validation happens here, at the edge, with pydantic for shapes and a second pass for cross-references;
-every error carries its path in the file (`contests[0].parties[3].name: required`).
+Validation happens here, at the edge, with pydantic for shapes, a pass over the valid shape for
+the rules between fields, and — whatever the shapes — a pass for references and ids
+(definition_refs); every error carries its path in the file (`contests[0].parties[3].name: required`).
 """
 
 from __future__ import annotations
@@ -9,11 +10,9 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import Decimal
-from difflib import get_close_matches
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -32,6 +31,7 @@ from achyk.domain.definition import (
     Election,
     ElectionType,
     Method,
+    Names,
     Option,
     PercentBase,
     Region,
@@ -39,7 +39,9 @@ from achyk.domain.definition import (
     Witness,
 )
 from achyk.domain.identifiers import id_problem
+from achyk.domain.names import names_of
 from achyk.errors import DefinitionError, Problem
+from achyk.formats.definition_refs import duplicates, nearest, reference_problems
 from achyk.formats.dispute_rules import DisputesModel, rules_to_core, rules_to_document
 from achyk.formats.located_yaml import Located, load_located
 from achyk.formats.protocol_forms import (
@@ -73,15 +75,33 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# `names:` beside `name:` — the name in other languages (achyk.domain.names); absent, a
+# definition keeps its hash.
+Translations = dict[Literal["ru", "ky", "kk", "en"], Annotated[str, Field(min_length=1)]] | None
+
+
+def _names(given: Translations) -> Names:
+    return names_of({str(lang): name for lang, name in (given or {}).items()})
+
+
+def _with_names(doc: dict[str, Any], names: Names) -> dict[str, Any]:
+    """`doc` with its `names` mapping where it has one (only then, so hashes stay as they were)."""
+    if names:
+        doc["names"] = dict(names)
+    return doc
+
+
 class _Option(_Model):
     id: Id
     name: str = Field(min_length=1)
+    names: Translations = None
     party: Id | None = None
 
 
 class _Contest(_Model):
     id: Id
     name: str = Field(min_length=1)
+    names: Translations = None
     kind: ContestKind
     seats: int = Field(ge=1)
     parties: list[_Option] | None = None
@@ -115,12 +135,14 @@ class _Station(_Model):
 class _District(_Model):
     id: Id
     name: str = Field(min_length=1)
+    names: Translations = None
     stations: list[_Station]
 
 
 class _Region(_Model):
     id: Id
     name: str = Field(min_length=1)
+    names: Translations = None
     abroad: bool = False
     districts: list[_District]
 
@@ -148,6 +170,7 @@ class _BoardMember(_Model):
 class _Header(_Model):
     id: Id
     name: str = Field(min_length=1)
+    names: Translations = None
     type: ElectionType
     date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
     abroad_any_station: bool = False
@@ -191,18 +214,12 @@ def _known_keys() -> set[str]:
     return {name for m in models for name in m.model_fields}
 
 
-def _nearest(name: str, choices: Iterable[str]) -> str:
-    """' (did you mean 'x'?)' for the closest valid name, or '' when nothing is close."""
-    close = get_close_matches(name, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
 def _pydantic_problems(err: ValidationError) -> list[Problem]:
     problems = []
     for e in err.errors():
         what = "required" if e["type"] == "missing" else e["msg"].removeprefix("Value error, ")
         if e["type"] == "extra_forbidden" and e["loc"]:
-            what = f"unknown key{_nearest(str(e['loc'][-1]), _known_keys())}"
+            what = f"unknown key{nearest(str(e['loc'][-1]), _known_keys())}"
         problems.append(Problem(_path(e["loc"]), what))
     return problems
 
@@ -217,74 +234,28 @@ def _key_problem(path: str, key: str) -> Problem | None:
     return None
 
 
-def _duplicates(items: Iterable[tuple[str, str]], what: str) -> list[Problem]:
-    pairs = list(items)
-    counts = Counter(i for i, _ in pairs)
-    seen: set[str] = set()
-    problems = []
-    for item_id, path in pairs:
-        if counts[item_id] > 1 and item_id not in seen:
-            seen.add(item_id)
-            problems.append(Problem(path, f"{what} id {item_id!r} is used {counts[item_id]} times"))
-    return problems
-
-
 def _cross_checks(d: _Definition) -> list[Problem]:
+    """What a valid shape may still get wrong, besides references (definition_refs)."""
     problems: list[Problem] = []
     if isinstance(d.form, FormModel):
         problems += form_problems(d.form)
-    district_ids = {dist.id for r in d.regions for dist in r.districts}
     for ci, c in enumerate(d.contests):
         at = f"contests[{ci}]"
         given = [k for k in ("parties", "candidates") if getattr(c, k) is not None]
         if len(given) != 1:
             problems.append(Problem(at, "give exactly one of 'parties' or 'candidates'"))
-        options = c.parties or c.candidates or []
-        if not options:
+        if not (c.parties or c.candidates):
             problems.append(Problem(at, "a contest needs at least one party or candidate"))
-        key = given[0] if given else "parties"
-        problems += _duplicates(
-            ((o.id, f"{at}.{key}[{i}].id") for i, o in enumerate(options)), "option"
-        )
         if c.kind is ContestKind.PRESIDENTIAL and c.seats != 1:
             problems.append(Problem(f"{at}.seats", "a presidential contest elects 1"))
         if c.kind is ContestKind.DISTRICT and not c.districts:
             problems.append(Problem(f"{at}.districts", "a district contest names its districts"))
         if c.kind is not ContestKind.PARTY_LIST and (c.threshold_pct or c.region_threshold_pct):
             problems.append(Problem(at, "thresholds apply to party-list contests only"))
-        for di, named in enumerate(c.districts):
-            if named not in district_ids:
-                hint = _nearest(named, district_ids)
-                problems.append(Problem(f"{at}.districts[{di}]", f"no district {named!r}{hint}"))
-    parties = {o.id for c in d.contests for o in (c.parties or [])}
-    for ci, c in enumerate(d.contests):
-        for oi, o in enumerate(c.candidates or []):
-            if o.party is not None and o.party not in parties:
-                problems.append(
-                    Problem(
-                        f"contests[{ci}].candidates[{oi}].party",
-                        f"no party {o.party!r} in any party list{_nearest(o.party, parties)}",
-                    )
-                )
-    problems += _duplicates(
-        ((c.id, f"contests[{i}].id") for i, c in enumerate(d.contests)), "contest"
-    )
-    problems += _duplicates(((r.id, f"regions[{i}].id") for i, r in enumerate(d.regions)), "region")
-    problems += _duplicates(
-        (
-            (dist.id, f"regions[{ri}].districts[{di}].id")
-            for ri, r in enumerate(d.regions)
-            for di, dist in enumerate(r.districts)
-        ),
-        "district",
-    )
-    stations: list[tuple[str, str]] = []
-    devices: list[tuple[str, str]] = []
     for ri, r in enumerate(d.regions):
         for di, dist in enumerate(r.districts):
             for si, s in enumerate(dist.stations):
                 at = f"regions[{ri}].districts[{di}].stations[{si}]"
-                stations.append((s.id, f"{at}.id"))
                 if r.abroad and s.country is None and s.channel != "remote":
                     problems.append(Problem(f"{at}.country", "required for a station abroad"))
                 if s.channel == "remote" and not r.abroad:
@@ -292,21 +263,10 @@ def _cross_checks(d: _Definition) -> list[Problem]:
                 if s.devices and not any(dev.role is DeviceRole.SCANNER for dev in s.devices):
                     problems.append(Problem(f"{at}.devices", "no device has the role 'scanner'"))
                 for vi, dev in enumerate(s.devices):
-                    devices.append((dev.id, f"{at}.devices[{vi}].id"))
                     bad = _key_problem(f"{at}.devices[{vi}].public_key", dev.public_key)
                     if bad:
                         problems.append(bad)
-    problems += _duplicates(stations, "station")
-    problems += _duplicates(devices, "device")
-    units = {sid for sid, _ in stations} | district_ids | {r.id for r in d.regions}
     for ai, a in enumerate(d.authorities):
-        if a.unit is not None and a.unit not in units:
-            hint = _nearest(a.unit, units)
-            problems.append(
-                Problem(
-                    f"authorities[{ai}].unit", f"no station, district or region {a.unit!r}{hint}"
-                )
-            )
         bad = _key_problem(f"authorities[{ai}].public_key", a.public_key)
         if bad:
             problems.append(bad)
@@ -325,8 +285,8 @@ def _witness_checks(d: _Definition) -> list[Problem]:
             names.append((WitnessKey.from_vkey(w.key).name, f"witnesses[{wi}].key"))
         except NoteError as err:
             problems.append(Problem(f"witnesses[{wi}].key", f"not a witness verifier key: {err}"))
-    problems += _duplicates(names, "witness key name")
-    problems += _duplicates(
+    problems += duplicates(names, "witness key name")
+    problems += duplicates(
         [(w.name, f"witnesses[{wi}].name") for wi, w in enumerate(d.witnesses)], "witness"
     )
     if d.witnesses and d.witness_quorum is None:
@@ -338,7 +298,7 @@ def _witness_checks(d: _Definition) -> list[Problem]:
         bad = _key_problem(f"audit_boards[{bi}].public_key", b.public_key)
         if bad:
             problems.append(bad)
-    problems += _duplicates(
+    problems += duplicates(
         [(b.id, f"audit_boards[{i}].id") for i, b in enumerate(d.audit_boards)],
         "audit-board member",
     )
@@ -352,7 +312,10 @@ def _to_core(d: _Definition) -> Election:
             name=c.name,
             kind=c.kind,
             seats=c.seats,
-            options=tuple(Option(o.id, o.name, o.party) for o in (c.parties or c.candidates or [])),
+            options=tuple(
+                Option(o.id, o.name, o.party, _names(o.names))
+                for o in (c.parties or c.candidates or [])
+            ),
             against_all=c.against_all,
             method=c.method,
             threshold_pct=c.threshold_pct,
@@ -360,6 +323,7 @@ def _to_core(d: _Definition) -> Election:
             seat_cap=c.seat_cap,
             base=c.base,
             districts=tuple(c.districts),
+            names=_names(c.names),
         )
         for c in d.contests
     )
@@ -385,9 +349,11 @@ def _to_core(d: _Definition) -> Election:
                         )
                         for s in dist.stations
                     ),
+                    names=_names(dist.names),
                 )
                 for dist in r.districts
             ),
+            names=_names(r.names),
         )
         for r in d.regions
     )
@@ -402,7 +368,8 @@ def _to_core(d: _Definition) -> Election:
                     abroad_any_station=h.abroad_any_station, form=form,
                     credential_authority=h.credential_authority, witnesses=witnesses,
                     witness_quorum=d.witness_quorum or 0, audit_boards=boards,
-                    dispute_rules=rules_to_core(d.disputes) if d.disputes else None)  # fmt: skip
+                    dispute_rules=rules_to_core(d.disputes) if d.disputes else None,
+                    names=_names(h.names))  # fmt: skip
 
 
 def election_from_document(doc: Any, source: str = "definition") -> Election:
@@ -413,11 +380,13 @@ def election_from_document(doc: Any, source: str = "definition") -> Election:
         )
     if isinstance(doc.get("form"), str):  # a preset, written out in full (see protocol_forms)
         doc = {**doc, "form": preset_document(doc["form"])}
+    # References and ids are checked whatever the shapes: one run names every problem.
+    references = reference_problems(doc)
     try:
         model = _Definition.model_validate(doc)
     except ValidationError as err:
-        raise DefinitionError(source, _pydantic_problems(err)) from None
-    problems = _cross_checks(model)
+        raise DefinitionError(source, _pydantic_problems(err) + references) from None
+    problems = _cross_checks(model) + references
     if problems:
         raise DefinitionError(source, problems)
     return _to_core(model)
@@ -531,7 +500,10 @@ def election_to_document(e: Election) -> dict[str, Any]:
             "kind": c.kind.value,
             "seats": c.seats,
             key: [
-                {"id": o.id, "name": o.name, **({"party": o.party} if o.party else {})}
+                _with_names(
+                    {"id": o.id, "name": o.name, **({"party": o.party} if o.party else {})},
+                    o.names,
+                )
                 for o in c.options
             ],
             "against_all": c.against_all,
@@ -543,7 +515,7 @@ def election_to_document(e: Election) -> dict[str, Any]:
         }
         if c.seat_cap is not None:
             doc["seat_cap"] = c.seat_cap
-        return doc
+        return _with_names(doc, c.names)
 
     def station(s: Station) -> dict[str, Any]:
         doc: dict[str, Any] = {
@@ -567,7 +539,9 @@ def election_to_document(e: Election) -> dict[str, Any]:
     if e.witnesses:  # only when set, so existing definitions keep their hashes
         extra["witnesses"] = [{"name": w.name, "key": w.key} for w in e.witnesses]
         extra["witness_quorum"] = e.witness_quorum
-    header: dict[str, Any] = {"id": e.id, "name": e.name, "type": e.type.value, "date": e.date}
+    header = _with_names(
+        {"id": e.id, "name": e.name, "type": e.type.value, "date": e.date}, e.names
+    )
     if e.abroad_any_station:  # only when set, so existing definitions keep their hashes
         header["abroad_any_station"] = True
     if e.credential_authority is not None:  # likewise
@@ -588,15 +562,25 @@ def election_to_document(e: Election) -> dict[str, Any]:
         ],
         "contests": [contest(c) for c in e.contests],
         "regions": [
-            {
-                "id": r.id,
-                "name": r.name,
-                "abroad": r.abroad,
-                "districts": [
-                    {"id": d.id, "name": d.name, "stations": [station(s) for s in d.stations]}
-                    for d in r.districts
-                ],
-            }
+            _with_names(
+                {
+                    "id": r.id,
+                    "name": r.name,
+                    "abroad": r.abroad,
+                    "districts": [
+                        _with_names(
+                            {
+                                "id": d.id,
+                                "name": d.name,
+                                "stations": [station(s) for s in d.stations],
+                            },
+                            d.names,
+                        )
+                        for d in r.districts
+                    ],
+                },
+                r.names,
+            )
             for r in e.regions
         ],
         **extra,

@@ -8,7 +8,7 @@ conflict and never overwrites what was accepted — corrections are their own, s
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from achyk.canonical import canonical_json
 from achyk.domain.correction import examine_correction
+from achyk.domain.definition import Election
 from achyk.domain.protocol import Protocol
 from achyk.domain.submission import examine, parse_envelope
 from achyk.errors import NotFoundError, Problem
@@ -84,6 +85,104 @@ def submit_protocols(
         return [r for item in submissions for r in _submit(db, election.id, [item], record)]
 
 
+@dataclass
+class _Judged:
+    """A batch judged against what is stored, before anything is written."""
+
+    receipts: list[Receipt] = field(default_factory=list)
+    entries: list[dict[str, Any]] = field(default_factory=list)  # log entries, in input order
+    accepted: list[dict[str, object]] = field(default_factory=list)  # one per "protocol" entry
+    parsed_accepted: list[Protocol] = field(default_factory=list)  # folded into the totals
+    refused: list[Kept] = field(default_factory=list)  # one per "rejection" entry
+
+
+def _judge(s: Session, election: Election, submissions: Sequence[tuple[str, bytes]]) -> _Judged:
+    """Judge each submission as it would be received, reading the session and writing nothing:
+    `submit_protocols` writes what this returns, and `examine_protocols` only shows it."""
+    out = _Judged()
+    backups = DeviceSwitches(s).active_backups(election.id)
+    parsed = [(source, raw, *parse_envelope(raw)) for source, raw in submissions]
+    stations = {  # only valid ids reach the query (a NUL is an error on PostgreSQL)
+        env["protocol"].get("station")
+        for _, _, env, _ in parsed
+        if env is not None
+        and isinstance(env.get("protocol"), dict)
+        and station_of(env["protocol"].get("station"))
+    }
+    slots = Protocols(s).slots(election.id, stations if len(stations) < 500 else None)
+
+    def refuse(source: str, raw: bytes, station: str | None, problems: Sequence[Problem]) -> None:
+        kept = kept_refusal(election.id, source, station, raw, problems)
+        out.refused.append(kept)
+        out.entries.append(kept.entry)
+
+    receipts = out.receipts
+    for source, raw, envelope, problems in parsed:
+        if envelope is None:
+            refuse(source, raw, None, problems)
+            receipts.append(Receipt(source, Outcome.REJECTED, None, None, None, None,
+                                    tuple(problems)))  # fmt: skip
+            continue
+        try:
+            result = examine(election, envelope, backups)
+        except Exception as err:
+            problem = Problem("", f"could not be examined ({type(err).__name__})")
+            refuse(source, raw, None, [problem])
+            receipts.append(Receipt(source, Outcome.REJECTED, None, None, None, None,
+                                    (problem,)))  # fmt: skip
+            continue
+        doc = result.document or {}
+        contest_id = doc.get("contest") if isinstance(doc.get("contest"), str) else None
+        kind = doc.get("kind") if isinstance(doc.get("kind"), str) else None
+        if not result.ok or result.protocol is None:
+            refuse(source, raw, result.station_id, result.problems)
+            receipts.append(Receipt(source, Outcome.REJECTED, result.station_id, contest_id,
+                                    kind, result.document_hash, result.problems))  # fmt: skip
+            continue
+        p = result.protocol
+        slot = (p.station_id, p.contest_id, p.kind.value)
+        held = slots.get(slot)
+        if held == result.document_hash:
+            receipts.append(Receipt(source, Outcome.DUPLICATE, *slot, held))
+            continue
+        if held is not None:
+            problem = Problem(
+                f"station {p.station_id} {p.contest_id}/{p.kind.value}",
+                f"already holds protocol {held[:16]}…; this one is "
+                f"{(result.document_hash or '')[:16]}… (a correction must be filed as one)",
+            )
+            refuse(source, raw, p.station_id, [problem])
+            receipts.append(Receipt(source, Outcome.CONFLICT, *slot, result.document_hash,
+                                    (problem,)))  # fmt: skip
+            continue
+        slots[slot] = result.document_hash or ""
+        out.entries.append(
+            {"kind": "protocol", "election": election.id, "protocol": result.canonical,
+             "device": result.device_id, "signature": result.signature}
+        )  # fmt: skip
+        out.accepted.append(
+            {"station_id": p.station_id, "contest_id": p.contest_id, "kind": p.kind.value,
+             "document": (result.canonical or b"").decode(), "document_hash": result.document_hash,
+             "device_id": result.device_id, "signature": result.signature,
+             "superseded": False}
+        )  # fmt: skip
+        out.parsed_accepted.append(p)
+        receipts.append(Receipt(source, Outcome.ACCEPTED, *slot, result.document_hash,
+                                flags=result.flags))  # fmt: skip
+    return out
+
+
+def examine_protocols(
+    db: Database, election_id: str | None, submissions: Sequence[tuple[str, bytes]]
+) -> list[Receipt]:
+    """A dry run of `submit_protocols`: the same judgement (signature, form, duplicates and
+    conflicts with what is accepted, and within the batch), in a read-only transaction. Nothing is
+    written — no log entry, no evidence, no totals; the receipts carry no log index."""
+    election = get_election(db, election_id)
+    with db.read() as s:
+        return _judge(s, election, submissions).receipts
+
+
 def _submit(
     db: Database,
     election_id: str,
@@ -91,85 +190,12 @@ def _submit(
     record: Record | None = None,
 ) -> list[Receipt]:
     election = get_election(db, election_id)
-    receipts: list[Receipt] = []
-    entries: list[dict[str, Any]] = []  # log entries, in the order of the submissions
-    accepted: list[dict[str, object]] = []  # protocol rows, one per "protocol" entry
-    parsed_accepted: list[Protocol] = []  # the same protocols, parsed: folded into the totals
-    refused: list[Kept] = []  # one per "rejection" entry
     with db.session() as s:
-        protocols, rejections = Protocols(s), Rejections(s)
-        backups = DeviceSwitches(s).active_backups(election.id)
-        parsed = [(source, raw, *parse_envelope(raw)) for source, raw in submissions]
-        stations = {  # only valid ids reach the query (a NUL is an error on PostgreSQL)
-            env["protocol"].get("station")
-            for _, _, env, _ in parsed
-            if env is not None
-            and isinstance(env.get("protocol"), dict)
-            and station_of(env["protocol"].get("station"))
-        }
-        slots = protocols.slots(election.id, stations if len(stations) < 500 else None)
-
-        def refuse(
-            source: str, raw: bytes, station: str | None, problems: Sequence[Problem]
-        ) -> None:
-            kept = kept_refusal(election.id, source, station, raw, problems)
-            refused.append(kept)
-            entries.append(kept.entry)
-
-        for source, raw, envelope, problems in parsed:
-            if envelope is None:
-                refuse(source, raw, None, problems)
-                receipts.append(Receipt(source, Outcome.REJECTED, None, None, None, None,
-                                        tuple(problems)))  # fmt: skip
-                continue
-            try:
-                result = examine(election, envelope, backups)
-            except Exception as err:
-                problem = Problem("", f"could not be examined ({type(err).__name__})")
-                refuse(source, raw, None, [problem])
-                receipts.append(Receipt(source, Outcome.REJECTED, None, None, None, None,
-                                        (problem,)))  # fmt: skip
-                continue
-            doc = result.document or {}
-            contest_id = doc.get("contest") if isinstance(doc.get("contest"), str) else None
-            kind = doc.get("kind") if isinstance(doc.get("kind"), str) else None
-            if not result.ok or result.protocol is None:
-                refuse(source, raw, result.station_id, result.problems)
-                receipts.append(Receipt(source, Outcome.REJECTED, result.station_id, contest_id,
-                                        kind, result.document_hash, result.problems))  # fmt: skip
-                continue
-            p = result.protocol
-            slot = (p.station_id, p.contest_id, p.kind.value)
-            held = slots.get(slot)
-            if held == result.document_hash:
-                receipts.append(Receipt(source, Outcome.DUPLICATE, *slot, held))
-                continue
-            if held is not None:
-                problem = Problem(
-                    f"station {p.station_id} {p.contest_id}/{p.kind.value}",
-                    f"already holds protocol {held[:16]}…; this one is "
-                    f"{(result.document_hash or '')[:16]}… (a correction must be filed as one)",
-                )
-                refuse(source, raw, p.station_id, [problem])
-                receipts.append(Receipt(source, Outcome.CONFLICT, *slot, result.document_hash,
-                                        (problem,)))  # fmt: skip
-                continue
-            slots[slot] = result.document_hash or ""
-            entries.append(
-                {"kind": "protocol", "election": election.id, "protocol": result.canonical,
-                 "device": result.device_id, "signature": result.signature}
-            )  # fmt: skip
-            accepted.append(
-                {"station_id": p.station_id, "contest_id": p.contest_id, "kind": p.kind.value,
-                 "document": (result.canonical or b"").decode(), "document_hash": result.document_hash,
-                 "device_id": result.device_id, "signature": result.signature,
-                 "superseded": False}
-            )  # fmt: skip
-            parsed_accepted.append(p)
-            receipts.append(Receipt(source, Outcome.ACCEPTED, *slot, result.document_hash,
-                                    flags=result.flags))  # fmt: skip
+        judged = _judge(s, election, submissions)
+        receipts, entries = judged.receipts, judged.entries
+        rejections = Rejections(s)
         indexes = iter(append_entries(s, election.id, entries))
-        rows, accepted_iter, refused_iter = [], iter(accepted), iter(refused)
+        rows, accepted_iter, refused_iter = [], iter(judged.accepted), iter(judged.refused)
         logged = iter(i for i, r in enumerate(receipts) if r.outcome is not Outcome.DUPLICATE)
         for entry in entries:
             index = next(indexes)
@@ -181,7 +207,7 @@ def _submit(
                 k = next(refused_iter)
                 rejections.add(election.id, k.station, k.source, k.evidence, k.raw_hash,
                                k.reasons, index)  # fmt: skip
-        record_protocols(s, election, rows, parsed_accepted)
+        record_protocols(s, election, rows, judged.parsed_accepted)
         if record is not None:
             record(s, receipts)
     return receipts

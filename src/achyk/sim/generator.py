@@ -38,6 +38,7 @@ from achyk.domain.forms import EARLY, ProtocolForm
 from achyk.domain.protocol import AGAINST_ALL, ProtocolKind
 from achyk.formats.protocol_forms import preset
 from achyk.signing import PROTOCOL_PURPOSE, private_key_from_seed, public_key_b64, sign
+from achyk.sim import kg_names
 from achyk.sim.profiles import Profile, RegionShape
 
 ANOMALIES = ("stuffing", "broken", "backup")
@@ -118,6 +119,7 @@ def build_election(profile: Profile) -> Election:
     regions: list[Region] = []
     number = 1000
     district_no = 0
+    t = kg_names.Translator(profile.translated)
     for shape, n_stations, n_districts in zip(
         profile.regions, stations_per_region, districts_per_region, strict=True
     ):
@@ -133,8 +135,8 @@ def build_election(profile: Profile) -> Election:
                 stations.append(_station(profile, rng, str(number), shape.name, v))
             at += k
             districts.append(District(did, f"District No. {district_no} ({shape.name})",
-                                      tuple(stations)))  # fmt: skip
-        regions.append(Region(shape.id, shape.name, tuple(districts)))
+                                      tuple(stations), names=t.district(district_no, shape.id)))  # fmt: skip
+        regions.append(Region(shape.id, shape.name, tuple(districts), names=t.region(shape.id)))
     abroad_sizes = _split(rng, profile.voters_abroad, [1.0] * profile.stations_abroad)
     # Station numbers abroad stand apart from those at home.
     abroad_base = 9001 if number < 9000 else 90001 if number < 90000 else 900001
@@ -143,18 +145,20 @@ def build_election(profile: Profile) -> Election:
         country, city = profile.countries[i % len(profile.countries)]
         abroad_stations.append(_station(profile, rng, str(abroad_base + i), city, v, country, city))
     regions.append(
-        Region("abroad", "Abroad", (District("abroad", "Stations abroad", tuple(abroad_stations)),),
-               abroad=True)
+        Region("abroad", "Abroad", (District("abroad", "Stations abroad", tuple(abroad_stations),
+                                             names=t.of(kg_names.STATIONS_ABROAD)),),
+               abroad=True, names=t.of(kg_names.ABROAD))
     )  # fmt: skip
     del home_voters
     contests = [
         Contest(
             id="list", name="National party list", kind=ContestKind.PARTY_LIST,
             seats=profile.list_seats,
-            options=tuple(Option(f"p{i + 1:02d}", name) for i, name in enumerate(profile.parties)),
+            options=tuple(Option(f"p{i + 1:02d}", name, names=t.party(i))
+                          for i, name in enumerate(profile.parties)),
             against_all=profile.against_all, method=profile.method,
             threshold_pct=profile.threshold_pct, region_threshold_pct=profile.region_threshold_pct,
-            seat_cap=profile.seat_cap, base=PercentBase.VOTED,
+            seat_cap=profile.seat_cap, base=PercentBase.VOTED, names=t.of(kg_names.NATIONAL_LIST),
         )
     ]  # fmt: skip
     for i in range(1, district_no + 1 if profile.district_contests else 1):
@@ -166,7 +170,8 @@ def build_election(profile: Profile) -> Election:
         )  # fmt: skip
         contests.append(
             Contest(did, f"District No. {i}", ContestKind.DISTRICT, profile.district_seats,
-                    candidates, against_all=profile.against_all, districts=(did,))
+                    candidates, against_all=profile.against_all, districts=(did,),
+                    names=t.district(i, None))
         )  # fmt: skip
     authority = private_key_from_seed(_authority_seed(profile))
     authorities = [Authority("cec", "Central Election Commission", public_key_b64(authority))]
@@ -188,6 +193,7 @@ def build_election(profile: Profile) -> Election:
         profile.election_id, profile.title, profile.type, profile.date, tuple(contests),
         tuple(regions), tuple(authorities), abroad_any_station=profile.abroad_any_station,
         form=preset(profile.form) if profile.form else None, audit_boards=boards,
+        names=t.of(kg_names.KG_TITLE),
     )  # fmt: skip
 
 

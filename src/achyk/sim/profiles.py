@@ -55,6 +55,8 @@ class Profile:
     # False: the districts are only territorial (the commissions between region and station, as
     # Russia's ~2,750 territorial commissions), with no district contest on the ballot.
     district_contests: bool = True
+    # Names in ky/ru/kk/en (achyk.sim.kg_names): kg-2025 only; other profiles keep their hashes.
+    translated: bool = False
 
 
 _PARTIES = (
@@ -109,6 +111,7 @@ KG_2025 = Profile(
     parties=_PARTIES, party_strength=_STRENGTH, list_seats=54, method=Method.HARE,
     threshold_pct=Decimal(5), region_threshold_pct=Decimal("0.5"), seat_cap=27,
     districts=30, district_seats=3, candidates_per_district=8, against_all=True,
+    translated=True,
 )  # fmt: skip
 
 _KZ_REGIONS = (

@@ -155,12 +155,14 @@ def forensics_page(db: Database, election: Election, tab: Tabulation, parts: lis
         {
             **_common(election, tab), "analysis": a, "flags": rows,
             "flags_total": len(a.flags), "strong_total": sum(fl.strong for fl in a.flags),
-            "contest": f.table.contest, "leader": _leader_name(f), "scope": scope,
+            "contest": f.table.contest, "leader": _leader_name(f, election), "scope": scope,
             "region": region, "regions": [r for r in election.regions],
             "crumbs": crumbs,
         },
     )  # fmt: skip
 
 
-def _leader_name(f: ElectionForensics) -> str:
-    return next((o.name for o in f.table.contest.options if o.id == f.table.leader), f.table.leader)
+def _leader_name(f: ElectionForensics, election: Election) -> str:
+    """The leader as `election` names it (in the page's language where it is translated)."""
+    contest = election.contest(f.table.contest.id) or f.table.contest
+    return next((o.name for o in contest.options if o.id == f.table.leader), f.table.leader)

@@ -13,6 +13,7 @@ from typing import Any
 
 from achyk.domain.definition import Contest, ContestKind, Election
 from achyk.domain.forms import ProtocolForm
+from achyk.domain.names import unit_names
 from achyk.domain.protocol import (
     AGAINST_ALL,
     LINES,
@@ -22,7 +23,7 @@ from achyk.domain.protocol import (
     protocol_from_json,
 )
 from achyk.domain.seat_results import all_list_seats
-from achyk.domain.tabulation import ABROAD_ID, NATIONAL_ID, ContestResult, Level, Tabulation
+from achyk.domain.tabulation import ABROAD_ID, NATIONAL_ID, ContestResult, Level, Tabulation, Unit
 from achyk.errors import NotFoundError
 from achyk.store.database import Database
 from achyk.store.models import RejectionRow
@@ -187,14 +188,23 @@ def unit_path(election: Election, level: Level, unit_id: str) -> str:
     return f"{e}{level.value}/{unit_id}/"
 
 
+def unit_name(
+    election: Election, unit: Unit, names: dict[tuple[str, str], str] | None = None
+) -> str:
+    """The unit's name as `election` gives it (localized: in the page's language)."""
+    names = unit_names(election) if names is None else names
+    return names.get((unit.level.value, unit.id), unit.name)
+
+
 def _children(election: Election, tab: Tabulation, parent: str, contest: Contest) -> list[ChildRow]:
     out = []
+    names = unit_names(election)
     for r in sorted(tab.children(parent, contest.id), key=lambda r: r.unit.id):
         if r.unit.level is Level.ABROAD:
             continue  # abroad is shown as its region and on its own page
         view = contest_view(contest, r)
         path = unit_path(election, r.unit.level, r.unit.id)
-        out.append(ChildRow(r.unit.id, r.unit.name, path, r, view.leader))
+        out.append(ChildRow(r.unit.id, unit_name(election, r.unit, names), path, r, view.leader))
     return out
 
 
@@ -373,7 +383,7 @@ def unit_page(election: Election, tab: Tabulation, level: Level, unit_id: str) -
     return Page(
         "unit.html",
         unit_path(election, level, unit_id),
-        primary.result.unit.name,
+        unit_name(election, primary.result.unit),
         {
             **_common(election, tab),
             "level": level.value,
@@ -625,7 +635,9 @@ def _paper_page(db: Database, election: Election, tab: Tabulation, parts: list[s
     else:
         raise NotFoundError(f"no page paper/{'/'.join(parts)}")
     context = paper_context(db, election, tab, level, unit_id)
-    title = election.name if level is Level.NATIONAL else context["result"].unit.name
+    title = (
+        election.name if level is Level.NATIONAL else unit_name(election, context["result"].unit)
+    )
     crumbs = (
         _crumbs(election, level, unit_id)
         if level is not Level.NATIONAL

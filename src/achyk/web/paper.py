@@ -14,6 +14,7 @@ from typing import Any
 
 from achyk.audit.reconcile import StationReconciliation
 from achyk.domain.definition import Election
+from achyk.domain.names import unit_names
 from achyk.domain.tabulation import ABROAD_ID, NATIONAL_ID, Level, Tabulation
 from achyk.errors import NotFoundError
 from achyk.services.reconciliation import Reconciliation, reconcile_election
@@ -66,6 +67,7 @@ def paper_context(
         for o, _ in result.counted.votes
     ]
     children = []
+    names = unit_names(election)
     for r in sorted(
         tab.children(unit_id if level is not Level.NATIONAL else NATIONAL_ID, contest.id),
         key=lambda r: r.unit.id,
@@ -74,7 +76,12 @@ def paper_context(
             continue
         children.append(
             (
-                PaperRow(r.unit.id, r.unit.name, r.scanner.found, r.hand.found),
+                PaperRow(
+                    r.unit.id,
+                    names.get((r.unit.level.value, r.unit.id), r.unit.name),
+                    r.scanner.found,
+                    r.hand.found,
+                ),
                 paper_path(base, r.unit.level, r.unit.id),
             )
         )

@@ -23,6 +23,7 @@ from achyk.web.i18n import (
     percent_text,
     translations,
 )
+from achyk.web.reasons import reason_text
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -64,11 +65,26 @@ def environment(lang: str) -> Environment:
     env.filters["num"] = lambda v: number(v, lang)
     env.filters["pct"] = lambda v: percent_text(Decimal(str(v)), lang)
     env.filters["country"] = lambda code: country_name(str(code), lang)
+    env.filters["reason"] = lambda text: reason_text(str(text), lang)
     return env
+
+
+# Unit names the tabulation makes in code (not from the definition): a page titled so is titled in
+# the page's language.
+NAMES_IN_CODE = frozenset({"Abroad"})
+
+
+def _title(lang: str, context: dict[str, Any]) -> Any:
+    title = context.get("title")
+    if context.get("level") == "country" and isinstance(context.get("unit_id"), str):
+        return country_name(context["unit_id"], lang)
+    return translations(lang).gettext(title) if title in NAMES_IN_CODE else title
 
 
 def render(template: str, lang: str, site: Site, path: str, **context: Any) -> str:
     env = environment(lang)
+    if "title" in context:
+        context["title"] = _title(lang, context)
     return env.get_template(template).render(
         lang=lang,
         languages=[(code, LANGUAGE_NAMES[code]) for code in LANGUAGES],

@@ -24,6 +24,7 @@ from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
 from achyk.domain.definition import Election
+from achyk.domain.names import localize
 from achyk.domain.tabulation import NATIONAL_ID, Level, Tabulation
 from achyk.errors import NotFoundError
 from achyk.services.disputes.evidence import releases
@@ -88,6 +89,7 @@ def _stamp(db: Database, election_id: str) -> int:
 
 def _not_found(request: Request, message: str, election: Election | None = None) -> Response:
     lang = _lang(request)
+    election = localize(election, lang) if election is not None else None
     html = render(
         "404.html", lang, SITE, request.url.path.lstrip("/"),
         title="404", message=message, election=election,
@@ -97,6 +99,7 @@ def _not_found(request: Request, message: str, election: Election | None = None)
 
 
 def _render_page(db: Database, election: Election, tab: Tabulation, rest: str, lang: str) -> str:
+    election = localize(election, lang)  # the definition's names in the page's language
     page = pages.page_for(db, election, tab, rest)
     fresh = freshness(db, election.id)
     return render(
@@ -273,6 +276,7 @@ def track(request: Request, election_id: str, code: str = "") -> Response:
     except NotFoundError as err:
         return _not_found(request, str(err))
     lang = _lang(request)
+    election = localize(election, lang)
     found = find_tracking_code(db, election.id, code) if code.strip() else None
     size = ledger.log_size(db, election.id)
     proof = [p.hex() for p in ledger.inclusion(db, election.id, found.log_index, size)] if found else []  # fmt: skip
@@ -330,6 +334,7 @@ def _election_view(
     except NotFoundError as err:
         return _not_found(request, str(err))
     lang = _lang(request)
+    election = localize(election, lang)
     base = pages.base_path(election)
     html = render(
         template, lang, SITE, f"{base}{rest}", title=election.name, election=election,
@@ -378,6 +383,7 @@ def _complaint_form(
     request: Request, election: Election, form: dict[str, str], problems: list[str], status: int
 ) -> Response:
     lang = _lang(request)
+    election = localize(election, lang)
     base = pages.base_path(election)
     html = render(
         "complaint_form.html", lang, SITE, f"{base}complaints/new", title=election.name,

@@ -12,9 +12,11 @@ from __future__ import annotations
 import itertools
 import json
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 from achyk.domain.definition import Election
+from achyk.domain.names import has_translations, localize
 from achyk.domain.tabulation import Level, Tabulation
 from achyk.files import write_inside
 from achyk.services.elections import get_election
@@ -95,6 +97,25 @@ def track_page(election: Election, board: Board) -> pages.Page:
     )  # fmt: skip
 
 
+def _pages_by_language(
+    db: Database, election: Election, tab: Tabulation, board: Board
+) -> Iterator[dict[str, pages.Page]]:
+    """Each page in every language. Built once for all when the definition gives no translated
+    names; else once per language (the names are in the page's data), in step, so that only one
+    page is held at a time."""
+
+    def of(e: Election) -> Iterator[pages.Page]:
+        return itertools.chain(pages.all_pages(db, e, tab), [track_page(e, board)])
+
+    if not has_translations(election):
+        for page in of(election):
+            yield dict.fromkeys(LANGUAGES, page)
+        return
+    streams = [of(localize(election, lang)) for lang in LANGUAGES]
+    for in_each in zip(*streams, strict=True):
+        yield dict(zip(LANGUAGES, in_each, strict=True))
+
+
 def write_site(db: Database, election_id: str, out_dir: Path, *, base: str = "/") -> None:
     """Write every page in every language, every open-data file, and the assets under `out_dir`."""
     election = get_election(db, election_id)
@@ -108,8 +129,8 @@ def write_site(db: Database, election_id: str, out_dir: Path, *, base: str = "/"
     # Page by page, every language at once: nothing of a page is kept once it is written, so
     # 100,000 station pages take the memory of one.
     imported = is_imported(db, election.id)
-    for page in itertools.chain(pages.all_pages(db, election, tab), [track_page(election, board)]):
-        for lang in LANGUAGES:
+    for page_in in _pages_by_language(db, election, tab, board):
+        for lang, page in page_in.items():
             html = render(
                 page.template, lang, site, page.path, title=page.title, fresh=fresh,
                 record_imported=imported, **page.context,
@@ -118,7 +139,7 @@ def write_site(db: Database, election_id: str, out_dir: Path, *, base: str = "/"
     for lang in LANGUAGES:
         not_found = render(
             "404.html", lang, site, pages.base_path(election), title="404", message="",
-            election=election, base=pages.base_path(election), crumbs=[],
+            election=localize(election, lang), base=pages.base_path(election), crumbs=[],
         )  # fmt: skip
         _write(out_dir, out_dir / lang / "404.html", not_found)
     _write_data(election, tab, board, out_dir, stamp)
