@@ -10,7 +10,9 @@ two agree.
 from __future__ import annotations
 
 import hashlib
+import json
 import json.encoder
+import re
 from typing import Any
 
 import rfc8785
@@ -86,6 +88,32 @@ def canonical_json(value: Any) -> bytes:
             raise TypeError("Canonical fragments can only sit inside simple JSON values") from None
         return bytes(rfc8785.dumps(value))
     return "".join(out).encode("utf-8")
+
+
+# What json.dumps may write differently from RFC 8785: a number with a fraction or an exponent, an
+# integer of 16 digits or more (beyond 2^53 − 1 is not JSON that JCS accepts), a character beyond
+# the Basic Multilingual Plane (keys are then sorted by UTF-16 units, not code points). Searched in
+# the whole text, strings too: a false alarm only sends the value the slow, exact way.
+_MAYBE_DIFFERENT = re.compile(r"(?:^|[:,\[])-?\d+[.eE]|\d{16}|[\U00010000-\U0010FFFF]")
+
+
+def canonical_json_of_parsed(value: Any) -> bytes:
+    """`canonical_json` of a value as `json.loads` returns it (every key a string), in C.
+
+    For strings, safe integers, booleans, null, arrays and string-keyed objects, `json.dumps` with
+    sorted keys and no whitespace writes RFC 8785 byte for byte (the same string encoder as above;
+    keys in code-point order, which is UTF-16 order within the BMP). Whatever might differ goes
+    to :func:`canonical_json`. Several times faster for a protocol; a property test holds the two
+    equal. Not for values built in code, whose keys might not be strings.
+    """
+    try:
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+                          allow_nan=False)  # fmt: skip
+    except (TypeError, ValueError):
+        return canonical_json(value)
+    if _MAYBE_DIFFERENT.search(text) is not None:
+        return canonical_json(value)
+    return text.encode("utf-8")
 
 
 def sha256_hex(data: bytes) -> str:

@@ -15,12 +15,12 @@ from achyk.domain.bounded_json import split_array
 from achyk.domain.correction import sign_correction
 from achyk.errors import InputError, Problem
 from achyk.ledger.note import NoteError, parse_signer_key
+from achyk.services.ingest import ingest_protocols
 from achyk.services.protocols import (
     Outcome,
     Receipt,
     correct_protocol,
     current_protocol_hash,
-    submit_protocols,
 )
 
 app = typer.Typer(help="Station protocols.", no_args_is_help=True)
@@ -65,7 +65,8 @@ def submit(
             unreadable += 1
             err_console.print(f"[red]{f}: cannot be read: {err.strerror or err}[/red]",
                               highlight=False)  # fmt: skip
-    receipts = submit_protocols(open_db(database), election, subs) if subs else []
+    # examined in worker processes, written in batches by one writer (services/ingest.py)
+    receipts = list(ingest_protocols(open_db(database), election, subs)) if subs else []
     refused = [r for r in receipts if r.outcome in (Outcome.REJECTED, Outcome.CONFLICT)]
     if each or len(receipts) == 1:
         for r in receipts:

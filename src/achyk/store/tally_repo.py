@@ -87,7 +87,7 @@ class Tallies:
             )
             self.s.connection().execute(stmt, updates)
         if inserts:
-            self.s.execute(insert(TallyRow), inserts)
+            self.s.connection().execute(insert(TallyRow.__table__), inserts)
 
     def clear(self) -> None:
         self.s.execute(delete(TallyRow).where(TallyRow.election_id == self.election_id))
