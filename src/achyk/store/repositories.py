@@ -6,8 +6,9 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import cast
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from achyk.store.models import DeviceSwitchRow, ElectionRow, ProtocolRow, RejectionRow
@@ -106,7 +107,7 @@ class Protocols:
         stamp = now()
         values = [{**row, "election_id": election_id, "received_at": stamp} for row in rows]
         if values:  # a core executemany: thousands of rows without building ORM objects
-            self.s.connection().execute(insert(ProtocolRow.__table__), values)
+            self.s.connection().execute(insert(cast(Table, ProtocolRow.__table__)), values)
 
     def documents(self, election_id: str) -> list[str]:
         q = select(ProtocolRow.document).where(
