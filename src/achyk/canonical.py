@@ -90,28 +90,28 @@ def canonical_json(value: Any) -> bytes:
     return "".join(out).encode("utf-8")
 
 
-# What json.dumps may write differently from RFC 8785: a number with a fraction or an exponent, an
-# integer of 16 digits or more (beyond 2^53 − 1 is not JSON that JCS accepts), a character beyond
-# the Basic Multilingual Plane (keys are then sorted by UTF-16 units, not code points). Searched in
-# the whole text, strings too: a false alarm only sends the value the slow, exact way.
-_MAYBE_DIFFERENT = re.compile(r"(?:^|[:,\[])-?\d+[.eE]|\d{16}|[\U00010000-\U0010FFFF]")
+_BEYOND_BMP = re.compile("[\U00010000-\U0010ffff]")
 
 
 def canonical_json_of_parsed(value: Any) -> bytes:
-    """`canonical_json` of a value as `json.loads` returns it (every key a string), in C.
+    """`canonical_json` of a value as `achyk.domain.bounded_json.read_json` returns it (every key
+    a string, every integer within ±(2^53 − 1)), in C.
 
-    For strings, safe integers, booleans, null, arrays and string-keyed objects, `json.dumps` with
-    sorted keys and no whitespace writes RFC 8785 byte for byte (the same string encoder as above;
-    keys in code-point order, which is UTF-16 order within the BMP). Whatever might differ goes
-    to :func:`canonical_json`. Several times faster for a protocol; a property test holds the two
-    equal. Not for values built in code, whose keys might not be strings.
+    For such values `json.dumps` with sorted keys and no whitespace writes RFC 8785 byte for byte
+    (the same string encoder as above; keys in code-point order, which is UTF-16 order within the
+    BMP) — except for floats and for keys beyond the BMP. A float's repr always holds "." or an
+    exponent with its sign ("1e+16"), so text with none of ".", "e+", "e-" has none; text that
+    is all ASCII has nothing beyond the BMP. Anything else (a false alarm included) goes the
+    exact way, :func:`canonical_json`. A property test holds the two equal.
     """
     try:
         text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
                           allow_nan=False)  # fmt: skip
     except (TypeError, ValueError):
         return canonical_json(value)
-    if _MAYBE_DIFFERENT.search(text) is not None:
+    if "." in text or "e+" in text or "e-" in text:
+        return canonical_json(value)
+    if not text.isascii() and _BEYOND_BMP.search(text) is not None:
         return canonical_json(value)
     return text.encode("utf-8")
 
