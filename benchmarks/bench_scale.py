@@ -89,7 +89,7 @@ with open(out / "protocols.jsonl", "wb") as f:
 """
 
 INGEST = """
-import itertools, json, sys, time
+import itertools, json, os, sys, time
 from achyk.services.ingest import ingest_protocols
 from achyk.services.protocols import record_device_switch
 from achyk.store.database import Database
@@ -104,7 +104,9 @@ with open(cache + "/protocols.jsonl", "rb") as f:
     for r in ingest_protocols(db, None, lines, batch=batch):
         n += 1
         counts[r.outcome.value] = counts.get(r.outcome.value, 0) + 1
-print(json.dumps({"seconds": time.perf_counter() - started, "protocols": n, "outcomes": counts}))
+took, t = time.perf_counter() - started, os.times()  # the workers are reaped by now
+cpu = t.user + t.system + t.children_user + t.children_system
+print(json.dumps({"seconds": took, "protocols": n, "outcomes": counts, "cpu": cpu}))
 """
 
 # Device clients over HTTP: the requests are signed first (as each device would, before it
@@ -184,7 +186,7 @@ def _serve(achyk: str, url: str, rss: str) -> tuple[subprocess.Popen[bytes], int
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])
     proc = subprocess.Popen(
-        ["/usr/bin/time", "-f", "%M", "-o", rss, achyk, "serve", "--port", str(port),
+        ["/usr/bin/time", "-f", "%U %S\n%M", "-o", rss, achyk, "serve", "--port", str(port),
          "--database", url], stdout=subprocess.DEVNULL, start_new_session=True,
     )  # fmt: skip
     import urllib.request
@@ -271,7 +273,8 @@ def main() -> None:
         rate = report["protocols"] / report["seconds"]
         print(f"  ingest   {rate:7.0f}/s  peak {peaks['ingest']:6.0f} MB  ({report['protocols']:,} "
               f"in {report['seconds']:.0f} s: {report['outcomes']}; aim {AIMS['ingest']:,.0f}/s; "
-              f"load average {_load()})", flush=True)  # fmt: skip
+              f"{report['cpu']:.0f} CPU-s in all processes, {report['protocols'] / report['cpu']:.0f}"
+              f" per CPU-s; load average {_load()})", flush=True)  # fmt: skip
 
         http_rate = float("nan")
         if via_http:
@@ -286,11 +289,13 @@ def main() -> None:
                 server.wait(timeout=60)
             text = Path(server_rss).read_text().strip().splitlines()
             peaks["serve"] = int(text[-1]) / 1024 if text and text[-1].isdigit() else float("nan")
+            served_cpu = sum(map(float, text[-2].split())) if len(text) > 1 else float("nan")
             sent = json.loads(out.strip().splitlines()[-1])
             http_rate = sent["protocols"] / sent["seconds"]
             print(f"  http     {http_rate:7.0f}/s  peak {peaks['serve']:6.0f} MB  ({sent['protocols']:,} "
                   f"in {sent['seconds']:.0f} s from {args.clients} device clients: statuses "
-                  f"{sent['statuses']}; aim {AIMS['ingest']:,.0f}/s; load average {_load()})",
+                  f"{sent['statuses']}; server {served_cpu:.0f} CPU-s with its examiners; aim "
+                  f"{AIMS['ingest']:,.0f}/s; load average {_load()})",
                   flush=True)  # fmt: skip
         if args.only == "load-ingest":
             if dropped:
