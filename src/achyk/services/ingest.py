@@ -184,7 +184,11 @@ class Transmissions:
         self._examiners = Examiners(election, workers)
         self._incoming: queue.SimpleQueue[_Waiting] = queue.SimpleQueue()
         self._examining: queue.Queue[tuple[list[_Waiting], Future[list[Examination]]] | None]
-        self._examining = queue.Queue(maxsize=DEPTH)
+        self._examining = queue.Queue()
+        # A group is formed only when the writer has taken the one before it: what arrives while
+        # a group is being written waits and goes in together (small groups cost a log append,
+        # a checkpoint and a fold of the totals each).
+        self._room = threading.Semaphore(1)
         self.closed = False
         threading.Thread(target=self._collect, name="achyk-examine", daemon=True).start()
         self._writer = threading.Thread(target=self._write, name="achyk-protocol-writer",
@@ -193,9 +197,11 @@ class Transmissions:
 
     def _collect(self) -> None:
         while True:
+            self._room.acquire()
             try:
                 first = self._incoming.get(timeout=IDLE_S)
             except queue.Empty:
+                self._room.release()
                 with _transmissions_guard:
                     if not self._incoming.empty():
                         continue
@@ -217,6 +223,7 @@ class Transmissions:
                 examined = self._examiners.examine([w.item for w in group], backups)
             except Exception as err:
                 _fail(group, err)
+                self._room.release()
             else:
                 self._examining.put((group, examined))
 
@@ -229,6 +236,7 @@ class Transmissions:
             got = self._examining.get()
             if got is None:
                 return
+            self._room.release()  # the next group may form while this one is written
             group, examined = got
             try:
                 examinations = examined.result()
