@@ -17,9 +17,14 @@ from achyk.api.app import create_app
 from achyk.api.device_checkin import DeviceLimits
 from achyk.cli.transmit import SignedRequest, protocol_request, send, sign_protocol
 from achyk.domain.submission import parse_envelope
-from achyk.services.elections import load_election
-from achyk.services.ingest import ingest_protocols
-from achyk.services.protocols import Receipt, record_device_switch, submit_protocols
+from achyk.services.elections import get_election, load_election
+from achyk.services.ingest import Examiners, _examined_or_here, ingest_protocols
+from achyk.services.protocols import (
+    Receipt,
+    examine_submissions,
+    record_device_switch,
+    submit_protocols,
+)
 from achyk.signing import PROTOCOL_PURPOSE, sign
 from achyk.sim.generator import SimElection, device_key, generate
 from achyk.sim.profiles import SMALL
@@ -27,7 +32,7 @@ from achyk.store.database import Database
 from achyk.store.ledger_repo import LogStore
 from achyk.store.models import RejectionRow, TallyRow
 from factories import device_key as station_key
-from factories import election, protocol_doc
+from factories import election, envelope, protocol_doc
 from live_server import serving
 
 
@@ -132,3 +137,24 @@ def test_many_devices_at_once_over_http(db: Database) -> None:
     with db.read() as s:
         assert LogStore(s, "test-2025").head() == 1 + len(requests)
         assert s.scalars(select(RejectionRow)).one().reasons != "[]"
+
+
+def test_a_worker_that_dies_costs_no_protocol(sqlite_db: Database) -> None:
+    load_election(sqlite_db, election())
+    held = get_election(sqlite_db, "test-2025")
+    subs = [(f"s{i}", envelope(protocol_doc(station=sid, kind=kind)))
+            for i, (sid, kind) in enumerate([(s, k) for s in ("1001", "1002", "2001")
+                                             for k in ("preliminary", "official")] * 100)]  # fmt: skip
+    here = examine_submissions(held, subs, {})
+    examiners = Examiners(held, 2)
+    try:
+        assert examiners.examine(subs[:4], {}).result() == here[:4]  # the workers are up
+        pending = examiners.examine(subs, {})
+        for process in list(examiners._pool._processes.values()):  # type: ignore[union-attr]
+            process.kill()
+        # whatever the workers had not returned is examined in the writer's process instead
+        assert _examined_or_here(sqlite_db, held, subs, pending) == here
+        # and the next batch goes to a fresh pool
+        assert examiners.examine(subs[:4], {}).result() == here[:4]
+    finally:
+        examiners.close()

@@ -31,6 +31,7 @@ import threading
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from achyk.domain.definition import Election
@@ -50,6 +51,7 @@ MAX_GROUP = 512  # transmissions per writer transaction over HTTP
 DEPTH = 2  # batches being examined while one is written
 IDLE_S = 5.0  # a transmission pipeline ends after this long without a protocol
 
+_FORK = multiprocessing.get_context("fork")
 # What forked workers inherit: the definitions they examine against, by key.
 _elections: dict[int, Election] = {}
 
@@ -91,8 +93,13 @@ class Examiners:
             done.set_result(examine_submissions(self.election, submissions, backups))
             return done
         size = -(-len(submissions) // self.workers)
-        parts = [self._pool.submit(_examine, self._key, submissions[at : at + size], backups)
-                 for at in range(0, len(submissions), size)]  # fmt: skip
+        try:
+            parts = [self._pool.submit(_examine, self._key, submissions[at : at + size], backups)
+                     for at in range(0, len(submissions), size)]  # fmt: skip
+        except BrokenProcessPool:  # a worker died: a fresh pool, and this batch to it
+            self._pool.shutdown(wait=False)
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=_FORK)
+            return self.examine(submissions, backups)
         return _joined(parts)
 
     def close(self) -> None:
@@ -152,14 +159,18 @@ def ingest_protocols(
     """
     election = get_election(db, election_id)
     examiners = Examiners(election, default_workers() if workers is None else workers)
-    pending: deque[Future[list[Examination]]] = deque()
+    pending: deque[tuple[list[tuple[str, bytes]], Future[list[Examination]]]] = deque()
     try:
         for chunk in _batches(submissions, batch):
-            pending.append(examiners.examine(chunk, _backups(db, election.id)))
+            pending.append((chunk, examiners.examine(chunk, _backups(db, election.id))))
             if len(pending) > DEPTH:
-                yield from record_examined(db, election, pending.popleft().result())
+                items, examined = pending.popleft()
+                yield from record_examined(db, election,
+                                           _examined_or_here(db, election, items, examined))  # fmt: skip
         while pending:
-            yield from record_examined(db, election, pending.popleft().result())
+            items, examined = pending.popleft()
+            yield from record_examined(db, election,
+                                       _examined_or_here(db, election, items, examined))  # fmt: skip
     finally:
         examiners.close()
 
@@ -273,11 +284,7 @@ def _one_by_one(
     db: Database, election: Election, group: list[_Waiting],
     examined: Future[list[Examination]],
 ) -> None:  # fmt: skip
-    try:
-        examinations = examined.result()
-    except Exception as err:
-        _fail(group, err)
-        return
+    examinations = _examined_or_here(db, election, [w.item for w in group], examined)
     for w, x in zip(group, examinations, strict=True):
         try:
             [receipt] = record_examined(db, election, [x], record=w.record)
@@ -285,6 +292,17 @@ def _one_by_one(
             w.future.set_exception(err)
         else:
             w.future.set_result(receipt)
+
+
+def _examined_or_here(
+    db: Database, election: Election, items: Sequence[tuple[str, bytes]],
+    examined: Future[list[Examination]],
+) -> list[Examination]:  # fmt: skip
+    """The workers' examinations; should a worker have died, the same examined here instead."""
+    try:
+        return examined.result()
+    except BrokenProcessPool:
+        return examine_submissions(election, items, _backups(db, election.id))
 
 
 def _fail(group: list[_Waiting], err: BaseException) -> None:
