@@ -11,7 +11,7 @@ from dataclasses import astuple
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from achyk.api.app import create_app
 from achyk.api.device_checkin import DeviceLimits
@@ -31,6 +31,7 @@ from achyk.sim.profiles import SMALL
 from achyk.store.database import Database
 from achyk.store.ledger_repo import LogStore
 from achyk.store.models import RejectionRow, TallyRow
+from achyk.store.repositories import Statistics
 from factories import device_key as station_key
 from factories import election, envelope, protocol_doc
 from live_server import serving
@@ -158,3 +159,17 @@ def test_a_worker_that_dies_costs_no_protocol(sqlite_db: Database) -> None:
         assert examiners.examine(subs[:4], {}).result() == here[:4]
     finally:
         examiners.close()
+
+
+def test_the_writer_has_postgresql_analyse_what_it_filled(db: Database) -> None:
+    statistics = Statistics()
+    statistics._next = 1  # the first batch already crosses the threshold
+    with db.session() as s:
+        statistics.written(s, 1)
+    if db.dialect != "postgresql":
+        return  # SQLite plans without statistics of its own: nothing to refresh
+    with db.read() as s:
+        analysed = s.execute(text(
+            "select relname from pg_stat_user_tables where schemaname = current_schema() "
+            "and last_analyze is not null")).scalars().all()  # fmt: skip
+    assert set(Statistics.TABLES) <= set(analysed)

@@ -24,6 +24,7 @@ it (copy-on-write) instead of each parsing 30 MB again.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import queue
@@ -44,7 +45,7 @@ from achyk.services.protocols import (
     record_examined,
 )
 from achyk.store.database import Database
-from achyk.store.repositories import DeviceSwitches
+from achyk.store.repositories import DeviceSwitches, Statistics
 
 BATCH = 2_000  # submissions per writer transaction in a bulk import
 MAX_GROUP = 512  # transmissions per writer transaction over HTTP
@@ -159,6 +160,7 @@ def ingest_protocols(
     """
     election = get_election(db, election_id)
     examiners = Examiners(election, default_workers() if workers is None else workers)
+    statistics = Statistics()
     pending: deque[tuple[list[tuple[str, bytes]], Future[list[Examination]]]] = deque()
     try:
         for chunk in _batches(submissions, batch):
@@ -167,6 +169,7 @@ def ingest_protocols(
                 items, examined = pending.popleft()
                 yield from record_examined(db, election,
                                            _examined_or_here(db, election, items, examined))  # fmt: skip
+                _analysed(db, statistics, len(items))
         while pending:
             items, examined = pending.popleft()
             yield from record_examined(db, election,
@@ -200,6 +203,7 @@ class Transmissions:
         # a group is being written waits and goes in together (small groups cost a log append,
         # a checkpoint and a fold of the totals each).
         self._room = threading.Semaphore(1)
+        self._statistics = Statistics()
         self.closed = False
         threading.Thread(target=self._collect, name="achyk-examine", daemon=True).start()
         self._writer = threading.Thread(target=self._write, name="achyk-protocol-writer",
@@ -261,6 +265,8 @@ class Transmissions:
                 continue
             for w, r in zip(group, receipts, strict=True):
                 w.future.set_result(r)
+            with contextlib.suppress(Exception):  # only a plan's speed depends on it
+                _analysed(self._db, self._statistics, len(group))
 
 
 def _each(records: list[Record | None]) -> Record:
@@ -292,6 +298,11 @@ def _one_by_one(
             w.future.set_exception(err)
         else:
             w.future.set_result(receipt)
+
+
+def _analysed(db: Database, statistics: Statistics, written: int) -> None:
+    with db.session() as s:
+        statistics.written(s, written)
 
 
 def _examined_or_here(
