@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: all install demo test lint format chromium interop bench bench-demo bench-ledger bench-checkin bench-evoting bench-site bench-forensics bench-scale bench-audit bench-observers clean vendor-observer vendor-js
+.PHONY: all install demo test lint format chromium interop bench bench-demo bench-ledger bench-checkin bench-evoting bench-site bench-forensics bench-scale bench-audit bench-observers clean vendor-observer vendor-js bench-scale-ingest
 
 all: install
 
@@ -71,6 +71,10 @@ bench-site: $(STAMP)
 # A country of 100,000 stations end to end (issue 16): load, ingest, results, publish, verify, memory.
 bench-scale: $(STAMP)
 	$(BIN)/python benchmarks/bench_scale.py
+
+# Its load and ingest phases alone (bulk and HTTP), on SQLite and on PostgreSQL (DB=postgresql://…).
+bench-scale-ingest: $(STAMP)
+	$(BIN)/python benchmarks/bench_scale.py --only load-ingest $(if $(DB),--db $(DB))
 
 bench-evoting: $(STAMP)
 	bash benchmarks/setup_electionguard.sh

@@ -4,8 +4,11 @@ Each phase runs as its own process, timed from outside, and its peak memory is r
 kernel (wait4's ru_maxrss), so nothing one phase keeps is charged to another:
 
   load     `achyk election load definition.json` (100,000 stations, 200,000 device keys)
-  ingest   every signed protocol (a preliminary and an official per station) through the real
-           service in batches, as a bulk import does; protocols/s over the whole phase
+  ingest   every signed protocol (a preliminary and an official per station) but the last
+           --http-share through the bulk pipeline `achyk protocol submit` uses (examined in
+           worker processes, one writer appending batches); protocols/s over the whole phase
+  http     the rest over HTTP: `achyk serve` in its own process, --clients device clients
+           posting signed requests at once (examined in workers, group-committed); protocols/s
   results  `achyk results` in a fresh process (cold: the definition read, the running totals read)
   publish  `achyk publish --out DIR` (record and static site), stopped at --publish-limit
   verify   `achyk verify DIR` on the record
@@ -15,7 +18,9 @@ figures: on a shared machine they are slower than on an idle one.
 
 The synthetic election is generated once into --cache (default /tmp/achyk-bench-xl) and reused.
 
-Run: make bench-scale   (or: python benchmarks/bench_scale.py [--database URL] [--profile xl])
+Run: make bench-scale   (or: python benchmarks/bench_scale.py [--db URL] [--profile xl])
+--db postgresql://user@host:port/db runs on PostgreSQL: a fresh database is made beside the one
+named (and dropped after), so nothing of another user of that server is touched.
 Last line: `scale: 100000 stations: load N s, ingest N/s, results N ms, publish N s, verify N s,
 peak N MB`.
 """
@@ -84,28 +89,116 @@ with open(out / "protocols.jsonl", "wb") as f:
 """
 
 INGEST = """
-import json, sys, time
-from achyk.services.protocols import record_device_switch, submit_protocols
+import itertools, json, os, sys, time
+from achyk.services.ingest import ingest_protocols
+from achyk.services.protocols import record_device_switch
 from achyk.store.database import Database
 db = Database.open(sys.argv[1], migrate_schema=False)
-cache, batch = sys.argv[2], int(sys.argv[3])
+cache, batch, upto = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 for sw in json.load(open(cache + "/switches.json")):
     record_device_switch(db, None, sw["station_id"], sw["from_device"], sw["to_device"], sw["reason"])
 started = time.perf_counter()
-counts, chunk, n = {}, [], 0
-def flush():
-    for r in submit_protocols(db, None, chunk):
-        counts[r.outcome.value] = counts.get(r.outcome.value, 0) + 1
+counts, n = {}, 0
 with open(cache + "/protocols.jsonl", "rb") as f:
-    for line in f:
+    lines = ((f"p{i}", line.rstrip(b"\\n")) for i, line in enumerate(itertools.islice(f, upto)))
+    for r in ingest_protocols(db, None, lines, batch=batch):
         n += 1
-        chunk.append((f"p{n}", line.rstrip(b"\\n")))
-        if len(chunk) == batch:
-            flush(); chunk = []
-if chunk:
-    flush()
-print(json.dumps({"seconds": time.perf_counter() - started, "protocols": n, "outcomes": counts}))
+        counts[r.outcome.value] = counts.get(r.outcome.value, 0) + 1
+took, t = time.perf_counter() - started, os.times()  # the workers are reaped by now
+cpu = t.user + t.system + t.children_user + t.children_system
+print(json.dumps({"seconds": took, "protocols": n, "outcomes": counts, "cpu": cpu}))
 """
+
+# Device clients over HTTP: the requests are signed first (as each device would, before it
+# sends), then --clients threads in two processes post them at once on kept-alive connections.
+HTTP_CLIENTS = """
+import http.client, json, sys, time, threading, urllib.parse
+from multiprocessing import get_context
+from achyk.cli.transmit import protocol_request
+from achyk.sim.generator import device_key
+from achyk.sim.profiles import PROFILES
+profile, cache, start, port, clients = PROFILES[sys.argv[1]], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+
+def signed(lines):
+    out = []
+    for line in lines:
+        env = json.loads(line)
+        r = protocol_request(f"http://127.0.0.1:{port}", device_key(profile, env["device"]), env["device"], env)
+        out.append((r.path, r.body, r.headers))
+    return out
+
+def post_all(requests, threads, results):
+    def one(part):
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        for path, body, headers in part:
+            c.request("POST", path, body=body, headers=headers)
+            res = c.getresponse(); res.read()
+            results.put(res.status)
+    ts = [threading.Thread(target=one, args=(requests[i::threads],)) for i in range(threads)]
+    for t in ts: t.start()
+    for t in ts: t.join()
+
+def run(requests, threads, q):
+    post_all(requests, threads, q)
+
+if __name__ == "__main__":
+    with open(cache + "/protocols.jsonl", "rb") as f:
+        lines = f.readlines()[start:]
+    requests = signed(lines)
+    ctx = get_context("fork")
+    q = ctx.SimpleQueue()
+    started = time.perf_counter()
+    procs = [ctx.Process(target=run, args=(requests[i::2], max(1, clients // 2), q)) for i in range(2)]
+    for p in procs: p.start()
+    statuses = {}
+    for _ in requests:
+        s = q.get(); statuses[s] = statuses.get(s, 0) + 1
+    for p in procs: p.join()
+    print(json.dumps({"seconds": time.perf_counter() - started, "protocols": len(requests), "statuses": statuses}))
+"""
+
+
+def _fresh_postgres(url: str) -> tuple[str, str]:
+    """A new database on the server `url` names: (its URL, its name), for this run alone."""
+    from sqlalchemy import create_engine, make_url, text
+
+    name = f"achyk_bench_{os.getpid()}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(url).set(database=name).render_as_string(hide_password=False), name
+
+
+def _drop_postgres(url: str, name: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _serve(achyk: str, url: str, rss: str) -> tuple[subprocess.Popen[bytes], int]:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    proc = subprocess.Popen(
+        ["/usr/bin/time", "-f", "%U %S\n%M", "-o", rss, achyk, "serve", "--port", str(port),
+         "--database", url], stdout=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    import urllib.request
+
+    for _ in range(600):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
+                return proc, port
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit("achyk serve did not start")
+
 
 COLD_RESULTS = """
 import sys, time
@@ -125,7 +218,20 @@ print(f"{done - imported:.3f} {imported - started:.3f} {national.counted.station
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--profile", default="xl")
-    parser.add_argument("--database", help="default: a fresh SQLite file")
+    parser.add_argument(
+        "--db",
+        "--database",
+        dest="database",
+        help="default: a fresh SQLite file; postgresql://…: a fresh database there",
+    )
+    parser.add_argument(
+        "--http-share",
+        type=float,
+        default=0.1,
+        help="the share of the protocols sent over HTTP (0: none)",
+    )
+    parser.add_argument("--clients", type=int, default=32, help="concurrent device clients")
+    parser.add_argument("--only", choices=["load-ingest"], help="stop after the http phase")
     parser.add_argument("--cache", default="/tmp/achyk-bench-xl")
     parser.add_argument("--batch", type=int, default=2_000)
     parser.add_argument("--publish-limit", type=float, default=600.0)
@@ -138,12 +244,14 @@ def main() -> None:
         took, _, _, _ = run("generate", [py, "-c", GENERATE, args.profile, str(cache)])
         print(f"  generated in {took:.0f} s", flush=True)
     total = int((cache / "done").read_text())
+    dropped: str | None = None
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database or f"sqlite:///{tmp}/scale.db"
-        if args.database is None:
-            from achyk.store.database import Database
+        if url.startswith("postgresql"):
+            url, dropped = _fresh_postgres(args.database)
+        from achyk.store.database import Database
 
-            Database.open(url).close()  # migrate once, outside the timed phases
+        Database.open(url).close()  # migrate once, outside the timed phases
         print(f"{args.profile}: {total:,} protocols; database {url.split('@')[-1]}; "
               f"load average {_load()}", flush=True)  # fmt: skip
         peaks: dict[str, float] = {}
@@ -157,14 +265,45 @@ def main() -> None:
         print(f"  load     {took:7.1f} s   peak {peaks['load']:6.0f} MB  "
               f"(aim {AIMS['load']:.0f} s; load average {_load()})", flush=True)  # fmt: skip
 
+        via_http = int(total * args.http_share)
         took, peaks["ingest"], out, _ = run(
-            "ingest", [py, "-c", INGEST, url, str(cache), str(args.batch)]
+            "ingest", [py, "-c", INGEST, url, str(cache), str(args.batch), str(total - via_http)]
         )
         report = json.loads(out.strip().splitlines()[-1])
         rate = report["protocols"] / report["seconds"]
         print(f"  ingest   {rate:7.0f}/s  peak {peaks['ingest']:6.0f} MB  ({report['protocols']:,} "
               f"in {report['seconds']:.0f} s: {report['outcomes']}; aim {AIMS['ingest']:,.0f}/s; "
-              f"load average {_load()})", flush=True)  # fmt: skip
+              f"{report['cpu']:.0f} CPU-s in all processes, {report['protocols'] / report['cpu']:.0f}"
+              f" per CPU-s; load average {_load()})", flush=True)  # fmt: skip
+
+        http_rate = float("nan")
+        if via_http:
+            server_rss = str(Path(tmp) / "serve.rss")
+            server, port = _serve(achyk, url, server_rss)
+            try:
+                _, peaks["http clients"], out, _ = run("http", [
+                    py, "-c", HTTP_CLIENTS, args.profile, str(cache), str(total - via_http),
+                    str(port), str(args.clients)])  # fmt: skip
+            finally:
+                os.killpg(server.pid, signal.SIGINT)
+                server.wait(timeout=60)
+            text = Path(server_rss).read_text().strip().splitlines()
+            peaks["serve"] = int(text[-1]) / 1024 if text and text[-1].isdigit() else float("nan")
+            served_cpu = sum(map(float, text[-2].split())) if len(text) > 1 else float("nan")
+            sent = json.loads(out.strip().splitlines()[-1])
+            http_rate = sent["protocols"] / sent["seconds"]
+            print(f"  http     {http_rate:7.0f}/s  peak {peaks['serve']:6.0f} MB  ({sent['protocols']:,} "
+                  f"in {sent['seconds']:.0f} s from {args.clients} device clients: statuses "
+                  f"{sent['statuses']}; server {served_cpu:.0f} CPU-s with its examiners; aim "
+                  f"{AIMS['ingest']:,.0f}/s; load average {_load()})",
+                  flush=True)  # fmt: skip
+        if args.only == "load-ingest":
+            if dropped:
+                _drop_postgres(args.database, dropped)
+            print(f"scale: {stations} stations: load {load_s:.1f} s, ingest {rate:.0f}/s, "
+                  f"http {http_rate:.0f}/s, peak {max(peaks.values()):.0f} MB "
+                  f"(load and ingest only; load average {_load()})")  # fmt: skip
+            return
 
         took, peaks["results"], out, _ = run("results", [achyk, "results", "--database", url])
         cli_s = took
@@ -194,6 +333,8 @@ def main() -> None:
             verify = "-"
             print("  verify   no record to verify")
         shutil.rmtree(record, ignore_errors=True)
+    if dropped:
+        _drop_postgres(args.database, dropped)
     peak = max(peaks.values())
     print(f"peak memory by phase: {', '.join(f'{k} {v:.0f} MB' for k, v in peaks.items())} "
           f"(aim under {PEAK_MB} MB each); load average {_load()}")  # fmt: skip

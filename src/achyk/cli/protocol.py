@@ -15,6 +15,7 @@ from achyk.domain.bounded_json import split_array
 from achyk.domain.correction import sign_correction
 from achyk.errors import InputError, Problem
 from achyk.ledger.note import NoteError, parse_signer_key
+from achyk.services.ingest import ingest_protocols
 from achyk.services.ledger import log_size
 from achyk.services.protocols import (
     Outcome,
@@ -22,7 +23,6 @@ from achyk.services.protocols import (
     correct_protocol,
     current_protocol_hash,
     examine_protocols,
-    submit_protocols,
 )
 from achyk.store.database import Database
 
@@ -72,7 +72,8 @@ def submit(
     if dry_run:
         receipts = examine_protocols(db, election, subs) if subs else []
     else:
-        receipts = submit_protocols(db, election, subs) if subs else []
+        # examined in worker processes, written in batches by one writer (services/ingest.py)
+        receipts = list(ingest_protocols(db, election, subs)) if subs else []
     refused = [r for r in receipts if r.outcome in (Outcome.REJECTED, Outcome.CONFLICT)]
     if each or len(receipts) == 1 or (dry_run and refused):
         for r in receipts:

@@ -20,6 +20,8 @@ ID_RULE = "1 to 64 of A-Z a-z 0-9 . _ -, starting with a letter or digit, no '..
 
 def id_problem(value: object) -> str | None:
     """Why ``value`` is not a valid id (naming the offending character), or None if it is."""
+    if type(value) is str and ID_PATTERN.fullmatch(value) is not None and ".." not in value:
+        return None  # the common case in one regular-expression match (100,000s per definition)
     if not isinstance(value, str):
         return f"an id is a string, not {type(value).__name__}"
     if not value:

@@ -12,7 +12,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from achyk.canonical import Canonical, canonical_json, sha256_hex
+from achyk.canonical import Canonical, canonical_json_of_parsed, sha256_hex
 from achyk.domain.bounded_json import JsonLimits, read_json
 from achyk.domain.definition import DeviceRole, Election
 from achyk.domain.protocol import (
@@ -80,7 +80,7 @@ def examine(
     raw_station = document.get("station")
     station_id = raw_station if isinstance(raw_station, str) else None
     try:
-        canonical = Canonical(canonical_json(document))
+        canonical = Canonical(canonical_json_of_parsed(document))  # parsed from JSON
     except ValueError as err:  # JSON allows what RFC 8785 cannot hash: integers beyond 2^53
         problem = Problem("protocol", f"not representable in RFC 8785 canonical JSON ({err})")
         return Examined(None, None, None, None, None, None, station_id, (problem,))

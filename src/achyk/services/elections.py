@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import weakref
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ from achyk.store.database import Database
 from achyk.store.repositories import Elections
 
 _cache: dict[tuple[str, str, str], Election] = {}
+_parsing: dict[tuple[str, str, str], threading.Lock] = {}
 # Per engine (not per URL: test schemas share a URL), so that each database has its own view.
 _by_engine: weakref.WeakKeyDictionary[Engine, dict[str, Election]] = weakref.WeakKeyDictionary()
 
@@ -69,24 +71,29 @@ def get_election(db: Database, election_id: str | None = None) -> Election:
         if known is not None:  # a loaded definition never changes: no query at all
             return known
     with db.read() as s:
-        repo = Elections(s)
-        heads = repo.heads()
-        if election_id is None:
-            if not heads:
-                raise NotFoundError("no election is loaded: run `achyk election load FILE`")
-            eid, digest = heads[-1]
-        else:
-            digest_of = dict(heads)
-            if election_id not in digest_of:
-                raise NotFoundError(f"no election {election_id!r}")
-            eid, digest = election_id, digest_of[election_id]
-        key = (str(db.engine.url), eid, digest)
-        cached = _cache.get(key)
-        if cached is None:
-            text = repo.definition(eid)
-            cached = _cache[key] = election_from_stored(text)
-        _by_engine.setdefault(db.engine, {})[eid] = cached
-        return cached
+        heads = Elections(s).heads()
+    if election_id is None:
+        if not heads:
+            raise NotFoundError("no election is loaded: run `achyk election load FILE`")
+        eid, digest = heads[-1]
+    else:
+        digest_of = dict(heads)
+        if election_id not in digest_of:
+            raise NotFoundError(f"no election {election_id!r}")
+        eid, digest = election_id, digest_of[election_id]
+    key = (str(db.engine.url), eid, digest)
+    cached = _cache.get(key)
+    if cached is None:
+        # One parse per definition, however many requests ask at once (each would otherwise
+        # parse 30 MB into its own copy, holding a database connection meanwhile).
+        with _parsing.setdefault(key, threading.Lock()):
+            cached = _cache.get(key)
+            if cached is None:
+                with db.read() as s:
+                    text = Elections(s).definition(eid)
+                cached = _cache[key] = election_from_stored(text)
+    _by_engine.setdefault(db.engine, {})[eid] = cached
+    return cached
 
 
 def list_elections(db: Database) -> list[tuple[str, str, str]]:

@@ -7,7 +7,7 @@ conflict and never overwrites what was accepted — corrections are their own, s
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
@@ -17,12 +17,12 @@ from sqlalchemy.orm import Session
 
 from achyk.canonical import canonical_json
 from achyk.domain.correction import examine_correction
-from achyk.domain.definition import Election
+from achyk.domain.definition import DeviceRole, Election
 from achyk.domain.protocol import Protocol
-from achyk.domain.submission import examine, parse_envelope
+from achyk.domain.submission import Examined, examine, parse_envelope
 from achyk.errors import NotFoundError, Problem
 from achyk.services.elections import get_election
-from achyk.services.evidence import Kept, kept_refusal, station_of
+from achyk.services.evidence import Kept, kept_refusal
 from achyk.services.ledger import append_entries
 from achyk.services.tally import record_protocols
 from achyk.store.database import Database
@@ -68,6 +68,51 @@ def submit_protocol(db: Database, election_id: str | None, raw: bytes, source: s
 Record = Callable[[Session, list["Receipt"]], None]
 
 
+@dataclass(frozen=True)
+class Examination:
+    """One submission examined — parsed, shape and relations checked, signature verified — with
+    nothing read from the database, so that it can run in a worker process. What the slot holds
+    is judged afterwards, by the one writer (:func:`record_examined`)."""
+
+    source: str
+    raw: bytes
+    examined: Examined | None  # None: not an envelope at all, or it could not be examined
+    problems: tuple[Problem, ...] = ()  # why `examined` is None
+    # Signed by a device registered as a backup: judged again in the writer's transaction,
+    # against the device switches stored at that moment (one may have been recorded meanwhile).
+    backup_signed: bool = False
+
+
+def _signed_by_backup(election: Election, envelope: Mapping[str, Any]) -> bool:
+    doc, device_id = envelope.get("protocol"), envelope.get("device")
+    station_id = doc.get("station") if isinstance(doc, dict) else None
+    place = election.place(station_id) if isinstance(station_id, str) else None
+    device = place.station.device(device_id) if place and isinstance(device_id, str) else None
+    return device is not None and device.role is DeviceRole.BACKUP
+
+
+def examine_submissions(
+    election: Election,
+    submissions: Sequence[tuple[str, bytes]],
+    backups: Mapping[str, Collection[str]],
+) -> list[Examination]:
+    """Examine each submission on its own (pure: the worker processes run this)."""
+    out = []
+    for source, raw in submissions:
+        envelope, problems = parse_envelope(raw)
+        if envelope is None:
+            out.append(Examination(source, raw, None, tuple(problems)))
+            continue
+        try:
+            examined = examine(election, envelope, backups)
+            backup = _signed_by_backup(election, envelope)
+            out.append(Examination(source, raw, examined, backup_signed=backup))
+        except Exception as err:  # a submission that breaks the examiner is refused, not fatal
+            problem = Problem("", f"could not be examined ({type(err).__name__})")
+            out.append(Examination(source, raw, None, (problem,)))
+    return out
+
+
 def submit_protocols(
     db: Database,
     election_id: str | None,
@@ -77,12 +122,27 @@ def submit_protocols(
 ) -> list[Receipt]:
     """Receive a batch in one transaction (the demo and bulk imports); receipts in input order."""
     election = get_election(db, election_id)
+    with db.read() as s:
+        backups = DeviceSwitches(s).active_backups(election.id)
+    return record_examined(db, election, examine_submissions(election, submissions, backups),
+                           record=record)  # fmt: skip
+
+
+def record_examined(
+    db: Database,
+    election: Election,
+    examinations: Sequence[Examination],
+    *,
+    record: Record | None = None,
+) -> list[Receipt]:
+    """Judge examined submissions against what is stored and write them, in one transaction:
+    the log entries, the protocol and refusal rows, the running totals. Receipts in input order."""
     try:
-        return _submit(db, election.id, submissions, record)
+        return _record(db, election, examinations, record)
     except IntegrityError:
         # Another writer filled a slot between our read and our write: redo one at a time so
         # each submission is judged against what is really stored.
-        return [r for item in submissions for r in _submit(db, election.id, [item], record)]
+        return [r for item in examinations for r in _record(db, election, [item], record)]
 
 
 @dataclass
@@ -96,40 +156,36 @@ class _Judged:
     refused: list[Kept] = field(default_factory=list)  # one per "rejection" entry
 
 
-def _judge(s: Session, election: Election, submissions: Sequence[tuple[str, bytes]]) -> _Judged:
-    """Judge each submission as it would be received, reading the session and writing nothing:
-    `submit_protocols` writes what this returns, and `examine_protocols` only shows it."""
+def _judge(s: Session, election: Election, examinations: Sequence[Examination]) -> _Judged:
+    """Judge examined submissions against what the session holds, writing nothing: `_record`
+    writes what this returns, and `examine_protocols` (a dry run) only shows it."""
     out = _Judged()
-    backups = DeviceSwitches(s).active_backups(election.id)
-    parsed = [(source, raw, *parse_envelope(raw)) for source, raw in submissions]
-    stations = {  # only valid ids reach the query (a NUL is an error on PostgreSQL)
-        env["protocol"].get("station")
-        for _, _, env, _ in parsed
-        if env is not None
-        and isinstance(env.get("protocol"), dict)
-        and station_of(env["protocol"].get("station"))
+    if any(x.backup_signed for x in examinations):
+        backups = DeviceSwitches(s).active_backups(election.id)
+        examinations = [
+            examine_submissions(election, [(x.source, x.raw)], backups)[0]
+            if x.backup_signed else x
+            for x in examinations
+        ]  # fmt: skip
+    stations = {
+        x.examined.protocol.station_id
+        for x in examinations
+        if x.examined is not None and x.examined.ok and x.examined.protocol is not None
     }
-    slots = Protocols(s).slots(election.id, stations if len(stations) < 500 else None)
+    slots = Protocols(s).slots(election.id, stations)
+    receipts = out.receipts
 
     def refuse(source: str, raw: bytes, station: str | None, problems: Sequence[Problem]) -> None:
         kept = kept_refusal(election.id, source, station, raw, problems)
         out.refused.append(kept)
         out.entries.append(kept.entry)
 
-    receipts = out.receipts
-    for source, raw, envelope, problems in parsed:
-        if envelope is None:
-            refuse(source, raw, None, problems)
+    for x in examinations:
+        source, raw, result = x.source, x.raw, x.examined
+        if result is None:
+            refuse(source, raw, None, x.problems)
             receipts.append(Receipt(source, Outcome.REJECTED, None, None, None, None,
-                                    tuple(problems)))  # fmt: skip
-            continue
-        try:
-            result = examine(election, envelope, backups)
-        except Exception as err:
-            problem = Problem("", f"could not be examined ({type(err).__name__})")
-            refuse(source, raw, None, [problem])
-            receipts.append(Receipt(source, Outcome.REJECTED, None, None, None, None,
-                                    (problem,)))  # fmt: skip
+                                    x.problems))  # fmt: skip
             continue
         doc = result.document or {}
         contest_id = doc.get("contest") if isinstance(doc.get("contest"), str) else None
@@ -180,20 +236,19 @@ def examine_protocols(
     written — no log entry, no evidence, no totals; the receipts carry no log index."""
     election = get_election(db, election_id)
     with db.read() as s:
-        return _judge(s, election, submissions).receipts
+        backups = DeviceSwitches(s).active_backups(election.id)
+        return _judge(s, election, examine_submissions(election, submissions, backups)).receipts
 
 
-def _submit(
+def _record(
     db: Database,
-    election_id: str,
-    submissions: Sequence[tuple[str, bytes]],
+    election: Election,
+    examinations: Sequence[Examination],
     record: Record | None = None,
 ) -> list[Receipt]:
-    election = get_election(db, election_id)
     with db.session() as s:
-        judged = _judge(s, election, submissions)
-        receipts, entries = judged.receipts, judged.entries
-        rejections = Rejections(s)
+        judged = _judge(s, election, examinations)
+        receipts, entries, rejections = judged.receipts, judged.entries, Rejections(s)
         indexes = iter(append_entries(s, election.id, entries))
         rows, accepted_iter, refused_iter = [], iter(judged.accepted), iter(judged.refused)
         logged = iter(i for i, r in enumerate(receipts) if r.outcome is not Outcome.DUPLICATE)

@@ -33,7 +33,8 @@ from achyk.domain.signed_request import (
 from achyk.domain.submission import parse_envelope
 from achyk.errors import AchykError, NotFoundError, Problem, SignatureError
 from achyk.services.elections import get_election
-from achyk.services.protocols import Outcome, Receipt, submit_protocols
+from achyk.services.ingest import transmit
+from achyk.services.protocols import Outcome, Receipt
 from achyk.signing import load_public_key
 from achyk.store.database import Database
 from achyk.store.transmission_models import add_transmission, find_transmission
@@ -131,7 +132,7 @@ def transmit_protocol(
 
     source = f"http:{device}:{nonce}"
     try:
-        submit_protocols(db, election.id, [(source, body)], record=record)
+        transmit(db, election, source, body, record)  # examined in a worker, group-committed
     except IntegrityError:
         # The same request arrived twice at once and the other copy recorded its answer first.
         held = _recorded(db, device, nonce, digest)

@@ -68,6 +68,10 @@ def make_engine(url: str, *, statement_timeout_ms: int | None = None, **kwargs: 
     url = database_url(url)
     if url.startswith("sqlite"):
         _create_private(make_url(url).database)
+        # As many pooled connections as the ASGI server has worker threads: past the default
+        # 5 + 10, each request opened (and set up) a connection of its own and closed it again.
+        kwargs.setdefault("pool_size", 20)
+        kwargs.setdefault("max_overflow", 20)
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)

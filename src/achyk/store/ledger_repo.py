@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from achyk.store.models import (
@@ -50,8 +50,8 @@ class LogStore:
         stamp = now()
         eid = self.election_id
         if entries:
-            self.s.execute(
-                insert(LogEntryRow),
+            self.s.connection().execute(  # Core, not ORM: no per-row bookkeeping
+                insert(cast(Table, LogEntryRow.__table__)),
                 [
                     {"election_id": eid, "idx": start + i, "kind": kind, "entry": text,
                      "appended_at": stamp}
@@ -60,7 +60,7 @@ class LogStore:
             )  # fmt: skip
         rows = [{"election_id": eid, "level": lv, "idx": i, "hash": h} for lv, i, h in nodes]
         if rows:
-            self.s.execute(insert(LogNodeRow), rows)
+            self.s.connection().execute(insert(cast(Table, LogNodeRow.__table__)), rows)
         head = self.s.get(LogHeadRow, eid)
         assert head is not None
         head.size = size

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import cast
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import bindparam
 
@@ -110,7 +111,7 @@ class Tallies:
             )
             self.s.connection().execute(stmt, updates)
         if inserts:
-            self.s.execute(insert(TallyRow), inserts)
+            self.s.connection().execute(insert(cast(Table, TallyRow.__table__)), inserts)
 
     def clear(self) -> None:
         self.s.execute(delete(TallyRow).where(TallyRow.election_id == self.election_id))
