@@ -23,7 +23,7 @@ from achyk.services.import_results import is_imported
 from achyk.services.results import results
 from achyk.store.database import Database
 from achyk.store.repositories import Protocols
-from achyk.web import opendata, pages
+from achyk.web import opendata, pages, site_pages
 from achyk.web.board import Board, lookup_documents, read_board
 from achyk.web.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES
 from achyk.web.live import live_summary
@@ -108,7 +108,9 @@ def write_site(db: Database, election_id: str, out_dir: Path, *, base: str = "/"
     # Page by page, every language at once: nothing of a page is kept once it is written, so
     # 100,000 station pages take the memory of one.
     imported = is_imported(db, election.id)
-    for page in itertools.chain(pages.all_pages(db, election, tab), [track_page(election, board)]):
+    for page in itertools.chain(
+        site_pages.all_pages(db, election, tab), [track_page(election, board)]
+    ):
         for lang in LANGUAGES:
             html = render(
                 page.template, lang, site, page.path, title=page.title, fresh=fresh,

@@ -1,0 +1,103 @@
+"""Which page is at which path: the dispatch of the live site and the list the static export writes.
+
+The paper (scanner versus hand count) and forensics pages live in their own modules; this one
+only finds them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from achyk.domain.definition import Election
+from achyk.domain.tabulation import ABROAD_ID, NATIONAL_ID, Level, Tabulation
+from achyk.errors import NotFoundError
+from achyk.store.database import Database
+from achyk.web.pages import (
+    Page,
+    _common,
+    _crumbs,
+    base_path,
+    overview,
+    unit_page,
+    verify_page,
+)
+from achyk.web.station_page import station_page, stations_data
+
+
+def page_for(db: Database, election: Election, tab: Tabulation, rest: str) -> Page:
+    """The page at `rest` (the path after e/<id>/), or NotFoundError."""
+    parts = [p for p in rest.split("/") if p]
+    if not parts:
+        return overview(db, election, tab)
+    if parts == ["abroad"]:
+        return unit_page(election, tab, Level.ABROAD, ABROAD_ID)
+    if parts == ["verify"]:
+        return verify_page(db, election, tab)
+    if parts[0] == "forensics":
+        from achyk.web.forensics import forensics_page  # it imports this module
+
+        return forensics_page(db, election, tab, parts[1:])
+    if parts[0] == "paper":
+        return _paper_page(db, election, tab, parts[1:])
+    if len(parts) == 2:
+        kind, unit_id = parts
+        if kind == "station":
+            return station_page(db, election, tab, unit_id)
+        if kind in ("region", "district", "country"):
+            return unit_page(election, tab, Level(kind), unit_id)
+    raise NotFoundError(f"no page {rest!r}")
+
+
+def all_pages(db: Database, election: Election, tab: Tabulation) -> Iterator[Page]:
+    yield overview(db, election, tab)
+    yield verify_page(db, election, tab)
+    for level in (Level.REGION, Level.DISTRICT, Level.ABROAD, Level.COUNTRY):
+        for uid in sorted({u for (lv, u, _) in tab.results if lv is level}):
+            yield unit_page(election, tab, level, uid)
+    for region in election.regions:
+        for district in region.districts:
+            ids = [st.id for st in district.stations]
+            for at in range(0, len(ids), 200):  # a district's stations read together
+                batch = stations_data(db, election, ids[at : at + 200])
+                tab.preload(ids[at : at + 200])
+                for sid in ids[at : at + 200]:
+                    yield station_page(db, election, tab, sid, batch[sid])
+    yield _paper_page(db, election, tab, [])
+    for level in (Level.REGION, Level.DISTRICT, Level.ABROAD, Level.COUNTRY):
+        for uid in sorted({u for (lv, u, _) in tab.results if lv is level}):
+            yield _paper_page(
+                db, election, tab, ["abroad"] if level is Level.ABROAD else [level.value, uid]
+            )
+
+
+def _paper_page(db: Database, election: Election, tab: Tabulation, parts: list[str]) -> Page:
+    """Scanner versus hand count (achyk.web.paper) for the nation or one unit."""
+    from achyk.web.paper import paper_context, paper_path
+
+    if not parts:
+        level, unit_id = Level.NATIONAL, NATIONAL_ID
+    elif parts == ["abroad"]:
+        level, unit_id = Level.ABROAD, ABROAD_ID
+    elif len(parts) == 2 and parts[0] in ("region", "district", "country"):
+        level, unit_id = Level(parts[0]), parts[1]
+    else:
+        raise NotFoundError(f"no page paper/{'/'.join(parts)}")
+    context = paper_context(db, election, tab, level, unit_id)
+    title = election.name if level is Level.NATIONAL else context["result"].unit.name
+    crumbs = (
+        _crumbs(election, level, unit_id)
+        if level is not Level.NATIONAL
+        else [(election.name, base_path(election))]
+    )
+    return Page(
+        "paper.html",
+        paper_path(base_path(election), level, unit_id),
+        title,
+        {
+            **_common(election, tab),
+            **context,
+            "level": level.value,
+            "unit_id": unit_id,
+            "crumbs": crumbs,
+        },
+    )
