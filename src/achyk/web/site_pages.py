@@ -48,13 +48,17 @@ def page_for(db: Database, election: Election, tab: Tabulation, rest: str) -> Pa
     raise NotFoundError(f"no page {rest!r}")
 
 
-def all_pages(db: Database, election: Election, tab: Tabulation) -> Iterator[Page]:
+def all_pages(
+    db: Database, election: Election, tab: Tabulation, *, stations: bool = True
+) -> Iterator[Page]:
+    """Every page; without `stations`, no station page (the published copy draws them in the
+    browser from the district files, achyk.web.station_static)."""
     yield overview(db, election, tab)
     yield verify_page(db, election, tab)
     for level in (Level.REGION, Level.DISTRICT, Level.ABROAD, Level.COUNTRY):
         for uid in sorted({u for (lv, u, _) in tab.results if lv is level}):
             yield unit_page(election, tab, level, uid)
-    for region in election.regions:
+    for region in election.regions if stations else ():
         for district in region.districts:
             ids = [st.id for st in district.stations]
             for at in range(0, len(ids), 200):  # a district's stations read together

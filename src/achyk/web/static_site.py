@@ -23,7 +23,7 @@ from achyk.services.import_results import is_imported
 from achyk.services.results import results
 from achyk.store.database import Database
 from achyk.store.repositories import Protocols
-from achyk.web import opendata, pages, site_pages
+from achyk.web import opendata, pages, site_pages, station_static
 from achyk.web.board import Board, lookup_documents, read_board
 from achyk.web.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES
 from achyk.web.live import live_summary
@@ -101,15 +101,17 @@ def write_site(db: Database, election_id: str, out_dir: Path, *, base: str = "/"
     election, tab = results(db, election.id)
     with db.read() as s:
         stamp = Protocols(s).last_id(election.id)
-    site = Site(static=True, base=base)
+    districts = {st.id: d.id for r in election.regions for d in r.districts for st in d.stations}
+    site = Site(static=True, base=base, districts=districts)
     fresh = freshness(db, election.id)
     out_dir.mkdir(parents=True, exist_ok=True)
     board = read_board(db, election.id)
-    # Page by page, every language at once: nothing of a page is kept once it is written, so
-    # 100,000 station pages take the memory of one.
+    # Page by page, every language at once: nothing of a page is kept once it is written. Station
+    # pages are one per language, drawn in the browser from the district files written below.
     imported = is_imported(db, election.id)
+    shells = [station_static.shell_page(election, lang) for lang in LANGUAGES]
     for page in itertools.chain(
-        site_pages.all_pages(db, election, tab), [track_page(election, board)]
+        site_pages.all_pages(db, election, tab, stations=False), [track_page(election, board)]
     ):
         for lang in LANGUAGES:
             html = render(
@@ -117,6 +119,10 @@ def write_site(db: Database, election_id: str, out_dir: Path, *, base: str = "/"
                 record_imported=imported, **page.context,
             )  # fmt: skip
             _write(out_dir, out_dir / lang / page.path / "index.html", html)
+    for lang, shell in zip(LANGUAGES, shells, strict=True):
+        html = render(shell.template, lang, site, shell.path, title=shell.title, fresh=fresh,
+                      record_imported=imported, **shell.context)  # fmt: skip
+        _write(out_dir, out_dir / lang / shell.path / "index.html", html)
     for lang in LANGUAGES:
         not_found = render(
             "404.html", lang, site, pages.base_path(election), title="404", message="",
@@ -124,8 +130,10 @@ def write_site(db: Database, election_id: str, out_dir: Path, *, base: str = "/"
         )  # fmt: skip
         _write(out_dir, out_dir / lang / "404.html", not_found)
     _write_data(election, tab, board, out_dir, stamp)
+    data = out_dir / pages.base_path(election) / "data"
+    station_static.write_district_files(db, election, data, out_dir)
     (out_dir / "static").mkdir(exist_ok=True)
-    for asset in ("site.css", "live.js", "track.js"):
+    for asset in ("site.css", "live.js", "track.js", "station.js"):
         shutil.copyfile(STATIC / asset, out_dir / "static" / asset)
     _write(out_dir, out_dir / "index.html", _index(election, site))
     _write(
