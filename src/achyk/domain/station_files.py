@@ -74,7 +74,10 @@ def district_document(
     stations = []
     for st in district.stations:
         protocols: dict[str, dict[str, Any]] = {}
-        for cur in sorted(current.get(st.id, ()), key=lambda c: c.log_index):
+        # The remote unit's protocols come from the trustees' tally, not a station's signature:
+        # they are on the abroad pages and in results.json, not here.
+        mine = () if st.channel == "remote" else current.get(st.id, ())
+        for cur in sorted(mine, key=lambda c: c.log_index):
             p = cur.protocol
             protocols.setdefault(p.contest_id, {})[p.kind.value] = _protocol(cur, election, keys)
         stations.append({

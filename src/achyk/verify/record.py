@@ -37,6 +37,7 @@ from achyk.verify.files import check_manifest, check_site_figures
 from achyk.verify.remote import RemoteCheck, check_remote
 from achyk.verify.replay import Replay, replay
 from achyk.verify.source import RecordSource
+from achyk.verify.station_files import check_station_files
 
 MAX_LISTED = 20
 ROTATION = b'"kind":"log-key-rotation"'
@@ -282,8 +283,11 @@ def _verify(
     say("published files")
     problems, files = check_manifest(src, set(state.rejections), cp.size, hash_at, entries)
     problems += check_site_figures(src, files, state.election, tab)
+    station_problems, district_files = check_station_files(src, files, state.election, state)
     report.add("every published file recomputed or in manifest.json; site figures from the log",
-               problems, f"{len(files)} files in the manifest")  # fmt: skip
+               problems + station_problems,
+               f"{len(files)} files in the manifest, {district_files} station files "
+               "recomputed")  # fmt: skip
 
 
 def _record_header(

@@ -50,6 +50,8 @@ class Replay:
     unsigned: int = 0  # imported protocols: no device signature
     audit: AuditEntries = field(default_factory=AuditEntries)  # checked by verify.audit
     observers: ObserverEntries = field(default_factory=ObserverEntries)  # missions, observations
+    signers: dict[int, str] = field(default_factory=dict)  # protocol entry index → its device
+    refused: dict[str, list[tuple[int, list[str]]]] = field(default_factory=dict)  # by station
 
     def protocols(self) -> list[Protocol]:
         return [p for _, _, p in self.slots.values()]
@@ -146,6 +148,8 @@ def _protocol(state: Replay, index: int, entry: dict[str, Any]) -> None:
                           f"(entry {state.slots[slot][0]}) without a correction")  # fmt: skip
         return
     state.slots[slot] = (index, result.document_hash or "", p)
+    if result.device_id is not None:
+        state.signers[index] = result.device_id
 
 
 def _correction(state: Replay, index: int, entry: dict[str, Any]) -> None:
@@ -188,6 +192,8 @@ def _rejection(state: Replay, index: int, entry: dict[str, Any], raw: bytes | No
     correction of a slot's current protocol. No field of the evidence chooses how it is judged."""
     digest = entry.get("submission_sha256")
     state.rejections[index] = str(digest)
+    if isinstance(entry.get("station"), str) and isinstance(entry.get("reasons"), list):
+        state.refused.setdefault(entry["station"], []).append((index, list(entry["reasons"])))
     if raw is None:
         state.fail(index, f"rejection without its evidence (evidence/{index}.bin is not published)")
         return
