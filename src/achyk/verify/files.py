@@ -17,7 +17,7 @@ import io
 import json
 import re
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from achyk.domain.definition import Election
 from achyk.domain.tabulation import Level, Tabulation
@@ -31,6 +31,13 @@ from achyk.ledger.tiles import (
     parse_tile_path,
 )
 from achyk.verify.source import RecordSource
+
+
+class Entries(Protocol):
+    """The log's entries by slice (a list, or `achyk.verify.entries.LogEntries`)."""
+
+    def __getitem__(self, span: slice, /) -> list[bytes]: ...
+
 
 CHECKED = {"record.json", "definition.json", "results.json", "manifest.json", "log/checkpoint"}
 FIGURES = ("voters_on_list", "issued", "found", "invalid", "valid")
@@ -47,7 +54,7 @@ def _recomputed(path: str, rejections: set[int]) -> bool:
 
 
 def check_tile_file(
-    path: str, data: bytes, size: int, hash_at: HashAt, entries: list[bytes]
+    path: str, data: bytes, size: int, hash_at: HashAt, entries: Entries
 ) -> str | None:
     """A tile or bundle file, full or partial (of this or an earlier size), recomputed from the
     verified tree: the same bytes a tlog-tiles log serves at that path, or a problem."""
@@ -68,7 +75,7 @@ def check_tile_file(
 
 
 def check_manifest(
-    src: RecordSource, rejections: set[int], size: int, hash_at: HashAt, entries: list[bytes]
+    src: RecordSource, rejections: set[int], size: int, hash_at: HashAt, entries: Entries
 ) -> tuple[list[str], dict[str, str]]:
     """Problems, and the manifest's files (path → hash)."""
     try:

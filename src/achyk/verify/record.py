@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,14 +25,13 @@ from achyk.domain.tabulation import tabulate
 from achyk.errors import AchykError, VerificationError
 from achyk.ledger import tree_root, verify_checkpoint
 from achyk.ledger.tiles import (
-    decode_entry_bundle,
     earlier_partial_tiles,
     hash_at_from_tiles,
-    tiles_for_size,
     verify_tiles,
 )
 from achyk.ledger.trust import Trust
 from achyk.verify.anchors import anchors, check_quorum, definition_pin, record_witnesses
+from achyk.verify.entries import Evidence, LogEntries
 from achyk.verify.files import check_manifest, check_site_figures
 from achyk.verify.remote import RemoteCheck, check_remote
 from achyk.verify.replay import Replay, replay
@@ -56,7 +55,7 @@ class LogKeys:
     problems: tuple[str, ...]
 
     @classmethod
-    def from_entries(cls, entries: list[bytes], current: str) -> LogKeys:
+    def from_entries(cls, entries: Iterable[bytes], current: str) -> LogKeys:
         rotations, problems = [], []
         for i, raw in enumerate(entries):
             if ROTATION in raw:
@@ -172,13 +171,10 @@ def _verify(
         return
 
     say("entries")
-    entries: list[bytes] = []
-    for tile in tiles_for_size(cp.size):
-        if tile.level == 0:
-            entries.extend(decode_entry_bundle(fetch(tile.entries_path)))
+    entries = LogEntries(cp.size, fetch)  # streamed bundle by bundle, never all held
     say("checkpoint history")
     hash_at = hash_at_from_tiles(cp.size, fetch)
-    keys = LogKeys.from_entries(entries, vkey)  # a logged key rotation: older checkpoints' key
+    keys = LogKeys.from_entries(entries.stream(), vkey)  # a logged rotation: older checkpoints' key
     history_problems = list(keys.problems)
     listed = src.listing("log/checkpoints")
     stated = record.get("checkpoints", [])
@@ -217,17 +213,13 @@ def _verify(
     report.add("earlier checkpoints consistent with this one", history_problems,
                f"{len(sizes)} checkpoints")  # fmt: skip
 
-    evidence = {}
-    for i in range(cp.size):
-        path = f"evidence/{i}.bin"
-        if b'"kind":"rejection"' in entries[i] and src.exists(path):
-            evidence[i] = src.read(path)
+    evidence = Evidence(src)  # each rejection's, read when the replay reaches it
     try:
         definition = json.loads(src.text("definition.json"))
     except (KeyError, ValueError, VerificationError) as err:
         report.add("definition.json", [f"missing or malformed: {err}"])
         return
-    state = replay(entries, definition, evidence)
+    state = replay(entries.stream(), definition, evidence)
     counts = ", ".join(f"{k} {v}" for k, v in sorted(state.counts.items()))
     report.add("every entry: canonical form, signatures, control relations, corrections",
                state.problems, counts)  # fmt: skip

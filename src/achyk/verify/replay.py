@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,7 +62,7 @@ class Replay:
 
 
 def replay(
-    entries: list[bytes], definition: Any, evidence: dict[int, bytes] | None = None
+    entries: Iterable[bytes], definition: Any, evidence: Mapping[int, bytes] | None = None
 ) -> Replay:
     """Judge every entry in order; `definition` is the published definition document."""
     state = Replay()
