@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from achyk.domain.definition import District, Election, Region
+from achyk.domain.definition import Contest, District, Election, Region
 from achyk.domain.protocol import AGAINST_ALL, LINES, Protocol, check_protocol
 
 STATION_FILES_FORMAT = 1
@@ -43,14 +43,20 @@ def line_table(election: Election) -> list[list[str]]:
     return [[key, str(i), label] for i, (key, label) in enumerate(LINES, start=1)]
 
 
-def _protocol(current: Current, election: Election, keys: Sequence[str]) -> dict[str, Any]:
+def _ballot_order(contest: Contest) -> list[str]:
+    return [*contest.option_ids(), *([AGAINST_ALL] if contest.against_all else [])]
+
+
+def _protocol(
+    current: Current, election: Election, keys: Sequence[str], order: Sequence[str]
+) -> dict[str, Any]:
     p = current.protocol
     return {
         "log_index": current.log_index,
         "document_hash": current.document_hash,
         "device": current.device,
         "lines": [p.line(k) for k in keys],
-        "votes": [n for _, n in p.votes],
+        "votes": [p.votes_for(o) for o in order],  # the contest's ballot order, as `options`
         "flags": [str(x) for x in check_protocol(p, election.form)[1]],
     }
 
@@ -70,6 +76,7 @@ def district_document(
     lines = line_table(election)
     keys = [k for k, _, _ in lines]
     contests = [c for c in election.contests if c.covers(district.id)]
+    orders = {c.id: _ballot_order(c) for c in contests}
     first = election.form.first_option_number() if election.form is not None else len(LINES) + 1
     stations = []
     for st in district.stations:
@@ -79,7 +86,10 @@ def district_document(
         mine = () if st.channel == "remote" else current.get(st.id, ())
         for cur in sorted(mine, key=lambda c: c.log_index):
             p = cur.protocol
-            protocols.setdefault(p.contest_id, {})[p.kind.value] = _protocol(cur, election, keys)
+            order = orders.get(p.contest_id, ())
+            protocols.setdefault(p.contest_id, {})[p.kind.value] = _protocol(
+                cur, election, keys, order
+            )
         stations.append({
             "id": st.id, "name": st.name, "address": st.address,
             "registered_voters": st.registered_voters, "country": st.country, "city": st.city,
@@ -101,9 +111,7 @@ def district_document(
                 "base": c.base.value,
                 "options": [
                     [o, "Against all" if o == AGAINST_ALL else names[o], str(first + i)]
-                    for i, o in enumerate(
-                        [*c.option_ids(), *([AGAINST_ALL] if c.against_all else [])]
-                    )
+                    for i, o in enumerate(orders[c.id])
                 ],
             }
             for c in contests
