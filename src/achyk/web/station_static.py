@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from babel.numbers import get_decimal_symbol, get_group_symbol
+
 from achyk.domain.definition import Election
 from achyk.domain.protocol import protocol_from_json
 from achyk.domain.station_files import (
@@ -58,6 +60,7 @@ def words(election: Election, lang: str) -> dict[str, Any]:
     t = translations(lang)
     out: dict[str, Any] = {k: t.gettext(v) for k, v in WORDS.items()}
     out["labels"] = {key: t.gettext(label) for key, _, label in line_table(election)}
+    out["group"], out["decimal"] = get_group_symbol(lang), get_decimal_symbol(lang)
     out["option"] = out["party-list"]
     return out
 

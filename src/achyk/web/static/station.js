@@ -12,7 +12,6 @@
   var files = root.getAttribute("data-files");
   var params = new URLSearchParams(location.search);
   var sid = params.get("s");
-  var numbers = new Intl.NumberFormat(lang);
   var regions = null;
   try { regions = new Intl.DisplayNames([lang], { type: "region" }); } catch (e) { regions = null; }
 
@@ -21,11 +20,18 @@
       return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
     });
   }
-  function num(v) { return v === null || v === undefined ? "—" : numbers.format(v); }
+  // Grouped as the server writes numbers in this language (CLDR through Babel), not as the
+  // browser's own locale data would, so a figure reads the same on every page.
+  function group(n) {
+    var digits = String(Math.abs(n)), out = "";
+    while (digits.length > 3) { out = W.group + digits.slice(-3) + out; digits = digits.slice(0, -3); }
+    return (n < 0 ? "-" : "") + digits + out;
+  }
+  function num(v) { return v === null || v === undefined ? "—" : group(v); }
   function pct(part, whole) {
-    var v = whole > 0 ? Math.floor(part * 10000 / whole) / 100 : 0; // truncated, as the tally
-    return new Intl.NumberFormat(lang, { minimumFractionDigits: 2, maximumFractionDigits: 2 })
-      .format(v) + "\u00a0%";
+    var hundredths = whole > 0 ? Math.floor(part * 10000 / whole) : 0; // truncated, as the tally
+    var cents = String(hundredths % 100);
+    return group(Math.floor(hundredths / 100)) + W.decimal + (cents.length < 2 ? "0" : "") + cents + "\u00a0%";
   }
   function kindName(kind) { return kind === "preliminary" ? W.scanner : W.hand; }
   function fail(text) { root.innerHTML = '<p class="notice">' + esc(text) + "</p>"; }
