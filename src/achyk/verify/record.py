@@ -7,6 +7,7 @@ the justification of rejections, and the published results and seats recomputed 
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 from collections.abc import Callable, Iterable
@@ -22,7 +23,8 @@ from achyk.domain.published import (
     station_results_path,
 )
 from achyk.domain.tabulation import tabulate
-from achyk.errors import AchykError, VerificationError
+from achyk.errors import AchykError, DefinitionError, VerificationError
+from achyk.formats.definition import election_from_document
 from achyk.ledger import tree_root, verify_checkpoint
 from achyk.ledger.tiles import (
     earlier_partial_tiles,
@@ -33,6 +35,7 @@ from achyk.ledger.trust import Trust
 from achyk.verify.anchors import anchors, check_quorum, definition_pin, record_witnesses
 from achyk.verify.entries import Evidence, LogEntries
 from achyk.verify.files import check_manifest, check_site_figures
+from achyk.verify.parallel import Judged, judge_protocols
 from achyk.verify.remote import RemoteCheck, check_remote
 from achyk.verify.replay import Replay, replay
 from achyk.verify.source import RecordSource
@@ -219,7 +222,9 @@ def _verify(
     except (KeyError, ValueError, VerificationError) as err:
         report.add("definition.json", [f"missing or malformed: {err}"])
         return
-    state = replay(entries.stream(), definition, evidence)
+    say("protocols")
+    election, judged = _judge_in_parallel(src, entries, definition, workers, scheduler)
+    state = replay(entries.stream(), definition, evidence, judged, election)
     counts = ", ".join(f"{k} {v}" for k, v in sorted(state.counts.items()))
     report.add("every entry: canonical form, signatures, control relations, corrections",
                state.problems, counts)  # fmt: skip
@@ -280,6 +285,22 @@ def _verify(
                problems + station_problems,
                f"{len(files)} files in the manifest, {district_files} station files "
                "recomputed")  # fmt: skip
+
+
+def _judge_in_parallel(
+    src: RecordSource, entries: LogEntries, definition: Any, workers: int | None,
+    scheduler: str | None,
+) -> tuple[Election | None, dict[int, Judged] | None]:  # fmt: skip
+    """The protocol entries judged by workers (achyk.verify.parallel), when there are any."""
+    if not scheduler and (workers is None or workers <= 1):
+        return None, None
+    try:
+        election = election_from_document(definition, "definition.json")
+    except DefinitionError:
+        return None, None  # the replay names what is wrong with it
+    key = hashlib.sha256(src.read("definition.json")).hexdigest()
+    return election, judge_protocols(entries.stream(), definition, key, election, workers,
+                                     scheduler)  # fmt: skip
 
 
 def _record_header(
