@@ -87,6 +87,7 @@ def publish_record(db: Database, election_id: str | None, out: Path) -> dict[str
     for region in election.regions:
         doc = station_results_document(election, tab, region)
         write_inside(out, out / station_results_path(region.id), _json(doc))
+        tab.release_stations()  # a region's stations at a time in memory
     with db.read() as s:  # a rejection's evidence at a time, not every one at once
         for index, raw in Rejections(s).evidence(eid, size):
             write_inside(out, out / "evidence" / f"{index}.bin", raw)

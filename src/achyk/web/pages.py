@@ -136,8 +136,10 @@ def contest_view(
 
 def _remote_hand(election: Election, tab: Tabulation, r: ContestResult) -> Any:
     """The remote unit's hand count when `r`'s unit contains it, else None."""
+    if not election.has_remote or r.unit.level is Level.STATION:  # (cached: no walk)
+        return None
     place = next((p for p in election.stations() if p.station.channel == "remote"), None)
-    if place is None or r.unit.level is Level.STATION:
+    if place is None:
         return None
     unit = r.unit
     inside = (

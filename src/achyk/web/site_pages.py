@@ -56,8 +56,9 @@ def all_pages(
     yield overview(db, election, tab)
     yield verify_page(db, election, tab)
     for level in (Level.REGION, Level.DISTRICT, Level.ABROAD, Level.COUNTRY):
-        for uid in sorted({u for (lv, u, _) in tab.results if lv is level}):
+        for uid in _units(tab, level):
             yield unit_page(election, tab, level, uid)
+            tab.release_stations()  # a district's stations, read for its page, then let go
     for region in election.regions if stations else ():
         for district in region.districts:
             ids = [st.id for st in district.stations]
@@ -68,10 +69,16 @@ def all_pages(
                     yield station_page(db, election, tab, sid, batch[sid])
     yield _paper_page(db, election, tab, [])
     for level in (Level.REGION, Level.DISTRICT, Level.ABROAD, Level.COUNTRY):
-        for uid in sorted({u for (lv, u, _) in tab.results if lv is level}):
+        for uid in _units(tab, level):
             yield _paper_page(
                 db, election, tab, ["abroad"] if level is Level.ABROAD else [level.value, uid]
             )
+            tab.release_stations()
+
+
+def _units(tab: Tabulation, level: Level) -> list[str]:
+    """The units of a level above the stations (without reading every station's result)."""
+    return sorted({u for (lv, u, _) in tab.aggregates() if lv is level})
 
 
 def _paper_page(db: Database, election: Election, tab: Tabulation, parts: list[str]) -> Page:
