@@ -6,6 +6,7 @@ only finds them.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 
 from achyk.domain.definition import Election
@@ -49,36 +50,61 @@ def page_for(db: Database, election: Election, tab: Tabulation, rest: str) -> Pa
 
 
 def all_pages(
-    db: Database, election: Election, tab: Tabulation, *, stations: bool = True
+    db: Database,
+    election: Election,
+    tab: Tabulation,
+    *,
+    stations: bool = True,
+    share: tuple[int, int] = (0, 1),
 ) -> Iterator[Page]:
     """Every page; without `stations`, no station page (the published copy draws them in the
-    browser from the district files, achyk.web.station_static)."""
-    yield overview(db, election, tab)
-    yield verify_page(db, election, tab)
+    browser from the district files, achyk.web.station_static). `share` (k, n): only the k-th of
+    every n units' pages, for n writers side by side."""
+    part, parts = share
+    counter = itertools.count()
+
+    def mine() -> bool:
+        return next(counter) % parts == part
+
+    if mine():
+        yield overview(db, election, tab)
+        yield verify_page(db, election, tab)
     for level in (Level.REGION, Level.DISTRICT, Level.ABROAD, Level.COUNTRY):
         for uid in _units(tab, level):
-            yield unit_page(election, tab, level, uid)
-            tab.release_stations()  # a district's stations, read for its page, then let go
+            if mine():
+                yield unit_page(election, tab, level, uid)
+                tab.release_stations()  # a district's stations, read for its page, then let go
     for region in election.regions if stations else ():
         for district in region.districts:
+            if not mine():
+                continue
             ids = [st.id for st in district.stations]
             for at in range(0, len(ids), 200):  # a district's stations read together
                 batch = stations_data(db, election, ids[at : at + 200])
                 tab.preload(ids[at : at + 200])
                 for sid in ids[at : at + 200]:
                     yield station_page(db, election, tab, sid, batch[sid])
-    yield _paper_page(db, election, tab, [])
+    if mine():
+        yield _paper_page(db, election, tab, [])
     for level in (Level.REGION, Level.DISTRICT, Level.ABROAD, Level.COUNTRY):
         for uid in _units(tab, level):
-            yield _paper_page(
-                db, election, tab, ["abroad"] if level is Level.ABROAD else [level.value, uid]
-            )
-            tab.release_stations()
+            if mine():
+                yield _paper_page(
+                    db, election, tab, ["abroad"] if level is Level.ABROAD else [level.value, uid]
+                )
+                tab.release_stations()
 
 
 def _units(tab: Tabulation, level: Level) -> list[str]:
     """The units of a level above the stations (without reading every station's result)."""
     return sorted({u for (lv, u, _) in tab.aggregates() if lv is level})
+
+
+def paper_reconciliation(db: Database, election: Election, tab: Tabulation) -> None:
+    """Compute (and keep) the reconciliation every paper page of this tabulation reads."""
+    from achyk.web.paper import _reconciled
+
+    _reconciled(db, election, tab)
 
 
 def _paper_page(db: Database, election: Election, tab: Tabulation, parts: list[str]) -> Page:

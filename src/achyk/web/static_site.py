@@ -9,9 +9,11 @@ board files under `data/` (see board.py).
 
 from __future__ import annotations
 
-import itertools
 import json
+import multiprocessing
+import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from achyk.domain.definition import Election
@@ -95,6 +97,32 @@ def track_page(election: Election, board: Board) -> pages.Page:
     )  # fmt: skip
 
 
+def in_parallel(db: Database, work: Callable[[tuple[int, int]], None], parts: int) -> None:
+    """`work((k, parts))` for every k: parts − 1 forked writers and this process side by side
+    (each forked writer inherits the built definition and tabulation; none is sent or rebuilt)."""
+    if parts <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        work((0, 1))
+        return
+    context = multiprocessing.get_context("fork")
+    writers = [context.Process(target=_writer, args=(db, work, (k, parts)))
+               for k in range(1, parts)]  # fmt: skip
+    for w in writers:
+        w.start()
+    try:
+        work((0, parts))
+    finally:
+        for w in writers:
+            w.join()
+    failed = [w.exitcode for w in writers if w.exitcode != 0]
+    if failed:
+        raise RuntimeError(f"a site writer failed (exit codes {failed})")
+
+
+def _writer(db: Database, work: Callable[[tuple[int, int]], None], share: tuple[int, int]) -> None:
+    db.engine.dispose(close=False)  # the parent's connections stay the parent's
+    work(share)
+
+
 def write_site(db: Database, election_id: str, out_dir: Path, *, base: str = "/") -> None:
     """Write every page in every language, every open-data file, and the assets under `out_dir`."""
     election = get_election(db, election_id)
@@ -110,15 +138,27 @@ def write_site(db: Database, election_id: str, out_dir: Path, *, base: str = "/"
     # pages are one per language, drawn in the browser from the district files written below.
     imported = is_imported(db, election.id)
     shells = [station_static.shell_page(election, lang) for lang in LANGUAGES]
-    for page in itertools.chain(
-        site_pages.all_pages(db, election, tab, stations=False), [track_page(election, board)]
-    ):
-        for lang in LANGUAGES:
-            html = render(
-                page.template, lang, site, page.path, title=page.title, fresh=fresh,
-                record_imported=imported, **page.context,
-            )  # fmt: skip
-            _write(out_dir, out_dir / lang / page.path / "index.html", html)
+    data = out_dir / pages.base_path(election) / "data"
+
+    def write_share(share: tuple[int, int]) -> None:
+        for page in site_pages.all_pages(db, election, tab, stations=False, share=share):
+            for lang in LANGUAGES:
+                html = render(
+                    page.template, lang, site, page.path, title=page.title, fresh=fresh,
+                    record_imported=imported, **page.context,
+                )  # fmt: skip
+                _write(out_dir, out_dir / lang / page.path / "index.html", html)
+        station_static.write_district_files(db, election, data, out_dir, share)
+
+    many = election.station_count() > opendata.LONG_STATION_FILES_UP_TO
+    if many:  # the scanner-versus-hand reconciliation, once, before the writers share it
+        site_pages.paper_reconciliation(db, election, tab)
+    in_parallel(db, write_share, (os.cpu_count() or 1) if many else 1)
+    track = track_page(election, board)
+    for lang in LANGUAGES:
+        html = render(track.template, lang, site, track.path, title=track.title, fresh=fresh,
+                      record_imported=imported, **track.context)  # fmt: skip
+        _write(out_dir, out_dir / lang / track.path / "index.html", html)
     for lang, shell in zip(LANGUAGES, shells, strict=True):
         html = render(shell.template, lang, site, shell.path, title=shell.title, fresh=fresh,
                       record_imported=imported, **shell.context)  # fmt: skip
@@ -130,8 +170,6 @@ def write_site(db: Database, election_id: str, out_dir: Path, *, base: str = "/"
         )  # fmt: skip
         _write(out_dir, out_dir / lang / "404.html", not_found)
     _write_data(election, tab, board, out_dir, stamp)
-    data = out_dir / pages.base_path(election) / "data"
-    station_static.write_district_files(db, election, data, out_dir)
     (out_dir / "static").mkdir(exist_ok=True)
     for asset in ("site.css", "live.js", "track.js", "station.js"):
         shutil.copyfile(STATIC / asset, out_dir / "static" / asset)

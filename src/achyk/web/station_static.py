@@ -86,11 +86,16 @@ def _rejections(db: Database, election_id: str) -> dict[str, list[tuple[int, lis
     return out
 
 
-def district_documents(db: Database, election: Election) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(path under data/, document) of every district file and the station index."""
+def district_documents(
+    db: Database, election: Election, share: tuple[int, int] = (0, 1)
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(path under data/, document) of every district file and the station index; `share`
+    (k, n): the k-th of every n districts (the index goes with k = 0)."""
     rejections = _rejections(db, election.id)
-    for region in election.regions:
-        for district in region.districts:
+    part, parts = share
+    districts = [(r, d) for r in election.regions for d in r.districts]
+    for i, (region, district) in enumerate(districts):
+        if i % parts == part:
             ids = [st.id for st in district.stations]
             with db.read() as s:
                 stored = Protocols(s).for_stations(election.id, ids)
@@ -106,7 +111,8 @@ def district_documents(db: Database, election: Election) -> Iterator[tuple[str, 
                     )
             doc = district_document(election, region, district, current, rejections)
             yield district_file(district.id), doc
-    yield STATION_INDEX, station_index_document(election)
+    if part == 0:
+        yield STATION_INDEX, station_index_document(election)
 
 
 def station_file_bytes(doc: dict[str, Any]) -> bytes:
@@ -114,9 +120,11 @@ def station_file_bytes(doc: dict[str, Any]) -> bytes:
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
 
 
-def write_district_files(db: Database, election: Election, data: Path, root: Path) -> int:
+def write_district_files(
+    db: Database, election: Election, data: Path, root: Path, share: tuple[int, int] = (0, 1)
+) -> int:
     n = 0
-    for path, doc in district_documents(db, election):
+    for path, doc in district_documents(db, election, share):
         write_inside(root, data / path, station_file_bytes(doc))
         n += 1
     return n
