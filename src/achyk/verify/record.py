@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +22,7 @@ from achyk.domain.published import (
     station_results_document,
     station_results_path,
 )
-from achyk.domain.tabulation import tabulate
+from achyk.domain.tally import folded_tabulation
 from achyk.errors import AchykError, DefinitionError, VerificationError
 from achyk.formats.definition import election_from_document
 from achyk.ledger import tree_root, verify_checkpoint
@@ -257,13 +257,18 @@ def _verify(
         report.add("audit: seed → sample, board-signed hand counts, each round's risk, the decision",
                    state.audit.finish(), state.audit.summary())  # fmt: skip
     say("results")
-    tab = tabulate(state.election, state.protocols() + remote_protocols)
+    # Folded as the running totals are, stations' results a region at a time (not all at once)
+    folded = state.election
+    tab = folded_tabulation(folded, state.protocols() + remote_protocols)
     diffs = []
-    recomputed = [("results.json", results_document(state.election, tab))] + [
-        (station_results_path(region.id), station_results_document(state.election, tab, region))
-        for region in state.election.regions
-    ]
-    for path, computed in recomputed:
+
+    def recomputed() -> Iterator[tuple[str, Any]]:
+        yield "results.json", results_document(folded, tab)
+        for region in folded.regions:
+            yield station_results_path(region.id), station_results_document(folded, tab, region)
+            tab.release_stations()
+
+    for path, computed in recomputed():
         try:
             published = json.loads(src.read(path))
         except (KeyError, ValueError) as err:
