@@ -11,7 +11,8 @@ kernel (wait4's ru_maxrss), so nothing one phase keeps is charged to another:
            posting signed requests at once (examined in workers, group-committed); protocols/s
   results  `achyk results` in a fresh process (cold: the definition read, the running totals read)
   publish  `achyk publish --out DIR` (record and static site), stopped at --publish-limit
-  verify   `achyk verify DIR` on the record
+  verify   `achyk verify DIR` on the record (protocols judged on every core); with --dask 1 2,
+           again on Dask LocalClusters of 1 and 2 workers (linear across workers)
 The aims (issue 16): load <= 10 s, ingest >= 5,000/s, results < 1 s, publish <= 120 s,
 verify <= 60 s, no phase above 1,024 MB. The machine's load average is printed beside the
 figures: on a shared machine they are slower than on an idle one.
@@ -41,6 +42,7 @@ from pathlib import Path
 
 AIMS = {"load": 10.0, "ingest": 5_000.0, "results": 1.0, "publish": 120.0, "verify": 60.0}
 PEAK_MB = 1_024
+CPU: dict[str, float] = {}
 
 
 def _load() -> str:
@@ -52,7 +54,7 @@ def run(name: str, argv: list[str], limit: float | None = None) -> tuple[float, 
     with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
         started = time.perf_counter()
         proc = subprocess.Popen(
-            ["/usr/bin/time", "-f", "%M", "-o", rss.name, *argv], stdout=subprocess.PIPE,
+            ["/usr/bin/time", "-f", "%U %S %M", "-o", rss.name, *argv], stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, text=True, env={**os.environ, "COLUMNS": "120"},
             start_new_session=True,
         )  # fmt: skip
@@ -65,7 +67,10 @@ def run(name: str, argv: list[str], limit: float | None = None) -> tuple[float, 
             finished = False
         took = time.perf_counter() - started
         text = Path(rss.name).read_text().strip().splitlines()
-    peak = int(text[-1]) / 1024 if text and text[-1].isdigit() else float("nan")
+    times = text[-1].split() if text else []
+    peak = int(times[-1]) / 1024 if len(times) == 3 and times[-1].isdigit() else float("nan")
+    # CPU seconds (user + system): on a shared machine the wall time mostly measures the others
+    CPU[name] = sum(map(float, times[:2])) if len(times) == 3 else float("nan")
     if finished and proc.returncode != 0:
         print(out[-3000:])
         raise SystemExit(f"{name} failed with exit code {proc.returncode}")
@@ -235,6 +240,8 @@ def main() -> None:
     parser.add_argument("--cache", default="/tmp/achyk-bench-xl")
     parser.add_argument("--batch", type=int, default=2_000)
     parser.add_argument("--publish-limit", type=float, default=600.0)
+    parser.add_argument("--dask", type=int, nargs="*", default=[],
+                        help="also verify on Dask LocalClusters of these sizes, e.g. --dask 1 2")  # fmt: skip
     args = parser.parse_args()
     py = sys.executable
     achyk = str(Path(py).with_name("achyk"))
@@ -322,13 +329,21 @@ def main() -> None:
         publish_s = took
         mark = "" if finished else f" — stopped at the {args.publish_limit:.0f} s limit"
         print(f"  publish  {took:7.1f} s   peak {peaks['publish']:6.0f} MB  "
-              f"(aim {AIMS['publish']:.0f} s{mark})", flush=True)  # fmt: skip
+              f"(aim {AIMS['publish']:.0f} s{mark}; {CPU['publish']:.0f} s of CPU; "
+              f"load average {_load()})", flush=True)  # fmt: skip
 
         if (record / "record.json").exists():
             took, peaks["verify"], out, _ = run("verify", [achyk, "verify", str(record)])
             verify = f"{took:.0f}"
             print(f"  verify   {took:7.1f} s   peak {peaks['verify']:6.0f} MB  "
-                  f"(aim {AIMS['verify']:.0f} s)", flush=True)  # fmt: skip
+                  f"(aim {AIMS['verify']:.0f} s; {os.cpu_count()} processes, "
+                  f"{CPU['verify']:.0f} s of CPU in the main one; load average {_load()})",
+                  flush=True)  # fmt: skip
+            for n in args.dask:  # linear across workers: the same record on a Dask LocalCluster
+                took, _, out, _ = run(f"verify dask {n}", [
+                    achyk, "verify", str(record), "--scheduler", f"local:{n}"])  # fmt: skip
+                print(f"  verify   {took:7.1f} s   on a Dask LocalCluster of {n} worker(s) "
+                      f"(load average {_load()})", flush=True)  # fmt: skip
         else:
             verify = "-"
             print("  verify   no record to verify")

@@ -300,9 +300,18 @@ def test_static_export_writes_every_page_and_the_same_data(
     write_site(db, EID, tmp_path)
     for lang in ("ru", "ky", "kk", "en"):
         for path in _pages(sim):
+            if "/station/" in path:  # one page per language, drawn from the district files
+                path = f"/e/{EID}/station/"
             page = tmp_path / lang / path.lstrip("/") / "index.html"
             assert f'<html lang="{lang}">' in page.read_text("utf-8"), page
             assert "data-live=" not in page.read_text("utf-8")  # live updates need the server
+    assert not (tmp_path / "en" / "e" / EID / "station" / "1001").exists()
+    district = json.loads((tmp_path / "e" / EID / "data" / "protocols" / "d01.json").read_text())
+    assert [s["id"] for s in district["stations"]] == [
+        st.id for st in sim.election.regions[0].districts[0].stations
+    ]
+    html = (tmp_path / "ru" / "e" / EID / "district" / "d01" / "index.html").read_text("utf-8")
+    assert f'href="/ru/e/{EID}/station/?s=1001&amp;d=d01"' in html
     for name in ("national.csv", "station.json", "region/north.csv", "station/1001.json"):
         assert (tmp_path / "e" / EID / "data" / name).read_text("utf-8") == client.get(
             f"/e/{EID}/data/{name}"

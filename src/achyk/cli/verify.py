@@ -15,11 +15,18 @@ from achyk.verify.record import verify_record
 def verify(
     record: Annotated[str, typer.Argument(help="A record directory or its URL.")],
     workers: Annotated[
-        int, typer.Option("--workers", help="Processes that check remote ballots (0: all cores).")
+        int,
+        typer.Option(
+            "--workers", help="Processes that check protocols and remote ballots (0: all cores)."
+        ),
     ] = 0,
     scheduler: Annotated[
         str | None,
-        typer.Option("--scheduler", help="Check remote ballots on this Dask cluster (tcp://…)."),
+        typer.Option(
+            "--scheduler",
+            help="Check protocols and remote ballots on this Dask cluster (tcp://HOST:PORT), or "
+            "on a LocalCluster of N worker processes started here (local:N).",
+        ),
     ] = None,
     trust_file: TrustOption = None,
     log_key: LogKeyOption = None,

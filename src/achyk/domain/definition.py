@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
+from functools import cached_property
 
 from achyk.disputes.rules import DisputeRules
 from achyk.domain.forms import ProtocolForm
@@ -206,14 +207,15 @@ class Election:
             and not place.station.remote
         )
 
-    @property
+    # Cached: every page asks (the menu), and at 100,000 stations each answer walked them all.
+    @cached_property
     def has_abroad(self) -> bool:
         """Stations abroad (or a region for them): the site then has an "Abroad" section."""
         return any(r.abroad for r in self.regions) or any(
             p.station.abroad for p in self._places.values()
         )
 
-    @property
+    @cached_property
     def has_remote(self) -> bool:
         """Remote (internet) voting: the site then has a tracking-code page."""
         return any(p.station.remote for p in self._places.values())

@@ -182,9 +182,25 @@ class Tabulation:
             return
         found = source(ids)
         with self._lock:
+            new = [r for k, r in found.items() if k not in self._results]
             self._results.update(found)
             if ids is None:
                 self._stations = None
+            index = self._by_parent
+            if index is not None:  # extended, not rebuilt: a district at a time over 100,000
+                for r in new:
+                    if r.unit.parent is not None:
+                        index.setdefault(r.unit.parent, []).append(r)
+
+    def release_stations(self) -> None:
+        """Forget the station results read on demand: going through every station once (the
+        static export), only the district at hand stays in memory. No-op on a whole tabulation."""
+        if self._stations is None:
+            return
+        with self._lock:
+            for key in [k for k in self._results if k[0] is Level.STATION]:
+                del self._results[key]
+            self._loaded_under.clear()
             self._by_parent = None
 
     @property

@@ -19,9 +19,18 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from achyk.domain.annulment import Annulment
 from achyk.domain.definition import Election
 from achyk.domain.protocol import Protocol, ProtocolKind
-from achyk.domain.tabulation import NATIONAL_ID, ContestResult, Count, Level, Unit, ballot_order
+from achyk.domain.tabulation import (
+    NATIONAL_ID,
+    ContestResult,
+    Count,
+    Level,
+    Tabulation,
+    Unit,
+    ballot_order,
+)
 
 COUNTED, SCANNER, HAND = 0, 1, 2
 HEAD = 6  # stations, voters_on_list, issued, found, invalid, valid; the votes follow
@@ -209,3 +218,37 @@ def contest_result(
         stations_expected=stations, registered=registered, counted=count_of(v[COUNTED], order),
         scanner=count_of(v[SCANNER], order), hand=count_of(v[HAND], order), annulled=annulled,
     )  # fmt: skip
+
+
+def folded_tabulation(
+    election: Election,
+    protocols: Iterable[Protocol],
+    annulled: Mapping[str, Annulment] | None = None,
+    waiting: Mapping[str, str] | None = None,
+) -> Tabulation:
+    """`tabulate`'s results through the running totals' fold: every unit's vectors summed once,
+    each station's result built only when asked for (a region at a time), so that 100,000
+    stations' results are never all held as objects (`achyk verify` of a whole country). An
+    `annulled` station counts in its own unit only, as in `tabulate` and the running totals."""
+    out = dict(annulled or {})
+    index = unit_index(election)
+    rows = fold(index, {}, protocols, frozenset(out))
+    counts = annulled_counts(index, out)
+    results = {
+        key: contest_result(index, election, key, rows.get(key), counts.get(key, 0))
+        for key in index.expected
+        if key[0] is not Level.STATION
+    }
+
+    def stations(ids: Sequence[str] | None) -> dict[tuple[Level, str, str], ContestResult]:
+        wanted = index.units_of.keys() if ids is None else [i for i in ids if i in index.units_of]
+        return {
+            key: contest_result(index, election, key, rows.get(key), counts.get(key, 0))
+            for sid in wanted
+            for cid in index.orders
+            for key in [(Level.STATION, sid, cid)]
+            if key in index.expected
+        }
+
+    return Tabulation(election.id, results, stations, index.stations_under, annulled=out,
+                      waiting=waiting)  # fmt: skip

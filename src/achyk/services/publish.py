@@ -32,7 +32,14 @@ from achyk.domain.published import (
 from achyk.files import write_inside
 from achyk.formats.definition import election_to_document
 from achyk.ledger import MemoryTree
-from achyk.ledger.tiles import build_tiles, earlier_partial_tiles, entry_bundles, tile_data
+from achyk.ledger.tiles import (
+    TILE_WIDTH,
+    build_tiles,
+    earlier_partial_tiles,
+    encode_entry_bundle,
+    entries_path,
+    tile_data,
+)
 from achyk.services import ledger
 from achyk.services.anomalies import anomalies
 from achyk.services.disputes.evidence import write_released
@@ -60,19 +67,17 @@ def publish_record(db: Database, election_id: str | None, out: Path) -> dict[str
         cp = store.latest_checkpoint()
         assert cp is not None, "an election with a definition always has a checkpoint"
         size = cp.size
-        texts = store.entries(0, size)
         leaves = store.nodes(0, 0, size)
         history = [(c.size, c.note) for c in store.checkpoints()]
-        evidence = [(r.log_index, r.raw) for r in Rejections(s).for_election(eid)]
-    assert len(texts) == len(leaves) == size
+    assert len(leaves) == size
     tree = MemoryTree(leaves)
     tiles = build_tiles(leaves)
-    tiles.update(entry_bundles([t.encode() for t in texts]))
     # tlog-tiles: the partial tiles of earlier checkpointed sizes whose full tile is not there yet
     for t in earlier_partial_tiles(size, [n for n, _ in history]):
         tiles[t.path] = tile_data(t, tree.hash_at)
     for path, data in tiles.items():
         write_inside(out, out / "log" / path, data)
+    _write_bundles(db, eid, size, out)
     if tree.root(size).hex() != cp.root:
         raise RuntimeError("stored nodes disagree with the signed checkpoint")
     head = head_checkpoint(db, eid)
@@ -87,8 +92,9 @@ def publish_record(db: Database, election_id: str | None, out: Path) -> dict[str
     for region in election.regions:
         doc = station_results_document(election, tab, region)
         write_inside(out, out / station_results_path(region.id), _json(doc))
-    for index, raw in evidence:
-        if index is not None and index < size:
+        tab.release_stations()  # a region's stations at a time in memory
+    with db.read() as s:  # a rejection's evidence at a time, not every one at once
+        for index, raw in Rejections(s).evidence(eid, size):
             write_inside(out, out / "evidence" / f"{index}.bin", raw)
     for name, data in published_photos(db, eid):  # observers' photos, metadata stripped
         write_inside(out, out / "observers" / "photos" / name, data)
@@ -98,6 +104,21 @@ def publish_record(db: Database, election_id: str | None, out: Path) -> dict[str
     write_inside(out, out / "record.json", _json(record))
     write_manifest(out)
     return record
+
+
+BUNDLES_PER_READ = 16  # 4,096 entries: a few MB of entries in memory at once
+
+
+def _write_bundles(db: Database, election_id: str, size: int, out: Path) -> None:
+    """The entry bundles, read from the log a few bundles at a time (streamed, not all held)."""
+    step = TILE_WIDTH * BUNDLES_PER_READ
+    for start in range(0, size, step):
+        with db.read() as s:
+            texts = LogStore(s, election_id).entries(start, min(size, start + step))
+        for at in range(0, len(texts), TILE_WIDTH):
+            chunk = [t.encode() for t in texts[at : at + TILE_WIDTH]]
+            path = entries_path((start + at) // TILE_WIDTH, len(chunk))
+            write_inside(out, out / "log" / path, encode_entry_bundle(chunk))
 
 
 def record_document(db: Database, election_id: str) -> dict[str, Any]:

@@ -8,9 +8,11 @@ from achyk.audit.reconcile import ContestReconciliation, Tolerances, reconcile_c
 from achyk.domain.definition import ContestKind, Election
 from achyk.domain.protocol import Protocol, ProtocolKind
 from achyk.domain.seat_results import list_seats
-from achyk.domain.tabulation import ballot_order, tabulate
+from achyk.domain.tabulation import Level, Tabulation, ballot_order
+from achyk.domain.tally import contest_result, fold
 from achyk.services.elections import get_election
 from achyk.services.results import accepted_protocols
+from achyk.services.tally import index_of
 from achyk.store.database import Database
 
 
@@ -34,6 +36,19 @@ def _basis(protocols: list[Protocol], prefer: ProtocolKind) -> list[Protocol]:
     return list(chosen.values())
 
 
+def _units_tabulation(election: Election, protocols: list[Protocol]) -> Tabulation:
+    """The units above the stations (all the seats need), folded as the running totals are:
+    the full `tabulate` of 200,000 protocols built every station's result too, twice."""
+    index = index_of(election)
+    rows = fold(index, {}, protocols)
+    results = {
+        key: contest_result(index, election, key, rows.get(key))
+        for key in index.expected
+        if key[0] is not Level.STATION
+    }
+    return Tabulation(election.id, results, None, index.stations_under)
+
+
 def reconcile_election(
     db: Database, election_id: str | None = None, tol: Tolerances | None = None
 ) -> Reconciliation:
@@ -52,8 +67,8 @@ def reconcile_election(
         ]
         contests.append(reconcile_contest(contest.id, pairs, ballot_order(contest), tol))
     seats: dict[str, tuple[dict[str, int], dict[str, int]]] = {}
-    scanner_tab = tabulate(election, _basis(protocols, ProtocolKind.PRELIMINARY))
-    hand_tab = tabulate(election, _basis(protocols, ProtocolKind.OFFICIAL))
+    scanner_tab = _units_tabulation(election, _basis(protocols, ProtocolKind.PRELIMINARY))
+    hand_tab = _units_tabulation(election, _basis(protocols, ProtocolKind.OFFICIAL))
     for contest in election.contests:
         if contest.kind is ContestKind.PARTY_LIST and hand_tab.national(contest.id) is not None:
             by_scanner = list_seats(election, scanner_tab, contest).allocation

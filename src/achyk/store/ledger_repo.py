@@ -94,6 +94,16 @@ class LogStore:
         )  # fmt: skip
         return list(self.s.scalars(q))
 
+    def entries_of_kind(self, kind: str, below: int) -> list[tuple[int, str]]:
+        """(index, entry) of every entry of one kind under `below` (rejections: a few)."""
+        q = (
+            select(LogEntryRow.idx, LogEntryRow.entry)
+            .where(LogEntryRow.election_id == self.election_id, LogEntryRow.kind == kind,
+                   LogEntryRow.idx < below)
+            .order_by(LogEntryRow.idx)
+        )  # fmt: skip
+        return [(int(i), e) for i, e in self.s.execute(q)]
+
     def entries_at(self, indexes: Sequence[int]) -> dict[int, str]:
         out: dict[int, str] = {}
         for at in range(0, len(indexes), 500):

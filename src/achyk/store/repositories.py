@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import cast
@@ -206,6 +206,17 @@ class Rejections:
     def for_election(self, election_id: str) -> Sequence[RejectionRow]:
         q = select(RejectionRow).where(RejectionRow.election_id == election_id)
         return self.s.scalars(q.order_by(RejectionRow.id)).all()
+
+    def evidence(self, election_id: str, below: int) -> Iterator[tuple[int, bytes]]:
+        """(log index, raw bytes) of each logged rejection under `below`, a few at a time."""
+        q = (
+            select(RejectionRow.log_index, RejectionRow.raw)
+            .where(RejectionRow.election_id == election_id, RejectionRow.log_index < below)
+            .order_by(RejectionRow.log_index)
+            .execution_options(yield_per=256)
+        )
+        for index, raw in self.s.execute(q):
+            yield int(index or 0), bytes(raw)
 
     def at(self, election_id: str, log_index: int) -> RejectionRow | None:
         """The rejection recorded by log entry `log_index`."""

@@ -17,7 +17,7 @@ import io
 import json
 import re
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from achyk.domain.definition import Election
 from achyk.domain.tabulation import Level, Tabulation
@@ -31,6 +31,13 @@ from achyk.ledger.tiles import (
     parse_tile_path,
 )
 from achyk.verify.source import RecordSource
+
+
+class Entries(Protocol):
+    """The log's entries by slice (a list, or `achyk.verify.entries.LogEntries`)."""
+
+    def __getitem__(self, span: slice, /) -> list[bytes]: ...
+
 
 CHECKED = {"record.json", "definition.json", "results.json", "manifest.json", "log/checkpoint"}
 FIGURES = ("voters_on_list", "issued", "found", "invalid", "valid")
@@ -47,7 +54,7 @@ def _recomputed(path: str, rejections: set[int]) -> bool:
 
 
 def check_tile_file(
-    path: str, data: bytes, size: int, hash_at: HashAt, entries: list[bytes]
+    path: str, data: bytes, size: int, hash_at: HashAt, entries: Entries
 ) -> str | None:
     """A tile or bundle file, full or partial (of this or an earlier size), recomputed from the
     verified tree: the same bytes a tlog-tiles log serves at that path, or a problem."""
@@ -68,7 +75,7 @@ def check_tile_file(
 
 
 def check_manifest(
-    src: RecordSource, rejections: set[int], size: int, hash_at: HashAt, entries: list[bytes]
+    src: RecordSource, rejections: set[int], size: int, hash_at: HashAt, entries: Entries
 ) -> tuple[list[str], dict[str, str]]:
     """Problems, and the manifest's files (path → hash)."""
     try:
@@ -152,7 +159,7 @@ def check_site_figures(
     """Every results file of the site (listed in the manifest) against the tabulation."""
     problems: list[str] = []
     data_dir = f"site/e/{election.id}/data/"
-    expected = {level: _expected(election, tab, level) for level in Level}
+    expected: dict[Level, dict[tuple[str, str], Any]] = {}  # a level's when a file needs it
     for path in sorted(files):
         if not path.startswith(data_dir):
             continue
@@ -164,7 +171,10 @@ def check_site_figures(
                 continue
             if m is None or m[1] not in {lv.value for lv in Level}:
                 continue
-            want = expected[Level(m[1])]
+            level = Level(m[1])
+            if level not in expected:  # (the station level of 100,000 stations only if published)
+                expected[level] = _expected(election, tab, level)
+            want = expected[level]
             if m[2] is not None:
                 want = {k: v for k, v in want.items() if k[0] == m[2]}
             data = src.read(path)

@@ -7,9 +7,10 @@ the justification of rejections, and the published results and seats recomputed 
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,23 +22,25 @@ from achyk.domain.published import (
     station_results_document,
     station_results_path,
 )
-from achyk.domain.tabulation import tabulate
-from achyk.errors import AchykError, VerificationError
+from achyk.domain.tally import folded_tabulation
+from achyk.errors import AchykError, DefinitionError, VerificationError
+from achyk.formats.definition import election_from_document
 from achyk.ledger import tree_root, verify_checkpoint
 from achyk.ledger.tiles import (
-    decode_entry_bundle,
     earlier_partial_tiles,
     hash_at_from_tiles,
-    tiles_for_size,
     verify_tiles,
 )
 from achyk.ledger.trust import Trust
 from achyk.verify.anchors import anchors, check_quorum, definition_pin, record_witnesses
 from achyk.verify.disputes import check_released, results_effects
+from achyk.verify.entries import Evidence, LogEntries
 from achyk.verify.files import check_manifest, check_site_figures
+from achyk.verify.parallel import Judged, judge_protocols
 from achyk.verify.remote import RemoteCheck, check_remote
 from achyk.verify.replay import Replay, replay
 from achyk.verify.source import RecordSource
+from achyk.verify.station_files import check_station_files
 
 MAX_LISTED = 20
 ROTATION = b'"kind":"log-key-rotation"'
@@ -56,7 +59,7 @@ class LogKeys:
     problems: tuple[str, ...]
 
     @classmethod
-    def from_entries(cls, entries: list[bytes], current: str) -> LogKeys:
+    def from_entries(cls, entries: Iterable[bytes], current: str) -> LogKeys:
         rotations, problems = [], []
         for i, raw in enumerate(entries):
             if ROTATION in raw:
@@ -172,13 +175,10 @@ def _verify(
         return
 
     say("entries")
-    entries: list[bytes] = []
-    for tile in tiles_for_size(cp.size):
-        if tile.level == 0:
-            entries.extend(decode_entry_bundle(fetch(tile.entries_path)))
+    entries = LogEntries(cp.size, fetch)  # streamed bundle by bundle, never all held
     say("checkpoint history")
     hash_at = hash_at_from_tiles(cp.size, fetch)
-    keys = LogKeys.from_entries(entries, vkey)  # a logged key rotation: older checkpoints' key
+    keys = LogKeys.from_entries(entries.stream(), vkey)  # a logged rotation: older checkpoints' key
     history_problems = list(keys.problems)
     listed = src.listing("log/checkpoints")
     stated = record.get("checkpoints", [])
@@ -217,17 +217,15 @@ def _verify(
     report.add("earlier checkpoints consistent with this one", history_problems,
                f"{len(sizes)} checkpoints")  # fmt: skip
 
-    evidence = {}
-    for i in range(cp.size):
-        path = f"evidence/{i}.bin"
-        if b'"kind":"rejection"' in entries[i] and src.exists(path):
-            evidence[i] = src.read(path)
+    evidence = Evidence(src)  # each rejection's, read when the replay reaches it
     try:
         definition = json.loads(src.text("definition.json"))
     except (KeyError, ValueError, VerificationError) as err:
         report.add("definition.json", [f"missing or malformed: {err}"])
         return
-    state = replay(entries, definition, evidence)
+    say("protocols")
+    election, judged = _judge_in_parallel(src, entries, definition, workers, scheduler)
+    state = replay(entries.stream(), definition, evidence, judged, election)
     counts = ", ".join(f"{k} {v}" for k, v in sorted(state.counts.items()))
     report.add("every entry: canonical form, signatures, control relations, corrections",
                state.problems, counts)  # fmt: skip
@@ -272,13 +270,18 @@ def _verify(
                    state.audit.finish(), state.audit.summary())  # fmt: skip
     say("results")
     annulled, held = results_effects(state.disputes, state.election)
-    tab = tabulate(state.election, state.protocols() + remote_protocols, annulled, held)
+    # Folded as the running totals are, stations' results a region at a time (not all at once)
+    folded = state.election
+    tab = folded_tabulation(folded, state.protocols() + remote_protocols, annulled, held)
     diffs = []
-    recomputed = [("results.json", results_document(state.election, tab))] + [
-        (station_results_path(region.id), station_results_document(state.election, tab, region))
-        for region in state.election.regions
-    ]
-    for path, computed in recomputed:
+
+    def recomputed() -> Iterator[tuple[str, Any]]:
+        yield "results.json", results_document(folded, tab)
+        for region in folded.regions:
+            yield station_results_path(region.id), station_results_document(folded, tab, region)
+            tab.release_stations()
+
+    for path, computed in recomputed():
         try:
             published = json.loads(src.read(path))
         except (KeyError, ValueError) as err:
@@ -295,8 +298,27 @@ def _verify(
     say("published files")
     problems, files = check_manifest(src, set(state.rejections), cp.size, hash_at, entries)
     problems += check_site_figures(src, files, state.election, tab)
+    station_problems, district_files = check_station_files(src, files, state.election, state)
     report.add("every published file recomputed or in manifest.json; site figures from the log",
-               problems, f"{len(files)} files in the manifest")  # fmt: skip
+               problems + station_problems,
+               f"{len(files)} files in the manifest, {district_files} station files "
+               "recomputed")  # fmt: skip
+
+
+def _judge_in_parallel(
+    src: RecordSource, entries: LogEntries, definition: Any, workers: int | None,
+    scheduler: str | None,
+) -> tuple[Election | None, dict[int, Judged] | None]:  # fmt: skip
+    """The protocol entries judged by workers (achyk.verify.parallel), when there are any."""
+    if not scheduler and (workers is None or workers <= 1):
+        return None, None
+    try:
+        election = election_from_document(definition, "definition.json")
+    except DefinitionError:
+        return None, None  # the replay names what is wrong with it
+    key = hashlib.sha256(src.read("definition.json")).hexdigest()
+    return election, judge_protocols(entries.stream(), definition, key, election, workers,
+                                     scheduler)  # fmt: skip
 
 
 def _record_header(

@@ -314,9 +314,9 @@ def _run(
     scheduler: str | None,
 ) -> list[Result]:
     if scheduler:
-        from distributed import Client
+        from achyk.verify.parallel import dask_client  # tcp://…, or local:N
 
-        with Client(scheduler, timeout=30) as client:  # type: ignore[no-untyped-call]
+        with dask_client(scheduler) as client:
             shared = client.scatter([params_dict, counted], broadcast=True)
             futures = client.map(verify_chunk, [shared[0]] * len(chunks), chunks,
                                  [shared[1]] * len(chunks), pure=False)  # fmt: skip

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,7 @@ from achyk.verify.disputes import DisputeEntries
 from achyk.verify.imported import IMPORTED_KINDS, imported_entry
 from achyk.verify.observers import KINDS as OBSERVER_KINDS
 from achyk.verify.observers import ObserverEntries
+from achyk.verify.parallel import Judged
 from achyk.verify.remote import REMOTE_KINDS, RemoteEntries
 
 KINDS = (
@@ -50,6 +52,8 @@ class Replay:
     unsigned: int = 0  # imported protocols: no device signature
     audit: AuditEntries = field(default_factory=AuditEntries)  # checked by verify.audit
     observers: ObserverEntries = field(default_factory=ObserverEntries)  # missions, observations
+    signers: dict[int, str] = field(default_factory=dict)  # protocol entry index → its device
+    refused: dict[str, list[tuple[int, list[str]]]] = field(default_factory=dict)  # by station
 
     def protocols(self) -> list[Protocol]:
         return [p for _, _, p in self.slots.values()]
@@ -59,11 +63,24 @@ class Replay:
 
 
 def replay(
-    entries: list[bytes], definition: Any, evidence: dict[int, bytes] | None = None
+    entries: Iterable[bytes],
+    definition: Any,
+    evidence: Mapping[int, bytes] | None = None,
+    judged: Mapping[int, Judged] | None = None,
+    election: Election | None = None,
 ) -> Replay:
-    """Judge every entry in order; `definition` is the published definition document."""
+    """Judge every entry in order; `definition` is the published definition document.
+
+    `judged`: protocol entries already judged by workers (achyk.verify.parallel), taken in log
+    order here; `election`: the definition already built from `definition`, not built again.
+    """
     state = Replay()
     for index, raw in enumerate(entries):
+        done = judged.get(index) if judged and state.election is not None else None
+        if done is not None:  # canonical, a protocol of this election: a worker examined it
+            state.counts["protocol"] = state.counts.get("protocol", 0) + 1
+            _protocol(state, index, {}, done)
+            continue
         try:
             entry = json.loads(raw)
         except (UnicodeDecodeError, json.JSONDecodeError) as err:
@@ -75,7 +92,7 @@ def replay(
         kind = entry.get("kind")
         state.counts[str(kind)] = state.counts.get(str(kind), 0) + 1
         if index == 0:
-            _definition(state, entry, definition)
+            _definition(state, entry, definition, election)
             continue
         if kind not in KINDS or kind == "definition":
             state.fail(index, f"unexpected entry kind {kind!r}")
@@ -113,7 +130,9 @@ def replay(
     return state
 
 
-def _definition(state: Replay, entry: dict[str, Any], definition: Any) -> None:
+def _definition(
+    state: Replay, entry: dict[str, Any], definition: Any, built: Election | None = None
+) -> None:
     if entry.get("kind") != "definition":
         state.fail(0, "the first entry must be the election definition")
         return
@@ -123,7 +142,7 @@ def _definition(state: Replay, entry: dict[str, Any], definition: Any) -> None:
                       f"{entry.get('definition_sha256')}")  # fmt: skip
         return
     try:
-        state.election = election_from_document(definition, "definition.json")
+        state.election = built or election_from_document(definition, "definition.json")
     except DefinitionError as err:
         state.fail(0, f"the definition does not validate: {err}")
         return
@@ -134,20 +153,27 @@ def _definition(state: Replay, entry: dict[str, Any], definition: Any) -> None:
     state.definition_sha256 = digest
 
 
-def _protocol(state: Replay, index: int, entry: dict[str, Any]) -> None:
+def _protocol(
+    state: Replay, index: int, entry: dict[str, Any], judged: Judged | None = None
+) -> None:
     assert state.election is not None
-    envelope = {k: entry.get(k) for k in ("protocol", "device", "signature")}
-    result = examine(state.election, envelope, state.backups)
-    if not result.ok or result.protocol is None:
-        state.fail(index, "accepted protocol fails: " + "; ".join(map(str, result.problems)))
+    if judged is None:
+        envelope = {k: entry.get(k) for k in ("protocol", "device", "signature")}
+        result = examine(state.election, envelope, state.backups)
+        judged = Judged(tuple(map(str, result.problems)), result.document_hash or "",
+                        result.device_id, result.protocol if result.ok else None)  # fmt: skip
+    if judged.problems or judged.protocol is None:
+        state.fail(index, "accepted protocol fails: " + "; ".join(judged.problems))
         return
-    p = result.protocol
+    p = judged.protocol
     slot = (p.station_id, p.contest_id, p.kind.value)
     if slot in state.slots:
         state.fail(index, f"second protocol for station {slot[0]} {slot[1]}/{slot[2]} "
                           f"(entry {state.slots[slot][0]}) without a correction")  # fmt: skip
         return
-    state.slots[slot] = (index, result.document_hash or "", p)
+    state.slots[slot] = (index, judged.document_hash, p)
+    if judged.device_id is not None:
+        state.signers[index] = judged.device_id
 
 
 def _correction(state: Replay, index: int, entry: dict[str, Any]) -> None:
@@ -190,6 +216,8 @@ def _rejection(state: Replay, index: int, entry: dict[str, Any], raw: bytes | No
     correction of a slot's current protocol. No field of the evidence chooses how it is judged."""
     digest = entry.get("submission_sha256")
     state.rejections[index] = str(digest)
+    if isinstance(entry.get("station"), str) and isinstance(entry.get("reasons"), list):
+        state.refused.setdefault(entry["station"], []).append((index, list(entry["reasons"])))
     if raw is None:
         state.fail(index, f"rejection without its evidence (evidence/{index}.bin is not published)")
         return

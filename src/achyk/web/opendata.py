@@ -93,6 +93,7 @@ def wide_rows(election: Election, tab: Tabulation, contest: Contest) -> Iterator
         for district in region.districts:
             if not contest.covers(district.id):
                 continue
+            tab.release_stations()  # a district's stations at a time in memory
             tab.preload([st.id for st in district.stations])
             for st in district.stations:
                 r = tab.get(Level.STATION, st.id, contest.id)

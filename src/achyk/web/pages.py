@@ -5,33 +5,22 @@ The same builders feed the live site (routes.py) and the static export (static_s
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from achyk.domain.definition import Contest, ContestKind, Election
-from achyk.domain.forms import ProtocolForm
 from achyk.domain.names import unit_names
 from achyk.domain.protocol import (
     AGAINST_ALL,
-    LINES,
-    Protocol,
-    ProtocolKind,
-    check_protocol,
-    protocol_from_json,
 )
 from achyk.domain.seat_results import all_list_seats
 from achyk.domain.tabulation import ABROAD_ID, NATIONAL_ID, ContestResult, Level, Tabulation, Unit
 from achyk.errors import NotFoundError
 from achyk.store.database import Database
-from achyk.store.models import RejectionRow
-from achyk.store.repositories import DeviceSwitches, Protocols, Rejections, StoredProtocol
 from achyk.web import evidence
 from achyk.web.cartogram import TILE, layout, size
 from achyk.web.charts import turnout_curve
-from achyk.web.complaints import station_complaints
 from achyk.web.winners import DistrictWinners, district_winners, seat_note, seats_view
 
 PALETTE = (
@@ -148,8 +137,10 @@ def contest_view(
 
 def _remote_hand(election: Election, tab: Tabulation, r: ContestResult) -> Any:
     """The remote unit's hand count when `r`'s unit contains it, else None."""
+    if not election.has_remote or r.unit.level is Level.STATION:  # (cached: no walk)
+        return None
     place = next((p for p in election.stations() if p.station.channel == "remote"), None)
-    if place is None or r.unit.level is Level.STATION:
+    if place is None:
         return None
     unit = r.unit
     inside = (
@@ -408,160 +399,6 @@ def _child_level(level: Level) -> str:
     }.get(level, "region")
 
 
-@dataclass(frozen=True)
-class LineRow:
-    key: str
-    number: str  # as the election's protocol form numbers the line
-    label: str
-    scanner: int | None
-    hand: int | None
-
-    @property
-    def differs(self) -> bool:
-        return self.scanner is not None and self.hand is not None and self.scanner != self.hand
-
-
-@dataclass(frozen=True)
-class ProtocolView:
-    contest: Contest
-    lines: tuple[LineRow, ...]
-    votes: tuple[LineRow, ...]
-    stored: dict[str, Any]  # kind → what the API shows (hash, device, signature, received)
-    evidence: dict[str, evidence.EvidenceView]
-    # (kind, problem): relations the form flags — accepted and counted, shown as anomalies
-    flags: tuple[tuple[str, str], ...] = ()
-
-    @property
-    def differences(self) -> int:
-        return sum(1 for row in (*self.lines, *self.votes) if row.differs)
-
-
-def _protocol_view(
-    contest: Contest,
-    kinds: dict[ProtocolKind, Protocol],
-    stored: dict[str, Any],
-    found: dict[str, evidence.EvidenceView],
-    form: ProtocolForm | None = None,
-) -> ProtocolView:
-    pre, off = kinds.get(ProtocolKind.PRELIMINARY), kinds.get(ProtocolKind.OFFICIAL)
-    numbered = (
-        [(x.key, x.number, x.label) for x in form.lines]
-        if form is not None
-        else [(key, str(i), label) for i, (key, label) in enumerate(LINES, start=1)]
-    )
-    lines = tuple(
-        LineRow(key, number, label, pre.line(key) if pre else None, off.line(key) if off else None)
-        for key, number, label in numbered
-    )  # fmt: skip
-    first = form.first_option_number() if form is not None else len(LINES) + 1
-    order = [*contest.option_ids(), *([AGAINST_ALL] if contest.against_all else [])]
-    votes = tuple(
-        LineRow(o, str(first + i), option_name(contest, o),
-                pre.votes_for(o) if pre else None, off.votes_for(o) if off else None)
-        for i, o in enumerate(order)
-    )  # fmt: skip
-    flags = tuple(
-        (kind.value, str(problem))
-        for kind, p in sorted(kinds.items())
-        for problem in check_protocol(p, form)[1]
-    )
-    return ProtocolView(contest, lines, votes, stored, found, flags)
-
-
-@dataclass(frozen=True)
-class StationData:
-    """What a station page reads besides the results: its protocols, refusals and log evidence."""
-
-    stored: list[StoredProtocol]  # current ones
-    rejected: list[RejectionRow]
-    log: list[evidence.EvidenceView] | None  # current and superseded
-
-
-def stations_data(
-    db: Database, election: Election, station_ids: list[str]
-) -> dict[str, StationData]:
-    """Many stations' page data in a few queries (a district's, when the site is published)."""
-    with db.read() as s:
-        stored = Protocols(s).for_stations(election.id, station_ids)
-        rejected = Rejections(s).for_stations(election.id, station_ids)
-    logs = evidence.stations_evidence(db, election.id, station_ids)
-    return {
-        sid: StationData([p for p in stored[sid] if not p.superseded], list(rejected[sid]),
-                         None if logs is None else logs[sid])
-        for sid in station_ids
-    }  # fmt: skip
-
-
-def station_page(
-    db: Database, election: Election, tab: Tabulation, station_id: str,
-    data: StationData | None = None,
-) -> Page:  # fmt: skip
-    place = election.place(station_id)
-    if place is None:
-        raise NotFoundError(f"no station {station_id!r}")
-    if data is None:
-        data = stations_data(db, election, [station_id])[station_id]
-    stored, rejected, log = data.stored, data.rejected, data.log
-    with db.read() as s:
-        switches = [
-            (sw.switched_at, sw.from_device, sw.to_device, sw.reason)
-            for sw in DeviceSwitches(s).for_station(election.id, station_id)
-        ]
-    by_contest: dict[str, dict[ProtocolKind, Protocol]] = {}
-    meta: dict[str, dict[str, Any]] = {}
-    for row in stored:
-        protocol, _ = protocol_from_json(json.loads(row.document))
-        if protocol is None:
-            continue
-        by_contest.setdefault(row.contest_id, {})[protocol.kind] = protocol
-        meta.setdefault(row.contest_id, {})[row.kind] = row
-    views = []
-    history: dict[str, list[evidence.EvidenceView]] = {}
-    for contest in election.contests:
-        if not contest.covers(place.district_id):
-            continue
-        mine = sorted((e for e in (log or []) if e.contest_id == contest.id),
-                      key=lambda e: e.entry_index)  # fmt: skip
-        found = {e.kind: e for e in mine if not e.superseded}
-        history[contest.id] = [e for e in mine if e.superseded or e.corrections]
-        kinds, stored_meta = by_contest.get(contest.id, {}), meta.get(contest.id, {})
-        views.append(_protocol_view(contest, kinds, stored_meta, found, election.form))
-    results = [
-        contest_view(c, r)
-        for c in election.contests
-        for r in [tab.get(Level.STATION, station_id, c.id)]
-        if r is not None
-    ]
-    rejections = [(r.received_at, json.loads(r.reasons)) for r in rejected]
-    annulled = tab.annulled.get(station_id)  # by an executed decision: shown, not counted above
-    return Page(
-        "station.html",
-        unit_path(election, Level.STATION, station_id),
-        place.station.name,
-        {
-            **_common(election, tab),
-            "place": place,
-            "station": place.station,
-            "protocols": views,
-            "results": results,
-            "ledger": log is not None,
-            "rejections": rejections,
-            "switches": switches,
-            "complaints": station_complaints(db, election, station_id),
-            "annulment": annulled,
-            "annulling_body": next(
-                (a.name for a in election.authorities if annulled and a.id == annulled.authority),
-                "",
-            ),
-            "copy_flags": _copy_flags(db, election.id, station_id),
-            "history": history,
-            "crumbs": _crumbs(election, Level.STATION, station_id),
-            "level": "station",
-            "unit_id": station_id,
-        },
-    )
-
-
 def verify_page(db: Database, election: Election, tab: Tabulation) -> Page:
     return Page(
         "verify.html",
@@ -574,91 +411,3 @@ def verify_page(db: Database, election: Election, tab: Tabulation) -> Page:
             "crumbs": [(election.name, base_path(election))],
         },
     )
-
-
-def page_for(db: Database, election: Election, tab: Tabulation, rest: str) -> Page:
-    """The page at `rest` (the path after e/<id>/), or NotFoundError."""
-    parts = [p for p in rest.split("/") if p]
-    if not parts:
-        return overview(db, election, tab)
-    if parts == ["abroad"]:
-        return unit_page(election, tab, Level.ABROAD, ABROAD_ID)
-    if parts == ["verify"]:
-        return verify_page(db, election, tab)
-    if parts[0] == "forensics":
-        from achyk.web.forensics import forensics_page  # it imports this module
-
-        return forensics_page(db, election, tab, parts[1:])
-    if parts[0] == "paper":
-        return _paper_page(db, election, tab, parts[1:])
-    if len(parts) == 2:
-        kind, unit_id = parts
-        if kind == "station":
-            return station_page(db, election, tab, unit_id)
-        if kind in ("region", "district", "country"):
-            return unit_page(election, tab, Level(kind), unit_id)
-    raise NotFoundError(f"no page {rest!r}")
-
-
-def all_pages(db: Database, election: Election, tab: Tabulation) -> Iterator[Page]:
-    yield overview(db, election, tab)
-    yield verify_page(db, election, tab)
-    for level in (Level.REGION, Level.DISTRICT, Level.ABROAD, Level.COUNTRY):
-        for uid in sorted({u for (lv, u, _) in tab.results if lv is level}):
-            yield unit_page(election, tab, level, uid)
-    for region in election.regions:
-        for district in region.districts:
-            ids = [st.id for st in district.stations]
-            for at in range(0, len(ids), 200):  # a district's stations read together
-                batch = stations_data(db, election, ids[at : at + 200])
-                tab.preload(ids[at : at + 200])
-                for sid in ids[at : at + 200]:
-                    yield station_page(db, election, tab, sid, batch[sid])
-    yield _paper_page(db, election, tab, [])
-    for level in (Level.REGION, Level.DISTRICT, Level.ABROAD, Level.COUNTRY):
-        for uid in sorted({u for (lv, u, _) in tab.results if lv is level}):
-            yield _paper_page(
-                db, election, tab, ["abroad"] if level is Level.ABROAD else [level.value, uid]
-            )
-
-
-def _paper_page(db: Database, election: Election, tab: Tabulation, parts: list[str]) -> Page:
-    """Scanner versus hand count (achyk.web.paper) for the nation or one unit."""
-    from achyk.web.paper import paper_context, paper_path
-
-    if not parts:
-        level, unit_id = Level.NATIONAL, NATIONAL_ID
-    elif parts == ["abroad"]:
-        level, unit_id = Level.ABROAD, ABROAD_ID
-    elif len(parts) == 2 and parts[0] in ("region", "district", "country"):
-        level, unit_id = Level(parts[0]), parts[1]
-    else:
-        raise NotFoundError(f"no page paper/{'/'.join(parts)}")
-    context = paper_context(db, election, tab, level, unit_id)
-    title = (
-        election.name if level is Level.NATIONAL else unit_name(election, context["result"].unit)
-    )
-    crumbs = (
-        _crumbs(election, level, unit_id)
-        if level is not Level.NATIONAL
-        else [(election.name, base_path(election))]
-    )
-    return Page(
-        "paper.html",
-        paper_path(base_path(election), level, unit_id),
-        title,
-        {
-            **_common(election, tab),
-            **context,
-            "level": level.value,
-            "unit_id": unit_id,
-            "crumbs": crumbs,
-        },
-    )
-
-
-def _copy_flags(db: Database, election_id: str, station_id: str) -> list[tuple[str, list[str]]]:
-    """Observers' protocol copies of this station that differ from its published protocol."""
-    from achyk.services.observers.findings import station_copy_flags
-
-    return station_copy_flags(db, election_id, station_id)

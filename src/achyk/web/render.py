@@ -6,11 +6,14 @@ languages never share gettext state.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -29,15 +32,28 @@ TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
 
 
+_STATION_PATH = re.compile(r"(e/[^/]+/)station/([^/?#]+)/")
+
+
 @dataclass(frozen=True)
 class Site:
     """Where pages live. Live: /e/… with the language in a cookie; export: /<lang>/e/… files."""
 
     static: bool = False
     base: str = "/"
+    # Export only: station → district. A published copy has one station page per language, drawn
+    # in the browser from the district's file (achyk.web.station_static); links name both.
+    districts: Mapping[str, str] | None = field(default=None, compare=False, hash=False)
 
     def page(self, lang: str, path: str) -> str:
-        return f"{self.base}{lang}/{path}" if self.static else f"{self.base}{path}"
+        if not self.static:
+            return f"{self.base}{path}"
+        station = _STATION_PATH.fullmatch(path) if self.districts is not None else None
+        if station is not None and self.districts is not None:
+            district = self.districts.get(station[2], "")
+            return (f"{self.base}{lang}/{station[1]}station/?s={quote(station[2], safe='')}"
+                    f"&d={quote(district, safe='')}")  # fmt: skip
+        return f"{self.base}{lang}/{path}"
 
     def switch(self, path: str, to: str) -> str:
         return self.page(to, path) if self.static else f"{self.base}{path}?lang={to}"

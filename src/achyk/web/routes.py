@@ -33,7 +33,7 @@ from achyk.services.freshness import freshness
 from achyk.services.import_results import is_imported
 from achyk.services.results import cached_results, results_stamp
 from achyk.store.database import Database
-from achyk.web import opendata, pages
+from achyk.web import opendata, pages, site_pages
 from achyk.web.complaints import all_complaints, clocks
 from achyk.web.flight import RenderCache
 from achyk.web.i18n import COOKIE, LANGUAGES, choose
@@ -100,7 +100,7 @@ def _not_found(request: Request, message: str, election: Election | None = None)
 
 def _render_page(db: Database, election: Election, tab: Tabulation, rest: str, lang: str) -> str:
     election = localize(election, lang)  # the definition's names in the page's language
-    page = pages.page_for(db, election, tab, rest)
+    page = site_pages.page_for(db, election, tab, rest)
     fresh = freshness(db, election.id)
     return render(
         page.template, lang, SITE, page.path, title=page.title, fresh=fresh,

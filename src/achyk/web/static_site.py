@@ -9,10 +9,11 @@ board files under `data/` (see board.py).
 
 from __future__ import annotations
 
-import itertools
 import json
+import multiprocessing
+import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from achyk.domain.definition import Election
@@ -25,7 +26,7 @@ from achyk.services.import_results import is_imported
 from achyk.services.results import results
 from achyk.store.database import Database
 from achyk.store.repositories import Protocols
-from achyk.web import opendata, pages
+from achyk.web import opendata, pages, site_pages, station_static
 from achyk.web.board import Board, lookup_documents, read_board
 from achyk.web.i18n import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES
 from achyk.web.live import live_summary
@@ -97,23 +98,30 @@ def track_page(election: Election, board: Board) -> pages.Page:
     )  # fmt: skip
 
 
-def _pages_by_language(
-    db: Database, election: Election, tab: Tabulation, board: Board
-) -> Iterator[dict[str, pages.Page]]:
-    """Each page in every language. Built once for all when the definition gives no translated
-    names; else once per language (the names are in the page's data), in step, so that only one
-    page is held at a time."""
-
-    def of(e: Election) -> Iterator[pages.Page]:
-        return itertools.chain(pages.all_pages(db, e, tab), [track_page(e, board)])
-
-    if not has_translations(election):
-        for page in of(election):
-            yield dict.fromkeys(LANGUAGES, page)
+def in_parallel(db: Database, work: Callable[[tuple[int, int]], None], parts: int) -> None:
+    """`work((k, parts))` for every k: parts − 1 forked writers and this process side by side
+    (each forked writer inherits the built definition and tabulation; none is sent or rebuilt)."""
+    if parts <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        work((0, 1))
         return
-    streams = [of(localize(election, lang)) for lang in LANGUAGES]
-    for in_each in zip(*streams, strict=True):
-        yield dict(zip(LANGUAGES, in_each, strict=True))
+    context = multiprocessing.get_context("fork")
+    writers = [context.Process(target=_writer, args=(db, work, (k, parts)))
+               for k in range(1, parts)]  # fmt: skip
+    for w in writers:
+        w.start()
+    try:
+        work((0, parts))
+    finally:
+        for w in writers:
+            w.join()
+    failed = [w.exitcode for w in writers if w.exitcode != 0]
+    if failed:
+        raise RuntimeError(f"a site writer failed (exit codes {failed})")
+
+
+def _writer(db: Database, work: Callable[[tuple[int, int]], None], share: tuple[int, int]) -> None:
+    db.engine.dispose(close=False)  # the parent's connections stay the parent's
+    work(share)
 
 
 def write_site(db: Database, election_id: str, out_dir: Path, *, base: str = "/") -> None:
@@ -122,20 +130,55 @@ def write_site(db: Database, election_id: str, out_dir: Path, *, base: str = "/"
     election, tab = results(db, election.id)
     with db.read() as s:
         stamp = Protocols(s).last_id(election.id)
-    site = Site(static=True, base=base)
+    districts = {st.id: d.id for r in election.regions for d in r.districts for st in d.stations}
+    site = Site(static=True, base=base, districts=districts)
     fresh = freshness(db, election.id)
     out_dir.mkdir(parents=True, exist_ok=True)
     board = read_board(db, election.id)
-    # Page by page, every language at once: nothing of a page is kept once it is written, so
-    # 100,000 station pages take the memory of one.
+    # Page by page, every language at once: nothing of a page is kept once it is written. Station
+    # pages are one per language, drawn in the browser from the district files written below.
     imported = is_imported(db, election.id)
-    for page_in in _pages_by_language(db, election, tab, board):
-        for lang, page in page_in.items():
-            html = render(
-                page.template, lang, site, page.path, title=page.title, fresh=fresh,
-                record_imported=imported, **page.context,
-            )  # fmt: skip
-            _write(out_dir, out_dir / lang / page.path / "index.html", html)
+    translated = has_translations(election)
+    localized = {lang: localize(election, lang) if translated else election for lang in LANGUAGES}
+    shells = [station_static.shell_page(localized[lang], lang) for lang in LANGUAGES]
+    data = out_dir / pages.base_path(election) / "data"
+
+    def pages_in(share: tuple[int, int]) -> Iterator[dict[str, pages.Page]]:
+        """Each page in every language: built once for all when the definition gives no
+        translated names; else once per language (the names are in the page's data), in step, so
+        that only one page is held at a time."""
+        if not translated:
+            for page in site_pages.all_pages(db, election, tab, stations=False, share=share):
+                yield dict.fromkeys(LANGUAGES, page)
+            return
+        streams = [site_pages.all_pages(db, localized[lang], tab, stations=False, share=share)
+                   for lang in LANGUAGES]  # fmt: skip
+        for in_each in zip(*streams, strict=True):
+            yield dict(zip(LANGUAGES, in_each, strict=True))
+
+    def write_share(share: tuple[int, int]) -> None:
+        for page_in in pages_in(share):
+            for lang, page in page_in.items():
+                html = render(
+                    page.template, lang, site, page.path, title=page.title, fresh=fresh,
+                    record_imported=imported, **page.context,
+                )  # fmt: skip
+                _write(out_dir, out_dir / lang / page.path / "index.html", html)
+        station_static.write_district_files(db, election, data, out_dir, share)
+
+    many = election.station_count() > opendata.LONG_STATION_FILES_UP_TO
+    if many:  # the scanner-versus-hand reconciliation, once, before the writers share it
+        site_pages.paper_reconciliation(db, election, tab)
+    in_parallel(db, write_share, (os.cpu_count() or 1) if many else 1)
+    for lang in LANGUAGES:
+        track = track_page(localized[lang], board)
+        html = render(track.template, lang, site, track.path, title=track.title, fresh=fresh,
+                      record_imported=imported, **track.context)  # fmt: skip
+        _write(out_dir, out_dir / lang / track.path / "index.html", html)
+    for lang, shell in zip(LANGUAGES, shells, strict=True):
+        html = render(shell.template, lang, site, shell.path, title=shell.title, fresh=fresh,
+                      record_imported=imported, **shell.context)  # fmt: skip
+        _write(out_dir, out_dir / lang / shell.path / "index.html", html)
     for lang in LANGUAGES:
         not_found = render(
             "404.html", lang, site, pages.base_path(election), title="404", message="",
@@ -144,7 +187,7 @@ def write_site(db: Database, election_id: str, out_dir: Path, *, base: str = "/"
         _write(out_dir, out_dir / lang / "404.html", not_found)
     _write_data(election, tab, board, out_dir, stamp)
     (out_dir / "static").mkdir(exist_ok=True)
-    for asset in ("site.css", "live.js", "track.js"):
+    for asset in ("site.css", "live.js", "track.js", "station.js"):
         shutil.copyfile(STATIC / asset, out_dir / "static" / asset)
     _write(out_dir, out_dir / "index.html", _index(election, site))
     _write(

@@ -1,0 +1,64 @@
+"""The log's entries read from its bundles as they are needed, never all held at once.
+
+At 100,000 stations the log is 200,000 entries (about 150 MB): `achyk verify` streams them through
+the replay bundle by bundle, and reads a bundle again where a later check needs a few entries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+
+from achyk.ledger.tiles import TILE_WIDTH, decode_entry_bundle, tile_for, tiles_for_size
+from achyk.verify.source import RecordSource
+
+
+class LogEntries:
+    """`stream()` every entry in order; `entries[a:b]` a few of them (within one bundle)."""
+
+    def __init__(self, size: int, fetch: Callable[[str], bytes]) -> None:
+        self.size = size
+        self.fetch = fetch
+
+    def bundles(self) -> Iterator[tuple[int, list[bytes]]]:
+        """(index of the first entry, entries) of each bundle, in order."""
+        for tile in tiles_for_size(self.size):
+            if tile.level == 0:
+                yield tile.index * TILE_WIDTH, decode_entry_bundle(self.fetch(tile.entries_path))
+
+    def stream(self) -> Iterator[bytes]:
+        for _, entries in self.bundles():
+            yield from entries
+
+    def __getitem__(self, span: slice) -> list[bytes]:
+        start, stop = span.start or 0, min(span.stop if span.stop is not None else self.size,
+                                           self.size)  # fmt: skip
+        out: list[bytes] = []
+        while start < stop:
+            tile = tile_for(0, start, self.size)
+            first = tile.index * TILE_WIDTH
+            bundle = decode_entry_bundle(self.fetch(tile.entries_path))
+            out += bundle[start - first : stop - first]
+            start = first + len(bundle)
+        return out
+
+
+class Evidence(Mapping[int, bytes]):
+    """`evidence/I.bin` of the record, read when the replay reaches rejection I."""
+
+    def __init__(self, src: RecordSource) -> None:
+        self.src = src
+
+    def __getitem__(self, index: int) -> bytes:
+        path = f"evidence/{index}.bin"
+        if not self.src.exists(path):
+            raise KeyError(path)
+        return self.src.read(path)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(())  # only looked up by index
+
+    def __len__(self) -> int:
+        return 0
+
+    def __bool__(self) -> bool:  # a record's evidence, however many files: never "no evidence"
+        return True

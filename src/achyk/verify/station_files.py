@@ -1,0 +1,81 @@
+"""The site's district files (`data/protocols/<district>.json`) recomputed from the log.
+
+Each station's current protocols (entry index, document hash, device, lines, votes, flags) and
+refusals come from the replayed log, its facts from the definition; the published file must be
+the document `achyk.domain.station_files` builds from them, and any difference is named by its
+path. The files are read one at a time.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+
+from achyk.domain.definition import District, Election, Region
+from achyk.domain.published import differences
+from achyk.domain.station_files import (
+    STATION_INDEX,
+    Current,
+    district_document,
+    station_index_document,
+)
+from achyk.verify.replay import Replay
+from achyk.verify.source import RecordSource
+
+MAX_PER_FILE = 5
+
+
+def current_by_station(state: Replay) -> dict[str, list[Current]]:
+    out: dict[str, list[Current]] = {}
+    for index, digest, p in state.slots.values():
+        out.setdefault(p.station_id, []).append(Current(index, digest, state.signers.get(index), p))
+    return out
+
+
+def _by_station(doc: object) -> object:
+    """A district file with its stations keyed by id, so a difference names the station."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("stations"), list):
+        return doc
+    stations = doc["stations"]
+    keyed = {f"station/{s.get('id')}" if isinstance(s, dict) else str(i): s
+             for i, s in enumerate(stations)}  # fmt: skip
+    order = [s.get("id") if isinstance(s, dict) else None for s in stations]
+    return {**doc, "stations": keyed, "station order": order}
+
+
+def check_station_files(
+    src: RecordSource, files: Mapping[str, str], election: Election, state: Replay
+) -> tuple[list[str], int]:
+    """Problems, and how many district files were recomputed."""
+    data_dir = f"site/e/{election.id}/data/"
+    districts: dict[str, tuple[Region, District]] = {
+        d.id: (r, d) for r in election.regions for d in r.districts
+    }
+    current = current_by_station(state)
+    problems: list[str] = []
+    checked = 0
+    for path in sorted(files):
+        m = re.fullmatch(re.escape(data_dir) + r"protocols/([^/]+)\.json", path)
+        if m is None:
+            continue
+        name = f"protocols/{m[1]}.json"
+        if name == STATION_INDEX:
+            computed = station_index_document(election)
+        elif m[1] in districts:
+            region, district = districts[m[1]]
+            computed = district_document(election, region, district, current, state.refused)
+        else:
+            problems.append(f"{path}: no district {m[1]!r} in the definition")
+            continue
+        try:
+            published = json.loads(src.read(path))
+        except (KeyError, ValueError) as err:
+            problems.append(f"{path}: unreadable: {err!r}")
+            continue
+        checked += 1
+        found = list(differences(_by_station(published), _by_station(computed)))
+        problems += [f"{path}: {d}" for d in found[:MAX_PER_FILE]]
+        if len(found) > MAX_PER_FILE:
+            problems.append(f"{path}: … and {len(found) - MAX_PER_FILE} more differences")
+    return problems, checked

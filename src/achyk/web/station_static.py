@@ -1,0 +1,130 @@
+"""The published copy's station pages: one page per language, drawn in the browser (station.js).
+
+400,000 pages (100,000 stations in four languages) rendered one by one took hours; the district
+files `data/protocols/<district>.json` (achyk.domain.station_files), one per district, carry every
+station's protocols, and one page per language carries the words. A link to a station names it and
+its district: `<lang>/e/<election>/station/?s=STATION&d=DISTRICT`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from babel.numbers import get_decimal_symbol, get_group_symbol
+
+from achyk.domain.definition import Election
+from achyk.domain.protocol import protocol_from_json
+from achyk.domain.station_files import (
+    STATION_INDEX,
+    Current,
+    district_document,
+    district_file,
+    line_table,
+    station_index_document,
+)
+from achyk.files import write_inside
+from achyk.store.database import Database
+from achyk.store.ledger_repo import LogStore
+from achyk.store.repositories import Protocols
+from achyk.web.i18n import translations
+from achyk.web.pages import Page, base_path
+
+WORDS = {
+    "address": "Address", "country": "Country", "registered": "Registered voters",
+    "devices": "Counting devices", "scanner_device": "scanner", "backup": "backup",
+    "protocol": "Protocol", "caption": "Scanner count beside hand count", "line": "Line",
+    "scanner": "Scanner (preliminary)", "hand": "Hand count (official)",
+    "difference": "Difference", "evidence": "Evidence", "document_hash": "Document hash (SHA-256)",
+    "device": "Signed by device", "log_entry": "Log entry", "not_received": "Not received yet.",
+    "flagged": "Accepted and counted, but flagged: the protocol breaks a relation its form marks "
+               "as an anomaly.",
+    "differs": "The hand count differs from the scanner count on %(n)s lines (marked ≠).",
+    "refused": "Refused submissions", "refused_note": "Kept as evidence with every reason; they "
+                                                      "are not counted.",
+    "results": "Results at this station", "party-list": "Party", "candidates": "Candidate",
+    "votes": "Votes", "share": "Share", "against_all": "Against all",
+    "download": "Download this data", "not_found": "Station not found.",
+    "station": "Polling station",
+}  # fmt: skip
+
+
+def station_shell_path(election: Election) -> str:
+    return f"{base_path(election)}station/"
+
+
+def words(election: Election, lang: str) -> dict[str, Any]:
+    """The station page's words in `lang`, and the labels of the election's form lines."""
+    t = translations(lang)
+    out: dict[str, Any] = {k: t.gettext(v) for k, v in WORDS.items()}
+    out["labels"] = {key: t.gettext(label) for key, _, label in line_table(election)}
+    out["group"], out["decimal"] = get_group_symbol(lang), get_decimal_symbol(lang)
+    out["option"] = out["party-list"]
+    return out
+
+
+def shell_page(election: Election, lang: str) -> Page:
+    base = base_path(election)
+    w = words(election, lang)
+    return Page(
+        "station_static.html", station_shell_path(election), str(w["station"]),
+        {"election": election, "base": base, "crumbs": [(election.name, base)], "words": w},
+    )  # fmt: skip
+
+
+def _rejections(db: Database, election_id: str) -> dict[str, list[tuple[int, list[str]]]]:
+    """Each station's refusals as the log names them (the log's reasons, as a verifier reads)."""
+    out: dict[str, list[tuple[int, list[str]]]] = {}
+    with db.read() as s:
+        store = LogStore(s, election_id)
+        for index, text in store.entries_of_kind("rejection", store.head()):
+            entry = json.loads(text)
+            if isinstance(entry.get("station"), str):
+                out.setdefault(entry["station"], []).append((index, list(entry["reasons"])))
+    return out
+
+
+def district_documents(
+    db: Database, election: Election, share: tuple[int, int] = (0, 1)
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(path under data/, document) of every district file and the station index; `share`
+    (k, n): the k-th of every n districts (the index goes with k = 0)."""
+    rejections = _rejections(db, election.id)
+    part, parts = share
+    districts = [(r, d) for r in election.regions for d in r.districts]
+    for i, (region, district) in enumerate(districts):
+        if i % parts == part:
+            ids = [st.id for st in district.stations]
+            with db.read() as s:
+                stored = Protocols(s).for_stations(election.id, ids)
+            current: dict[str, list[Current]] = {}
+            for sid, rows in stored.items():
+                for row in rows:
+                    if row.superseded:
+                        continue
+                    protocol, problems = protocol_from_json(json.loads(row.document), election.form)
+                    assert protocol is not None, problems  # stored ones passed every check
+                    current.setdefault(sid, []).append(
+                        Current(row.log_index, row.document_hash, row.device_id, protocol)
+                    )
+            doc = district_document(election, region, district, current, rejections)
+            yield district_file(district.id), doc
+    if part == 0:
+        yield STATION_INDEX, station_index_document(election)
+
+
+def station_file_bytes(doc: dict[str, Any]) -> bytes:
+    """Compact JSON: these files are fetched by every visitor of a station page."""
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+
+
+def write_district_files(
+    db: Database, election: Election, data: Path, root: Path, share: tuple[int, int] = (0, 1)
+) -> int:
+    n = 0
+    for path, doc in district_documents(db, election, share):
+        write_inside(root, data / path, station_file_bytes(doc))
+        n += 1
+    return n

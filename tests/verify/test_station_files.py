@@ -1,0 +1,119 @@
+"""The static site's district files (issue 16): each station's protocols as the log gives them.
+
+A generated election is published (record and site); its district files verify, and an edit of a
+vote, a document hash or a station's refusals in one of them — with the manifest fixed to match, as
+an operator who edits the site would — fails `achyk verify`, naming the file, the station and the
+field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from achyk.cli.main import app as cli
+from achyk.services.simulation import run_simulation
+from achyk.sim.generator import generate
+from achyk.sim.profiles import SMALL
+from achyk.store.database import Database
+from achyk.verify.record import verify_record
+
+CHECK = "every published file recomputed or in manifest.json; site figures from the log"
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.mktemp("stations")
+    url = f"sqlite:///{base / 'db.sqlite'}"
+    run_simulation(Database.open(url), generate(SMALL))
+    result = CliRunner().invoke(cli, ["publish", "--out", str(base / "record"), "--database", url])
+    assert result.exit_code == 0, result.output
+    return base / "record"
+
+
+def district_path(record: Path, district: str) -> Path:
+    return record / "site" / "e" / SMALL.election_id / "data" / "protocols" / f"{district}.json"
+
+
+def edit(published: Path, tmp_path: Path, district: str, change: Any) -> str:
+    """Copy the record, change one district file and fix its manifest hash; the check's text."""
+    record = tmp_path / "r"
+    shutil.copytree(published, record)
+    path = district_path(record, district)
+    doc = json.loads(path.read_text("utf-8"))
+    change(doc)
+    path.write_text(json.dumps(doc, ensure_ascii=False), "utf-8")
+    manifest = json.loads((record / "manifest.json").read_text())
+    manifest["files"][path.relative_to(record).as_posix()] = hashlib.sha256(
+        path.read_bytes()
+    ).hexdigest()
+    (record / "manifest.json").write_text(json.dumps(manifest))
+    report = verify_record(str(record))
+    return {name: detail for name, ok, detail in report.checks if not ok}.get(CHECK, "")
+
+
+def test_district_files_verify_and_hold_every_station(published: Path) -> None:
+    report = verify_record(str(published))
+    assert report.ok, [c for c in report.checks if not c[1]]
+    detail = dict((n, d) for n, _, d in report.checks)[CHECK]
+    election = generate(SMALL).election
+    districts = [d for r in election.regions for d in r.districts]
+    assert f"{len(districts) + 1} station files recomputed" in detail  # and the station index
+    for district in districts:
+        doc = json.loads(district_path(published, district.id).read_text("utf-8"))
+        assert [s["id"] for s in doc["stations"]] == [st.id for st in district.stations]
+    doc = json.loads(district_path(published, "d01").read_text("utf-8"))
+    first = doc["stations"][0]
+    assert set(first["protocols"]["list"]) == {"preliminary", "official"}
+    # the protocol's own bytes, as logged: its hash is the log entry's
+    official = first["protocols"]["list"]["official"]
+    bundle_entry = _log_entry(published, official["log_index"])
+    assert hashlib.sha256(
+        json.dumps(bundle_entry["protocol"], separators=(",", ":"), sort_keys=True,
+                   ensure_ascii=False).encode()
+    ).hexdigest() == official["document_hash"]  # fmt: skip
+
+
+def _log_entry(record: Path, index: int) -> dict[str, Any]:
+    from achyk.ledger.tiles import TILE_WIDTH, decode_entry_bundle, tile_for
+
+    size = json.loads((record / "record.json").read_text())["size"]
+    tile = tile_for(0, index, size)
+    data = (record / "log" / tile.entries_path).read_bytes()
+    entry: dict[str, Any] = json.loads(decode_entry_bundle(data)[index % TILE_WIDTH])
+    return entry
+
+
+def test_an_edited_vote_fails_named(published: Path, tmp_path: Path) -> None:
+    def change(doc: dict[str, Any]) -> None:
+        doc["stations"][1]["protocols"]["list"]["official"]["votes"][0] += 100
+
+    problems = edit(published, tmp_path, "d01", change)
+    sid = json.loads(district_path(published, "d01").read_text())["stations"][1]["id"]
+    assert f"data/protocols/d01.json: stations.station/{sid}.protocols.list.official.votes" in (
+        problems
+    )
+
+
+def test_an_edited_hash_and_a_hidden_refusal_fail_named(published: Path, tmp_path: Path) -> None:
+    refused = {
+        d: [s["id"] for s in json.loads(district_path(published, d).read_text())["stations"]
+            if s["rejections"]]
+        for d in ("d01", "d02", "d03", "abroad")
+    }  # fmt: skip
+    district, stations = next((d, s) for d, s in refused.items() if s)
+
+    def change(doc: dict[str, Any]) -> None:
+        for s in doc["stations"]:
+            s["rejections"] = []
+        doc["stations"][0]["protocols"]["list"]["preliminary"]["document_hash"] = "0" * 64
+
+    problems = edit(published, tmp_path, district, change)
+    assert f"stations.station/{stations[0]}.rejections: published []" in problems
+    assert ".protocols.list.preliminary.document_hash: published '000" in problems
