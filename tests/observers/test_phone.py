@@ -197,6 +197,14 @@ def test_the_inbox_keeps_sealed_items_once_for_an_accredited_mission(
 
     with db.read() as s:
         assert s.query(MissionInboxRow).filter_by(election_id=eid).count() == 1
+        # the two refusals are kept as evidence: a rejection on the log, the bytes in the store
+        from achyk.store.models import RejectionRow
+
+        kept = s.query(RejectionRow).filter_by(election_id=eid).order_by(RejectionRow.id).all()
+        inbox = [r for r in kept if r.source.startswith("inbox of mission")]
+        assert [r.source for r in inbox] == ["inbox of mission nobody", "inbox of mission m1"]
+        assert bytes(inbox[0].raw) == sealed and bytes(inbox[1].raw) == b"too short"
+        assert "no accredited mission" in inbox[0].reasons and "60 bytes" in inbox[1].reasons
 
 
 def _raw_pub(key: object) -> str:

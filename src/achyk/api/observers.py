@@ -18,7 +18,7 @@ from achyk.api.answers import database, logged
 from achyk.errors import AchykError, NotFoundError
 from achyk.observers.model import KINDS
 from achyk.services.observers.findings import copy_flags, mission_coverage
-from achyk.services.observers.inbox import MAX_SEALED, keep_sealed, published_photo
+from achyk.services.observers.inbox import MAX_SEALED, keep_sealed, published_photo, refuse_sealed
 from achyk.services.observers.record import read_observers, record_many
 
 router = APIRouter()
@@ -88,8 +88,15 @@ async def inbox(request: Request, election_id: str, mission: str) -> JSONRespons
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
-        if len(body) > MAX_SEALED:
-            raise HTTPException(413, f"at most {MAX_SEALED // 2**20} MiB")
+        if len(body) > MAX_SEALED:  # what came so far is kept (its first 64 KiB), with the reason
+            reason = f"at most {MAX_SEALED // 2**20} MiB"
+            try:
+                await run_in_threadpool(
+                    refuse_sealed, database(request), election_id, mission, bytes(body), reason
+                )
+            except NotFoundError as err:
+                raise HTTPException(404, str(err)) from None
+            raise HTTPException(413, reason)
     sealed = bytes(body)
     try:
         digest = await run_in_threadpool(

@@ -18,33 +18,56 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 
-from achyk.errors import AchykError, NotFoundError
+from achyk.errors import AchykError, NotFoundError, Problem
 from achyk.observers import signing as sig
 from achyk.observers.model import ObserverError
 from achyk.observers.photos import media_type, strip_metadata
 from achyk.observers.sealing import unseal_json
 from achyk.services.elections import get_election
+from achyk.services.evidence import kept_refusal
+from achyk.services.ledger import append_entries
 from achyk.services.observers.record import read_observers, record
 from achyk.store.database import Database
 from achyk.store.models import MissionInboxRow, ObserverPhotoRow
+from achyk.store.repositories import Rejections
 
 MAX_SEALED = 30 * 1024 * 1024  # a form with a few phone photos
 
 
 def keep_sealed(db: Database, election_id: str, mission: str, sealed: bytes) -> str:
     """Store a sealed item for an accredited mission; its SHA-256 (the same item resent is kept
-    once and answered alike)."""
+    once and answered alike). A refused item is kept as evidence with its reason (a `rejection`
+    on the log), then the refusal is raised."""
     election = get_election(db, election_id)
     if mission not in read_observers(db, election.id).missions:
+        refuse_sealed(db, election.id, mission, sealed, f"no accredited mission {mission!r}")
         raise NotFoundError(f"no accredited mission {mission!r}")
     if not 60 <= len(sealed) <= MAX_SEALED:
-        raise ObserverError(f"a sealed item is 60 bytes to {MAX_SEALED // 2**20} MiB")
+        reason = f"a sealed item is 60 bytes to {MAX_SEALED // 2**20} MiB"
+        refuse_sealed(db, election.id, mission, sealed, reason)
+        raise ObserverError(reason)
     digest = hashlib.sha256(sealed).hexdigest()
     with db.session() as s:
         if s.get(MissionInboxRow, (election.id, digest)) is None:
             s.add(MissionInboxRow(election_id=election.id, sha256=digest, mission=mission,
                                   sealed=sealed, received_at=datetime.now(UTC)))  # fmt: skip
     return digest
+
+
+def refuse_sealed(
+    db: Database, election_id: str, mission: str, received: bytes, reason: str
+) -> None:
+    """Keep a refused inbox item as evidence: a `rejection` entry on the log (the hash of what was
+    received, the reason) and the bytes — the first 64 KiB past the size limit — in the store."""
+    election_id = get_election(
+        db, election_id
+    ).id  # an unknown election: NotFoundError, nothing kept
+    kept = kept_refusal(election_id, f"inbox of mission {mission}"[:200], None, received,
+                        [Problem("", reason)])  # fmt: skip
+    with db.session() as s:
+        [index] = append_entries(s, election_id, [kept.entry])
+        Rejections(s).add(election_id, None, kept.source, kept.evidence, kept.raw_hash,
+                          kept.reasons, index)  # fmt: skip
 
 
 @dataclass
