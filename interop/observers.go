@@ -6,6 +6,7 @@ package main
 
 import (
 	"bytes"
+	"regexp"
 	"crypto/sha256"
 	"fmt"
 	"reflect"
@@ -20,7 +21,7 @@ var (
 		"deployment-plan": "achyk/deployment-plan/v1", "observation": "achyk/observation/v1",
 		"observation-content": "achyk/observation-content/v1", "protocol-copy": "achyk/protocol-copy/v1",
 		"station-change": "achyk/station-change/v1", "lto-areas": "achyk/lto-areas/v1",
-		"mission-statement": "achyk/mission-statement/v1",
+		"mission-statement": "achyk/mission-statement/v1", "mission-forms": "achyk/mission-forms/v1",
 	}
 	// What an observer signs on the day: the same signed submission twice on the log is refused.
 	submissionKinds = []string{"observation", "protocol-copy", "station-change"}
@@ -36,6 +37,8 @@ type observation struct {
 	published       bool
 }
 
+var formID = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,39}$`)
+
 type observerState struct {
 	missions     map[string]mission
 	observers    map[[2]string]observer
@@ -44,6 +47,7 @@ type observerState struct {
 	keys         map[string]bool
 	copies       []protocolCopy
 	submitted    map[string]int // a submission's signature → its log entry
+	ownForms     map[string]map[string]bool // mission → its own form ids, as last published
 }
 
 type protocolCopy struct {
@@ -375,6 +379,9 @@ func (st *replayState) observerFold(index int, entry map[string]any) error {
 		if _, err := observerText(entry, "at", 40); err != nil {
 			return err
 		}
+		if form := entry["form"].(string); !member(form, standardForms) && !o.ownForms[ob.mission][form] {
+			return fmt.Errorf("no form %q: neither a standard form nor one %s has published", form, ob.mission)
+		}
 		o.observations[index] = &observation{mission: ob.mission, digest: digest}
 	case "observation-content":
 		m, err := missionOf()
@@ -481,6 +488,22 @@ func (st *replayState) observerFold(index int, entry map[string]any) error {
 		} else if entry["seed"] != nil {
 			return fmt.Errorf("seed: text or null")
 		}
+	case "mission-forms":
+		m, err := missionOf()
+		if err != nil {
+			return err
+		}
+		if signedBy(m.key) != nil {
+			return fmt.Errorf("the forms are not signed by the accredited key of mission %s", m.id)
+		}
+		ids, err := missionForms(entry["forms"])
+		if err != nil {
+			return err
+		}
+		if o.ownForms == nil {
+			o.ownForms = map[string]map[string]bool{}
+		}
+		o.ownForms[m.id] = ids // replaces the earlier entry's
 	case "mission-statement":
 		m, err := missionOf()
 		if err != nil {

@@ -50,7 +50,7 @@ var knownKinds = map[string]bool{
 	"definition": true, "protocol": true, "rejection": true, "device-switch": true, "correction": true,
 	"register-commitment": true, "register-move": true, "log-key-rotation": true,
 	"mission-accreditation": true, "observer-registration": true, "deployment-plan": true,
-	"observation": true, "observation-content": true, "protocol-copy": true, "station-change": true, "lto-areas": true, "mission-statement": true,
+	"observation": true, "observation-content": true, "protocol-copy": true, "station-change": true, "lto-areas": true, "mission-statement": true, "mission-forms": true,
 	"audit-seed": true, "audit-round": true, "audit-count": true, "audit-ballots": true, "audit-decision": true, "complaint": true, "complaint-step": true, "evidence-release": true,
 	"imported-results": true, "imported-protocol": true,
 	"remote-trustees": true, "remote-dealing": true, "remote-complaint": true, "remote-ceremony": true, "remote-params": true, "remote-credentials": true,

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+import yaml
 
 from achyk.cli import mission_statement
 from achyk.cli.common import DatabaseOption, ElectionOption, console, err_console, open_db
@@ -22,6 +23,7 @@ from achyk.ledger.note import parse_signer_key
 from achyk.observers import signing as sig
 from achyk.observers.deployment import ABROAD
 from achyk.observers.forms import STANDARD, check_answers
+from achyk.observers.mission_forms import parse_mission_forms
 from achyk.observers.model import KINDS, ObserverError
 from achyk.observers.moves import lto_draw
 from achyk.services.elections import get_election
@@ -220,3 +222,27 @@ def publish(
         err_console.print(f"[red]{problem}[/red]")
     if done.problems:
         raise typer.Exit(1)
+
+
+@app.command("forms")
+def forms(
+    key: Annotated[Path, typer.Option("--key", help="The mission's signer key.")],
+    mission: Annotated[str, typer.Option("--mission")],
+    file: Annotated[Path, typer.Argument(help="The mission's own forms: YAML or JSON.")],
+) -> None:
+    """Sign the mission's own forms (a list, or {"forms": [...]}; docs/record-format.md) on the
+    mission's machine, after checking them as the log will. Prints the envelope for `achyk
+    mission record mission-forms`; a later one replaces the earlier."""
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+        raise InputError(
+            str(file), [Problem("", f"not a readable YAML or JSON file: {err}")]
+        ) from None
+    given = data.get("forms") if isinstance(data, dict) else data
+    try:
+        parse_mission_forms({"forms": given})
+    except ObserverError as err:
+        raise InputError(str(file), [Problem("", str(err))]) from None
+    assert isinstance(given, list)
+    typer.echo(json.dumps(sig.mission_forms(_private(key), mission, given), ensure_ascii=False))

@@ -16,11 +16,12 @@ from typing import Any
 from achyk.canonical import canonical_json
 from achyk.errors import SignatureError
 from achyk.observers.deployment import ABROAD, Plan, differences, draw, parse_plan
-from achyk.observers.forms import STANDARD, check_answers
+from achyk.observers.forms import STANDARD, Form, check_answers
 from achyk.observers.model import (
     ACCREDITATION_PURPOSE,
     AREAS_PURPOSE,
     COPY_PURPOSE,
+    FORMS_PURPOSE,
     MOVE_PURPOSE,
     OBSERVATION_PURPOSE,
     OBSERVING,
@@ -38,6 +39,7 @@ from achyk.observers.model import (
     statement,
     text,
 )
+from achyk.observers.mission_forms import MissionForm, parse_mission_forms
 from achyk.observers.moves import Areas, Move, parse_areas, parse_move
 from achyk.observers.statement import check_document
 from achyk.signing import verify
@@ -94,6 +96,10 @@ class Observers:
     areas: dict[str, Areas] = field(default_factory=dict)  # mission → its LTOs' latest areas
     submitted: dict[str, int] = field(default_factory=dict)  # submission_id → its log entry
     statements: list[IssuedStatement] = field(default_factory=list)
+    forms: dict[str, dict[str, MissionForm]] = field(
+        default_factory=dict
+    )  # mission → its own, latest
+    form_of: dict[int, Form] = field(default_factory=dict)  # observation → its form when signed
     _stations: frozenset[str] | None = None  # every station of the strata, once
 
     def known(self, station: str, strata: Mapping[str, list[str]]) -> bool:
@@ -132,6 +138,8 @@ class Observers:
             self._areas(index, entry, strata)
         elif kind == "mission-statement":
             self._statement(index, entry)
+        elif kind == "mission-forms":
+            self._forms(entry)
         else:
             raise ObserverError(f"not an observer entry: {kind!r}")
         if kind in SUBMISSIONS:
@@ -231,6 +239,11 @@ class Observers:
         ):
             raise ObserverError("content_sha256: the SHA-256 of the form's content, hex")
         text(entry, "at", 40)
+        spec = self.form(observer.mission, form)
+        if spec is None:
+            raise ObserverError(f"no form {form!r}: neither a standard form nor one {observer.mission}"
+                                f" has published")  # fmt: skip
+        self.form_of[index] = spec
         self.observations[index] = Observation(index, observer.mission, observer.pseudonym,
                                                station, form, digest)  # fmt: skip
 
@@ -262,7 +275,7 @@ class Observers:
             )
         ):
             raise ObserverError("photos: each photo of the content's evidence → its published hash")
-        form = STANDARD.get(observation.form)
+        form = self.form_of.get(target)
         flags = check_answers(form, content.get("answers", {})).flags if form else ()
         self.observations[target] = Observation(
             observation.index, observation.mission, observation.observer, observation.station,
@@ -289,6 +302,20 @@ class Observers:
                       if m == mission.id and o.role is Role.LTO)  # fmt: skip
         regions = sorted(h for h in strata if h != ABROAD)
         self.areas[mission.id] = parse_areas(index, entry, mission.id, ltos, regions)
+
+    def form(self, mission: str, form: str) -> Form | None:
+        """A standard form, or one of the mission's own as it last published them."""
+        own = self.forms.get(mission, {}).get(form)
+        return STANDARD.get(form) or (own.form if own else None)
+
+    def _forms(self, entry: Mapping[str, Any]) -> None:
+        mission = self.mission(entry)
+        try:
+            verify(mission.public_key, FORMS_PURPOSE, statement(entry), str(entry.get("signature")))
+        except SignatureError:
+            raise ObserverError(f"the forms are not signed by the accredited key of mission "
+                                f"{mission.id}") from None  # fmt: skip
+        self.forms[mission.id] = parse_mission_forms(entry)  # replaces the earlier entry's
 
     def planned(self, mission: str) -> set[str]:
         """The mission's plan as carried out: its drawn stations, each a team moved away from

@@ -25,10 +25,12 @@ COPY_PURPOSE = "achyk/protocol-copy/v1"
 MOVE_PURPOSE = "achyk/station-change/v1"
 AREAS_PURPOSE = "achyk/lto-areas/v1"
 STATEMENT_PURPOSE = "achyk/mission-statement/v1"
+FORMS_PURPOSE = "achyk/mission-forms/v1"
 
 KINDS = (
     "mission-accreditation", "observer-registration", "deployment-plan", "observation",
     "observation-content", "protocol-copy", "station-change", "lto-areas", "mission-statement",
+    "mission-forms",
 )  # fmt: skip
 # What an observer signs on the day: resent unchanged (a phone that lost its signal mid-send), the
 # same signed submission is answered with its first log entry, not logged twice.
@@ -148,4 +150,5 @@ PURPOSES = {
     "station-change": MOVE_PURPOSE,
     "lto-areas": AREAS_PURPOSE,
     "mission-statement": STATEMENT_PURPOSE,
+    "mission-forms": FORMS_PURPOSE,
 }

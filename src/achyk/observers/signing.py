@@ -110,3 +110,11 @@ def mission_statement(mission_key: Ed25519PrivateKey, document: Mapping[str, Any
         "mission": document.get("mission"), "statement": dict(document),
         "issued_at": (at or datetime.now(UTC)).isoformat(),
     })  # fmt: skip
+
+
+def mission_forms(mission_key: Ed25519PrivateKey, mission: str,
+                  forms: list[Mapping[str, Any]]) -> dict[str, Any]:  # fmt: skip
+    """The mission's own forms (`achyk.observers.mission_forms`), signed on its machine."""
+    return signed(
+        mission_key, "mission-forms", {"mission": mission, "forms": [dict(f) for f in forms]}
+    )

@@ -13,6 +13,7 @@ from typing import Any
 from achyk.domain.definition import Election
 from achyk.observers.fold import COPY_FIELDS, Observers
 from achyk.observers.forms import STANDARD, Assessment, Incident, Kind
+from achyk.observers.mission_forms import LANGUAGES
 from achyk.web.i18n import translations
 
 CHOICE_LABELS: dict[str, str] = {
@@ -49,6 +50,26 @@ UI = (
 )  # fmt: skip
 
 
+def own_forms(state: Observers, lang: str) -> list[dict[str, Any]]:
+    """Each mission's own forms in the page's language (English where the page's is not one of
+    the four a mission writes): shown only to that mission's observers."""
+    pick = lang if lang in LANGUAGES else "en"
+    out = []
+    for mission, forms in sorted(state.forms.items()):
+        for own in forms.values():
+            doc = own.document
+            out.append({
+                "id": own.form.id, "mission": mission, "name": doc["title"][pick],
+                "questions": [{
+                    "id": q["id"], "kind": q["kind"], "label": q["label"][pick],
+                    "required": q.get("required", True),
+                    "choices": [[c, c] for c in q.get("choices", [])],
+                } for q in doc["questions"]],
+                "checks": [[c["left"], c["right"], c["message"][pick]] for c in doc.get("checks", [])],
+            })  # fmt: skip
+    return out
+
+
 def page_data(election: Election, state: Observers, lang: str) -> dict[str, Any]:
     _ = translations(lang).gettext
     forms = []
@@ -62,6 +83,7 @@ def page_data(election: Election, state: Observers, lang: str) -> dict[str, Any]
             } for q in form.questions if q.id != "photos"],
             "checks": [[c.left, c.right, _(c.message)] for c in form.checks],
         })  # fmt: skip
+    forms.extend(own_forms(state, lang))
     plans = {m: {t: list(s) for t, s in plan.assignments.items()}
              for m, (_i, plan) in state.plans.items()}  # fmt: skip
     return {

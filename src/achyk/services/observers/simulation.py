@@ -130,6 +130,10 @@ class _Mission:
                         [sig.lto_areas(self.key, self.id, drawn, seed)]))  # fmt: skip
         return drawn
 
+    def own_forms(self, forms: list[dict[str, Any]]) -> None:
+        _ok(record_many(self.db, self.sim.election.id, "mission-forms",
+                        [sig.mission_forms(self.key, self.id, forms)]))  # fmt: skip
+
     def move(self, pseudonym: str, origin: str, target: str, reason: str) -> None:
         key = self.observers[pseudonym][2]
         _ok(record_many(self.db, self.sim.election.id, "station-change",
@@ -158,6 +162,32 @@ class _Mission:
         teams = {t for _, t, _ in self.observers.values() if t is not None}
         return MissionRun(self.id, self.kind.value, len(self.observers), len(teams), self.planned,
                           len(indexes), len(published), len(copies))  # fmt: skip
+
+
+def _four(ru: str, ky: str, kk: str, en: str) -> dict[str, str]:
+    return {"ru": ru, "ky": ky, "kk": kk, "en": en}
+
+
+# The domestic group's own question (the queue at 20:00, when the law lets those in line vote).
+QUEUE_FORM: dict[str, Any] = {
+    "id": "queue", "title": _four("Очередь при закрытии", "Жабылгандагы кезек",
+                                  "Жабылған кездегі кезек", "Queue at closing"),
+    "questions": [
+        {"id": "queue_at_close", "kind": "number",
+         "label": _four("Сколько избирателей стояло в очереди в 20:00?",
+                        "Саат 20:00дө кезекте канча шайлоочу турду?",
+                        "Сағат 20:00-де кезекте қанша сайлаушы тұрды?",
+                        "How many voters were in line at 20:00?")},
+        {"id": "queue_voted", "kind": "number",
+         "label": _four("Сколько из них проголосовало?", "Алардын канчасы добуш берди?",
+                        "Олардың қаншасы дауыс берді?", "How many of them voted?")},
+    ],
+    "checks": [{"left": "queue_voted", "right": "queue_at_close",
+                "message": _four("проголосовало больше, чем стояло в очереди",
+                                 "кезекте тургандан көбү добуш берди",
+                                 "кезекте тұрғаннан көбі дауыс берді",
+                                 "more voted than were in line")}],
+}  # fmt: skip
 
 
 def simulate_observers(db: Database, sim: SimElection, sizes: Sizes | None = None) -> ObserversRun:
@@ -227,6 +257,7 @@ def simulate_observers(db: Database, sim: SimElection, sizes: Sizes | None = Non
         [(f"d-{i:04}", Role.DOMESTIC, f"d-{i:04}") for i in range(1, min(k, len(places)) + 1)]
     )
     sample = dom.plan(1)
+    dom.own_forms([QUEUE_FORM])  # its one question of its own, beside the standard forms
     drawn = sorted(s for stations in sample.values() for s in stations)
     altered = next(s for s in drawn if s not in stuffed and not election.place(s).station.abroad)  # type: ignore[union-attr]
     totals: dict[str, int] = {}
@@ -252,6 +283,8 @@ def simulate_observers(db: Database, sim: SimElection, sizes: Sizes | None = Non
         dom.copy(team, station, contest.id, figures)
         dom.observe(team, station, "counting", _answers(rng, "counting", official[station], 0.9,
                                                          station in stuffed))  # fmt: skip
+        if team == min(sample):  # the queue at closing, on the mission's own form
+            dom.observe(team, station, "queue", {"queue_at_close": 12, "queue_voted": 12})
         clusters[stratum_of[station]].append((figures["votes"][party], figures["valid"]))
     runs.append(dom.send_and_publish())
     estimate = ratio_estimate({h: (len(strata[h]), c) for h, c in clusters.items()}, 95)

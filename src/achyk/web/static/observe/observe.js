@@ -193,7 +193,7 @@
     }
     runChecks();
   }
-  const formOf = (id) => DATA.forms.find((f) => f.id === id);
+  const formOf = (id) => DATA.forms.find((f) => f.id === id && (!f.mission || (me && f.mission === me.mission)));
   function value(id) {
     const checked = document.querySelector(`input[name="q-${id}"]:checked`);
     if (checked) return checked.value;
@@ -386,6 +386,7 @@
     $("key-held").hidden = !me;
     $("fill").hidden = !me;
     if (!me) return;
+    for (const o of $("form-kind").querySelectorAll("option[data-mission]")) o.hidden = o.disabled = o.dataset.mission !== me.mission;
     const m = DATA.missions[me.mission];
     $("whoami").textContent = `${T("Mission")}: ${m ? m.name : me.mission} · ${T("Observer")}: ${me.observer}` +
       (me.team ? ` · ${T("Team")}: ${me.team}` : "");
@@ -397,7 +398,8 @@
   }
   async function start() {
     const kinds = $("form-kind");
-    for (const f of DATA.forms) kinds.append(el("option", { value: f.id }, f.name));
+    // A mission's own forms (data-mission) are offered only to that mission's observers (showMe).
+    for (const f of DATA.forms) kinds.append(el("option", f.mission ? { value: f.id, "data-mission": f.mission } : { value: f.id }, f.name));
     for (const [id, name] of SPECIAL) kinds.append(el("option", { value: id }, name));
     kinds.addEventListener("change", render);
     $("questions").addEventListener("input", runChecks);
