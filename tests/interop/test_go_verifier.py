@@ -198,6 +198,38 @@ def complaint_step_by_the_wrong_body_resigned(record: Path, secret: str) -> None
     forget_history(record)
 
 
+def mission_forms_clashing_resigned(record: Path, secret: str) -> None:
+    """The domestic mission's own form renamed to a standard form's id and re-signed with the
+    mission's own key, the log re-signed: a mission's form cannot stand in for a standard one."""
+    from achyk.services.observers.simulation import _key
+
+    taza = _key(generate(PROFILES["small"]), "taza")
+    entries = entries_of(record)
+    i = first(entries, b"mission-forms")
+    entry = json.loads(entries[i])
+    entry["forms"][0]["id"] = "counting"
+    statement = {k: v for k, v in entry.items() if k not in ("kind", "election", "signature")}
+    entry["signature"] = sign(taza, "achyk/mission-forms/v1", statement)
+    entries[i] = canonical_json(entry)
+    rebuild(record, entries, secret)
+    forget_history(record)
+
+
+def mission_forms_resigned_by_another_mission(record: Path, secret: str) -> None:
+    """The domestic mission's forms re-signed with the CIS mission's key, the log re-signed."""
+    from achyk.services.observers.simulation import _key
+
+    cis = _key(generate(PROFILES["small"]), "cis")
+    entries = entries_of(record)
+    i = first(entries, b"mission-forms")
+    entry = json.loads(entries[i])
+    statement = {k: v for k, v in entry.items() if k not in ("kind", "election", "signature")}
+    entry["signature"] = sign(cis, "achyk/mission-forms/v1", statement)
+    entries[i] = canonical_json(entry)
+    rebuild(record, entries, secret)
+    forget_history(record)
+
+
 def observation_logged_twice_resigned(record: Path, secret: str) -> None:
     """An observer's signed submission appended a second time (as if a phone's resend had been
     logged again), the log re-signed: both folds refuse the second copy."""
@@ -277,6 +309,7 @@ CASES: list[Callable[[Path, str], None]] = [
     missing_earlier_checkpoint, ballot_credential_signature_resigned,
     remote_totals_changed_resigned, missing_tile, complaint_step_by_the_wrong_body_resigned,
     seats_status_flipped, audit_risks_rewritten_resigned, observation_logged_twice_resigned,
+    mission_forms_clashing_resigned, mission_forms_resigned_by_another_mission,
     mission_statement_resigned_by_another_mission, mission_declared_a_trustee_it_is_not_resigned,
 ]  # fmt: skip
 
@@ -306,6 +339,9 @@ GO_SAYS = {
     'trustee nobody appointed", which the key ceremony on the log does not have',
     "audit_risks_rewritten_resigned": "risk is 0.",  # then the recomputed value
     "observation_logged_twice_resigned": "the same signed submission is already log entry",
+    "mission_forms_clashing_resigned": "forms[0].id: counting is a standard form's id",
+    "mission_forms_resigned_by_another_mission": "the forms are not signed by the accredited key "
+    "of mission taza",
 }
 
 

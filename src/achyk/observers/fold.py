@@ -17,6 +17,7 @@ from achyk.canonical import canonical_json
 from achyk.errors import SignatureError
 from achyk.observers.deployment import ABROAD, Plan, differences, draw, parse_plan
 from achyk.observers.forms import STANDARD, Form, check_answers
+from achyk.observers.mission_forms import MissionForm, parse_mission_forms
 from achyk.observers.model import (
     ACCREDITATION_PURPOSE,
     AREAS_PURPOSE,
@@ -39,7 +40,6 @@ from achyk.observers.model import (
     statement,
     text,
 )
-from achyk.observers.mission_forms import MissionForm, parse_mission_forms
 from achyk.observers.moves import Areas, Move, parse_areas, parse_move
 from achyk.observers.statement import check_document
 from achyk.signing import verify

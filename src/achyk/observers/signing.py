@@ -5,7 +5,7 @@ the log already holds (`achyk.observers.fold`)."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -113,7 +113,7 @@ def mission_statement(mission_key: Ed25519PrivateKey, document: Mapping[str, Any
 
 
 def mission_forms(mission_key: Ed25519PrivateKey, mission: str,
-                  forms: list[Mapping[str, Any]]) -> dict[str, Any]:  # fmt: skip
+                  forms: Sequence[Mapping[str, Any]]) -> dict[str, Any]:  # fmt: skip
     """The mission's own forms (`achyk.observers.mission_forms`), signed on its machine."""
     return signed(
         mission_key, "mission-forms", {"mission": mission, "forms": [dict(f) for f in forms]}
