@@ -250,6 +250,13 @@ def _observers(db: Database, sim: SimElection) -> tuple[str, float]:
             console.print(f"  change of station on the day, signed: {line}", highlight=False)
     console.print(f"  observers' phone page (works offline, signs in the browser, sends once): "
                   f"/e/{sim.election.id}/observe", highlight=False)  # fmt: skip
+    from achyk.services.observers.record import read_observers
+
+    for mission, own in sorted(read_observers(db, sim.election.id).forms.items()):
+        for f in own.values():
+            console.print(f"  {mission}'s own form '{f.form.id}' ({len(f.form.questions)} "
+                          f"questions, {len(f.form.checks)} quality check(s)): signed by the "
+                          "mission, on the log, on its observers' phones", highlight=False)  # fmt: skip
     reported = ", ".join(run.stuffing_reported)
     console.print(f"  ballot stuffing reported at stations {reported} (planted at "
                   f"{', '.join(run.stuffed)})", highlight=False)  # fmt: skip
