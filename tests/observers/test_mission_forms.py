@@ -9,10 +9,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import yaml
 from typer.testing import CliRunner
 
+from achyk.api.app import create_app
 from achyk.cli.main import app
 from achyk.ledger.note import format_signer_key
 from achyk.observers import signing as sig
@@ -26,7 +28,9 @@ from achyk.signing import private_key_from_seed, public_key_b64
 from achyk.sim.generator import SimElection, generate
 from achyk.sim.profiles import SMALL
 from achyk.store.database import Database
+from achyk.store.repositories import Rejections
 from achyk.verify.replay import replay
+from live_server import serving
 from replayed import definition, evidence, log_entries
 
 
@@ -147,3 +151,36 @@ def test_the_cli_signs_a_yaml_file_and_the_log_takes_it(tmp_path: Path) -> None:
     refused = runner.invoke(app, ["mission", "forms", "--key", str(keyfile), "--mission", "dom",
                                   str(bad)])  # fmt: skip
     assert refused.exit_code != 0 and "standard form" in str(refused.exception)
+
+
+def test_the_api_logs_a_missions_forms_and_refuses_a_clash_keeping_it(
+    election: tuple[Database, SimElection],
+) -> None:
+    """Over real HTTP, as the phone page and a mission's tools reach the server: the forms logged;
+    a clash with a standard form answered 422 with its reason and kept as evidence; the
+    observation on the mission's form read back with its quality flag."""
+    db, sim = election
+    eid = sim.election.id
+    mkey, okey = _mission(db, sim)
+    station = next(iter(election_strata(sim.election).values()))[0]
+    content = {"answers": {"queue_at_close": 3, "queue_voted": 4}, "evidence": []}
+    with serving(create_app(db=db)) as base, httpx.Client(base_url=base) as http:
+        api = f"/api/elections/{eid}/observers"
+        ok = http.post(f"{api}/mission-forms", json=sig.mission_forms(mkey, "dom", [QUEUE_FORM]))
+        assert ok.status_code == 200 and ok.json()[0]["accepted"], ok.text
+        clash = sig.mission_forms(mkey, "dom", [{**QUEUE_FORM, "id": "incident"}])
+        refused = http.post(f"{api}/mission-forms", json=clash)
+        assert refused.status_code == 422
+        assert "incident is a standard form's id" in refused.json()[0]["reasons"][0]
+        obs = http.post(f"{api}/observation",
+                        json=sig.observation(okey, "dom", "o1", station, "queue", content))  # fmt: skip
+        index = obs.json()[0]["log_entry"]
+        assert http.post(f"{api}/observation-content",
+                         json=sig.publication(mkey, "dom", index, content)).status_code == 200  # fmt: skip
+        [row] = http.get(f"/api/elections/{eid}/missions/dom/observations").json()
+        assert row["form"] == "queue" and row["quality_flags"] == ["more voted than were in line"]
+    with db.read() as s:
+        kept = [r.source for r in Rejections(s).for_election(eid) if r.source == "mission-forms"]
+    assert kept == ["mission-forms"]
+    # The latest forms stand after the refusal: the clash replaced nothing.
+    assert list(read_observers(db, eid).forms["dom"]) == ["queue"]
