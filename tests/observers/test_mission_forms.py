@@ -146,6 +146,20 @@ def test_the_cli_signs_a_yaml_file_and_the_log_takes_it(tmp_path: Path) -> None:
     assert logged.exit_code == 0, logged.output
     assert "mission-forms: 1 logged, 0 refused" in logged.output
     assert "queue" in read_observers(db, sim.election.id).forms["dom"]
+    # The observer signs on the mission's form offline, its quality check shown before sending.
+    okey = tmp_path / "observer.key"
+    okey.write_text(format_signer_key("o1", private_key_from_seed(b"dom/o1")), encoding="utf-8")
+    answers = tmp_path / "answers.json"
+    answers.write_text(json.dumps({"queue_at_close": 2, "queue_voted": 5}), encoding="utf-8")
+    station = next(iter(election_strata(sim.election).values()))[0]
+    filled = runner.invoke(app, ["observe", "sign", "--key", str(okey), "--mission", "dom",
+                                 "--observer", "o1", "--station", station, "--form", "queue",
+                                 "--answers", str(answers), "--forms", str(signed)])  # fmt: skip
+    assert filled.exit_code == 0, filled.output
+    assert "more voted than were in line" in filled.stderr
+    sent = json.loads(filled.stdout)
+    assert sent["observation"]["form"] == "queue"
+    assert record(db, sim.election.id, "observation", sent["observation"]).index is not None
     bad = tmp_path / "bad.yaml"
     bad.write_text(yaml.safe_dump({"forms": [{**QUEUE_FORM, "id": "opening"}]}), encoding="utf-8")
     refused = runner.invoke(app, ["mission", "forms", "--key", str(keyfile), "--mission", "dom",

@@ -117,17 +117,34 @@ def sign_form(
     mission: Annotated[str, typer.Option("--mission")],
     observer: Annotated[str, typer.Option("--observer", help="The observer's pseudonym.")],
     station: Annotated[str, typer.Option("--station")],
-    form: Annotated[str, typer.Option("--form", help=f"One of {', '.join(STANDARD)}.")],
+    form: Annotated[
+        str,
+        typer.Option(
+            "--form", help=f"One of {', '.join(STANDARD)} or the mission's own (--forms)."
+        ),
+    ],
     answers: Annotated[Path, typer.Option("--answers", help="JSON object: question → answer.")],
+    own: Annotated[
+        Path | None,
+        typer.Option(
+            "--forms", help="The mission's signed mission-forms envelope, for its own forms."
+        ),
+    ] = None,
 ) -> None:
     """Sign a form on the observer's device: prints {"observation": …, "content": …}; the first
     goes to the log now, the second to the mission, which publishes it."""
     private = _private(key)
     given = _json(answers)
-    spec = STANDARD.get(form)
+    choices = dict(STANDARD)
+    if own is not None:
+        try:
+            choices |= {k: f.form for k, f in parse_mission_forms(_json(own)).items()}
+        except (ObserverError, AttributeError) as err:
+            raise InputError(str(own), [Problem("", f"not a mission's forms: {err}")]) from None
+    spec = choices.get(form)
     if spec is None or not isinstance(given, dict):
         raise InputError(
-            str(answers), [Problem("", f"a JSON object for one of {', '.join(STANDARD)}")]
+            str(answers), [Problem("", f"a JSON object for one of {', '.join(choices)}")]
         )
     try:
         flagged = check_answers(spec, given).flags
