@@ -6,11 +6,14 @@ package main
 
 import (
 	"fmt"
+	"regexp"
+	"sort"
 	"strings"
 	"unicode/utf8"
 )
 
 var (
+	timeOfDay     = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
 	standardForms = []string{"opening", "voting", "counting", "incident"}
 	questionKinds = []string{"yes-no", "number", "time", "choice", "text"}
 	formLanguages = []string{"ru", "ky", "kk", "en"}
@@ -37,6 +40,17 @@ func formLabels(v any, what string, limit int) error {
 		}
 	}
 	return nil
+}
+
+// ownQuestion, ownForm: a mission's form as the fold checks answers against it.
+type ownQuestion struct {
+	id, kind string
+	choices  []string
+	required bool
+}
+type ownForm struct {
+	questions []ownQuestion
+	checks    [][3]string // left, right, English message
 }
 
 func formQuestion(v any, where string) (string, string, error) {
@@ -79,13 +93,13 @@ func formQuestion(v any, where string) (string, string, error) {
 	return id, kind, nil
 }
 
-// missionForms: the form ids of a valid `forms` list, or why it is not one.
-func missionForms(v any) (map[string]bool, error) {
+// missionForms: the forms of a valid `forms` list by id, or why it is not one.
+func missionForms(v any) (map[string]*ownForm, error) {
 	forms, ok := v.([]any)
 	if !ok || len(forms) < 1 || len(forms) > 10 {
 		return nil, fmt.Errorf("forms: a list of 1 to 10 forms")
 	}
-	ids := map[string]bool{}
+	ids := map[string]*ownForm{}
 	for i, raw := range forms {
 		where := fmt.Sprintf("forms[%d]", i)
 		f, isObj := raw.(map[string]any)
@@ -107,6 +121,7 @@ func missionForms(v any) (map[string]bool, error) {
 			return nil, fmt.Errorf("%s.questions: a list of 1 to 50", where)
 		}
 		kinds := map[string]string{}
+		form := &ownForm{}
 		for j, q := range questions {
 			qid, kind, err := formQuestion(q, fmt.Sprintf("%s.questions[%d]", where, j))
 			if err != nil {
@@ -116,6 +131,10 @@ func missionForms(v any) (map[string]bool, error) {
 				return nil, fmt.Errorf("%s.questions: each question's id once", where)
 			}
 			kinds[qid] = kind
+			obj := q.(map[string]any)
+			required, isBool := obj["required"].(bool)
+			choices, _ := obj["choices"].([]any)
+			form.questions = append(form.questions, ownQuestion{qid, kind, anyStrings(choices), required || !isBool})
 		}
 		checks, present := f["checks"]
 		list, isList := checks.([]any)
@@ -136,11 +155,71 @@ func missionForms(v any) (map[string]bool, error) {
 			if err := formLabels(c["message"], at+".message", 200); err != nil {
 				return nil, err
 			}
+			form.checks = append(form.checks, [3]string{l, r, c["message"].(map[string]any)["en"].(string)})
 		}
-		if ids[id] {
+		if ids[id] != nil {
 			return nil, fmt.Errorf("%s.id: %s twice", where, id)
 		}
-		ids[id] = true
+		ids[id] = form
 	}
 	return ids, nil
+}
+
+// checkOwnAnswers: why the answers do not fit the mission's form (as achyk.observers.forms
+// .check_answers), or the quality checks they fail: flags, not failures.
+func checkOwnAnswers(id string, form *ownForm, v any) ([]string, error) {
+	answers, isObj := v.(map[string]any)
+	if v == nil {
+		answers, isObj = map[string]any{}, true
+	}
+	if !isObj {
+		return nil, fmt.Errorf("answers: an object")
+	}
+	var unknown []string
+	for k := range answers {
+		found := false
+		for _, q := range form.questions {
+			found = found || q.id == k
+		}
+		if !found {
+			unknown = append(unknown, k)
+		}
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		return nil, fmt.Errorf("form %s does not ask %s", id, strings.Join(unknown, ", "))
+	}
+	for _, q := range form.questions {
+		value, present := answers[q.id]
+		if !present || value == nil {
+			if q.required {
+				return nil, fmt.Errorf("%s: an answer is required", q.id)
+			}
+			continue
+		}
+		s, isText := value.(string)
+		switch n, isInt := asInt(value); {
+		case q.kind == "yes-no":
+			if _, isBool := value.(bool); !isBool {
+				return nil, fmt.Errorf("%s: yes or no (true/false)", q.id)
+			}
+		case q.kind == "number" && (!isInt || n < 0):
+			return nil, fmt.Errorf("%s: a whole number ≥ 0", q.id)
+		case q.kind == "time" && !(isText && timeOfDay.MatchString(s)):
+			return nil, fmt.Errorf("%s: a time HH:MM", q.id)
+		case q.kind == "choice" && !(isText && member(s, q.choices)):
+			return nil, fmt.Errorf("%s: one of %s", q.id, strings.Join(q.choices, ", "))
+		case q.kind == "text" && !(isText && utf8.RuneCountInString(s) <= 5000):
+			return nil, fmt.Errorf("%s: text of at most 5000 characters", q.id)
+		}
+	}
+	var flags []string
+	for _, c := range form.checks {
+		l, lok := asInt(answers[c[0]])
+		r, rok := asInt(answers[c[1]])
+		if lok && rok && l > r {
+			flags = append(flags, c[2])
+		}
+	}
+	return flags, nil
 }

@@ -6,10 +6,10 @@ package main
 
 import (
 	"bytes"
-	"regexp"
 	"crypto/sha256"
 	"fmt"
 	"reflect"
+	"regexp"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -33,8 +33,9 @@ var (
 type mission struct{ id, kind, key, witness, trustee string }
 type observer struct{ mission, pseudonym, role, team, key string }
 type observation struct {
-	mission, digest string
-	published       bool
+	mission, digest, form string
+	published             bool
+	own                   *ownForm // the mission's own form as it stood when the observer signed
 }
 
 var formID = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,39}$`)
@@ -46,8 +47,8 @@ type observerState struct {
 	observations map[int]*observation
 	keys         map[string]bool
 	copies       []protocolCopy
-	submitted    map[string]int // a submission's signature → its log entry
-	ownForms     map[string]map[string]bool // mission → its own form ids, as last published
+	submitted    map[string]int                 // a submission's signature → its log entry
+	ownForms     map[string]map[string]*ownForm // mission → its own forms, as last published
 }
 
 type protocolCopy struct {
@@ -379,10 +380,15 @@ func (st *replayState) observerFold(index int, entry map[string]any) error {
 		if _, err := observerText(entry, "at", 40); err != nil {
 			return err
 		}
-		if form := entry["form"].(string); !member(form, standardForms) && !o.ownForms[ob.mission][form] {
+		form := entry["form"].(string)
+		own := o.ownForms[ob.mission][form]
+		if !member(form, standardForms) && own == nil {
 			return fmt.Errorf("no form %q: neither a standard form nor one %s has published", form, ob.mission)
 		}
-		o.observations[index] = &observation{mission: ob.mission, digest: digest}
+		if member(form, standardForms) {
+			own = nil
+		}
+		o.observations[index] = &observation{mission: ob.mission, digest: digest, form: form, own: own}
 	case "observation-content":
 		m, err := missionOf()
 		if err == nil {
@@ -417,6 +423,12 @@ func (st *replayState) observerFold(index int, entry map[string]any) error {
 		}
 		if documentHash(content) != ob.digest {
 			return fmt.Errorf("the content hashes to %s, the observer signed %s", documentHash(content), ob.digest)
+		}
+		if ob.own != nil {
+			// Quality flags are findings about the station, not failures of the record.
+			if _, err := checkOwnAnswers(ob.form, ob.own, content["answers"]); err != nil {
+				return err
+			}
 		}
 		ob.published = true
 	case "station-change":
@@ -501,7 +513,7 @@ func (st *replayState) observerFold(index int, entry map[string]any) error {
 			return err
 		}
 		if o.ownForms == nil {
-			o.ownForms = map[string]map[string]bool{}
+			o.ownForms = map[string]map[string]*ownForm{}
 		}
 		o.ownForms[m.id] = ids // replaces the earlier entry's
 	case "mission-statement":

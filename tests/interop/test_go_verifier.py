@@ -230,6 +230,27 @@ def mission_forms_resigned_by_another_mission(record: Path, secret: str) -> None
     forget_history(record)
 
 
+def answer_off_the_missions_form_resigned(record: Path, secret: str) -> None:
+    """An answer on the domestic mission's own form made a word where the form asks a number,
+    re-signed by the observer and the mission (as if both keys were taken), the log re-signed."""
+    from achyk.services.observers.simulation import _key
+
+    sim = generate(PROFILES["small"])
+    entries = entries_of(record)
+    i = next(k for k, e in enumerate(entries) if b'"form":"queue"' in e)
+    j = next(k for k, e in enumerate(entries) if b'"queue_at_close"' in e and b'"content"' in e)
+    obs, pub = json.loads(entries[i]), json.loads(entries[j])
+    pub["content"]["answers"]["queue_voted"] = "many"
+    obs["content_sha256"] = hashlib.sha256(canonical_json(pub["content"])).hexdigest()
+    for entry, key, purpose in ((obs, _key(sim, "taza", obs["observer"]), "observation"),
+                                (pub, _key(sim, "taza"), "observation-content")):  # fmt: skip
+        statement = {k: v for k, v in entry.items() if k not in ("kind", "election", "signature")}
+        entry["signature"] = sign(key, f"achyk/{purpose}/v1", statement)
+    entries[i], entries[j] = canonical_json(obs), canonical_json(pub)
+    rebuild(record, entries, secret)
+    forget_history(record)
+
+
 def observation_logged_twice_resigned(record: Path, secret: str) -> None:
     """An observer's signed submission appended a second time (as if a phone's resend had been
     logged again), the log re-signed: both folds refuse the second copy."""
@@ -310,6 +331,7 @@ CASES: list[Callable[[Path, str], None]] = [
     remote_totals_changed_resigned, missing_tile, complaint_step_by_the_wrong_body_resigned,
     seats_status_flipped, audit_risks_rewritten_resigned, observation_logged_twice_resigned,
     mission_forms_clashing_resigned, mission_forms_resigned_by_another_mission,
+    answer_off_the_missions_form_resigned,
     mission_statement_resigned_by_another_mission, mission_declared_a_trustee_it_is_not_resigned,
 ]  # fmt: skip
 
@@ -342,6 +364,7 @@ GO_SAYS = {
     "mission_forms_clashing_resigned": "forms[0].id: counting is a standard form's id",
     "mission_forms_resigned_by_another_mission": "the forms are not signed by the accredited key "
     "of mission taza",
+    "answer_off_the_missions_form_resigned": "queue_voted: a whole number ≥ 0",
 }
 
 
