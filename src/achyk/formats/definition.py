@@ -19,7 +19,6 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from achyk.canonical import canonical_hash
 from achyk.domain.definition import (
     Authority,
     BoardMember,
@@ -41,20 +40,19 @@ from achyk.domain.definition import (
 from achyk.domain.identifiers import id_problem
 from achyk.domain.names import names_of
 from achyk.errors import DefinitionError, Problem
+from achyk.formats.definition_document import FORMAT_VERSION, definition_hash, election_to_document
 from achyk.formats.definition_refs import duplicates, nearest, reference_problems
-from achyk.formats.dispute_rules import DisputesModel, rules_to_core, rules_to_document
+from achyk.formats.dispute_rules import DisputesModel, rules_to_core
 from achyk.formats.located_yaml import Located, load_located
 from achyk.formats.protocol_forms import (
     FormModel,
     form_problems,
     form_to_core,
-    form_to_document,
     preset_document,
 )
 from achyk.ledger.cosignature import WitnessKey
 from achyk.ledger.note import NoteError
 
-FORMAT_VERSION = 1
 # A checkpoint carries the log's signature and one cosignature per witness; signed-note readers
 # must accept at least 16 signatures and achyk's accept 100, so 32 witnesses always fit.
 MAX_WITNESSES = 32
@@ -82,13 +80,6 @@ Translations = dict[Literal["ru", "ky", "kk", "en"], Annotated[str, Field(min_le
 
 def _names(given: Translations) -> Names:
     return names_of({str(lang): name for lang, name in (given or {}).items()})
-
-
-def _with_names(doc: dict[str, Any], names: Names) -> dict[str, Any]:
-    """`doc` with its `names` mapping where it has one (only then, so hashes stay as they were)."""
-    if names:
-        doc["names"] = dict(names)
-    return doc
 
 
 class _Option(_Model):
@@ -482,121 +473,11 @@ def _with_line(problem: Problem, located: Located) -> Problem:
     return problem if line is None else Problem(f"{problem.where} (line {line})", problem.what)
 
 
-def _pct(value: Decimal) -> str:
-    return format(value.normalize(), "f")
-
-
-def election_to_document(e: Election) -> dict[str, Any]:
-    """The canonical document of an election (the shape `election_from_document` reads).
-
-    Percentages are strings so that the canonical bytes never depend on float formatting.
-    """
-
-    def contest(c: Contest) -> dict[str, Any]:
-        key = "parties" if c.kind is ContestKind.PARTY_LIST else "candidates"
-        doc: dict[str, Any] = {
-            "id": c.id,
-            "name": c.name,
-            "kind": c.kind.value,
-            "seats": c.seats,
-            key: [
-                _with_names(
-                    {"id": o.id, "name": o.name, **({"party": o.party} if o.party else {})},
-                    o.names,
-                )
-                for o in c.options
-            ],
-            "against_all": c.against_all,
-            "method": c.method.value,
-            "threshold_pct": _pct(c.threshold_pct),
-            "region_threshold_pct": _pct(c.region_threshold_pct),
-            "base": c.base.value,
-            "districts": list(c.districts),
-        }
-        if c.seat_cap is not None:
-            doc["seat_cap"] = c.seat_cap
-        return _with_names(doc, c.names)
-
-    def station(s: Station) -> dict[str, Any]:
-        doc: dict[str, Any] = {
-            "id": s.id,
-            "name": s.name,
-            "address": s.address,
-            "registered_voters": s.registered_voters,
-            "devices": [
-                {"id": v.id, "role": v.role.value, "public_key": v.public_key} for v in s.devices
-            ],
-        }
-        if s.country is not None:
-            doc["country"] = s.country
-        if s.city is not None:
-            doc["city"] = s.city
-        if s.channel != "station":  # only when set, so existing definitions keep their hashes
-            doc["channel"] = s.channel
-        return doc
-
-    extra: dict[str, Any] = {}
-    if e.witnesses:  # only when set, so existing definitions keep their hashes
-        extra["witnesses"] = [{"name": w.name, "key": w.key} for w in e.witnesses]
-        extra["witness_quorum"] = e.witness_quorum
-    header = _with_names(
-        {"id": e.id, "name": e.name, "type": e.type.value, "date": e.date}, e.names
-    )
-    if e.abroad_any_station:  # only when set, so existing definitions keep their hashes
-        header["abroad_any_station"] = True
-    if e.credential_authority is not None:  # likewise
-        header["credential_authority"] = e.credential_authority
-    document: dict[str, Any] = {
-        "format": FORMAT_VERSION,
-        "election": header,
-        "authorities": [
-            # body and unit only when set, so definitions without them keep their hashes
-            {
-                "id": a.id,
-                "name": a.name,
-                "public_key": a.public_key,
-                **({"body": a.body} if a.body != "central" else {}),
-                **({"unit": a.unit} if a.unit is not None else {}),
-            }
-            for a in e.authorities
-        ],
-        "contests": [contest(c) for c in e.contests],
-        "regions": [
-            _with_names(
-                {
-                    "id": r.id,
-                    "name": r.name,
-                    "abroad": r.abroad,
-                    "districts": [
-                        _with_names(
-                            {
-                                "id": d.id,
-                                "name": d.name,
-                                "stations": [station(s) for s in d.stations],
-                            },
-                            d.names,
-                        )
-                        for d in r.districts
-                    ],
-                },
-                r.names,
-            )
-            for r in e.regions
-        ],
-        **extra,
-    }
-    if e.form is not None:  # only when set, so existing definitions keep their hashes
-        document["form"] = form_to_document(e.form)
-    if e.audit_boards:  # likewise
-        document["audit_boards"] = [
-            {"id": b.id, "name": b.name, "party": b.party, "public_key": b.public_key}
-            for b in e.audit_boards
-        ]
-    if e.dispute_rules is not None:  # likewise
-        document["disputes"] = rules_to_document(e.dispute_rules)
-    return document
-
-
-def definition_hash(e: Election) -> str:
-    """The election's identity: hex SHA-256 of its canonical document (the log's first entry)."""
-    return canonical_hash(election_to_document(e))
+__all__ = [
+    "FORMAT_VERSION",
+    "definition_hash",
+    "election_from_document",
+    "election_from_stored",
+    "election_to_document",
+    "load_election",
+]  # fmt: skip
