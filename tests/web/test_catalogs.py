@@ -33,3 +33,22 @@ def test_every_template_string_is_in_the_catalog(lang: str) -> None:
     if lang != "en":  # English falls back to the msgid
         untranslated = sorted(s for s in strings if not catalog[s].string)
         assert not untranslated, untranslated
+
+
+@pytest.mark.parametrize("lang", ["ru", "ky", "kk", "en"])
+def test_every_catalog_is_well_formed(lang: str) -> None:
+    """A msgid without its msgstr, or a msgstr left without its msgid by a merge, is refused
+    (Babel otherwise only warns, and GNU msgfmt refuses the file)."""
+    with (LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po").open("rb") as f:
+        read_po(f, locale=lang, abort_invalid=True)
+    # Babel takes a msgstr with no msgid above it silently; GNU msgfmt calls it a syntax error
+    lines = (LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po").read_text("utf-8").splitlines()
+    orphans = []
+    for n, line in enumerate(lines):
+        if line.startswith("msgstr"):
+            above = n - 1
+            while above >= 0 and lines[above].startswith('"'):
+                above -= 1
+            if above < 0 or not lines[above].startswith(("msgid", "msgstr[")):
+                orphans.append(n + 1)
+    assert not orphans, f"msgstr without its msgid on lines {orphans}"
