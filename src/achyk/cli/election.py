@@ -8,9 +8,8 @@ from typing import Annotated
 import typer
 
 from achyk.cli.common import DatabaseOption, ElectionOption, console, open_db
-from achyk.formats.definition import definition_hash, load_election
-from achyk.services.elections import list_elections
-from achyk.services.elections import load_election as store_election
+from achyk.formats.definition import read_definition
+from achyk.services.elections import list_elections, store_definition
 
 app = typer.Typer(help="Election definitions.", no_args_is_help=True)
 
@@ -21,12 +20,12 @@ def load(
     database: DatabaseOption = None,
 ) -> None:
     """Validate a definition file and store it; every error names its path in the file."""
-    election = load_election(file)
-    loaded = store_election(open_db(database), election)
+    definition = read_definition(file)
+    loaded = store_definition(open_db(database), definition)
     verb = "loaded" if loaded.created else "already loaded (same definition)"
     console.print(
-        f"election {loaded.election_id} {verb}: {election.station_count()} stations, "
-        f"{len(election.contests)} contests; definition hash {loaded.definition_hash}"
+        f"election {loaded.election_id} {verb}: {definition.stations} stations, "
+        f"{definition.contests} contests; definition hash {loaded.definition_hash}"
     )
 
 
@@ -36,10 +35,10 @@ def check(
 ) -> None:
     """Validate a definition without storing anything (a dry run of `load`): every problem, with
     its line, in one report; prints the definition hash that `load` would log."""
-    election = load_election(file)
+    definition = read_definition(file)
     console.print(
-        f"{file}: valid — election {election.id}, {election.station_count()} stations, "
-        f"{len(election.contests)} contests; definition hash {definition_hash(election)}"
+        f"{file}: valid — election {definition.election_id}, {definition.stations} stations, "
+        f"{definition.contests} contests; definition hash {definition.digest}"
     )
 
 
