@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import weakref
@@ -20,6 +21,8 @@ _cache: dict[tuple[str, str, str], Election] = {}
 _parsing: dict[tuple[str, str, str], threading.Lock] = {}
 # Per engine (not per URL: test schemas share a URL), so that each database has its own view.
 _by_engine: weakref.WeakKeyDictionary[Engine, dict[str, Election]] = weakref.WeakKeyDictionary()
+_started: set[tuple[Engine, str]] = set()  # definitions read in the background (once each)
+_started_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,26 @@ def get_election(db: Database, election_id: str | None = None) -> Election:
                 cached = _cache[key] = election_from_stored(text)
     _by_engine.setdefault(db.engine, {})[eid] = cached
     return cached
+
+
+def is_parsed(db: Database, election_id: str) -> bool:
+    """Whether this process already holds the election's whole definition (no query)."""
+    return election_id in _by_engine.get(db.engine, {})
+
+
+def parse_in_background(db: Database, election_id: str) -> None:
+    """Read the whole definition in a thread of its own, so that the pages after a first one
+    served without it (the cold overview, services.results.cold_results) find it read."""
+
+    def read() -> None:
+        with contextlib.suppress(Exception):  # the next request reads it again, and says why
+            get_election(db, election_id)
+
+    with _started_lock:
+        if (db.engine, election_id) in _started:
+            return
+        _started.add((db.engine, election_id))
+    threading.Thread(target=read, name=f"definition {election_id}", daemon=True).start()
 
 
 def list_elections(db: Database) -> list[tuple[str, str, str]]:

@@ -28,10 +28,15 @@ from achyk.domain.names import localize
 from achyk.domain.tabulation import NATIONAL_ID, Level, Tabulation
 from achyk.errors import NotFoundError
 from achyk.services.disputes.evidence import releases
-from achyk.services.elections import get_election, list_elections
+from achyk.services.elections import (
+    get_election,
+    is_parsed,
+    list_elections,
+    parse_in_background,
+)
 from achyk.services.freshness import freshness
 from achyk.services.import_results import is_imported
-from achyk.services.results import cached_results, results_stamp
+from achyk.services.results import cached_results, cold_results, results_stamp
 from achyk.store.database import Database
 from achyk.web import opendata, pages, site_pages
 from achyk.web.complaints import all_complaints, clocks
@@ -108,23 +113,52 @@ def _render_page(db: Database, election: Election, tab: Tabulation, rest: str, l
     )  # fmt: skip
 
 
+_colds: weakref.WeakKeyDictionary[Engine, dict[str, tuple[int, Election, Tabulation]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _cold(db: Database, election_id: str, rest: str) -> tuple[Election, Tabulation] | None:
+    """The overview before this process has read the whole definition (right after `achyk
+    serve` starts): from the outline stored beside it (services.results.cold_results), kept
+    while the log's size stays; `_page` then has a thread read the whole definition."""
+    if rest or is_parsed(db, election_id):
+        return None
+    stamp = _stamp(db, election_id)
+    with _caches_lock:
+        kept = _colds.get(db.engine, {}).get(election_id)
+    if kept is not None and kept[0] == stamp:
+        return kept[1], kept[2]
+    try:
+        found = cold_results(db, election_id)
+    except NotFoundError:
+        return None
+    if found is not None:
+        with _caches_lock:
+            _colds.setdefault(db.engine, {})[election_id] = (stamp, *found)
+    return found
+
+
 def _page(request: Request, election_id: str, rest: str) -> Response:
     db = _db(request)
+    cold = _cold(db, election_id, rest)
     try:
-        election = get_election(db, election_id)
+        election = cold[0] if cold is not None else get_election(db, election_id)
     except NotFoundError as err:
         return _not_found(request, str(err))
     lang = _lang(request)
     stamp = _stamp(db, election.id)
 
     def make() -> str:
-        _, tab = cached_results(db, election.id)
+        _, tab = cold if cold is not None else cached_results(db, election.id)
         return _render_page(db, election, tab, rest, lang)
 
     try:
         html = _cache(db).get(("page", election.id, lang, rest), stamp, make)
     except NotFoundError as err:
         return _not_found(request, str(err), election)
+    if cold is not None:  # after the page: the thread would slow it down (one GIL)
+        parse_in_background(db, election.id)
     return _remember(request, HTMLResponse(html), lang)
 
 

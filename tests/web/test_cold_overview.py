@@ -1,0 +1,102 @@
+"""The first overview after start-up is served from the outline, before the whole definition is
+read, and is byte for byte the page the whole definition gives; the cases that need the stations
+(an outline stored before it kept them, complaints) are read the usual way."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from achyk.api.app import create_app
+from achyk.services import elections
+from achyk.services.results import cold_results, outline_of
+from achyk.services.simulation import run_simulation
+from achyk.sim.generator import SimElection, generate
+from achyk.sim.profiles import SMALL
+from achyk.store.database import Database
+from achyk.store.models import ElectionRow
+from achyk.web import routes
+
+EID = SMALL.election_id
+SMALL_REGION = generate(SMALL).election.regions[0].id
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, SimElection]]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('cold') / 'achyk.db'}"
+    db = Database.open(url)
+    sim = generate(SMALL)
+    run_simulation(db, sim)
+    db.close()
+    yield url, sim
+
+
+def _overview(url: str, monkeypatch: pytest.MonkeyPatch) -> tuple[str, bool]:
+    """The overview from a new server, and whether it was served before the definition was
+    read (then the definition is read in the background, for the pages after it)."""
+    db = Database.open(url)
+    asked: list[str] = []
+    monkeypatch.setattr(routes, "parse_in_background", lambda db, eid: asked.append(eid))
+    try:
+        with TestClient(create_app(db=db)) as client:
+            response = client.get(f"/e/{EID}/?lang=ru")
+            assert response.status_code == 200
+            cold = not elections.is_parsed(db, EID)
+            assert asked == ([EID] if cold else [])
+            assert client.get(f"/e/{EID}/region/{SMALL_REGION}/").status_code == 200
+            assert elections.is_parsed(db, EID)  # any other page reads it
+            return response.text, cold
+    finally:
+        db.close()
+
+
+def test_the_cold_overview_is_the_warm_one(
+    loaded: tuple[str, SimElection], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, sim = loaded
+    db = Database.open(url)
+    cold = cold_results(db, EID)
+    assert cold is not None
+    head, tab = cold
+    assert head.station_count() < sim.election.station_count()
+    assert (head.has_abroad, head.has_remote) == (sim.election.has_abroad, sim.election.has_remote)
+    assert tab.aggregates() == elections_results(db)
+    db.close()
+    cold_page, cold = _overview(url, monkeypatch)
+    assert cold  # served from the outline
+    with Database.open(url).session() as s:  # an outline stored before it kept any station
+        row = s.get(ElectionRow, EID)
+        assert row is not None and row.outline is not None
+        old = row.outline
+        row.outline = row.outline.replace(',"kept":["abroad","remote"]', "")
+    warm_page, cold = _overview(url, monkeypatch)
+    assert not cold  # read the usual way
+    assert cold_page == warm_page
+    with Database.open(url).session() as s:
+        row = s.get(ElectionRow, EID)
+        assert row is not None
+        row.outline = old
+
+
+def elections_results(db: Database) -> object:
+    from achyk.services.results import results
+
+    return results(db, EID)[1].aggregates()
+
+
+def test_the_outline_keeps_what_the_site_asks_of_the_stations(tmp_path: Path) -> None:
+    sim = generate(SMALL)
+    from achyk.formats.definition import election_to_document
+
+    outline = outline_of(election_to_document(sim.election))
+    kept = [s for r in outline["definition"]["regions"] for d in r["districts"]
+            for s in d["stations"]]  # fmt: skip
+    abroad = [s for s in kept if s.get("country")]
+    remote = [s for s in kept if s.get("channel") == "remote"]
+    assert len(abroad) == (1 if any(p.station.abroad for p in sim.election.stations()) else 0)
+    assert len(remote) == sum(1 for p in sim.election.stations() if p.station.remote)
+    assert len(kept) == len(abroad) + len(remote)
+    assert outline["kept"] == ["abroad", "remote"]
