@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -14,14 +17,28 @@ from achyk.services.elections import list_elections, store_definition
 app = typer.Typer(help="Election definitions.", no_args_is_help=True)
 
 
+@contextmanager
+def _no_cycle_collector() -> Iterator[None]:
+    """Reading a definition makes a million small objects and no reference cycle: the cyclic
+    collector's passes over them cost a quarter of `election load` and free nothing."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 @app.command("load")
 def load(
     file: Annotated[Path, typer.Argument(help="The election definition (YAML or JSON).")],
     database: DatabaseOption = None,
 ) -> None:
     """Validate a definition file and store it; every error names its path in the file."""
-    definition = read_definition(file)
-    loaded = store_definition(open_db(database), definition)
+    with _no_cycle_collector():
+        definition = read_definition(file)
+        loaded = store_definition(open_db(database), definition)
     verb = "loaded" if loaded.created else "already loaded (same definition)"
     console.print(
         f"election {loaded.election_id} {verb}: {definition.stations} stations, "
@@ -35,7 +52,8 @@ def check(
 ) -> None:
     """Validate a definition without storing anything (a dry run of `load`): every problem, with
     its line, in one report; prints the definition hash that `load` would log."""
-    definition = read_definition(file)
+    with _no_cycle_collector():
+        definition = read_definition(file)
     console.print(
         f"{file}: valid — election {definition.election_id}, {definition.stations} stations, "
         f"{definition.contests} contests; definition hash {definition.digest}"

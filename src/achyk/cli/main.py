@@ -32,9 +32,9 @@ def _root(
 
 
 def _app(only: str | None = None) -> typer.Typer:
-    """The command line. `only="results"`: that command alone, so that a fresh `achyk results`
-    (which must answer in well under a second) imports none of the other commands' modules —
-    scipy for the audits, the web server, the simulator."""
+    """The command line. `only="results"` (or "election"): that command alone, so that a fresh
+    `achyk results` (which must answer in well under a second) or `achyk election load` imports
+    none of the other commands' modules — scipy for the audits, the web server, the simulator."""
     app = typer.Typer(
         name="achyk",
         help="achyk — an open, verifiable election system.",
@@ -46,6 +46,11 @@ def _app(only: str | None = None) -> typer.Typer:
         from achyk.cli import results
 
         app.command("results")(results.results)
+        return app
+    if only == "election":
+        from achyk.cli import election
+
+        app.add_typer(election.app, name="election")
         return app
     from achyk.cli import (
         audit,
@@ -120,7 +125,7 @@ EXIT_CRASH = 4  # a defect in achyk: reported in one line; ACHYK_DEBUG=1 shows t
 
 
 def main() -> None:
-    only = "results" if sys.argv[1:2] == ["results"] else None
+    only = sys.argv[1] if sys.argv[1:2] in (["results"], ["election"]) else None
     if only == "results":
         # A short run that frees what it makes by reference counting: the cyclic collector's
         # passes over every object of the imports cost it a fifth of its time, for nothing.
