@@ -27,11 +27,11 @@ def test_a_database_behind_its_head_is_migrated(tmp_path: Path) -> None:
     assert not _at_head(engine)  # a new file: no alembic_version table yet
     Database.open(url).close()
     assert _at_head(engine)
-    with engine.begin() as c:  # as before the newest migration (0015: an index)
+    with engine.begin() as c:  # as before 0015 (an index) and 0019 (outlines) were applied
         c.execute(text("DROP INDEX ix_log_entries_election_kind"))
         c.execute(text("UPDATE alembic_version SET version_num = '0018'"))
     assert not _at_head(engine)
-    database.migrate(engine)  # Alembic runs and applies 0015
+    database.migrate(engine)  # Alembic runs and applies them
     assert _at_head(engine)
     engine.dispose()
 

@@ -44,11 +44,12 @@ from achyk.web.flight import RenderCache
 from achyk.web.i18n import COOKIE, LANGUAGES, choose
 from achyk.web.live import live_summary
 from achyk.web.nist import election_report
-from achyk.web.render import STATIC, Site, freshness_text, render
+from achyk.web.render import STATIC, Site, freshness_text, render, warm
 from achyk.web.search import search_stations
 
 router = APIRouter(include_in_schema=False)
 SITE = Site()
+warm()  # the overview's templates compiled as the server starts, not in its first request
 ASSETS = {"site.css": "text/css", "live.js": "text/javascript", "track.js": "text/javascript",
           "vote.js": "text/javascript", "evoting.js": "text/javascript"}  # fmt: skip
 VENDOR = {"achyk-vendor.js": "text/javascript", "LICENSES.txt": "text/plain; charset=utf-8"}
