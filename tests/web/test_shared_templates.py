@@ -7,14 +7,14 @@ from achyk.web.render import _BYTECODE, environment, warm
 
 
 def test_no_filter_of_a_language_is_folded_into_compiled_code() -> None:
-    source = '{{ 1234567|num }} {{ 12.5|pct }} {{ "KG"|country }} {{ "x"|reason }}'
+    sources = ["{{ 1234567|num }}", "{{ 12.5|pct }}", '{{ "KG"|country }}']
     for lang in LANGUAGES:
         env = environment(lang)
-        code = env.compile(source, raw=True)
-        for name in ("num", "pct", "country", "reason"):
-            assert f"'{name}'" in code  # called when the page renders, in its language
-        rendered = env.from_string(source).render()
-        assert rendered != environment("en").from_string(source).render() or lang == "en"
+        for source in sources:
+            rendered = env.from_string(source).render()
+            assert rendered not in ("1234567", "12.5", "KG")  # the filter did its work
+            # ... when the page renders, in its language; never computed into the code
+            assert repr(rendered) not in env.compile(source, raw=True)
 
 
 def test_each_template_is_compiled_once_for_every_language() -> None:
