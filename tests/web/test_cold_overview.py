@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from achyk.api import app as api_app
 from achyk.api.app import create_app
 from achyk.services import elections
 from achyk.services.results import cold_results, outline_of
@@ -37,20 +38,24 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, SimE
 
 
 def _overview(url: str, monkeypatch: pytest.MonkeyPatch) -> tuple[str, bool]:
-    """The overview from a new server, and whether it was served before the definition was
-    read (then the definition is read in the background, for the pages after it)."""
+    """The overview and the regions' results (API) from a new server, and whether they were
+    served before the definition was read (then it is read in the background, for what
+    follows)."""
     db = Database.open(url)
     asked: list[str] = []
     monkeypatch.setattr(routes, "parse_in_background", lambda db, eid: asked.append(eid))
+    monkeypatch.setattr(api_app, "parse_in_background", lambda db, eid: None)
     try:
         with TestClient(create_app(db=db)) as client:
             response = client.get(f"/e/{EID}/?lang=ru")
             assert response.status_code == 200
             cold = not elections.is_parsed(db, EID)
             assert asked == ([EID] if cold else [])
+            api = client.get(f"/api/elections/{EID}/results?level=region").text
+            assert elections.is_parsed(db, EID) is not cold  # the API answers cold too
             assert client.get(f"/e/{EID}/region/{SMALL_REGION}/").status_code == 200
             assert elections.is_parsed(db, EID)  # any other page reads it
-            return response.text, cold
+            return response.text + api, cold
     finally:
         db.close()
 

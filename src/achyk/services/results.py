@@ -27,7 +27,7 @@ from achyk.domain.tally import COUNTED, HAND, SCANNER, count_of, zero
 from achyk.errors import NotFoundError
 from achyk.formats.definition import election_from_stored
 from achyk.services.disputes.docket import has_complaints, read_docket
-from achyk.services.elections import get_election
+from achyk.services.elections import get_election, is_parsed
 from achyk.services.tally import ensure_totals, totals_tabulation
 from achyk.store.database import Database
 from achyk.store.ledger_repo import LogStore
@@ -169,12 +169,30 @@ def outline_of(document: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+_colds: weakref.WeakKeyDictionary[Engine, dict[str, tuple[int, Election, Tabulation]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 def cold_results(db: Database, election_id: str) -> tuple[Election, Tabulation] | None:
-    """`outline_results` for a page asked for before the whole definition is read (the first
-    overview after `achyk serve` starts): None when it would need the whole definition (an
-    outline stored before it kept the stations the site needs, complaints on the log, totals
-    to rebuild), and the caller reads it the usual way."""
-    return _outline_results(db, election_id, cold=True)
+    """`outline_results` for a page or an answer asked for before this process has read the
+    whole definition (the first overview after `achyk serve` starts), kept while the log's size
+    stays. None when the definition is read already, or would be needed (an outline stored
+    before it kept the stations the site asks about, complaints on the log, totals to
+    rebuild): the caller then reads it the usual way (and, after a cold answer, should have it
+    read: services.elections.parse_in_background)."""
+    if is_parsed(db, election_id):
+        return None
+    stamp = results_stamp(db, election_id)
+    with _slots_lock:
+        kept = _colds.get(db.engine, {}).get(election_id)
+    if kept is not None and kept[0] == stamp:
+        return kept[1], kept[2]
+    found = _outline_results(db, election_id, cold=True)
+    if found is not None:
+        with _slots_lock:
+            _colds.setdefault(db.engine, {})[election_id] = (stamp, *found)
+    return found
 
 
 def outline_results(db: Database, election_id: str | None = None) -> tuple[Election, Tabulation]:

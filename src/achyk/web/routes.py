@@ -28,12 +28,7 @@ from achyk.domain.names import localize
 from achyk.domain.tabulation import NATIONAL_ID, Level, Tabulation
 from achyk.errors import NotFoundError
 from achyk.services.disputes.evidence import releases
-from achyk.services.elections import (
-    get_election,
-    is_parsed,
-    list_elections,
-    parse_in_background,
-)
+from achyk.services.elections import get_election, list_elections, parse_in_background
 from achyk.services.freshness import freshness
 from achyk.services.import_results import is_imported
 from achyk.services.results import cached_results, cold_results, results_stamp
@@ -114,30 +109,16 @@ def _render_page(db: Database, election: Election, tab: Tabulation, rest: str, l
     )  # fmt: skip
 
 
-_colds: weakref.WeakKeyDictionary[Engine, dict[str, tuple[int, Election, Tabulation]]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
 def _cold(db: Database, election_id: str, rest: str) -> tuple[Election, Tabulation] | None:
     """The overview before this process has read the whole definition (right after `achyk
-    serve` starts): from the outline stored beside it (services.results.cold_results), kept
-    while the log's size stays; `_page` then has a thread read the whole definition."""
-    if rest or is_parsed(db, election_id):
+    serve` starts): from the outline stored beside it (services.results.cold_results); `_page`
+    then has a thread read the whole definition."""
+    if rest:
         return None
-    stamp = _stamp(db, election_id)
-    with _caches_lock:
-        kept = _colds.get(db.engine, {}).get(election_id)
-    if kept is not None and kept[0] == stamp:
-        return kept[1], kept[2]
     try:
-        found = cold_results(db, election_id)
+        return cold_results(db, election_id)
     except NotFoundError:
-        return None
-    if found is not None:
-        with _caches_lock:
-            _colds.setdefault(db.engine, {})[election_id] = (stamp, *found)
-    return found
+        return None  # the usual way says so
 
 
 def _page(request: Request, election_id: str, rest: str) -> Response:
