@@ -38,12 +38,12 @@ from achyk.domain.definition import Contest, Election
 from achyk.domain.names import localize, unit_names
 from achyk.domain.protocol import AGAINST_ALL
 from achyk.domain.seat_results import all_list_seats
-from achyk.domain.tabulation import ContestResult, Level
+from achyk.domain.tabulation import ContestResult, Level, Tabulation
 from achyk.errors import NotFoundError
 from achyk.services.checkin import prune_spent_nonces
-from achyk.services.elections import get_election, list_elections
+from achyk.services.elections import get_election, list_elections, parse_in_background
 from achyk.services.ledger import station_evidence
-from achyk.services.results import cached_results
+from achyk.services.results import cached_results, cold_results
 from achyk.store.async_pg import close_pools
 from achyk.store.database import Database
 from achyk.store.repositories import Protocols, Rejections
@@ -129,6 +129,12 @@ def create_app(database: str | None = None, db: Database | None = None) -> FastA
         except NotFoundError as err:
             raise HTTPException(404, str(err)) from None
 
+    def _cold(election_id: str) -> tuple[Election, Tabulation] | None:
+        try:
+            return cold_results(db, election_id)
+        except NotFoundError:
+            return None  # election_or_404 says so
+
     @app.get("/api/elections", response_model=list[ElectionSummary])
     def elections() -> list[ElectionSummary]:
         return [ElectionSummary(id=i, name=n, definition_hash=h) for i, n, h in list_elections(db)]
@@ -152,13 +158,15 @@ def create_app(database: str | None = None, db: Database | None = None) -> FastA
             ),
         ] = None,
     ) -> list[UnitResult]:
-        e = election_or_404(election_id)
+        # Right after start-up, before the whole definition is read: from its outline.
+        cold = None if level is Level.STATION else _cold(election_id)
+        e = cold[0] if cold is not None else election_or_404(election_id)
         if lang is not None:
             e = localize(e, lang.value)
         names = unit_names(e)
         if contest and not any(c.id == contest for c in e.contests):
             raise HTTPException(404, f"no contest {contest!r}")
-        _, tab = cached_results(db, e.id)
+        _, tab = cold if cold is not None else cached_results(db, e.id)
         rows = [
             (c, r)
             for c in e.contests
@@ -171,10 +179,13 @@ def create_app(database: str | None = None, db: Database | None = None) -> FastA
         # The total lets a newsroom page through a level of 100,000 stations.
         response.headers["X-Total-Count"] = str(len(rows))
         end = None if limit is None else offset + limit
-        return [
+        answer = [
             unit_result(c, r, names.get((r.unit.level.value, r.unit.id)))
             for c, r in rows[offset:end]
         ]
+        if cold is not None:  # after the answer: the thread would slow it down (one GIL)
+            parse_in_background(db, e.id)
+        return answer
 
     @app.get("/api/elections/{election_id}/seats", response_model=list[SeatsOut])
     def seats(election_id: str) -> list[SeatsOut]:

@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from achyk.cli.common import DatabaseOption, ElectionOption, console, open_db
-from achyk.formats.definition import definition_hash, load_election
-from achyk.services.elections import list_elections
-from achyk.services.elections import load_election as store_election
+from achyk.formats.definition import read_definition
+from achyk.services.elections import list_elections, store_definition
 
 app = typer.Typer(help="Election definitions.", no_args_is_help=True)
+
+
+@contextmanager
+def _no_cycle_collector() -> Iterator[None]:
+    """Reading a definition makes a million small objects and no reference cycle: the cyclic
+    collector's passes over them cost a quarter of `election load` and free nothing."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @app.command("load")
@@ -21,12 +36,13 @@ def load(
     database: DatabaseOption = None,
 ) -> None:
     """Validate a definition file and store it; every error names its path in the file."""
-    election = load_election(file)
-    loaded = store_election(open_db(database), election)
+    with _no_cycle_collector():
+        definition = read_definition(file)
+        loaded = store_definition(open_db(database), definition)
     verb = "loaded" if loaded.created else "already loaded (same definition)"
     console.print(
-        f"election {loaded.election_id} {verb}: {election.station_count()} stations, "
-        f"{len(election.contests)} contests; definition hash {loaded.definition_hash}"
+        f"election {loaded.election_id} {verb}: {definition.stations} stations, "
+        f"{definition.contests} contests; definition hash {loaded.definition_hash}"
     )
 
 
@@ -36,10 +52,11 @@ def check(
 ) -> None:
     """Validate a definition without storing anything (a dry run of `load`): every problem, with
     its line, in one report; prints the definition hash that `load` would log."""
-    election = load_election(file)
+    with _no_cycle_collector():
+        definition = read_definition(file)
     console.print(
-        f"{file}: valid — election {election.id}, {election.station_count()} stations, "
-        f"{len(election.contests)} contests; definition hash {definition_hash(election)}"
+        f"{file}: valid — election {definition.election_id}, {definition.stations} stations, "
+        f"{definition.contests} contests; definition hash {definition.digest}"
     )
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
+from collections.abc import Iterator
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -48,18 +50,45 @@ def unit_document(contest: Contest, r: ContestResult) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _csv(units: list[dict[str, Any]]) -> str:
-    """One row per unit, one column per option's votes and share (wide)."""
+def _csv(units: Iterator[dict[str, Any]]) -> Iterator[str]:
+    """One row per unit, one column per option's votes and share (wide), a row at a time: the
+    100,000 rows of the station level are never all held as documents and text at once."""
     head = ["level", "unit", "name", "stations_reported", "stations_expected", "registered",
             "voters_on_list", "issued", "turnout_pct", "invalid", "valid", "base_total"]  # fmt: skip
-    options = [o["option"] for o in units[0]["options"]] if units else []
+    first = next(units, None)
+    options = [o["option"] for o in first["options"]] if first is not None else []
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
     w.writerow(head + [f"{o}{suffix}" for o in options for suffix in ("", " %")])
-    for u in units:
+    for u in itertools.chain([first] if first is not None else [], units):
         shares = {o["option"]: (o["votes"], o["share_pct"]) for o in u["options"]}
         w.writerow([u[k] for k in head] + [x for o in options for x in shares[o]])
-    return out.getvalue()
+        if out.tell() > _CHUNK:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()
+
+
+_CHUNK = 1 << 20
+_UNITS = "\x00units\x00"  # where the units go in the JSON document's text
+
+
+def _json(doc: dict[str, Any], units: Iterator[dict[str, Any]]) -> Iterator[str]:
+    """`json.dumps(doc | {"units": [...]}, indent=2)` and a newline, a unit at a time."""
+    first = next(units, None)
+    if first is None:
+        yield json.dumps({**doc, "units": []}, ensure_ascii=False, indent=2) + "\n"
+        return
+    text = json.dumps({**doc, "units": [_UNITS]}, ensure_ascii=False, indent=2)
+    before, after = text.split(json.dumps(_UNITS))
+    yield before
+    for i, u in enumerate(itertools.chain([first], units)):
+        # Each unit nested two levels deep, as the whole document's dump writes it.
+        yield ("" if i == 0 else ",\n    ") + json.dumps(u, ensure_ascii=False, indent=2).replace(
+            "\n", "\n    "
+        )
+    yield after + "\n"
 
 
 def results(
@@ -92,17 +121,17 @@ def results(
     national = tab.national(chosen.id)
     if output is not Format.TABLE:
         rows = sorted(tab.at_level(level, chosen.id), key=lambda r: r.unit.id)
-        units = [unit_document(chosen, r) for r in rows]
-        if output is Format.CSV:
-            typer.echo(_csv(units), nl=False)
-            return
-        doc: dict[str, Any] = {"election": e.id, "contest": chosen.id, "level": level.value,
-                               "units": units}  # fmt: skip
-        if level is Level.NATIONAL:
+        units = (unit_document(chosen, r) for r in rows)
+        doc: dict[str, Any] = {"election": e.id, "contest": chosen.id, "level": level.value}
+        if output is Format.JSON and level is Level.NATIONAL:
+            doc["units"] = list(units)
             doc["seats"] = [
                 {"contest": s.contest_id, **seats_document(s)} for s in all_list_seats(e, tab)
             ]
-        typer.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+            typer.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+            return
+        for chunk in _csv(units) if output is Format.CSV else _json(doc, units):
+            typer.echo(chunk, nl=False)
         return
     if level is Level.NATIONAL and national is not None:
         console.print(result_table(chosen, national))

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import json
 from collections.abc import Iterable, Mapping
-from datetime import date
-from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any
 
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ValidationError
 
+from achyk.canonical import Canonical, canonical_json, sha256_hex
 from achyk.domain.definition import (
     Authority,
     BoardMember,
@@ -28,168 +28,38 @@ from achyk.domain.definition import (
     DeviceRole,
     District,
     Election,
-    ElectionType,
-    Method,
-    Names,
     Option,
-    PercentBase,
     Region,
     Station,
     Witness,
 )
-from achyk.domain.identifiers import id_problem
-from achyk.domain.names import names_of
 from achyk.errors import DefinitionError, Problem
-from achyk.formats.definition_document import FORMAT_VERSION, definition_hash, election_to_document
-from achyk.formats.definition_refs import duplicates, nearest, reference_problems
-from achyk.formats.dispute_rules import DisputesModel, rules_to_core
-from achyk.formats.located_yaml import Located, load_located
-from achyk.formats.protocol_forms import (
-    FormModel,
-    form_problems,
-    form_to_core,
-    preset_document,
+from achyk.formats.definition_document import (
+    FORMAT_VERSION,
+    DefinitionText,
+    definition_hash,
+    definition_text,
+    election_to_document,
 )
+from achyk.formats.definition_models import (
+    _Authority,
+    _Contest,
+    _Definition,
+    _Device,
+    _District,
+    _Header,
+    _names,
+    _Option,
+    _Region,
+    _Station,
+)
+from achyk.formats.definition_refs import duplicates, nearest, reference_problems
+from achyk.formats.definition_stations import PlainStations, core_stations, plain_stations
+from achyk.formats.dispute_rules import rules_to_core
+from achyk.formats.located_yaml import Located, load_located
+from achyk.formats.protocol_forms import FormModel, form_problems, form_to_core, preset_document
 from achyk.ledger.cosignature import WitnessKey
 from achyk.ledger.note import NoteError
-
-# A checkpoint carries the log's signature and one cosignature per witness; signed-note readers
-# must accept at least 16 signatures and achyk's accept 100, so 32 witnesses always fit.
-MAX_WITNESSES = 32
-
-
-def _valid_id(value: str) -> str:
-    problem = id_problem(value)
-    if problem is not None:
-        raise ValueError(problem)
-    return value
-
-
-# Checked where it stands, so the problem names its place in the file (docs/1-define.md, "Ids").
-Id = Annotated[str, AfterValidator(_valid_id)]
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-# `names:` beside `name:` — the name in other languages (achyk.domain.names); absent, a
-# definition keeps its hash.
-Translations = dict[Literal["ru", "ky", "kk", "en"], Annotated[str, Field(min_length=1)]] | None
-
-
-def _names(given: Translations) -> Names:
-    return names_of({str(lang): name for lang, name in (given or {}).items()})
-
-
-class _Option(_Model):
-    id: Id
-    name: str = Field(min_length=1)
-    names: Translations = None
-    party: Id | None = None
-
-
-class _Contest(_Model):
-    id: Id
-    name: str = Field(min_length=1)
-    names: Translations = None
-    kind: ContestKind
-    seats: int = Field(ge=1)
-    parties: list[_Option] | None = None
-    candidates: list[_Option] | None = None
-    against_all: bool = False
-    method: Method = Method.HARE
-    threshold_pct: Decimal = Field(default=Decimal(0), ge=0, le=100)
-    region_threshold_pct: Decimal = Field(default=Decimal(0), ge=0, le=100)
-    seat_cap: int | None = Field(default=None, ge=1)
-    base: PercentBase = PercentBase.VOTED
-    districts: list[Id] = []
-
-
-class _Device(_Model):
-    id: Id
-    role: DeviceRole
-    public_key: str
-
-
-class _Station(_Model):
-    id: Id
-    name: str = Field(min_length=1)
-    address: str = ""
-    registered_voters: int = Field(ge=0)
-    country: str | None = Field(default=None, min_length=2, max_length=2)
-    city: str | None = None
-    channel: Literal["station", "remote"] = "station"
-    devices: list[_Device] = []
-
-
-class _District(_Model):
-    id: Id
-    name: str = Field(min_length=1)
-    names: Translations = None
-    stations: list[_Station]
-
-
-class _Region(_Model):
-    id: Id
-    name: str = Field(min_length=1)
-    names: Translations = None
-    abroad: bool = False
-    districts: list[_District]
-
-
-class _Authority(_Model):
-    id: Id
-    name: str = Field(min_length=1)
-    public_key: str
-    body: Literal["station", "territorial", "central", "court", "supreme-court"] = "central"
-    unit: str | None = None  # the station, district or region it covers
-
-
-class _Witness(_Model):
-    name: str = Field(min_length=1)
-    key: str
-
-
-class _BoardMember(_Model):
-    id: str = Field(min_length=1)
-    name: str = Field(min_length=1)
-    party: str = Field(min_length=1)
-    public_key: str
-
-
-class _Header(_Model):
-    id: Id
-    name: str = Field(min_length=1)
-    names: Translations = None
-    type: ElectionType
-    date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
-    abroad_any_station: bool = False
-    credential_authority: str | None = None
-
-    @field_validator("date")
-    @classmethod
-    def _real_date(cls, value: str) -> str:
-        # The pattern lets 2025-02-30 through; a calendar does not.
-        try:
-            date.fromisoformat(value)
-        except ValueError:
-            raise ValueError(f"{value} is not a date in the calendar") from None
-        return value
-
-
-class _Definition(_Model):
-    format: Literal[1] = 1
-    election: _Header
-    authorities: list[_Authority] = []
-    audit_boards: list[_BoardMember] = []
-    contests: list[_Contest] = Field(min_length=1)
-    regions: list[_Region] = Field(min_length=1)
-    # The protocol form: a preset's id ("ru-duma") or the form in full; none: the standard form.
-    form: FormModel | None = None
-    witnesses: list[_Witness] = Field(default=[], max_length=MAX_WITNESSES)
-    witness_quorum: int | None = Field(default=None, ge=1)
-    disputes: DisputesModel | None = None  # the statutory clock (formats/dispute_rules.py)
 
 
 def _path(loc: Iterable[int | str]) -> str:
@@ -369,8 +239,10 @@ def election_from_document(doc: Any, source: str = "definition") -> Election:
         raise DefinitionError(
             source, [Problem("", "the definition must be a mapping at top level")]
         )
-    if isinstance(doc.get("form"), str):  # a preset, written out in full (see protocol_forms)
-        doc = {**doc, "form": preset_document(doc["form"])}
+    doc = _with_preset(doc)
+    plain = _plain(doc)
+    if plain is not None:
+        return _with_stations(plain)
     # References and ids are checked whatever the shapes: one run names every problem.
     references = reference_problems(doc)
     try:
@@ -383,14 +255,98 @@ def election_from_document(doc: Any, source: str = "definition") -> Election:
     return _to_core(model)
 
 
+def _with_preset(doc: Mapping[str, Any]) -> Mapping[str, Any]:
+    if isinstance(doc.get("form"), str):  # a preset, written out in full (see protocol_forms)
+        return {**doc, "form": preset_document(doc["form"])}
+    return doc
+
+
+@dataclasses.dataclass(frozen=True)
+class _Plain:
+    """A valid definition whose stations are plain: its election without the stations (every
+    district's list empty) and the stations apart (formats.definition_stations)."""
+
+    head: Election
+    stations: PlainStations
+
+
+def _plain(doc: Mapping[str, Any], *, stored: bool = False) -> _Plain | None:
+    """The definition the fast way when its stations are plain and it is valid; else None.
+
+    Everything but the stations is read the full way (pydantic, cross-checks, references, with
+    the stations' ids for the authorities' units); the stations are checked as the full way
+    would. Any problem at all answers None: the full way then reads it and names each problem.
+    `stored`: read back from our own database, where it passed every check when it was loaded;
+    the cross-checks and references are not run again.
+    """
+    stations = plain_stations(doc.get("regions"))
+    if stations is None:
+        return None
+    head = {**doc, "regions": [
+        {**r, "districts": [{**d, "stations": []} for d in r["districts"]]} for r in doc["regions"]
+    ]}  # fmt: skip
+    if not stored and reference_problems(head, stations.ids):
+        return None
+    try:
+        model = _Definition.model_validate(head)
+    except ValidationError:
+        return None
+    if not stored and _cross_checks(model):
+        return None
+    return _Plain(_to_core(model), stations)
+
+
+def _with_stations(p: _Plain) -> Election:
+    docs = p.stations.documents
+    regions = tuple(
+        dataclasses.replace(r, districts=tuple(
+            dataclasses.replace(d, stations=core_stations(docs[(ri, di)]))
+            for di, d in enumerate(r.districts)
+        ))
+        for ri, r in enumerate(p.head.regions)
+    )  # fmt: skip
+    return dataclasses.replace(p.head, regions=regions)
+
+
+def _plain_text(p: _Plain) -> DefinitionText:
+    """The canonical document and text of a plain definition without building its stations.
+
+    The stations' documents are already canonical in shape (plain_stations); written with
+    sorted keys and no spaces by the standard library's C encoder they are their RFC 8785 text
+    (text, integers within 2^53 and ASCII keys only; the same string encoder as
+    achyk.canonical), embedded as they are in the rest, which is canonicalised as ever.
+    """
+    document = election_to_document(p.head)
+    docs = p.stations.documents
+    embedded = []
+    for ri, region in enumerate(document["regions"]):
+        districts = []
+        for di, district in enumerate(region["districts"]):
+            district["stations"] = docs[(ri, di)]
+            text = json.dumps(docs[(ri, di)], ensure_ascii=False, sort_keys=True,
+                              separators=(",", ":"))  # fmt: skip
+            districts.append({**district, "stations": Canonical(text.encode("utf-8"))})
+        embedded.append({**region, "districts": districts})
+    data = canonical_json({**document, "regions": embedded})
+    return DefinitionText(p.head.id, p.head.name, len(p.head.contests), len(p.stations.ids),
+                          data.decode("utf-8"), sha256_hex(data), document)  # fmt: skip
+
+
 def election_from_stored(text: str) -> Election:
     """A definition read back from our own database: it passed every check when it was loaded.
 
-    Parsed and shaped by pydantic straight from the JSON text (in Rust, without building Python
-    dicts first); the cross-reference pass is not run again. A definition of 100,000 stations is
-    read several times faster this way, which is what a cold `achyk results` or first page waits
-    on. Anything read from outside (a file, a record) goes through `election_from_document`.
+    Its stations are canonical, so plain: read the fast way (formats.definition_stations), a
+    definition of 100,000 stations in a fraction of the time pydantic takes. Anything else is
+    shaped by pydantic straight from the JSON text. Anything read from outside (a file, a
+    record) goes through `election_from_document`.
     """
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError:
+        doc = None
+    plain = _plain(doc, stored=True) if isinstance(doc, dict) else None
+    if plain is not None:
+        return _with_stations(plain)
     try:
         model = _Definition.model_validate_json(text)
     except ValidationError as err:
@@ -398,16 +354,14 @@ def election_from_stored(text: str) -> Election:
     return _to_core(model)
 
 
-def _read_document(path: Path) -> Any:
-    text = path.read_text(encoding="utf-8")
-    if path.suffix.lower() == ".json" or text.lstrip().startswith(("{", "[")):
-        # JSON is YAML, but PyYAML reads a 30 MB definition in minutes; json in about a second.
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError:
-            pass  # let the YAML reader name the problem with its line and column
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml where it is installed
-    return yaml.load(text, Loader=loader)
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        problem = Problem(f"byte {err.start}", "the file is not UTF-8 text")
+        raise DefinitionError(str(path), [problem]) from None
+    except OSError as err:
+        raise DefinitionError(str(path), [Problem("", err.strerror or str(err))]) from None
 
 
 def load_election(path: Path) -> Election:
@@ -416,13 +370,25 @@ def load_election(path: Path) -> Election:
     Every problem is reported in one pass with its line in the file: keys given twice, shapes,
     and cross-references alike (a file whose shape is wrong is still checked for duplicate keys).
     """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as err:
-        problem = Problem(f"byte {err.start}", "the file is not UTF-8 text")
-        raise DefinitionError(str(path), [problem]) from None
-    except OSError as err:
-        raise DefinitionError(str(path), [Problem("", err.strerror or str(err))]) from None
+    return _load(path, _read_text(path))
+
+
+def read_definition(path: Path) -> DefinitionText:
+    """A definition file checked as `load_election` checks it, as it is stored: its canonical
+    text and hash. A plain JSON definition never has its stations built (`_plain_text`)."""
+    text = _read_text(path)
+    fast = _fast_json(path, text)
+    if isinstance(fast, Mapping):
+        try:
+            plain = _plain(_with_preset(fast))
+            if plain is not None:
+                return _plain_text(plain)
+        except (DefinitionError, UnicodeEncodeError):
+            pass  # the full way names the problem
+    return definition_text(_load(path, text))
+
+
+def _load(path: Path, text: str) -> Election:
     fast = _fast_json(path, text)
     if fast is not None:
         # A 30 MB JSON definition reads in about a second; only a failing one is read again,
@@ -475,9 +441,12 @@ def _with_line(problem: Problem, located: Located) -> Problem:
 
 __all__ = [
     "FORMAT_VERSION",
+    "DefinitionText",
     "definition_hash",
+    "definition_text",
     "election_from_document",
     "election_from_stored",
     "election_to_document",
     "load_election",
+    "read_definition",
 ]  # fmt: skip

@@ -6,10 +6,11 @@ only when given, so that existing definitions keep their hashes.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from achyk.canonical import canonical_hash
+from achyk.canonical import canonical_hash, canonical_json, sha256_hex
 from achyk.domain.definition import Contest, ContestKind, Election, Names, Station
 from achyk.formats.dispute_rules import rules_to_document
 from achyk.formats.protocol_forms import form_to_document
@@ -142,3 +143,24 @@ def election_to_document(e: Election) -> dict[str, Any]:
 def definition_hash(e: Election) -> str:
     """The election's identity: hex SHA-256 of its canonical document (the log's first entry)."""
     return canonical_hash(election_to_document(e))
+
+
+@dataclass(frozen=True)
+class DefinitionText:
+    """A valid definition as it is stored and logged: its canonical text and its hash (hex
+    SHA-256 of the text's UTF-8 bytes, `definition_hash`), with what `election load` says of it."""
+
+    election_id: str
+    name: str
+    contests: int
+    stations: int
+    text: str
+    digest: str
+    document: dict[str, Any] = field(repr=False, compare=False)  # the canonical document
+
+
+def definition_text(e: Election) -> DefinitionText:
+    document = election_to_document(e)
+    data = canonical_json(document)
+    return DefinitionText(e.id, e.name, len(e.contests), e.station_count(), data.decode("utf-8"),
+                          sha256_hex(data), document)  # fmt: skip

@@ -10,7 +10,7 @@ text) is skipped here: the shape check names it.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from difflib import get_close_matches
 from typing import Any
 
@@ -54,8 +54,12 @@ def _text(m: Mapping[str, Any], key: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def reference_problems(doc: Any) -> list[Problem]:
-    """Every id used twice and every reference to something the definition does not have."""
+def reference_problems(doc: Any, station_ids: Collection[str] = ()) -> list[Problem]:
+    """Every id used twice and every reference to something the definition does not have.
+
+    `station_ids`: stations known besides the document's (checked apart, by the fast path of
+    formats.definition), which an authority's unit may name.
+    """
     regions = list(_items(doc, "regions", ""))
     districts = [d for at, r in regions for d in _items(r, "districts", at)]
     stations = [s for at, d in districts for s in _items(d, "stations", at)]
@@ -85,7 +89,12 @@ def reference_problems(doc: Any) -> list[Problem]:
             if party is not None and party not in parties:
                 problems.append(Problem(f"{oat}.party", f"no party {party!r} in any party list"
                                                         f"{nearest(party, parties)}"))  # fmt: skip
-    units = {i for i, _ in _ids(stations)} | district_ids | {i for i, _ in _ids(regions)}
+    units = (
+        {i for i, _ in _ids(stations)}
+        | set(station_ids)
+        | district_ids
+        | {i for i, _ in _ids(regions)}
+    )
     for at, a in _items(doc, "authorities", ""):
         unit = _text(a, "unit")
         if unit is not None and unit not in units:

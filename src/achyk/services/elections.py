@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import weakref
@@ -9,10 +10,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from achyk.canonical import canonical_json, sha256_hex
 from achyk.domain.definition import Election
 from achyk.errors import ConflictError, NotFoundError
-from achyk.formats.definition import election_from_stored, election_to_document
+from achyk.formats.definition import DefinitionText, definition_text, election_from_stored
 from achyk.services.ledger import append_entries
 from achyk.store.database import Database
 from achyk.store.repositories import Elections
@@ -21,6 +21,8 @@ _cache: dict[tuple[str, str, str], Election] = {}
 _parsing: dict[tuple[str, str, str], threading.Lock] = {}
 # Per engine (not per URL: test schemas share a URL), so that each database has its own view.
 _by_engine: weakref.WeakKeyDictionary[Engine, dict[str, Election]] = weakref.WeakKeyDictionary()
+_started: set[tuple[Engine, str]] = set()  # definitions read in the background (once each)
+_started_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -32,32 +34,38 @@ class Loaded:
 
 def load_election(db: Database, election: Election) -> Loaded:
     """Store a validated definition. The same one again is a no-op; a different one is a conflict."""
-    document = election_to_document(election)
-    text = canonical_json(document).decode()
-    digest = sha256_hex(text.encode())
+    return store_definition(db, definition_text(election))
+
+
+def store_definition(db: Database, definition: DefinitionText) -> Loaded:
+    """`load_election` of a definition already in its canonical text (formats.definition's
+    `read_definition`: a file of 100,000 stations is stored without building them)."""
+    digest = definition.digest
     with db.session() as s:
         repo = Elections(s)
-        existing = repo.get(election.id)
+        existing = repo.get(definition.election_id)
         if existing is not None:
             if existing.definition_hash != digest:
                 raise ConflictError(
-                    f"election {election.id} is already loaded with definition "
+                    f"election {definition.election_id} is already loaded with definition "
                     f"{existing.definition_hash[:16]}…; this one is {digest[:16]}… — "
                     "a definition is never replaced silently"
                 )
-            return Loaded(election.id, digest, created=False)
+            return Loaded(definition.election_id, digest, created=False)
         from achyk.services.results import outline_of  # results imports this module
 
-        outline = json.dumps(outline_of(document), ensure_ascii=False, separators=(",", ":"))
-        repo.add(election.id, election.name, text, digest, outline)
+        outline = json.dumps(
+            outline_of(definition.document), ensure_ascii=False, separators=(",", ":")
+        )
+        repo.add(definition.election_id, definition.name, definition.text, digest, outline)
         s.flush()
         # The definition's hash is the log's first entry: everything after it is judged against
         # it. The document itself is published beside the log (a tile entry holds ≤ 64 KiB).
-        append_entries(s, election.id, [
-            {"kind": "definition", "election": election.id, "definition_sha256": digest,
-             "name": election.name}
+        append_entries(s, definition.election_id, [
+            {"kind": "definition", "election": definition.election_id,
+             "definition_sha256": digest, "name": definition.name}
         ])  # fmt: skip
-    return Loaded(election.id, digest, created=True)
+    return Loaded(definition.election_id, digest, created=True)
 
 
 def get_election(db: Database, election_id: str | None = None) -> Election:
@@ -94,6 +102,26 @@ def get_election(db: Database, election_id: str | None = None) -> Election:
                 cached = _cache[key] = election_from_stored(text)
     _by_engine.setdefault(db.engine, {})[eid] = cached
     return cached
+
+
+def is_parsed(db: Database, election_id: str) -> bool:
+    """Whether this process already holds the election's whole definition (no query)."""
+    return election_id in _by_engine.get(db.engine, {})
+
+
+def parse_in_background(db: Database, election_id: str) -> None:
+    """Read the whole definition in a thread of its own, so that the pages after a first one
+    served without it (the cold overview, services.results.cold_results) find it read."""
+
+    def read() -> None:
+        with contextlib.suppress(Exception):  # the next request reads it again, and says why
+            get_election(db, election_id)
+
+    with _started_lock:
+        if (db.engine, election_id) in _started:
+            return
+        _started.add((db.engine, election_id))
+    threading.Thread(target=read, name=f"definition {election_id}", daemon=True).start()
 
 
 def list_elections(db: Database) -> list[tuple[str, str, str]]:

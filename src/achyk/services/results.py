@@ -27,7 +27,7 @@ from achyk.domain.tally import COUNTED, HAND, SCANNER, count_of, zero
 from achyk.errors import NotFoundError
 from achyk.formats.definition import election_from_stored
 from achyk.services.disputes.docket import has_complaints, read_docket
-from achyk.services.elections import get_election
+from achyk.services.elections import get_election, is_parsed
 from achyk.services.tally import ensure_totals, totals_tabulation
 from achyk.store.database import Database
 from achyk.store.ledger_repo import LogStore
@@ -115,11 +115,14 @@ def outline_of(document: dict[str, Any]) -> dict[str, Any]:
     """What results above the stations need of a definition, computed once when it is loaded.
 
     `definition`: the document with every district's station list emptied (contests, regions,
-    districts as they are); `units`: [level, id, name, parent] of every unit above the stations;
+    districts as they are) but for the stations that decide what the site shows: the first
+    station abroad (`Election.has_abroad`) and every remote unit (`has_remote`, and its votes
+    kept apart) — `kept` says so (an outline stored before kept none); `units`: [level, id, name, parent] of every unit above the stations;
     `expected`: [level, unit, contest, stations, registered voters] — the rules of
     `achyk.domain.tally.unit_index`, which the property test holds this to.
     """
     contests = document.get("contests", [])
+    kept_abroad = False  # the first station abroad and every remote unit are kept (see above)
     units: dict[tuple[str, str], list[Any]] = {}
     expected: dict[tuple[str, str, str], list[int]] = {}
     nation = [Level.NATIONAL.value, NATIONAL_ID, document["election"]["name"], None]
@@ -135,11 +138,16 @@ def outline_of(document: dict[str, Any]) -> dict[str, Any]:
                     region_unit, nation]  # fmt: skip
             # The stations of a district share their chain of units but for the host country.
             sums: dict[str | None, list[int]] = {}
+            kept = []
             for station in district.get("stations", []):
                 got = sums.setdefault(station.get("country"), [0, 0])
                 got[0] += 1
                 got[1] += int(station.get("registered_voters", 0))
-            districts.append({**district, "stations": []})
+                remote = station.get("channel") == "remote"
+                if remote or (station.get("country") is not None and not kept_abroad):
+                    kept.append(station)
+                    kept_abroad = kept_abroad or not remote
+            districts.append({**district, "stations": kept})
             for country, (n, voters) in sums.items():
                 chain = list(home)
                 if country is not None or region.get("abroad"):
@@ -157,7 +165,34 @@ def outline_of(document: dict[str, Any]) -> dict[str, Any]:
         "definition": {**document, "regions": regions},
         "units": list(units.values()),
         "expected": [[*k, *v] for k, v in expected.items()],
+        "kept": ["abroad", "remote"],
     }
+
+
+_colds: weakref.WeakKeyDictionary[Engine, dict[str, tuple[int, Election, Tabulation]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def cold_results(db: Database, election_id: str) -> tuple[Election, Tabulation] | None:
+    """`outline_results` for a page or an answer asked for before this process has read the
+    whole definition (the first overview after `achyk serve` starts), kept while the log's size
+    stays. None when the definition is read already, or would be needed (an outline stored
+    before it kept the stations the site asks about, complaints on the log, totals to
+    rebuild): the caller then reads it the usual way (and, after a cold answer, should have it
+    read: services.elections.parse_in_background)."""
+    if is_parsed(db, election_id):
+        return None
+    stamp = results_stamp(db, election_id)
+    with _slots_lock:
+        kept = _colds.get(db.engine, {}).get(election_id)
+    if kept is not None and kept[0] == stamp:
+        return kept[1], kept[2]
+    found = _outline_results(db, election_id, cold=True)
+    if found is not None:
+        with _slots_lock:
+            _colds.setdefault(db.engine, {})[election_id] = (stamp, *found)
+    return found
 
 
 def outline_results(db: Database, election_id: str | None = None) -> tuple[Election, Tabulation]:
@@ -169,6 +204,14 @@ def outline_results(db: Database, election_id: str | None = None) -> tuple[Elect
     contests but no stations; a station's results, if asked for, are read with the whole
     definition.
     """
+    found = _outline_results(db, election_id, cold=False)
+    assert found is not None
+    return found
+
+
+def _outline_results(
+    db: Database, election_id: str | None, *, cold: bool
+) -> tuple[Election, Tabulation] | None:
     with db.read() as s:
         repo = Elections(s)
         heads = repo.heads()
@@ -178,14 +221,22 @@ def outline_results(db: Database, election_id: str | None = None) -> tuple[Elect
         if eid not in dict(heads):
             raise NotFoundError(f"no election {eid!r}")
         stored_outline = repo.outline(eid)
+        if cold and stored_outline is None:
+            return None
         text = repo.definition(eid) if stored_outline is None else None
     outline = json.loads(stored_outline) if stored_outline else outline_of(json.loads(text or ""))
+    if cold and outline.get("kept") != ["abroad", "remote"]:
+        return None
     if _needs_rebuild(db, eid):
+        if cold:
+            return None
         ensure_totals(db, get_election(db, eid))
     election = election_from_stored(json.dumps(outline["definition"]))
     units = {(Level(lv), uid): Unit(Level(lv), uid, name, parent)
              for lv, uid, name, parent in outline["units"]}  # fmt: skip
     if has_complaints(db, eid):
+        if cold:
+            return None
         # Annulled stations and pending challenges need the stations' places: the whole definition.
         full = get_election(db, eid)
         return full, totals_tabulation(db, full)

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import os
+import re
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_URL = "sqlite:///achyk.db"
@@ -117,8 +117,49 @@ def _timeouts(kwargs: dict[str, Any], statement_timeout_ms: int | None) -> None:
     kwargs.setdefault("pool_timeout", 10)  # no free connection in 10 s: answer 503, not hang
 
 
+_REVISION = re.compile(r"^(down_revision|revision)\s*(?::[^=]*)?=\s*(.*?)\s*$", re.MULTILINE)
+
+
+def _head_revision() -> str | None:
+    """The newest revision, read from the migration files themselves when their chain has one
+    head; None (let Alembic decide) for anything less simple, a merge above all."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("[0-9]*.py"):
+        text = path.read_text(encoding="utf-8")
+        found = {m.group(1): m.group(2) for m in _REVISION.finditer(text)}
+        revision, parent = found.get("revision", ""), found.get("down_revision", "")
+        if not re.fullmatch(r'"[^"]+"', revision) or not re.fullmatch(r'"[^"]+"|None', parent):
+            return None
+        revisions.add(revision.strip('"'))
+        if parent != "None":
+            parents.add(parent.strip('"'))
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+def _at_head(engine: Engine) -> bool:
+    """Whether the schema is already at the newest revision: one query instead of Alembic's
+    start-up (its imports and every migration script read), which a fresh `achyk results`
+    cannot afford. Any doubt answers False and Alembic runs as ever."""
+    head = _head_revision()
+    if head is None:
+        return False
+    try:
+        with engine.connect() as c:
+            rows = c.execute(text("SELECT version_num FROM alembic_version")).all()
+    except DBAPIError:
+        return False  # no such table yet (a new database), or no database: Alembic says which
+    return [tuple(r) for r in rows] == [(head,)]
+
+
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest Alembic revision."""
+    if _at_head(engine):
+        return
+    from alembic import command  # only when there is something to do: Alembic is slow to start
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:

@@ -109,8 +109,22 @@ def latest_checkpoint(db: Database, election_id: str) -> str | None:
     return None if text is None else str(text)
 
 
+def _any_checkin(db: Database, election_id: str) -> bool:
+    from sqlalchemy import select
+
+    from achyk.store.register_models import CheckinRow
+
+    q = select(CheckinRow.station_id).where(CheckinRow.election_id == election_id).limit(1)
+    with db.read() as s:
+        return s.scalar(q) is not None
+
+
 def turnout_by_hour(db: Database, election_id: str) -> list[HourlyTurnout]:
     """National turnout through election day from the register service; empty without one."""
+    if not _any_checkin(db, election_id):
+        # No hour has a check-in: empty, as the register service would say after reading every
+        # station of the definition (which the first overview after start-up has not read).
+        return []
     module = _module("achyk.services.register")
     fn = getattr(module, "turnout", None) if module is not None else None
     if fn is None:

@@ -28,10 +28,10 @@ from achyk.domain.names import localize
 from achyk.domain.tabulation import NATIONAL_ID, Level, Tabulation
 from achyk.errors import NotFoundError
 from achyk.services.disputes.evidence import releases
-from achyk.services.elections import get_election, list_elections
+from achyk.services.elections import get_election, list_elections, parse_in_background
 from achyk.services.freshness import freshness
 from achyk.services.import_results import is_imported
-from achyk.services.results import cached_results, results_stamp
+from achyk.services.results import cached_results, cold_results, results_stamp
 from achyk.store.database import Database
 from achyk.web import opendata, pages, site_pages
 from achyk.web.complaints import all_complaints, clocks
@@ -39,11 +39,12 @@ from achyk.web.flight import RenderCache
 from achyk.web.i18n import COOKIE, LANGUAGES, choose
 from achyk.web.live import live_summary
 from achyk.web.nist import election_report
-from achyk.web.render import STATIC, Site, freshness_text, render
+from achyk.web.render import STATIC, Site, freshness_text, render, warm
 from achyk.web.search import search_stations
 
 router = APIRouter(include_in_schema=False)
 SITE = Site()
+warm()  # the overview's templates compiled as the server starts, not in its first request
 ASSETS = {"site.css": "text/css", "live.js": "text/javascript", "track.js": "text/javascript",
           "vote.js": "text/javascript", "evoting.js": "text/javascript"}  # fmt: skip
 VENDOR = {"achyk-vendor.js": "text/javascript", "LICENSES.txt": "text/plain; charset=utf-8"}
@@ -108,23 +109,38 @@ def _render_page(db: Database, election: Election, tab: Tabulation, rest: str, l
     )  # fmt: skip
 
 
+def _cold(db: Database, election_id: str, rest: str) -> tuple[Election, Tabulation] | None:
+    """The overview before this process has read the whole definition (right after `achyk
+    serve` starts): from the outline stored beside it (services.results.cold_results); `_page`
+    then has a thread read the whole definition."""
+    if rest:
+        return None
+    try:
+        return cold_results(db, election_id)
+    except NotFoundError:
+        return None  # the usual way says so
+
+
 def _page(request: Request, election_id: str, rest: str) -> Response:
     db = _db(request)
+    cold = _cold(db, election_id, rest)
     try:
-        election = get_election(db, election_id)
+        election = cold[0] if cold is not None else get_election(db, election_id)
     except NotFoundError as err:
         return _not_found(request, str(err))
     lang = _lang(request)
     stamp = _stamp(db, election.id)
 
     def make() -> str:
-        _, tab = cached_results(db, election.id)
+        _, tab = cold if cold is not None else cached_results(db, election.id)
         return _render_page(db, election, tab, rest, lang)
 
     try:
         html = _cache(db).get(("page", election.id, lang, rest), stamp, make)
     except NotFoundError as err:
         return _not_found(request, str(err), election)
+    if cold is not None:  # after the page: the thread would slow it down (one GIL)
+        parse_in_background(db, election.id)
     return _remember(request, HTMLResponse(html), lang)
 
 
