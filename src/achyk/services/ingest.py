@@ -202,6 +202,8 @@ def ingest_protocols(
 
 
 def _analysed(db: Database, statistics: Statistics, written: int) -> None:
+    if db.engine.dialect.name != "postgresql":  # only PostgreSQL's planner needs it: no
+        return  # transaction at all for each batch elsewhere
     with db.session() as s:
         statistics.written(s, written)
 

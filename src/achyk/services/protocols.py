@@ -110,6 +110,8 @@ def examine_submission(
         return Examination(source, raw, None, tuple(problems))
     try:
         examined = examine(election, envelope, backups)
+        if examined.ok:  # judged by its Protocol from here on: the parsed document is not
+            examined = replace(examined, document=None)  # carried back from a worker process
         backup = _signed_by_backup(election, envelope)
         return Examination(source, raw, examined, backup_signed=backup)
     except Exception as err:  # a submission that breaks the examiner is refused, not fatal

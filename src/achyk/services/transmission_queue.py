@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import queue
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
@@ -70,6 +71,7 @@ class Transmissions:
         # a checkpoint and a fold of the totals each).
         self._room = threading.Semaphore(1)
         self._statistics = Statistics()
+        self._switches: tuple[float, dict[str, set[str]]] | None = None
         self.closed = False
         threading.Thread(target=self._collect, name="achyk-examine", daemon=True).start()
         self._writer = threading.Thread(target=self._write, name="achyk-protocol-writer",
@@ -100,7 +102,7 @@ class Transmissions:
                 except queue.Empty:
                     break
             try:
-                backups = _backups(self._db, self._election.id)
+                backups = self._backups()
                 checked = self._examiners.run(check_requests, [w.request for w in group],
                                               backups, now_s())  # fmt: skip
             except Exception as err:
@@ -108,6 +110,15 @@ class Transmissions:
                 self._room.release()
             else:
                 self._examining.put((group, checked))
+
+    def _backups(self) -> dict[str, set[str]]:
+        """The backups switched in, read at most once a second: examination only needs a
+        recent view (a protocol a backup signed is judged again in the writer's transaction,
+        against the switches stored then)."""
+        at = time.monotonic()
+        if self._switches is None or at - self._switches[0] > 1.0:
+            self._switches = (at, _backups(self._db, self._election.id))
+        return self._switches[1]
 
     @property
     def _key(self) -> tuple[int, str, int]:
