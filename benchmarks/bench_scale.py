@@ -102,7 +102,7 @@ db = Database.open(sys.argv[1], migrate_schema=False)
 cache, batch, upto = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 for sw in json.load(open(cache + "/switches.json")):
     record_device_switch(db, None, sw["station_id"], sw["from_device"], sw["to_device"], sw["reason"])
-started = time.perf_counter()
+started, before = time.perf_counter(), os.times()  # after the switches: ingestion alone
 counts, n = {}, 0
 with open(cache + "/protocols.jsonl", "rb") as f:
     lines = ((f"p{i}", line.rstrip(b"\\n")) for i, line in enumerate(itertools.islice(f, upto)))
@@ -110,15 +110,16 @@ with open(cache + "/protocols.jsonl", "rb") as f:
         n += 1
         counts[r.outcome.value] = counts.get(r.outcome.value, 0) + 1
 took, t = time.perf_counter() - started, os.times()  # the workers are reaped by now
-cpu = t.user + t.system + t.children_user + t.children_system
+cpu = sum(t[:4]) - sum(before[:4])  # this process's and its reaped workers' CPU since then
 print(json.dumps({"seconds": took, "protocols": n, "outcomes": counts, "cpu": cpu}))
 """
 
 # Device clients over HTTP: the requests are signed first (as each device would, before it
-# sends), then --clients threads in two processes post them at once on kept-alive connections.
+# sends: each a distinct protocol, timestamp and nonce), then --clients connections kept alive
+# post them at once from one asyncio process (a lean client: it shares the server's cores), each
+# its share one after another; every answer's status is counted.
 HTTP_CLIENTS = """
-import http.client, json, sys, time, threading, urllib.parse
-from multiprocessing import get_context
+import asyncio, json, sys, time
 from achyk.cli.transmit import protocol_request
 from achyk.sim.generator import device_key
 from achyk.sim.profiles import PROFILES
@@ -129,37 +130,50 @@ def signed(lines):
     for line in lines:
         env = json.loads(line)
         r = protocol_request(f"http://127.0.0.1:{port}", device_key(profile, env["device"]), env["device"], env)
-        out.append((r.path, r.body, r.headers))
+        head = f"POST {r.path} HTTP/1.1\\r\\nHost: 127.0.0.1:{port}\\r\\nContent-Length: {len(r.body)}\\r\\n"
+        head += "".join(f"{k}: {v}\\r\\n" for k, v in r.headers.items()) + "\\r\\n"
+        out.append(head.encode() + r.body)
     return out
 
-def post_all(requests, threads, results):
-    def one(part):
-        c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-        for path, body, headers in part:
-            c.request("POST", path, body=body, headers=headers)
-            res = c.getresponse(); res.read()
-            results.put(res.status)
-    ts = [threading.Thread(target=one, args=(requests[i::threads],)) for i in range(threads)]
-    for t in ts: t.start()
-    for t in ts: t.join()
+async def post_all(requests, statuses):
+    r, w = await asyncio.open_connection("127.0.0.1", port)
+    for raw in requests:
+        w.write(raw)
+        head = await r.readuntil(b"\\r\\n\\r\\n")
+        length = 0
+        for line in head.split(b"\\r\\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        await r.readexactly(length)
+        status = int(head.split(b" ", 2)[1])
+        statuses[status] = statuses.get(status, 0) + 1
+    w.close()
 
-def run(requests, threads, q):
-    post_all(requests, threads, q)
-
-if __name__ == "__main__":
-    with open(cache + "/protocols.jsonl", "rb") as f:
-        lines = f.readlines()[start:]
-    requests = signed(lines)
-    ctx = get_context("fork")
-    q = ctx.SimpleQueue()
-    started = time.perf_counter()
-    procs = [ctx.Process(target=run, args=(requests[i::2], max(1, clients // 2), q)) for i in range(2)]
-    for p in procs: p.start()
+async def main(requests):
+    # Not timed: the server's first transmission reads the definition (once per process); a
+    # request to a station that does not exist makes it do so, and is answered 404.
+    election = json.loads(lines[0])["protocol"]["election"]
+    r, w = await asyncio.open_connection("127.0.0.1", port)
+    w.write(f"POST /api/elections/{election}/stations/-/protocols HTTP/1.1\\r\\nHost: x\\r\\n"
+            "Content-Length: 0\\r\\nX-Device: d\\r\\nX-Timestamp: 0\\r\\nX-Nonce: warming-up\\r\\n"
+            "X-Signature: -\\r\\n\\r\\n".encode())
+    assert b" 404 " in await r.readuntil(b"\\r\\n\\r\\n")
+    w.close()
     statuses = {}
-    for _ in requests:
-        s = q.get(); statuses[s] = statuses.get(s, 0) + 1
-    for p in procs: p.join()
-    print(json.dumps({"seconds": time.perf_counter() - started, "protocols": len(requests), "statuses": statuses}))
+    started = time.perf_counter()
+    await asyncio.gather(*(post_all(requests[i::clients], statuses) for i in range(clients)))
+    took = time.perf_counter() - started
+    print(json.dumps({"seconds": took, "protocols": len(requests), "statuses": statuses}))
+
+with open(cache + "/protocols.jsonl", "rb") as f:
+    lines = f.readlines()[start:]
+try:
+    import uvloop
+    run = uvloop.run
+except ImportError:
+    run = asyncio.run
+run(main(signed(lines)))
 """
 
 
@@ -235,7 +249,8 @@ def main() -> None:
         default=0.1,
         help="the share of the protocols sent over HTTP (0: none)",
     )
-    parser.add_argument("--clients", type=int, default=32, help="concurrent device clients")
+    parser.add_argument("--clients", type=int, default=256,
+                        help="concurrent device connections")  # fmt: skip
     parser.add_argument("--only", choices=["load-ingest"], help="stop after the http phase")
     parser.add_argument("--cache", default="/tmp/achyk-bench-xl")
     parser.add_argument("--batch", type=int, default=2_000)

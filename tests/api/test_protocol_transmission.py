@@ -257,3 +257,29 @@ def test_the_transmitted_record_verifies(server: str, db: Database, tmp_path: Pa
     failed = {name: detail for name, ok, detail in verify_record(str(record)).checks if not ok}
     detail = failed["anomalies the protocol form flags, recomputed from the log"]
     assert detail.startswith("anomalies.json omits {")
+
+
+def test_copies_sent_at_once_get_one_answer_and_a_nonce_serves_one_request(
+    server: str, db: Database
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    # The same signed request, sent six times at once (the answers may fall in one batch):
+    # one judgement, one answer, given to every copy.
+    r = request(server, ru())
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(lambda _: post(r), range(6)))
+    assert answers == [answers[0]] * 6 and answers[0][0] == 201, answers
+    assert count(db, ProtocolRow) == 1 and count(db, ProtocolTransmissionRow) == 1
+    # Six different requests under one nonce at once: exactly one is judged, the rest refused.
+    # (one device, 2001-a: a nonce is spent per device)
+    different = [request(server, ru(station="2001", kind=kind, invalid=15 + i, valid=960 - i),
+                         nonce="shared-nonce-1")
+                 for kind in ("preliminary", "official") for i in range(3)]  # fmt: skip
+    assert len({r.body for r in different}) == 6
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(post, different))
+    statuses = sorted(status for status, _ in answers)
+    assert statuses[0] in (200, 201, 422) and statuses[1:] == [401] * 5, answers
+    assert all("nonce shared-nonce-1 was already used" in str(a["detail"])
+               for status, a in answers if status == 401)  # fmt: skip

@@ -24,6 +24,7 @@ from achyk.api import (
     remote,
 )
 from achyk.api.device_checkin import DeviceFastPath, DeviceLimits
+from achyk.api.protocol_routes import ProtocolFastPath
 from achyk.api.record_routes import build_router
 from achyk.api.schemas import (
     ElectionSummary,
@@ -105,7 +106,8 @@ class AchykAPI(FastAPI):
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if self._device_path is None:
-            self._device_path = DeviceFastPath(super().__call__, self.state)
+            protocols = ProtocolFastPath(super().__call__, self.state)
+            self._device_path = DeviceFastPath(protocols, self.state)
         await self._device_path(scope, receive, send)
 
 

@@ -14,9 +14,10 @@ Two feeds share the pipeline:
 
 - :func:`ingest_protocols` — a bulk import (`achyk protocol submit` of many files): batch *n*
   is written while batches *n + 1* and *n + 2* are being examined.
-- :class:`Transmissions` — many devices over HTTP: each request's protocol waits in a queue;
-  a collector thread hands whatever has arrived to the examiners as one batch, and the writer
-  commits those batches one after another, each answer given only after its commit.
+- :class:`~achyk.services.transmission_queue.Transmissions` — many devices over HTTP: each
+  request waits in a queue; a collector thread hands whatever has arrived to the examiners as
+  one batch (the request's signature is checked there too), and the writer commits those
+  batches one after another, each answer given only after its commit.
 
 The workers are forked from the process that already holds the parsed definition, so they share
 it (copy-on-write) instead of each parsing 30 MB again.
@@ -24,23 +25,20 @@ it (copy-on-write) instead of each parsing 30 MB again.
 
 from __future__ import annotations
 
-import contextlib
 import multiprocessing
 import os
-import queue
 import threading
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any
+from typing import Any, TypeVar
 
 from achyk.domain.definition import Election
 from achyk.services.elections import get_election
 from achyk.services.protocols import (
     Examination,
     Receipt,
-    Record,
     examine_submissions,
     record_examined,
 )
@@ -48,11 +46,10 @@ from achyk.store.database import Database
 from achyk.store.repositories import DeviceSwitches, Statistics
 
 BATCH = 2_000  # submissions per writer transaction in a bulk import
-MAX_GROUP = 512  # transmissions per writer transaction over HTTP
 DEPTH = 2  # batches being examined while one is written
-IDLE_S = 5.0  # a transmission pipeline ends after this long without a protocol
 
 _FORK = multiprocessing.get_context("fork")
+T = TypeVar("T")
 # What forked workers inherit: the definitions they examine against, by key.
 _elections: dict[int, Election] = {}
 
@@ -68,6 +65,10 @@ def default_workers() -> int:
 def _examine(key: int, submissions: Sequence[tuple[str, bytes]],
              backups: dict[str, set[str]]) -> list[Examination]:  # fmt: skip
     return examine_submissions(_elections[key], submissions, backups)
+
+
+def _run(key: int, work: Callable[..., list[T]], items: Sequence[Any], *args: Any) -> list[T]:
+    return work(_elections[key], items, *args)
 
 
 class Examiners:
@@ -103,18 +104,40 @@ class Examiners:
             return self.examine(submissions, backups)
         return _joined(parts)
 
+    def run(
+        self, work: Callable[..., list[T]], items: Sequence[Any], *args: Any
+    ) -> Future[list[T]]:
+        """`work(election, part, *args)` over parts of `items`, joined in order. `work` is a
+        module-level function (the workers are given it by name) returning one result per item."""
+        if self._pool is None or len(items) < 2:
+            done: Future[list[T]] = Future()
+            try:
+                done.set_result(work(self.election, items, *args))
+            except Exception as err:
+                done.set_exception(err)
+            return done
+        size = -(-len(items) // self.workers)
+        try:
+            parts = [self._pool.submit(_run, self._key, work, items[at : at + size], *args)
+                     for at in range(0, len(items), size)]  # fmt: skip
+        except BrokenProcessPool:  # a worker died: a fresh pool, and this batch to it
+            self._pool.shutdown(wait=False)
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=_FORK)
+            return self.run(work, items, *args)
+        return _joined(parts)
+
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
 
-def _joined(parts: list[Future[list[Examination]]]) -> Future[list[Examination]]:
-    joined: Future[list[Examination]] = Future()
+def _joined(parts: list[Future[list[T]]]) -> Future[list[T]]:
+    joined: Future[list[T]] = Future()
     remaining = [len(parts)]
     lock = threading.Lock()
 
-    def settle(_: Future[list[Examination]]) -> None:
+    def settle(_: Future[list[T]]) -> None:
         with lock:
             remaining[0] -= 1
             if remaining[0]:
@@ -178,129 +201,9 @@ def ingest_protocols(
         examiners.close()
 
 
-class _Waiting:
-    __slots__ = ("future", "item", "record")
-
-    def __init__(self, item: tuple[str, bytes], record: Record | None) -> None:
-        self.item, self.record = item, record
-        self.future: Future[Receipt] = Future()
-
-
-class Transmissions:
-    """Protocols arriving one per request, examined in batches and written in group commits.
-
-    Started by the first transmission to a database and election, ended after `IDLE_S` without
-    one (its threads and worker processes with it). Use :func:`transmit`.
-    """
-
-    def __init__(self, db: Database, election: Election, workers: int) -> None:
-        self._db, self._election = db, election
-        self._examiners = Examiners(election, workers)
-        self._incoming: queue.SimpleQueue[_Waiting] = queue.SimpleQueue()
-        self._examining: queue.Queue[tuple[list[_Waiting], Future[list[Examination]]] | None]
-        self._examining = queue.Queue()
-        # A group is formed only when the writer has taken the one before it: what arrives while
-        # a group is being written waits and goes in together (small groups cost a log append,
-        # a checkpoint and a fold of the totals each).
-        self._room = threading.Semaphore(1)
-        self._statistics = Statistics()
-        self.closed = False
-        threading.Thread(target=self._collect, name="achyk-examine", daemon=True).start()
-        self._writer = threading.Thread(target=self._write, name="achyk-protocol-writer",
-                                        daemon=True)  # fmt: skip
-        self._writer.start()
-
-    def _collect(self) -> None:
-        while True:
-            self._room.acquire()
-            try:
-                first = self._incoming.get(timeout=IDLE_S)
-            except queue.Empty:
-                self._room.release()
-                with _transmissions_guard:
-                    if not self._incoming.empty():
-                        continue
-                    self.closed = True  # no new arrival can reach this queue now
-                    if _transmissions.get(self._key) is self:
-                        del _transmissions[self._key]
-                self._examining.put(None)
-                self._writer.join()
-                self._examiners.close()
-                return
-            group = [first]
-            while len(group) < MAX_GROUP:
-                try:
-                    group.append(self._incoming.get_nowait())
-                except queue.Empty:
-                    break
-            try:
-                backups = _backups(self._db, self._election.id)
-                examined = self._examiners.examine([w.item for w in group], backups)
-            except Exception as err:
-                _fail(group, err)
-                self._room.release()
-            else:
-                self._examining.put((group, examined))
-
-    @property
-    def _key(self) -> tuple[int, str, int]:
-        return (id(self._db), self._election.id, id(self._election))
-
-    def _write(self) -> None:
-        while True:
-            got = self._examining.get()
-            if got is None:
-                return
-            self._room.release()  # the next group may form while this one is written
-            group, examined = got
-            try:
-                examinations = examined.result()
-                records = [w.record for w in group]
-                receipts = record_examined(self._db, self._election, examinations,
-                                           record=_each(records))  # fmt: skip
-            except Exception:
-                # The group's transaction failed as a whole: each is tried on its own, so one
-                # request's failure (a nonce raced by its own resend) is that request's alone.
-                _one_by_one(self._db, self._election, group, examined)
-                continue
-            for w, r in zip(group, receipts, strict=True):
-                w.future.set_result(r)
-            with contextlib.suppress(Exception):  # only a plan's speed depends on it
-                _analysed(self._db, self._statistics, len(group))
-
-
-def _each(records: list[Record | None]) -> Record:
-    """One transaction's record callback: each request records its own receipt's answer."""
-
-    def record(session: Any, receipts: list[Receipt]) -> None:
-        if len(receipts) != len(records):  # the batch is being redone one at a time
-            raise _Regroup
-        for rec, receipt in zip(records, receipts, strict=True):
-            if rec is not None:
-                rec(session, [receipt])
-
-    return record
-
-
-class _Regroup(Exception):
-    """A group cannot be redone one by one inside record_examined: the writer does it."""
-
-
-def _one_by_one(
-    db: Database, election: Election, group: list[_Waiting],
-    examined: Future[list[Examination]],
-) -> None:  # fmt: skip
-    examinations = _examined_or_here(db, election, [w.item for w in group], examined)
-    for w, x in zip(group, examinations, strict=True):
-        try:
-            [receipt] = record_examined(db, election, [x], record=w.record)
-        except Exception as err:
-            w.future.set_exception(err)
-        else:
-            w.future.set_result(receipt)
-
-
 def _analysed(db: Database, statistics: Statistics, written: int) -> None:
+    if db.engine.dialect.name != "postgresql":  # only PostgreSQL's planner needs it: no
+        return  # transaction at all for each batch elsewhere
     with db.session() as s:
         statistics.written(s, written)
 
@@ -314,28 +217,3 @@ def _examined_or_here(
         return examined.result()
     except BrokenProcessPool:
         return examine_submissions(election, items, _backups(db, election.id))
-
-
-def _fail(group: list[_Waiting], err: BaseException) -> None:
-    for w in group:
-        if not w.future.done():
-            w.future.set_exception(err)
-
-
-_transmissions: dict[tuple[int, str, int], Transmissions] = {}
-_transmissions_guard = threading.Lock()
-
-
-def transmit(
-    db: Database, election: Election, source: str, raw: bytes, record: Record | None = None
-) -> Receipt:
-    """Judge and record one transmitted protocol in the next group; blocks until it committed
-    (called from a request's worker thread). The receipt is the one `submit_protocols` gives."""
-    waiting = _Waiting((source, raw), record)
-    key = (id(db), election.id, id(election))
-    with _transmissions_guard:
-        found = _transmissions.get(key)
-        if found is None or found.closed:
-            found = _transmissions[key] = Transmissions(db, election, default_workers())
-        found._incoming.put(waiting)
-    return waiting.future.result()

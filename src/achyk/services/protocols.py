@@ -97,20 +97,26 @@ def examine_submissions(
     backups: Mapping[str, Collection[str]],
 ) -> list[Examination]:
     """Examine each submission on its own (pure: the worker processes run this)."""
-    out = []
-    for source, raw in submissions:
-        envelope, problems = parse_envelope(raw)
-        if envelope is None:
-            out.append(Examination(source, raw, None, tuple(problems)))
-            continue
-        try:
-            examined = examine(election, envelope, backups)
-            backup = _signed_by_backup(election, envelope)
-            out.append(Examination(source, raw, examined, backup_signed=backup))
-        except Exception as err:  # a submission that breaks the examiner is refused, not fatal
-            problem = Problem("", f"could not be examined ({type(err).__name__})")
-            out.append(Examination(source, raw, None, (problem,)))
-    return out
+    return [examine_submission(election, source, raw, backups) for source, raw in submissions]
+
+
+def examine_submission(
+    election: Election, source: str, raw: bytes, backups: Mapping[str, Collection[str]],
+    parsed: tuple[dict[str, Any] | None, list[Problem]] | None = None,
+) -> Examination:  # fmt: skip
+    """Examine one submission (`parsed`: its envelope, when the caller has parsed it already)."""
+    envelope, problems = parse_envelope(raw) if parsed is None else parsed
+    if envelope is None:
+        return Examination(source, raw, None, tuple(problems))
+    try:
+        examined = examine(election, envelope, backups)
+        if examined.ok:  # judged by its Protocol from here on: the parsed document is not
+            examined = replace(examined, document=None)  # carried back from a worker process
+        backup = _signed_by_backup(election, envelope)
+        return Examination(source, raw, examined, backup_signed=backup)
+    except Exception as err:  # a submission that breaks the examiner is refused, not fatal
+        problem = Problem("", f"could not be examined ({type(err).__name__})")
+        return Examination(source, raw, None, (problem,))
 
 
 def submit_protocols(

@@ -10,20 +10,27 @@ lost) gets that answer back, never a new judgement.
 A request that fails authentication (unknown device, bad signature, stale, a nonce reused for a
 different request) is answered with the reason but not logged: anyone can send one, and logging
 them would let anyone fill the public record.
+
+The work is split by what it needs (:mod:`achyk.services.transmission_queue`): what needs only
+the definition — the request's signature and freshness, the protocol's examination — runs in the
+examiner processes (:func:`check_requests`); what needs the store — the rate limit, an answer
+already given to this nonce, the judgement of the slot — runs in the one writer, a batch at a time.
 """
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import binascii
 import hashlib
 import json
-from collections.abc import Callable
+import time
+import weakref
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
-
+from achyk.domain.definition import Election
 from achyk.domain.signed_request import (
     PROTOCOL_REQUEST_PURPOSE,
     RequestAuthError,
@@ -31,13 +38,10 @@ from achyk.domain.signed_request import (
     request_message,
 )
 from achyk.domain.submission import parse_envelope
-from achyk.errors import AchykError, NotFoundError, Problem, SignatureError
+from achyk.errors import AchykError, NotFoundError, Problem
 from achyk.services.elections import get_election
-from achyk.services.ingest import transmit
-from achyk.services.protocols import Outcome, Receipt
-from achyk.signing import load_public_key
+from achyk.services.protocols import Examination, Outcome, Receipt, examine_submission
 from achyk.store.database import Database
-from achyk.store.transmission_models import add_transmission, find_transmission
 
 STATUS = {Outcome.ACCEPTED: 201, Outcome.DUPLICATE: 200, Outcome.REJECTED: 422,
           Outcome.CONFLICT: 409}  # fmt: skip
@@ -58,6 +62,35 @@ class Transmission:
     resent: bool  # the answer recorded for this very request the first time it came
 
 
+@dataclass(frozen=True)
+class SignedProtocol:
+    """One request as it came: addressed to a station, signed by one of its devices."""
+
+    election_id: str
+    station_id: str
+    device: str
+    public_key: str  # the device's registered key (base64), from the definition
+    path: str
+    body: bytes
+    timestamp: str
+    nonce: str
+    signature: str
+
+    @property
+    def source(self) -> str:
+        return f"http:{self.device}:{self.nonce}"
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What the examiners found of one request, before anything is read from the store."""
+
+    refused: str | None  # why the request is not authentic (answered 401), else None
+    digest: str = ""  # SHA-256 of the signed request message: a resend has the same
+    misaddressed: tuple[Problem, ...] = ()  # the envelope is another station's or device's
+    examination: Examination | None = None  # the protocol examined (None: refused above)
+
+
 def answer_of(r: Receipt) -> dict[str, Any]:
     return {
         "outcome": r.outcome.value, "station": r.station_id, "contest": r.contest_id,
@@ -66,18 +99,15 @@ def answer_of(r: Receipt) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def transmit_protocol(
-    db: Database, election_id: str, station_id: str, *, device: str, path: str, body: bytes,
-    timestamp: str, nonce: str, signature: str, now: datetime | None = None,
-    admit: Callable[[str], bool] | None = None,
-) -> Transmission:  # fmt: skip
-    """Authenticate, answer a resend as recorded, else judge the protocol and keep the answer.
+def misaddressed_answer(request: SignedProtocol, problems: Sequence[Problem]) -> dict[str, Any]:
+    return {"outcome": Outcome.REJECTED.value, "station": request.station_id, "contest": None,
+            "kind": None, "document_hash": None, "log_index": None,
+            "problems": [str(p) for p in problems], "flags": []}  # fmt: skip
 
-    `admit(device)` is asked once the device is known to have signed (a rate limit charged
-    before that could be emptied by anyone: device ids are public). Raises NotFoundError (no
-    such election or station), TransmissionAuthError and OverRateLimit.
-    """
-    election = get_election(db, election_id)
+
+def addressed(db: Database, election: Election, station_id: str, device: str) -> str:
+    """The device's registered public key; NotFoundError (no such station) or
+    TransmissionAuthError (not a device of that station) otherwise."""
     place = election.place(station_id)
     if place is None:
         raise NotFoundError(f"no station {station_id!r} in election {election.id}")
@@ -86,66 +116,53 @@ def transmit_protocol(
         raise TransmissionAuthError(
             f"{device!r} is not a registered device of station {station_id}"
         )
-    try:
-        check_request(
-            load_public_key(registered.public_key), PROTOCOL_REQUEST_PURPOSE, method="POST",
-            path=path, body=body, timestamp=timestamp, nonce=nonce, signature=signature, now=now,
-        )  # fmt: skip
-    except (RequestAuthError, SignatureError) as err:
-        raise TransmissionAuthError(str(err)) from None
-    if admit is not None and not admit(device):
-        raise OverRateLimit(f"device {device} is over its rate limit")
-    digest = hashlib.sha256(
-        request_message(PROTOCOL_REQUEST_PURPOSE, "POST", path, body, timestamp, nonce)
-    ).hexdigest()
-    held = _recorded(db, device, nonce, digest)
-    if held is not None:
-        return held
+    return registered.public_key
 
-    misaddressed = _misaddressed(body, station_id, device)
-    if misaddressed:
-        # Not judged, so not a log entry: the public record could not show why (the request's
-        # station and device are not in it) and a verifier would see a valid protocol refused.
-        # Kept here whole, with the answer, so a resend gets the same answer.
-        answer = {"outcome": Outcome.REJECTED.value, "station": station_id, "contest": None,
-                  "kind": None, "document_hash": None, "log_index": None,
-                  "problems": [str(p) for p in misaddressed], "flags": []}  # fmt: skip
+
+_raw_keys: dict[str, bytes] = {}
+
+
+def check_requests(
+    election: Election, requests: Sequence[SignedProtocol],
+    backups: Mapping[str, Collection[str]], now: float,
+) -> list[Checked]:  # fmt: skip
+    """Authenticate each request and examine its protocol (pure: the examiner processes run
+    this). `now`: the server's clock when the batch formed, seconds since 1970."""
+    from datetime import UTC, datetime
+
+    at = datetime.fromtimestamp(now, UTC)
+    out = []
+    for r in requests:
+        key = _raw_keys.get(r.public_key)
+        if key is None:
+            try:
+                key = _raw_keys[r.public_key] = base64.b64decode(r.public_key, validate=True)
+            except (binascii.Error, ValueError):
+                out.append(Checked(f"device {r.device} has no valid public key"))
+                continue
         try:
-            with db.session() as s:
-                add_transmission(s, election.id, station_id, device, nonce, digest, 422,
-                                 json.dumps(answer, ensure_ascii=False), refused=body)  # fmt: skip
-        except IntegrityError:
-            held = _recorded(db, device, nonce, digest)
-            if held is None:
-                raise
-            return held
-        return Transmission(422, answer, resent=False)
-
-    answers: list[tuple[int, dict[str, Any]]] = []
-
-    def record(s: Session, receipts: list[Receipt]) -> None:
-        answers.clear()  # a retry of the batch records its own answer
-        status, answer = STATUS[receipts[0].outcome], answer_of(receipts[0])
-        add_transmission(s, election.id, station_id, device, nonce, digest, status,
-                         json.dumps(answer, ensure_ascii=False))  # fmt: skip
-        answers.append((status, answer))
-
-    source = f"http:{device}:{nonce}"
-    try:
-        transmit(db, election, source, body, record)  # examined in a worker, group-committed
-    except IntegrityError:
-        # The same request arrived twice at once and the other copy recorded its answer first.
-        held = _recorded(db, device, nonce, digest)
-        if held is None:
-            raise
-        return held
-    status, answer = answers[0]
-    return Transmission(status, answer, resent=False)
+            check_request(key, PROTOCOL_REQUEST_PURPOSE, method="POST", path=r.path, body=r.body,
+                          timestamp=r.timestamp, nonce=r.nonce, signature=r.signature,
+                          now=at)  # fmt: skip
+        except RequestAuthError as err:
+            out.append(Checked(str(err)))
+            continue
+        message = request_message(
+            PROTOCOL_REQUEST_PURPOSE, "POST", r.path, r.body, r.timestamp, r.nonce
+        )
+        digest = hashlib.sha256(message).hexdigest()
+        parsed = parse_envelope(r.body)
+        wrong = _misaddressed(parsed[0], r.station_id, r.device)
+        if wrong:
+            out.append(Checked(None, digest, tuple(wrong)))
+            continue
+        x = examine_submission(election, r.source, r.body, backups, parsed)
+        out.append(Checked(None, digest, (), x))
+    return out
 
 
-def _misaddressed(body: bytes, station_id: str, device: str) -> list[Problem]:
+def _misaddressed(envelope: dict[str, Any] | None, station_id: str, device: str) -> list[Problem]:
     """The envelope must be the one the request names: this station's, signed by this device."""
-    envelope, _ = parse_envelope(body)
     if envelope is None:
         return []  # judged (and refused) as any submission
     problems = []
@@ -160,13 +177,57 @@ def _misaddressed(body: bytes, station_id: str, device: str) -> list[Problem]:
     return problems
 
 
-def _recorded(db: Database, device: str, nonce: str, digest: str) -> Transmission | None:
-    with db.read() as s:
-        row = find_transmission(s, device, nonce)
-        if row is None:
-            return None
-        if row.request_sha256 != digest:
-            raise TransmissionAuthError(
-                f"nonce {nonce} was already used by device {device} for another request"
-            )
-        return Transmission(row.status, json.loads(row.answer), resent=True)
+def _prepare(
+    db: Database, election: Election, station_id: str, *, device: str, path: str, body: bytes,
+    timestamp: str, nonce: str, signature: str,
+) -> SignedProtocol:  # fmt: skip
+    public_key = addressed(db, election, station_id, device)
+    return SignedProtocol(election.id, station_id, device, public_key, path, body, timestamp,
+                          nonce, signature)  # fmt: skip
+
+
+def transmit_protocol(
+    db: Database, election_id: str, station_id: str, *, device: str, path: str, body: bytes,
+    timestamp: str, nonce: str, signature: str, admit: Callable[[str], bool] | None = None,
+) -> Transmission:  # fmt: skip
+    """Authenticate, answer a resend as recorded, else judge the protocol and keep the answer;
+    blocks until the answer is committed (from a worker thread).
+
+    `admit(device)` is asked once the device is known to have signed (a rate limit charged
+    before that could be emptied by anyone: device ids are public). Raises NotFoundError (no
+    such election or station), TransmissionAuthError and OverRateLimit.
+    """
+    from achyk.services.transmission_queue import enqueue
+
+    election = get_election(db, election_id)
+    request = _prepare(db, election, station_id, device=device, path=path, body=body,
+                       timestamp=timestamp, nonce=nonce, signature=signature)  # fmt: skip
+    return enqueue(db, election, request, admit).result()
+
+
+# Each database's elections, once parsed: the event loop must not wait on a 30 MB parse.
+_elections: weakref.WeakKeyDictionary[Database, dict[str, Election]] = weakref.WeakKeyDictionary()
+
+
+async def transmit_protocol_async(
+    db: Database, election_id: str, station_id: str, *, device: str, path: str, body: bytes,
+    timestamp: str, nonce: str, signature: str, admit: Callable[[str], bool] | None = None,
+) -> Transmission:  # fmt: skip
+    """:func:`transmit_protocol` for the event loop: no worker thread waits for the answer."""
+    from achyk.services.transmission_queue import enqueue
+
+    known = _elections.setdefault(db, {})
+    election = known.get(election_id)
+    if election is None:  # the first request parses the definition: not on the event loop
+        election = known[election_id] = await asyncio.to_thread(get_election, db, election_id)
+    request = _prepare(db, election, station_id, device=device, path=path, body=body,
+                       timestamp=timestamp, nonce=nonce, signature=signature)  # fmt: skip
+    return await asyncio.wrap_future(enqueue(db, election, request, admit))
+
+
+def now_s() -> float:
+    return time.time()
+
+
+def dumps(answer: dict[str, Any]) -> str:
+    return json.dumps(answer, ensure_ascii=False)

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    insert,
     select,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -52,6 +53,33 @@ def find_transmission(s: Session, device_id: str, nonce: str) -> ProtocolTransmi
         ProtocolTransmissionRow.device_id == device_id, ProtocolTransmissionRow.nonce == nonce
     )
     return s.scalars(q).one_or_none()
+
+
+def find_transmissions(
+    s: Session, keys: list[tuple[str, str]]
+) -> dict[tuple[str, str], tuple[str, int, str]]:
+    """The answers already given to these (device, nonce) requests: their request hash, status
+    and answer, by (device, nonce); one query for a whole batch."""
+    found: dict[tuple[str, str], tuple[str, int, str]] = {}
+    wanted = set(keys)
+    t = ProtocolTransmissionRow
+    for at in range(0, len(keys), 400):  # each statement's parameters stay few
+        part = keys[at : at + 400]
+        q = select(t.device_id, t.nonce, t.request_sha256, t.status, t.answer).where(
+            t.device_id.in_({d for d, _ in part}), t.nonce.in_({n for _, n in part})
+        )
+        for device, nonce, digest, status, answer in s.execute(q):
+            if (device, nonce) in wanted:
+                found[(device, nonce)] = (digest, status, answer)
+    return found
+
+
+def add_transmissions(s: Session, rows: list[dict[str, object]]) -> None:
+    """Keep many answers at once (rows: the columns but `id` and `received_at`). A nonce
+    already used fails the statement, and so the transaction: the caller redoes it one by one."""
+    if rows:
+        at = now()
+        s.execute(insert(ProtocolTransmissionRow), [{**r, "received_at": at} for r in rows])
 
 
 def add_transmission(

@@ -1,0 +1,315 @@
+"""Transmissions from many devices, checked in batches by the examiners, written in group commits.
+
+Each request waits in a queue. A collector thread hands whatever has arrived to the examiner
+processes as one batch (:func:`~achyk.services.transmission.check_requests`: the request's
+signature and freshness, the protocol's examination). The one writer then takes the batches in
+order and, for each, decides what needs the store, in arrival order: the device's rate limit (only
+for a request it really signed), an answer already given to the same (device, nonce) — looked up
+for the whole batch in one query — and then judges and writes the rest in one transaction, the
+answers with them. Each request's answer is given only after its commit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from achyk.domain.definition import Election
+from achyk.services.ingest import Examiners, _analysed, _backups, default_workers
+from achyk.services.protocols import Examination, Receipt, record_examined
+from achyk.services.transmission import (
+    STATUS,
+    Checked,
+    OverRateLimit,
+    SignedProtocol,
+    Transmission,
+    TransmissionAuthError,
+    answer_of,
+    check_requests,
+    dumps,
+    misaddressed_answer,
+    now_s,
+)
+from achyk.store.database import Database
+from achyk.store.repositories import Statistics
+from achyk.store.transmission_models import add_transmissions, find_transmissions
+
+MAX_GROUP = 512  # transmissions per writer transaction
+IDLE_S = 5.0  # a pipeline ends after this long without a request
+Admit = Callable[[str], bool]
+
+
+class _Waiting:
+    __slots__ = ("admit", "checked", "future", "request")
+
+    def __init__(self, request: SignedProtocol, admit: Admit | None) -> None:
+        self.request, self.admit = request, admit
+        self.checked: Checked | None = None
+        self.future: Future[Transmission] = Future()
+
+
+class Transmissions:
+    """One database's and election's pipeline. Started by the first request, ended after
+    `IDLE_S` without one (its threads and worker processes with it). Use :func:`enqueue`."""
+
+    def __init__(self, db: Database, election: Election, workers: int) -> None:
+        self._db, self._election = db, election
+        self._examiners = Examiners(election, workers)
+        self._incoming: queue.SimpleQueue[_Waiting] = queue.SimpleQueue()
+        self._examining: queue.Queue[tuple[list[_Waiting], Future[list[Checked]]] | None]
+        self._examining = queue.Queue()
+        # A group is formed only when the writer has taken the one before it: what arrives while
+        # a group is being written waits and goes in together (small groups cost a log append,
+        # a checkpoint and a fold of the totals each).
+        self._room = threading.Semaphore(1)
+        self._statistics = Statistics()
+        self._switches: tuple[float, dict[str, set[str]]] | None = None
+        self.closed = False
+        threading.Thread(target=self._collect, name="achyk-examine", daemon=True).start()
+        self._writer = threading.Thread(target=self._write, name="achyk-protocol-writer",
+                                        daemon=True)  # fmt: skip
+        self._writer.start()
+
+    def _collect(self) -> None:
+        while True:
+            self._room.acquire()
+            try:
+                first = self._incoming.get(timeout=IDLE_S)
+            except queue.Empty:
+                self._room.release()
+                with _guard:
+                    if not self._incoming.empty():
+                        continue
+                    self.closed = True  # no new arrival can reach this queue now
+                    if _pipelines.get(self._key) is self:
+                        del _pipelines[self._key]
+                self._examining.put(None)
+                self._writer.join()
+                self._examiners.close()
+                return
+            group = [first]
+            while len(group) < MAX_GROUP:
+                try:
+                    group.append(self._incoming.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                backups = self._backups()
+                checked = self._examiners.run(check_requests, [w.request for w in group],
+                                              backups, now_s())  # fmt: skip
+            except Exception as err:
+                _fail(group, err)
+                self._room.release()
+            else:
+                self._examining.put((group, checked))
+
+    def _backups(self) -> dict[str, set[str]]:
+        """The backups switched in, read at most once a second: examination only needs a
+        recent view (a protocol a backup signed is judged again in the writer's transaction,
+        against the switches stored then)."""
+        at = time.monotonic()
+        if self._switches is None or at - self._switches[0] > 1.0:
+            self._switches = (at, _backups(self._db, self._election.id))
+        return self._switches[1]
+
+    @property
+    def _key(self) -> tuple[int, str, int]:
+        return (id(self._db), self._election.id, id(self._election))
+
+    def _write(self) -> None:
+        while True:
+            got = self._examining.get()
+            if got is None:
+                return
+            self._room.release()  # the next group may form while this one is written
+            group, checked = got
+            try:
+                for w, c in zip(group, checked.result(), strict=True):
+                    w.checked = c
+            except Exception as err:  # the examiners failed: this batch is examined here
+                try:
+                    here = check_requests(self._election, [w.request for w in group],
+                                          _backups(self._db, self._election.id), now_s())  # fmt: skip
+                except Exception:
+                    _fail(group, err)
+                    continue
+                for w, c in zip(group, here, strict=True):
+                    w.checked = c
+            try:
+                _write_group(self._db, self._election, group)
+            except Exception as err:
+                _fail(group, err)
+            with contextlib.suppress(Exception):  # only a plan's speed depends on it
+                _analysed(self._db, self._statistics, len(group))
+
+
+def _write_group(db: Database, election: Election, group: list[_Waiting]) -> None:
+    """Answer a checked group: refusals before the store, earlier answers, then one commit."""
+    live: list[_Waiting] = []
+    for w in group:
+        c, r = w.checked, w.request
+        assert c is not None
+        if c.refused is not None:
+            w.future.set_exception(TransmissionAuthError(c.refused))
+        elif w.admit is not None and not w.admit(r.device):
+            w.future.set_exception(OverRateLimit(f"device {r.device} is over its rate limit"))
+        else:
+            live.append(w)
+    if not live:
+        return
+    with db.read() as s:
+        held = find_transmissions(s, [(w.request.device, w.request.nonce) for w in live])
+    first: dict[tuple[str, str], _Waiting] = {}
+    resends: list[tuple[_Waiting, _Waiting]] = []  # (a copy, the first of its nonce here)
+    judged: list[_Waiting] = []
+    wrong: list[_Waiting] = []
+    for w in live:
+        key = (w.request.device, w.request.nonce)
+        digest = w.checked.digest if w.checked else ""
+        if key in held:
+            _answer_held(w, held[key])
+        elif key in first:
+            if first[key].checked.digest == digest:  # type: ignore[union-attr]
+                resends.append((w, first[key]))
+            else:
+                w.future.set_exception(_reused(w.request))
+        else:
+            first[key] = w
+            (wrong if w.checked and w.checked.misaddressed else judged).append(w)
+    try:
+        _commit(db, election, judged, wrong)
+    except Exception:
+        # The group's transaction failed as a whole: each is tried on its own, so one
+        # request's failure (a nonce raced by another server process) is that request's alone.
+        for w in [*judged, *wrong]:
+            _one_by_one(db, election, w)
+    for copy, original in resends:
+        _follow(copy, original)
+
+
+def _commit(db: Database, election: Election, judged: list[_Waiting],
+            wrong: list[_Waiting]) -> None:  # fmt: skip
+    answers: list[tuple[_Waiting, int, dict[str, Any]]] = []
+
+    def rows(receipts: list[Receipt]) -> list[dict[str, Any]]:
+        answers.clear()  # a retry of the batch records its own answers
+        out = []
+        for w, receipt in zip(judged, receipts, strict=True):
+            status, answer = STATUS[receipt.outcome], answer_of(receipt)
+            answers.append((w, status, answer))
+            out.append(_row(w, status, answer, None))
+        for w in wrong:
+            c = w.checked
+            assert c is not None
+            answer = misaddressed_answer(w.request, c.misaddressed)
+            answers.append((w, 422, answer))
+            out.append(_row(w, 422, answer, w.request.body))
+        return out
+
+    def record(s: Session, receipts: list[Receipt]) -> None:
+        if len(receipts) != len(judged):  # record_examined is redoing it one at a time
+            raise _Regroup
+        add_transmissions(s, rows(receipts))
+
+    if judged:
+        examinations: list[Examination] = []
+        for w in judged:
+            assert w.checked is not None and w.checked.examination is not None
+            examinations.append(w.checked.examination)
+        record_examined(db, election, examinations, record=record)
+    elif wrong:
+        with db.session() as s:
+            add_transmissions(s, rows([]))
+    for w, status, answer in answers:
+        w.future.set_result(Transmission(status, answer, resent=False))
+
+
+def _row(w: _Waiting, status: int, answer: dict[str, Any], refused: bytes | None) -> dict[str, Any]:
+    r, c = w.request, w.checked
+    assert c is not None
+    return {"election_id": r.election_id, "station_id": r.station_id, "device_id": r.device,
+            "nonce": r.nonce, "request_sha256": c.digest, "status": status,
+            "answer": dumps(answer), "refused": refused}  # fmt: skip
+
+
+class _Regroup(Exception):
+    """A group cannot be redone one by one inside record_examined: the writer does it."""
+
+
+def _one_by_one(db: Database, election: Election, w: _Waiting) -> None:
+    if w.future.done():
+        return
+    try:
+        if w.checked is not None and w.checked.misaddressed:
+            _commit(db, election, [], [w])
+        else:
+            _commit(db, election, [w], [])
+    except IntegrityError:
+        # The same request, recorded meanwhile by another process: its answer.
+        with db.read() as s:
+            held = find_transmissions(s, [(w.request.device, w.request.nonce)])
+        found = held.get((w.request.device, w.request.nonce))
+        if found is None:
+            w.future.set_exception(RuntimeError("a transmission could not be recorded"))
+        else:
+            _answer_held(w, found)
+    except Exception as err:
+        w.future.set_exception(err)
+
+
+def _answer_held(w: _Waiting, held: tuple[str, int, str]) -> None:
+    digest, status, answer = held
+    if w.checked is None or digest != w.checked.digest:
+        w.future.set_exception(_reused(w.request))
+    else:
+        import json
+
+        w.future.set_result(Transmission(status, json.loads(answer), resent=True))
+
+
+def _follow(copy: _Waiting, original: _Waiting) -> None:
+    """A copy of a request sent again before the first copy was answered: the same answer."""
+    try:
+        first = original.future.result()
+    except Exception as err:
+        copy.future.set_exception(err)
+    else:
+        copy.future.set_result(Transmission(first.status, first.answer, resent=True))
+
+
+def _reused(r: SignedProtocol) -> TransmissionAuthError:
+    return TransmissionAuthError(
+        f"nonce {r.nonce} was already used by device {r.device} for another request"
+    )
+
+
+def _fail(group: list[_Waiting], err: BaseException) -> None:
+    for w in group:
+        if not w.future.done():
+            w.future.set_exception(err)
+
+
+_pipelines: dict[tuple[int, str, int], Transmissions] = {}
+_guard = threading.Lock()
+
+
+def enqueue(
+    db: Database, election: Election, request: SignedProtocol, admit: Admit | None
+) -> Future[Transmission]:
+    """The request's answer, once its group committed (or the reason it was refused)."""
+    waiting = _Waiting(request, admit)
+    key = (id(db), election.id, id(election))
+    with _guard:
+        found = _pipelines.get(key)
+        if found is None or found.closed:
+            found = _pipelines[key] = Transmissions(db, election, default_workers())
+        found._incoming.put(waiting)
+    return waiting.future
