@@ -179,17 +179,31 @@ def unit_path(election: Election, level: Level, unit_id: str) -> str:
     return f"{e}{level.value}/{unit_id}/"
 
 
+_names: dict[int, tuple[Election, dict[tuple[str, str], str]]] = {}
+
+
+def unit_names_of(election: Election) -> dict[tuple[str, str], str]:
+    """`unit_names` of this (immutable) election, built once: it walks every region and district,
+    and each of a published copy's thousands of unit pages asked for it again."""
+    hit = _names.get(id(election))
+    if hit is None or hit[0] is not election:
+        if len(_names) >= 8:  # a few elections (or languages) at a time
+            _names.clear()
+        hit = _names[id(election)] = (election, unit_names(election))
+    return hit[1]
+
+
 def unit_name(
     election: Election, unit: Unit, names: dict[tuple[str, str], str] | None = None
 ) -> str:
     """The unit's name as `election` gives it (localized: in the page's language)."""
-    names = unit_names(election) if names is None else names
+    names = unit_names_of(election) if names is None else names
     return names.get((unit.level.value, unit.id), unit.name)
 
 
 def _children(election: Election, tab: Tabulation, parent: str, contest: Contest) -> list[ChildRow]:
     out = []
-    names = unit_names(election)
+    names = unit_names_of(election)
     for r in sorted(tab.children(parent, contest.id), key=lambda r: r.unit.id):
         if r.unit.level is Level.ABROAD:
             continue  # abroad is shown as its region and on its own page
