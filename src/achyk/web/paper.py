@@ -31,6 +31,19 @@ def _reconciled(db: Database, election: Election, tab: Tabulation) -> PaperSumma
     return _memo[key]
 
 
+_parents_memo: dict[int, tuple[Tabulation, frozenset[str]]] = {}
+
+
+def _parents(tab: Tabulation) -> frozenset[str]:
+    """Every unit that a unit above the stations names its parent (once per tabulation)."""
+    hit = _parents_memo.get(id(tab))
+    if hit is None or hit[0] is not tab:
+        _parents_memo.clear()
+        found = frozenset(r.unit.parent for r in tab.aggregates().values() if r.unit.parent)
+        hit = _parents_memo[id(tab)] = (tab, found)
+    return hit[1]
+
+
 @dataclass(frozen=True)
 class PaperRow:
     id: str
@@ -67,10 +80,11 @@ def paper_context(
     ]
     children = []
     names = unit_names_of(election)
-    # A district's children are its stations, which this table leaves out: not read at all.
-    below = [] if level is Level.DISTRICT else tab.children(
-        unit_id if level is not Level.NATIONAL else NATIONAL_ID, contest.id
-    )  # fmt: skip
+    # A district's children are its stations, which this table leaves out: not read at all (unless
+    # a unit above the stations names it its parent, as the countries do the "abroad" district).
+    parent = unit_id if level is not Level.NATIONAL else NATIONAL_ID
+    skip = level is Level.DISTRICT and parent not in _parents(tab)
+    below = [] if skip else tab.children(parent, contest.id)
     for r in sorted(below, key=lambda r: r.unit.id):
         if r.unit.level in (Level.ABROAD, Level.STATION):
             continue
