@@ -15,7 +15,12 @@ from pathlib import Path
 from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
+from babel.numbers import (
+    format_decimal,
+    get_decimal_symbol,
+    get_group_symbol,
+    get_minus_sign_symbol,
+)
 from babel.support import Translations
 
 LANGUAGES: tuple[str, ...] = ("ru", "ky", "kk", "en")
@@ -49,12 +54,44 @@ def choose(query: str | None, cookie: str | None, accept_language: str | None) -
     return DEFAULT_LANGUAGE
 
 
+@lru_cache(maxsize=len(LANGUAGES))
+def _signs(lang: str) -> tuple[str, str, str] | None:
+    """(group, decimal, minus) of `lang` when Babel groups its whole numbers by threes and puts the
+    minus in front (so `number` may format them itself), else None (Babel formats each)."""
+    signs = get_group_symbol(lang), get_decimal_symbol(lang), get_minus_sign_symbol(lang)
+    probes = (0, 7, 999, 1_000, 12_345, -1_234_567, 10**12)
+    if all(_grouped(v, signs) == format_decimal(v, locale=lang, group_separator=True)
+           for v in probes):  # fmt: skip
+        return signs
+    return None
+
+
+def _grouped(value: int, signs: tuple[str, str, str]) -> str:
+    text = f"{abs(value):,}".replace(",", signs[0])
+    return signs[2] + text if value < 0 else text
+
+
 def number(value: int | Decimal, lang: str) -> str:
+    # Every figure of a unit page goes through here (hundreds per page, tens of thousands of
+    # pages in a published copy): a whole number is grouped by str.format, Babel's own result.
+    signs = _signs(lang) if type(value) is int else None
+    if signs is not None:
+        return _grouped(value, signs)
     return format_decimal(value, locale=lang, group_separator=True)
+
+
+_CENT = Decimal("0.01")
 
 
 def percent_text(value: Decimal, lang: str) -> str:
     """A share already truncated by the tabulation, shown with exactly two decimals."""
+    signs = _signs(lang)
+    exponent = value.as_tuple().exponent
+    if signs is not None and isinstance(exponent, int) and exponent >= -2 and value >= 0:
+        # two decimals or fewer: nothing to round, so the digits are the value's own
+        whole, _, cents = f"{value.quantize(_CENT):f}".partition(".")
+        if not value.is_signed():
+            return f"{_grouped(int(whole), signs)}{signs[1]}{cents}\u00a0%"
     return format_decimal(value, format="#,##0.00", locale=lang) + "\u00a0%"
 
 

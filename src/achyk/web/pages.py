@@ -104,11 +104,38 @@ def option_name(contest: Contest, option: str) -> str:
     return next((o.name for o in contest.options if o.id == option), option)
 
 
+_colours: dict[int, tuple[Contest, dict[str, str]]] = {}
+
+
 def colour(contest: Contest, option: str) -> str:
     if option == AGAINST_ALL:
         return AGAINST_ALL_COLOUR
-    ids = contest.option_ids()
-    return PALETTE[ids.index(option) % len(PALETTE)] if option in ids else PALETTE[-1]
+    # Each option's colour, worked out once per contest (asked for on every row of every page).
+    hit = _colours.get(id(contest))
+    if hit is None or hit[0] is not contest:
+        if len(_colours) >= 256:
+            _colours.clear()
+        ids = contest.option_ids()
+        hit = _colours[id(contest)] = (contest, {o: PALETTE[i % len(PALETTE)] for i, o in
+                                                 reversed(list(enumerate(ids)))})  # fmt: skip
+    return hit[1].get(option, PALETTE[-1])
+
+
+def leader_of(contest: Contest, r: ContestResult) -> OptionRow | None:
+    """`contest_view(contest, r).leader` without building every option's row: a unit page lists
+    dozens of child units, and only each one's leader is shown."""
+    best: tuple[str, int] | None = None
+    for option, n in r.counted.votes:
+        if best is None or n > best[1]:  # the first of equals, as max() keeps
+            best = (option, n)
+    if best is None or best[1] <= 0:
+        return None
+    option, n = best
+    return OptionRow(
+        option, option_name(contest, option), n, r.share_pct(option),
+        r.scanner.votes_for(option) if r.scanner.stations else None,
+        r.hand.votes_for(option) if r.hand.stations else None, colour(contest, option),
+    )  # fmt: skip
 
 
 def contest_view(
@@ -179,23 +206,37 @@ def unit_path(election: Election, level: Level, unit_id: str) -> str:
     return f"{e}{level.value}/{unit_id}/"
 
 
+_names: dict[int, tuple[Election, dict[tuple[str, str], str]]] = {}
+
+
+def unit_names_of(election: Election) -> dict[tuple[str, str], str]:
+    """`unit_names` of this (immutable) election, built once: it walks every region and district,
+    and each of a published copy's thousands of unit pages asked for it again."""
+    hit = _names.get(id(election))
+    if hit is None or hit[0] is not election:
+        if len(_names) >= 8:  # a few elections (or languages) at a time
+            _names.clear()
+        hit = _names[id(election)] = (election, unit_names(election))
+    return hit[1]
+
+
 def unit_name(
     election: Election, unit: Unit, names: dict[tuple[str, str], str] | None = None
 ) -> str:
     """The unit's name as `election` gives it (localized: in the page's language)."""
-    names = unit_names(election) if names is None else names
+    names = unit_names_of(election) if names is None else names
     return names.get((unit.level.value, unit.id), unit.name)
 
 
 def _children(election: Election, tab: Tabulation, parent: str, contest: Contest) -> list[ChildRow]:
     out = []
-    names = unit_names(election)
+    names = unit_names_of(election)
     for r in sorted(tab.children(parent, contest.id), key=lambda r: r.unit.id):
         if r.unit.level is Level.ABROAD:
             continue  # abroad is shown as its region and on its own page
-        view = contest_view(contest, r)
         path = unit_path(election, r.unit.level, r.unit.id)
-        out.append(ChildRow(r.unit.id, unit_name(election, r.unit, names), path, r, view.leader))
+        leader = leader_of(contest, r)
+        out.append(ChildRow(r.unit.id, unit_name(election, r.unit, names), path, r, leader))
     return out
 
 
@@ -345,7 +386,7 @@ def child_rows(
     # A country's stations sit in the abroad district; they are listed here by host country.
     return [
         ChildRow(p.station.id, p.station.name, unit_path(election, Level.STATION, p.station.id),
-                 r, contest_view(contest, r).leader)
+                 r, leader_of(contest, r))
         for p in election.stations()
         if p.station.country == unit_id
         for r in [tab.get(Level.STATION, p.station.id, contest.id)]

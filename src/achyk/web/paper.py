@@ -14,22 +14,34 @@ from typing import Any
 
 from achyk.audit.reconcile import StationReconciliation
 from achyk.domain.definition import Election
-from achyk.domain.names import unit_names
-from achyk.domain.tabulation import ABROAD_ID, NATIONAL_ID, Level, Tabulation
+from achyk.domain.tabulation import NATIONAL_ID, Level, Tabulation
 from achyk.errors import NotFoundError
-from achyk.services.reconciliation import Reconciliation, reconcile_election
 from achyk.store.database import Database
+from achyk.web.paper_summary import PaperSummary, paper_summary
 
-_memo: dict[tuple[str, int], Reconciliation] = {}
+_memo: dict[tuple[str, int], PaperSummary] = {}
 
 
-def _reconciled(db: Database, election: Election, tab: Tabulation) -> Reconciliation:
+def _reconciled(db: Database, election: Election, tab: Tabulation) -> PaperSummary:
     """One reconciliation per tabulation (the static export renders every unit from the same)."""
     key = (election.id, id(tab))
     if key not in _memo:
         _memo.clear()
-        _memo[key] = reconcile_election(db, election.id)
+        _memo[key] = paper_summary(db, election)
     return _memo[key]
+
+
+_parents_memo: dict[int, tuple[Tabulation, frozenset[str]]] = {}
+
+
+def _parents(tab: Tabulation) -> frozenset[str]:
+    """Every unit that a unit above the stations names its parent (once per tabulation)."""
+    hit = _parents_memo.get(id(tab))
+    if hit is None or hit[0] is not tab:
+        _parents_memo.clear()
+        found = frozenset(r.unit.parent for r in tab.aggregates().values() if r.unit.parent)
+        hit = _parents_memo[id(tab)] = (tab, found)
+    return hit[1]
 
 
 @dataclass(frozen=True)
@@ -55,7 +67,7 @@ def paper_path(base: str, level: Level, unit_id: str) -> str:
 def paper_context(
     db: Database, election: Election, tab: Tabulation, level: Level, unit_id: str
 ) -> dict[str, Any]:
-    from achyk.web.pages import base_path, option_name, primary_contest, unit_path
+    from achyk.web.pages import base_path, option_name, primary_contest, unit_names_of, unit_path
 
     contest = primary_contest(election)
     result = tab.get(level, unit_id, contest.id)
@@ -67,11 +79,13 @@ def paper_context(
         for o, _ in result.counted.votes
     ]
     children = []
-    names = unit_names(election)
-    for r in sorted(
-        tab.children(unit_id if level is not Level.NATIONAL else NATIONAL_ID, contest.id),
-        key=lambda r: r.unit.id,
-    ):
+    names = unit_names_of(election)
+    # A district's children are its stations, which this table leaves out: not read at all (unless
+    # a unit above the stations names it its parent, as the countries do the "abroad" district).
+    parent = unit_id if level is not Level.NATIONAL else NATIONAL_ID
+    skip = level is Level.DISTRICT and parent not in _parents(tab)
+    below = [] if skip else tab.children(parent, contest.id)
+    for r in sorted(below, key=lambda r: r.unit.id):
         if r.unit.level in (Level.ABROAD, Level.STATION):
             continue
         children.append(
@@ -86,21 +100,10 @@ def paper_context(
             )
         )
     rec = _reconciled(db, election, tab)
-    inside = _stations_in(election, level, unit_id)
-    outside: list[StationReconciliation] = [
-        s
-        for c in rec.contests
-        if c.contest_id == contest.id
-        for s in c.outside
-        if s.station_id in inside
-    ]
-    compared = sum(
-        1
-        for c in rec.contests
-        if c.contest_id == contest.id
-        for s in c.stations
-        if s.station_id in inside
-    )
+    # Every station's reconciliation was sorted into its units once (paper_summary): a unit's
+    # page no longer walks the 100,000 stations twice.
+    outside: list[StationReconciliation] = rec.outside.get((level, unit_id, contest.id), [])
+    compared = rec.compared.get((level, unit_id, contest.id), 0)
     seats = rec.seats.get(contest.id) if level is Level.NATIONAL else None
     seat_rows = (
         [PaperRow(o.id, o.name, seats[0].get(o.id, 0), seats[1].get(o.id, 0)) for o in contest.options]
@@ -118,18 +121,3 @@ def paper_context(
         "unit_link": unit_path(election, level, unit_id),
         "station_path": lambda sid: unit_path(election, Level.STATION, sid),
     }
-
-
-def _stations_in(election: Election, level: Level, unit_id: str) -> set[str]:
-    out = set()
-    for p in election.stations():
-        s = p.station
-        if (
-            level is Level.NATIONAL
-            or (level is Level.REGION and p.region_id == unit_id)
-            or (level is Level.DISTRICT and p.district_id == unit_id)
-            or (level is Level.ABROAD and unit_id == ABROAD_ID and (s.abroad or s.remote))
-            or (level is Level.COUNTRY and s.country == unit_id)
-        ):
-            out.add(s.id)
-    return out
