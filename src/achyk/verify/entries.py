@@ -6,10 +6,26 @@ the replay bundle by bundle, and reads a bundle again where a later check needs 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
+from achyk.canonical import canonical_json, canonical_json_of_parsed
 from achyk.ledger.tiles import TILE_WIDTH, decode_entry_bundle, tile_for, tiles_for_size
 from achyk.verify.source import RecordSource
+
+# A run of 16 digits or more may be an integer beyond 2^53 - 1, which RFC 8785 cannot write.
+_LONG_DIGITS = re.compile(rb"[0-9]{16}")
+
+
+def is_canonical(entry: Any, raw: bytes) -> bool:
+    """Are `raw`'s bytes the RFC 8785 form of `entry` (`json.loads(raw)`)? In C for the entries a
+    log holds (`canonical_json_of_parsed`: no floats, nothing beyond the BMP); an entry that
+    might hold an integer beyond 2^53 - 1 (which `json.loads` reads and RFC 8785 cannot write)
+    is judged the exact, slower way, `canonical_json`, as is anything unusual."""
+    if _LONG_DIGITS.search(raw) is not None:
+        return canonical_json(entry) == raw
+    return canonical_json_of_parsed(entry) == raw
 
 
 class LogEntries:

@@ -26,11 +26,11 @@ from dataclasses import dataclass
 from multiprocessing import get_context
 from typing import Any
 
-from achyk.canonical import canonical_json
 from achyk.domain.definition import DeviceRole, Election
 from achyk.domain.protocol import Protocol
 from achyk.domain.submission import examine
 from achyk.formats.definition import election_from_document
+from achyk.verify.entries import is_canonical
 
 CHUNK_ENTRIES = 8_192  # 32 bundles: about 6 MB of entries per task
 PROTOCOL = b'"kind":"protocol"'
@@ -71,7 +71,7 @@ def judge_chunk(
         except (UnicodeDecodeError, json.JSONDecodeError):
             continue
         if (not isinstance(entry, dict) or entry.get("kind") != "protocol"
-                or entry.get("election") != election.id or canonical_json(entry) != raw):  # fmt: skip
+                or entry.get("election") != election.id or not is_canonical(entry, raw)):  # fmt: skip
             continue  # the replay judges it (and names what is wrong)
         envelope = {k: entry.get(k) for k in ("protocol", "device", "signature")}
         place = election.place(str((entry.get("protocol") or {}).get("station")))

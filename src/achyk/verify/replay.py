@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from achyk.canonical import canonical_hash, canonical_json
+from achyk.canonical import canonical_hash
 from achyk.domain.correction import examine_correction
 from achyk.domain.definition import Election
 from achyk.domain.protocol import Protocol
@@ -22,6 +22,7 @@ from achyk.formats.definition import election_from_document
 from achyk.verify.audit import AUDIT_KINDS, AuditEntries
 from achyk.verify.disputes import KINDS as DISPUTE_KINDS
 from achyk.verify.disputes import DisputeEntries
+from achyk.verify.entries import is_canonical
 from achyk.verify.imported import IMPORTED_KINDS, imported_entry
 from achyk.verify.observers import KINDS as OBSERVER_KINDS
 from achyk.verify.observers import ObserverEntries
@@ -86,7 +87,7 @@ def replay(
         except (UnicodeDecodeError, json.JSONDecodeError) as err:
             state.fail(index, f"not JSON: {err}")
             continue
-        if not isinstance(entry, dict) or canonical_json(entry) != raw:
+        if not isinstance(entry, dict) or not is_canonical(entry, raw):
             state.fail(index, "not in RFC 8785 canonical form")
             continue
         kind = entry.get("kind")
