@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -49,15 +50,15 @@ class Judged:
 _elections: dict[str, Election] = {}  # definition hash → election, per worker process
 
 
-def _election(key: str, definition: Any) -> Election:
+def _election(key: str, definition: bytes) -> Election:
     if key not in _elections:
         _elections.clear()
-        _elections[key] = election_from_document(definition, "definition.json")
+        _elections[key] = election_from_document(json.loads(definition), "definition.json")
     return _elections[key]
 
 
 def judge_chunk(
-    key: str, definition: Any, first: int, entries: Sequence[bytes]
+    key: str, definition: bytes, first: int, entries: Sequence[bytes]
 ) -> dict[int, Judged]:
     """Outcomes of the protocol entries among `entries` (the first at log index `first`)."""
     election = _election(key, definition)
@@ -100,52 +101,98 @@ def _chunks(entries: Iterator[bytes]) -> Iterator[tuple[int, list[bytes]]]:
         yield first, chunk
 
 
-_forked: tuple[str, Any] | None = None  # what a forked worker inherits: no copy sent per task
+class Verdicts:
+    """The workers' outcomes, looked up by log index in increasing order (as the replay goes).
 
+    A few chunks are in flight at once (`ahead`); a chunk's outcomes are taken when the replay
+    reaches its first entry and let go when it moves past its last, so neither the log nor its
+    200,000 outcomes are ever all held, and the replay runs while the workers judge what follows.
+    """
 
-def _judge_forked(first: int, entries: Sequence[bytes]) -> dict[int, Judged]:
-    assert _forked is not None
-    return judge_chunk(_forked[0], _forked[1], first, entries)
+    def __init__(self, chunks: Iterator[tuple[int, list[bytes]]],
+                 submit: Callable[[int, list[bytes]], Any], ahead: int) -> None:  # fmt: skip
+        self._chunks = chunks
+        self._submit = submit
+        self._ahead = max(1, ahead)
+        self._pending: deque[tuple[int, int, Any]] = deque()  # (first, end, future)
+        self._current: dict[int, Judged] = {}
+        self._end = 0  # the current chunk's outcomes cover indices below this
+        self._fill()
 
+    def _fill(self) -> None:
+        while len(self._pending) < self._ahead:
+            nxt = next(self._chunks, None)
+            if nxt is None:
+                return
+            first, chunk = nxt
+            self._pending.append((first, first + len(chunk), self._submit(first, chunk)))
 
-def judge_protocols(
-    entries: Iterator[bytes],
-    definition: Any,
-    key: str,
-    election: Election,
-    workers: int | None,
-    scheduler: str | None,
-) -> dict[int, Judged] | None:
-    """Every protocol entry's outcome, judged by `workers` processes or on a Dask cluster;
-    None when neither is asked for (the replay then judges each entry itself). `key` names the
-    definition (the SHA-256 of its file) for the workers that build it."""
-    global _forked
-    if scheduler:
-        return _on_dask(entries, key, definition, scheduler)
-    if workers is None or workers <= 1 or "fork" not in _start_methods():
-        return None
-    _elections.clear()
-    _elections[key] = election  # built once by the caller; the forked workers share it
-    _forked = (key, definition)
-    out: dict[int, Judged] = {}
-    try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
-            pending = []
-            for first, chunk in _chunks(entries):
-                pending.append(pool.submit(_judge_forked, first, chunk))
-                if len(pending) >= 2 * workers:  # a few chunks in flight, not the whole log
-                    out.update(pending.pop(0).result())
-            for future in pending:
-                out.update(future.result())
-    finally:
-        _forked = None
-    return out
+    def get(self, index: int) -> Judged | None:
+        while index >= self._end and self._pending:
+            _, self._end, future = self._pending.popleft()
+            self._current = future.result()
+            self._fill()
+        return self._current.get(index)
 
 
 def _start_methods() -> list[str]:
     import multiprocessing
 
     return multiprocessing.get_all_start_methods()
+
+
+@contextmanager
+def judged_protocols(
+    entries: Iterator[bytes],
+    definition: bytes,
+    key: str,
+    election: Election,
+    workers: int | None,
+    scheduler: str | None,
+) -> Iterator[Verdicts | None]:
+    """Every protocol entry's outcome, judged by `workers` processes or on a Dask cluster, as
+    the replay asks for it; None when neither is asked for (the replay then judges each entry
+    itself). `definition` is the definition file's bytes, `key` their SHA-256 (what a worker
+    builds the election from, once); `election` is the one already built here (forked workers
+    share it)."""
+    global _forked
+    if scheduler:
+        with dask_client(scheduler) as client:
+            shared = client.scatter(definition, broadcast=True)
+            n = max(1, len(client.scheduler_info()["workers"]))
+
+            def on_dask(first: int, chunk: list[bytes]) -> Any:
+                return client.submit(judge_chunk, key, shared, first, chunk, pure=False)
+
+            verdicts = Verdicts(_chunks(entries), on_dask, 2 * n)
+            yield verdicts
+        return
+    if workers is None or workers <= 1 or "fork" not in _start_methods():
+        yield None
+        return
+    _elections.clear()
+    _elections[key] = election  # built once by the caller; the forked workers share it
+    _forked = (key, definition)
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
+
+            def forked(first: int, chunk: list[bytes]) -> Any:
+                return pool.submit(_judge_forked, first, chunk)
+
+            try:
+                yield Verdicts(_chunks(entries), forked, 2 * workers)
+            finally:  # a replay cut short leaves no work behind
+                pool.shutdown(wait=True, cancel_futures=True)
+    finally:
+        _forked = None
+
+
+_forked: tuple[str, bytes] | None = None  # what a forked worker inherits: no copy sent per task
+
+
+def _judge_forked(first: int, entries: Sequence[bytes]) -> dict[int, Judged]:
+    assert _forked is not None
+    return judge_chunk(_forked[0], _forked[1], first, entries)
 
 
 @contextmanager
@@ -164,20 +211,3 @@ def dask_client(scheduler: str) -> Iterator[Any]:
     else:
         with Client(scheduler, timeout=30) as client:  # type: ignore[no-untyped-call]
             yield client
-
-
-def _on_dask(
-    entries: Iterator[bytes], key: str, definition: Any, scheduler: str
-) -> dict[int, Judged]:
-    out: dict[int, Judged] = {}
-    with dask_client(scheduler) as client:
-        shared = client.scatter(definition, broadcast=True)
-        n = max(1, len(client.scheduler_info()["workers"]))
-        pending = []
-        for first, chunk in _chunks(entries):
-            pending.append(client.submit(judge_chunk, key, shared, first, chunk, pure=False))
-            if len(pending) >= 2 * n:
-                out.update(pending.pop(0).result())
-        for future in pending:
-            out.update(future.result())
-    return out

@@ -11,6 +11,7 @@ import hashlib
 import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,8 +24,7 @@ from achyk.domain.published import (
     station_results_path,
 )
 from achyk.domain.tally import folded_tabulation
-from achyk.errors import AchykError, DefinitionError, VerificationError
-from achyk.formats.definition import election_from_document
+from achyk.errors import AchykError, VerificationError
 from achyk.ledger import tree_root, verify_checkpoint
 from achyk.ledger.tiles import (
     earlier_partial_tiles,
@@ -36,9 +36,9 @@ from achyk.verify.anchors import anchors, check_quorum, definition_pin, record_w
 from achyk.verify.disputes import check_released, results_effects
 from achyk.verify.entries import Evidence, LogEntries
 from achyk.verify.files import check_manifest, check_site_figures
-from achyk.verify.parallel import Judged, judge_protocols
+from achyk.verify.parallel import judged_protocols
 from achyk.verify.remote import RemoteCheck, check_remote
-from achyk.verify.replay import Replay, replay
+from achyk.verify.replay import Definition, Lookup, Replay, replay
 from achyk.verify.source import RecordSource
 from achyk.verify.station_files import check_station_files
 
@@ -218,14 +218,17 @@ def _verify(
                f"{len(sizes)} checkpoints")  # fmt: skip
 
     evidence = Evidence(src)  # each rejection's, read when the replay reaches it
+    say("definition")
     try:
-        definition = json.loads(src.text("definition.json"))
+        document = src.read("definition.json")  # (for the workers, which build it themselves)
+        # Hashed and built here, then the parsed document let go: only the election is kept.
+        definition = Definition.of(json.loads(src.text("definition.json")))
     except (KeyError, ValueError, VerificationError) as err:
         report.add("definition.json", [f"missing or malformed: {err}"])
         return
     say("protocols")
-    election, judged = _judge_in_parallel(src, entries, definition, workers, scheduler)
-    state = replay(entries.stream(), definition, evidence, judged, election)
+    with _judged(src, entries, document, definition, workers, scheduler) as judged:
+        state = replay(entries.stream(), definition, evidence, judged)
     counts = ", ".join(f"{k} {v}" for k, v in sorted(state.counts.items()))
     report.add("every entry: canonical form, signatures, control relations, corrections",
                state.problems, counts)  # fmt: skip
@@ -305,20 +308,19 @@ def _verify(
                "recomputed")  # fmt: skip
 
 
-def _judge_in_parallel(
-    src: RecordSource, entries: LogEntries, definition: Any, workers: int | None,
-    scheduler: str | None,
-) -> tuple[Election | None, dict[int, Judged] | None]:  # fmt: skip
+@contextmanager
+def _judged(
+    src: RecordSource, entries: LogEntries, document: bytes, definition: Definition,
+    workers: int | None, scheduler: str | None,
+) -> Iterator[Lookup | None]:  # fmt: skip
     """The protocol entries judged by workers (achyk.verify.parallel), when there are any."""
-    if not scheduler and (workers is None or workers <= 1):
-        return None, None
-    try:
-        election = election_from_document(definition, "definition.json")
-    except DefinitionError:
-        return None, None  # the replay names what is wrong with it
-    key = hashlib.sha256(src.read("definition.json")).hexdigest()
-    return election, judge_protocols(entries.stream(), definition, key, election, workers,
-                                     scheduler)  # fmt: skip
+    if definition.election is None or (not scheduler and (workers is None or workers <= 1)):
+        yield None  # the replay judges each entry (and names what is wrong with the definition)
+        return
+    key = hashlib.sha256(document).hexdigest()
+    with judged_protocols(entries.stream(), document, key, definition.election, workers,
+                          scheduler) as verdicts:  # fmt: skip
+        yield verdicts
 
 
 def _record_header(
