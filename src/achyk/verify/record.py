@@ -7,7 +7,6 @@ the justification of rejections, and the published results and seats recomputed 
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator
@@ -220,14 +219,13 @@ def _verify(
     evidence = Evidence(src)  # each rejection's, read when the replay reaches it
     say("definition")
     try:
-        document = src.read("definition.json")  # (for the workers, which build it themselves)
         # Hashed and built here, then the parsed document let go: only the election is kept.
         definition = Definition.of(json.loads(src.text("definition.json")))
     except (KeyError, ValueError, VerificationError) as err:
         report.add("definition.json", [f"missing or malformed: {err}"])
         return
     say("protocols")
-    with _judged(src, entries, document, definition, workers, scheduler) as judged:
+    with _judged(entries, definition, workers, scheduler) as judged:
         state = replay(entries.stream(), definition, evidence, judged)
     counts = ", ".join(f"{k} {v}" for k, v in sorted(state.counts.items()))
     report.add("every entry: canonical form, signatures, control relations, corrections",
@@ -310,16 +308,13 @@ def _verify(
 
 @contextmanager
 def _judged(
-    src: RecordSource, entries: LogEntries, document: bytes, definition: Definition,
-    workers: int | None, scheduler: str | None,
-) -> Iterator[Lookup | None]:  # fmt: skip
+    entries: LogEntries, definition: Definition, workers: int | None, scheduler: str | None
+) -> Iterator[Lookup | None]:
     """The protocol entries judged by workers (achyk.verify.parallel), when there are any."""
     if definition.election is None or (not scheduler and (workers is None or workers <= 1)):
         yield None  # the replay judges each entry (and names what is wrong with the definition)
         return
-    key = hashlib.sha256(document).hexdigest()
-    with judged_protocols(entries.stream(), document, key, definition.election, workers,
-                          scheduler) as verdicts:  # fmt: skip
+    with judged_protocols(entries.stream(), definition.election, workers, scheduler) as verdicts:
         yield verdicts
 
 
