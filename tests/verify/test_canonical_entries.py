@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from achyk.canonical import canonical_json
-from achyk.verify.entries import is_canonical
+from achyk.canonical import canonical_hash, canonical_json
+from achyk.verify.entries import canonical_sha256, is_canonical
 
 values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text()
@@ -66,3 +66,18 @@ def test_the_fast_check_gives_the_exact_verdict(value: object, how: str) -> None
 )
 def test_edge_cases(raw: bytes) -> None:
     assert _fast(raw) == _reference(raw)
+
+
+@given(values)
+def test_the_definition_hash_taken_in_c_is_the_canonical_hash(value: object) -> None:
+    raw = json.dumps(value).encode()  # the file as written, however it is spaced
+    parsed = json.loads(raw)
+    try:
+        expected: str | type[Exception] = canonical_hash(parsed)
+    except ValueError as err:
+        expected = type(err)
+    try:
+        got: str | type[Exception] = canonical_sha256(parsed, raw)
+    except ValueError as err:
+        got = type(err)
+    assert got == expected

@@ -220,7 +220,9 @@ def _verify(
     say("definition")
     try:
         # Hashed and built here, then the parsed document let go: only the election is kept.
-        definition = Definition.of(json.loads(src.text("definition.json")))
+        text = src.text("definition.json")
+        definition = Definition.of(json.loads(text), raw=text.encode("utf-8"))
+        del text
     except (KeyError, ValueError, VerificationError) as err:
         report.add("definition.json", [f"missing or malformed: {err}"])
         return

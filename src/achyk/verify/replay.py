@@ -23,7 +23,7 @@ from achyk.formats.definition import election_from_document
 from achyk.verify.audit import AUDIT_KINDS, AuditEntries
 from achyk.verify.disputes import KINDS as DISPUTE_KINDS
 from achyk.verify.disputes import DisputeEntries
-from achyk.verify.entries import is_canonical
+from achyk.verify.entries import canonical_sha256, is_canonical
 from achyk.verify.imported import IMPORTED_KINDS, imported_entry
 from achyk.verify.observers import KINDS as OBSERVER_KINDS
 from achyk.verify.observers import ObserverEntries
@@ -81,8 +81,11 @@ class Definition:
     error: str = ""
 
     @classmethod
-    def of(cls, document: Any, election: Election | None = None) -> Definition:
-        digest = canonical_hash(document)
+    def of(
+        cls, document: Any, election: Election | None = None, raw: bytes | None = None
+    ) -> Definition:
+        """`raw`: the bytes `document` was read from, if it was (its hash is then taken in C)."""
+        digest = canonical_hash(document) if raw is None else canonical_sha256(document, raw)
         if election is not None:
             return cls(digest, election)
         try:
