@@ -6,35 +6,42 @@ the replay bundle by bundle, and reads a bundle again where a later check needs 
 
 from __future__ import annotations
 
-import hashlib
+import json
 import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from achyk.canonical import canonical_hash, canonical_json, canonical_json_of_parsed
+from achyk.canonical import canonical_json
 from achyk.ledger.tiles import TILE_WIDTH, decode_entry_bundle, tile_for, tiles_for_size
 from achyk.verify.source import RecordSource
 
 # A run of 16 digits or more may be an integer beyond 2^53 - 1, which RFC 8785 cannot write.
 _LONG_DIGITS = re.compile(rb"[0-9]{16}")
+_BEYOND_BMP = re.compile("[\U00010000-\U0010ffff]")
 
 
-def is_canonical(entry: Any, raw: bytes) -> bool:
-    """Are `raw`'s bytes the RFC 8785 form of `entry` (`json.loads(raw)`)? In C for the entries a
-    log holds (`canonical_json_of_parsed`: no floats, nothing beyond the BMP); an entry that
-    might hold an integer beyond 2^53 - 1 (which `json.loads` reads and RFC 8785 cannot write)
-    is judged the exact, slower way, `canonical_json`, as is anything unusual."""
-    if _LONG_DIGITS.search(raw) is not None:
-        return canonical_json(entry) == raw
-    return canonical_json_of_parsed(entry) == raw
+def load(raw: bytes) -> tuple[Any, bool]:
+    """`json.loads(raw)`, and whether the value is plain: no number written with a fraction or an
+    exponent, no NaN or Infinity, no integer that might be beyond 2^53 - 1. For a plain value the
+    standard library's encoder, keys sorted, writes RFC 8785 (`canonical`)."""
+    odd: list[str] = []
+
+    def number(text: str) -> float:
+        odd.append(text)
+        return float(text)
+
+    value = json.loads(raw, parse_float=number, parse_constant=number)
+    return value, not odd and _LONG_DIGITS.search(raw) is None
 
 
-def canonical_sha256(document: Any, raw: bytes) -> str:
-    """`canonical_hash(document)` of a document `json.loads` read from `raw`, in C where it can
-    be (as `is_canonical`): the definition of 100,000 stations is 30 MB."""
-    if _LONG_DIGITS.search(raw) is not None:
-        return canonical_hash(document)
-    return hashlib.sha256(canonical_json_of_parsed(document)).hexdigest()
+def canonical(value: Any, plain: bool) -> bytes:
+    """`canonical_json(value)` for a value `load` read: in C when it is plain and holds nothing
+    beyond the BMP (whose keys RFC 8785 sorts as UTF-16), the exact encoder otherwise."""
+    if plain:
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        if text.isascii() or _BEYOND_BMP.search(text) is None:
+            return text.encode("utf-8")
+    return canonical_json(value)
 
 
 class LogEntries:

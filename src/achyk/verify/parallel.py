@@ -35,7 +35,7 @@ from typing import Any
 from achyk.domain.definition import DeviceRole, Election
 from achyk.domain.protocol import Protocol
 from achyk.domain.submission import examine
-from achyk.verify.entries import is_canonical
+from achyk.verify.entries import canonical, load
 
 # 32 bundles, about 6 MB of entries per task: at 200,000 entries 25 tasks of a second or more
 # each, so that a task's scheduling (milliseconds) and transfer are small beside its work.
@@ -62,11 +62,11 @@ def judge_chunk(election: Election, first: int, entries: Sequence[bytes]) -> dic
         if index == 0 or PROTOCOL not in raw:
             continue
         try:
-            entry = json.loads(raw)
+            entry, plain = load(raw)
         except (UnicodeDecodeError, json.JSONDecodeError):
             continue
         if (not isinstance(entry, dict) or entry.get("kind") != "protocol"
-                or entry.get("election") != election.id or not is_canonical(entry, raw)):  # fmt: skip
+                or entry.get("election") != election.id or canonical(entry, plain) != raw):  # fmt: skip
             continue  # the replay judges it (and names what is wrong)
         envelope = {k: entry.get(k) for k in ("protocol", "device", "signature")}
         place = election.place(str((entry.get("protocol") or {}).get("station")))

@@ -33,7 +33,7 @@ from achyk.ledger.tiles import (
 from achyk.ledger.trust import Trust
 from achyk.verify.anchors import anchors, check_quorum, definition_pin, record_witnesses
 from achyk.verify.disputes import check_released, results_effects
-from achyk.verify.entries import Evidence, LogEntries
+from achyk.verify.entries import Evidence, LogEntries, load
 from achyk.verify.files import check_manifest, check_site_figures
 from achyk.verify.parallel import judged_protocols
 from achyk.verify.remote import RemoteCheck, check_remote
@@ -220,9 +220,9 @@ def _verify(
     say("definition")
     try:
         # Hashed and built here, then the parsed document let go: only the election is kept.
-        text = src.text("definition.json")
-        definition = Definition.of(json.loads(text), raw=text.encode("utf-8"))
-        del text
+        document, plain = load(src.text("definition.json").encode("utf-8"))  # UTF-8 or named
+        definition = Definition.of(document, plain=plain)
+        del document
     except (KeyError, ValueError, VerificationError) as err:
         report.add("definition.json", [f"missing or malformed: {err}"])
         return

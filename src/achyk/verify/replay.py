@@ -13,7 +13,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from achyk.canonical import canonical_hash
 from achyk.domain.correction import examine_correction
 from achyk.domain.definition import Election
 from achyk.domain.protocol import Protocol
@@ -23,7 +22,7 @@ from achyk.formats.definition import election_from_document
 from achyk.verify.audit import AUDIT_KINDS, AuditEntries
 from achyk.verify.disputes import KINDS as DISPUTE_KINDS
 from achyk.verify.disputes import DisputeEntries
-from achyk.verify.entries import canonical_sha256, is_canonical
+from achyk.verify.entries import canonical, load
 from achyk.verify.imported import IMPORTED_KINDS, imported_entry
 from achyk.verify.observers import KINDS as OBSERVER_KINDS
 from achyk.verify.observers import ObserverEntries
@@ -81,11 +80,9 @@ class Definition:
     error: str = ""
 
     @classmethod
-    def of(
-        cls, document: Any, election: Election | None = None, raw: bytes | None = None
-    ) -> Definition:
-        """`raw`: the bytes `document` was read from, if it was (its hash is then taken in C)."""
-        digest = canonical_hash(document) if raw is None else canonical_sha256(document, raw)
+    def of(cls, document: Any, election: Election | None = None, plain: bool = False) -> Definition:
+        """`plain`: `document` as `achyk.verify.entries.load` read it, plain (hashed in C)."""
+        digest = hashlib.sha256(canonical(document, plain)).hexdigest()
         if election is not None:
             return cls(digest, election)
         try:
@@ -117,11 +114,11 @@ def replay(
             _protocol(state, index, {}, done)
             continue
         try:
-            entry = json.loads(raw)
+            entry, plain = load(raw)
         except (UnicodeDecodeError, json.JSONDecodeError) as err:
             state.fail(index, f"not JSON: {err}")
             continue
-        if not isinstance(entry, dict) or not is_canonical(entry, raw):
+        if not isinstance(entry, dict) or canonical(entry, plain) != raw:
             state.fail(index, "not in RFC 8785 canonical form")
             continue
         kind = entry.get("kind")
