@@ -57,6 +57,17 @@ class LogEntries:
             if tile.level == 0:
                 yield tile.index * TILE_WIDTH, decode_entry_bundle(self.fetch(tile.entries_path))
 
+    def containing(self, marker: bytes) -> Iterator[tuple[int, bytes]]:
+        """(index, entry) of each entry holding `marker`: bundles without it are not decoded."""
+        for tile in tiles_for_size(self.size):
+            if tile.level == 0:
+                data = self.fetch(tile.entries_path)
+                if marker in data:  # (an entry holding it: its bundle holds it)
+                    first = tile.index * TILE_WIDTH
+                    for i, raw in enumerate(decode_entry_bundle(data)):
+                        if marker in raw:
+                            yield first + i, raw
+
     def stream(self) -> Iterator[bytes]:
         for _, entries in self.bundles():
             yield from entries

@@ -58,9 +58,10 @@ class LogKeys:
     problems: tuple[str, ...]
 
     @classmethod
-    def from_entries(cls, entries: Iterable[bytes], current: str) -> LogKeys:
+    def from_entries(cls, entries: Iterable[tuple[int, bytes]], current: str) -> LogKeys:
+        """`entries`: (index, entry) of at least every entry that holds ROTATION."""
         rotations, problems = [], []
-        for i, raw in enumerate(entries):
+        for i, raw in entries:
             if ROTATION in raw:
                 try:
                     e = json.loads(raw)
@@ -177,7 +178,9 @@ def _verify(
     entries = LogEntries(cp.size, fetch)  # streamed bundle by bundle, never all held
     say("checkpoint history")
     hash_at = hash_at_from_tiles(cp.size, fetch)
-    keys = LogKeys.from_entries(entries.stream(), vkey)  # a logged rotation: older checkpoints' key
+    keys = LogKeys.from_entries(
+        entries.containing(ROTATION), vkey
+    )  # a logged rotation: older checkpoints' key
     history_problems = list(keys.problems)
     listed = src.listing("log/checkpoints")
     stated = record.get("checkpoints", [])
