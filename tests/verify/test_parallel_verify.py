@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from achyk.canonical import canonical_json
+from achyk.formats.definition import election_from_document
 from achyk.ledger import Checkpoint, MemoryTree, leaf_hash, sign_checkpoint
 from achyk.ledger.note import parse_signer_key
 from achyk.ledger.tiles import build_tiles, decode_entry_bundle, entry_bundles
@@ -86,6 +87,28 @@ def test_two_processes_give_the_serial_verdicts(
 
 
 @pytest.mark.slow
-def test_a_dask_cluster_gives_the_serial_verdicts(tampered: Path) -> None:
+def test_a_dask_cluster_gives_the_serial_verdicts(
+    tampered: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     serial = verify_record(str(tampered))
+    monkeypatch.setattr(parallel, "CHUNK_ENTRIES", 16)  # many tasks, each its own stations
     assert verify_record(str(tampered), scheduler="local:2").checks == serial.checks
+
+
+def test_a_chunk_judged_with_only_its_stations_is_judged_as_with_all(tampered: Path) -> None:
+    """What a Dask task is sent: the election cut down to the stations its entries name."""
+    definition = json.loads((tampered / "definition.json").read_text())
+    election = election_from_document(definition, "definition.json")
+    entries: list[bytes] = []
+    for bundle in sorted((tampered / "log" / "tile" / "entries").rglob("*")):
+        if bundle.is_file():
+            entries.extend(decode_entry_bundle(bundle.read_bytes()))
+    judged = 0
+    for first in range(0, len(entries), 16):
+        chunk = entries[first : first + 16]
+        part = parallel._stations_of(election, chunk)
+        assert part.station_count() < election.station_count()
+        whole = parallel.judge_chunk(election, first, chunk)
+        assert parallel.judge_chunk(part, first, chunk) == whole
+        judged += len(whole)
+    assert judged > 100

@@ -67,6 +67,8 @@ def station_results_document(election: Election, tab: Tabulation, region: Region
     for contest in election.contests:
         rows = {}
         for district in region.districts:
+            if not contest.covers(district.id):  # (no result: asking would read it again)
+                continue
             for station in district.stations:
                 r = tab.get(Level.STATION, station.id, contest.id)
                 if r is not None:

@@ -6,10 +6,42 @@ the replay bundle by bundle, and reads a bundle again where a later check needs 
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
+from achyk.canonical import canonical_json
 from achyk.ledger.tiles import TILE_WIDTH, decode_entry_bundle, tile_for, tiles_for_size
 from achyk.verify.source import RecordSource
+
+# A run of 16 digits or more may be an integer beyond 2^53 - 1, which RFC 8785 cannot write.
+_LONG_DIGITS = re.compile(rb"[0-9]{16}")
+_BEYOND_BMP = re.compile("[\U00010000-\U0010ffff]")
+
+
+def load(raw: bytes) -> tuple[Any, bool]:
+    """`json.loads(raw)`, and whether the value is plain: no number written with a fraction or an
+    exponent, no NaN or Infinity, no integer that might be beyond 2^53 - 1. For a plain value the
+    standard library's encoder, keys sorted, writes RFC 8785 (`canonical`)."""
+    odd: list[str] = []
+
+    def number(text: str) -> float:
+        odd.append(text)
+        return float(text)
+
+    value = json.loads(raw, parse_float=number, parse_constant=number)
+    return value, not odd and _LONG_DIGITS.search(raw) is None
+
+
+def canonical(value: Any, plain: bool) -> bytes:
+    """`canonical_json(value)` for a value `load` read: in C when it is plain and holds nothing
+    beyond the BMP (whose keys RFC 8785 sorts as UTF-16), the exact encoder otherwise."""
+    if plain:
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        if text.isascii() or _BEYOND_BMP.search(text) is None:
+            return text.encode("utf-8")
+    return canonical_json(value)
 
 
 class LogEntries:
@@ -24,6 +56,17 @@ class LogEntries:
         for tile in tiles_for_size(self.size):
             if tile.level == 0:
                 yield tile.index * TILE_WIDTH, decode_entry_bundle(self.fetch(tile.entries_path))
+
+    def containing(self, marker: bytes) -> Iterator[tuple[int, bytes]]:
+        """(index, entry) of each entry holding `marker`: bundles without it are not decoded."""
+        for tile in tiles_for_size(self.size):
+            if tile.level == 0:
+                data = self.fetch(tile.entries_path)
+                if marker in data:  # (an entry holding it: its bundle holds it)
+                    first = tile.index * TILE_WIDTH
+                    for i, raw in enumerate(decode_entry_bundle(data)):
+                        if marker in raw:
+                            yield first + i, raw
 
     def stream(self) -> Iterator[bytes]:
         for _, entries in self.bundles():

@@ -29,6 +29,7 @@ from achyk.ledger.tiles import (
     TileError,
     encode_entry_bundle,
     parse_tile_path,
+    tiles_for_size,
 )
 from achyk.verify.source import RecordSource
 
@@ -77,7 +78,8 @@ def check_tile_file(
 def check_manifest(
     src: RecordSource, rejections: set[int], size: int, hash_at: HashAt, entries: Entries
 ) -> tuple[list[str], dict[str, str]]:
-    """Problems, and the manifest's files (path → hash)."""
+    """Problems, and the manifest's files (path → hash). Called once the tree at `size` has
+    been checked against the checkpoint (`achyk.ledger.tiles.verify_tiles`)."""
     try:
         manifest = json.loads(src.text("manifest.json"))
         files = manifest["files"]
@@ -98,7 +100,14 @@ def check_manifest(
             continue
         if actual != digest:
             problems.append(f"{path}: SHA-256 {actual} is not the manifest's {digest}")
+    # The tiles and bundles of the tree at this size were each read and checked against the
+    # checkpoint (`verify_tiles`); any other file at a tile path (an earlier checkpoint's partial
+    # tile, or one that should not be there) is recomputed from the verified tree.
+    verified = {p for t in tiles_for_size(size)
+                for p in ((t.path, t.entries_path) if t.level == 0 else (t.path,))}  # fmt: skip
     for path in src.files() or []:
+        if path in verified and path not in files:
+            continue
         if path.startswith("log/tile/") and path not in files:
             bad = check_tile_file(path, src.read(path), size, hash_at, entries)
             if bad:
@@ -160,6 +169,7 @@ def check_site_figures(
     problems: list[str] = []
     data_dir = f"site/e/{election.id}/data/"
     expected: dict[Level, dict[tuple[str, str], Any]] = {}  # a level's when a file needs it
+    by_unit: dict[Level, dict[str, dict[tuple[str, str], Any]]] = {}  # … and split by unit
     for path in sorted(files):
         if not path.startswith(data_dir):
             continue
@@ -175,8 +185,13 @@ def check_site_figures(
             if level not in expected:  # (the station level of 100,000 stations only if published)
                 expected[level] = _expected(election, tab, level)
             want = expected[level]
-            if m[2] is not None:
-                want = {k: v for k, v in want.items() if k[0] == m[2]}
+            if m[2] is not None:  # one unit's file (of thousands): its rows, not a level's scan
+                if level not in by_unit:
+                    split: dict[str, dict[tuple[str, str], Any]] = {}
+                    for k, v in want.items():
+                        split.setdefault(k[0], {})[k] = v
+                    by_unit[level] = split
+                want = by_unit[level].get(m[2], {})
             data = src.read(path)
             got = _rows_csv(data) if m[3] == "csv" else _rows_json(data)
         except (KeyError, ValueError, TypeError, UnicodeDecodeError) as err:

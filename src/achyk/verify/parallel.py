@@ -6,34 +6,42 @@ things the replay keeps in order: whether a *backup* device was switched in, and
 protocol's slot is still empty. So the log's protocol entries are judged in chunks by workers
 (`examine`, exactly as the replay would), and the replay (achyk.verify.replay) takes each outcome
 in log order, filling the slots itself; an entry signed by a backup device, or one a worker could
-not judge (not canonical, not a protocol, another election), is judged by the replay as before.
-The verdicts are the same; only who computes them differs.
+not judge (not canonical, not a protocol, another election, a station it was not given), is
+judged by the replay as before. The verdicts are the same; only who computes them differs.
 
 Workers: a process pool forked after the definition is built (it is shared, not rebuilt), or a
 Dask distributed cluster (`scheduler` = "tcp://HOST:PORT", or "local:N" for a LocalCluster of N
-worker processes on this machine), whose workers build the election once each from the
-definition scattered to them.
+worker processes on this machine). A Dask task carries, beside its entries, the election cut
+down to the stations those entries name (`_stations_of`): the same contests, form and station
+objects (devices and keys) that `examine` reads, built here from the verified definition, so a
+worker neither parses nor builds a 100,000-station definition, and the work divides across
+workers instead of being repeated by each.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator, Sequence
+import re
+import sys
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing import get_context
 from typing import Any
 
-from achyk.canonical import canonical_json
 from achyk.domain.definition import DeviceRole, Election
 from achyk.domain.protocol import Protocol
 from achyk.domain.submission import examine
-from achyk.formats.definition import election_from_document
+from achyk.verify.entries import canonical, load
 
-CHUNK_ENTRIES = 8_192  # 32 bundles: about 6 MB of entries per task
+# 32 bundles, about 6 MB of entries per task: at 200,000 entries 25 tasks of a second or more
+# each, so that a task's scheduling (milliseconds) and transfer are small beside its work.
+CHUNK_ENTRIES = 8_192
 PROTOCOL = b'"kind":"protocol"'
+_STATION = re.compile(rb'"station":"([^"\\]*)"')
 
 
 @dataclass(frozen=True)
@@ -46,44 +54,65 @@ class Judged:
     protocol: Protocol | None
 
 
-_elections: dict[str, Election] = {}  # definition hash → election, per worker process
-
-
-def _election(key: str, definition: Any) -> Election:
-    if key not in _elections:
-        _elections.clear()
-        _elections[key] = election_from_document(definition, "definition.json")
-    return _elections[key]
-
-
-def judge_chunk(
-    key: str, definition: Any, first: int, entries: Sequence[bytes]
-) -> dict[int, Judged]:
+def judge_chunk(election: Election, first: int, entries: Sequence[bytes]) -> dict[int, Judged]:
     """Outcomes of the protocol entries among `entries` (the first at log index `first`)."""
-    election = _election(key, definition)
     out: dict[int, Judged] = {}
     for offset, raw in enumerate(entries):
         index = first + offset
         if index == 0 or PROTOCOL not in raw:
             continue
         try:
-            entry = json.loads(raw)
+            entry, plain = load(raw)
         except (UnicodeDecodeError, json.JSONDecodeError):
             continue
         if (not isinstance(entry, dict) or entry.get("kind") != "protocol"
-                or entry.get("election") != election.id or canonical_json(entry) != raw):  # fmt: skip
+                or entry.get("election") != election.id or canonical(entry, plain) != raw):  # fmt: skip
             continue  # the replay judges it (and names what is wrong)
         envelope = {k: entry.get(k) for k in ("protocol", "device", "signature")}
         place = election.place(str((entry.get("protocol") or {}).get("station")))
-        device = place.station.device(str(entry.get("device"))) if place is not None else None
+        if place is None:
+            continue  # not a station this worker was given: the replay judges it
+        device = place.station.device(str(entry.get("device")))
         if device is not None and device.role is DeviceRole.BACKUP:
             continue  # whether it was switched in is the replay's to say, in log order
         result = examine(election, envelope, {})
         out[index] = Judged(
             tuple(map(str, result.problems)), result.document_hash or "", result.device_id,
-            result.protocol,
+            _shared(result.protocol),
         )  # fmt: skip
     return out
+
+
+def _shared(p: Protocol | None) -> Protocol | None:
+    """The protocol with its repeated strings (election, contest, kind of line, party) interned:
+    pickled once per chunk, not once per protocol, and held once by the replay's 200,000 slots."""
+    if p is None:
+        return None
+    i = sys.intern
+    return replace(
+        p, election_id=i(p.election_id), contest_id=i(p.contest_id),
+        votes=tuple((i(o), n) for o, n in p.votes), extra=tuple((i(k), n) for k, n in p.extra),
+        form_id=None if p.form_id is None else i(p.form_id),
+    )  # fmt: skip
+
+
+def _stations_of(election: Election, entries: Sequence[bytes]) -> Election:
+    """The election with only the stations `entries` name (every region and district kept):
+    for these entries `examine` gives what it gives with the whole election."""
+    wanted: dict[str, set[str]] = {}  # district → its stations named
+    for raw in entries:
+        for m in _STATION.finditer(raw):
+            place = election.place(m[1].decode("utf-8", "replace"))
+            if place is not None:
+                wanted.setdefault(place.district_id, set()).add(place.station.id)
+    regions = tuple(
+        replace(r, districts=tuple(
+            replace(d, stations=tuple(s for s in d.stations if s.id in wanted.get(d.id, ())))
+            for d in r.districts
+        ))
+        for r in election.regions
+    )  # fmt: skip
+    return replace(election, regions=regions)
 
 
 def _chunks(entries: Iterator[bytes]) -> Iterator[tuple[int, list[bytes]]]:
@@ -100,52 +129,88 @@ def _chunks(entries: Iterator[bytes]) -> Iterator[tuple[int, list[bytes]]]:
         yield first, chunk
 
 
-_forked: tuple[str, Any] | None = None  # what a forked worker inherits: no copy sent per task
+class Verdicts:
+    """The workers' outcomes, looked up by log index in increasing order (as the replay goes).
 
+    A few chunks are in flight at once (`ahead`); a chunk's outcomes are taken when the replay
+    reaches its first entry and let go when it moves past its last, so neither the log nor its
+    200,000 outcomes are ever all held, and the replay runs while the workers judge what follows.
+    """
 
-def _judge_forked(first: int, entries: Sequence[bytes]) -> dict[int, Judged]:
-    assert _forked is not None
-    return judge_chunk(_forked[0], _forked[1], first, entries)
+    def __init__(self, chunks: Iterator[tuple[int, list[bytes]]],
+                 submit: Callable[[int, list[bytes]], Any], ahead: int) -> None:  # fmt: skip
+        self._chunks = chunks
+        self._submit = submit
+        self._ahead = max(1, ahead)
+        self._pending: deque[tuple[int, Any]] = deque()  # (end, future)
+        self._current: dict[int, Judged] = {}
+        self._end = 0  # the current chunk's outcomes cover indices below this
+        self._fill()
 
+    def _fill(self) -> None:
+        while len(self._pending) < self._ahead:
+            nxt = next(self._chunks, None)
+            if nxt is None:
+                return
+            first, chunk = nxt
+            self._pending.append((first + len(chunk), self._submit(first, chunk)))
 
-def judge_protocols(
-    entries: Iterator[bytes],
-    definition: Any,
-    key: str,
-    election: Election,
-    workers: int | None,
-    scheduler: str | None,
-) -> dict[int, Judged] | None:
-    """Every protocol entry's outcome, judged by `workers` processes or on a Dask cluster;
-    None when neither is asked for (the replay then judges each entry itself). `key` names the
-    definition (the SHA-256 of its file) for the workers that build it."""
-    global _forked
-    if scheduler:
-        return _on_dask(entries, key, definition, scheduler)
-    if workers is None or workers <= 1 or "fork" not in _start_methods():
-        return None
-    _elections.clear()
-    _elections[key] = election  # built once by the caller; the forked workers share it
-    _forked = (key, definition)
-    out: dict[int, Judged] = {}
-    try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
-            pending = []
-            for first, chunk in _chunks(entries):
-                pending.append(pool.submit(_judge_forked, first, chunk))
-                if len(pending) >= 2 * workers:  # a few chunks in flight, not the whole log
-                    out.update(pending.pop(0).result())
-            for future in pending:
-                out.update(future.result())
-    finally:
-        _forked = None
-    return out
+    def get(self, index: int) -> Judged | None:
+        while index >= self._end and self._pending:
+            self._end, future = self._pending.popleft()
+            self._current = future.result()
+            self._fill()
+        return self._current.get(index)
 
 
 def _start_methods() -> list[str]:
     import multiprocessing
 
     return multiprocessing.get_all_start_methods()
+
+
+_forked: Election | None = None  # what a forked worker inherits: no copy sent per task
+
+
+def _judge_forked(first: int, entries: Sequence[bytes]) -> dict[int, Judged]:
+    assert _forked is not None
+    return judge_chunk(_forked, first, entries)
+
+
+@contextmanager
+def judged_protocols(
+    entries: Iterator[bytes], election: Election, workers: int | None, scheduler: str | None
+) -> Iterator[Verdicts | None]:
+    """Every protocol entry's outcome, judged by `workers` forked processes or on a Dask
+    cluster, as the replay asks for it; None when neither is asked for (the replay then judges
+    each entry itself). `election` is the one built from the verified definition."""
+    global _forked
+    if scheduler:
+        with dask_client(scheduler) as client:
+            n = max(1, len(client.scheduler_info()["workers"]))
+
+            def on_dask(first: int, chunk: list[bytes]) -> Any:
+                part = _stations_of(election, chunk)
+                return client.submit(judge_chunk, part, first, chunk, pure=False)
+
+            yield Verdicts(_chunks(entries), on_dask, 2 * n)
+        return
+    if workers is None or workers <= 1 or "fork" not in _start_methods():
+        yield None
+        return
+    _forked = election  # the forked workers share it
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
+
+            def forked(first: int, chunk: list[bytes]) -> Any:
+                return pool.submit(_judge_forked, first, chunk)
+
+            try:
+                yield Verdicts(_chunks(entries), forked, 2 * workers)
+            finally:  # a replay cut short leaves no work behind
+                pool.shutdown(wait=True, cancel_futures=True)
+    finally:
+        _forked = None
 
 
 @contextmanager
@@ -164,20 +229,3 @@ def dask_client(scheduler: str) -> Iterator[Any]:
     else:
         with Client(scheduler, timeout=30) as client:  # type: ignore[no-untyped-call]
             yield client
-
-
-def _on_dask(
-    entries: Iterator[bytes], key: str, definition: Any, scheduler: str
-) -> dict[int, Judged]:
-    out: dict[int, Judged] = {}
-    with dask_client(scheduler) as client:
-        shared = client.scatter(definition, broadcast=True)
-        n = max(1, len(client.scheduler_info()["workers"]))
-        pending = []
-        for first, chunk in _chunks(entries):
-            pending.append(client.submit(judge_chunk, key, shared, first, chunk, pure=False))
-            if len(pending) >= 2 * n:
-                out.update(pending.pop(0).result())
-        for future in pending:
-            out.update(future.result())
-    return out

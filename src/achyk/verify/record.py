@@ -7,10 +7,10 @@ the justification of rejections, and the published results and seats recomputed 
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,8 +23,7 @@ from achyk.domain.published import (
     station_results_path,
 )
 from achyk.domain.tally import folded_tabulation
-from achyk.errors import AchykError, DefinitionError, VerificationError
-from achyk.formats.definition import election_from_document
+from achyk.errors import AchykError, VerificationError
 from achyk.ledger import tree_root, verify_checkpoint
 from achyk.ledger.tiles import (
     earlier_partial_tiles,
@@ -34,11 +33,11 @@ from achyk.ledger.tiles import (
 from achyk.ledger.trust import Trust
 from achyk.verify.anchors import anchors, check_quorum, definition_pin, record_witnesses
 from achyk.verify.disputes import check_released, results_effects
-from achyk.verify.entries import Evidence, LogEntries
+from achyk.verify.entries import Evidence, LogEntries, load
 from achyk.verify.files import check_manifest, check_site_figures
-from achyk.verify.parallel import Judged, judge_protocols
+from achyk.verify.parallel import judged_protocols
 from achyk.verify.remote import RemoteCheck, check_remote
-from achyk.verify.replay import Replay, replay
+from achyk.verify.replay import Definition, Lookup, Replay, replay
 from achyk.verify.source import RecordSource
 from achyk.verify.station_files import check_station_files
 
@@ -59,9 +58,10 @@ class LogKeys:
     problems: tuple[str, ...]
 
     @classmethod
-    def from_entries(cls, entries: Iterable[bytes], current: str) -> LogKeys:
+    def from_entries(cls, entries: Iterable[tuple[int, bytes]], current: str) -> LogKeys:
+        """`entries`: (index, entry) of at least every entry that holds ROTATION."""
         rotations, problems = [], []
-        for i, raw in enumerate(entries):
+        for i, raw in entries:
             if ROTATION in raw:
                 try:
                     e = json.loads(raw)
@@ -178,7 +178,9 @@ def _verify(
     entries = LogEntries(cp.size, fetch)  # streamed bundle by bundle, never all held
     say("checkpoint history")
     hash_at = hash_at_from_tiles(cp.size, fetch)
-    keys = LogKeys.from_entries(entries.stream(), vkey)  # a logged rotation: older checkpoints' key
+    keys = LogKeys.from_entries(
+        entries.containing(ROTATION), vkey
+    )  # a logged rotation: older checkpoints' key
     history_problems = list(keys.problems)
     listed = src.listing("log/checkpoints")
     stated = record.get("checkpoints", [])
@@ -218,14 +220,18 @@ def _verify(
                f"{len(sizes)} checkpoints")  # fmt: skip
 
     evidence = Evidence(src)  # each rejection's, read when the replay reaches it
+    say("definition")
     try:
-        definition = json.loads(src.text("definition.json"))
+        # Hashed and built here, then the parsed document let go: only the election is kept.
+        document, plain = load(src.text("definition.json").encode("utf-8"))  # UTF-8 or named
+        definition = Definition.of(document, plain=plain)
+        del document
     except (KeyError, ValueError, VerificationError) as err:
         report.add("definition.json", [f"missing or malformed: {err}"])
         return
     say("protocols")
-    election, judged = _judge_in_parallel(src, entries, definition, workers, scheduler)
-    state = replay(entries.stream(), definition, evidence, judged, election)
+    with _judged(entries, definition, workers, scheduler) as judged:
+        state = replay(entries.stream(), definition, evidence, judged)
     counts = ", ".join(f"{k} {v}" for k, v in sorted(state.counts.items()))
     report.add("every entry: canonical form, signatures, control relations, corrections",
                state.problems, counts)  # fmt: skip
@@ -287,6 +293,8 @@ def _verify(
         except (KeyError, ValueError) as err:
             diffs.append(f"{path}: missing or malformed: {err}")
             continue
+        if published == computed:  # (in C; the same verdict as `differences` finding none)
+            continue
         prefix = "" if path == "results.json" else f"{path}: "
         diffs.extend(prefix + d for d in differences(published, computed))
     report.add("published results and seats recomputed from the log", diffs,
@@ -305,20 +313,16 @@ def _verify(
                "recomputed")  # fmt: skip
 
 
-def _judge_in_parallel(
-    src: RecordSource, entries: LogEntries, definition: Any, workers: int | None,
-    scheduler: str | None,
-) -> tuple[Election | None, dict[int, Judged] | None]:  # fmt: skip
+@contextmanager
+def _judged(
+    entries: LogEntries, definition: Definition, workers: int | None, scheduler: str | None
+) -> Iterator[Lookup | None]:
     """The protocol entries judged by workers (achyk.verify.parallel), when there are any."""
-    if not scheduler and (workers is None or workers <= 1):
-        return None, None
-    try:
-        election = election_from_document(definition, "definition.json")
-    except DefinitionError:
-        return None, None  # the replay names what is wrong with it
-    key = hashlib.sha256(src.read("definition.json")).hexdigest()
-    return election, judge_protocols(entries.stream(), definition, key, election, workers,
-                                     scheduler)  # fmt: skip
+    if definition.election is None or (not scheduler and (workers is None or workers <= 1)):
+        yield None  # the replay judges each entry (and names what is wrong with the definition)
+        return
+    with judged_protocols(entries.stream(), definition.election, workers, scheduler) as verdicts:
+        yield verdicts
 
 
 def _record_header(

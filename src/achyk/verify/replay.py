@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import typing
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from achyk.canonical import canonical_hash, canonical_json
 from achyk.domain.correction import examine_correction
 from achyk.domain.definition import Election
 from achyk.domain.protocol import Protocol
@@ -22,6 +22,7 @@ from achyk.formats.definition import election_from_document
 from achyk.verify.audit import AUDIT_KINDS, AuditEntries
 from achyk.verify.disputes import KINDS as DISPUTE_KINDS
 from achyk.verify.disputes import DisputeEntries
+from achyk.verify.entries import canonical, load
 from achyk.verify.imported import IMPORTED_KINDS, imported_entry
 from achyk.verify.observers import KINDS as OBSERVER_KINDS
 from achyk.verify.observers import ObserverEntries
@@ -62,37 +63,68 @@ class Replay:
         self.problems.append(f"log entry {index}: {what}")
 
 
+class Lookup(typing.Protocol):
+    """Outcomes by log index (a mapping, or `achyk.verify.parallel.Verdicts`)."""
+
+    def get(self, index: int, /) -> Judged | None: ...
+
+
+@dataclass(frozen=True)
+class Definition:
+    """The published definition as the replay needs it: its canonical hash, and the election
+    built from it (or why it does not validate). Made once, so the document itself (hundreds
+    of megabytes of objects at 100,000 stations) need not be held through the replay."""
+
+    sha256: str
+    election: Election | None
+    error: str = ""
+
+    @classmethod
+    def of(cls, document: Any, election: Election | None = None, plain: bool = False) -> Definition:
+        """`plain`: `document` as `achyk.verify.entries.load` read it, plain (hashed in C)."""
+        digest = hashlib.sha256(canonical(document, plain)).hexdigest()
+        if election is not None:
+            return cls(digest, election)
+        try:
+            return cls(digest, election_from_document(document, "definition.json"))
+        except DefinitionError as err:
+            return cls(digest, None, str(err))
+
+
 def replay(
     entries: Iterable[bytes],
     definition: Any,
     evidence: Mapping[int, bytes] | None = None,
-    judged: Mapping[int, Judged] | None = None,
+    judged: Lookup | None = None,
     election: Election | None = None,
 ) -> Replay:
-    """Judge every entry in order; `definition` is the published definition document.
+    """Judge every entry in order; `definition` is the published definition document, or the
+    `Definition` made from it.
 
     `judged`: protocol entries already judged by workers (achyk.verify.parallel), taken in log
     order here; `election`: the definition already built from `definition`, not built again.
     """
     state = Replay()
+    if not isinstance(definition, Definition):
+        definition = Definition.of(definition, election)
     for index, raw in enumerate(entries):
-        done = judged.get(index) if judged and state.election is not None else None
+        done = judged.get(index) if judged is not None and state.election is not None else None
         if done is not None:  # canonical, a protocol of this election: a worker examined it
             state.counts["protocol"] = state.counts.get("protocol", 0) + 1
             _protocol(state, index, {}, done)
             continue
         try:
-            entry = json.loads(raw)
+            entry, plain = load(raw)
         except (UnicodeDecodeError, json.JSONDecodeError) as err:
             state.fail(index, f"not JSON: {err}")
             continue
-        if not isinstance(entry, dict) or canonical_json(entry) != raw:
+        if not isinstance(entry, dict) or canonical(entry, plain) != raw:
             state.fail(index, "not in RFC 8785 canonical form")
             continue
         kind = entry.get("kind")
         state.counts[str(kind)] = state.counts.get(str(kind), 0) + 1
         if index == 0:
-            _definition(state, entry, definition, election)
+            _definition(state, entry, definition)
             continue
         if kind not in KINDS or kind == "definition":
             state.fail(index, f"unexpected entry kind {kind!r}")
@@ -130,22 +162,19 @@ def replay(
     return state
 
 
-def _definition(
-    state: Replay, entry: dict[str, Any], definition: Any, built: Election | None = None
-) -> None:
+def _definition(state: Replay, entry: dict[str, Any], definition: Definition) -> None:
     if entry.get("kind") != "definition":
         state.fail(0, "the first entry must be the election definition")
         return
-    digest = canonical_hash(definition)
+    digest = definition.sha256
     if entry.get("definition_sha256") != digest:
         state.fail(0, f"definition.json hashes to {digest}, the log says "
                       f"{entry.get('definition_sha256')}")  # fmt: skip
         return
-    try:
-        state.election = built or election_from_document(definition, "definition.json")
-    except DefinitionError as err:
-        state.fail(0, f"the definition does not validate: {err}")
+    if definition.election is None:
+        state.fail(0, f"the definition does not validate: {definition.error}")
         return
+    state.election = definition.election
     if entry.get("election") != state.election.id:
         state.fail(
             0, f"names election {entry.get('election')!r}, the definition {state.election.id!r}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -32,7 +33,9 @@ class RecordSource:
             if not file.is_file():
                 raise KeyError(path)
             data = file.read_bytes()
-        if path.startswith("log/tile/"):
+        if self.remote and path.startswith("log/tile/"):
+            # Fetched once over the network; a directory's files are read again instead, so
+            # that a log of 200,000 entries (150 MB) is never all held.
             self._cache[path] = data
         return data
 
@@ -47,8 +50,13 @@ class RecordSource:
         """Every file under a record directory, as relative paths; None over HTTP (no listing)."""
         if self.remote:
             return None
-        root = Path(self.location)
-        return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+        root = self.location
+        out = []
+        for top, _, names in os.walk(root):  # (tens of thousands of files: no Path per file)
+            rel = os.path.relpath(top, root).replace(os.sep, "/")
+            prefix = "" if rel == "." else rel + "/"
+            out += [prefix + n for n in names if os.path.isfile(os.path.join(top, n))]
+        return sorted(out)
 
     def listing(self, directory: str) -> list[str]:
         """The names in ``directory`` (e.g. ``log/checkpoints``): the directory itself, or over
