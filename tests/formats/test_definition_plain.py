@@ -138,3 +138,24 @@ def test_a_bad_definition_is_refused_with_the_full_reader_s_problems(tmp_path: P
     said = [str(p) for p in err.value.problems]
     assert any("registered_voters" in p and "greater than or equal to 0" in p for p in said)
     assert any("station id '9001' is used 2 times" in p for p in said)
+
+
+def test_the_collector_is_held_off_while_reading_and_restored_after() -> None:
+    import gc
+
+    from achyk.formats.definition_stations import no_cycle_collection
+
+    assert gc.isenabled()
+    with no_cycle_collection():
+        assert not gc.isenabled()
+        with no_cycle_collection():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the outer holder still reads
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with no_cycle_collection():
+            pass
+        assert not gc.isenabled()  # off before: left off
+    finally:
+        gc.enable()

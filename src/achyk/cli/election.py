@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -12,22 +9,10 @@ import typer
 
 from achyk.cli.common import DatabaseOption, ElectionOption, console, open_db
 from achyk.formats.definition import read_definition
+from achyk.formats.definition_stations import no_cycle_collection
 from achyk.services.elections import list_elections, store_definition
 
 app = typer.Typer(help="Election definitions.", no_args_is_help=True)
-
-
-@contextmanager
-def _no_cycle_collector() -> Iterator[None]:
-    """Reading a definition makes a million small objects and no reference cycle: the cyclic
-    collector's passes over them cost a quarter of `election load` and free nothing."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 @app.command("load")
@@ -36,7 +21,7 @@ def load(
     database: DatabaseOption = None,
 ) -> None:
     """Validate a definition file and store it; every error names its path in the file."""
-    with _no_cycle_collector():
+    with no_cycle_collection():
         definition = read_definition(file)
         loaded = store_definition(open_db(database), definition)
     verb = "loaded" if loaded.created else "already loaded (same definition)"
@@ -52,7 +37,7 @@ def check(
 ) -> None:
     """Validate a definition without storing anything (a dry run of `load`): every problem, with
     its line, in one report; prints the definition hash that `load` would log."""
-    with _no_cycle_collector():
+    with no_cycle_collection():
         definition = read_definition(file)
     console.print(
         f"{file}: valid — election {definition.election_id}, {definition.stations} stations, "

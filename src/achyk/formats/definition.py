@@ -54,7 +54,12 @@ from achyk.formats.definition_models import (
     _Station,
 )
 from achyk.formats.definition_refs import duplicates, nearest, reference_problems
-from achyk.formats.definition_stations import PlainStations, core_stations, plain_stations
+from achyk.formats.definition_stations import (
+    PlainStations,
+    core_stations,
+    no_cycle_collection,
+    plain_stations,
+)
 from achyk.formats.dispute_rules import rules_to_core
 from achyk.formats.located_yaml import Located, load_located
 from achyk.formats.protocol_forms import FormModel, form_problems, form_to_core, preset_document
@@ -235,6 +240,11 @@ def _to_core(d: _Definition) -> Election:
 
 def election_from_document(doc: Any, source: str = "definition") -> Election:
     """Validate a parsed definition document; raise DefinitionError with every problem and its path."""
+    with no_cycle_collection():
+        return _from_document(doc, source)
+
+
+def _from_document(doc: Any, source: str) -> Election:
     if not isinstance(doc, Mapping):
         raise DefinitionError(
             source, [Problem("", "the definition must be a mapping at top level")]
@@ -297,10 +307,11 @@ def _plain(doc: Mapping[str, Any], *, stored: bool = False) -> _Plain | None:
 
 
 def _with_stations(p: _Plain) -> Election:
+    """The whole election (each district's documents are taken from `p` as it is built)."""
     docs = p.stations.documents
     regions = tuple(
         dataclasses.replace(r, districts=tuple(
-            dataclasses.replace(d, stations=core_stations(docs[(ri, di)]))
+            dataclasses.replace(d, stations=core_stations(docs.pop((ri, di))))
             for di, d in enumerate(r.districts)
         ))
         for ri, r in enumerate(p.head.regions)
@@ -340,18 +351,20 @@ def election_from_stored(text: str) -> Election:
     shaped by pydantic straight from the JSON text. Anything read from outside (a file, a
     record) goes through `election_from_document`.
     """
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError:
-        doc = None
-    plain = _plain(doc, stored=True) if isinstance(doc, dict) else None
-    if plain is not None:
-        return _with_stations(plain)
-    try:
-        model = _Definition.model_validate_json(text)
-    except ValidationError as err:
-        raise DefinitionError("stored definition", _pydantic_problems(err)) from None
-    return _to_core(model)
+    with no_cycle_collection():
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError:
+            doc = None
+        plain = _plain(doc, stored=True) if isinstance(doc, dict) else None
+        del doc  # its stations are freed as they are built (reused memory, a lower peak)
+        if plain is not None:
+            return _with_stations(plain)
+        try:
+            model = _Definition.model_validate_json(text)
+        except ValidationError as err:
+            raise DefinitionError("stored definition", _pydantic_problems(err)) from None
+        return _to_core(model)
 
 
 def _read_text(path: Path) -> str:
@@ -377,15 +390,16 @@ def read_definition(path: Path) -> DefinitionText:
     """A definition file checked as `load_election` checks it, as it is stored: its canonical
     text and hash. A plain JSON definition never has its stations built (`_plain_text`)."""
     text = _read_text(path)
-    fast = _fast_json(path, text)
-    if isinstance(fast, Mapping):
-        try:
-            plain = _plain(_with_preset(fast))
-            if plain is not None:
-                return _plain_text(plain)
-        except (DefinitionError, UnicodeEncodeError):
-            pass  # the full way names the problem
-    return definition_text(_load(path, text))
+    with no_cycle_collection():
+        fast = _fast_json(path, text)
+        if isinstance(fast, Mapping):
+            try:
+                plain = _plain(_with_preset(fast))
+                if plain is not None:
+                    return _plain_text(plain)
+            except (DefinitionError, UnicodeEncodeError):
+                pass  # the full way names the problem
+        return definition_text(_load(path, text))
 
 
 def _load(path: Path, text: str) -> Election:
