@@ -279,7 +279,7 @@ def test_copies_sent_at_once_get_one_answer_and_a_nonce_serves_one_request(
     assert len({r.body for r in different}) == 6
     with ThreadPoolExecutor(6) as pool:
         answers = list(pool.map(post, different))
-    statuses = sorted(status for status, _ in answers)
-    assert statuses[0] in (200, 201, 422) and statuses[1:] == [401] * 5, answers
+    judged = [status for status, _ in answers if status != 401]
+    assert len(judged) == 1 and judged[0] in (201, 409, 422), answers
     assert all("nonce shared-nonce-1 was already used" in str(a["detail"])
                for status, a in answers if status == 401)  # fmt: skip
