@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import queue
 import threading
 import time
@@ -314,8 +315,6 @@ def _answer_held(w: _Waiting, held: tuple[str, int, str]) -> None:
     if w.checked is None or digest != w.checked.digest:
         w.settle(_reused(w.request))
     else:
-        import json
-
         w.settle(Transmission(status, json.loads(answer), resent=True))
 
 
