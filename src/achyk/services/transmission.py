@@ -27,6 +27,7 @@ import json
 import time
 import weakref
 from collections.abc import Callable, Collection, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -202,7 +203,9 @@ def transmit_protocol(
     election = get_election(db, election_id)
     request = _prepare(db, election, station_id, device=device, path=path, body=body,
                        timestamp=timestamp, nonce=nonce, signature=signature)  # fmt: skip
-    return enqueue(db, election, request, admit).result()
+    answer = enqueue(db, election, request, admit)
+    assert isinstance(answer, Future)
+    return answer.result()
 
 
 # Each database's elections, once parsed: the event loop must not wait on a 30 MB parse.
@@ -222,7 +225,10 @@ async def transmit_protocol_async(
         election = known[election_id] = await asyncio.to_thread(get_election, db, election_id)
     request = _prepare(db, election, station_id, device=device, path=path, body=body,
                        timestamp=timestamp, nonce=nonce, signature=signature)  # fmt: skip
-    return await asyncio.wrap_future(enqueue(db, election, request, admit))
+    answer = enqueue(db, election, request, admit, asyncio.get_running_loop())
+    assert isinstance(answer, asyncio.Future)
+    result: Transmission = await answer
+    return result
 
 
 def now_s() -> float:

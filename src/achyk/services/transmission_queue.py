@@ -11,7 +11,9 @@ answers with them. Each request's answer is given only after its commit.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import json
 import queue
 import threading
 import time
@@ -48,12 +50,52 @@ Admit = Callable[[str], bool]
 
 
 class _Waiting:
-    __slots__ = ("admit", "checked", "future", "request")
+    """One request in the pipeline. Its outcome is settled by the writer, then delivered: to
+    a thread's Future, or to an event loop's future, a group's at once (one wake-up per loop)."""
 
-    def __init__(self, request: SignedProtocol, admit: Admit | None) -> None:
-        self.request, self.admit = request, admit
+    __slots__ = ("admit", "checked", "future", "loop", "outcome", "request")
+
+    def __init__(self, request: SignedProtocol, admit: Admit | None,
+                 loop: asyncio.AbstractEventLoop | None) -> None:  # fmt: skip
+        self.request, self.admit, self.loop = request, admit, loop
         self.checked: Checked | None = None
-        self.future: Future[Transmission] = Future()
+        self.outcome: Transmission | BaseException | None = None
+        self.future: Future[Transmission] | asyncio.Future[Transmission] = (
+            Future() if loop is None else loop.create_future()
+        )
+
+    def settle(self, outcome: Transmission | BaseException) -> None:
+        if self.outcome is None:
+            self.outcome = outcome
+
+
+def _deliver(group: list[_Waiting]) -> None:
+    """Hand each settled outcome to whoever waits for it (unsettled: a failure)."""
+    loops: dict[asyncio.AbstractEventLoop, list[_Waiting]] = {}
+    for w in group:
+        if w.outcome is None:
+            w.outcome = RuntimeError("the transmission was not answered")
+        if w.loop is None:
+            _resolve(w)
+        else:
+            loops.setdefault(w.loop, []).append(w)
+    for loop, waiting in loops.items():
+        with contextlib.suppress(RuntimeError):  # the loop has closed: no one waits any more
+            loop.call_soon_threadsafe(_resolve_all, waiting)
+
+
+def _resolve_all(group: list[_Waiting]) -> None:
+    for w in group:
+        _resolve(w)
+
+
+def _resolve(w: _Waiting) -> None:
+    if w.future.done():  # an event loop's waiter may have been cancelled
+        return
+    if isinstance(w.outcome, BaseException):
+        w.future.set_exception(w.outcome)
+    elif w.outcome is not None:
+        w.future.set_result(w.outcome)
 
 
 class Transmissions:
@@ -107,6 +149,7 @@ class Transmissions:
                                               backups, now_s())  # fmt: skip
             except Exception as err:
                 _fail(group, err)
+                _deliver(group)
                 self._room.release()
             else:
                 self._examining.put((group, checked))
@@ -140,6 +183,7 @@ class Transmissions:
                                           _backups(self._db, self._election.id), now_s())  # fmt: skip
                 except Exception:
                     _fail(group, err)
+                    _deliver(group)
                     continue
                 for w, c in zip(group, here, strict=True):
                     w.checked = c
@@ -147,6 +191,7 @@ class Transmissions:
                 _write_group(self._db, self._election, group)
             except Exception as err:
                 _fail(group, err)
+            _deliver(group)
             with contextlib.suppress(Exception):  # only a plan's speed depends on it
                 _analysed(self._db, self._statistics, len(group))
 
@@ -158,9 +203,9 @@ def _write_group(db: Database, election: Election, group: list[_Waiting]) -> Non
         c, r = w.checked, w.request
         assert c is not None
         if c.refused is not None:
-            w.future.set_exception(TransmissionAuthError(c.refused))
+            w.settle(TransmissionAuthError(c.refused))
         elif w.admit is not None and not w.admit(r.device):
-            w.future.set_exception(OverRateLimit(f"device {r.device} is over its rate limit"))
+            w.settle(OverRateLimit(f"device {r.device} is over its rate limit"))
         else:
             live.append(w)
     if not live:
@@ -180,7 +225,7 @@ def _write_group(db: Database, election: Election, group: list[_Waiting]) -> Non
             if first[key].checked.digest == digest:  # type: ignore[union-attr]
                 resends.append((w, first[key]))
             else:
-                w.future.set_exception(_reused(w.request))
+                w.settle(_reused(w.request))
         else:
             first[key] = w
             (wrong if w.checked and w.checked.misaddressed else judged).append(w)
@@ -229,7 +274,7 @@ def _commit(db: Database, election: Election, judged: list[_Waiting],
         with db.session() as s:
             add_transmissions(s, rows([]))
     for w, status, answer in answers:
-        w.future.set_result(Transmission(status, answer, resent=False))
+        w.settle(Transmission(status, answer, resent=False))
 
 
 def _row(w: _Waiting, status: int, answer: dict[str, Any], refused: bytes | None) -> dict[str, Any]:
@@ -245,7 +290,7 @@ class _Regroup(Exception):
 
 
 def _one_by_one(db: Database, election: Election, w: _Waiting) -> None:
-    if w.future.done():
+    if w.outcome is not None:
         return
     try:
         if w.checked is not None and w.checked.misaddressed:
@@ -258,31 +303,28 @@ def _one_by_one(db: Database, election: Election, w: _Waiting) -> None:
             held = find_transmissions(s, [(w.request.device, w.request.nonce)])
         found = held.get((w.request.device, w.request.nonce))
         if found is None:
-            w.future.set_exception(RuntimeError("a transmission could not be recorded"))
+            w.settle(RuntimeError("a transmission could not be recorded"))
         else:
             _answer_held(w, found)
     except Exception as err:
-        w.future.set_exception(err)
+        w.settle(err)
 
 
 def _answer_held(w: _Waiting, held: tuple[str, int, str]) -> None:
     digest, status, answer = held
     if w.checked is None or digest != w.checked.digest:
-        w.future.set_exception(_reused(w.request))
+        w.settle(_reused(w.request))
     else:
-        import json
-
-        w.future.set_result(Transmission(status, json.loads(answer), resent=True))
+        w.settle(Transmission(status, json.loads(answer), resent=True))
 
 
 def _follow(copy: _Waiting, original: _Waiting) -> None:
     """A copy of a request sent again before the first copy was answered: the same answer."""
-    try:
-        first = original.future.result()
-    except Exception as err:
-        copy.future.set_exception(err)
+    first = original.outcome
+    if isinstance(first, Transmission):
+        copy.settle(Transmission(first.status, first.answer, resent=True))
     else:
-        copy.future.set_result(Transmission(first.status, first.answer, resent=True))
+        copy.settle(first or RuntimeError("the transmission was not answered"))
 
 
 def _reused(r: SignedProtocol) -> TransmissionAuthError:
@@ -293,8 +335,7 @@ def _reused(r: SignedProtocol) -> TransmissionAuthError:
 
 def _fail(group: list[_Waiting], err: BaseException) -> None:
     for w in group:
-        if not w.future.done():
-            w.future.set_exception(err)
+        w.settle(err)
 
 
 _pipelines: dict[tuple[int, str, int], Transmissions] = {}
@@ -302,10 +343,12 @@ _guard = threading.Lock()
 
 
 def enqueue(
-    db: Database, election: Election, request: SignedProtocol, admit: Admit | None
-) -> Future[Transmission]:
-    """The request's answer, once its group committed (or the reason it was refused)."""
-    waiting = _Waiting(request, admit)
+    db: Database, election: Election, request: SignedProtocol, admit: Admit | None,
+    loop: asyncio.AbstractEventLoop | None = None,
+) -> Future[Transmission] | asyncio.Future[Transmission]:  # fmt: skip
+    """The request's answer, once its group committed (or the reason it was refused): a
+    Future to wait on in a thread, or with `loop`, a future of that event loop."""
+    waiting = _Waiting(request, admit, loop)
     key = (id(db), election.id, id(election))
     with _guard:
         found = _pipelines.get(key)
