@@ -187,8 +187,9 @@ class RecordBeside:
         kind, value = outcome
         if kind == "error":
             raise value
-        self._record = value
-        return value
+        record: dict[str, Any] = value
+        self._record = record
+        return record
 
 
 def _record_writer(db: Database, election_id: str, out: Path, queue: Any) -> None:
