@@ -69,19 +69,24 @@ def publish(
     election: ElectionOption = None,
 ) -> None:
     """Write the public election record (definition, log tiles, checkpoints, results, evidence)."""
+    from achyk.services.elections import get_election
+    from achyk.services.publish import RecordBeside, write_manifest
     from achyk.services.publish import publish as write_record
-    from achyk.services.publish import write_manifest
     from achyk.web.static_site import write_site
 
     db = open_db(database)
-    record = write_record(db, election, out)
     if not site:
+        record = write_record(db, election, out)
         console.print(f"wrote the record of {record['election']} (log size {record['size']}) "
                       f"to {out}", soft_wrap=True)  # fmt: skip
         return
     # The site beside the record: any static web server can serve both, and the site's own
-    # "verify it yourself" page points at the record next to it.
-    write_site(db, record["election"], out / "site")
+    # "verify it yourself" page points at the record next to it. The record is written by a
+    # second process meanwhile; the manifest, of both, last.
+    election_id = get_election(db, election).id
+    beside = RecordBeside(db, election_id, out)
+    write_site(db, election_id, out / "site")
+    record = beside.result()
     write_manifest(out)
     console.print(
         f"wrote the record of {record['election']} (log size {record['size']}) to {out}, "

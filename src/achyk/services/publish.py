@@ -20,6 +20,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
+import pickle
+import time
 from pathlib import Path
 from typing import Any
 
@@ -58,8 +61,11 @@ def _json(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True).encode() + b"\n"
 
 
-def publish_record(db: Database, election_id: str | None, out: Path) -> dict[str, Any]:
-    """Write the record of one election into `out`; returns record.json's content."""
+def publish_record(
+    db: Database, election_id: str | None, out: Path, *, manifest: bool = True
+) -> dict[str, Any]:
+    """Write the record of one election into `out`; returns record.json's content. Without
+    `manifest` the caller writes manifest.json once everything else is in `out`."""
     election, tab = results(db, election_id)
     eid = election.id
     with db.read() as s:
@@ -102,7 +108,8 @@ def publish_record(db: Database, election_id: str | None, out: Path) -> dict[str
     record = record_document(db, eid)
     record["size"], record["checkpoints"] = size, [n for n, _ in history]  # as written above
     write_inside(out, out / "record.json", _json(record))
-    write_manifest(out)
+    if manifest:
+        write_manifest(out)
     return record
 
 
@@ -138,9 +145,63 @@ def record_document(db: Database, election_id: str) -> dict[str, Any]:
     }
 
 
-def publish(db: Database, election_id: str | None, out: Path) -> dict[str, Any]:
+def publish(
+    db: Database, election_id: str | None, out: Path, *, manifest: bool = True
+) -> dict[str, Any]:
     election = get_election(db, election_id)
-    return publish_record(db, election.id, out)
+    return publish_record(db, election.id, out, manifest=manifest)
+
+
+class RecordBeside:
+    """The record written by a forked process while this one writes the site (`achyk publish`):
+    the record (log tiles, results by region) and the site's own preparation each take a core.
+    `result()` waits for it and gives record.json's content, or raises what the record raised.
+    Where fork is not available the record is written at once, in this process."""
+
+    def __init__(self, db: Database, election_id: str, out: Path) -> None:
+        self._record: dict[str, Any] | None = None
+        if "fork" not in multiprocessing.get_all_start_methods():
+            self._record = publish(db, election_id, out, manifest=False)
+            return
+        context = multiprocessing.get_context("fork")
+        self._queue: Any = context.SimpleQueue()
+        self._process = context.Process(
+            target=_record_writer, args=(db, election_id, out, self._queue)
+        )
+        self._process.start()
+
+    def result(self) -> dict[str, Any]:
+        if self._record is not None:
+            return self._record
+        outcome = None
+        while outcome is None:
+            if not self._queue.empty():
+                outcome = self._queue.get()
+            elif not self._process.is_alive():
+                outcome = self._queue.get() if not self._queue.empty() else ("died", None)
+            else:
+                time.sleep(0.05)
+        self._process.join()
+        if outcome[0] == "died":  # killed, or its answer could not be sent
+            raise RuntimeError(f"the record writer failed (exit code {self._process.exitcode})")
+        kind, value = outcome
+        if kind == "error":
+            raise value
+        record: dict[str, Any] = value
+        self._record = record
+        return record
+
+
+def _record_writer(db: Database, election_id: str, out: Path, queue: Any) -> None:
+    db.engine.dispose(close=False)  # the parent's connections stay the parent's
+    try:
+        queue.put(("record", publish(db, election_id, out, manifest=False)))
+    except Exception as e:  # the same error (and exit code) as a record written in-process
+        try:
+            pickle.loads(pickle.dumps(e))  # it must also be rebuilt on the other side
+            queue.put(("error", e))
+        except Exception:  # not: its words, at least
+            queue.put(("error", RuntimeError(f"{type(e).__name__}: {e}")))
 
 
 RECOMPUTED = ("record.json", "definition.json", "results.json", "manifest.json")

@@ -138,7 +138,9 @@ class Protocols:
                 select(ProtocolRow)
                 .where(ProtocolRow.election_id == election_id,
                        ProtocolRow.station_id.in_(ids[at : at + 500]))
-                .order_by(ProtocolRow.id)
+                # (station, id), not id alone: ordered by id, SQLite walked the election's index
+                # (every protocol of the election) instead of the (election, station) one
+                .order_by(ProtocolRow.station_id, ProtocolRow.id)
             )  # fmt: skip
             for r in self.s.scalars(q):
                 out[r.station_id].append(_stored(r))

@@ -74,9 +74,10 @@ def _grouped(value: int, signs: tuple[str, str, str]) -> str:
 def number(value: int | Decimal, lang: str) -> str:
     # Every figure of a unit page goes through here (hundreds per page, tens of thousands of
     # pages in a published copy): a whole number is grouped by str.format, Babel's own result.
-    signs = _signs(lang) if type(value) is int else None
-    if signs is not None:
-        return _grouped(value, signs)
+    if type(value) is int:
+        signs = _signs(lang)
+        if signs is not None:
+            return _grouped(value, signs)
     return format_decimal(value, locale=lang, group_separator=True)
 
 

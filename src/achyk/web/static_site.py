@@ -98,15 +98,25 @@ def track_page(election: Election, board: Board) -> pages.Page:
     )  # fmt: skip
 
 
-def in_parallel(db: Database, work: Callable[[tuple[int, int]], None], parts: int) -> None:
+def in_parallel(
+    db: Database,
+    work: Callable[[tuple[int, int]], None],
+    parts: int,
+    also: Callable[[], None] | None = None,
+) -> None:
     """`work((k, parts))` for every k: parts − 1 forked writers and this process side by side
-    (each forked writer inherits the built definition and tabulation; none is sent or rebuilt)."""
+    (each forked writer inherits the built definition and tabulation; none is sent or rebuilt);
+    `also()`, if given, by one more forked writer beside them (after them when not in parallel)."""
     if parts <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         work((0, 1))
+        if also is not None:
+            also()
         return
     context = multiprocessing.get_context("fork")
     writers = [context.Process(target=_writer, args=(db, work, (k, parts)))
                for k in range(1, parts)]  # fmt: skip
+    if also is not None:
+        writers.append(context.Process(target=_also, args=(db, also)))
     for w in writers:
         w.start()
     try:
@@ -122,6 +132,11 @@ def in_parallel(db: Database, work: Callable[[tuple[int, int]], None], parts: in
 def _writer(db: Database, work: Callable[[tuple[int, int]], None], share: tuple[int, int]) -> None:
     db.engine.dispose(close=False)  # the parent's connections stay the parent's
     work(share)
+
+
+def _also(db: Database, job: Callable[[], None]) -> None:
+    db.engine.dispose(close=False)
+    job()
 
 
 def write_site(db: Database, election_id: str, out_dir: Path, *, base: str = "/") -> None:
@@ -169,7 +184,11 @@ def write_site(db: Database, election_id: str, out_dir: Path, *, base: str = "/"
     many = election.station_count() > opendata.LONG_STATION_FILES_UP_TO
     if many:  # the scanner-versus-hand reconciliation, once, before the writers share it
         site_pages.paper_reconciliation(db, election, tab)
-    in_parallel(db, write_share, (os.cpu_count() or 1) if many else 1)
+    # The open data (the wide station table reads every station's result) beside the pages.
+    in_parallel(
+        db, write_share, (os.cpu_count() or 1) if many else 1,
+        also=lambda: _write_data(election, tab, board, out_dir, stamp),
+    )  # fmt: skip
     for lang in LANGUAGES:
         track = track_page(localized[lang], board)
         html = render(track.template, lang, site, track.path, title=track.title, fresh=fresh,
@@ -185,7 +204,6 @@ def write_site(db: Database, election_id: str, out_dir: Path, *, base: str = "/"
             election=localize(election, lang), base=pages.base_path(election), crumbs=[],
         )  # fmt: skip
         _write(out_dir, out_dir / lang / "404.html", not_found)
-    _write_data(election, tab, board, out_dir, stamp)
     (out_dir / "static").mkdir(exist_ok=True)
     for asset in ("site.css", "live.js", "track.js", "station.js"):
         shutil.copyfile(STATIC / asset, out_dir / "static" / asset)
