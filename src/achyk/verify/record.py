@@ -10,9 +10,9 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from achyk.domain.anomalies import anomalies_document
 from achyk.domain.definition import Election
@@ -34,7 +34,8 @@ from achyk.ledger.trust import Trust
 from achyk.verify.anchors import anchors, check_quorum, definition_pin, record_witnesses
 from achyk.verify.disputes import check_released, results_effects
 from achyk.verify.entries import Evidence, LogEntries, load
-from achyk.verify.files import check_manifest, check_site_figures
+from achyk.verify.files import check_manifest, check_site_figures, manifest_files, scan_manifest
+from achyk.verify.forked import Forked
 from achyk.verify.parallel import judged_protocols
 from achyk.verify.remote import RemoteCheck, check_remote
 from achyk.verify.replay import Definition, Lookup, Replay, replay
@@ -42,6 +43,7 @@ from achyk.verify.source import RecordSource
 from achyk.verify.station_files import check_station_files
 
 MAX_LISTED = 20
+T = TypeVar("T")
 ROTATION = b'"kind":"log-key-rotation"'
 
 
@@ -139,6 +141,23 @@ def _verify(
     scheduler: str | None,
     trust: Trust | None,
 ) -> None:
+    # More than one process asked for: checks that need no one else's outcome run in forked
+    # children beside the main line (achyk.verify.forked), each stopped if the run is cut short.
+    fork = bool(scheduler) or (workers or 0) > 1
+    with ExitStack() as stack:
+        _verify_on(src, report, say, workers, scheduler, trust, stack, fork)
+
+
+def _verify_on(
+    src: RecordSource,
+    report: Report,
+    say: Progress,
+    workers: int | None,
+    scheduler: str | None,
+    trust: Trust | None,
+    stack: ExitStack,
+    fork: bool,
+) -> None:
     try:
         record = json.loads(src.text("record.json"))
         if not isinstance(record, dict):
@@ -174,6 +193,8 @@ def _verify(
         report.add("Merkle tree (tiles and entries) against the checkpoint", [str(err)])
         return
 
+    # The site's files hashed against manifest.json beside the replay (on another core).
+    scan = stack.enter_context(_forked(lambda: scan_manifest(src), fork))
     say("entries")
     entries = LogEntries(cp.size, fetch)  # streamed bundle by bundle, never all held
     say("checkpoint history")
@@ -274,6 +295,10 @@ def _verify(
         say("audit")
         report.add("audit: seed → sample, board-signed hand counts, each round's risk, the decision",
                    state.audit.finish(), state.audit.summary())  # fmt: skip
+    election = state.election
+    # The district files recomputed beside the results (on another core), from the same state.
+    stations = stack.enter_context(_forked(
+        lambda: check_station_files(src, manifest_files(src), election, state), fork))  # fmt: skip
     say("results")
     annulled, held = results_effects(state.disputes, state.election)
     # Folded as the running totals are, stations' results a region at a time (not all at once)
@@ -304,13 +329,23 @@ def _verify(
                    *_anomalies(src, state))  # fmt: skip
 
     say("published files")
-    problems, files = check_manifest(src, set(state.rejections), cp.size, hash_at, entries)
+    problems, files = check_manifest(src, set(state.rejections), cp.size, hash_at, entries,
+                                     scan.result())  # fmt: skip
     problems += check_site_figures(src, files, state.election, tab)
-    station_problems, district_files = check_station_files(src, files, state.election, state)
+    station_problems, district_files = stations.result()
     report.add("every published file recomputed or in manifest.json; site figures from the log",
                problems + station_problems,
                f"{len(files)} files in the manifest, {district_files} station files "
                "recomputed")  # fmt: skip
+
+
+@contextmanager
+def _forked(fn: Callable[[], T], fork: bool) -> Iterator[Forked[T]]:
+    job = Forked(fn, fork)
+    try:
+        yield job
+    finally:
+        job.close()
 
 
 @contextmanager
