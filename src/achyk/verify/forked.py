@@ -38,12 +38,18 @@ class Forked(Generic[T]):
     def __init__(self, fn: Callable[[], T], fork: bool) -> None:
         self._fn = fn
         self._proc: Any = None
+        self._done = False
         if fork and "fork" in multiprocessing.get_all_start_methods():
             ctx = multiprocessing.get_context("fork")
             self._recv, send = ctx.Pipe(duplex=False)
             self._proc = ctx.Process(target=_run, args=(fn, send), daemon=True)
             self._proc.start()
             send.close()
+
+    @property
+    def forked(self) -> bool:
+        """Computed in a child (which holds its own copy of what the parent had at the fork)."""
+        return self._proc is not None or self._done
 
     def result(self) -> T:
         if self._proc is None:
@@ -56,6 +62,7 @@ class Forked(Generic[T]):
             self._proc.join()
             self._recv.close()
             self._proc = None
+            self._done = True
         if not ok:
             raise value
         result: T = value
