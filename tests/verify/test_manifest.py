@@ -108,3 +108,27 @@ def test_unlisted_and_missing_files_fail(published: Path, tmp_path: Path) -> Non
     )
     (record / "manifest.json").unlink()
     assert "manifest.json is missing" in problems(record)
+
+
+def test_checks_forked_beside_the_main_one_give_the_serial_report(
+    published: Path, tmp_path: Path
+) -> None:
+    """With two processes the manifest is hashed, and the district files recomputed, in forked
+    children (achyk.verify.forked), and the protocols let go as they are folded: the report on
+    an honest record and on a tampered one (an edited CSV, an unlisted page, a missing page, an
+    edited district file) is the serial one, check for check."""
+    assert verify_record(str(published), workers=2).checks == verify_record(str(published)).checks
+    record = copy(published, tmp_path)
+    csv_file = data_dir(record) / "national.csv"
+    csv_file.write_text(csv_file.read_text().replace(",", ";", 3))
+    (record / "site" / "extra.html").write_text("<p>turnout 99%</p>")
+    next((record / "site").rglob("index.html")).unlink()
+    district = next((data_dir(record) / "protocols").glob("d*.json"))
+    doc = json.loads(district.read_text())
+    doc["stations"][0]["registered_voters"] += 1
+    district.write_text(json.dumps(doc))
+    relist(record, district)
+    serial = verify_record(str(record))
+    found = {n: d for n, ok, d in serial.checks if not ok}[CHECK]
+    assert "extra.html" in found and "national.csv" in found and "registered_voters" in found
+    assert verify_record(str(record), workers=2).checks == serial.checks

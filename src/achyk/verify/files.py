@@ -16,6 +16,7 @@ import hashlib
 import io
 import json
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -75,24 +76,34 @@ def check_tile_file(
     return None if data == expected else f"{path}: not the tile the log's tree gives"
 
 
-def check_manifest(
-    src: RecordSource, rejections: set[int], size: int, hash_at: HashAt, entries: Entries
-) -> tuple[list[str], dict[str, str]]:
-    """Problems, and the manifest's files (path → hash). Called once the tree at `size` has
-    been checked against the checkpoint (`achyk.ledger.tiles.verify_tiles`)."""
+@dataclass(frozen=True)
+class ManifestScan:
+    """What checking the manifest reads, none of it from the log: the manifest's files (or why
+    it is unusable), each listed file's hash against it, and every file of the record."""
+
+    files: dict[str, str]
+    problems: tuple[str, ...]  # the manifest unusable, or listed files missing or changed
+    usable: bool
+    listing: tuple[str, ...] | None  # every file of a record directory; None over HTTP
+
+
+def scan_manifest(src: RecordSource, hashes: bool = True) -> ManifestScan:
+    """Read manifest.json and hash every file it lists (the bulk of the reading, at 30,000 files;
+    it needs nothing from the log, so it may run while the log is replayed)."""
     try:
         manifest = json.loads(src.text("manifest.json"))
         files = manifest["files"]
         if manifest.get("format") != 1 or not isinstance(files, dict):
-            return ['manifest.json is not {"format": 1, "files": {…}}'], {}
+            return ManifestScan({}, ('manifest.json is not {"format": 1, "files": {…}}',), False,
+                                None)  # fmt: skip
     except KeyError:
         if not src.remote:  # a record directory always carries one (a live server has none)
-            return ["manifest.json is missing"], {}
+            return ManifestScan({}, ("manifest.json is missing",), False, None)
         files = {}
     except (ValueError, TypeError) as err:
-        return [f"manifest.json is malformed: {err}"], {}
+        return ManifestScan({}, (f"manifest.json is malformed: {err}",), False, None)
     problems = []
-    for path, digest in sorted(files.items()):
+    for path, digest in sorted(files.items()) if hashes else ():
         try:
             actual = hashlib.sha256(src.read(str(path))).hexdigest()
         except KeyError:
@@ -100,12 +111,35 @@ def check_manifest(
             continue
         if actual != digest:
             problems.append(f"{path}: SHA-256 {actual} is not the manifest's {digest}")
+    listing = src.files() if hashes else None
+    return ManifestScan({str(k): str(v) for k, v in files.items()}, tuple(problems), True,
+                        None if listing is None else tuple(listing))  # fmt: skip
+
+
+def manifest_files(src: RecordSource) -> dict[str, str]:
+    """The files manifest.json lists, or none if it is unusable (as `check_manifest` gives)."""
+    return scan_manifest(src, hashes=False).files
+
+
+def check_manifest(
+    src: RecordSource, rejections: set[int], size: int, hash_at: HashAt, entries: Entries,
+    scan: ManifestScan | None = None,
+) -> tuple[list[str], dict[str, str]]:  # fmt: skip
+    """Problems, and the manifest's files (path → hash). Called once the tree at `size` has
+    been checked against the checkpoint (`achyk.ledger.tiles.verify_tiles`); `scan`: the
+    manifest already read (`scan_manifest`), else it is read here."""
+    if scan is None:
+        scan = scan_manifest(src)
+    if not scan.usable:
+        return list(scan.problems), {}
+    files = scan.files
+    problems = list(scan.problems)
     # The tiles and bundles of the tree at this size were each read and checked against the
     # checkpoint (`verify_tiles`); any other file at a tile path (an earlier checkpoint's partial
     # tile, or one that should not be there) is recomputed from the verified tree.
     verified = {p for t in tiles_for_size(size)
                 for p in ((t.path, t.entries_path) if t.level == 0 else (t.path,))}  # fmt: skip
-    for path in src.files() or []:
+    for path in scan.listing or []:
         if path in verified and path not in files:
             continue
         if path.startswith("log/tile/") and path not in files:
@@ -114,7 +148,7 @@ def check_manifest(
                 problems.append(bad)
         elif path not in files and not _recomputed(path, rejections):
             problems.append(f"{path}: neither recomputed by verify nor listed in manifest.json")
-    return problems, {str(k): str(v) for k, v in files.items()}
+    return problems, dict(files)
 
 
 def _expected(election: Election, tab: Tabulation, level: Level) -> dict[tuple[str, str], Any]:

@@ -10,12 +10,13 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from achyk.domain.anomalies import anomalies_document
 from achyk.domain.definition import Election
+from achyk.domain.protocol import Protocol
 from achyk.domain.published import (
     differences,
     results_document,
@@ -34,7 +35,8 @@ from achyk.ledger.trust import Trust
 from achyk.verify.anchors import anchors, check_quorum, definition_pin, record_witnesses
 from achyk.verify.disputes import check_released, results_effects
 from achyk.verify.entries import Evidence, LogEntries, load
-from achyk.verify.files import check_manifest, check_site_figures
+from achyk.verify.files import check_manifest, check_site_figures, manifest_files, scan_manifest
+from achyk.verify.forked import Forked
 from achyk.verify.parallel import judged_protocols
 from achyk.verify.remote import RemoteCheck, check_remote
 from achyk.verify.replay import Definition, Lookup, Replay, replay
@@ -42,6 +44,7 @@ from achyk.verify.source import RecordSource
 from achyk.verify.station_files import check_station_files
 
 MAX_LISTED = 20
+T = TypeVar("T")
 ROTATION = b'"kind":"log-key-rotation"'
 
 
@@ -139,6 +142,23 @@ def _verify(
     scheduler: str | None,
     trust: Trust | None,
 ) -> None:
+    # More than one process asked for: checks that need no one else's outcome run in forked
+    # children beside the main line (achyk.verify.forked), each stopped if the run is cut short.
+    fork = bool(scheduler) or (workers or 0) > 1
+    with ExitStack() as stack:
+        _verify_on(src, report, say, workers, scheduler, trust, stack, fork)
+
+
+def _verify_on(
+    src: RecordSource,
+    report: Report,
+    say: Progress,
+    workers: int | None,
+    scheduler: str | None,
+    trust: Trust | None,
+    stack: ExitStack,
+    fork: bool,
+) -> None:
     try:
         record = json.loads(src.text("record.json"))
         if not isinstance(record, dict):
@@ -174,6 +194,8 @@ def _verify(
         report.add("Merkle tree (tiles and entries) against the checkpoint", [str(err)])
         return
 
+    # The site's files hashed against manifest.json beside the replay (on another core).
+    scan = stack.enter_context(_forked(lambda: scan_manifest(src), fork))
     say("entries")
     entries = LogEntries(cp.size, fetch)  # streamed bundle by bundle, never all held
     say("checkpoint history")
@@ -274,11 +296,30 @@ def _verify(
         say("audit")
         report.add("audit: seed → sample, board-signed hand counts, each round's risk, the decision",
                    state.audit.finish(), state.audit.summary())  # fmt: skip
+    election = state.election
+    # The district files recomputed beside the results (on another core), from the same state.
+    stations = stack.enter_context(_forked(
+        lambda: check_station_files(src, manifest_files(src), election, state), fork))  # fmt: skip
     say("results")
     annulled, held = results_effects(state.disputes, state.election)
+    folded_count = len(state.slots)
+    flagged = None
+    if state.election.form is not None or src.exists("anomalies.json"):
+        flagged = _attempt(lambda: _anomalies(src, state))  # before the protocols are let go
+
+    def folding() -> Iterator[Protocol]:
+        """The current protocols in slot order; let go as they are folded where the district
+        files' child has its own copy (200,000 protocol objects: a third of the memory)."""
+        if stations.forked:
+            for slot in list(state.slots):
+                yield state.slots.pop(slot)[2]
+        else:
+            yield from state.protocols()
+        yield from remote_protocols
+
     # Folded as the running totals are, stations' results a region at a time (not all at once)
     folded = state.election
-    tab = folded_tabulation(folded, state.protocols() + remote_protocols, annulled, held)
+    tab = folded_tabulation(folded, folding(), annulled, held)
     diffs = []
 
     def recomputed() -> Iterator[tuple[str, Any]]:
@@ -298,19 +339,50 @@ def _verify(
         prefix = "" if path == "results.json" else f"{path}: "
         diffs.extend(prefix + d for d in differences(published, computed))
     report.add("published results and seats recomputed from the log", diffs,
-               f"{len(state.slots)} protocols folded")  # fmt: skip
-    if state.election.form is not None or src.exists("anomalies.json"):
+               f"{folded_count} protocols folded")  # fmt: skip
+    if flagged is not None:
         report.add("anomalies the protocol form flags, recomputed from the log",
-                   *_anomalies(src, state))  # fmt: skip
+                   *flagged.result())  # fmt: skip
 
     say("published files")
-    problems, files = check_manifest(src, set(state.rejections), cp.size, hash_at, entries)
+    problems, files = check_manifest(src, set(state.rejections), cp.size, hash_at, entries,
+                                     scan.result())  # fmt: skip
     problems += check_site_figures(src, files, state.election, tab)
-    station_problems, district_files = check_station_files(src, files, state.election, state)
+    station_problems, district_files = stations.result()
     report.add("every published file recomputed or in manifest.json; site figures from the log",
                problems + station_problems,
                f"{len(files)} files in the manifest, {district_files} station files "
                "recomputed")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Attempt(Generic[T]):
+    """An outcome computed ahead of where it is reported: its value, or what it raised (raised
+    again there, so that a malformed record fails at the same step as before)."""
+
+    value: T | None
+    error: Exception | None
+
+    def result(self) -> T:
+        if self.error is not None:
+            raise self.error
+        return self.value  # type: ignore[return-value]
+
+
+def _attempt(fn: Callable[[], T]) -> _Attempt[T]:
+    try:
+        return _Attempt(fn(), None)
+    except Exception as err:
+        return _Attempt(None, err)
+
+
+@contextmanager
+def _forked(fn: Callable[[], T], fork: bool) -> Iterator[Forked[T]]:
+    job = Forked(fn, fork)
+    try:
+        yield job
+    finally:
+        job.close()
 
 
 @contextmanager
