@@ -131,3 +131,17 @@ def test_a_definition_with_hostile_values_is_named(
     (tmp / "hostile.yaml").write_text(yaml.safe_dump(doc))
     code, output = run(["election", "load", str(tmp / "hostile.yaml"), "--database", url], capsys)
     assert code == 3 and "Traceback" not in output and "problem(s)" in output, output
+
+
+def test_results_leaves_the_cyclic_collector_as_it_found_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`achyk results` holds the collector off for its short run; called in-process (as here),
+    main() gives it back, whether the command succeeds or fails."""
+    import gc
+
+    assert gc.isenabled()
+    gone = f"sqlite:///{tmp_path}/nowhere/none.db"
+    code, _ = run(["results", "--database", gone], capsys)
+    assert code != 0
+    assert gc.isenabled()

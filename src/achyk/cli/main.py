@@ -126,11 +126,19 @@ EXIT_CRASH = 4  # a defect in achyk: reported in one line; ACHYK_DEBUG=1 shows t
 
 def main() -> None:
     only = sys.argv[1] if sys.argv[1:2] in (["results"], ["election"]) else None
+    collecting = gc.isenabled()
     if only == "results":
         # A short run that frees what it makes by reference counting: the cyclic collector's
         # passes over every object of the imports cost it a fifth of its time, for nothing.
         gc.disable()
-    app = _app(only)
+    try:
+        _run(_app(only))
+    finally:  # as it was: main() is also called in-process (tests, embedding programs)
+        if collecting:
+            gc.enable()
+
+
+def _run(app: typer.Typer) -> None:
     try:
         app()
     except AchykError as err:
