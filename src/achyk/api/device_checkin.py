@@ -205,24 +205,25 @@ class DeviceFastPath:
             elif name == "content-length":
                 declared = int(raw_value) if raw_value.isdigit() else MAX_BODY + 1
         if twice:
-            return await _respond(send, 400, {"detail": TWICE})
+            return await respond(send, 400, {"detail": TWICE})
         problems = header_problems(headers)
         if problems:
-            return await _respond(send, 422, {"detail": problems})
+            return await respond(send, 422, {"detail": problems})
         if declared > MAX_BODY:
-            return await _respond(send, 413, {"detail": TOO_LARGE})
-        body = await _read_body(receive)
+            return await respond(send, 413, {"detail": TOO_LARGE})
+        body = await read_body(receive)
         if body is None:
-            return await _respond(send, 413, {"detail": TOO_LARGE})
+            return await respond(send, 413, {"detail": TOO_LARGE})
         try:
             status, payload = await checkin_reply(self.state, found[1], found[2], path, headers,
                                                   body)  # fmt: skip
         except DATABASE_DOWN as err:  # before the check-in (reading the definition, say)
             status, payload = 503, {"detail": f"{MAYBE_RECORDED} ({type(err).__name__})"}
-        await _respond(send, status, payload)
+        await respond(send, status, payload)
 
 
-async def _read_body(receive: Receive) -> bytes | None:
+async def read_body(receive: Receive, limit: int = MAX_BODY) -> bytes | None:
+    """The request's body, or None once it passes `limit` bytes (b"" if the client left)."""
     chunks = []
     size = 0
     while True:
@@ -231,14 +232,15 @@ async def _read_body(receive: Receive) -> bytes | None:
             return b""
         chunk = message.get("body", b"")
         size += len(chunk)
-        if size > MAX_BODY:
+        if size > limit:
             return None
         chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks)
 
 
-async def _respond(send: Send, status: int, payload: dict[str, Any]) -> None:
+async def respond(send: Send, status: int, payload: dict[str, Any]) -> None:
+    """A JSON answer straight to the ASGI server (a 503 says when to try again)."""
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     if status == 503:

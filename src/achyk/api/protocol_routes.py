@@ -8,7 +8,6 @@ The same signed request sent again gets its first answer back.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -25,9 +24,11 @@ from achyk.api.device_checkin import (
     Scope,
     Send,
     header_problems,
+    read_body,
+    respond,
 )
 from achyk.api.device_headers import SignedHeaders, sent_twice
-from achyk.api.faults import DATABASE_DOWN, RETRY_AFTER_S
+from achyk.api.faults import DATABASE_DOWN
 from achyk.errors import NotFoundError
 from achyk.services.anomalies import anomalies
 from achyk.services.transmission import (
@@ -139,47 +140,22 @@ class ProtocolFastPath:
             elif name == "content-length":
                 declared = int(raw_value) if raw_value.isdigit() else MAX_PROTOCOL_BODY + 1
         if twice:
-            return await _respond(send, 400, {"detail": TWICE})
+            return await respond(send, 400, {"detail": TWICE})
         problems = header_problems(headers)
         if problems:
-            return await _respond(send, 422, {"detail": problems})
+            return await respond(send, 422, {"detail": problems})
         if declared > MAX_PROTOCOL_BODY:
-            return await _respond(send, 413, {"detail": TOO_LARGE})
-        body = await _read_body(receive)
+            return await respond(send, 413, {"detail": TOO_LARGE})
+        body = await read_body(receive, MAX_PROTOCOL_BODY)
         if body is None:
-            return await _respond(send, 413, {"detail": TOO_LARGE})
+            return await respond(send, 413, {"detail": TOO_LARGE})
         try:
             status, payload = await protocol_reply(self.state, found[1], found[2], path,
                                                    headers, body)  # fmt: skip
         except DATABASE_DOWN as err:
             status, payload = 503, {"detail": f"the database did not answer; send the same "
                                     f"request again (same nonce) ({type(err).__name__})"}  # fmt: skip
-        await _respond(send, status, payload)
-
-
-async def _read_body(receive: Receive) -> bytes | None:
-    chunks = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return b""
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_PROTOCOL_BODY:
-            return None
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
-
-
-async def _respond(send: Send, status: int, payload: dict[str, Any]) -> None:
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    if status == 503:
-        headers.append((b"retry-after", str(RETRY_AFTER_S).encode()))
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+        await respond(send, status, payload)
 
 
 class AnomalyOut(BaseModel):
