@@ -194,32 +194,45 @@ class DeviceFastPath:
         found = CHECKIN_PATH.match(path[len(root) :] if root and path.startswith(root) else path)
         if found is None or not getattr(self.state, "device_fast_path", True):
             return await self.app(scope, receive, send)
-        headers: dict[str, str] = {}
-        declared = 0
-        twice = False
-        for raw_name, raw_value in scope["headers"]:
-            name = raw_name.decode("latin-1").lower()
-            if name in DEVICE_HEADERS:
-                twice = twice or name in headers
-                headers[name] = raw_value.decode("latin-1")
-            elif name == "content-length":
-                declared = int(raw_value) if raw_value.isdigit() else MAX_BODY + 1
-        if twice:
-            return await respond(send, 400, {"detail": TWICE})
-        problems = header_problems(headers)
-        if problems:
-            return await respond(send, 422, {"detail": problems})
-        if declared > MAX_BODY:
-            return await respond(send, 413, {"detail": TOO_LARGE})
-        body = await read_body(receive)
-        if body is None:
-            return await respond(send, 413, {"detail": TOO_LARGE})
+        parts = await headers_and_body(scope, receive, send, MAX_BODY, TOO_LARGE)
+        if parts is None:
+            return
+        headers, body = parts
         try:
             status, payload = await checkin_reply(self.state, found[1], found[2], path, headers,
                                                   body)  # fmt: skip
         except DATABASE_DOWN as err:  # before the check-in (reading the definition, say)
             status, payload = 503, {"detail": f"{MAYBE_RECORDED} ({type(err).__name__})"}
         await respond(send, status, payload)
+
+
+async def headers_and_body(
+    scope: Scope, receive: Receive, send: Send, limit: int, too_large: str
+) -> tuple[dict[str, str], bytes] | None:
+    """A device request's signing headers and body; None once it has been refused here (a
+    header sent twice 400, a malformed one 422, a body over `limit` 413) with its reason."""
+    headers: dict[str, str] = {}
+    declared = 0  # none declared (chunked): the body is read up to the limit
+    twice = False
+    for raw_name, raw_value in scope["headers"]:
+        name = raw_name.decode("latin-1").lower()
+        if name in DEVICE_HEADERS:
+            twice = twice or name in headers
+            headers[name] = raw_value.decode("latin-1")
+        elif name == "content-length":
+            declared = int(raw_value) if raw_value.isdigit() else limit + 1
+    if twice:
+        await respond(send, 400, {"detail": TWICE})
+        return None
+    problems = header_problems(headers)
+    if problems:
+        await respond(send, 422, {"detail": problems})
+        return None
+    body = await read_body(receive, limit) if declared <= limit else None
+    if body is None:
+        await respond(send, 413, {"detail": too_large})
+        return None
+    return headers, body
 
 
 async def read_body(receive: Receive, limit: int = MAX_BODY) -> bytes | None:

@@ -17,14 +17,11 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from achyk.api.device_checkin import (
-    DEVICE_HEADERS,
-    TWICE,
     ASGIApp,
     Receive,
     Scope,
     Send,
-    header_problems,
-    read_body,
+    headers_and_body,
     respond,
 )
 from achyk.api.device_headers import SignedHeaders, sent_twice
@@ -129,26 +126,10 @@ class ProtocolFastPath:
         found = PROTOCOL_PATH.match(path[len(root) :] if root and path.startswith(root) else path)
         if found is None or not getattr(self.state, "device_fast_path", True):
             return await self.app(scope, receive, send)
-        headers: dict[str, str] = {}
-        declared = 0  # none declared (chunked): the body is read up to the limit
-        twice = False
-        for raw_name, raw_value in scope["headers"]:
-            name = raw_name.decode("latin-1").lower()
-            if name in DEVICE_HEADERS:
-                twice = twice or name in headers
-                headers[name] = raw_value.decode("latin-1")
-            elif name == "content-length":
-                declared = int(raw_value) if raw_value.isdigit() else MAX_PROTOCOL_BODY + 1
-        if twice:
-            return await respond(send, 400, {"detail": TWICE})
-        problems = header_problems(headers)
-        if problems:
-            return await respond(send, 422, {"detail": problems})
-        if declared > MAX_PROTOCOL_BODY:
-            return await respond(send, 413, {"detail": TOO_LARGE})
-        body = await read_body(receive, MAX_PROTOCOL_BODY)
-        if body is None:
-            return await respond(send, 413, {"detail": TOO_LARGE})
+        parts = await headers_and_body(scope, receive, send, MAX_PROTOCOL_BODY, TOO_LARGE)
+        if parts is None:
+            return
+        headers, body = parts
         try:
             status, payload = await protocol_reply(self.state, found[1], found[2], path,
                                                    headers, body)  # fmt: skip

@@ -66,13 +66,22 @@ def reconcile_election(
             if cid == contest.id and len(kinds) == 2
         ]
         contests.append(reconcile_contest(contest.id, pairs, ballot_order(contest), tol))
-    seats: dict[str, tuple[dict[str, int], dict[str, int]]] = {}
     scanner_tab = _units_tabulation(election, _basis(protocols, ProtocolKind.PRELIMINARY))
     hand_tab = _units_tabulation(election, _basis(protocols, ProtocolKind.OFFICIAL))
+    seats = seats_by_count(election, scanner_tab, hand_tab)
+    return Reconciliation(election, tol, tuple(contests), seats)
+
+
+def seats_by_count(
+    election: Election, scanner_tab: Tabulation, hand_tab: Tabulation
+) -> dict[str, tuple[dict[str, int], dict[str, int]]]:
+    """Each party-list contest's seats by the scanners' count and by the hand count, where
+    both can be allocated so far (the paper pages show whether they differ)."""
+    seats: dict[str, tuple[dict[str, int], dict[str, int]]] = {}
     for contest in election.contests:
         if contest.kind is ContestKind.PARTY_LIST and hand_tab.national(contest.id) is not None:
             by_scanner = list_seats(election, scanner_tab, contest).allocation
             by_hand = list_seats(election, hand_tab, contest).allocation
             if by_scanner is not None and by_hand is not None:  # both determinable so far
                 seats[contest.id] = (by_scanner.as_dict(), by_hand.as_dict())
-    return Reconciliation(election, tol, tuple(contests), seats)
+    return seats

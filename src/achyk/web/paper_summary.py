@@ -16,11 +16,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from achyk.audit.reconcile import StationReconciliation, Tolerances, reconcile
-from achyk.domain.definition import ContestKind, Election, StationPlace
+from achyk.domain.definition import Election, StationPlace
 from achyk.domain.protocol import Protocol, ProtocolKind, protocol_from_json
-from achyk.domain.seat_results import list_seats
 from achyk.domain.tabulation import ABROAD_ID, NATIONAL_ID, Level, Tabulation
 from achyk.domain.tally import Key, UnitIndex, Vectors, contest_result, fold
+from achyk.services.reconciliation import seats_by_count
 from achyk.services.tally import index_of
 from achyk.store.database import Database
 from achyk.store.repositories import Protocols
@@ -98,14 +98,7 @@ def paper_summary(db: Database, election: Election, tol: Tolerances | None = Non
         found.sort(key=lambda r: r.station_id)
     scanner_tab = _tabulation(election, scanner_rows)
     hand_tab = _tabulation(election, hand_rows)
-    seats: dict[str, tuple[dict[str, int], dict[str, int]]] = {}
-    for contest in election.contests:
-        if contest.kind is ContestKind.PARTY_LIST and hand_tab.national(contest.id) is not None:
-            by_scanner = list_seats(election, scanner_tab, contest).allocation
-            by_hand = list_seats(election, hand_tab, contest).allocation
-            if by_scanner is not None and by_hand is not None:  # both determinable so far
-                seats[contest.id] = (by_scanner.as_dict(), by_hand.as_dict())
-    return PaperSummary(tol, compared, outside, seats)
+    return PaperSummary(tol, compared, outside, seats_by_count(election, scanner_tab, hand_tab))
 
 
 def _basis(
