@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
-from achyk.store.database import Database
+from achyk.cli.consoles import console, err_console
 
-# soft_wrap: off a terminal (a log, a pipe) a long line (a hash, a path) stays one line.
-console = Console(soft_wrap=True)
-err_console = Console(stderr=True, soft_wrap=True)
+if TYPE_CHECKING:  # imported when a command opens it: `achyk results` may never (store.bare)
+    from achyk.store.database import Database
+
+__all__ = ["DatabaseOption", "ElectionOption", "console", "err_console", "open_db"]
 
 DatabaseOption = Annotated[
     str | None,
@@ -27,4 +27,6 @@ ElectionOption = Annotated[
 
 
 def open_db(url: str | None) -> Database:
+    from achyk.store.database import Database
+
     return Database.open(url)

@@ -5,104 +5,21 @@ from __future__ import annotations
 import gc
 import os
 import sys
-from typing import Annotated
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-import typer
-from sqlalchemy.exc import DBAPIError
-
-from achyk import __version__
-from achyk.cli import failures
-from achyk.cli.common import console, err_console
+from achyk.cli.consoles import err_console
 from achyk.errors import AchykError
 
-
-def _version(value: bool) -> None:
-    if value:
-        console.print(f"achyk {__version__}")
-        raise typer.Exit()
-
-
-def _root(
-    version: Annotated[
-        bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
-    ] = False,
-) -> None:
-    """achyk — an open, verifiable election system."""
+if TYPE_CHECKING:  # imported when the command line is built (cli.app): see main()
+    import typer
 
 
 def _app(only: str | None = None) -> typer.Typer:
-    """The command line. `only="results"` (or "election"): that command alone, so that a fresh
-    `achyk results` (which must answer in well under a second) or `achyk election load` imports
-    none of the other commands' modules — scipy for the audits, the web server, the simulator."""
-    app = typer.Typer(
-        name="achyk",
-        help="achyk — an open, verifiable election system.",
-        no_args_is_help=True,
-        pretty_exceptions_enable=False,
-    )
-    app.callback()(_root)
-    if only == "results":
-        from achyk.cli import results
+    """The command line (cli.app); `only`: that command alone."""
+    from achyk.cli.app import build
 
-        app.command("results")(results.results)
-        return app
-    if only == "election":
-        from achyk.cli import election
-
-        app.add_typer(election.app, name="election")
-        return app
-    from achyk.cli import (
-        audit,
-        complaint,
-        credentials,
-        demo,
-        device,
-        election,
-        forensics,
-        importer,
-        mission,
-        monitor,
-        protocol,
-        pvt,
-        register,
-        results,
-        serve,
-        trust,
-        trustee,
-        verify,
-        vote,
-    )
-    from achyk.cli.seats import seats
-
-    app.add_typer(election.app, name="election")
-    app.add_typer(protocol.app, name="protocol")
-    app.add_typer(device.app, name="device")
-    app.add_typer(register.app, name="register")
-    app.add_typer(complaint.app, name="complaint")
-    app.add_typer(mission.app, name="mission")
-    app.add_typer(mission.observe, name="observe")
-    app.add_typer(pvt.app, name="pvt")
-    app.add_typer(vote.app, name="remote")
-    app.add_typer(forensics.app, name="forensics")
-    app.add_typer(importer.app, name="import")
-    app.add_typer(credentials.app, name="credentials")
-    app.add_typer(trustee.app, name="trustee")
-    app.add_typer(audit.app, name="audit")
-    app.command("vote")(vote.vote)
-    app.command("results")(results.results)
-    app.command("demo")(demo.demo)
-    app.command("generate")(demo.generate)
-    app.command("serve")(serve.serve)
-    app.command("seats")(seats)
-    app.command("verify")(verify.verify)
-    app.command("publish")(verify.publish)
-    app.command("monitor")(monitor.monitor)
-    app.command("witness")(monitor.witness)
-    app.command("witness-keygen")(monitor.witness_keygen)
-    app.command("witness-serve")(monitor.witness_serve)
-    app.add_typer(trust.app, name="trust")
-    return app
+    return build(only)
 
 
 _full: list[typer.Typer] = []
@@ -132,30 +49,56 @@ def main() -> None:
         # passes over every object of the imports cost it a fifth of its time, for nothing.
         gc.disable()
     try:
+        if only == "results":
+            from achyk.cli.results_view import plain_options, show
+
+            options = plain_options(sys.argv[2:])
+            if options is not None:  # read without typer (cli.results_view): run as click would
+                _run(lambda: _as_click(show, options))
+                return
         _run(_app(only))
     finally:  # as it was: main() is also called in-process (tests, embedding programs)
         if collecting:
             gc.enable()
 
 
-def _run(app: typer.Typer) -> None:
+def _as_click(command: Callable[..., None], options: dict[str, Any]) -> None:
+    """`command(**options)` ended as click's standalone mode ends a command: exit status 0, or 1
+    (and quiet streams) when the reader of the output went away (`achyk results | head`)."""
+    try:
+        command(**options)
+    except BrokenPipeError:
+        from typer._click.utils import PacifyFlushWrapper
+
+        sys.stdout = PacifyFlushWrapper(sys.stdout)
+        sys.stderr = PacifyFlushWrapper(sys.stderr)
+        sys.exit(1)
+    sys.exit(0)
+
+
+def _run(app: Callable[[], object]) -> None:
     try:
         app()
     except AchykError as err:
         err_console.print(f"[red]error:[/red] {err}", highlight=False)
         sys.exit(EXIT_INVALID)
-    except DBAPIError as err:  # unreachable, refused, locked, read-only: the operator can act on it
-        reason = str(err.orig).strip().splitlines()[0] if err.orig else type(err).__name__
-        err_console.print(
-            f"[red]error:[/red] the database could not be used (could not be reached or stopped "
-            f"answering): {reason}"
-        )
-        sys.exit(EXIT_INVALID)
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as err:  # never a traceback in an operator's face unless asked for
+        # SQLAlchemy's error only where it was imported: `achyk results` may never import it.
+        orm = sys.modules.get("sqlalchemy.exc")
+        if orm is not None and isinstance(err, orm.DBAPIError):
+            # unreachable, refused, locked, read-only: the operator can act on it
+            reason = str(err.orig).strip().splitlines()[0] if err.orig else type(err).__name__
+            err_console.print(
+                f"[red]error:[/red] the database could not be used (could not be reached or "
+                f"stopped answering): {reason}"
+            )
+            sys.exit(EXIT_INVALID)
         if os.environ.get("ACHYK_DEBUG") == "1":
             raise
+        from achyk.cli import failures  # only now: it imports SQLAlchemy's and YAML's errors
+
         text = failures.describe(err)
         if not text.startswith("unexpected "):  # a missing file, bad text, a bad URL: input
             err_console.print(f"[red]error:[/red] {text}", highlight=False)

@@ -41,6 +41,7 @@ from achyk.formats.definition_document import (
     definition_text,
     election_to_document,
 )
+from achyk.formats.definition_head import stored_election
 from achyk.formats.definition_models import (
     _Authority,
     _Contest,
@@ -295,7 +296,11 @@ def _plain(doc: Mapping[str, Any], *, stored: bool = False) -> _Plain | None:
     head = {**doc, "regions": [
         {**r, "districts": [{**d, "stations": []} for d in r["districts"]]} for r in doc["regions"]
     ]}  # fmt: skip
-    if not stored and reference_problems(head, stations.ids):
+    if stored:  # the canonical shape is read without pydantic (formats.definition_head)
+        core = stored_election(head)
+        if core is not None:
+            return _Plain(core, stations)
+    elif reference_problems(head, stations.ids):
         return None
     try:
         model = _Definition.model_validate(head)

@@ -14,6 +14,7 @@ from achyk.domain.definition import Election
 from achyk.errors import ConflictError, NotFoundError
 from achyk.formats.definition import DefinitionText, definition_text, election_from_stored
 from achyk.services.ledger import append_entries
+from achyk.services.outline import outline_of
 from achyk.store.database import Database
 from achyk.store.repositories import Elections
 
@@ -52,8 +53,6 @@ def store_definition(db: Database, definition: DefinitionText) -> Loaded:
                     "a definition is never replaced silently"
                 )
             return Loaded(definition.election_id, digest, created=False)
-        from achyk.services.results import outline_of  # results imports this module
-
         outline = json.dumps(
             outline_of(definition.document), ensure_ascii=False, separators=(",", ":")
         )

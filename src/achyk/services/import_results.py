@@ -41,12 +41,13 @@ from achyk.formats.results_import import (
 )
 from achyk.services.elections import load_election
 from achyk.services.ledger import append_entries
+from achyk.services.outline import IMPORTED_RESULTS
 from achyk.services.tally import record_protocols
 from achyk.store.database import Database
 from achyk.store.ledger_repo import LogStore
 from achyk.store.repositories import Rejections
 
-IMPORTED_RESULTS, IMPORTED_PROTOCOL = "imported-results", "imported-protocol"
+IMPORTED_PROTOCOL = "imported-protocol"
 BATCH = 5_000  # entries per append (one signed checkpoint each) and per insert
 UNKNOWN_COUNTRY = "ZZ"  # ISO 3166 user-assigned: an imported station abroad of unknown country
 

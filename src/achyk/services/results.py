@@ -6,33 +6,31 @@ import json
 import threading
 import weakref
 from collections.abc import Sequence
-from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from achyk.disputes.effects import annulments, waiting
 from achyk.domain.definition import Election
 from achyk.domain.protocol import Protocol, protocol_from_json
-from achyk.domain.tabulation import (
-    ABROAD_ID,
-    NATIONAL_ID,
-    ContestResult,
-    Level,
-    Tabulation,
-    Unit,
-    ballot_order,
-    tabulate,
-)
-from achyk.domain.tally import COUNTED, HAND, SCANNER, count_of, zero
-from achyk.errors import NotFoundError
-from achyk.formats.definition import election_from_stored
+from achyk.domain.tabulation import ContestResult, Level, Tabulation, tabulate
 from achyk.services.disputes.docket import has_complaints, read_docket
 from achyk.services.elections import get_election, is_parsed
+from achyk.services.outline import (
+    KEPT,
+    aggregates_of,
+    chosen_election,
+    outline_election,
+    outline_of,
+    outline_tabulation,
+)
 from achyk.services.tally import ensure_totals, totals_tabulation
 from achyk.store.database import Database
 from achyk.store.ledger_repo import LogStore
+from achyk.store.models import TallyRow
 from achyk.store.repositories import Elections, Protocols
-from achyk.store.tally_repo import Tallies
+from achyk.store.tally_repo import ANNULLED, STATION, Tallies
+
+__all__ = ["outline_of"]  # kept here too: where it was first (services.outline now)
 
 
 def accepted_protocols(db: Database, election_id: str) -> list[Protocol]:
@@ -111,64 +109,6 @@ def cached_results(db: Database, election_id: str) -> tuple[Election, Tabulation
         return fresh
 
 
-def outline_of(document: dict[str, Any]) -> dict[str, Any]:
-    """What results above the stations need of a definition, computed once when it is loaded.
-
-    `definition`: the document with every district's station list emptied (contests, regions,
-    districts as they are) but for the stations that decide what the site shows: the first
-    station abroad (`Election.has_abroad`) and every remote unit (`has_remote`, and its votes
-    kept apart) — `kept` says so (an outline stored before kept none); `units`: [level, id, name, parent] of every unit above the stations;
-    `expected`: [level, unit, contest, stations, registered voters] — the rules of
-    `achyk.domain.tally.unit_index`, which the property test holds this to.
-    """
-    contests = document.get("contests", [])
-    kept_abroad = False  # the first station abroad and every remote unit are kept (see above)
-    units: dict[tuple[str, str], list[Any]] = {}
-    expected: dict[tuple[str, str, str], list[int]] = {}
-    nation = [Level.NATIONAL.value, NATIONAL_ID, document["election"]["name"], None]
-    abroad = [Level.ABROAD.value, ABROAD_ID, "Abroad", NATIONAL_ID]
-    regions = []
-    for region in document.get("regions", []):
-        region_unit = [Level.REGION.value, region["id"], region["name"], NATIONAL_ID]
-        districts = []
-        for district in region.get("districts", []):
-            covering = [c["id"] for c in contests
-                        if not c.get("districts") or district["id"] in c["districts"]]  # fmt: skip
-            home = [[Level.DISTRICT.value, district["id"], district["name"], region["id"]],
-                    region_unit, nation]  # fmt: skip
-            # The stations of a district share their chain of units but for the host country.
-            sums: dict[str | None, list[int]] = {}
-            kept = []
-            for station in district.get("stations", []):
-                got = sums.setdefault(station.get("country"), [0, 0])
-                got[0] += 1
-                got[1] += int(station.get("registered_voters", 0))
-                remote = station.get("channel") == "remote"
-                if remote or (station.get("country") is not None and not kept_abroad):
-                    kept.append(station)
-                    kept_abroad = kept_abroad or not remote
-            districts.append({**district, "stations": kept})
-            for country, (n, voters) in sums.items():
-                chain = list(home)
-                if country is not None or region.get("abroad"):
-                    chain.append(abroad)
-                if country is not None:
-                    chain.append([Level.COUNTRY.value, country, country, ABROAD_ID])
-                for unit in chain:
-                    units.setdefault((unit[0], unit[1]), unit)
-                    for cid in covering:
-                        got = expected.setdefault((unit[0], unit[1], cid), [0, 0])
-                        got[0] += n
-                        got[1] += voters
-        regions.append({**region, "districts": districts})
-    return {
-        "definition": {**document, "regions": regions},
-        "units": list(units.values()),
-        "expected": [[*k, *v] for k, v in expected.items()],
-        "kept": ["abroad", "remote"],
-    }
-
-
 _colds: weakref.WeakKeyDictionary[Engine, dict[str, tuple[int, Election, Tabulation]]] = (
     weakref.WeakKeyDictionary()
 )
@@ -214,27 +154,19 @@ def _outline_results(
 ) -> tuple[Election, Tabulation] | None:
     with db.read() as s:
         repo = Elections(s)
-        heads = repo.heads()
-        if not heads:
-            raise NotFoundError("no election is loaded: run `achyk election load FILE`")
-        eid = election_id or heads[-1][0]
-        if eid not in dict(heads):
-            raise NotFoundError(f"no election {eid!r}")
+        eid = chosen_election(repo.heads(), election_id)
         stored_outline = repo.outline(eid)
         if cold and stored_outline is None:
             return None
         text = repo.definition(eid) if stored_outline is None else None
     outline = json.loads(stored_outline) if stored_outline else outline_of(json.loads(text or ""))
-    if cold and outline.get("kept") != ["abroad", "remote"]:
+    if cold and outline.get("kept") != KEPT:
         return None
     if _needs_rebuild(db, eid):
         if cold:
             return None
         ensure_totals(db, get_election(db, eid))
-    election = election_from_stored(json.dumps(outline["definition"]))
-    level = {lv.value: lv for lv in Level}  # a look-up, not Enum's call, for 3,000 units
-    units = {(level[lv], uid): Unit(level[lv], uid, name, parent)
-             for lv, uid, name, parent in outline["units"]}  # fmt: skip
+    election = outline_election(outline)
     if has_complaints(db, eid):
         if cold:
             return None
@@ -242,33 +174,34 @@ def _outline_results(
         full = get_election(db, eid)
         return full, totals_tabulation(db, full)
     with db.read() as s:
-        stored = Tallies(s, eid).aggregates()
-    orders = {c.id: ballot_order(c) for c in election.contests}
-    bases = {c.id: c.base for c in election.contests}
-    out = {}
-    for lv, uid, cid, n, registered in outline["expected"]:
-        key = (level[lv], uid, cid)
-        order = orders[cid]
-        v = stored.get(key) or zero(len(order))
-        out[key] = ContestResult(
-            unit=units[(key[0], uid)], contest_id=cid, base_kind=bases[cid],
-            stations_expected=n, registered=registered, counted=count_of(v[COUNTED], order),
-            scanner=count_of(v[SCANNER], order), hand=count_of(v[HAND], order),
-        )  # fmt: skip
+        # Tallies.aggregates' rows, their JSON parsed in one go (services.outline.aggregates_of).
+        q = select(TallyRow.level, TallyRow.unit_id, TallyRow.contest_id, TallyRow.figures).where(
+            TallyRow.election_id == eid, TallyRow.level.not_in((STATION, ANNULLED))
+        )
+        stored = aggregates_of([(a, b, c, f) for a, b, c, f in s.execute(q)])
 
     def stations(ids: Sequence[str] | None) -> dict[tuple[Level, str, str], ContestResult]:
-        full = totals_tabulation(db, get_election(db, eid))
-        if ids is None:
-            return {k: r for k, r in full.results.items() if k[0] is Level.STATION}
-        return {
-            (Level.STATION, sid, cid): r
-            for sid in ids
-            for cid in orders
-            for r in [full.get(Level.STATION, sid, cid)]
-            if r is not None
-        }
+        return station_results(db, eid, ids)
 
-    return election, Tabulation(eid, out, stations)
+    return election, outline_tabulation(eid, election, outline, stored, stations)
+
+
+def station_results(
+    db: Database, election_id: str, ids: Sequence[str] | None
+) -> dict[tuple[Level, str, str], ContestResult]:
+    """The results of stations `ids` (None: all) for a tabulation built from the outline."""
+    election = get_election(db, election_id)
+    full = totals_tabulation(db, election)
+    if ids is None:
+        return {k: r for k, r in full.results.items() if k[0] is Level.STATION}
+    contests = [c.id for c in election.contests]
+    return {
+        (Level.STATION, sid, cid): r
+        for sid in ids
+        for cid in contests
+        for r in [full.get(Level.STATION, sid, cid)]
+        if r is not None
+    }
 
 
 def _needs_rebuild(db: Database, election_id: str) -> bool:

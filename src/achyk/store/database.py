@@ -3,29 +3,18 @@
 from __future__ import annotations
 
 import os
-import re
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-DEFAULT_URL = "sqlite:///achyk.db"
-MIGRATIONS = Path(__file__).parent / "migrations"
-
-
-def database_url(explicit: str | None = None) -> str:
-    """--database, then ACHYK_DATABASE_URL, then `achyk.db` in the working directory."""
-    url = explicit or os.environ.get("ACHYK_DATABASE_URL") or DEFAULT_URL
-    # psycopg 3 is the driver we ship; a plain postgresql:// URL would ask for psycopg2.
-    for prefix in ("postgresql://", "postgres://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix) :]
-    return url
+# Shared with the bare reader of `achyk results` (store.bare), which must not import SQLAlchemy.
+from achyk.store.bare import MIGRATIONS, database_url
+from achyk.store.bare import head_revision as _head_revision
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -115,27 +104,6 @@ def _timeouts(kwargs: dict[str, Any], statement_timeout_ms: int | None) -> None:
         "connect_timeout", int(os.environ.get("ACHYK_DB_CONNECT_TIMEOUT_S", "5"))
     )
     kwargs.setdefault("pool_timeout", 10)  # no free connection in 10 s: answer 503, not hang
-
-
-_REVISION = re.compile(r"^(down_revision|revision)\s*(?::[^=]*)?=\s*(.*?)\s*$", re.MULTILINE)
-
-
-def _head_revision() -> str | None:
-    """The newest revision, read from the migration files themselves when their chain has one
-    head; None (let Alembic decide) for anything less simple, a merge above all."""
-    revisions: set[str] = set()
-    parents: set[str] = set()
-    for path in (MIGRATIONS / "versions").glob("[0-9]*.py"):
-        text = path.read_text(encoding="utf-8")
-        found = {m.group(1): m.group(2) for m in _REVISION.finditer(text)}
-        revision, parent = found.get("revision", ""), found.get("down_revision", "")
-        if not re.fullmatch(r'"[^"]+"', revision) or not re.fullmatch(r'"[^"]+"|None', parent):
-            return None
-        revisions.add(revision.strip('"'))
-        if parent != "None":
-            parents.add(parent.strip('"'))
-    heads = revisions - parents
-    return heads.pop() if len(heads) == 1 else None
 
 
 def _at_head(engine: Engine) -> bool:
