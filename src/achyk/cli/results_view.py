@@ -109,7 +109,10 @@ def show(
     """Results at a level, with turnout, % of stations reported, scanner beside hand count."""
     # Above the stations the outline is enough: no need to build 100,000 stations' definitions,
     # nor (most often) to load SQLAlchemy to read it.
-    quick = quick_results(database, election) if level is not Level.STATION else None
+    # The units this command shows: the nation (and its seats: the regions, for a threshold
+    # there) and the level asked for.
+    levels = {Level.NATIONAL, Level.REGION, level}
+    quick = quick_results(database, election, levels) if level is not Level.STATION else None
     if quick is not None:
         e, tab, imported = quick.election, quick.tabulation, quick.imported
     else:

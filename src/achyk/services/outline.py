@@ -17,7 +17,7 @@ unusual about the database — it answers None and the caller goes the usual way
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +41,7 @@ from achyk.store.bare import Bare, open_bare
 KEPT = ["abroad", "remote"]  # what an outline keeps of the stations (see `outline_of`)
 IMPORTED_RESULTS = "imported-results"  # entry 1 of an imported election (services.import_results)
 _LEVELS = {lv.value: lv for lv in Level}  # a look-up, not Enum's call, for 3,000 units
+ABOVE = frozenset(lv for lv in Level if lv is not Level.STATION)  # every level of an outline
 
 
 def outline_of(document: dict[str, Any]) -> dict[str, Any]:
@@ -130,10 +131,13 @@ def aggregates_of(rows: Sequence[tuple[str, str, str, str]]) -> dict[tuple[str, 
 def outline_tabulation(
     election_id: str, election: Election, outline: Mapping[str, Any],
     stored: Mapping[tuple[str, str, str], Any], stations: StationSource,
+    levels: Collection[Level] = ABOVE,
 ) -> Tabulation:  # fmt: skip
     """The tabulation above the stations from the outline and the stored running totals; each
-    station's results are read from `stations` when first asked for."""
+    station's results are read from `stations` when first asked for. `levels`: only the units
+    at these levels (see `quick_results`)."""
     level = _LEVELS
+    wanted = {lv.value for lv in levels}
     units = {(level[lv], uid): Unit(level[lv], uid, name, parent)
              for lv, uid, name, parent in outline["units"]}  # fmt: skip
     orders = {c.id: ballot_order(c) for c in election.contests}
@@ -151,6 +155,8 @@ def outline_tabulation(
 
     out = {}
     for lv, uid, cid, n, registered in outline["expected"]:
+        if lv not in wanted:
+            continue
         key = (level[lv], uid, cid)
         v = stored.get((lv, uid, cid)) or zero(len(orders[cid]))
         out[key] = ContestResult(
@@ -168,21 +174,21 @@ class Quick:
     imported: bool  # "imported, not signed" (services.import_results.is_imported)
 
 
-# The rows above the stations (store.tally_repo.Tallies.aggregates): no station, no annulment.
-_TALLIES = (
-    "SELECT level, unit_id, contest_id, figures FROM tallies"
-    " WHERE election_id = ? AND level NOT IN ('station', 'annulled')"
-)
-
-
-def quick_results(url: str | None, election_id: str | None) -> Quick | None:
+def quick_results(
+    url: str | None, election_id: str | None, levels: Collection[Level] = ABOVE
+) -> Quick | None:
     """`outline_results` of a fresh `achyk results`, through the bare driver; None: go the
-    usual way (see the module's note). NotFoundError as the usual way raises it."""
+    usual way (see the module's note). NotFoundError as the usual way raises it.
+
+    `levels`: read and build only the units at these levels, for a caller that asks the
+    tabulation for no other (`achyk results` at the national level needs the nation and, for
+    a regional threshold, the regions: 90 rows of the totals, not 3,000).
+    """
     bare = open_bare(url)
     if bare is None:
         return None
     try:
-        read = _read(bare, election_id)
+        read = _read(bare, election_id, levels)
     except NotFoundError:
         raise
     except Exception:  # the driver's error, or a row not as expected: the usual way names it
@@ -206,12 +212,13 @@ def quick_results(url: str | None, election_id: str | None) -> Quick | None:
             opened.append(Database.open(url))
         return station_results(opened[0], eid, ids)
 
-    return Quick(election, outline_tabulation(eid, election, outline, aggregates_of(rows), stations),
+    stored = aggregates_of(rows)
+    return Quick(election, outline_tabulation(eid, election, outline, stored, stations, levels),
                  imported)  # fmt: skip
 
 
 def _read(
-    bare: Bare, election_id: str | None
+    bare: Bare, election_id: str | None, levels: Collection[Level]
 ) -> tuple[str, dict[str, Any], list[Any], bool] | None:
     heads = bare.rows("SELECT id, definition_hash FROM elections ORDER BY loaded_at")
     eid = chosen_election([(str(a), str(b)) for a, b in heads], election_id)
@@ -228,7 +235,13 @@ def _read(
     complaint = "SELECT idx FROM log_entries WHERE election_id = ? AND kind = ? LIMIT 1"
     if bare.rows(complaint, [eid, "complaint"]):
         return None  # annulments and pending challenges need the stations' places
-    rows = bare.rows(_TALLIES, [eid])
+    # The rows above the stations (store.tally_repo.Tallies.aggregates) by their levels: a
+    # range of the primary key each, where "not a station" went through 100,000 station keys.
+    wanted = sorted(lv.value for lv in levels)
+    rows = bare.rows(
+        "SELECT level, unit_id, contest_id, figures FROM tallies WHERE election_id = ?"
+        f" AND level IN ({', '.join('?' for _ in wanted)})", [eid, *wanted]
+    )  # fmt: skip
     first = bare.rows("SELECT entry FROM log_entries WHERE election_id = ? AND idx = 1", [eid])
     imported = bool(first) and json.loads(first[0][0]).get("kind") == IMPORTED_RESULTS
     return eid, outline, rows, imported

@@ -16,6 +16,7 @@ from achyk.domain.tabulation import ContestResult, Level, Tabulation, tabulate
 from achyk.services.disputes.docket import has_complaints, read_docket
 from achyk.services.elections import get_election, is_parsed
 from achyk.services.outline import (
+    ABOVE,
     KEPT,
     aggregates_of,
     chosen_election,
@@ -28,7 +29,7 @@ from achyk.store.database import Database
 from achyk.store.ledger_repo import LogStore
 from achyk.store.models import TallyRow
 from achyk.store.repositories import Elections, Protocols
-from achyk.store.tally_repo import ANNULLED, STATION, Tallies
+from achyk.store.tally_repo import Tallies
 
 __all__ = ["outline_of"]  # kept here too: where it was first (services.outline now)
 
@@ -175,8 +176,9 @@ def _outline_results(
         return full, totals_tabulation(db, full)
     with db.read() as s:
         # Tallies.aggregates' rows, their JSON parsed in one go (services.outline.aggregates_of).
+        # By level, a range of the primary key each ("not a station" went through every station).
         q = select(TallyRow.level, TallyRow.unit_id, TallyRow.contest_id, TallyRow.figures).where(
-            TallyRow.election_id == eid, TallyRow.level.not_in((STATION, ANNULLED))
+            TallyRow.election_id == eid, TallyRow.level.in_(sorted(lv.value for lv in ABOVE))
         )
         stored = aggregates_of([(a, b, c, f) for a, b, c, f in s.execute(q)])
 
