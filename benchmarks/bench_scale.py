@@ -222,11 +222,15 @@ def _serve(achyk: str, url: str, rss: str) -> tuple[subprocess.Popen[bytes], int
 COLD_RESULTS = """
 import sys, time
 started = time.perf_counter()
-from achyk.services.results import outline_results
-from achyk.store.database import Database
+from achyk.services.outline import quick_results  # what `achyk results` reads (no SQLAlchemy)
 imported = time.perf_counter()
-db = Database.open(sys.argv[1], migrate_schema=False)
-e, tab = outline_results(db, None)
+quick = quick_results(sys.argv[1], None)
+if quick is None:  # the usual way, as `achyk results` would then take it
+    from achyk.services.results import outline_results
+    from achyk.store.database import Database
+    e, tab = outline_results(Database.open(sys.argv[1], migrate_schema=False), None)
+else:
+    e, tab = quick.election, quick.tabulation
 national = tab.national(e.contests[0].id)
 regions = tab.children("national", e.contests[0].id)
 done = time.perf_counter()
