@@ -135,6 +135,8 @@ def test_it_steps_aside_when_it_cannot_answer(url: str, tmp_path: Any) -> None:
     assert bare.open_bare(f"sqlite:///{tmp_path / 'none.db'}") is None  # a file to create
     assert not (tmp_path / "none.db").exists()
     assert bare.open_bare("sqlite://") is None  # in memory
+    (tmp_path / "a%20b.db").touch()
+    assert bare.open_bare(f"sqlite:///{tmp_path / 'a%20b.db'}") is None  # SQLAlchemy: "a b.db"
     db = Database.open(url)
     try:
         with db.session() as s:  # behind the schema's head: to migrate, the usual way

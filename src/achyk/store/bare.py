@@ -108,8 +108,10 @@ def open_bare(url: str | None) -> Bare | None:
 
 
 def _sqlite(path: str) -> Bare | None:
-    if not path or path.startswith((":", "file:")) or not os.path.isfile(path):
-        return None  # in memory, a URI, or a file still to create (privately: store.database)
+    if not path or path.startswith((":", "file:")) or "%" in path or not os.path.isfile(path):
+        # in memory, a URI, a name SQLAlchemy would unquote, or a file still to create (and
+        # privately: store.database)
+        return None
     import sqlite3
 
     # isolation_level None: BEGIN is ours (as store.database has it); 30 s: its busy_timeout.
