@@ -8,7 +8,6 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from achyk.cli.consoles import err_console
 from achyk.errors import AchykError
 
 if TYPE_CHECKING:  # imported when the command line is built (cli.app): see main()
@@ -80,6 +79,8 @@ def _run(app: Callable[[], object]) -> None:
     try:
         app()
     except AchykError as err:
+        from achyk.cli.consoles import err_console  # rich: when there is something to say
+
         err_console.print(f"[red]error:[/red] {err}", highlight=False)
         sys.exit(EXIT_INVALID)
     except KeyboardInterrupt:
@@ -87,6 +88,8 @@ def _run(app: Callable[[], object]) -> None:
     except Exception as err:  # never a traceback in an operator's face unless asked for
         # SQLAlchemy's error only where it was imported: `achyk results` may never import it.
         orm = sys.modules.get("sqlalchemy.exc")
+        from achyk.cli.consoles import err_console
+
         if orm is not None and isinstance(err, orm.DBAPIError):
             # unreachable, refused, locked, read-only: the operator can act on it
             reason = str(err.orig).strip().splitlines()[0] if err.orig else type(err).__name__

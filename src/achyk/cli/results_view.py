@@ -20,7 +20,6 @@ from collections.abc import Iterator, Sequence
 from enum import StrEnum
 from typing import Any
 
-from achyk.cli.consoles import console
 from achyk.domain.definition import Contest, ContestKind
 from achyk.domain.seat_results import all_list_seats
 from achyk.domain.tabulation import ContestResult, Level
@@ -125,6 +124,8 @@ def show(
         e, tab = (compute_results if level is Level.STATION else outline_results)(db, election)
         imported = is_imported(db, e.id)
     if imported:
+        from achyk.cli.consoles import console  # rich: not for JSON or CSV alone
+
         console.print(f"[bold yellow]{e.id}: imported, not signed[/bold yellow] — copied from a "
                       "publication; no station device signed these protocols")  # fmt: skip
     chosen = (
@@ -151,6 +152,7 @@ def show(
         for chunk in _csv(units) if output is Format.CSV else _json(doc, units):
             _echo(chunk)
         return
+    from achyk.cli.consoles import console
     from achyk.cli.render import level_table, result_table, seats_table  # rich's tables
 
     if level is Level.NATIONAL and national is not None:
