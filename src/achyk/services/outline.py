@@ -36,6 +36,7 @@ from achyk.domain.tabulation import (
 from achyk.domain.tally import COUNTED, HAND, SCANNER, count_of, zero
 from achyk.errors import NotFoundError
 from achyk.formats.definition_head import stored_election
+from achyk.formats.definition_stations import no_cycle_collection
 from achyk.store.bare import Bare, open_bare
 
 KEPT = ["abroad", "remote"]  # what an outline keeps of the stations (see `outline_of`)
@@ -114,7 +115,8 @@ def chosen_election(heads: Sequence[tuple[str, str]], election_id: str | None) -
 
 def outline_election(outline: Mapping[str, Any]) -> Election:
     """The election of an outline: its definition without the stations but those it keeps."""
-    election = stored_election(outline["definition"])
+    with no_cycle_collection():
+        election = stored_election(outline["definition"])
     if election is not None:
         return election
     from achyk.formats.definition import election_from_stored  # the full reader: pydantic
@@ -124,8 +126,9 @@ def outline_election(outline: Mapping[str, Any]) -> Election:
 
 def aggregates_of(rows: Sequence[tuple[str, str, str, str]]) -> dict[tuple[str, str, str], Any]:
     """(level, unit, contest, figures' JSON) rows: one JSON text parsed for all, not 3,000."""
-    figures = json.loads("[" + ",".join(f for _, _, _, f in rows) + "]")
-    return {(a, b, c): v for (a, b, c, _), v in zip(rows, figures, strict=True)}
+    with no_cycle_collection():
+        figures = json.loads("[" + ",".join(f for _, _, _, f in rows) + "]")
+        return {(a, b, c): v for (a, b, c, _), v in zip(rows, figures, strict=True)}
 
 
 def outline_tabulation(
@@ -135,7 +138,20 @@ def outline_tabulation(
 ) -> Tabulation:  # fmt: skip
     """The tabulation above the stations from the outline and the stored running totals; each
     station's results are read from `stations` when first asked for. `levels`: only the units
-    at these levels (see `quick_results`)."""
+    at these levels (see `quick_results`).
+
+    Some 20,000 lasting objects and no cycle: the cyclic collector is held off while they are
+    made (its passes over a server's heap took two thirds of the time of a cold overview's).
+    """
+    with no_cycle_collection():
+        return _outline_tabulation(election_id, election, outline, stored, stations, levels)
+
+
+def _outline_tabulation(
+    election_id: str, election: Election, outline: Mapping[str, Any],
+    stored: Mapping[tuple[str, str, str], Any], stations: StationSource,
+    levels: Collection[Level],
+) -> Tabulation:  # fmt: skip
     level = _LEVELS
     wanted = {lv.value for lv in levels}
     units = {(level[lv], uid): Unit(level[lv], uid, name, parent)

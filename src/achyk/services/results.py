@@ -13,6 +13,7 @@ from achyk.disputes.effects import annulments, waiting
 from achyk.domain.definition import Election
 from achyk.domain.protocol import Protocol, protocol_from_json
 from achyk.domain.tabulation import ContestResult, Level, Tabulation, tabulate
+from achyk.formats.definition_stations import no_cycle_collection
 from achyk.services.disputes.docket import has_complaints, read_docket
 from achyk.services.elections import get_election, is_parsed
 from achyk.services.outline import (
@@ -160,7 +161,10 @@ def _outline_results(
         if cold and stored_outline is None:
             return None
         text = repo.definition(eid) if stored_outline is None else None
-    outline = json.loads(stored_outline) if stored_outline else outline_of(json.loads(text or ""))
+    with no_cycle_collection():  # half a megabyte of JSON, no cycle (services.outline)
+        outline = (
+            json.loads(stored_outline) if stored_outline else outline_of(json.loads(text or ""))
+        )
     if cold and outline.get("kept") != KEPT:
         return None
     if _needs_rebuild(db, eid):
