@@ -39,7 +39,7 @@ from achyk.formats.definition_head import stored_election
 from achyk.formats.definition_stations import no_cycle_collection
 from achyk.store.bare import Bare, open_bare
 
-KEPT = ["abroad", "remote"]  # what an outline keeps of the stations (see `outline_of`)
+KEPT = ("abroad", "remote")  # what an outline keeps of the stations (see `outline_of`)
 IMPORTED_RESULTS = "imported-results"  # entry 1 of an imported election (services.import_results)
 _LEVELS = {lv.value: lv for lv in Level}  # a look-up, not Enum's call, for 3,000 units
 ABOVE = frozenset(lv for lv in Level if lv is not Level.STATION)  # every level of an outline
@@ -99,7 +99,7 @@ def outline_of(document: dict[str, Any]) -> dict[str, Any]:
         "definition": {**document, "regions": regions},
         "units": list(units.values()),
         "expected": [[*k, *v] for k, v in expected.items()],
-        "kept": KEPT,
+        "kept": list(KEPT),
     }
 
 
@@ -242,7 +242,7 @@ def _read(
     if text is None:
         return None  # loaded before outlines were stored: the usual way computes it
     outline = json.loads(text)
-    if outline.get("kept") != KEPT:
+    if outline.get("kept") != list(KEPT):
         return None  # stored before it kept the stations the site asks about
     if not bare.rows("SELECT unit_id FROM tallies WHERE election_id = ? LIMIT 1", [eid]) and (
         bare.rows("SELECT id FROM protocols WHERE election_id = ? LIMIT 1", [eid])

@@ -22,17 +22,15 @@ from achyk.services.outline import (
     aggregates_of,
     chosen_election,
     outline_election,
-    outline_of,
     outline_tabulation,
 )
+from achyk.services.outline import outline_of as outline_of  # where it was first
 from achyk.services.tally import ensure_totals, totals_tabulation
 from achyk.store.database import Database
 from achyk.store.ledger_repo import LogStore
 from achyk.store.models import TallyRow
 from achyk.store.repositories import Elections, Protocols
 from achyk.store.tally_repo import Tallies
-
-__all__ = ["outline_of"]  # kept here too: where it was first (services.outline now)
 
 
 def accepted_protocols(db: Database, election_id: str) -> list[Protocol]:
@@ -165,7 +163,7 @@ def _outline_results(
         outline = (
             json.loads(stored_outline) if stored_outline else outline_of(json.loads(text or ""))
         )
-    if cold and outline.get("kept") != KEPT:
+    if cold and outline.get("kept") != list(KEPT):
         return None
     if _needs_rebuild(db, eid):
         if cold:
