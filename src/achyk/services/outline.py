@@ -158,8 +158,8 @@ def _outline_tabulation(
              for lv, uid, name, parent in outline["units"]}  # fmt: skip
     orders = {c.id: ballot_order(c) for c in election.contests}
     bases = {c.id: c.base for c in election.contests}
-    # Units with no protocol yet (and, mostly, a unit's scanner and hand counts alike) share one
-    # Count: they are frozen, and 9,000 of them were a fifth of the time.
+    # Equal vectors (units with no protocol yet; a unit's hand count and its count, mostly)
+    # share one frozen Count: 5,000 made instead of 8,600 on the 100,000-station profile.
     counts: dict[tuple[str, tuple[int, ...]], Count] = {}
 
     def count(cid: str, vector: list[int]) -> Count:
