@@ -7,6 +7,7 @@ from __future__ import annotations
 import sys
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -148,5 +149,23 @@ def test_it_steps_aside_when_it_cannot_answer(url: str, tmp_path: Any) -> None:
         opened = bare.open_bare(url)
         assert opened is not None
         opened.close()
+        with db.session() as s:  # loaded before outlines were stored: the usual way makes one
+            kept = s.execute(text("SELECT outline FROM elections WHERE id = :e"), {"e": EID})
+            outline_text = kept.scalar_one()
+            s.execute(text("UPDATE elections SET outline = NULL WHERE id = :e"), {"e": EID})
+        assert outline.quick_results(url, EID) is None
+        with db.session() as s:
+            s.execute(text("UPDATE elections SET outline = :o WHERE id = :e"),
+                      {"o": outline_text, "e": EID})  # fmt: skip
+        assert outline.quick_results(url, EID) is not None
+        complaint = {"e": EID, "i": 10**9, "t": datetime.now(UTC)}
+        with db.session() as s:  # complaints on the log: annulments need the stations' places
+            s.execute(text("INSERT INTO log_entries (election_id, idx, kind, entry, appended_at)"
+                           " VALUES (:e, :i, 'complaint', '{}', :t)"), complaint)  # fmt: skip
+        assert outline.quick_results(url, EID) is None
+        with db.session() as s:
+            s.execute(text("DELETE FROM log_entries WHERE election_id = :e AND idx = :i"),
+                      complaint)  # fmt: skip
+        assert outline.quick_results(url, EID) is not None
     finally:
         db.close()
