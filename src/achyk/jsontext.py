@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import math
-from json.encoder import encode_basestring  # type: ignore[attr-defined]  # ensure_ascii=False's
+from json.encoder import encode_basestring  # ensure_ascii=False's
 from typing import Any
 
 
