@@ -19,7 +19,6 @@ Layout (specified in docs/record-format.md):
 from __future__ import annotations
 
 import hashlib
-import json
 import multiprocessing
 import pickle
 import time
@@ -34,6 +33,7 @@ from achyk.domain.published import (
 )
 from achyk.files import write_inside
 from achyk.formats.definition import election_to_document
+from achyk.jsontext import dumps_indented
 from achyk.ledger import MemoryTree
 from achyk.ledger.tiles import (
     TILE_WIDTH,
@@ -58,7 +58,7 @@ RECORD_FORMAT = 1
 
 
 def _json(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True).encode() + b"\n"
+    return dumps_indented(value, sort_keys=True).encode() + b"\n"  # json.dumps's text, faster
 
 
 def publish_record(

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import cast
+from typing import NamedTuple, cast
 
 from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.orm import Session
@@ -32,6 +32,17 @@ class StoredProtocol:
     log_index: int
     superseded: bool
     correction_reason: str | None
+
+
+class CurrentDocument(NamedTuple):
+    """A current protocol's stored document and the log entry that carries it."""
+
+    station_id: str
+    id: int
+    log_index: int
+    document_hash: str
+    device_id: str | None
+    document: str
 
 
 def _stored(r: ProtocolRow) -> StoredProtocol:
@@ -145,6 +156,27 @@ class Protocols:
             for r in self.s.scalars(q):
                 out[r.station_id].append(_stored(r))
         return out
+
+    def current_documents(
+        self, election_id: str, station_ids: Sequence[str]
+    ) -> Iterator[CurrentDocument]:
+        """The current (not superseded) protocols of these stations, ordered by (station, id):
+        only the columns publishing reads, as plain rows (no ORM objects, no timestamps to
+        convert): 200,000 protocols are read this way twice by `achyk publish`."""
+        ids = list(station_ids)
+        for at in range(0, len(ids), 500):
+            q = (
+                select(ProtocolRow.station_id, ProtocolRow.id, ProtocolRow.log_index,
+                       ProtocolRow.document_hash, ProtocolRow.device_id, ProtocolRow.document,
+                       ProtocolRow.superseded)
+                .where(ProtocolRow.election_id == election_id,
+                       ProtocolRow.station_id.in_(ids[at : at + 500]))
+                # as for_stations: the (election, station) index, not the election's
+                .order_by(ProtocolRow.station_id, ProtocolRow.id)
+            )  # fmt: skip
+            for sid, pid, index, digest, device, document, superseded in self.s.execute(q):
+                if not superseded:  # filtered here: the query keeps for_stations' plan
+                    yield CurrentDocument(sid, pid, index, digest, device, document)
 
     def current(
         self, election_id: str, station_id: str, contest_id: str, kind: str

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,6 +16,7 @@ from achyk.api.app import unit_result
 from achyk.domain.definition import Contest, Election
 from achyk.domain.protocol import AGAINST_ALL
 from achyk.domain.tabulation import Level, Tabulation
+from achyk.jsontext import dumps_indented
 
 LEVELS: tuple[Level, ...] = (
     Level.NATIONAL,
@@ -51,7 +51,7 @@ def units_at(tab: Tabulation, level: Level) -> list[str]:
 
 
 def to_json(rows: list[dict[str, Any]]) -> str:
-    return json.dumps(rows, ensure_ascii=False, indent=1) + "\n"
+    return dumps_indented(rows) + "\n"  # json.dumps(rows, ensure_ascii=False, indent=1)
 
 
 def to_csv(rows: list[dict[str, Any]]) -> str:
@@ -86,26 +86,38 @@ def wide_header(contest: Contest) -> list[str]:
     ]  # fmt: skip
 
 
+# Districts whose stations are read (one query per 500 stations) and held together by wide_rows:
+# a query and a release of the held stations per district cost more than their ~70 rows.
+WIDE_DISTRICTS_PER_READ = 32
+
+
 def wide_rows(election: Election, tab: Tabulation, contest: Contest) -> Iterator[list[object]]:
     """Each station of the contest: counted lines, then counted, scanner and hand votes per option."""
     order = [*contest.option_ids(), *([AGAINST_ALL] if contest.against_all else [])]
-    for region in election.regions:
-        for district in region.districts:
-            if not contest.covers(district.id):
-                continue
-            tab.release_stations()  # a district's stations at a time in memory
-            tab.preload([st.id for st in district.stations])
+    districts = [
+        (region, district)
+        for region in election.regions
+        for district in region.districts
+        if contest.covers(district.id)
+    ]
+    for at in range(0, len(districts), WIDE_DISTRICTS_PER_READ):
+        group = districts[at : at + WIDE_DISTRICTS_PER_READ]
+        tab.release_stations()  # a few districts' stations at a time in memory
+        tab.preload([st.id for _, district in group for st in district.stations])
+        for region, district in group:
             for st in district.stations:
                 r = tab.get(Level.STATION, st.id, contest.id)
                 if r is None:
                     continue
                 c = r.counted
                 source = ("official" if r.hand.stations else "preliminary") if c.stations else ""
+                # each count's votes as a dict once (Count.votes_for builds one per option)
+                counted, scanner, hand = dict(c.votes), dict(r.scanner.votes), dict(r.hand.votes)
                 yield [
                     st.id, st.name, district.id, region.id, st.country or "", st.registered_voters,
                     c.stations, source, c.voters_on_list, c.issued, c.found, c.invalid, c.valid,
-                    *(c.votes_for(o) for o in order), *(r.scanner.votes_for(o) for o in order),
-                    *(r.hand.votes_for(o) for o in order),
+                    *(counted.get(o, 0) for o in order), *(scanner.get(o, 0) for o in order),
+                    *(hand.get(o, 0) for o in order),
                 ]  # fmt: skip
 
 

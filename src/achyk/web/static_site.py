@@ -19,7 +19,7 @@ from pathlib import Path
 from achyk.domain.definition import Election
 from achyk.domain.names import has_translations, localize
 from achyk.domain.tabulation import Level, Tabulation
-from achyk.files import write_inside
+from achyk.files import Writer
 from achyk.services.elections import get_election
 from achyk.services.freshness import freshness
 from achyk.services.import_results import is_imported
@@ -34,12 +34,13 @@ from achyk.web.nist import election_report
 from achyk.web.render import STATIC, Site, render
 
 
-def _write(root: Path, path: Path, text: str) -> None:
-    write_inside(root, path, text)  # ids built these paths: never outside the output folder
+def _write(out: Writer, path: Path, text: str) -> None:
+    out.write(path, text)  # ids built these paths: never outside the output folder
 
 
 def _write_data(election: Election, tab: Tabulation, board: Board, root: Path, stamp: int) -> None:
     data = root / pages.base_path(election) / "data"
+    out = Writer(root)
     for contest in election.contests:
         path = data / opendata.wide_path(contest)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -49,21 +50,21 @@ def _write_data(election: Election, tab: Tabulation, board: Board, root: Path, s
         if level is Level.STATION and many:
             continue  # the wide table above; the long form is served by the live site
         rows = opendata.unit_results(election, tab, level)
-        _write(root, data / f"{level.value}.csv", opendata.to_csv(rows))
-        _write(root, data / f"{level.value}.json", opendata.to_json(rows))
+        _write(out, data / f"{level.value}.csv", opendata.to_csv(rows))
+        _write(out, data / f"{level.value}.json", opendata.to_json(rows))
         by_unit: dict[str, list[dict[str, object]]] = {}
         for row in rows:
             by_unit.setdefault(str(row["unit"]), []).append(row)
         for unit, unit_rows in by_unit.items():
-            _write(root, data / level.value / f"{unit}.csv", opendata.to_csv(unit_rows))
-            _write(root, data / level.value / f"{unit}.json", opendata.to_json(unit_rows))
+            _write(out, data / level.value / f"{unit}.csv", opendata.to_csv(unit_rows))
+            _write(out, data / level.value / f"{unit}.json", opendata.to_json(unit_rows))
     if not many:  # precinct-level NIST counts of 100,000 stations: hundreds of MB, on the live site
         _write(
-            root, data / "nist.json", json.dumps(election_report(election, tab), ensure_ascii=False)
+            out, data / "nist.json", json.dumps(election_report(election, tab), ensure_ascii=False)
         )
-    _write(root, data / "summary.json", json.dumps(live_summary(election, tab, stamp)))
+    _write(out, data / "summary.json", json.dumps(live_summary(election, tab, stamp)))
     for name, doc in lookup_documents(board).items():
-        _write(root, data / name, json.dumps(doc, ensure_ascii=False))
+        _write(out, data / name, json.dumps(doc, ensure_ascii=False))
 
 
 def _index(election: Election, site: Site) -> str:
@@ -149,6 +150,7 @@ def write_site(db: Database, election_id: str, out_dir: Path, *, base: str = "/"
     site = Site(static=True, base=base, districts=districts)
     fresh = freshness(db, election.id)
     out_dir.mkdir(parents=True, exist_ok=True)
+    out = Writer(out_dir)
     board = read_board(db, election.id)
     # Page by page, every language at once: nothing of a page is kept once it is written. Station
     # pages are one per language, drawn in the browser from the district files written below.
@@ -178,7 +180,7 @@ def write_site(db: Database, election_id: str, out_dir: Path, *, base: str = "/"
                     page.template, lang, site, page.path, title=page.title, fresh=fresh,
                     record_imported=imported, **page.context,
                 )  # fmt: skip
-                _write(out_dir, out_dir / lang / page.path / "index.html", html)
+                _write(out, out_dir / lang / page.path / "index.html", html)
         station_static.write_district_files(db, election, data, out_dir, share)
 
     many = election.station_count() > opendata.LONG_STATION_FILES_UP_TO
@@ -193,21 +195,19 @@ def write_site(db: Database, election_id: str, out_dir: Path, *, base: str = "/"
         track = track_page(localized[lang], board)
         html = render(track.template, lang, site, track.path, title=track.title, fresh=fresh,
                       record_imported=imported, **track.context)  # fmt: skip
-        _write(out_dir, out_dir / lang / track.path / "index.html", html)
+        _write(out, out_dir / lang / track.path / "index.html", html)
     for lang, shell in zip(LANGUAGES, shells, strict=True):
         html = render(shell.template, lang, site, shell.path, title=shell.title, fresh=fresh,
                       record_imported=imported, **shell.context)  # fmt: skip
-        _write(out_dir, out_dir / lang / shell.path / "index.html", html)
+        _write(out, out_dir / lang / shell.path / "index.html", html)
     for lang in LANGUAGES:
         not_found = render(
             "404.html", lang, site, pages.base_path(election), title="404", message="",
             election=localize(election, lang), base=pages.base_path(election), crumbs=[],
         )  # fmt: skip
-        _write(out_dir, out_dir / lang / "404.html", not_found)
+        _write(out, out_dir / lang / "404.html", not_found)
     (out_dir / "static").mkdir(exist_ok=True)
     for asset in ("site.css", "live.js", "track.js", "station.js"):
         shutil.copyfile(STATIC / asset, out_dir / "static" / asset)
-    _write(out_dir, out_dir / "index.html", _index(election, site))
-    _write(
-        out_dir, out_dir / "404.html", (out_dir / DEFAULT_LANGUAGE / "404.html").read_text("utf-8")
-    )
+    _write(out, out_dir / "index.html", _index(election, site))
+    _write(out, out_dir / "404.html", (out_dir / DEFAULT_LANGUAGE / "404.html").read_text("utf-8"))

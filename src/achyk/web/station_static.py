@@ -25,7 +25,7 @@ from achyk.domain.station_files import (
     line_table,
     station_index_document,
 )
-from achyk.files import write_inside
+from achyk.files import Writer
 from achyk.store.database import Database
 from achyk.store.ledger_repo import LogStore
 from achyk.store.repositories import Protocols
@@ -98,17 +98,14 @@ def district_documents(
         if i % parts == part:
             ids = [st.id for st in district.stations]
             with db.read() as s:
-                stored = Protocols(s).for_stations(election.id, ids)
+                rows = list(Protocols(s).current_documents(election.id, ids))
             current: dict[str, list[Current]] = {}
-            for sid, rows in stored.items():
-                for row in rows:
-                    if row.superseded:
-                        continue
-                    protocol, problems = protocol_from_json(json.loads(row.document), election.form)
-                    assert protocol is not None, problems  # stored ones passed every check
-                    current.setdefault(sid, []).append(
-                        Current(row.log_index, row.document_hash, row.device_id, protocol)
-                    )
+            for row in rows:
+                protocol, problems = protocol_from_json(json.loads(row.document), election.form)
+                assert protocol is not None, problems  # stored ones passed every check
+                current.setdefault(row.station_id, []).append(
+                    Current(row.log_index, row.document_hash, row.device_id, protocol)
+                )
             doc = district_document(election, region, district, current, rejections)
             yield district_file(district.id), doc
     if part == 0:
@@ -123,8 +120,8 @@ def station_file_bytes(doc: dict[str, Any]) -> bytes:
 def write_district_files(
     db: Database, election: Election, data: Path, root: Path, share: tuple[int, int] = (0, 1)
 ) -> int:
-    n = 0
+    n, out = 0, Writer(root)
     for path, doc in district_documents(db, election, share):
-        write_inside(root, data / path, station_file_bytes(doc))
+        out.write(data / path, station_file_bytes(doc))
         n += 1
     return n
