@@ -262,8 +262,9 @@ class Verdicts:
         self._chunks = chunks
         self._submit = submit
         self._ahead = max(1, ahead)
-        self._pending: deque[tuple[int, Any]] = deque()  # (end, future)
+        self._pending: deque[tuple[int, Any, list[bytes]]] = deque()  # (end, future, entries)
         self._current: dict[int, Judged] = {}
+        self._entries: list[bytes] = []  # the current chunk's entries
         self._end = 0  # the current chunk's outcomes cover indices below this
         self._fill()
 
@@ -273,14 +274,25 @@ class Verdicts:
             if nxt is None:
                 return
             first, chunk = nxt
-            self._pending.append((first + len(chunk), self._submit(first, chunk)))
+            self._pending.append((first + len(chunk), self._submit(first, chunk), chunk))
+
+    def _next(self) -> None:
+        self._end, future, self._entries = self._pending.popleft()
+        self._current = future.result()
+        self._fill()
 
     def get(self, index: int) -> Judged | None:
         while index >= self._end and self._pending:
-            self._end, future = self._pending.popleft()
-            self._current = future.result()
-            self._fill()
+            self._next()
         return self._current.get(index)
+
+    def stream(self) -> Iterator[bytes]:
+        """The log's entries in order, from the chunks the workers were sent (the log read and
+        its bundles decoded once for both); each chunk's outcomes are taken as it begins."""
+        while self._pending:
+            self._next()
+            yield from self._entries
+        self._entries = []
 
 
 def _start_methods() -> list[str]:
