@@ -112,50 +112,50 @@ def check_relations(p: Protocol, form: ProtocolForm | None = None) -> list[Probl
     """Every control relation of the protocol form that `p` breaks and that refuses it."""
     if form is not None:
         return check_protocol(p, form)[0]
+    # Each message is written only for a relation broken (a protocol is checked 200,000 times
+    # in a country's verification, and almost every one breaks none).
     problems: list[Problem] = []
-
-    def require(ok: bool, where: str, what: str) -> None:
-        if not ok:
-            problems.append(Problem(where, what))
-
     for key, _ in LINES:
         value = getattr(p, key)
-        require(value >= 0, _line(key), f"{value} is negative")
+        if value < 0:
+            problems.append(Problem(_line(key), f"{value} is negative"))
     for option, n in p.votes:
-        require(n >= 0, f"votes for {option}", f"{n} is negative")
+        if n < 0:
+            problems.append(Problem(f"votes for {option}", f"{n} is negative"))
     if problems:
         return problems  # the sums below mean nothing with negative terms
 
-    issued_cancelled = p.issued + p.cancelled
-    require(
-        issued_cancelled == p.ballots_received,
-        _line("ballots_received"),
-        f"{p.ballots_received} ≠ issued in station {p.issued_in_station} + issued outside "
-        f"{p.issued_outside} + cancelled {p.cancelled} = {issued_cancelled}",
-    )
-    require(
-        p.valid + p.invalid == p.found,
-        _line("valid"),
-        f"valid {p.valid} + invalid {p.invalid} = {p.valid + p.invalid} ≠ ballots found "
-        f"{p.found} (mobile {p.found_mobile} + stationary {p.found_stationary})",
-    )
+    issued, found = p.issued, p.found
+    issued_cancelled = issued + p.cancelled
+    if issued_cancelled != p.ballots_received:
+        problems.append(Problem(
+            _line("ballots_received"),
+            f"{p.ballots_received} ≠ issued in station {p.issued_in_station} + issued outside "
+            f"{p.issued_outside} + cancelled {p.cancelled} = {issued_cancelled}",
+        ))  # fmt: skip
+    if p.valid + p.invalid != found:
+        problems.append(Problem(
+            _line("valid"),
+            f"valid {p.valid} + invalid {p.invalid} = {p.valid + p.invalid} ≠ ballots found "
+            f"{found} (mobile {p.found_mobile} + stationary {p.found_stationary})",
+        ))  # fmt: skip
     total = sum(n for _, n in p.votes)
-    require(total == p.valid, _line("valid"), f"{p.valid} ≠ sum of option votes {total}")
-    require(
-        p.found <= p.issued,
-        "ballots found",
-        f"{p.found} found in boxes > {p.issued} ballots issued",
-    )
-    require(
-        p.found_mobile <= p.issued_outside,
-        _line("found_mobile"),
-        f"{p.found_mobile} > {p.issued_outside} ballots issued outside the station",
-    )
-    require(
-        p.issued <= p.voters_on_list,
-        "ballots issued",
-        f"{p.issued} voters received ballots > {p.voters_on_list} voters on the list",
-    )
+    if total != p.valid:
+        problems.append(Problem(_line("valid"), f"{p.valid} ≠ sum of option votes {total}"))
+    if found > issued:
+        problems.append(
+            Problem("ballots found", f"{found} found in boxes > {issued} ballots issued")
+        )
+    if p.found_mobile > p.issued_outside:
+        problems.append(Problem(
+            _line("found_mobile"),
+            f"{p.found_mobile} > {p.issued_outside} ballots issued outside the station",
+        ))  # fmt: skip
+    if issued > p.voters_on_list:
+        problems.append(Problem(
+            "ballots issued",
+            f"{issued} voters received ballots > {p.voters_on_list} voters on the list",
+        ))  # fmt: skip
     return problems
 
 

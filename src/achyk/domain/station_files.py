@@ -51,13 +51,16 @@ def _protocol(
     current: Current, election: Election, keys: Sequence[str], order: Sequence[str]
 ) -> dict[str, Any]:
     p = current.protocol
+    votes = dict(p.votes)
+    # Only a named form flags (without one every broken relation refuses: no flags to find).
+    flags = check_protocol(p, election.form)[1] if election.form is not None else ()
     return {
         "log_index": current.log_index,
         "document_hash": current.document_hash,
         "device": current.device,
         "lines": [p.line(k) for k in keys],
-        "votes": [p.votes_for(o) for o in order],  # the contest's ballot order, as `options`
-        "flags": [str(x) for x in check_protocol(p, election.form)[1]],
+        "votes": [votes.get(o, 0) for o in order],  # the contest's ballot order, as `options`
+        "flags": [str(x) for x in flags],
     }
 
 

@@ -16,6 +16,7 @@ station's own row for a protocol of an annulled station.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -45,7 +46,7 @@ def zero(width: int) -> Vectors:
 def protocol_vector(p: Protocol, order: Sequence[str]) -> list[int]:
     votes = dict(p.votes)
     return [1, p.voters_on_list, p.issued, p.found, p.invalid, p.valid,
-            *(votes.get(o, 0) for o in order)]  # fmt: skip
+            *map(votes.get, order, [0] * len(order))]  # fmt: skip
 
 
 def count_of(vector: Sequence[int], order: Sequence[str]) -> Count:
@@ -125,6 +126,9 @@ def fold(
     of an `annulled` station changes its own row only.
     """
     rows: dict[Key, Vectors] = {}
+    # Rows are never changed in place, only their series replaced by new lists: a series held
+    # before a change is its old value. (A country's verification folds 200,000 protocols here.)
+    above: dict[str, list[tuple[str, str]]] = {}  # station → (level, id) of each unit above it
 
     def row(key: Key, width: int) -> Vectors:
         got = rows.get(key)
@@ -135,9 +139,8 @@ def fold(
 
     for p in protocols:
         order = index.orders[p.contest_id]
-        units = index.units_of[p.station_id]
         station = row((Level.STATION.value, p.station_id, p.contest_id), len(order))
-        before = [list(v) for v in station]
+        before = list(station)
         vector = protocol_vector(p, order)
         if p.kind is ProtocolKind.OFFICIAL:
             station[HAND] = vector
@@ -148,17 +151,33 @@ def fold(
                 station[COUNTED] = vector
         # Only the series that changed (a first preliminary changes counted and scanner, not hand).
         delta = [
-            (series, [a - b for a, b in zip(new, old, strict=True)])
+            (series, _minus(new, old))
             for series, (new, old) in enumerate(zip(station, before, strict=True))
             if new != old
         ]
         if p.station_id in annulled:
             continue
-        for unit in units[1:]:
-            target = row((unit.level.value, unit.id, p.contest_id), len(order))
+        chain = above.get(p.station_id)
+        if chain is None:
+            units = index.units_of[p.station_id]
+            chain = above[p.station_id] = [(u.level.value, u.id) for u in units[1:]]
+        for level, uid in chain:
+            target = row((level, uid, p.contest_id), len(order))
             for series, d in delta:
-                target[series] = [a + b for a, b in zip(target[series], d, strict=True)]
+                target[series] = _plus(target[series], d)
     return rows
+
+
+def _minus(a: list[int], b: list[int]) -> list[int]:
+    if len(a) != len(b):
+        raise ValueError("vectors of different widths")
+    return list(map(operator.sub, a, b))
+
+
+def _plus(a: list[int], b: list[int]) -> list[int]:
+    if len(a) != len(b):
+        raise ValueError("vectors of different widths")
+    return list(map(operator.add, a, b))
 
 
 def annul(index: UnitIndex, stored: Mapping[Key, Vectors], station_id: str) -> dict[Key, Vectors]:

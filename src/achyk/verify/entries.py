@@ -17,7 +17,7 @@ from achyk.verify.source import RecordSource
 
 # A run of 16 digits or more may be an integer beyond 2^53 - 1, which RFC 8785 cannot write.
 _LONG_DIGITS = re.compile(rb"[0-9]{16}")
-_BEYOND_BMP = re.compile("[\U00010000-\U0010ffff]")
+BEYOND_BMP = re.compile("[\U00010000-\U0010ffff]")
 
 
 def load(raw: bytes) -> tuple[Any, bool]:
@@ -39,7 +39,7 @@ def canonical(value: Any, plain: bool) -> bytes:
     beyond the BMP (whose keys RFC 8785 sorts as UTF-16), the exact encoder otherwise."""
     if plain:
         text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-        if text.isascii() or _BEYOND_BMP.search(text) is None:
+        if text.isascii() or BEYOND_BMP.search(text) is None:
             return text.encode("utf-8")
     return canonical_json(value)
 

@@ -137,7 +137,7 @@ def check_manifest(
     # The tiles and bundles of the tree at this size were each read and checked against the
     # checkpoint (`verify_tiles`); any other file at a tile path (an earlier checkpoint's partial
     # tile, or one that should not be there) is recomputed from the verified tree.
-    verified = {p for t in tiles_for_size(size)
+    verified = {"log/" + p for t in tiles_for_size(size)
                 for p in ((t.path, t.entries_path) if t.level == 0 else (t.path,))}  # fmt: skip
     for path in scan.listing or []:
         if path in verified and path not in files:

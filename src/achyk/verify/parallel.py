@@ -20,6 +20,9 @@ workers instead of being repeated by each.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 import json
 import os
 import re
@@ -33,9 +36,16 @@ from multiprocessing import get_context
 from typing import Any
 
 from achyk.domain.definition import DeviceRole, Election
-from achyk.domain.protocol import Protocol
+from achyk.domain.protocol import (
+    LINE_NUMBER,
+    Protocol,
+    ProtocolKind,
+    check_against_election,
+    check_protocol,
+)
 from achyk.domain.submission import examine
-from achyk.verify.entries import canonical, load
+from achyk.signing import PROTOCOL_PURPOSE, ed25519_verifies
+from achyk.verify.entries import BEYOND_BMP, canonical, load
 
 # 32 bundles, about 6 MB of entries per task: at 200,000 entries 25 tasks of a second or more
 # each, so that a task's scheduling (milliseconds) and transfer are small beside its work.
@@ -57,9 +67,14 @@ class Judged:
 def judge_chunk(election: Election, first: int, entries: Sequence[bytes]) -> dict[int, Judged]:
     """Outcomes of the protocol entries among `entries` (the first at log index `first`)."""
     out: dict[int, Judged] = {}
+    accept = Accepted(election)
     for offset, raw in enumerate(entries):
         index = first + offset
         if index == 0 or PROTOCOL not in raw:
+            continue
+        done = accept(raw)
+        if done is not None:
+            out[index] = done
             continue
         try:
             entry, plain = load(raw)
@@ -81,6 +96,111 @@ def judge_chunk(election: Election, first: int, entries: Sequence[bytes]) -> dic
             _shared(result.protocol),
         )  # fmt: skip
     return out
+
+
+_ENTRY_KEYS = frozenset(("device", "election", "kind", "protocol", "signature"))
+_KINDS = {k.value: k for k in ProtocolKind}
+_TEXT = ("election", "station", "contest", "kind")
+
+
+class Accepted:
+    """The common case of a protocol entry judged without `examine`'s general machinery: a
+    canonical entry of exactly the usual fields, a protocol of exactly its form's fields and
+    types, that breaks no relation and whose scanner's signature libsodium accepts.
+
+    A fast path, never a second rulebook: the relations, the election's stations, contests and
+    ballot lines are judged by the very functions `examine` calls (check_protocol,
+    check_against_election), the signature by `ed25519_verifies` (libsodium accepts only what
+    OpenSSL accepts); the protocol built is the one `protocol_from_json` builds. Anything else —
+    any doubt at all — answers None, and the entry is judged the full way (`examine`), which
+    names every problem. The protocol's canonical bytes are cut from the entry's, checked once.
+    """
+
+    def __init__(self, election: Election) -> None:
+        self.election = election
+        form = election.form
+        self.form = form
+        self.extra = form.extra_keys() if form is not None else ()
+        self.keys = frozenset((*_TEXT, "votes", *LINE_NUMBER, *self.extra,
+                               *(("form",) if form is not None else ())))  # fmt: skip
+        self.purpose = PROTOCOL_PURPOSE.encode() + b"\n"
+
+    def __call__(self, raw: bytes) -> Judged | None:
+        try:
+            entry, plain = load(raw)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return None
+        # Plain and within the BMP: the C encoder's text, keys sorted, is RFC 8785's (as in
+        # `canonical`, and as `examine`'s `canonical_json_of_parsed` gives the protocol).
+        if not plain or type(entry) is not dict or entry.keys() != _ENTRY_KEYS:
+            return None
+        if not raw.isascii() and BEYOND_BMP.search(raw.decode("utf-8")) is not None:
+            return None
+        doc, device_id, signature = entry["protocol"], entry["device"], entry["signature"]
+        election_id = entry["election"]
+        if (type(doc) is not dict or type(device_id) is not str or type(signature) is not str
+                or election_id != self.election.id or entry["kind"] != "protocol"):  # fmt: skip
+            return None
+        text = json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        body = text.encode("utf-8")
+        whole = b"".join((b'{"device":', _dumps(device_id), b',"election":', _dumps(election_id),
+                          b',"kind":"protocol","protocol":', body, b',"signature":',
+                          _dumps(signature), b"}"))  # fmt: skip
+        if whole != raw:
+            return None
+        p = self.protocol(doc)
+        if p is None or check_against_election(p, self.election):
+            return None
+        if check_protocol(p, self.form)[0]:
+            return None
+        place = self.election.place(p.station_id)
+        device = place.station.device(device_id) if place is not None else None
+        if device is None or device.role is not DeviceRole.SCANNER:
+            return None  # (a backup's signature counts only once a switch to it is logged)
+        try:
+            key = base64.b64decode(device.public_key, validate=True)
+            sig = base64.b64decode(signature, validate=True)
+        except (binascii.Error, ValueError):
+            return None
+        if len(key) != 32 or len(sig) != 64 or not ed25519_verifies(key, sig, self.purpose + body):
+            return None
+        return Judged((), hashlib.sha256(body).hexdigest(), device_id, p)
+
+    def protocol(self, doc: dict[str, Any]) -> Protocol | None:
+        """What `protocol_from_json(doc, form, strict=True)` builds when it finds no problem;
+        None where it might find one."""
+        if doc.keys() != self.keys:
+            return None
+        for k in _TEXT:
+            if type(doc[k]) is not str or not doc[k]:
+                return None
+        kind = _KINDS.get(doc["kind"])
+        votes = doc["votes"]
+        if kind is None or type(votes) is not dict:
+            return None
+        if self.form is not None and doc["form"] != self.form.id:
+            return None
+        for k in LINE_NUMBER:
+            if type(doc[k]) is not int:
+                return None
+        for k in self.extra:
+            if type(doc[k]) is not int:
+                return None
+        for n in votes.values():
+            if type(n) is not int:
+                return None
+        i = sys.intern  # shared by the replay's 200,000 slots, pickled once per chunk
+        return Protocol(
+            i(doc["election"]), doc["station"], i(doc["contest"]), kind,
+            votes=tuple((i(o), n) for o, n in votes.items()),
+            form_id=None if self.form is None else i(self.form.id),
+            extra=tuple((i(k), doc[k]) for k in self.extra),
+            **{k: doc[k] for k in LINE_NUMBER},
+        )  # fmt: skip
+
+
+def _dumps(text: str) -> bytes:
+    return json.dumps(text, ensure_ascii=False).encode("utf-8")
 
 
 def _shared(p: Protocol | None) -> Protocol | None:
@@ -142,8 +262,9 @@ class Verdicts:
         self._chunks = chunks
         self._submit = submit
         self._ahead = max(1, ahead)
-        self._pending: deque[tuple[int, Any]] = deque()  # (end, future)
+        self._pending: deque[tuple[int, Any, list[bytes]]] = deque()  # (end, future, entries)
         self._current: dict[int, Judged] = {}
+        self._entries: list[bytes] = []  # the current chunk's entries
         self._end = 0  # the current chunk's outcomes cover indices below this
         self._fill()
 
@@ -153,14 +274,25 @@ class Verdicts:
             if nxt is None:
                 return
             first, chunk = nxt
-            self._pending.append((first + len(chunk), self._submit(first, chunk)))
+            self._pending.append((first + len(chunk), self._submit(first, chunk), chunk))
+
+    def _next(self) -> None:
+        self._end, future, self._entries = self._pending.popleft()
+        self._current = future.result()
+        self._fill()
 
     def get(self, index: int) -> Judged | None:
         while index >= self._end and self._pending:
-            self._end, future = self._pending.popleft()
-            self._current = future.result()
-            self._fill()
+            self._next()
         return self._current.get(index)
+
+    def stream(self) -> Iterator[bytes]:
+        """The log's entries in order, from the chunks the workers were sent (the log read and
+        its bundles decoded once for both); each chunk's outcomes are taken as it begins."""
+        while self._pending:
+            self._next()
+            yield from self._entries
+        self._entries = []
 
 
 def _start_methods() -> list[str]:

@@ -37,9 +37,9 @@ from achyk.verify.disputes import check_released, results_effects
 from achyk.verify.entries import Evidence, LogEntries, load
 from achyk.verify.files import check_manifest, check_site_figures, manifest_files, scan_manifest
 from achyk.verify.forked import Forked
-from achyk.verify.parallel import judged_protocols
+from achyk.verify.parallel import Verdicts, judged_protocols
 from achyk.verify.remote import RemoteCheck, check_remote
-from achyk.verify.replay import Definition, Lookup, Replay, replay
+from achyk.verify.replay import Definition, Replay, replay
 from achyk.verify.source import RecordSource
 from achyk.verify.station_files import check_station_files
 
@@ -253,7 +253,8 @@ def _verify_on(
         return
     say("protocols")
     with _judged(entries, definition, workers, scheduler) as judged:
-        state = replay(entries.stream(), definition, evidence, judged)
+        stream = entries.stream() if judged is None else judged.stream()
+        state = replay(stream, definition, evidence, judged)
     counts = ", ".join(f"{k} {v}" for k, v in sorted(state.counts.items()))
     report.add("every entry: canonical form, signatures, control relations, corrections",
                state.problems, counts)  # fmt: skip
@@ -388,7 +389,7 @@ def _forked(fn: Callable[[], T], fork: bool) -> Iterator[Forked[T]]:
 @contextmanager
 def _judged(
     entries: LogEntries, definition: Definition, workers: int | None, scheduler: str | None
-) -> Iterator[Lookup | None]:
+) -> Iterator[Verdicts | None]:
     """The protocol entries judged by workers (achyk.verify.parallel), when there are any."""
     if definition.election is None or (not scheduler and (workers is None or workers <= 1)):
         yield None  # the replay judges each entry (and names what is wrong with the definition)
