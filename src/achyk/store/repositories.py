@@ -11,7 +11,7 @@ from typing import cast
 from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from achyk.store.bulk import bound, insert_rows
+from achyk.store.bulk import bound, insert_rows, select_in
 from achyk.store.models import DeviceSwitchRow, ElectionRow, ProtocolRow, RejectionRow
 
 
@@ -98,11 +98,16 @@ class Protocols:
         ).where(ProtocolRow.election_id == election_id, ProtocolRow.superseded.is_(False))
         if station_ids is None:
             return {(a, b, c): h for a, b, c, h in self.s.execute(q)}
-        ids, out = sorted(set(station_ids)), {}
-        for at in range(0, len(ids), 500):  # by the (election, station) index, never the table
-            part = q.where(ProtocolRow.station_id.in_(ids[at : at + 500]))
-            out.update({(a, b, c): h for a, b, c, h in self.s.execute(part)})
-        return out
+        # by the (election, station) index, never the table; at the driver (achyk.store.bulk)
+        connection = self.s.connection()
+        fresh = bound(connection, cast(Table, ProtocolRow.__table__).c.superseded, False)
+        rows = select_in(
+            connection,
+            "SELECT station_id, contest_id, kind, document_hash FROM protocols"
+            " WHERE election_id = {m} AND superseded = {m} AND station_id IN ({ids})",
+            (election_id, fresh), sorted(set(station_ids)),
+        )  # fmt: skip
+        return {(a, b, c): h for a, b, c, h in rows}
 
     def add_many(self, election_id: str, rows: Iterable[dict[str, object]]) -> None:
         stamp = now()

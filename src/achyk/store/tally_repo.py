@@ -9,7 +9,7 @@ from typing import cast
 from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.orm import Session
 
-from achyk.store.bulk import insert_rows, update_rows
+from achyk.store.bulk import insert_rows, select_in, update_rows
 from achyk.store.models import TallyRow
 
 Key = tuple[str, str, str]  # (level, unit id, contest id)
@@ -35,38 +35,32 @@ class Tallies:
 
     def units(self, level: str, unit_ids: Iterable[str]) -> dict[Key, Vectors]:
         """The rows of these units at one level, every contest."""
-        ids = sorted(set(unit_ids))
-        out: dict[Key, Vectors] = {}
-        for at in range(0, len(ids), _CHUNK):
-            q = select(TallyRow.unit_id, TallyRow.contest_id, TallyRow.figures).where(
-                TallyRow.election_id == self.election_id,
-                TallyRow.level == level,
-                TallyRow.unit_id.in_(ids[at : at + _CHUNK]),
-            )
-            for uid, cid, figures in self.s.execute(q):
-                out[(level, uid, cid)] = json.loads(figures)
-        return out
+        rows = select_in(
+            self.s.connection(),
+            "SELECT unit_id, contest_id, figures FROM tallies"
+            " WHERE election_id = {m} AND level = {m} AND unit_id IN ({ids})",
+            (self.election_id, level), sorted(set(unit_ids)), _CHUNK,
+        )  # fmt: skip
+        return {(level, uid, cid): json.loads(figures) for uid, cid, figures in rows}
 
     def stations_of(
         self, station_ids: Iterable[str]
     ) -> tuple[dict[Key, Vectors], dict[str, dict[str, object]]]:
         """`units(STATION, station_ids)` and `annulled(station_ids)`, read together."""
-        ids = sorted(set(station_ids))
-        rows: dict[Key, Vectors] = {}
+        found: dict[Key, Vectors] = {}
         out: dict[str, dict[str, object]] = {}
-        for at in range(0, len(ids), _CHUNK):
-            q = select(TallyRow.level, TallyRow.unit_id, TallyRow.contest_id,
-                       TallyRow.figures).where(
-                TallyRow.election_id == self.election_id,
-                TallyRow.level.in_((STATION, ANNULLED)),
-                TallyRow.unit_id.in_(ids[at : at + _CHUNK]),
-            )  # fmt: skip
-            for level, uid, cid, figures in self.s.execute(q):
-                if level == STATION:
-                    rows[(level, uid, cid)] = json.loads(figures)
-                else:
-                    out[uid] = json.loads(figures)
-        return rows, out
+        rows = select_in(
+            self.s.connection(),
+            "SELECT level, unit_id, contest_id, figures FROM tallies"
+            " WHERE election_id = {m} AND level IN ({m}, {m}) AND unit_id IN ({ids})",
+            (self.election_id, STATION, ANNULLED), sorted(set(station_ids)), _CHUNK,
+        )  # fmt: skip
+        for level, uid, cid, figures in rows:
+            if level == STATION:
+                found[(level, uid, cid)] = json.loads(figures)
+            else:
+                out[uid] = json.loads(figures)
+        return found, out
 
     def aggregates(self) -> dict[Key, Vectors]:
         """Every row above the stations: the nation, regions, districts, abroad, countries."""
