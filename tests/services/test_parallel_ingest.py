@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import astuple
+from dataclasses import astuple, replace
 from pathlib import Path
 from typing import Any
 
@@ -15,14 +15,19 @@ from sqlalchemy import select, text
 
 from achyk.api.app import create_app
 from achyk.api.device_checkin import DeviceLimits
+from achyk.canonical import canonical_json
 from achyk.cli.transmit import SignedRequest, protocol_request, send, sign_protocol
 from achyk.domain.submission import parse_envelope
+from achyk.domain.tabulation import ballot_order
+from achyk.domain.tally import protocol_vector
+from achyk.ledger import leaf_hash
 from achyk.services.elections import get_election, load_election
 from achyk.services.ingest import Examiners, _examined_or_here, ingest_protocols
 from achyk.services.protocols import (
     Receipt,
     examine_submissions,
     record_device_switch,
+    record_examined,
     submit_protocols,
 )
 from achyk.signing import PROTOCOL_PURPOSE, sign
@@ -173,3 +178,36 @@ def test_the_writer_has_postgresql_analyse_what_it_filled(db: Database) -> None:
             "select relname from pg_stat_user_tables where schemaname = current_schema() "
             "and last_analyze is not null")).scalars().all()  # fmt: skip
     assert set(Statistics.TABLES) <= set(analysed)
+
+
+def test_what_the_examiners_make_is_what_the_writer_would(db: Database, tmp_path: Path) -> None:
+    """The log entry, its leaf hash and the tally vector an examiner makes of an accepted
+    protocol are the writer's own: the same bytes, the same log, totals and receipts either way."""
+    sim = generate(SMALL)
+    subs = _hostile(sim)
+    here = examine_submissions(sim.election, subs, {})
+    accepted = [x for x in here if x.examined is not None and x.examined.ok]
+    assert accepted and all(x.entry is not None for x in accepted)
+    orders = {c.id: ballot_order(c) for c in sim.election.contests}
+    for x in accepted:
+        e = x.examined
+        assert e is not None and e.protocol is not None
+        assert x.entry == canonical_json({"kind": "protocol", "election": sim.election.id,
+                                          "protocol": json.loads(e.canonical or b""),
+                                          "device": e.device_id, "signature": e.signature})  # fmt: skip
+        assert x.leaf == leaf_hash(x.entry)
+        assert x.vector == tuple(protocol_vector(e.protocol, orders[e.protocol.contest_id]))
+    bare = [replace(x, entry=None, leaf=None, vector=None) for x in here]
+    other = Database.open(f"sqlite:///{tmp_path}/bare.db")
+    try:
+        _prepare(db, sim)
+        _prepare(other, sim)
+        election_ = get_election(db, sim.election.id)
+        made, own = [], []
+        for at in range(0, len(subs), 50):
+            made += record_examined(db, election_, here[at : at + 50])
+            own += record_examined(other, get_election(other, sim.election.id), bare[at : at + 50])
+        assert [astuple(r) for r in made] == [astuple(r) for r in own]
+        assert _stored(db, sim.election.id) == _stored(other, sim.election.id)
+    finally:
+        other.close()

@@ -25,9 +25,11 @@ it (copy-on-write) instead of each parsing 30 MB again.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import threading
+import weakref
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -62,6 +64,22 @@ def default_workers() -> int:
     return min(os.cpu_count() or 1, 4)
 
 
+_frozen_elections: weakref.WeakValueDictionary[int, Election] = weakref.WeakValueDictionary()
+
+
+def _frozen(election: Election) -> None:
+    """Move what is alive now — the parsed definition above all, millions of objects at 100,000
+    stations — out of the cyclic collector's reach (gc.freeze), once per definition, before the
+    examiners are forked. The writer's batches make many short-lived lists, so the collector
+    runs often, and each of its full passes walked the whole definition: a third of the writer's
+    time. In forked examiners the frozen objects are not touched by their collector either (no
+    copy-on-write of the shared pages). Reference counting still frees everything; only a
+    reference cycle that is garbage at this moment would stay, as a collection run once would."""
+    if _frozen_elections.get(id(election)) is not election:
+        _frozen_elections[id(election)] = election
+        gc.freeze()
+
+
 def _examine(key: int, submissions: Sequence[tuple[str, bytes]],
              backups: dict[str, set[str]]) -> list[Examination]:  # fmt: skip
     return examine_submissions(_elections[key], submissions, backups)
@@ -80,6 +98,7 @@ class Examiners:
         self._key = id(election)
         self._pool: ProcessPoolExecutor | None = None
         if workers > 0:
+            _frozen(election)
             _elections[self._key] = election  # kept alive here: the key stays this election's
             # fork: the workers start from this process's memory, the definition already parsed
             self._pool = ProcessPoolExecutor(

@@ -22,6 +22,7 @@ from achyk.ledger import (
     Checkpoint,
     HashAt,
     MerkleFrontier,
+    leaf_hash,
     tree_consistency_proof,
     tree_inclusion_proof,
     tree_root,
@@ -131,28 +132,55 @@ def append_entries(
     """
     if not entries:
         return []
+    encoded = [Encoded(str(entry["kind"]), canonical_json(entry)) for entry in entries]
+    return append_encoded(session, election_id, encoded, also_signed_by=also_signed_by)
+
+
+@dataclass(frozen=True, slots=True)
+class Encoded:
+    """An entry as the log stores it: its kind, its RFC 8785 bytes and, when the caller has it
+    already (an examiner process made it), its RFC 9162 leaf hash."""
+
+    kind: str
+    raw: bytes
+    leaf: bytes | None = None
+
+
+def append_encoded(
+    session: Session,
+    election_id: str,
+    entries: Sequence[Encoded],
+    *,
+    head: tuple[int, list[bytes]] | None = None,
+    also_signed_by: NoteSigner | None = None,
+) -> list[int]:
+    """`append_entries` of entries already encoded; `head`: the log's head as the caller locked
+    it in this transaction (`LogStore.lock_head`), so that it knew the indexes beforehand."""
+    if not entries:
+        return []
     store = LogStore(session, election_id)
-    size, hashes = store.lock_head()
+    size, hashes = store.lock_head() if head is None else head
     frontier = MerkleFrontier.restore(size, hashes)
     texts: list[tuple[str, str]] = []
     nodes: list[tuple[int, int, bytes]] = []
     for entry in entries:
-        raw = canonical_json(entry)
+        raw = entry.raw
         if len(raw) > MAX_ENTRY_BYTES:
             raise ValueError(
-                f"a {entry.get('kind')} entry of {len(raw):,} bytes exceeds {MAX_ENTRY_BYTES:,}: "
+                f"a {entry.kind} entry of {len(raw):,} bytes exceeds {MAX_ENTRY_BYTES:,}: "
                 "the tlog-tiles entry bundle gives each entry a 2-byte length; split it"
             )
-        texts.append((str(entry["kind"]), raw.decode()))
-        nodes.extend(frontier.append_entry(raw))
+        texts.append((entry.kind, raw.decode()))
+        nodes.extend(frontier.append(entry.leaf or leaf_hash(raw)))
     store.write(size, texts, nodes, frontier.size, frontier.hashes)
     signer = _signer(session, election_id)
+    root = frontier.root()
     note = sign_note_by(
-        Checkpoint(signer.origin, frontier.size, frontier.root()).body(),
+        Checkpoint(signer.origin, frontier.size, root).body(),
         signer.signer,
         *([also_signed_by] if also_signed_by else []),
     )
-    store.add_checkpoint(frontier.size, frontier.root(), note)
+    store.add_checkpoint(frontier.size, root, note)
     return list(range(size, frontier.size))
 
 

@@ -18,14 +18,17 @@ from sqlalchemy.orm import Session
 from achyk.canonical import canonical_json
 from achyk.domain.correction import examine_correction
 from achyk.domain.definition import DeviceRole, Election
-from achyk.domain.protocol import Protocol
+from achyk.domain.protocol import ProtocolKind
 from achyk.domain.submission import Examined, examine, parse_envelope
+from achyk.domain.tally import Folded, protocol_vector
 from achyk.errors import NotFoundError, Problem
+from achyk.ledger import leaf_hash
 from achyk.services.elections import get_election
 from achyk.services.evidence import Kept, kept_refusal
-from achyk.services.ledger import append_entries
-from achyk.services.tally import record_protocols
+from achyk.services.ledger import Encoded, append_encoded, append_entries
+from achyk.services.tally import chains_of, record_folded, record_protocols
 from achyk.store.database import Database
+from achyk.store.ledger_repo import LogStore
 from achyk.store.repositories import DeviceSwitches, Protocols, Rejections
 
 
@@ -81,6 +84,21 @@ class Examination:
     # Signed by a device registered as a backup: judged again in the writer's transaction,
     # against the device switches stored at that moment (one may have been recorded meanwhile).
     backup_signed: bool = False
+    # Of a protocol that passed every check, made here (in parallel) rather than by the one
+    # writer: its log entry should it be accepted (RFC 8785, the bytes `protocol_entry` gives),
+    # that entry's RFC 9162 leaf hash, and its figures as the running totals fold them
+    # (achyk.domain.tally.protocol_vector). None: the writer makes them itself.
+    entry: bytes | None = None
+    leaf: bytes | None = None
+    vector: tuple[int, ...] | None = None
+
+
+def protocol_entry(election_id: str, examined: Examined) -> bytes:
+    """The log entry of an accepted protocol, in its canonical bytes."""
+    return canonical_json(
+        {"kind": "protocol", "election": election_id, "protocol": examined.canonical,
+         "device": examined.device_id, "signature": examined.signature}
+    )  # fmt: skip
 
 
 def _signed_by_backup(election: Election, envelope: Mapping[str, Any]) -> bool:
@@ -110,10 +128,17 @@ def examine_submission(
         return Examination(source, raw, None, tuple(problems))
     try:
         examined = examine(election, envelope, backups)
-        if examined.ok:  # judged by its Protocol from here on: the parsed document is not
-            examined = replace(examined, document=None)  # carried back from a worker process
         backup = _signed_by_backup(election, envelope)
-        return Examination(source, raw, examined, backup_signed=backup)
+        p = examined.protocol
+        if not examined.ok or p is None:
+            return Examination(source, raw, examined, backup_signed=backup)
+        # judged by its Protocol from here on: the parsed document is not carried back from a
+        # worker process
+        examined = replace(examined, document=None)
+        entry = protocol_entry(election.id, examined)
+        vector = tuple(protocol_vector(p, chains_of(election).orders[p.contest_id]))
+        return Examination(source, raw, examined, backup_signed=backup, entry=entry,
+                           leaf=leaf_hash(entry), vector=vector)  # fmt: skip
     except Exception as err:  # a submission that breaks the examiner is refused, not fatal
         problem = Problem("", f"could not be examined ({type(err).__name__})")
         return Examination(source, raw, None, (problem,))
@@ -156,15 +181,20 @@ class _Judged:
     """A batch judged against what is stored, before anything is written."""
 
     receipts: list[Receipt] = field(default_factory=list)
-    entries: list[dict[str, Any]] = field(default_factory=list)  # log entries, in input order
-    accepted: list[dict[str, object]] = field(default_factory=list)  # one per "protocol" entry
-    parsed_accepted: list[Protocol] = field(default_factory=list)  # folded into the totals
-    refused: list[Kept] = field(default_factory=list)  # one per "rejection" entry
+    entries: list[Encoded] = field(default_factory=list)  # log entries, in input order
+    # One per "protocol" entry: the row as Protocols.add_rows takes it, the protocol as the
+    # running totals fold it.
+    accepted: list[tuple[object, ...]] = field(default_factory=list)
+    folded: list[Folded] = field(default_factory=list)
+    refused: list[tuple[Kept, int | None]] = field(default_factory=list)  # with its log index
 
 
-def _judge(s: Session, election: Election, examinations: Sequence[Examination]) -> _Judged:
+def _judge(
+    s: Session, election: Election, examinations: Sequence[Examination], first: int | None = None
+) -> _Judged:
     """Judge examined submissions against what the session holds, writing nothing: `_record`
-    writes what this returns, and `examine_protocols` (a dry run) only shows it."""
+    writes what this returns, and `examine_protocols` (a dry run) only shows it. `first`: the
+    log index the first entry will have (the head locked), None for a dry run."""
     out = _Judged()
     if any(x.backup_signed for x in examinations):
         backups = DeviceSwitches(s).active_backups(election.id)
@@ -179,58 +209,69 @@ def _judge(s: Session, election: Election, examinations: Sequence[Examination]) 
         if x.examined is not None and x.examined.ok and x.examined.protocol is not None
     }
     slots = Protocols(s).slots(election.id, stations)
-    receipts = out.receipts
+    receipts, entries = out.receipts, out.entries
+    official = ProtocolKind.OFFICIAL
 
-    def refuse(source: str, raw: bytes, station: str | None, problems: Sequence[Problem]) -> None:
+    def at() -> int | None:  # the log index of the entry appended next
+        return None if first is None else first + len(entries)
+
+    def refuse(
+        source: str, raw: bytes, station: str | None, problems: Sequence[Problem]
+    ) -> int | None:
         kept = kept_refusal(election.id, source, station, raw, problems)
-        out.refused.append(kept)
-        out.entries.append(kept.entry)
+        index = at()
+        out.refused.append((kept, index))
+        entries.append(Encoded("rejection", canonical_json(kept.entry)))
+        return index
 
     for x in examinations:
         source, raw, result = x.source, x.raw, x.examined
         if result is None:
-            refuse(source, raw, None, x.problems)
+            index = refuse(source, raw, None, x.problems)
             receipts.append(Receipt(source, Outcome.REJECTED, None, None, None, None,
-                                    x.problems))  # fmt: skip
-            continue
-        doc = result.document or {}
-        contest_id = doc.get("contest") if isinstance(doc.get("contest"), str) else None
-        kind = doc.get("kind") if isinstance(doc.get("kind"), str) else None
-        if not result.ok or result.protocol is None:
-            refuse(source, raw, result.station_id, result.problems)
-            receipts.append(Receipt(source, Outcome.REJECTED, result.station_id, contest_id,
-                                    kind, result.document_hash, result.problems))  # fmt: skip
+                                    x.problems, log_index=index))  # fmt: skip
             continue
         p = result.protocol
-        slot = (p.station_id, p.contest_id, p.kind.value)
+        if not result.ok or p is None:
+            doc = result.document or {}
+            contest_id = doc.get("contest") if isinstance(doc.get("contest"), str) else None
+            kind = doc.get("kind") if isinstance(doc.get("kind"), str) else None
+            index = refuse(source, raw, result.station_id, result.problems)
+            receipts.append(Receipt(source, Outcome.REJECTED, result.station_id, contest_id,
+                                    kind, result.document_hash, result.problems,
+                                    log_index=index))  # fmt: skip
+            continue
+        kind = p.kind.value
+        slot = (p.station_id, p.contest_id, kind)
         held = slots.get(slot)
+        document_hash = result.document_hash or ""
         if held == result.document_hash:
             receipts.append(Receipt(source, Outcome.DUPLICATE, *slot, held))
             continue
         if held is not None:
             problem = Problem(
-                f"station {p.station_id} {p.contest_id}/{p.kind.value}",
+                f"station {p.station_id} {p.contest_id}/{kind}",
                 f"already holds protocol {held[:16]}…; this one is "
-                f"{(result.document_hash or '')[:16]}… (a correction must be filed as one)",
+                f"{document_hash[:16]}… (a correction must be filed as one)",
             )
-            refuse(source, raw, p.station_id, [problem])
+            index = refuse(source, raw, p.station_id, [problem])
             receipts.append(Receipt(source, Outcome.CONFLICT, *slot, result.document_hash,
-                                    (problem,)))  # fmt: skip
+                                    (problem,), log_index=index))  # fmt: skip
             continue
-        slots[slot] = result.document_hash or ""
-        out.entries.append(
-            {"kind": "protocol", "election": election.id, "protocol": result.canonical,
-             "device": result.device_id, "signature": result.signature}
-        )  # fmt: skip
+        slots[slot] = document_hash
+        index = at()
+        entry = x.entry if x.entry is not None else protocol_entry(election.id, result)
+        entries.append(Encoded("protocol", entry, x.leaf if x.entry is not None else None))
         out.accepted.append(
-            {"station_id": p.station_id, "contest_id": p.contest_id, "kind": p.kind.value,
-             "document": (result.canonical or b"").decode(), "document_hash": result.document_hash,
-             "device_id": result.device_id, "signature": result.signature,
-             "superseded": False}
+            (p.station_id, p.contest_id, kind, (result.canonical or b"").decode(),
+             result.document_hash, result.device_id, result.signature, index)
         )  # fmt: skip
-        out.parsed_accepted.append(p)
+        vector = x.vector
+        if vector is None:
+            vector = tuple(protocol_vector(p, chains_of(election).orders[p.contest_id]))
+        out.folded.append((p.station_id, p.contest_id, p.kind is official, vector))
         receipts.append(Receipt(source, Outcome.ACCEPTED, *slot, result.document_hash,
-                                flags=result.flags))  # fmt: skip
+                                flags=result.flags, log_index=index))  # fmt: skip
     return out
 
 
@@ -253,25 +294,18 @@ def _record(
     record: Record | None = None,
 ) -> list[Receipt]:
     with db.session() as s:
-        judged = _judge(s, election, examinations)
-        receipts, entries, rejections = judged.receipts, judged.entries, Rejections(s)
-        indexes = iter(append_entries(s, election.id, entries))
-        rows, accepted_iter, refused_iter = [], iter(judged.accepted), iter(judged.refused)
-        logged = iter(i for i, r in enumerate(receipts) if r.outcome is not Outcome.DUPLICATE)
-        for entry in entries:
-            index = next(indexes)
-            at = next(logged)
-            receipts[at] = replace(receipts[at], log_index=index)
-            if entry["kind"] == "protocol":
-                rows.append({**next(accepted_iter), "log_index": index})
-            else:
-                k = next(refused_iter)
-                rejections.add(election.id, k.station, k.source, k.evidence, k.raw_hash,
-                               k.reasons, index)  # fmt: skip
-        record_protocols(s, election, rows, judged.parsed_accepted)
+        # The head first: the entries' indexes are then known as the batch is judged.
+        head = LogStore(s, election.id).lock_head()
+        judged = _judge(s, election, examinations, head[0])
+        append_encoded(s, election.id, judged.entries, head=head)
+        rejections = Rejections(s)
+        for k, index in judged.refused:
+            rejections.add(election.id, k.station, k.source, k.evidence, k.raw_hash,
+                           k.reasons, index)  # fmt: skip
+        record_folded(s, election, judged.accepted, judged.folded)
         if record is not None:
-            record(s, receipts)
-    return receipts
+            record(s, judged.receipts)
+    return judged.receipts
 
 
 def correct_protocol(

@@ -25,12 +25,15 @@ from achyk.domain.definition import Election
 from achyk.domain.protocol import Protocol, protocol_from_json
 from achyk.domain.tabulation import ContestResult, Level, Tabulation
 from achyk.domain.tally import (
+    Chains,
+    Folded,
     UnitIndex,
     Vectors,
     annul,
     annulled_counts,
     contest_result,
     fold,
+    fold_batch,
     unit_index,
     unit_keys,
 )
@@ -60,6 +63,21 @@ def index_of(election: Election) -> UnitIndex:
         return index
 
 
+_chains: dict[int, Chains] = {}
+
+
+def chains_of(election: Election) -> Chains:
+    """The election's chains of units (grown as stations are folded), one per loaded definition."""
+    hit = _chains.get(id(election))
+    if hit is not None and hit.election is election:
+        return hit
+    with _index_lock:
+        if len(_chains) >= 8:
+            _chains.pop(next(iter(_chains)))
+        found = _chains[id(election)] = Chains(election)
+        return found
+
+
 def record_protocols(
     session: Session,
     election: Election,
@@ -78,6 +96,32 @@ def record_protocols(
         _rebuild(session, election)
     _fold(session, election, protocols)
     Protocols(session).add_many(election.id, rows)
+
+
+def record_folded(
+    session: Session,
+    election: Election,
+    rows: Sequence[tuple[object, ...]],
+    folded: Sequence[Folded],
+) -> None:
+    """`record_protocols` for a judged batch (achyk.services.protocols): the rows as
+    `Protocols.add_rows` takes them, each protocol as the fold takes it (`folded[i]` is `rows[i]`'s)."""
+    if not rows:
+        return
+    tallies = Tallies(session, election.id)
+    if not tallies.any() and Protocols(session).any(election.id):
+        _rebuild(session, election)
+    chains = chains_of(election)
+    stations = {f[0] for f in folded}
+    units: dict[str, set[str]] = {}
+    for chain in {chains.of(sid) for sid in stations}:
+        for level, uid in chains.chains[chain]:
+            units.setdefault(level, set()).add(uid)
+    stored, out = tallies.stations_of(stations)
+    for level, ids in units.items():
+        stored.update(tallies.units(level, ids))
+    tallies.write(fold_batch(chains, stored, folded, set(out)), list(stored))
+    Protocols(session).add_rows(election.id, rows)
 
 
 def _fold(session: Session, election: Election, protocols: Sequence[Protocol]) -> None:

@@ -6,9 +6,10 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
+from achyk.store.bulk import bound, insert_rows
 from achyk.store.models import (
     CheckpointRow,
     CosignatureRow,
@@ -47,20 +48,18 @@ class LogStore:
         size: int,
         frontier: Sequence[bytes],
     ) -> None:
-        stamp = now()
         eid = self.election_id
-        if entries:
-            self.s.connection().execute(  # Core, not ORM: no per-row bookkeeping
-                insert(cast(Table, LogEntryRow.__table__)),
-                [
-                    {"election_id": eid, "idx": start + i, "kind": kind, "entry": text,
-                     "appended_at": stamp}
-                    for i, (kind, text) in enumerate(entries)
-                ],
-            )  # fmt: skip
-        rows = [{"election_id": eid, "level": lv, "idx": i, "hash": h} for lv, i, h in nodes]
-        if rows:
-            self.s.connection().execute(insert(cast(Table, LogNodeRow.__table__)), rows)
+        connection = self.s.connection()
+        entry_table = cast(Table, LogEntryRow.__table__)
+        if entries:  # plain tuples to the driver: no per-row bookkeeping (achyk.store.bulk)
+            stamp = bound(connection, entry_table.c.appended_at, now())
+            insert_rows(connection, entry_table, ("election_id", "idx", "kind", "entry",
+                                                  "appended_at"),
+                        [(eid, start + i, kind, text, stamp)
+                         for i, (kind, text) in enumerate(entries)])  # fmt: skip
+        insert_rows(connection, cast(Table, LogNodeRow.__table__),
+                    ("election_id", "level", "idx", "hash"),
+                    [(eid, lv, i, h) for lv, i, h in nodes])  # fmt: skip
         head = self.s.get(LogHeadRow, eid)
         assert head is not None
         head.size = size

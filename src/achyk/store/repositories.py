@@ -11,6 +11,7 @@ from typing import NamedTuple, cast
 from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
+from achyk.store.bulk import bound, insert_rows, select_in
 from achyk.store.models import DeviceSwitchRow, ElectionRow, ProtocolRow, RejectionRow
 
 
@@ -108,17 +109,38 @@ class Protocols:
         ).where(ProtocolRow.election_id == election_id, ProtocolRow.superseded.is_(False))
         if station_ids is None:
             return {(a, b, c): h for a, b, c, h in self.s.execute(q)}
-        ids, out = sorted(set(station_ids)), {}
-        for at in range(0, len(ids), 500):  # by the (election, station) index, never the table
-            part = q.where(ProtocolRow.station_id.in_(ids[at : at + 500]))
-            out.update({(a, b, c): h for a, b, c, h in self.s.execute(part)})
-        return out
+        # by the (election, station) index, never the table; at the driver (achyk.store.bulk)
+        connection = self.s.connection()
+        fresh = bound(connection, cast(Table, ProtocolRow.__table__).c.superseded, False)
+        rows = select_in(
+            connection,
+            "SELECT station_id, contest_id, kind, document_hash FROM protocols"
+            " WHERE election_id = {m} AND superseded = {m} AND station_id IN ({ids})",
+            (election_id, fresh), sorted(set(station_ids)),
+        )  # fmt: skip
+        return {(a, b, c): h for a, b, c, h in rows}
 
     def add_many(self, election_id: str, rows: Iterable[dict[str, object]]) -> None:
         stamp = now()
         values = [{**row, "election_id": election_id, "received_at": stamp} for row in rows]
         if values:  # a core executemany: thousands of rows without building ORM objects
             self.s.connection().execute(insert(cast(Table, ProtocolRow.__table__)), values)
+
+    # What `add_rows` takes of each protocol, in this order (then the log index).
+    ROW = ("station_id", "contest_id", "kind", "document", "document_hash", "device_id",
+           "signature", "log_index")  # fmt: skip
+
+    def add_rows(self, election_id: str, rows: Sequence[tuple[object, ...]]) -> None:
+        """`add_many` of accepted protocols (none superseded, none a correction), each a tuple
+        in the order of `ROW`, handed to the driver as they are (achyk.store.bulk)."""
+        if not rows:
+            return
+        connection = self.s.connection()
+        table = cast(Table, ProtocolRow.__table__)
+        stamp = bound(connection, table.c.received_at, now())
+        fresh = bound(connection, table.c.superseded, False)
+        insert_rows(connection, table, ("election_id", *self.ROW, "received_at", "superseded"),
+                    [(election_id, *row, stamp, fresh) for row in rows])  # fmt: skip
 
     def documents(self, election_id: str) -> list[str]:
         q = select(ProtocolRow.document).where(

@@ -6,10 +6,10 @@ import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import cast
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.expression import bindparam
 
+from achyk.store.bulk import insert_rows, select_in, update_rows
 from achyk.store.models import TallyRow
 
 Key = tuple[str, str, str]  # (level, unit id, contest id)
@@ -20,6 +20,9 @@ STATION = "station"
 # stations they leave out never disagree, and a protocol's fold reads only its own station's.
 ANNULLED = "annulled"
 _CHUNK = 500  # ids per IN list: well inside SQLite's and PostgreSQL's parameter limits
+# json.dumps(v, separators=(",", ":")) without making an encoder for every row: the same text.
+_figures = json.JSONEncoder(separators=(",", ":")).encode
+_TABLE = cast(Table, TallyRow.__table__)
 
 
 class Tallies:
@@ -32,17 +35,32 @@ class Tallies:
 
     def units(self, level: str, unit_ids: Iterable[str]) -> dict[Key, Vectors]:
         """The rows of these units at one level, every contest."""
-        ids = sorted(set(unit_ids))
-        out: dict[Key, Vectors] = {}
-        for at in range(0, len(ids), _CHUNK):
-            q = select(TallyRow.unit_id, TallyRow.contest_id, TallyRow.figures).where(
-                TallyRow.election_id == self.election_id,
-                TallyRow.level == level,
-                TallyRow.unit_id.in_(ids[at : at + _CHUNK]),
-            )
-            for uid, cid, figures in self.s.execute(q):
-                out[(level, uid, cid)] = json.loads(figures)
-        return out
+        rows = select_in(
+            self.s.connection(),
+            "SELECT unit_id, contest_id, figures FROM tallies"
+            " WHERE election_id = {m} AND level = {m} AND unit_id IN ({ids})",
+            (self.election_id, level), sorted(set(unit_ids)), _CHUNK,
+        )  # fmt: skip
+        return {(level, uid, cid): json.loads(figures) for uid, cid, figures in rows}
+
+    def stations_of(
+        self, station_ids: Iterable[str]
+    ) -> tuple[dict[Key, Vectors], dict[str, dict[str, object]]]:
+        """`units(STATION, station_ids)` and `annulled(station_ids)`, read together."""
+        found: dict[Key, Vectors] = {}
+        out: dict[str, dict[str, object]] = {}
+        rows = select_in(
+            self.s.connection(),
+            "SELECT level, unit_id, contest_id, figures FROM tallies"
+            " WHERE election_id = {m} AND level IN ({m}, {m}) AND unit_id IN ({ids})",
+            (self.election_id, STATION, ANNULLED), sorted(set(station_ids)), _CHUNK,
+        )  # fmt: skip
+        for level, uid, cid, figures in rows:
+            if level == STATION:
+                found[(level, uid, cid)] = json.loads(figures)
+            else:
+                out[uid] = json.loads(figures)
+        return found, out
 
     def aggregates(self) -> dict[Key, Vectors]:
         """Every row above the stations: the nation, regions, districts, abroad, countries."""
@@ -88,30 +106,14 @@ class Tallies:
     def write(self, changed: Mapping[Key, Vectors], existing: Sequence[Key]) -> None:
         """Store changed rows: an update where a row exists, an insert where it does not."""
         known = set(existing)
-        updates = [
-            {"k_level": k[0], "k_unit": k[1], "k_contest": k[2],
-             "figures": json.dumps(v, separators=(",", ":"))}
-            for k, v in changed.items() if k in known
-        ]  # fmt: skip
-        inserts = [
-            {"election_id": self.election_id, "level": k[0], "unit_id": k[1], "contest_id": k[2],
-             "figures": json.dumps(v, separators=(",", ":"))}
-            for k, v in changed.items() if k not in known
-        ]  # fmt: skip
-        if updates:
-            stmt = (
-                update(TallyRow)
-                .where(
-                    TallyRow.election_id == self.election_id,
-                    TallyRow.level == bindparam("k_level"),
-                    TallyRow.unit_id == bindparam("k_unit"),
-                    TallyRow.contest_id == bindparam("k_contest"),
-                )
-                .values(figures=bindparam("figures"))
-            )
-            self.s.connection().execute(stmt, updates)
-        if inserts:
-            self.s.connection().execute(insert(cast(Table, TallyRow.__table__)), inserts)
+        eid = self.election_id
+        updates = [(_figures(v), eid, *k) for k, v in changed.items() if k in known]
+        inserts = [(eid, *k, _figures(v)) for k, v in changed.items() if k not in known]
+        connection = self.s.connection()
+        update_rows(connection, _TABLE, ["figures"],
+                    ["election_id", "level", "unit_id", "contest_id"], updates)  # fmt: skip
+        insert_rows(connection, _TABLE, ["election_id", "level", "unit_id", "contest_id",
+                                         "figures"], inserts)  # fmt: skip
 
     def clear(self) -> None:
         self.s.execute(delete(TallyRow).where(TallyRow.election_id == self.election_id))

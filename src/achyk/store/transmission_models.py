@@ -9,6 +9,7 @@ when its outcome does.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 from sqlalchemy import (
     BigInteger,
@@ -17,13 +18,14 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Table,
     Text,
     UniqueConstraint,
-    insert,
     select,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from achyk.store.bulk import bound, insert_rows, select_in
 from achyk.store.models import Base
 from achyk.store.timestamps import now
 
@@ -59,27 +61,39 @@ def find_transmissions(
     s: Session, keys: list[tuple[str, str]]
 ) -> dict[tuple[str, str], tuple[str, int, str]]:
     """The answers already given to these (device, nonce) requests: their request hash, status
-    and answer, by (device, nonce); one query for a whole batch."""
+    and answer, by (device, nonce); one query for a whole batch (read at the driver:
+    achyk.store.bulk)."""
     found: dict[tuple[str, str], tuple[str, int, str]] = {}
     wanted = set(keys)
-    t = ProtocolTransmissionRow
+    connection = s.connection()
     for at in range(0, len(keys), 400):  # each statement's parameters stay few
         part = keys[at : at + 400]
-        q = select(t.device_id, t.nonce, t.request_sha256, t.status, t.answer).where(
-            t.device_id.in_({d for d, _ in part}), t.nonce.in_({n for _, n in part})
-        )
-        for device, nonce, digest, status, answer in s.execute(q):
+        devices, nonces = sorted({d for d, _ in part}), sorted({n for _, n in part})
+        rows = select_in(
+            connection,
+            "SELECT device_id, nonce, request_sha256, status, answer FROM protocol_transmissions"
+            " WHERE nonce IN (" + ", ".join(["{m}"] * len(nonces)) + ") AND device_id IN ({ids})",
+            nonces, devices, chunk=len(devices),
+        )  # fmt: skip
+        for device, nonce, digest, status, answer in rows:
             if (device, nonce) in wanted:
                 found[(device, nonce)] = (digest, status, answer)
     return found
+
+
+_COLUMNS = ("election_id", "station_id", "device_id", "nonce", "request_sha256", "status",
+            "answer", "refused")  # fmt: skip
 
 
 def add_transmissions(s: Session, rows: list[dict[str, object]]) -> None:
     """Keep many answers at once (rows: the columns but `id` and `received_at`). A nonce
     already used fails the statement, and so the transaction: the caller redoes it one by one."""
     if rows:
-        at = now()
-        s.execute(insert(ProtocolTransmissionRow), [{**r, "received_at": at} for r in rows])
+        connection = s.connection()
+        table = cast(Table, ProtocolTransmissionRow.__table__)
+        at = bound(connection, table.c.received_at, now())
+        insert_rows(connection, table, (*_COLUMNS, "received_at"),
+                    [(*(r[c] for c in _COLUMNS), at) for r in rows])  # fmt: skip
 
 
 def add_transmission(

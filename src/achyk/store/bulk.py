@@ -1,0 +1,85 @@
+"""Many rows at once, handed to the database driver as plain tuples.
+
+A Core executemany (``insert(table)`` with a list of dicts) still has SQLAlchemy build and
+process every row's parameters; at thousands of rows a batch that cost the one writer more than
+the database's own work. Here the statement is written once per batch and the rows go to the
+driver's executemany as they are. So the values must already be what the driver takes — str,
+int, bytes, None — and a value whose column type converts it (a datetime, a bool: SQLite stores
+them its own way) is converted once with :func:`bound`, as SQLAlchemy would have.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Column, Table
+from sqlalchemy.engine import Connection
+
+Row = tuple[Any, ...]
+
+
+def _marker(connection: Connection) -> str:
+    style = connection.dialect.paramstyle
+    if style == "qmark":
+        return "?"
+    if style in ("format", "pyformat"):
+        return "%s"
+    raise NotImplementedError(f"positional parameters in paramstyle {style!r}")
+
+
+def bound(connection: Connection, column: Column[Any], value: object) -> object:
+    """`value` as SQLAlchemy would bind it for `column` on this connection's database."""
+    dialect = connection.dialect
+    process = column.type.dialect_impl(dialect).bind_processor(dialect)
+    return process(value) if process is not None else value
+
+
+def _names(connection: Connection, names: Sequence[str]) -> str:
+    quote = connection.dialect.identifier_preparer.quote
+    return ", ".join(quote(n) for n in names)
+
+
+def insert_rows(
+    connection: Connection, table: Table, columns: Sequence[str], rows: Sequence[Row]
+) -> None:
+    """INSERT `rows` (tuples in the order of `columns`) in one executemany."""
+    if not rows:
+        return
+    quote = connection.dialect.identifier_preparer.quote
+    marks = ", ".join([_marker(connection)] * len(columns))
+    sql = f"INSERT INTO {quote(table.name)} ({_names(connection, columns)}) VALUES ({marks})"
+    connection.exec_driver_sql(sql, list(rows))
+
+
+def update_rows(
+    connection: Connection, table: Table, columns: Sequence[str], keys: Sequence[str],
+    rows: Sequence[Row],
+) -> None:  # fmt: skip
+    """UPDATE each row: `columns` set to its first values, where `keys` equal the rest."""
+    if not rows:
+        return
+    quote = connection.dialect.identifier_preparer.quote
+    mark = _marker(connection)
+    sets = ", ".join(f"{quote(c)} = {mark}" for c in columns)
+    where = " AND ".join(f"{quote(k)} = {mark}" for k in keys)
+    connection.exec_driver_sql(f"UPDATE {quote(table.name)} SET {sets} WHERE {where}", list(rows))
+
+
+def select_in(
+    connection: Connection, sql: str, params: Sequence[object], ids: Sequence[object],
+    chunk: int = 500,
+) -> list[Sequence[Any]]:  # fmt: skip
+    """The rows of `sql` for every id of `ids`, `chunk` ids a statement, read at the driver.
+
+    `sql` marks each of `params` with ``{m}`` and the list of ids with ``{ids}`` (inside
+    ``IN (…)``). A hot read done a batch at a time: SQLAlchemy's building, caching and
+    compiling of a statement with an IN list of hundreds cost more than SQLite's answer.
+    """
+    mark = _marker(connection)
+    out: list[Sequence[Any]] = []
+    for at in range(0, len(ids), chunk):
+        part = list(ids[at : at + chunk])
+        text = sql.format(m=mark, ids=", ".join([mark] * len(part)))
+        out += connection.exec_driver_sql(text, (*params, *part)).all()
+    return out
