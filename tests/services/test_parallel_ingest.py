@@ -11,6 +11,7 @@ from dataclasses import astuple, replace
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select, text
 
 from achyk.api.app import create_app
@@ -21,6 +22,7 @@ from achyk.domain.submission import parse_envelope
 from achyk.domain.tabulation import ballot_order
 from achyk.domain.tally import protocol_vector
 from achyk.ledger import leaf_hash
+from achyk.services import ingest
 from achyk.services.elections import get_election, load_election
 from achyk.services.ingest import Examiners, _examined_or_here, ingest_protocols
 from achyk.services.protocols import (
@@ -211,3 +213,19 @@ def test_what_the_examiners_make_is_what_the_writer_would(db: Database, tmp_path
         assert _stored(db, sim.election.id) == _stored(other, sim.election.id)
     finally:
         other.close()
+
+
+def test_a_large_definition_is_frozen_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The definition leaves the cyclic collector's reach once, before the examiners fork, and
+    only when it is large (a test's or a demo's stays collectable)."""
+    frozen: list[int] = []
+    monkeypatch.setattr(ingest.gc, "freeze", lambda: frozen.append(1))
+    small = election()
+    ingest._frozen(small)
+    assert frozen == []
+    monkeypatch.setattr(ingest, "FREEZE_STATIONS", 1)
+    ingest._frozen(small)
+    ingest._frozen(small)
+    assert frozen == [1]
+    ingest._frozen(election())  # another definition: frozen too
+    assert frozen == [1, 1]
