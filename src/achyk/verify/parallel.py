@@ -11,11 +11,15 @@ judged by the replay as before. The verdicts are the same; only who computes the
 
 Workers: a process pool forked after the definition is built (it is shared, not rebuilt), or a
 Dask distributed cluster (`scheduler` = "tcp://HOST:PORT", or "local:N" for N worker processes
-on this machine, their scheduler in a process of its own). A Dask task carries, beside its entries, the election cut
-down to the stations those entries name (`_stations_of`): the same contests, form and station
-objects (devices and keys) that `examine` reads, built here from the verified definition, so a
-worker neither parses nor builds a 100,000-station definition, and the work divides across
-workers instead of being repeated by each.
+on this machine, their scheduler in a process of its own). A Dask task carries, beside its
+entries, the election cut down to the stations those entries name (`_stations_of`): the same
+contests, form and station objects (devices and keys) that `examine` reads, built here from
+the verified definition, so a worker neither parses nor builds a 100,000-station definition,
+and the work divides across workers instead of being repeated by each.
+
+Most protocol entries are judged by `Accepted`, a fast path that answers only for an entry it
+finds valid (by the same relations, election and signature checks); any other is judged by
+`examine`, as the replay would.
 """
 
 from __future__ import annotations
