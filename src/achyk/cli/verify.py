@@ -25,7 +25,7 @@ def verify(
         typer.Option(
             "--scheduler",
             help="Check protocols and remote ballots on this Dask cluster (tcp://HOST:PORT), or "
-            "on a LocalCluster of N worker processes started here (local:N).",
+            "on a cluster of N worker processes started here (local:N).",
         ),
     ] = None,
     trust_file: TrustOption = None,

@@ -10,12 +10,16 @@ not judge (not canonical, not a protocol, another election, a station it was not
 judged by the replay as before. The verdicts are the same; only who computes them differs.
 
 Workers: a process pool forked after the definition is built (it is shared, not rebuilt), or a
-Dask distributed cluster (`scheduler` = "tcp://HOST:PORT", or "local:N" for a LocalCluster of N
-worker processes on this machine). A Dask task carries, beside its entries, the election cut
-down to the stations those entries name (`_stations_of`): the same contests, form and station
-objects (devices and keys) that `examine` reads, built here from the verified definition, so a
-worker neither parses nor builds a 100,000-station definition, and the work divides across
-workers instead of being repeated by each.
+Dask distributed cluster (`scheduler` = "tcp://HOST:PORT", or "local:N" for N worker processes
+on this machine, their scheduler in a process of its own). A Dask task carries, beside its
+entries, the election cut down to the stations those entries name (`_stations_of`): the same
+contests, form and station objects (devices and keys) that `examine` reads, built here from
+the verified definition, so a worker neither parses nor builds a 100,000-station definition,
+and the work divides across workers instead of being repeated by each.
+
+Most protocol entries are judged by `Accepted`, a fast path that answers only for an entry it
+finds valid (by the same relations, election and signature checks); any other is judged by
+`examine`, as the replay would.
 """
 
 from __future__ import annotations
@@ -217,20 +221,22 @@ def _shared(p: Protocol | None) -> Protocol | None:
 
 
 def _stations_of(election: Election, entries: Sequence[bytes]) -> Election:
-    """The election with only the stations `entries` name (every region and district kept):
-    for these entries `examine` gives what it gives with the whole election."""
+    """The election with only the stations `entries` name, in their districts and regions: for
+    these entries `examine` gives what it gives with the whole election."""
     wanted: dict[str, set[str]] = {}  # district → its stations named
     for raw in entries:
         for m in _STATION.finditer(raw):
             place = election.place(m[1].decode("utf-8", "replace"))
             if place is not None:
                 wanted.setdefault(place.district_id, set()).add(place.station.id)
+    # Only the districts (and regions) of those stations: `examine` asks a station's place
+    # (its district's id) and a contest's districts (ids), never for the other districts.
     regions = tuple(
         replace(r, districts=tuple(
-            replace(d, stations=tuple(s for s in d.stations if s.id in wanted.get(d.id, ())))
-            for d in r.districts
+            replace(d, stations=tuple(s for s in d.stations if s.id in wanted[d.id]))
+            for d in r.districts if d.id in wanted
         ))
-        for r in election.regions
+        for r in election.regions if any(d.id in wanted for d in r.districts)
     )  # fmt: skip
     return replace(election, regions=regions)
 
@@ -347,17 +353,33 @@ def judged_protocols(
 
 @contextmanager
 def dask_client(scheduler: str) -> Iterator[Any]:
-    """A client of the cluster at `scheduler`; "local:N" starts a LocalCluster of N processes."""
-    from distributed import Client, LocalCluster
+    """A client of the cluster at `scheduler`; "local:N" starts a cluster of N processes here."""
+    from distributed import Client
 
     if scheduler.startswith("local"):
         n = int(scheduler.partition(":")[2] or os.cpu_count() or 1)
         with (
-            LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                         dashboard_address=None) as cluster,  # type: ignore[no-untyped-call]
+            _local_cluster(n) as cluster,
             Client(cluster) as client,  # type: ignore[no-untyped-call]
         ):  # fmt: skip
             yield client
     else:
         with Client(scheduler, timeout=30) as client:  # type: ignore[no-untyped-call]
             yield client
+
+
+def _local_cluster(n: int) -> Any:
+    """N worker processes on this machine, and the scheduler in a process of its own where the
+    platform allows (a LocalCluster's scheduler runs in this process: its event loop, and every
+    task's payload passing through it, would take this process's time from the replay)."""
+    from distributed import LocalCluster
+
+    if os.name == "posix":
+        from distributed.deploy.subprocess import SubprocessCluster
+
+        # (no dashboard: None is what the function takes for that, though its hint says str)
+        return SubprocessCluster(n_workers=n, threads_per_worker=1,
+                                 dashboard_address=None,  # type: ignore[arg-type]
+                                 worker_class="distributed.Worker")  # fmt: skip
+    return LocalCluster(n_workers=n, threads_per_worker=1, processes=True,  # type: ignore[no-untyped-call]
+                        dashboard_address=None)  # fmt: skip
