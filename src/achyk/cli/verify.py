@@ -72,6 +72,7 @@ def publish(
     from achyk.services.elections import get_election
     from achyk.services.publish import RecordBeside, write_manifest
     from achyk.services.publish import publish as write_record
+    from achyk.services.tally import index_of
     from achyk.web.static_site import write_site
 
     db = open_db(database)
@@ -83,7 +84,11 @@ def publish(
     # The site beside the record: any static web server can serve both, and the site's own
     # "verify it yourself" page points at the record next to it. The record is written by a
     # second process meanwhile; the manifest, of both, last.
-    election_id = get_election(db, election).id
+    loaded = get_election(db, election)
+    election_id = loaded.id
+    # The unit index (a second or more at 100,000 stations) built before the record writer is
+    # forked: it inherits it, rather than building it again beside this process.
+    index_of(loaded)
     beside = RecordBeside(db, election_id, out)
     write_site(db, election_id, out / "site")
     record = beside.result()

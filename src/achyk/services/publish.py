@@ -22,6 +22,7 @@ import hashlib
 import multiprocessing
 import pickle
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -211,11 +212,20 @@ RECOMPUTED_DIRS = ("log", "evidence")
 def write_manifest(out: Path) -> int:
     """manifest.json: the SHA-256 of every file `verify` does not recompute byte for byte (the
     site's pages, assets and data, whose figures `verify` recomputes). Written last."""
-    files = {}
+    listed = []
     for path in sorted(p for p in out.rglob("*") if p.is_file()):
         rel = path.relative_to(out).as_posix()
         if rel in RECOMPUTED or rel.split("/")[0] in RECOMPUTED_DIRS:
             continue
-        files[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+        listed.append((rel, path))
+    # Two threads: hashlib and file reads let go of the GIL, and this is the last step, when
+    # every other writer is done (tens of thousands of files, about a GB at 100,000 stations).
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        digests = pool.map(_sha256_of, [path for _, path in listed])
+        files = {rel: digest for (rel, _), digest in zip(listed, digests, strict=True)}
     write_inside(out, out / "manifest.json", _json({"format": 1, "files": files}))
     return len(files)
+
+
+def _sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
