@@ -38,6 +38,13 @@ STATIC = Path(__file__).parent / "static"
 
 
 _STATION_PATH = re.compile(r"(e/[^/]+/)station/([^/?#]+)/")
+_UNQUOTED = re.compile(r"[A-Za-z0-9_.~-]*")  # what quote() never changes
+
+
+def _quoted(text: str) -> str:
+    """`quote(text, safe="")`, without its work for the ids that need none (every station
+    link of a district's page, in every language)."""
+    return text if _UNQUOTED.fullmatch(text) else quote(text, safe="")
 
 
 @dataclass(frozen=True)
@@ -56,8 +63,8 @@ class Site:
         station = _STATION_PATH.fullmatch(path) if self.districts is not None else None
         if station is not None and self.districts is not None:
             district = self.districts.get(station[2], "")
-            return (f"{self.base}{lang}/{station[1]}station/?s={quote(station[2], safe='')}"
-                    f"&d={quote(district, safe='')}")  # fmt: skip
+            return (f"{self.base}{lang}/{station[1]}station/?s={_quoted(station[2])}"
+                    f"&d={_quoted(district)}")  # fmt: skip
         return f"{self.base}{lang}/{path}"
 
     def switch(self, path: str, to: str) -> str:
