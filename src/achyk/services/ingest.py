@@ -51,7 +51,7 @@ from achyk.store.repositories import DeviceSwitches, Statistics
 BATCH = 2_000  # submissions per writer transaction in a bulk import
 DEPTH = 2  # batches being examined while one is written
 FREEZE_STATIONS = 20_000  # definitions this large are frozen out of the cyclic collector
-COLLECT_EVERY = 25  # batches of a bulk import between two passes of the cyclic collector
+COLLECT_EVERY = 10  # batches of a bulk import between two passes of the cyclic collector
 
 _FORK = multiprocessing.get_context("fork")
 T = TypeVar("T")
@@ -176,6 +176,9 @@ def _joined(parts: list[Future[list[T]]]) -> Future[list[T]]:
             joined.set_result([x for part in parts for x in part.result()])
         except BaseException as err:  # a worker died: the batch is examined nowhere
             joined.set_exception(err)
+        # Each part holds this callback, and the callback the parts: a reference cycle that
+        # kept every part's results until the cyclic collector ran (held off in a bulk import)
+        parts.clear()
 
     for part in parts:
         part.add_done_callback(settle)
