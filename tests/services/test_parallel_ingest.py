@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gc
 import json
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import astuple, replace
 from pathlib import Path
@@ -244,6 +245,9 @@ def test_a_bulk_import_gives_the_collector_back(sqlite_db: Database) -> None:
     subs = [(f"s{i}", envelope(protocol_doc(station=sid, kind=kind)))
             for i, (sid, kind) in enumerate([(s, k) for s in ("1001", "1002", "2001")
                                              for k in ("preliminary", "official")])]  # fmt: skip
+    deadline = time.monotonic() + 30  # a definition read in a thread may hold it a moment
+    while not gc.isenabled() and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert gc.isenabled()
     during = []
     for _ in ingest_protocols(sqlite_db, "test-2025", subs, batch=2, workers=2):

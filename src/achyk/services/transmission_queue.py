@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import json
 import queue
 import threading
@@ -26,14 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from achyk.domain.definition import Election
-from achyk.formats.definition_stations import no_cycle_collection
-from achyk.services.ingest import (
-    COLLECT_EVERY,
-    Examiners,
-    _analysed,
-    _backups,
-    default_workers,
-)
+from achyk.services.ingest import Examiners, _analysed, _backups, default_workers
 from achyk.services.protocols import Examination, Receipt, record_examined
 from achyk.services.transmission import (
     STATUS,
@@ -176,21 +168,10 @@ class Transmissions:
         return (id(self._db), self._election.id, id(self._election))
 
     def _write(self) -> None:
-        # The cyclic collector held off while the pipeline lives, and run every COLLECT_EVERY
-        # groups, as a bulk import does (achyk.services.ingest): a group's short-lived objects
-        # otherwise set off full passes over the whole server process, group after group.
-        with no_cycle_collection():
-            self._write_groups()
-
-    def _write_groups(self) -> None:
-        written = 0
         while True:
             got = self._examining.get()
             if got is None:
                 return
-            written += 1
-            if written % COLLECT_EVERY == 0:
-                gc.collect()
             self._room.release()  # the next group may form while this one is written
             group, checked = got
             try:
