@@ -5,7 +5,9 @@ answer back word for word."""
 
 from __future__ import annotations
 
+import gc
 import json
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import astuple, replace
 from pathlib import Path
@@ -21,6 +23,7 @@ from achyk.cli.transmit import SignedRequest, protocol_request, send, sign_proto
 from achyk.domain.submission import parse_envelope
 from achyk.domain.tabulation import ballot_order
 from achyk.domain.tally import protocol_vector
+from achyk.formats.definition_stations import no_cycle_collection
 from achyk.ledger import leaf_hash
 from achyk.services import ingest
 from achyk.services.elections import get_election, load_election
@@ -229,3 +232,31 @@ def test_a_large_definition_is_frozen_once(monkeypatch: pytest.MonkeyPatch) -> N
     assert frozen == [1]
     ingest._frozen(election())  # another definition: frozen too
     assert frozen == [1, 1]
+
+
+def _collecting(_: object, items: list[int]) -> list[bool]:
+    return [gc.isenabled() for _ in items]
+
+
+def test_a_bulk_import_gives_the_collector_back(sqlite_db: Database) -> None:
+    """The writer holds the cyclic collector off while it imports, and gives it back after;
+    the examiners, forked meanwhile, collect as ever."""
+    load_election(sqlite_db, election())
+    subs = [(f"s{i}", envelope(protocol_doc(station=sid, kind=kind)))
+            for i, (sid, kind) in enumerate([(s, k) for s in ("1001", "1002", "2001")
+                                             for k in ("preliminary", "official")])]  # fmt: skip
+    deadline = time.monotonic() + 30  # a definition read in a thread may hold it a moment
+    while not gc.isenabled() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert gc.isenabled()
+    during = []
+    for _ in ingest_protocols(sqlite_db, "test-2025", subs, batch=2, workers=2):
+        during.append(gc.isenabled())
+    assert during and not any(during)
+    assert gc.isenabled()
+    examiners = Examiners(get_election(sqlite_db, "test-2025"), 2)
+    try:
+        with no_cycle_collection():  # forked while the writer holds it off
+            assert examiners.run(_collecting, [1, 2, 3, 4]).result() == [True] * 4
+    finally:
+        examiners.close()

@@ -37,6 +37,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 from achyk.domain.definition import Election
+from achyk.formats.definition_stations import no_cycle_collection
 from achyk.services.elections import get_election
 from achyk.services.protocols import (
     Examination,
@@ -50,6 +51,7 @@ from achyk.store.repositories import DeviceSwitches, Statistics
 BATCH = 2_000  # submissions per writer transaction in a bulk import
 DEPTH = 2  # batches being examined while one is written
 FREEZE_STATIONS = 20_000  # definitions this large are frozen out of the cyclic collector
+COLLECT_EVERY = 10  # batches of a bulk import between two passes of the cyclic collector
 
 _FORK = multiprocessing.get_context("fork")
 T = TypeVar("T")
@@ -106,9 +108,7 @@ class Examiners:
             _frozen(election)
             _elections[self._key] = election  # kept alive here: the key stays this election's
             # fork: the workers start from this process's memory, the definition already parsed
-            self._pool = ProcessPoolExecutor(
-                workers, mp_context=multiprocessing.get_context("fork")
-            )
+            self._pool = _pool(workers)
 
     def examine(
         self, submissions: Sequence[tuple[str, bytes]], backups: dict[str, set[str]]
@@ -124,7 +124,7 @@ class Examiners:
                      for at in range(0, len(submissions), size)]  # fmt: skip
         except BrokenProcessPool:  # a worker died: a fresh pool, and this batch to it
             self._pool.shutdown(wait=False)
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=_FORK)
+            self._pool = _pool(self.workers)
             return self.examine(submissions, backups)
         return _joined(parts)
 
@@ -146,7 +146,7 @@ class Examiners:
                      for at in range(0, len(items), size)]  # fmt: skip
         except BrokenProcessPool:  # a worker died: a fresh pool, and this batch to it
             self._pool.shutdown(wait=False)
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=_FORK)
+            self._pool = _pool(self.workers)
             return self.run(work, items, *args)
         return _joined(parts)
 
@@ -154,6 +154,12 @@ class Examiners:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    # fork: the workers start from this process's memory, the definition already parsed; with
+    # the cyclic collector on, whatever the forking process had (a bulk import holds it off)
+    return ProcessPoolExecutor(workers, mp_context=_FORK, initializer=gc.enable)
 
 
 def _joined(parts: list[Future[list[T]]]) -> Future[list[T]]:
@@ -170,6 +176,9 @@ def _joined(parts: list[Future[list[T]]]) -> Future[list[T]]:
             joined.set_result([x for part in parts for x in part.result()])
         except BaseException as err:  # a worker died: the batch is examined nowhere
             joined.set_exception(err)
+        # Each part holds this callback, and the callback the parts: a reference cycle that
+        # kept every part's results until the cyclic collector ran (held off in a bulk import)
+        parts.clear()
 
     for part in parts:
         part.add_done_callback(settle)
@@ -209,18 +218,28 @@ def ingest_protocols(
     examiners = Examiners(election, default_workers() if workers is None else workers)
     statistics = Statistics()
     pending: deque[tuple[list[tuple[str, bytes]], Future[list[Examination]]]] = deque()
+    written = 0
     try:
-        for chunk in _batches(submissions, batch):
-            pending.append((chunk, examiners.examine(chunk, _backups(db, election.id))))
-            if len(pending) > DEPTH:
+        # The collector held off, and run every COLLECT_EVERY batches: each batch makes some
+        # 100,000 short-lived objects, freed by reference counting, and with the collector on
+        # they set off a full pass over every object alive in the writer's process once a batch
+        # or more (a fifth of its time). What a batch leaves in reference cycles (a session's
+        # bookkeeping) is little, and collected at those passes.
+        with no_cycle_collection():
+            for chunk in _batches(submissions, batch):
+                pending.append((chunk, examiners.examine(chunk, _backups(db, election.id))))
+                if len(pending) > DEPTH:
+                    items, examined = pending.popleft()
+                    yield from record_examined(db, election,
+                                               _examined_or_here(db, election, items, examined))  # fmt: skip
+                    _analysed(db, statistics, len(items))
+                    written += 1
+                    if written % COLLECT_EVERY == 0:
+                        gc.collect()
+            while pending:
                 items, examined = pending.popleft()
                 yield from record_examined(db, election,
                                            _examined_or_here(db, election, items, examined))  # fmt: skip
-                _analysed(db, statistics, len(items))
-        while pending:
-            items, examined = pending.popleft()
-            yield from record_examined(db, election,
-                                       _examined_or_here(db, election, items, examined))  # fmt: skip
     finally:
         examiners.close()
 
