@@ -31,6 +31,7 @@ import json
 import os
 import re
 import sys
+import tempfile
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -359,27 +360,35 @@ def dask_client(scheduler: str) -> Iterator[Any]:
     if scheduler.startswith("local"):
         n = int(scheduler.partition(":")[2] or os.cpu_count() or 1)
         with (
-            _local_cluster(n) as cluster,
+            tempfile.TemporaryDirectory(prefix="achyk-dask-") as scratch,
+            _local_cluster(n, scratch) as cluster,
             Client(cluster) as client,  # type: ignore[no-untyped-call]
         ):  # fmt: skip
+            # Its workers register a moment after they start: the tasks in flight are counted
+            # by them (`judged_protocols`), and none should wait for a worker still arriving.
+            client.wait_for_workers(n, timeout=60)
             yield client
     else:
         with Client(scheduler, timeout=30) as client:  # type: ignore[no-untyped-call]
             yield client
 
 
-def _local_cluster(n: int) -> Any:
+def _local_cluster(n: int, scratch: str) -> Any:
     """N worker processes on this machine, and the scheduler in a process of its own where the
     platform allows (a LocalCluster's scheduler runs in this process: its event loop, and every
-    task's payload passing through it, would take this process's time from the replay)."""
+    task's payload passing through it, would take this process's time from the replay).
+    `scratch`: a directory for the scheduler's address file, removed afterwards."""
     from distributed import LocalCluster
 
     if os.name == "posix":
         from distributed.deploy.subprocess import SubprocessCluster
 
-        # (no dashboard: None is what the function takes for that, though its hint says str)
+        # No dashboard (None is what the function takes for that, though its hint says str);
+        # the scheduler's HTTP endpoints on a free port, not on 8787.
         return SubprocessCluster(n_workers=n, threads_per_worker=1,
                                  dashboard_address=None,  # type: ignore[arg-type]
+                                 scheduler_kwargs={"dashboard_address": ":0",
+                                                   "scheduler_file": f"{scratch}/scheduler.json"},
                                  worker_class="distributed.Worker")  # fmt: skip
     return LocalCluster(n_workers=n, threads_per_worker=1, processes=True,  # type: ignore[no-untyped-call]
                         dashboard_address=None)  # fmt: skip
