@@ -242,6 +242,19 @@ def _stations_of(election: Election, entries: Sequence[bytes]) -> Election:
     return replace(election, regions=regions)
 
 
+@dataclass(frozen=True)
+class _Task:
+    """A Dask task's payload: a chunk of entries and the election cut down to their stations."""
+
+    election: Election
+    first: int
+    entries: list[bytes]
+
+
+def _judge_task(task: _Task) -> dict[int, Judged]:
+    return judge_chunk(task.election, task.first, task.entries)
+
+
 def _chunks(entries: Iterator[bytes]) -> Iterator[tuple[int, list[bytes]]]:
     chunk: list[bytes] = []
     first = 0
@@ -329,8 +342,10 @@ def judged_protocols(
             n = max(1, len(client.scheduler_info()["workers"]))
 
             def on_dask(first: int, chunk: list[bytes]) -> Any:
-                part = _stations_of(election, chunk)
-                return client.submit(judge_chunk, part, first, chunk, pure=False)
+                # Sent straight to a worker (workers in turn), not through the scheduler.
+                task = _Task(_stations_of(election, chunk), first, chunk)
+                data = client.scatter(task, direct=True, hash=False)
+                return client.submit(_judge_task, data, pure=False)
 
             yield Verdicts(_chunks(entries), on_dask, 2 * n)
         return
