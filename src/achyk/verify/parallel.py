@@ -31,6 +31,7 @@ import json
 import os
 import re
 import sys
+import tempfile
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -241,6 +242,19 @@ def _stations_of(election: Election, entries: Sequence[bytes]) -> Election:
     return replace(election, regions=regions)
 
 
+@dataclass(frozen=True)
+class _Task:
+    """A Dask task's payload: a chunk of entries and the election cut down to their stations."""
+
+    election: Election
+    first: int
+    entries: list[bytes]
+
+
+def _judge_task(task: _Task) -> dict[int, Judged]:
+    return judge_chunk(task.election, task.first, task.entries)
+
+
 def _chunks(entries: Iterator[bytes]) -> Iterator[tuple[int, list[bytes]]]:
     chunk: list[bytes] = []
     first = 0
@@ -328,8 +342,10 @@ def judged_protocols(
             n = max(1, len(client.scheduler_info()["workers"]))
 
             def on_dask(first: int, chunk: list[bytes]) -> Any:
-                part = _stations_of(election, chunk)
-                return client.submit(judge_chunk, part, first, chunk, pure=False)
+                # Sent straight to a worker (workers in turn), not through the scheduler.
+                task = _Task(_stations_of(election, chunk), first, chunk)
+                data = client.scatter(task, direct=True, hash=False)
+                return client.submit(_judge_task, data, pure=False)
 
             yield Verdicts(_chunks(entries), on_dask, 2 * n)
         return
@@ -359,27 +375,35 @@ def dask_client(scheduler: str) -> Iterator[Any]:
     if scheduler.startswith("local"):
         n = int(scheduler.partition(":")[2] or os.cpu_count() or 1)
         with (
-            _local_cluster(n) as cluster,
+            tempfile.TemporaryDirectory(prefix="achyk-dask-") as scratch,
+            _local_cluster(n, scratch) as cluster,
             Client(cluster) as client,  # type: ignore[no-untyped-call]
         ):  # fmt: skip
+            # Its workers register a moment after they start: the tasks in flight are counted
+            # by them (`judged_protocols`), and none should wait for a worker still arriving.
+            client.wait_for_workers(n, timeout=60)
             yield client
     else:
         with Client(scheduler, timeout=30) as client:  # type: ignore[no-untyped-call]
             yield client
 
 
-def _local_cluster(n: int) -> Any:
+def _local_cluster(n: int, scratch: str) -> Any:
     """N worker processes on this machine, and the scheduler in a process of its own where the
     platform allows (a LocalCluster's scheduler runs in this process: its event loop, and every
-    task's payload passing through it, would take this process's time from the replay)."""
+    task's payload passing through it, would take this process's time from the replay).
+    `scratch`: a directory for the scheduler's address file, removed afterwards."""
     from distributed import LocalCluster
 
     if os.name == "posix":
         from distributed.deploy.subprocess import SubprocessCluster
 
-        # (no dashboard: None is what the function takes for that, though its hint says str)
+        # No dashboard (None is what the function takes for that, though its hint says str);
+        # the scheduler's HTTP endpoints on a free port, not on 8787.
         return SubprocessCluster(n_workers=n, threads_per_worker=1,
                                  dashboard_address=None,  # type: ignore[arg-type]
+                                 scheduler_kwargs={"dashboard_address": ":0",
+                                                   "scheduler_file": f"{scratch}/scheduler.json"},
                                  worker_class="distributed.Worker")  # fmt: skip
     return LocalCluster(n_workers=n, threads_per_worker=1, processes=True,  # type: ignore[no-untyped-call]
                         dashboard_address=None)  # fmt: skip
