@@ -23,8 +23,8 @@ from achyk.api import (
     register_routes,
     remote,
 )
-from achyk.api.device_checkin import DeviceFastPath, DeviceLimits
-from achyk.api.protocol_routes import ProtocolFastPath
+from achyk.api.device_checkin import DeviceLimits, SignedPostPath, device_fast_path
+from achyk.api.protocol_routes import protocol_fast_path
 from achyk.api.record_routes import build_router
 from achyk.api.schemas import (
     ElectionSummary,
@@ -102,12 +102,12 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 class AchykAPI(FastAPI):
     """FastAPI, with device check-ins answered ahead of it (see achyk.api.device_checkin)."""
 
-    _device_path: DeviceFastPath | None = None
+    _device_path: SignedPostPath | None = None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if self._device_path is None:
-            protocols = ProtocolFastPath(super().__call__, self.state)
-            self._device_path = DeviceFastPath(protocols, self.state)
+            protocols = protocol_fast_path(super().__call__, self.state)
+            self._device_path = device_fast_path(protocols, self.state)
         await self._device_path(scope, receive, send)
 
 

@@ -145,7 +145,7 @@ async def post_checkin(
 ) -> Any:
     """Check a voter in: on this station's list, not voted in any channel, biometrics matched.
 
-    Served by :class:`achyk.api.device_checkin.DeviceFastPath` ahead of the framework; this
+    Served by :func:`achyk.api.device_checkin.device_fast_path` ahead of the framework; this
     declaration documents it and gives the same answers through the same function.
     """
     if twice := sent_twice(request):

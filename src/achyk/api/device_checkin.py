@@ -3,7 +3,7 @@
 Check-ins are the one write that comes in thousands per second on election day. Under FastAPI
 each one paid for routing through every router, header dependencies, middleware and a worker
 thread, which cost more CPU than the signature check and the database statement together. So
-:class:`DeviceFastPath` answers ``POST …/stations/{id}/checkins`` before the framework sees it,
+:func:`device_fast_path` answers ``POST …/stations/{id}/checkins`` before the framework sees it,
 with :func:`checkin_reply`. The route declared in :mod:`achyk.api.checkins` documents the same
 endpoint in the OpenAPI document and answers through the same function, so both give the same
 answers (a test holds them to it).
@@ -179,11 +179,20 @@ async def checkin_reply(
     return (200 if out.accepted else 409), reply
 
 
-class DeviceFastPath:
-    """ASGI wrapper: check-ins go straight to :func:`checkin_reply`, all else to the app."""
+Reply = Callable[
+    [Any, str, str, str, Mapping[str, str], bytes], Awaitable[tuple[int, dict[str, Any]]]
+]
 
-    def __init__(self, app: ASGIApp, state: Any) -> None:
-        self.app, self.state = app, state
+
+class SignedPostPath:
+    """ASGI wrapper: a device's signed POST to `route` goes straight to `reply`, all else to the
+    app. At thousands a second the framework's routing, header dependencies and a worker thread
+    per request cost more than judging the request; the answers are the same."""
+
+    def __init__(self, app: ASGIApp, state: Any, route: re.Pattern[str], reply: Reply,
+                 limit: int, too_large: str, down: str) -> None:  # fmt: skip
+        self.app, self.state, self.route, self.reply = app, state, route, reply
+        self.limit, self.too_large, self.down = limit, too_large, down
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
@@ -191,19 +200,24 @@ class DeviceFastPath:
         path, root = scope["path"], scope.get("root_path", "")
         # Routed by the path below any prefix the server is mounted under (--root-path), as
         # the framework routes; signed and verified as the whole path the device requested.
-        found = CHECKIN_PATH.match(path[len(root) :] if root and path.startswith(root) else path)
+        found = self.route.match(path[len(root) :] if root and path.startswith(root) else path)
         if found is None or not getattr(self.state, "device_fast_path", True):
             return await self.app(scope, receive, send)
-        parts = await headers_and_body(scope, receive, send, MAX_BODY, TOO_LARGE)
+        parts = await headers_and_body(scope, receive, send, self.limit, self.too_large)
         if parts is None:
             return
         headers, body = parts
         try:
-            status, payload = await checkin_reply(self.state, found[1], found[2], path, headers,
-                                                  body)  # fmt: skip
-        except DATABASE_DOWN as err:  # before the check-in (reading the definition, say)
-            status, payload = 503, {"detail": f"{MAYBE_RECORDED} ({type(err).__name__})"}
+            status, payload = await self.reply(self.state, found[1], found[2], path, headers, body)
+        except DATABASE_DOWN as err:  # before the request is judged (reading the definition, say)
+            status, payload = 503, {"detail": f"{self.down} ({type(err).__name__})"}
         await respond(send, status, payload)
+
+
+def device_fast_path(app: ASGIApp, state: Any) -> SignedPostPath:
+    """Check-ins answered by :func:`checkin_reply` ahead of the framework."""
+    return SignedPostPath(app, state, CHECKIN_PATH, checkin_reply, MAX_BODY, TOO_LARGE,
+                          MAYBE_RECORDED)  # fmt: skip
 
 
 async def headers_and_body(

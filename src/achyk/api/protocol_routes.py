@@ -16,16 +16,8 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from achyk.api.device_checkin import (
-    ASGIApp,
-    Receive,
-    Scope,
-    Send,
-    headers_and_body,
-    respond,
-)
+from achyk.api.device_checkin import ASGIApp, SignedPostPath
 from achyk.api.device_headers import SignedHeaders, sent_twice
-from achyk.api.faults import DATABASE_DOWN
 from achyk.errors import NotFoundError
 from achyk.services.anomalies import anomalies
 from achyk.services.transmission import (
@@ -74,7 +66,7 @@ async def post_protocol(
 ) -> JSONResponse:
     """Transmit a station's signed protocol; answered with its receipt and log entry.
 
-    Answered ahead of the framework by :class:`ProtocolFastPath` (the same function answers
+    Answered ahead of the framework by :func:`protocol_fast_path` (the same function answers
     both); this route documents it and answers when the fast path is off."""
     if twice := sent_twice(request):
         return twice
@@ -111,32 +103,11 @@ async def protocol_reply(
     return out.status, out.answer
 
 
-class ProtocolFastPath:
-    """ASGI wrapper: protocol transmissions go straight to :func:`protocol_reply`, all else to
-    the app. At thousands a second the framework's routing, header dependencies and a worker
-    thread per request cost more than judging the protocol; the answers are the same."""
-
-    def __init__(self, app: ASGIApp, state: Any) -> None:
-        self.app, self.state = app, state
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST":
-            return await self.app(scope, receive, send)
-        path, root = scope["path"], scope.get("root_path", "")
-        found = PROTOCOL_PATH.match(path[len(root) :] if root and path.startswith(root) else path)
-        if found is None or not getattr(self.state, "device_fast_path", True):
-            return await self.app(scope, receive, send)
-        parts = await headers_and_body(scope, receive, send, MAX_PROTOCOL_BODY, TOO_LARGE)
-        if parts is None:
-            return
-        headers, body = parts
-        try:
-            status, payload = await protocol_reply(self.state, found[1], found[2], path,
-                                                   headers, body)  # fmt: skip
-        except DATABASE_DOWN as err:
-            status, payload = 503, {"detail": f"the database did not answer; send the same "
-                                    f"request again (same nonce) ({type(err).__name__})"}  # fmt: skip
-        await respond(send, status, payload)
+def protocol_fast_path(app: ASGIApp, state: Any) -> SignedPostPath:
+    """Protocol transmissions answered by :func:`protocol_reply` ahead of the framework."""
+    down = "the database did not answer; send the same request again (same nonce)"
+    return SignedPostPath(app, state, PROTOCOL_PATH, protocol_reply, MAX_PROTOCOL_BODY,
+                          TOO_LARGE, down)  # fmt: skip
 
 
 class AnomalyOut(BaseModel):
