@@ -10,6 +10,8 @@ kernel (wait4's ru_maxrss), so nothing one phase keeps is charged to another:
   http     the rest over HTTP: `achyk serve` in its own process, --clients device clients
            posting signed requests at once (examined in workers, group-committed); protocols/s
   results  `achyk results` in a fresh process (cold: the definition read, the running totals read)
+  overview the results site's first overview page (and the regions' results) from a server just
+           started: served from the stored outline before the whole definition is read
   publish  `achyk publish --out DIR` (record and static site), stopped at --publish-limit
   verify   `achyk verify DIR` on the record (protocols judged on every core); with --dask 1 2,
            again on Dask LocalClusters of 1 and 2 workers (linear across workers)
@@ -219,6 +221,29 @@ def _serve(achyk: str, url: str, rss: str) -> tuple[subprocess.Popen[bytes], int
     raise SystemExit("achyk serve did not start")
 
 
+def _cold_overview(achyk: str, url: str, rss: str, cache: Path) -> None:
+    """Seconds to the first overview page of a server just started (its health answered)."""
+    import urllib.request
+
+    with open(cache / "protocols.jsonl", "rb") as f:
+        election = json.loads(f.readline())["protocol"]["election"]
+    server, port = _serve(achyk, url, rss)
+    try:
+        took: dict[str, float] = {}
+        for name, path in (("overview", f"/e/{election}/"),
+                           ("regions", f"/api/elections/{election}/results?level=region")):  # fmt: skip
+            started = time.perf_counter()
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=60) as answer:
+                size = len(answer.read())
+            took[name] = time.perf_counter() - started
+            print(f"  {name:8} {took[name] * 1000:7.0f} ms  ({path}: {answer.status}, "
+                  f"{size:,} bytes, asked in turn of a server just started; aim "
+                  f"{AIMS['results'] * 1000:.0f} ms)", flush=True)  # fmt: skip
+    finally:
+        os.killpg(server.pid, signal.SIGINT)
+        server.wait(timeout=60)
+
+
 COLD_RESULTS = """
 import sys, time
 started = time.perf_counter()
@@ -340,6 +365,11 @@ def main() -> None:
               f"ms after {float(import_s) * 1000:.0f} ms of imports: {reported} stations reported,"
               f" {regions} regions; aim {AIMS['results'] * 1000:.0f} ms)", flush=True)  # fmt: skip
 
+        overview_rss = Path(tmp) / "overview.rss"
+        _cold_overview(achyk, url, str(overview_rss), cache)
+        text = overview_rss.read_text().strip().splitlines()
+        if text and text[-1].isdigit():
+            peaks["overview"] = int(text[-1]) / 1024
         record = Path(tmp) / "record"
         took, peaks["publish"], out, finished = run(
             "publish", [achyk, "publish", "--out", str(record), "--database", url],
