@@ -324,11 +324,6 @@ def annulled_counts(index: UnitIndex, stations: Iterable[str]) -> dict[tuple[Lev
     return out
 
 
-def unit_keys(index: UnitIndex, station_id: str, contest_id: str) -> list[Key]:
-    """The rows a protocol of this station and contest touches."""
-    return [(u.level.value, u.id, contest_id) for u in index.units_of[station_id]]
-
-
 def contest_result(
     index: UnitIndex,
     election: Election,

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from achyk.disputes.effects import annulments, waiting
 from achyk.domain.annulment import Annulment
 from achyk.domain.definition import Election
-from achyk.domain.protocol import Protocol, protocol_from_json
+from achyk.domain.protocol import Protocol, ProtocolKind, protocol_from_json
 from achyk.domain.tabulation import ContestResult, Level, Tabulation
 from achyk.domain.tally import (
     Chains,
@@ -34,8 +34,8 @@ from achyk.domain.tally import (
     contest_result,
     fold,
     fold_batch,
+    protocol_vector,
     unit_index,
-    unit_keys,
 )
 from achyk.services.disputes.docket import fold_docket
 from achyk.store.database import Database
@@ -87,14 +87,16 @@ def record_protocols(
     """Store accepted protocol rows and fold them into the running totals, in one transaction.
 
     `protocols[i]` is the parsed form of `rows[i]`; each replaces what its slot (station, contest,
-    kind) held — a correction marks the old row superseded before calling this.
+    kind) held — a correction marks the old row superseded before calling this. The totals are
+    folded as the one writer folds a judged batch (`record_folded`).
     """
     if not rows:
         return
-    tallies = Tallies(session, election.id)
-    if not tallies.any() and Protocols(session).any(election.id):
-        _rebuild(session, election)
-    _fold(session, election, protocols)
+    orders = chains_of(election).orders
+    _fold_batch(session, election, [
+        (p.station_id, p.contest_id, p.kind is ProtocolKind.OFFICIAL,
+         protocol_vector(p, orders[p.contest_id])) for p in protocols
+    ])  # fmt: skip
     Protocols(session).add_many(election.id, rows)
 
 
@@ -108,6 +110,13 @@ def record_folded(
     `Protocols.add_rows` takes them, each protocol as the fold takes it (`folded[i]` is `rows[i]`'s)."""
     if not rows:
         return
+    _fold_batch(session, election, folded)
+    Protocols(session).add_rows(election.id, rows)
+
+
+def _fold_batch(session: Session, election: Election, folded: Sequence[Folded]) -> None:
+    """Fold protocols into the running totals: only the rows of their stations and of the units
+    above them are read and written (totals missing while protocols exist are rebuilt first)."""
     tallies = Tallies(session, election.id)
     if not tallies.any() and Protocols(session).any(election.id):
         _rebuild(session, election)
@@ -121,21 +130,6 @@ def record_folded(
     for level, ids in units.items():
         stored.update(tallies.units(level, ids))
     tallies.write(fold_batch(chains, stored, folded, set(out)), list(stored))
-    Protocols(session).add_rows(election.id, rows)
-
-
-def _fold(session: Session, election: Election, protocols: Sequence[Protocol]) -> None:
-    index = index_of(election)
-    tallies = Tallies(session, election.id)
-    wanted: dict[str, set[str]] = {}
-    for p in protocols:
-        for level, uid, _ in unit_keys(index, p.station_id, p.contest_id):
-            wanted.setdefault(level, set()).add(uid)
-    stored: dict[tuple[str, str, str], Vectors] = {}
-    for level, ids in wanted.items():
-        stored.update(tallies.units(level, ids))
-    out = tallies.annulled(wanted.get(Level.STATION.value, ()))
-    tallies.write(fold(index, stored, protocols, set(out)), list(stored))
 
 
 def annul_station(session: Session, election: Election, annulment: Annulment) -> None:
