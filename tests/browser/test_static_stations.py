@@ -4,7 +4,9 @@ A SMALL election is published with `write_site` and served by Python's http.serv
 web server would. In each of the four languages a person goes from a district page to a station
 and reads its protocol: every line of the hand count as stored, in that language's words; the
 language links keep the station; a link without the district finds it through the index; an
-unknown station says so.
+unknown station says so. The election's complaints run to an annulment: the annulled station's page
+says so first, naming the decision and the body, and a station whose scanner failed lists the
+switch to its backup.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from achyk.services.disputes.simulation import simulate_disputes
 from achyk.services.simulation import run_simulation
 from achyk.sim.generator import generate
 from achyk.sim.profiles import SMALL
@@ -43,7 +46,9 @@ class _Quiet(SimpleHTTPRequestHandler):
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, Any]]]:
     root = tmp_path_factory.mktemp("static-stations")
     db = Database.open(f"sqlite:///{root / 'achyk.db'}")
-    run_simulation(db, generate(SMALL))
+    sim = generate(SMALL)
+    run_simulation(db, sim)
+    simulate_disputes(db, sim)
     write_site(db, EID, root / "www" / "site", base="/site/")
     with db.read() as s:
         stored = {(p.kind, p.contest_id): json.loads(p.document)
@@ -100,3 +105,39 @@ def test_a_link_without_its_district_and_an_unknown_station(
     expect(page.locator("h1")).to_have_text("Station 1002")
     page.goto(f"{site}en/e/{EID}/station/?s=no-such-station")
     expect(page.locator("#station")).to_contain_text("Station not found.")
+
+
+@pytest.mark.parametrize("lang", ["ru", "ky", "kk", "en"])
+def test_an_annulled_station_and_a_device_switch(
+    page: Page, served: tuple[str, dict[str, Any]], lang: str
+) -> None:
+    site, _ = served
+    sim = generate(SMALL)
+    t = translations(lang)
+    annulled = sim.anomalies["stuffing"][1]
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{site}{lang}/e/{EID}/station/?s={annulled}")
+    notice = page.locator(".notice.annulled")
+    expect(notice).to_have_count(1)
+    decision = notice.get_attribute("data-annulled")
+    assert decision is not None and decision.isdigit()
+    place = sim.election.place(annulled)
+    assert place is not None
+    body = next(a.name for a in sim.election.authorities if a.id == f"tec-{place.region_id}")
+    head = t.gettext("Annulled by decision #%(decision)s of %(body)s")
+    expect(notice.locator("strong")).to_have_text(head % {"decision": decision, "body": body})
+    executed = t.gettext("executed at log entry #%(n)s") % {"n": int(decision) + 1}
+    expect(notice).to_contain_text(executed)
+    expect(page.locator("section.protocol").first).to_be_visible()  # still shown, as received
+    page.screenshot(path=str(ARTIFACTS / f"station-static-annulled-{lang}.png"), full_page=True)
+    switch = sim.switches[0]
+    page.goto(f"{site}{lang}/e/{EID}/station/?s={switch.station_id}")
+    section = page.locator("section[aria-labelledby='h-sw']")
+    expect(section.locator("h2")).to_have_text(t.gettext("Device switches"))
+    item = section.locator("li").first
+    expect(item).to_contain_text(f"{switch.from_device} → {switch.to_device}")
+    expect(item).to_contain_text(switch.reason)
+    expect(page.locator(".notice.annulled")).to_have_count(0)
+    page.screenshot(path=str(ARTIFACTS / f"station-static-switch-{lang}.png"), full_page=True)
+    assert errors == []

@@ -1,9 +1,9 @@
 """The static site's district files (issue 16): each station's protocols as the log gives them.
 
-A generated election is published (record and site); its district files verify, and an edit of a
-vote, a document hash or a station's refusals in one of them — with the manifest fixed to match, as
-an operator who edits the site would — fails `achyk verify`, naming the file, the station and the
-field.
+A generated election, with its complaints through to an annulment, is published (record and site);
+its district files verify, and an edit of a vote, a document hash, a station's refusals, device
+switches or annulment in one of them — with the manifest fixed to match, as an operator who edits
+the site would — fails `achyk verify`, naming the file, the station and the field.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from achyk.cli.main import app as cli
+from achyk.services.disputes.simulation import simulate_disputes
 from achyk.services.simulation import run_simulation
 from achyk.sim.generator import generate
 from achyk.sim.profiles import SMALL
@@ -25,13 +26,18 @@ from achyk.store.database import Database
 from achyk.verify.record import verify_record
 
 CHECK = "every published file recomputed or in manifest.json; site figures from the log"
+ANNULLED = generate(SMALL).anomalies["stuffing"][1]  # the station the simulated decision annuls
 
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("stations")
     url = f"sqlite:///{base / 'db.sqlite'}"
-    run_simulation(Database.open(url), generate(SMALL))
+    sim = generate(SMALL)
+    db = Database.open(url)
+    run_simulation(db, sim)
+    assert simulate_disputes(db, sim).annulled == ANNULLED
+    db.close()
     result = CliRunner().invoke(cli, ["publish", "--out", str(base / "record"), "--database", url])
     assert result.exit_code == 0, result.output
     return base / "record"
@@ -117,3 +123,47 @@ def test_an_edited_hash_and_a_hidden_refusal_fail_named(published: Path, tmp_pat
     problems = edit(published, tmp_path, district, change)
     assert f"stations.station/{stations[0]}.rejections: published []" in problems
     assert ".protocols.list.preliminary.document_hash: published '000" in problems
+
+
+def _station(record: Path, station: str) -> tuple[str, dict[str, Any]]:
+    election = generate(SMALL).election
+    place = election.place(station)
+    assert place is not None
+    doc = json.loads(district_path(record, place.district_id).read_text("utf-8"))
+    return place.district_id, next(s for s in doc["stations"] if s["id"] == station)
+
+
+def test_switches_and_the_annulment_are_the_logs(published: Path, tmp_path: Path) -> None:
+    sim = generate(SMALL)
+    for switch in sim.switches:  # as the simulation recorded them, each at its log entry
+        _, st = _station(published, switch.station_id)
+        (index, old, new, reason), *_ = st["switches"]
+        assert (old, new, reason) == (switch.from_device, switch.to_device, switch.reason)
+        assert _log_entry(published, index)["kind"] == "device-switch"
+    district, annulled = _station(published, ANNULLED)
+    annulment = annulled["annulment"]
+    assert _log_entry(published, annulment["decision"])["decision"] == "annul"
+    assert _log_entry(published, annulment["executed"])["status"] == "executed"
+    assert annulment["body"] == next(
+        a.name for a in sim.election.authorities if a.id == annulment["authority"]
+    )
+    _, untouched = _station(published, "1001")
+    assert "switches" not in untouched and "annulment" not in untouched
+
+    def hide(doc: dict[str, Any]) -> None:
+        for s in doc["stations"]:
+            s.pop("annulment", None)
+
+    problems = edit(published, tmp_path / "annulment", district, hide)
+    assert f"stations.station/{ANNULLED}.annulment" in problems
+    switched = sim.switches[0].station_id
+    place = sim.election.place(switched)
+    assert place is not None
+
+    def rename(doc: dict[str, Any]) -> None:
+        for s in doc["stations"]:
+            if s["id"] == switched:
+                s["switches"][0][2] = "asu-forged"
+
+    problems = edit(published, tmp_path / "switch", place.district_id, rename)
+    assert f"stations.station/{switched}.switches" in problems

@@ -14,11 +14,23 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from achyk.domain.annulment import Annulment
 from achyk.domain.definition import Contest, District, Election, Region
 from achyk.domain.protocol import AGAINST_ALL, LINES, Protocol, check_protocol
 
-STATION_FILES_FORMAT = 1
+# 2: a station's device switches and the annulment of its result, where there are any
+STATION_FILES_FORMAT = 2
 STATION_INDEX = "protocols/index.json"
+
+
+@dataclass(frozen=True)
+class Switch:
+    """A device switch as the log carries it: its entry, the failed device, the backup, why."""
+
+    log_index: int
+    old: str
+    new: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -70,12 +82,18 @@ def district_document(
     district: District,
     current: Mapping[str, Sequence[Current]],
     rejections: Mapping[str, Sequence[tuple[int, list[str]]]],
+    switches: Mapping[str, Sequence[Switch]],
+    annulled: Mapping[str, Annulment],
 ) -> dict[str, Any]:
-    """One district's stations: facts from the definition, current protocols, refusals.
+    """One district's stations: facts from the definition, current protocols, refusals, device
+    switches and annulments.
 
     `current`: station → its slots' current protocols; `rejections`: station → (log index,
-    reasons) of each refusal the log names it in, in log order.
+    reasons) of each refusal the log names it in, in log order; `switches`: station → its device
+    switches in log order; `annulled`: station → the executed decision that annulled its result.
+    A station's "switches" and "annulment" are there only where it has any.
     """
+    bodies = {a.id: a.name for a in election.authorities}
     lines = line_table(election)
     keys = [k for k, _, _ in lines]
     contests = [c for c in election.contests if c.covers(district.id)]
@@ -93,13 +111,22 @@ def district_document(
             protocols.setdefault(p.contest_id, {})[p.kind.value] = _protocol(
                 cur, election, keys, order
             )
-        stations.append({
+        station: dict[str, Any] = {
             "id": st.id, "name": st.name, "address": st.address,
             "registered_voters": st.registered_voters, "country": st.country, "city": st.city,
             "devices": [[d.id, d.role.value] for d in st.devices],
             "protocols": dict(sorted(protocols.items())),
             "rejections": [[i, list(r)] for i, r in rejections.get(st.id, ())],
-        })  # fmt: skip
+        }  # fmt: skip
+        if switches.get(st.id):
+            station["switches"] = [[w.log_index, w.old, w.new, w.reason] for w in switches[st.id]]
+        annulment = annulled.get(st.id)
+        if annulment is not None:
+            station["annulment"] = {
+                **annulment.as_dict(),
+                "body": bodies.get(annulment.authority, annulment.authority),
+            }
+        stations.append(station)
     return {
         "format": STATION_FILES_FORMAT,
         "election": election.id,

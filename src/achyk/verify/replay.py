@@ -16,6 +16,7 @@ from typing import Any
 from achyk.domain.correction import examine_correction
 from achyk.domain.definition import Election
 from achyk.domain.protocol import Protocol
+from achyk.domain.station_files import Switch
 from achyk.domain.submission import ENVELOPE_LIMITS, examine, parse_envelope
 from achyk.errors import DefinitionError
 from achyk.formats.definition import election_from_document
@@ -55,6 +56,7 @@ class Replay:
     observers: ObserverEntries = field(default_factory=ObserverEntries)  # missions, observations
     signers: dict[int, str] = field(default_factory=dict)  # protocol entry index → its device
     refused: dict[str, list[tuple[int, list[str]]]] = field(default_factory=dict)  # by station
+    switches: dict[str, list[Switch]] = field(default_factory=dict)  # by station, in log order
 
     def protocols(self) -> list[Protocol]:
         return [p for _, _, p in self.slots.values()]
@@ -237,6 +239,9 @@ def _switch(state: Replay, index: int, entry: dict[str, Any]) -> None:
             state.fail(index, f"device switch names unregistered device {entry.get(key)!r}")
             return
     state.backups.setdefault(place.station.id, set()).add(str(entry["to"]))
+    state.switches.setdefault(place.station.id, []).append(
+        Switch(index, str(entry["from"]), str(entry["to"]), str(entry.get("reason", "")))
+    )
 
 
 def _rejection(state: Replay, index: int, entry: dict[str, Any], raw: bytes | None) -> None:

@@ -1,7 +1,7 @@
 """The site's district files (`data/protocols/<district>.json`) recomputed from the log.
 
-Each station's current protocols (entry index, document hash, device, lines, votes, flags) and
-refusals come from the replayed log, its facts from the definition; the published file must be
+Each station's current protocols (entry index, document hash, device, lines, votes, flags),
+refusals, device switches and annulment come from the replayed log, its facts from the definition; the published file must be
 the document `achyk.domain.station_files` builds from them, and any difference is named by its
 path. The files are read one at a time.
 """
@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Mapping
 
+from achyk.disputes.effects import annulments
 from achyk.domain.definition import District, Election, Region
 from achyk.domain.published import differences
 from achyk.domain.station_files import (
@@ -53,6 +54,7 @@ def check_station_files(
         d.id: (r, d) for r in election.regions for d in r.districts
     }
     current = current_by_station(state)
+    annulled = annulments(state.disputes.docket)
     problems: list[str] = []
     checked = 0
     for path in sorted(files):
@@ -64,7 +66,9 @@ def check_station_files(
             computed = station_index_document(election)
         elif m[1] in districts:
             region, district = districts[m[1]]
-            computed = district_document(election, region, district, current, state.refused)
+            computed = district_document(
+                election, region, district, current, state.refused, state.switches, annulled
+            )
         else:
             problems.append(f"{path}: no district {m[1]!r} in the definition")
             continue

@@ -15,17 +15,21 @@ from typing import Any
 
 from babel.numbers import get_decimal_symbol, get_group_symbol
 
+from achyk.disputes.effects import annulments
+from achyk.domain.annulment import Annulment
 from achyk.domain.definition import Election
 from achyk.domain.protocol import protocol_from_json
 from achyk.domain.station_files import (
     STATION_INDEX,
     Current,
+    Switch,
     district_document,
     district_file,
     line_table,
     station_index_document,
 )
 from achyk.files import Writer
+from achyk.services.disputes.docket import fold_docket
 from achyk.store.database import Database
 from achyk.store.ledger_repo import LogStore
 from achyk.store.repositories import Protocols
@@ -48,6 +52,13 @@ WORDS = {
     "votes": "Votes", "share": "Share", "against_all": "Against all",
     "download": "Download this data", "not_found": "Station not found.",
     "station": "Polling station",
+    "switches": "Device switches",
+    "switches_note": "A failed scanner was replaced by the station's registered backup; from then "
+                     "on the backup's signature counts. Each switch is a log entry.",
+    "annulled": "Annulled by decision #%(decision)s of %(body)s", "complaint": "complaint",
+    "executed": "executed at log entry #%(n)s",
+    "annulled_note": "The station's result is not counted in any total above it. Its protocols "
+                     "stay on show below, as they were received.",
 }  # fmt: skip
 
 
@@ -86,12 +97,31 @@ def _rejections(db: Database, election_id: str) -> dict[str, list[tuple[int, lis
     return out
 
 
+def _switches(db: Database, election_id: str) -> dict[str, list[Switch]]:
+    """Each station's device switches as the log carries them, in log order."""
+    out: dict[str, list[Switch]] = {}
+    with db.read() as s:
+        store = LogStore(s, election_id)
+        for index, text in store.entries_of_kind("device-switch", store.head()):
+            entry = json.loads(text)
+            out.setdefault(str(entry["station"]), []).append(
+                Switch(index, str(entry["from"]), str(entry["to"]), str(entry.get("reason", "")))
+            )
+    return out
+
+
+def _annulled(db: Database, election: Election) -> dict[str, Annulment]:
+    with db.read() as s:
+        return annulments(fold_docket(s, election))
+
+
 def district_documents(
     db: Database, election: Election, share: tuple[int, int] = (0, 1)
 ) -> Iterator[tuple[str, dict[str, Any]]]:
     """(path under data/, document) of every district file and the station index; `share`
     (k, n): the k-th of every n districts (the index goes with k = 0)."""
     rejections = _rejections(db, election.id)
+    switches, annulled = _switches(db, election.id), _annulled(db, election)
     part, parts = share
     districts = [(r, d) for r in election.regions for d in r.districts]
     for i, (region, district) in enumerate(districts):
@@ -106,7 +136,9 @@ def district_documents(
                 current.setdefault(row.station_id, []).append(
                     Current(row.log_index, row.document_hash, row.device_id, protocol)
                 )
-            doc = district_document(election, region, district, current, rejections)
+            doc = district_document(
+                election, region, district, current, rejections, switches, annulled
+            )
             yield district_file(district.id), doc
     if part == 0:
         yield STATION_INDEX, station_index_document(election)

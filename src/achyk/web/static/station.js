@@ -63,6 +63,23 @@
     }).join("") + "</dl>";
   }
 
+  // An executed decision annulled the station's result: said first, as on the live page; the
+  // complaint and the decision are log entries (this copy has no complaints page to link to).
+  function annulment(a) {
+    var head = esc(W.annulled).replace("%(decision)s", esc(a.decision)).replace("%(body)s", esc(a.body));
+    return '<div class="notice annulled" role="note" data-annulled="' + esc(a.decision) + '"><p><strong>' +
+      head + "</strong> — " + esc(W.complaint) + " #" + esc(a.complaint) + ", " +
+      esc(W.executed.replace("%(n)s", a.executed)) + ".</p><p>" + esc(W.annulled_note) + "</p></div>";
+  }
+
+  function switchesSection(list) {
+    return '<section aria-labelledby="h-sw"><h2 id="h-sw">' + esc(W.switches) + "</h2><p>" + esc(W.switches_note) +
+      "</p><ul>" + list.map(function (w) {
+        return '<li data-switch="' + esc(w[0]) + '">' + esc(W.log_entry) + " #" + esc(w[0]) + ": <code>" + esc(w[1]) +
+          "</code> → <code>" + esc(w[2]) + "</code> — " + esc(w[3]) + "</li>";
+      }).join("") + "</ul></section>";
+  }
+
   function protocolSection(doc, contest, kinds) {
     var pre = kinds.preliminary || null, off = kinds.official || null;
     var rows = doc.lines.map(function (l, i) {
@@ -139,12 +156,14 @@
       here.textContent = st.name;
     }
     var html = "<h1>" + esc(st.name) + "</h1>" + facts(st);
+    if (st.annulment) { html += annulment(st.annulment); }
     var res = "";
     doc.contests.forEach(function (c) {
       var kinds = st.protocols[c.id] || {};
       html += protocolSection(doc, c, kinds);
       res += results(c, kinds);
     });
+    if (st.switches) { html += switchesSection(st.switches); }
     if (st.rejections.length) {
       html += '<section aria-labelledby="h-rej"><h2 id="h-rej">' + esc(W.refused) + "</h2><p>" + esc(W.refused_note) +
         "</p><ul>" + st.rejections.map(function (r) {
