@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import Table, event, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from achyk.store.bulk import COPY_FROM, bound, insert_rows, update_rows
+from achyk.store.bulk import COPY_FROM, bound, insert_rows, select_in, update_rows
 from achyk.store.database import Database
 from achyk.store.models import LogEntryRow, LogNodeRow, TallyRow
 
@@ -121,3 +121,22 @@ def test_updates_in_one_statement_change_the_rows_named_and_no_other(db: Databas
         if lv == "station" and i % 2 == 0 else f"[[{i}]]"
         for i in range(n) for lv in ("station", "district")
     }  # fmt: skip
+
+
+def test_a_read_by_many_ids_finds_the_rows_of_each(db: Database) -> None:
+    columns = ("election_id", "level", "unit_id", "contest_id", "figures")
+    with db.session() as s:
+        insert_rows(s.connection(), TALLIES, columns,
+                    [("e", "station", str(i), "c", f"[[{i}]]") for i in range(1_500)])  # fmt: skip
+    wanted = [str(i) for i in range(0, 1_500, 2)] + ["none"]  # more than a chunk of 500
+    seen = _statements(db)
+    with db.read() as s:
+        sql = ("SELECT unit_id, figures FROM tallies"
+               " WHERE election_id = {m} AND level = {m} AND unit_id IN ({ids})")  # fmt: skip
+        found = select_in(s.connection(), sql, ("e", "station"), wanted)
+        assert select_in(s.connection(), sql, ("e", "station"), []) == []
+    assert sorted(tuple(r) for r in found) == sorted(
+        (i, f"[[{i}]]") for i in set(wanted) - {"none"}
+    )
+    if db.dialect == "postgresql":  # one statement, the ids as one array
+        assert len(seen) == 1
