@@ -245,16 +245,21 @@ def _verify_on(
     say("definition")
     try:
         # Hashed and built here, then the parsed document let go: only the election is kept.
-        document, plain = load(src.text("definition.json").encode("utf-8"))  # UTF-8 or named
+        text = src.text("definition.json").encode("utf-8")  # UTF-8 or named
+        document, plain = load(text)
         definition = Definition.of(document, plain=plain)
         del document
+        # A Dask cluster's workers are sent the bytes and build the same election themselves.
+        shipped = text if scheduler else None
+        del text
     except (KeyError, ValueError, VerificationError) as err:
         report.add("definition.json", [f"missing or malformed: {err}"])
         return
     say("protocols")
-    with _judged(entries, definition, workers, scheduler) as judged:
+    with _judged(entries, definition, workers, scheduler, shipped) as judged:
         stream = entries.stream() if judged is None else judged.stream()
         state = replay(stream, definition, evidence, judged)
+    del shipped
     counts = ", ".join(f"{k} {v}" for k, v in sorted(state.counts.items()))
     report.add("every entry: canonical form, signatures, control relations, corrections",
                state.problems, counts)  # fmt: skip
@@ -389,13 +394,19 @@ def _forked(fn: Callable[[], T], fork: bool) -> Iterator[Forked[T]]:
 
 @contextmanager
 def _judged(
-    entries: LogEntries, definition: Definition, workers: int | None, scheduler: str | None
+    entries: LogEntries,
+    definition: Definition,
+    workers: int | None,
+    scheduler: str | None,
+    shipped: bytes | None,
 ) -> Iterator[Verdicts | None]:
-    """The protocol entries judged by workers (achyk.verify.parallel), when there are any."""
+    """The protocol entries judged by workers (achyk.verify.parallel), when there are any;
+    `shipped`: the definition's bytes, for a Dask cluster."""
     if definition.election is None or (not scheduler and (workers is None or workers <= 1)):
         yield None  # the replay judges each entry (and names what is wrong with the definition)
         return
-    with judged_protocols(entries.stream(), definition.election, workers, scheduler) as verdicts:
+    with judged_protocols(entries.stream(), definition.election, workers, scheduler,
+                          shipped) as verdicts:  # fmt: skip
         yield verdicts
 
 
