@@ -27,7 +27,7 @@ from achyk.services.simulation import run_simulation
 from achyk.sim.generator import generate
 from achyk.sim.profiles import SMALL
 from achyk.store.database import Database
-from achyk.verify import parallel
+from achyk.verify import cluster, parallel
 from achyk.verify.record import verify_record
 
 ENTRIES = "every entry: canonical form, signatures, control relations, corrections"
@@ -120,11 +120,11 @@ def test_a_worker_builds_the_election_from_the_definitions_bytes(tampered: Path)
             assert parallel._judge_task(raw, digest, task).judged == whole
             judged += len(whole)
         assert judged > 100
-        built = parallel._on_worker(raw, digest)
-        assert parallel._on_worker(raw, digest) is built  # built once, then kept
+        built = cluster.on_worker(raw, digest)
+        assert cluster.on_worker(raw, digest) is built  # built once, then kept
         assert built == election
     finally:
-        parallel._built = None
+        cluster._built = None
 
 
 def test_a_tasks_outcomes_share_their_strings_once_sent(tampered: Path) -> None:
@@ -135,7 +135,7 @@ def test_a_tasks_outcomes_share_their_strings_once_sent(tampered: Path) -> None:
     raw = (tampered / "definition.json").read_bytes()
     entries = _entries(tampered)
     out = parallel._judge_task(raw, hashlib.sha256(raw).hexdigest(), parallel._Task(0, entries))
-    parallel._built = None
+    cluster._built = None
     sent = deserialize(*serialize(Serialize(out)))  # as a worker sends a task's result
     contests = {id(j.protocol.contest_id) for j in sent.judged.values() if j.protocol}
     assert sent == out

@@ -28,10 +28,7 @@ import base64
 import binascii
 import hashlib
 import json
-import os
 import sys
-import tempfile
-import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -49,9 +46,11 @@ from achyk.domain.protocol import (
     check_protocol,
 )
 from achyk.domain.submission import examine
-from achyk.formats.definition import election_from_document
 from achyk.signing import PROTOCOL_PURPOSE, ed25519_verifies
+from achyk.verify.cluster import Cluster, dask_client, on_worker
 from achyk.verify.entries import BEYOND_BMP, canonical, load
+
+__all__ = ["Judged", "Verdicts", "dask_client", "judge_chunk", "judged_protocols"]
 
 # 32 bundles, about 6 MB of entries per task: at 200,000 entries 25 tasks of a second or more
 # each, so that a task's scheduling (milliseconds) and transfer are small beside its work.
@@ -221,25 +220,6 @@ def _shared(p: Protocol | None) -> Protocol | None:
     )  # fmt: skip
 
 
-# A Dask worker's election: (sha256 of the definition's bytes, the election built from them),
-# built by the first task that needs it and kept for the next ones (one definition at a time).
-_built: tuple[str, Election] | None = None
-_building = threading.Lock()  # (a worker of several threads builds it once)
-
-
-def _on_worker(definition: bytes, digest: str) -> Election:
-    """The election of `definition` (its bytes, whose sha256 is `digest`), built in this worker
-    process the first time a task asks for it, exactly as the verifying process built it."""
-    global _built
-    with _building:
-        if _built is None or _built[0] != digest:
-            _built = None  # the previous election let go before the next is built
-            document, _ = load(definition)
-            _built = (digest, election_from_document(document, "definition.json"))
-            del document
-        return _built[1]
-
-
 @dataclass(frozen=True)
 class _Task:
     """A Dask task's entries, sent as one object (`scatter` would send a list's items one by one)."""
@@ -258,7 +238,7 @@ class _Outcomes:
 
 
 def _judge_task(definition: bytes, digest: str, task: _Task) -> _Outcomes:
-    return _Outcomes(judge_chunk(_on_worker(definition, digest), task.first, task.entries))
+    return _Outcomes(judge_chunk(on_worker(definition, digest), task.first, task.entries))
 
 
 @dataclass(frozen=True)
@@ -348,32 +328,24 @@ def _judge_forked(first: int, entries: Sequence[bytes]) -> dict[int, Judged]:
 
 @contextmanager
 def judged_protocols(
-    entries: Iterator[bytes],
-    election: Election,
-    workers: int | None,
-    scheduler: str | None,
-    definition: bytes | None = None,
+    entries: Iterator[bytes], election: Election, workers: int | None, cluster: Cluster | None
 ) -> Iterator[Verdicts | None]:
     """Every protocol entry's outcome, judged by `workers` forked processes or on a Dask
-    cluster, as the replay asks for it; None when neither is asked for (the replay then judges
-    each entry itself). `election` is the one built from the verified definition, `definition`
-    its bytes (for a Dask cluster's workers, which build the same election from them)."""
+    `cluster` (whose workers build the election from the definition's bytes it was sent), as
+    the replay asks for it; None when neither is asked for (the replay then judges each entry
+    itself). `election` is the one built from the verified definition."""
     global _forked
-    if scheduler:
-        if definition is None:
-            raise ValueError("a Dask cluster needs the definition's bytes to build the election")
-        digest = hashlib.sha256(definition).hexdigest()
-        with dask_client(scheduler) as client:
-            n = max(1, len(client.scheduler_info()["workers"]))
-            # Sent once to every worker (30 MB at 100,000 stations), not with every task.
-            shared = client.scatter(definition, broadcast=True, hash=False)
+    if cluster is not None:
+        ready = cluster.ready()
+        client = ready.client
 
-            def on_dask(first: int, chunk: list[bytes]) -> Any:
-                # Sent straight to a worker (workers in turn), not through the scheduler.
-                data = client.scatter(_Task(first, chunk), direct=True, hash=False)
-                return _Pending(client.submit(_judge_task, shared, digest, data, pure=False))
+        def on_dask(first: int, chunk: list[bytes]) -> Any:
+            # Sent straight to a worker (workers in turn), not through the scheduler.
+            data = client.scatter(_Task(first, chunk), direct=True, hash=False)
+            return _Pending(client.submit(_judge_task, ready.definition, ready.digest, data,
+                                          pure=False))  # fmt: skip
 
-            yield Verdicts(_chunks(entries), on_dask, 2 * n)
+        yield Verdicts(_chunks(entries), on_dask, 2 * ready.workers)
         return
     if workers is None or workers <= 1 or "fork" not in _start_methods():
         yield None
@@ -391,45 +363,3 @@ def judged_protocols(
                 pool.shutdown(wait=True, cancel_futures=True)
     finally:
         _forked = None
-
-
-@contextmanager
-def dask_client(scheduler: str) -> Iterator[Any]:
-    """A client of the cluster at `scheduler`; "local:N" starts a cluster of N processes here."""
-    from distributed import Client
-
-    if scheduler.startswith("local"):
-        n = int(scheduler.partition(":")[2] or os.cpu_count() or 1)
-        with (
-            tempfile.TemporaryDirectory(prefix="achyk-dask-") as scratch,
-            _local_cluster(n, scratch) as cluster,
-            Client(cluster) as client,  # type: ignore[no-untyped-call]
-        ):  # fmt: skip
-            # Its workers register a moment after they start: the tasks in flight are counted
-            # by them (`judged_protocols`), and none should wait for a worker still arriving.
-            client.wait_for_workers(n, timeout=60)
-            yield client
-    else:
-        with Client(scheduler, timeout=30) as client:  # type: ignore[no-untyped-call]
-            yield client
-
-
-def _local_cluster(n: int, scratch: str) -> Any:
-    """N worker processes on this machine, and the scheduler in a process of its own where the
-    platform allows (a LocalCluster's scheduler runs in this process: its event loop, and every
-    task's payload passing through it, would take this process's time from the replay).
-    `scratch`: a directory for the scheduler's address file, removed afterwards."""
-    from distributed import LocalCluster
-
-    if os.name == "posix":
-        from distributed.deploy.subprocess import SubprocessCluster
-
-        # No dashboard (None is what the function takes for that, though its hint says str);
-        # the scheduler's HTTP endpoints on a free port, not on 8787.
-        return SubprocessCluster(n_workers=n, threads_per_worker=1,
-                                 dashboard_address=None,  # type: ignore[arg-type]
-                                 scheduler_kwargs={"dashboard_address": ":0",
-                                                   "scheduler_file": f"{scratch}/scheduler.json"},
-                                 worker_class="distributed.Worker")  # fmt: skip
-    return LocalCluster(n_workers=n, threads_per_worker=1, processes=True,  # type: ignore[no-untyped-call]
-                        dashboard_address=None)  # fmt: skip
