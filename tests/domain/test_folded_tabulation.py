@@ -28,3 +28,20 @@ def test_the_fold_equals_the_tabulation() -> None:
     contest = sim.election.contests[0].id
     assert folded.get(Level.STATION, station, contest) == whole.get(Level.STATION, station, contest)
     assert folded.results == whole.results
+
+
+def test_the_batch_fold_of_fresh_totals_is_the_fold() -> None:
+    """`folded_tabulation` sums by chains of units (`fold_batch`): the rows of `fold`, the same
+    keys in the same order, annulled stations (their own rows only) included."""
+    import json
+
+    from achyk.domain.tally import _fresh_rows, fold, unit_index
+
+    sim = generate(SMALL)
+    protocols = [p for _, raw in sim.submissions
+                 for p in [protocol_from_json(json.loads(raw)["protocol"])[0]] if p is not None]  # fmt: skip
+    index = unit_index(sim.election)
+    annulled = frozenset({protocols[0].station_id, protocols[-1].station_id})
+    for gone in (frozenset(), annulled):
+        rows = _fresh_rows(index, sim.election, protocols, gone)
+        assert list(rows.items()) == list(fold(index, {}, protocols, gone).items())

@@ -9,6 +9,7 @@ forked processes, and on a Dask LocalCluster of two workers.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -26,7 +27,7 @@ from achyk.services.simulation import run_simulation
 from achyk.sim.generator import generate
 from achyk.sim.profiles import SMALL
 from achyk.store.database import Database
-from achyk.verify import parallel
+from achyk.verify import cluster, parallel
 from achyk.verify.record import verify_record
 
 ENTRIES = "every entry: canonical form, signatures, control relations, corrections"
@@ -91,24 +92,53 @@ def test_a_dask_cluster_gives_the_serial_verdicts(
     tampered: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     serial = verify_record(str(tampered))
-    monkeypatch.setattr(parallel, "CHUNK_ENTRIES", 16)  # many tasks, each its own stations
+    monkeypatch.setattr(parallel, "CHUNK_ENTRIES", 16)  # many tasks, on both workers
     assert verify_record(str(tampered), scheduler="local:2").checks == serial.checks
 
 
-def test_a_chunk_judged_with_only_its_stations_is_judged_as_with_all(tampered: Path) -> None:
-    """What a Dask task is sent: the election cut down to the stations its entries name."""
-    definition = json.loads((tampered / "definition.json").read_text())
-    election = election_from_document(definition, "definition.json")
+def _entries(record: Path) -> list[bytes]:
     entries: list[bytes] = []
-    for bundle in sorted((tampered / "log" / "tile" / "entries").rglob("*")):
+    for bundle in sorted((record / "log" / "tile" / "entries").rglob("*")):
         if bundle.is_file():
             entries.extend(decode_entry_bundle(bundle.read_bytes()))
+    return entries
+
+
+def test_a_worker_builds_the_election_from_the_definitions_bytes(tampered: Path) -> None:
+    """What a Dask task does: the election built on the worker, once, from the definition's
+    bytes, judges every chunk as the verifying process's own election does."""
+    raw = (tampered / "definition.json").read_bytes()
+    election = election_from_document(json.loads(raw), "definition.json")
+    digest = hashlib.sha256(raw).hexdigest()
+    entries = _entries(tampered)
     judged = 0
-    for first in range(0, len(entries), 16):
-        chunk = entries[first : first + 16]
-        part = parallel._stations_of(election, chunk)
-        assert part.station_count() < election.station_count()
-        whole = parallel.judge_chunk(election, first, chunk)
-        assert parallel.judge_chunk(part, first, chunk) == whole
-        judged += len(whole)
-    assert judged > 100
+    try:
+        for first in range(0, len(entries), 16):
+            chunk = entries[first : first + 16]
+            task = parallel._Task(first, chunk)
+            whole = parallel.judge_chunk(election, first, chunk)
+            assert parallel._judge_task(raw, digest, task).judged == whole
+            judged += len(whole)
+        assert judged > 100
+        built = cluster.on_worker(raw, digest)
+        assert cluster.on_worker(raw, digest) is built  # built once, then kept
+        assert built == election
+    finally:
+        cluster._built = None
+
+
+def test_a_tasks_outcomes_share_their_strings_once_sent(tampered: Path) -> None:
+    """A worker's outcomes cross to the verifying process as one pickle (Dask sends a bare dict
+    item by item): the strings the protocols share stay shared, not copied 200,000 times."""
+    from distributed.protocol.serialize import Serialize, deserialize, serialize
+
+    raw = (tampered / "definition.json").read_bytes()
+    entries = _entries(tampered)
+    out = parallel._judge_task(raw, hashlib.sha256(raw).hexdigest(), parallel._Task(0, entries))
+    cluster._built = None
+    sent = deserialize(*serialize(Serialize(out)))  # as a worker sends a task's result
+    contests = {id(j.protocol.contest_id) for j in sent.judged.values() if j.protocol}
+    assert sent == out
+    assert len(contests) <= len({j.protocol.contest_id for j in out.judged.values() if j.protocol})
+    bare = deserialize(*serialize(Serialize(out.judged)))  # what a bare dict would give
+    assert len({id(j.protocol.contest_id) for j in bare.values() if j.protocol}) > len(contests)

@@ -11,11 +11,11 @@ judged by the replay as before. The verdicts are the same; only who computes the
 
 Workers: a process pool forked after the definition is built (it is shared, not rebuilt), or a
 Dask distributed cluster (`scheduler` = "tcp://HOST:PORT", or "local:N" for N worker processes
-on this machine, their scheduler in a process of its own). A Dask task carries, beside its
-entries, the election cut down to the stations those entries name (`_stations_of`): the same
-contests, form and station objects (devices and keys) that `examine` reads, built here from
-the verified definition, so a worker neither parses nor builds a 100,000-station definition,
-and the work divides across workers instead of being repeated by each.
+on this machine, their scheduler in a process of its own). A Dask worker is sent the definition's
+bytes once (broadcast) and builds the election from them itself, once, with the very function
+the verifying process used (`_on_worker`); a task then carries only its entries. Building the
+election is then work the workers do side by side, not a cut-down copy of it made and pickled
+by the verifying process for every task (serial work that no added worker could share).
 
 Most protocol entries are judged by `Accepted`, a fast path that answers only for an entry it
 finds valid (by the same relations, election and signature checks); any other is judged by
@@ -28,10 +28,7 @@ import base64
 import binascii
 import hashlib
 import json
-import os
-import re
 import sys
-import tempfile
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -50,13 +47,15 @@ from achyk.domain.protocol import (
 )
 from achyk.domain.submission import examine
 from achyk.signing import PROTOCOL_PURPOSE, ed25519_verifies
+from achyk.verify.cluster import Cluster, dask_client, on_worker
 from achyk.verify.entries import BEYOND_BMP, canonical, load
+
+__all__ = ["Judged", "Verdicts", "dask_client", "judge_chunk", "judged_protocols"]
 
 # 32 bundles, about 6 MB of entries per task: at 200,000 entries 25 tasks of a second or more
 # each, so that a task's scheduling (milliseconds) and transfer are small beside its work.
 CHUNK_ENTRIES = 8_192
 PROTOCOL = b'"kind":"protocol"'
-_STATION = re.compile(rb'"station":"([^"\\]*)"')
 
 
 @dataclass(frozen=True)
@@ -221,38 +220,36 @@ def _shared(p: Protocol | None) -> Protocol | None:
     )  # fmt: skip
 
 
-def _stations_of(election: Election, entries: Sequence[bytes]) -> Election:
-    """The election with only the stations `entries` name, in their districts and regions: for
-    these entries `examine` gives what it gives with the whole election."""
-    wanted: dict[str, set[str]] = {}  # district → its stations named
-    for raw in entries:
-        for m in _STATION.finditer(raw):
-            place = election.place(m[1].decode("utf-8", "replace"))
-            if place is not None:
-                wanted.setdefault(place.district_id, set()).add(place.station.id)
-    # Only the districts (and regions) of those stations: `examine` asks a station's place
-    # (its district's id) and a contest's districts (ids), never for the other districts.
-    regions = tuple(
-        replace(r, districts=tuple(
-            replace(d, stations=tuple(s for s in d.stations if s.id in wanted[d.id]))
-            for d in r.districts if d.id in wanted
-        ))
-        for r in election.regions if any(d.id in wanted for d in r.districts)
-    )  # fmt: skip
-    return replace(election, regions=regions)
-
-
 @dataclass(frozen=True)
 class _Task:
-    """A Dask task's payload: a chunk of entries and the election cut down to their stations."""
+    """A Dask task's entries, sent as one object (`scatter` would send a list's items one by one)."""
 
-    election: Election
     first: int
     entries: list[bytes]
 
 
-def _judge_task(task: _Task) -> dict[int, Judged]:
-    return judge_chunk(task.election, task.first, task.entries)
+@dataclass(frozen=True)
+class _Outcomes:
+    """A task's outcomes, returned as one object: Dask pickles a bare dict item by item, each
+    protocol's strings (election, contest, parties) then a copy of their own in the verifying
+    process, 200,000 times over (about 200 MB at 100,000 stations), instead of once per chunk."""
+
+    judged: dict[int, Judged]
+
+
+def _judge_task(definition: bytes, digest: str, task: _Task) -> _Outcomes:
+    return _Outcomes(judge_chunk(on_worker(definition, digest), task.first, task.entries))
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A Dask future of `_Outcomes`, read as the outcomes themselves (as `Verdicts` reads them)."""
+
+    future: Any
+
+    def result(self) -> dict[int, Judged]:
+        outcomes: _Outcomes = self.future.result()
+        return outcomes.judged
 
 
 def _chunks(entries: Iterator[bytes]) -> Iterator[tuple[int, list[bytes]]]:
@@ -331,23 +328,24 @@ def _judge_forked(first: int, entries: Sequence[bytes]) -> dict[int, Judged]:
 
 @contextmanager
 def judged_protocols(
-    entries: Iterator[bytes], election: Election, workers: int | None, scheduler: str | None
+    entries: Iterator[bytes], election: Election, workers: int | None, cluster: Cluster | None
 ) -> Iterator[Verdicts | None]:
     """Every protocol entry's outcome, judged by `workers` forked processes or on a Dask
-    cluster, as the replay asks for it; None when neither is asked for (the replay then judges
-    each entry itself). `election` is the one built from the verified definition."""
+    `cluster` (whose workers build the election from the definition's bytes it was sent), as
+    the replay asks for it; None when neither is asked for (the replay then judges each entry
+    itself). `election` is the one built from the verified definition."""
     global _forked
-    if scheduler:
-        with dask_client(scheduler) as client:
-            n = max(1, len(client.scheduler_info()["workers"]))
+    if cluster is not None:
+        ready = cluster.ready()
+        client = ready.client
 
-            def on_dask(first: int, chunk: list[bytes]) -> Any:
-                # Sent straight to a worker (workers in turn), not through the scheduler.
-                task = _Task(_stations_of(election, chunk), first, chunk)
-                data = client.scatter(task, direct=True, hash=False)
-                return client.submit(_judge_task, data, pure=False)
+        def on_dask(first: int, chunk: list[bytes]) -> Any:
+            # Sent straight to a worker (workers in turn), not through the scheduler.
+            data = client.scatter(_Task(first, chunk), direct=True, hash=False)
+            return _Pending(client.submit(_judge_task, ready.definition, ready.digest, data,
+                                          pure=False))  # fmt: skip
 
-            yield Verdicts(_chunks(entries), on_dask, 2 * n)
+        yield Verdicts(_chunks(entries), on_dask, 2 * ready.workers)
         return
     if workers is None or workers <= 1 or "fork" not in _start_methods():
         yield None
@@ -365,45 +363,3 @@ def judged_protocols(
                 pool.shutdown(wait=True, cancel_futures=True)
     finally:
         _forked = None
-
-
-@contextmanager
-def dask_client(scheduler: str) -> Iterator[Any]:
-    """A client of the cluster at `scheduler`; "local:N" starts a cluster of N processes here."""
-    from distributed import Client
-
-    if scheduler.startswith("local"):
-        n = int(scheduler.partition(":")[2] or os.cpu_count() or 1)
-        with (
-            tempfile.TemporaryDirectory(prefix="achyk-dask-") as scratch,
-            _local_cluster(n, scratch) as cluster,
-            Client(cluster) as client,  # type: ignore[no-untyped-call]
-        ):  # fmt: skip
-            # Its workers register a moment after they start: the tasks in flight are counted
-            # by them (`judged_protocols`), and none should wait for a worker still arriving.
-            client.wait_for_workers(n, timeout=60)
-            yield client
-    else:
-        with Client(scheduler, timeout=30) as client:  # type: ignore[no-untyped-call]
-            yield client
-
-
-def _local_cluster(n: int, scratch: str) -> Any:
-    """N worker processes on this machine, and the scheduler in a process of its own where the
-    platform allows (a LocalCluster's scheduler runs in this process: its event loop, and every
-    task's payload passing through it, would take this process's time from the replay).
-    `scratch`: a directory for the scheduler's address file, removed afterwards."""
-    from distributed import LocalCluster
-
-    if os.name == "posix":
-        from distributed.deploy.subprocess import SubprocessCluster
-
-        # No dashboard (None is what the function takes for that, though its hint says str);
-        # the scheduler's HTTP endpoints on a free port, not on 8787.
-        return SubprocessCluster(n_workers=n, threads_per_worker=1,
-                                 dashboard_address=None,  # type: ignore[arg-type]
-                                 scheduler_kwargs={"dashboard_address": ":0",
-                                                   "scheduler_file": f"{scratch}/scheduler.json"},
-                                 worker_class="distributed.Worker")  # fmt: skip
-    return LocalCluster(n_workers=n, threads_per_worker=1, processes=True,  # type: ignore[no-untyped-call]
-                        dashboard_address=None)  # fmt: skip

@@ -33,6 +33,7 @@ from achyk.ledger.tiles import (
 )
 from achyk.ledger.trust import Trust
 from achyk.verify.anchors import anchors, check_quorum, definition_pin, record_witnesses
+from achyk.verify.cluster import Cluster, started
 from achyk.verify.disputes import check_released, results_effects
 from achyk.verify.entries import Evidence, LogEntries, load
 from achyk.verify.files import check_manifest, check_site_figures, manifest_files, scan_manifest
@@ -146,7 +147,9 @@ def _verify(
     # children beside the main line (achyk.verify.forked), each stopped if the run is cut short.
     fork = bool(scheduler) or (workers or 0) > 1
     with ExitStack() as stack:
-        _verify_on(src, report, say, workers, scheduler, trust, stack, fork)
+        # A Dask cluster is started at once, beside the first checks (achyk.verify.cluster).
+        cluster = stack.enter_context(started(scheduler)) if scheduler else None
+        _verify_on(src, report, say, workers, scheduler, trust, stack, fork, cluster)
 
 
 def _verify_on(
@@ -158,6 +161,7 @@ def _verify_on(
     trust: Trust | None,
     stack: ExitStack,
     fork: bool,
+    cluster: Cluster | None = None,
 ) -> None:
     try:
         record = json.loads(src.text("record.json"))
@@ -245,16 +249,22 @@ def _verify_on(
     say("definition")
     try:
         # Hashed and built here, then the parsed document let go: only the election is kept.
-        document, plain = load(src.text("definition.json").encode("utf-8"))  # UTF-8 or named
+        text = src.text("definition.json").encode("utf-8")  # UTF-8 or named
+        if cluster is not None:  # its workers build the same election, while this process does
+            cluster.send(text)
+        document, plain = load(text)
+        del text
         definition = Definition.of(document, plain=plain)
         del document
     except (KeyError, ValueError, VerificationError) as err:
         report.add("definition.json", [f"missing or malformed: {err}"])
         return
     say("protocols")
-    with _judged(entries, definition, workers, scheduler) as judged:
+    with _judged(entries, definition, workers, cluster) as judged:
         stream = entries.stream() if judged is None else judged.stream()
         state = replay(stream, definition, evidence, judged)
+    if cluster is not None:
+        cluster.close()  # (a check of remote ballots starts its own)
     counts = ", ".join(f"{k} {v}" for k, v in sorted(state.counts.items()))
     report.add("every entry: canonical form, signatures, control relations, corrections",
                state.problems, counts)  # fmt: skip
@@ -389,13 +399,16 @@ def _forked(fn: Callable[[], T], fork: bool) -> Iterator[Forked[T]]:
 
 @contextmanager
 def _judged(
-    entries: LogEntries, definition: Definition, workers: int | None, scheduler: str | None
+    entries: LogEntries,
+    definition: Definition,
+    workers: int | None,
+    cluster: Cluster | None,
 ) -> Iterator[Verdicts | None]:
     """The protocol entries judged by workers (achyk.verify.parallel), when there are any."""
-    if definition.election is None or (not scheduler and (workers is None or workers <= 1)):
+    if definition.election is None or (cluster is None and (workers is None or workers <= 1)):
         yield None  # the replay judges each entry (and names what is wrong with the definition)
         return
-    with judged_protocols(entries.stream(), definition.election, workers, scheduler) as verdicts:
+    with judged_protocols(entries.stream(), definition.election, workers, cluster) as verdicts:
         yield verdicts
 
 
