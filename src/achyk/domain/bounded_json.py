@@ -66,6 +66,18 @@ def _float(text: str) -> float:
     return value
 
 
+# One decoder for every read: json.loads with hooks builds a new decoder (and its scanner) per
+# call, a few microseconds of each of the hundreds of thousands of protocols an election reads.
+_DECODER = json.JSONDecoder(parse_constant=_constant, parse_int=_integer, parse_float=_float)
+
+
+def _loads(text: str) -> Any:
+    """json.loads(text, parse_constant=…, parse_int=…, parse_float=…), the decoder built once."""
+    if text.startswith("\ufeff"):  # as json.loads refuses it
+        raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+    return _DECODER.decode(text)
+
+
 def read_json(raw: bytes, limits: JsonLimits = DEFAULT_LIMITS) -> tuple[Any, list[Problem]]:
     """(the value, []) or (None, problems): bytes → UTF-8 → JSON, all within ``limits``."""
     if len(raw) > limits.max_bytes:
@@ -75,7 +87,7 @@ def read_json(raw: bytes, limits: JsonLimits = DEFAULT_LIMITS) -> tuple[Any, lis
     except UnicodeDecodeError as err:
         return None, [Problem("", f"not-utf8: byte {err.start} is not UTF-8 ({err.reason})")]
     try:
-        value = json.loads(text, parse_constant=_constant, parse_int=_integer, parse_float=_float)
+        value = _loads(text)
     except _Refused as refused:
         return None, [Problem("", refused.reason)]
     except RecursionError:

@@ -35,8 +35,7 @@ from achyk.domain.definition import Election
 from achyk.domain.signed_request import (
     PROTOCOL_REQUEST_PURPOSE,
     RequestAuthError,
-    check_request,
-    request_message,
+    verified_request,
 )
 from achyk.domain.submission import parse_envelope
 from achyk.errors import AchykError, NotFoundError, Problem
@@ -142,15 +141,13 @@ def check_requests(
                 out.append(Checked(f"device {r.device} has no valid public key"))
                 continue
         try:
-            check_request(key, PROTOCOL_REQUEST_PURPOSE, method="POST", path=r.path, body=r.body,
-                          timestamp=r.timestamp, nonce=r.nonce, signature=r.signature,
-                          now=at)  # fmt: skip
+            message = verified_request(
+                key, PROTOCOL_REQUEST_PURPOSE, method="POST", path=r.path, body=r.body,
+                timestamp=r.timestamp, nonce=r.nonce, signature=r.signature, now=at,
+            )  # fmt: skip
         except RequestAuthError as err:
             out.append(Checked(str(err)))
             continue
-        message = request_message(
-            PROTOCOL_REQUEST_PURPOSE, "POST", r.path, r.body, r.timestamp, r.nonce
-        )
         digest = hashlib.sha256(message).hexdigest()
         parsed = parse_envelope(r.body)
         wrong = _misaddressed(parsed[0], r.station_id, r.device)

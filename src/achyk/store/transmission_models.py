@@ -8,8 +8,9 @@ when its outcome does.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import (
     BigInteger,
@@ -61,20 +62,33 @@ def find_transmissions(
     s: Session, keys: list[tuple[str, str]]
 ) -> dict[tuple[str, str], tuple[str, int, str]]:
     """The answers already given to these (device, nonce) requests: their request hash, status
-    and answer, by (device, nonce); one query for a whole batch (read at the driver:
-    achyk.store.bulk)."""
+    and answer, by (device, nonce); one query for a whole batch (read at the driver)."""
     found: dict[tuple[str, str], tuple[str, int, str]] = {}
     wanted = set(keys)
     connection = s.connection()
+    sqlite = connection.dialect.name == "sqlite"
+    rows: Sequence[Sequence[Any]]
     for at in range(0, len(keys), 400):  # each statement's parameters stay few
         part = keys[at : at + 400]
-        devices, nonces = sorted({d for d, _ in part}), sorted({n for _, n in part})
-        rows = select_in(
-            connection,
-            "SELECT device_id, nonce, request_sha256, status, answer FROM protocol_transmissions"
-            " WHERE nonce IN (" + ", ".join(["{m}"] * len(nonces)) + ") AND device_id IN ({ids})",
-            nonces, devices, chunk=len(devices),
-        )  # fmt: skip
+        if sqlite:
+            # One probe of the (device_id, nonce) index per pair. SQLite answers
+            # `nonce IN (…) AND device_id IN (…)` by probing every device with every nonce:
+            # 7,000 probes for a group of 85, 4 ms of the writer's time per group.
+            rows = connection.exec_driver_sql(
+                "SELECT device_id, nonce, request_sha256, status, answer FROM"
+                " protocol_transmissions WHERE "
+                + " OR ".join(["(device_id = ? AND nonce = ?)"] * len(part)),
+                tuple(x for pair in part for x in pair),
+            ).all()
+        else:  # PostgreSQL probes the index once per device and filters by nonce
+            devices, nonces = sorted({d for d, _ in part}), sorted({n for _, n in part})
+            rows = select_in(
+                connection,
+                "SELECT device_id, nonce, request_sha256, status, answer FROM"
+                " protocol_transmissions WHERE nonce IN ("
+                + ", ".join(["{m}"] * len(nonces)) + ") AND device_id IN ({ids})",
+                nonces, devices, chunk=len(devices),
+            )  # fmt: skip
         for device, nonce, digest, status, answer in rows:
             if (device, nonce) in wanted:
                 found[(device, nonce)] = (digest, status, answer)
