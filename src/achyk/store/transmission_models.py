@@ -73,7 +73,8 @@ def find_transmissions(
         if sqlite:
             # One probe of the (device_id, nonce) index per pair. SQLite answers
             # `nonce IN (…) AND device_id IN (…)` by probing every device with every nonce:
-            # 7,000 probes for a group of 85, 4 ms of the writer's time per group.
+            # 7,000 probes for a group of 85; 4 ms once those devices have sent before (0.5 ms
+            # this way), 0.7 ms while they have not (each device's first protocol).
             rows = connection.exec_driver_sql(
                 "SELECT device_id, nonce, request_sha256, status, answer FROM"
                 " protocol_transmissions WHERE "
