@@ -13,7 +13,7 @@ from typing import Any, cast
 
 import pytest
 from sqlalchemy import Table, event, select, text
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from achyk.store.bulk import COPY_FROM, bound, insert_rows, select_in, update_rows
 from achyk.store.database import Database
@@ -138,5 +138,29 @@ def test_a_read_by_many_ids_finds_the_rows_of_each(db: Database) -> None:
     assert sorted(tuple(r) for r in found) == sorted(
         (i, f"[[{i}]]") for i in set(wanted) - {"none"}
     )
-    if db.dialect == "postgresql":  # one statement, the ids as one array
-        assert len(seen) == 1
+    if db.dialect == "postgresql":  # a statement a chunk of 500, its ids as one array
+        assert len(seen) == 2 and all("ANY" in q and "IN" not in q for q in seen)
+
+
+def test_a_batch_on_a_lost_connection_is_an_operational_error(db: Database) -> None:
+    """What the API answers 503 (achyk.api.faults), and the pool then works on."""
+    if db.dialect != "postgresql":
+        return  # no server to lose
+    rows = [("e", 0, i, bytes(32)) for i in range(COPY_FROM)]
+    raised: list[Exception] = []
+    with pytest.raises(OperationalError), db.session() as s:
+        c = s.connection()
+        pid = c.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        with db.engine.connect() as other:
+            other.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid or 0)})")
+        try:
+            insert_rows(c, NODES, ("election_id", "level", "idx", "hash"), rows)
+        except Exception as err:  # as the COPY raised it, not as the session's ending may
+            raised.append(err)
+            raise
+    [err] = raised
+    assert isinstance(err, OperationalError) and err.connection_invalidated
+    with db.session() as s:  # a fresh connection takes the same batch
+        insert_rows(s.connection(), NODES, ("election_id", "level", "idx", "hash"), rows)
+    with db.read() as s:
+        assert s.scalar(text("SELECT count(*) FROM log_nodes")) == len(rows)
