@@ -53,6 +53,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
     with db.read() as s:
         stored = {(p.kind, p.contest_id): json.loads(p.document)
                   for p in Protocols(s).for_station(EID, "1001")}  # fmt: skip
+        for p in Protocols(s).for_station(EID, "1001"):  # and each one's signature, as stored
+            stored[("signature", p.kind, p.contest_id)] = p.signature
     db.close()
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Quiet, directory=str(root / "www")))
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
@@ -74,6 +76,7 @@ def test_a_station_page_shows_its_protocol(
 ) -> None:
     site, stored = served
     t = translations(lang)
+    official_signature = stored[("signature", "official", "list")]
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(f"{site}{lang}/e/{EID}/district/d01/")
@@ -89,6 +92,9 @@ def test_a_station_page_shows_its_protocol(
     for option, votes in official["votes"].items():
         cell = section.locator(f'tr[data-line="{option}"] td[data-kind="official"]')
         assert _digits(cell.text_content()) == votes, option
+    evidence = section.locator(".evidence").nth(1)  # the hand count's
+    expect(evidence).to_contain_text(t.gettext("Signature (Ed25519)"))
+    assert official_signature in (evidence.text_content() or "")
     # the breadcrumb leads back to the district, the language links keep the station
     expect(page.locator("nav.crumbs")).to_contain_text("District No. 1")
     other = "en" if lang != "en" else "ru"

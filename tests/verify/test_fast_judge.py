@@ -110,7 +110,10 @@ def _full(election: Election, raw: bytes) -> Judged | None:
     result = examine(election, envelope, {})
     if not result.ok:
         return None
-    return Judged((), result.document_hash or "", result.device_id, _shared(result.protocol))
+    signature = entry["signature"] if isinstance(entry.get("signature"), str) else None
+    return Judged(
+        (), result.document_hash or "", result.device_id, _shared(result.protocol), signature
+    )
 
 
 @pytest.mark.parametrize("form", [None, "ru-duma", "kz"])

@@ -84,6 +84,7 @@ def test_district_files_verify_and_hold_every_station(published: Path) -> None:
         json.dumps(bundle_entry["protocol"], separators=(",", ":"), sort_keys=True,
                    ensure_ascii=False).encode()
     ).hexdigest() == official["document_hash"]  # fmt: skip
+    assert official["signature"] == bundle_entry["signature"]  # the device's, as logged
 
 
 def _log_entry(record: Path, index: int) -> dict[str, Any]:
@@ -119,10 +120,12 @@ def test_an_edited_hash_and_a_hidden_refusal_fail_named(published: Path, tmp_pat
         for s in doc["stations"]:
             s["rejections"] = []
         doc["stations"][0]["protocols"]["list"]["preliminary"]["document_hash"] = "0" * 64
+        doc["stations"][0]["protocols"]["list"]["official"]["signature"] = "A" * 88
 
     problems = edit(published, tmp_path, district, change)
     assert f"stations.station/{stations[0]}.rejections: published []" in problems
     assert ".protocols.list.preliminary.document_hash: published '000" in problems
+    assert ".protocols.list.official.signature: published 'AAA" in problems
 
 
 def _station(record: Path, station: str) -> tuple[str, dict[str, Any]]:

@@ -18,7 +18,7 @@ from achyk.domain.annulment import Annulment
 from achyk.domain.definition import Contest, District, Election, Region
 from achyk.domain.protocol import AGAINST_ALL, LINES, Protocol, check_protocol
 
-# 2: a station's device switches and the annulment of its result, where there are any
+# 2: each protocol's signature; a station's device switches and the annulment of its result
 STATION_FILES_FORMAT = 2
 STATION_INDEX = "protocols/index.json"
 
@@ -35,11 +35,13 @@ class Switch:
 
 @dataclass(frozen=True)
 class Current:
-    """A slot's current protocol and the log entry that carries it."""
+    """A slot's current protocol and the log entry that carries it (its signature: the device's
+    of a protocol entry, the authority's of a correction; none for an imported result)."""
 
     log_index: int
     document_hash: str
     device: str | None
+    signature: str | None
     protocol: Protocol
 
 
@@ -70,6 +72,7 @@ def _protocol(
         "log_index": current.log_index,
         "document_hash": current.document_hash,
         "device": current.device,
+        "signature": current.signature,
         "lines": [p.line(k) for k in keys],
         "votes": [votes.get(o, 0) for o in order],  # the contest's ballot order, as `options`
         "flags": [str(x) for x in flags],

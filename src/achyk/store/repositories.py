@@ -44,6 +44,7 @@ class CurrentDocument(NamedTuple):
     document_hash: str
     device_id: str | None
     document: str
+    signature: str | None
 
 
 def _stored(r: ProtocolRow) -> StoredProtocol:
@@ -190,15 +191,15 @@ class Protocols:
             q = (
                 select(ProtocolRow.station_id, ProtocolRow.id, ProtocolRow.log_index,
                        ProtocolRow.document_hash, ProtocolRow.device_id, ProtocolRow.document,
-                       ProtocolRow.superseded)
+                       ProtocolRow.superseded, ProtocolRow.signature)
                 .where(ProtocolRow.election_id == election_id,
                        ProtocolRow.station_id.in_(ids[at : at + 500]))
                 # as for_stations: the (election, station) index, not the election's
                 .order_by(ProtocolRow.station_id, ProtocolRow.id)
             )  # fmt: skip
-            for sid, pid, index, digest, device, document, superseded in self.s.execute(q):
+            for sid, pid, index, digest, device, document, superseded, sig in self.s.execute(q):
                 if not superseded:  # filtered here: the query keeps for_stations' plan
-                    yield CurrentDocument(sid, pid, index, digest, device, document)
+                    yield CurrentDocument(sid, pid, index, digest, device, document, sig)
 
     def current(
         self, election_id: str, station_id: str, contest_id: str, kind: str

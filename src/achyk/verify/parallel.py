@@ -66,6 +66,7 @@ class Judged:
     document_hash: str
     device_id: str | None
     protocol: Protocol | None
+    signature: str | None = None  # the entry's, as logged (shown on the station pages)
 
 
 def judge_chunk(election: Election, first: int, entries: Sequence[bytes]) -> dict[int, Judged]:
@@ -97,9 +98,14 @@ def judge_chunk(election: Election, first: int, entries: Sequence[bytes]) -> dic
         result = examine(election, envelope, {})
         out[index] = Judged(
             tuple(map(str, result.problems)), result.document_hash or "", result.device_id,
-            _shared(result.protocol),
+            _shared(result.protocol), _signature(entry),
         )  # fmt: skip
     return out
+
+
+def _signature(entry: dict[str, Any]) -> str | None:
+    signature = entry.get("signature")
+    return signature if isinstance(signature, str) else None
 
 
 _ENTRY_KEYS = frozenset(("device", "election", "kind", "protocol", "signature"))
@@ -168,7 +174,7 @@ class Accepted:
             return None
         if len(key) != 32 or len(sig) != 64 or not ed25519_verifies(key, sig, self.purpose + body):
             return None
-        return Judged((), hashlib.sha256(body).hexdigest(), device_id, p)
+        return Judged((), hashlib.sha256(body).hexdigest(), device_id, p, signature)
 
     def protocol(self, doc: dict[str, Any]) -> Protocol | None:
         """What `protocol_from_json(doc, form, strict=True)` builds when it finds no problem;

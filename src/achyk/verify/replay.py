@@ -55,6 +55,7 @@ class Replay:
     audit: AuditEntries = field(default_factory=AuditEntries)  # checked by verify.audit
     observers: ObserverEntries = field(default_factory=ObserverEntries)  # missions, observations
     signers: dict[int, str] = field(default_factory=dict)  # protocol entry index → its device
+    signatures: dict[int, str] = field(default_factory=dict)  # protocol or correction → its own
     refused: dict[str, list[tuple[int, list[str]]]] = field(default_factory=dict)  # by station
     switches: dict[str, list[Switch]] = field(default_factory=dict)  # by station, in log order
 
@@ -191,8 +192,10 @@ def _protocol(
     if judged is None:
         envelope = {k: entry.get(k) for k in ("protocol", "device", "signature")}
         result = examine(state.election, envelope, state.backups)
+        signature = entry.get("signature")
         judged = Judged(tuple(map(str, result.problems)), result.document_hash or "",
-                        result.device_id, result.protocol if result.ok else None)  # fmt: skip
+                        result.device_id, result.protocol if result.ok else None,
+                        signature if isinstance(signature, str) else None)  # fmt: skip
     if judged.problems or judged.protocol is None:
         state.fail(index, "accepted protocol fails: " + "; ".join(judged.problems))
         return
@@ -205,6 +208,8 @@ def _protocol(
     state.slots[slot] = (index, judged.document_hash, p)
     if judged.device_id is not None:
         state.signers[index] = judged.device_id
+    if judged.signature is not None:
+        state.signatures[index] = judged.signature
 
 
 def _correction(state: Replay, index: int, entry: dict[str, Any]) -> None:
@@ -226,6 +231,8 @@ def _correction(state: Replay, index: int, entry: dict[str, Any]) -> None:
                           f"the current protocol of station {slot[0]} {slot[1]}/{slot[2]}")  # fmt: skip
         return
     state.slots[slot] = (index, result.document_hash, p)
+    if isinstance(entry.get("signature"), str):
+        state.signatures[index] = entry["signature"]
 
 
 def _switch(state: Replay, index: int, entry: dict[str, Any]) -> None:

@@ -42,7 +42,7 @@ WORDS = {
     "protocol": "Protocol", "caption": "Scanner count beside hand count", "line": "Line",
     "scanner": "Scanner (preliminary)", "hand": "Hand count (official)",
     "difference": "Difference", "evidence": "Evidence", "document_hash": "Document hash (SHA-256)",
-    "device": "Signed by device", "log_entry": "Log entry", "not_received": "Not received yet.",
+    "device": "Signed by device", "signature": "Signature (Ed25519)", "log_entry": "Log entry", "not_received": "Not received yet.",
     "flagged": "Accepted and counted, but flagged: the protocol breaks a relation its form marks "
                "as an anomaly.",
     "differs": "The hand count differs from the scanner count on %(n)s lines (marked ≠).",
@@ -134,7 +134,9 @@ def district_documents(
                 protocol, problems = protocol_from_json(json.loads(row.document), election.form)
                 assert protocol is not None, problems  # stored ones passed every check
                 current.setdefault(row.station_id, []).append(
-                    Current(row.log_index, row.document_hash, row.device_id, protocol)
+                    Current(
+                        row.log_index, row.document_hash, row.device_id, row.signature, protocol
+                    )
                 )
             doc = district_document(
                 election, region, district, current, rejections, switches, annulled

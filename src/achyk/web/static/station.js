@@ -117,6 +117,7 @@
       if (!p) { html += "<p>" + esc(W.not_received) + "</p></div>"; return; }
       html += "<dl><div><dt>" + esc(W.document_hash) + '</dt><dd><code class="hash">' + esc(p.document_hash) + "</code></dd></div>" +
         "<div><dt>" + esc(W.device) + "</dt><dd><code>" + esc(p.device || "—") + "</code></dd></div>" +
+        "<div><dt>" + esc(W.signature) + '</dt><dd><code class="hash">' + esc(p.signature || "—") + "</code></dd></div>" +
         "<div><dt>" + esc(W.log_entry) + "</dt><dd>#" + esc(p.log_index) + "</dd></div></dl></div>";
     });
     return html + "</section>";
