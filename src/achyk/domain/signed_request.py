@@ -78,26 +78,10 @@ def check_request(
     nonce: str,
     signature: str,
     now: datetime | None = None,
-) -> None:
-    """Raise RequestAuthError unless `key` signed this request for `purpose` just now."""
-    verified_request(key, purpose, method=method, path=path, body=body, timestamp=timestamp,
-                     nonce=nonce, signature=signature, now=now)  # fmt: skip
-
-
-def verified_request(
-    key: Ed25519PublicKey | bytes,
-    purpose: str,
-    *,
-    method: str,
-    path: str,
-    body: bytes,
-    timestamp: str,
-    nonce: str,
-    signature: str,
-    now: datetime | None = None,
 ) -> bytes:
-    """:func:`check_request`, returning the signed message it verified (whose SHA-256 tells a
-    resend from another request with the same nonce), made once."""
+    """Raise RequestAuthError unless `key` signed this request for `purpose` just now; the
+    signed message it verified (whose SHA-256 tells a resend from another request with the
+    same nonce), made once."""
     if not NONCE_PATTERN.match(nonce):
         raise RequestAuthError("the nonce must be 8–64 characters of A–Z, a–z, 0–9, '_' or '-'")
     if not _TIMESTAMP.match(timestamp):

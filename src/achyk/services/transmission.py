@@ -35,7 +35,7 @@ from achyk.domain.definition import Election
 from achyk.domain.signed_request import (
     PROTOCOL_REQUEST_PURPOSE,
     RequestAuthError,
-    verified_request,
+    check_request,
 )
 from achyk.domain.submission import parse_envelope
 from achyk.errors import AchykError, NotFoundError, Problem
@@ -141,7 +141,7 @@ def check_requests(
                 out.append(Checked(f"device {r.device} has no valid public key"))
                 continue
         try:
-            message = verified_request(
+            message = check_request(
                 key, PROTOCOL_REQUEST_PURPOSE, method="POST", path=r.path, body=r.body,
                 timestamp=r.timestamp, nonce=r.nonce, signature=r.signature, now=at,
             )  # fmt: skip

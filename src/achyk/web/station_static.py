@@ -85,28 +85,29 @@ def shell_page(election: Election, lang: str) -> Page:
     )  # fmt: skip
 
 
+def _entries(db: Database, election_id: str, kind: str) -> list[tuple[int, dict[str, Any]]]:
+    """(index, entry) of every log entry of one kind (rejections, device switches: a few)."""
+    with db.read() as s:
+        store = LogStore(s, election_id)
+        return [(i, json.loads(text)) for i, text in store.entries_of_kind(kind, store.head())]
+
+
 def _rejections(db: Database, election_id: str) -> dict[str, list[tuple[int, list[str]]]]:
     """Each station's refusals as the log names them (the log's reasons, as a verifier reads)."""
     out: dict[str, list[tuple[int, list[str]]]] = {}
-    with db.read() as s:
-        store = LogStore(s, election_id)
-        for index, text in store.entries_of_kind("rejection", store.head()):
-            entry = json.loads(text)
-            if isinstance(entry.get("station"), str):
-                out.setdefault(entry["station"], []).append((index, list(entry["reasons"])))
+    for index, entry in _entries(db, election_id, "rejection"):
+        if isinstance(entry.get("station"), str):
+            out.setdefault(entry["station"], []).append((index, list(entry["reasons"])))
     return out
 
 
 def _switches(db: Database, election_id: str) -> dict[str, list[Switch]]:
     """Each station's device switches as the log carries them, in log order."""
     out: dict[str, list[Switch]] = {}
-    with db.read() as s:
-        store = LogStore(s, election_id)
-        for index, text in store.entries_of_kind("device-switch", store.head()):
-            entry = json.loads(text)
-            out.setdefault(str(entry["station"]), []).append(
-                Switch(index, str(entry["from"]), str(entry["to"]), str(entry.get("reason", "")))
-            )
+    for index, entry in _entries(db, election_id, "device-switch"):
+        out.setdefault(str(entry["station"]), []).append(
+            Switch(index, str(entry["from"]), str(entry["to"]), str(entry.get("reason", "")))
+        )
     return out
 
 
