@@ -41,6 +41,7 @@ from achyk.formats.definition_stations import no_cycle_collection
 from achyk.services.elections import get_election
 from achyk.services.protocols import (
     Examination,
+    Passed,
     Receipt,
     examine_submissions,
     record_examined,
@@ -88,8 +89,9 @@ def _frozen(election: Election) -> None:
 
 
 def _examine(key: int, submissions: Sequence[tuple[str, bytes]],
-             backups: dict[str, set[str]]) -> list[Examination]:  # fmt: skip
-    return examine_submissions(_elections[key], submissions, backups)
+             backups: dict[str, set[str]]) -> list[Examination | Passed]:  # fmt: skip
+    # What goes back through the pipe is what the writer reads, in its lean form (Passed).
+    return [x.for_writer() for x in examine_submissions(_elections[key], submissions, backups)]
 
 
 def _run(key: int, work: Callable[..., list[T]], items: Sequence[Any], *args: Any) -> list[T]:
@@ -112,11 +114,11 @@ class Examiners:
 
     def examine(
         self, submissions: Sequence[tuple[str, bytes]], backups: dict[str, set[str]]
-    ) -> Future[list[Examination]]:
+    ) -> Future[list[Examination | Passed]]:
         """The examinations, in order, split across the workers (or here, without workers)."""
         if self._pool is None or len(submissions) < 2:
-            done: Future[list[Examination]] = Future()
-            done.set_result(examine_submissions(self.election, submissions, backups))
+            done: Future[list[Examination | Passed]] = Future()
+            done.set_result(list(examine_submissions(self.election, submissions, backups)))
             return done
         size = -(-len(submissions) // self.workers)
         try:
@@ -217,7 +219,7 @@ def ingest_protocols(
     election = get_election(db, election_id)
     examiners = Examiners(election, default_workers() if workers is None else workers)
     statistics = Statistics()
-    pending: deque[tuple[list[tuple[str, bytes]], Future[list[Examination]]]] = deque()
+    pending: deque[tuple[list[tuple[str, bytes]], Future[list[Examination | Passed]]]] = deque()
     written = 0
     try:
         # The collector held off, and run every COLLECT_EVERY batches: each batch makes some
@@ -253,8 +255,8 @@ def _analysed(db: Database, statistics: Statistics, written: int) -> None:
 
 def _examined_or_here(
     db: Database, election: Election, items: Sequence[tuple[str, bytes]],
-    examined: Future[list[Examination]],
-) -> list[Examination]:  # fmt: skip
+    examined: Future[list[Examination | Passed]],
+) -> Sequence[Examination | Passed]:  # fmt: skip
     """The workers' examinations; should a worker have died, the same examined here instead."""
     try:
         return examined.result()

@@ -40,7 +40,7 @@ from achyk.domain.signed_request import (
 from achyk.domain.submission import parse_envelope
 from achyk.errors import AchykError, NotFoundError, Problem
 from achyk.services.elections import get_election
-from achyk.services.protocols import Examination, Outcome, Receipt, examine_submission
+from achyk.services.protocols import Examination, Outcome, Passed, Receipt, examine_submission
 from achyk.store.database import Database
 
 STATUS = {Outcome.ACCEPTED: 201, Outcome.DUPLICATE: 200, Outcome.REJECTED: 422,
@@ -88,7 +88,8 @@ class Checked:
     refused: str | None  # why the request is not authentic (answered 401), else None
     digest: str = ""  # SHA-256 of the signed request message: a resend has the same
     misaddressed: tuple[Problem, ...] = ()  # the envelope is another station's or device's
-    examination: Examination | None = None  # the protocol examined (None: refused above)
+    # the protocol examined, as the writer takes it (None: refused above)
+    examination: Examination | Passed | None = None
 
 
 def answer_of(r: Receipt) -> dict[str, Any]:
@@ -155,7 +156,7 @@ def check_requests(
             out.append(Checked(None, digest, tuple(wrong)))
             continue
         x = examine_submission(election, r.source, r.body, backups, parsed)
-        out.append(Checked(None, digest, (), x))
+        out.append(Checked(None, digest, (), x.for_writer()))
     return out
 
 

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from achyk.domain.definition import Election
 from achyk.services.ingest import Examiners, _analysed, _backups, default_workers
-from achyk.services.protocols import Examination, Receipt, record_examined
+from achyk.services.protocols import Examination, Passed, Receipt, record_examined
 from achyk.services.transmission import (
     STATUS,
     Checked,
@@ -265,7 +265,7 @@ def _commit(db: Database, election: Election, judged: list[_Waiting],
         add_transmissions(s, rows(receipts))
 
     if judged:
-        examinations: list[Examination] = []
+        examinations: list[Examination | Passed] = []
         for w in judged:
             assert w.checked is not None and w.checked.examination is not None
             examinations.append(w.checked.examination)
