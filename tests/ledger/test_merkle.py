@@ -236,6 +236,22 @@ def test_frontier_matches_published_compact_trees() -> None:
         assert at.hashes == frontier.hashes
 
 
+def test_extend_is_append_leaf_by_leaf() -> None:
+    # from every size, a batch of every length: the same nodes, frontier and root
+    leaves = [leaf_hash(bytes([i])) for i in range(40)]
+    for start in range(20):
+        for count in range(21):
+            one, many = MerkleFrontier(), MerkleFrontier()
+            for leaf in leaves[:start]:
+                one.append(leaf)
+                many.append(leaf)
+            nodes = [n for leaf in leaves[start : start + count] for n in one.append(leaf)]
+            assert many.extend(leaves[start : start + count]) == nodes
+            assert (many.size, many.hashes, many.root()) == (one.size, one.hashes, one.root())
+    with pytest.raises(ValueError):
+        MerkleFrontier().extend([b"short"])
+
+
 def test_frontier_restore_checks_shape() -> None:
     with pytest.raises(ValueError):
         MerkleFrontier.restore(3, [N(1, 0)])

@@ -184,6 +184,12 @@ def _plus(a: list[int], b: list[int]) -> list[int]:
     return list(map(operator.add, a, b))
 
 
+# The levels' names, read once: an enum member's `.value` is a Python-level descriptor call, and
+# the writer made five of them for every station it had not folded before.
+_DISTRICT, _REGION, _NATIONAL = Level.DISTRICT.value, Level.REGION.value, Level.NATIONAL.value
+_ABROAD, _COUNTRY = Level.ABROAD.value, Level.COUNTRY.value
+
+
 class Chains:
     """Each station's units above it — district, region, nation[, abroad[, country]], exactly as
     `unit_index` chains them — as (level, id) pairs, made the first time a station is asked for:
@@ -209,12 +215,12 @@ class Chains:
         if place is None:
             raise KeyError(station_id)
         country = place.station.country
-        chain = [(Level.DISTRICT.value, place.district_id), (Level.REGION.value, place.region_id),
-                 (Level.NATIONAL.value, NATIONAL_ID)]  # fmt: skip
+        chain = [(_DISTRICT, place.district_id), (_REGION, place.region_id),
+                 (_NATIONAL, NATIONAL_ID)]  # fmt: skip
         if country is not None or self._abroad[place.region_id]:
-            chain.append((Level.ABROAD.value, "abroad"))
+            chain.append((_ABROAD, "abroad"))
         if country is not None:
-            chain.append((Level.COUNTRY.value, country))
+            chain.append((_COUNTRY, country))
         key = tuple(chain)
         found = self._ids.get(key)
         if found is None:
@@ -261,16 +267,18 @@ def fold_batch(
                 nothing.setdefault(width, [0] * width)
             if station_id not in annulled:
                 chain = chain_of(station_id)
-                touched.setdefault((chain, contest_id), []).append(key)
-                for level, uid in chains.chains[
-                    chain
-                ]:  # each unit above gets its row, as in `fold`
-                    above = (level, uid, contest_id)
-                    if above not in rows:
-                        found = stored.get(above)
-                        rows[above] = (
-                            [list(v) for v in found] if found is not None else zero(width - HEAD)
-                        )
+                group = touched.get((chain, contest_id))
+                if group is None:  # the chain's first station here: each unit above gets its
+                    group = touched[(chain, contest_id)] = []  # row, as in `fold`
+                    for level, uid in chains.chains[chain]:
+                        above = (level, uid, contest_id)
+                        if above not in rows:  # (chains share the units above a district)
+                            found = stored.get(above)
+                            rows[above] = (
+                                [list(v) for v in found] if found is not None
+                                else zero(width - HEAD)
+                            )  # fmt: skip
+                group.append(key)
         new = list(vector)
         if official:
             station[HAND] = new

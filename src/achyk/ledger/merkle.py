@@ -24,7 +24,7 @@ completes, so a store can persist them as it goes.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from achyk.errors import VerificationError
 
@@ -251,6 +251,28 @@ class MerkleFrontier:
             completed.append((level, index >> level, acc))
         self._hashes.append(acc)
         self._size += 1
+        return completed
+
+    def extend(self, leaves: Iterable[bytes]) -> list[tuple[int, int, bytes]]:
+        """`append` of each leaf hash in turn: the nodes completed, in the order `append` gives
+        them, leaf by leaf (one call for a writer's batch of thousands, not one per leaf)."""
+        hashes, index = self._hashes, self._size
+        completed: list[tuple[int, int, bytes]] = []
+        add, sha256 = completed.append, hashlib.sha256
+        try:
+            for leaf in leaves:
+                if len(leaf) != HASH_SIZE:
+                    raise ValueError(f"leaf hash must be {HASH_SIZE} bytes, not {len(leaf)}")
+                acc, level = leaf, 0
+                add((0, index, leaf))
+                while index >> level & 1:
+                    acc = sha256(b"\x01" + hashes.pop() + acc).digest()  # node_hash
+                    level += 1
+                    add((level, index >> level, acc))
+                hashes.append(acc)
+                index += 1
+        finally:
+            self._size = index  # as `append` leaves it: every leaf before a bad one appended
         return completed
 
     def append_entry(self, entry: bytes) -> list[tuple[int, int, bytes]]:

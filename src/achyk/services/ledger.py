@@ -162,7 +162,7 @@ def append_encoded(
     size, hashes = store.lock_head() if head is None else head
     frontier = MerkleFrontier.restore(size, hashes)
     texts: list[tuple[str, str]] = []
-    nodes: list[tuple[int, int, bytes]] = []
+    leaves: list[bytes] = []
     for entry in entries:
         raw = entry.raw
         if len(raw) > MAX_ENTRY_BYTES:
@@ -171,7 +171,8 @@ def append_encoded(
                 "the tlog-tiles entry bundle gives each entry a 2-byte length; split it"
             )
         texts.append((entry.kind, raw.decode()))
-        nodes.extend(frontier.append(entry.leaf or leaf_hash(raw)))
+        leaves.append(entry.leaf or leaf_hash(raw))
+    nodes = frontier.extend(leaves)
     store.write(size, texts, nodes, frontier.size, frontier.hashes)
     signer = _signer(session, election_id)
     root = frontier.root()
