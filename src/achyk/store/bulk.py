@@ -24,7 +24,8 @@ Row = tuple[Any, ...]
 COPY_FROM = 16
 
 
-def _marker(connection: Connection) -> str:
+def marker(connection: Connection) -> str:
+    """The placeholder of a positional parameter in the driver's own SQL."""
     style = connection.dialect.paramstyle
     if style == "qmark":
         return "?"
@@ -55,7 +56,7 @@ def insert_rows(
         _copy(connection, table, columns, rows)
         return
     quote = connection.dialect.identifier_preparer.quote
-    marks = ", ".join([_marker(connection)] * len(columns))
+    marks = ", ".join([marker(connection)] * len(columns))
     sql = f"INSERT INTO {quote(table.name)} ({_names(connection, columns)}) VALUES ({marks})"
     connection.exec_driver_sql(sql, list(rows))
 
@@ -102,7 +103,7 @@ def update_rows(
         _update_joined(connection, table, columns, keys, rows)
         return
     quote = connection.dialect.identifier_preparer.quote
-    mark = _marker(connection)
+    mark = marker(connection)
     sets = ", ".join(f"{quote(c)} = {mark}" for c in columns)
     where = " AND ".join(f"{quote(k)} = {mark}" for k in keys)
     connection.exec_driver_sql(f"UPDATE {quote(table.name)} SET {sets} WHERE {where}", list(rows))
@@ -122,7 +123,7 @@ def _update_joined(
     where = " AND ".join(f"t.{quote(k)} = v.{quote(k)}" for k in keys)
     connection.exec_driver_sql(
         f"UPDATE {quote(table.name)} AS t SET {sets} FROM (SELECT {fields} FROM "
-        f"json_array_elements(CAST({_marker(connection)} AS JSON)) AS r) AS v WHERE {where}",
+        f"json_array_elements(CAST({marker(connection)} AS JSON)) AS r) AS v WHERE {where}",
         (json.dumps(rows, separators=(",", ":")),),
     )
 
@@ -142,7 +143,7 @@ def select_in(
     array as the IN list of as many constants, and at 2,000 stations it chose to scan all the
     totals rather than probe their index 4,000 times.
     """
-    mark = _marker(connection)
+    mark = marker(connection)
     array = connection.dialect.name == "postgresql" and " IN ({ids})" in sql
     if array:
         sql = sql.replace(" IN ({ids})", " = ANY({ids})")
