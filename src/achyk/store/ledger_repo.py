@@ -174,6 +174,17 @@ def stored_key(session: Session, name: str) -> SigningKeyRow | None:
     return session.get(SigningKeyRow, name)
 
 
+def stored_keys(session: Session, names: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """name → (secret, vkey) of the stored key rows among `names`, in one statement at the
+    driver: what the session holds unflushed is not seen (the caller checks it has none)."""
+    connection = session.connection()
+    marks = ", ".join([marker(connection)] * len(names))
+    rows = connection.exec_driver_sql(
+        f"SELECT name, secret, vkey FROM signing_keys WHERE name IN ({marks})", tuple(names)
+    )
+    return {name: (secret, vkey) for name, secret, vkey in rows}
+
+
 def store_key(session: Session, name: str, secret: str, vkey: str) -> None:
     session.add(SigningKeyRow(name=name, secret=secret, vkey=vkey, created_at=now()))
 
