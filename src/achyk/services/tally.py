@@ -27,6 +27,7 @@ from achyk.domain.tabulation import ContestResult, Level, Tabulation
 from achyk.domain.tally import (
     Chains,
     Folded,
+    Key,
     UnitIndex,
     Vectors,
     annul,
@@ -118,17 +119,25 @@ def _fold_batch(session: Session, election: Election, folded: Sequence[Folded]) 
     """Fold protocols into the running totals: only the rows of their stations and of the units
     above them are read and written (totals missing while protocols exist are rebuilt first)."""
     tallies = Tallies(session, election.id)
-    if not tallies.any() and Protocols(session).any(election.id):
-        _rebuild(session, election)
     chains = chains_of(election)
     stations = {f[0] for f in folded}
     units: dict[str, set[str]] = {}
     for chain in {chains.of(sid) for sid in stations}:
         for level, uid in chains.chains[chain]:
             units.setdefault(level, set()).add(uid)
-    stored, out = tallies.stations_of(stations)
-    for level, ids in units.items():
-        stored.update(tallies.units(level, ids))
+
+    def read() -> tuple[dict[Key, Vectors], dict[str, dict[str, object]]]:
+        stored, out = tallies.stations_of(stations)
+        for level, ids in units.items():
+            stored.update(tallies.units(level, ids))
+        return stored, out
+
+    stored, out = read()
+    # A row found (the nation's, at the latest after the first protocol): the totals exist, and
+    # a small group is spared the query that asks.
+    if not stored and not out and not tallies.any() and Protocols(session).any(election.id):
+        _rebuild(session, election)
+        stored, out = read()
     tallies.write(fold_batch(chains, stored, folded, set(out)), list(stored))
 
 
