@@ -108,8 +108,9 @@ class Passed(NamedTuple):
     """An examination whose protocol passed every check, with only what the one writer uses to
     judge its slot and write it (:meth:`Examination.for_writer`). The form in which examiner
     processes hand such a protocol over: a tuple of str, bytes and ints, which pickle writes and
-    reads without the per-field bookkeeping of the Examination's three dataclasses (and of the
-    parsed Protocol, which the writer never reads), at a sixth of the bytes."""
+    reads without the per-field bookkeeping of the Examination's three dataclasses and of the
+    parsed Protocol, which the writer never reads (made, pickled and read back: a third of the
+    instructions)."""
 
     source: str
     raw: bytes  # examined again by the writer should it be signed by a backup device
