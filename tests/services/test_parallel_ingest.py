@@ -31,6 +31,7 @@ from achyk.services.elections import get_election, load_election
 from achyk.services.ingest import Examiners, _examined_or_here, ingest_protocols
 from achyk.services.protocols import (
     Examination,
+    Outcome,
     Passed,
     Receipt,
     examine_submissions,
@@ -268,3 +269,20 @@ def test_a_bulk_import_gives_the_collector_back(sqlite_db: Database) -> None:
             assert examiners.run(_collecting, [1, 2, 3, 4]).result() == [True] * 4
     finally:
         examiners.close()
+
+
+def test_a_backup_signed_protocol_handed_over_lean_is_judged_again(db: Database) -> None:
+    """Examined while a switch to the backup was in force, handed over as a Passed: the writer
+    judges it again against the switches stored (none here), as it would the whole Examination."""
+    load_election(db, election())
+    held = get_election(db, "test-2025")
+    raw = envelope(protocol_doc(), device="1001-b")
+    [x] = examine_submissions(held, [("backup", raw)], {"1001": {"1001-b"}})
+    lean = x.for_writer()
+    assert isinstance(lean, Passed) and lean.backup_signed
+    [receipt] = record_examined(db, held, [lean])
+    assert receipt.outcome is Outcome.REJECTED
+    assert "no switch to it is recorded" in receipt.describe()
+    record_device_switch(db, "test-2025", "1001", "1001-a", "1001-b", "scanner jammed")
+    [receipt] = record_examined(db, held, [lean])
+    assert receipt.outcome is Outcome.ACCEPTED
