@@ -170,3 +170,65 @@ def test_switches_and_the_annulment_are_the_logs(published: Path, tmp_path: Path
 
     problems = edit(published, tmp_path / "switch", place.district_id, rename)
     assert f"stations.station/{switched}.switches" in problems
+
+
+@pytest.mark.slow
+def test_on_a_dask_cluster_the_station_files_fail_as_in_one_process(
+    published: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a Dask cluster the district files, the stations' results and the fold of every station
+    are checked a region per task on the workers (achyk.verify.regions): the report on an honest
+    record, and on one with an edited vote, a hidden annulment and refusal in district files, an
+    edited station figure in a region's results and an unreadable district file, is the one
+    process's, check for check."""
+    from achyk.verify import record as verifying
+
+    used: list[int] = []
+    real = verifying.check_regions
+
+    def counted(*args: Any) -> Any:
+        used.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(verifying, "check_regions", counted)
+    honest = verify_record(str(published), scheduler="local:2")
+    assert honest.ok and honest.checks == verify_record(str(published)).checks
+    assert used == [1]  # (the workers' path, not the forked children's)
+    record = tmp_path / "r"
+    shutil.copytree(published, record)
+    district, _ = _station(record, ANNULLED)
+    path = district_path(record, district)
+    doc = json.loads(path.read_text("utf-8"))
+    for s in doc["stations"]:
+        s.pop("annulment", None)
+        s["rejections"] = []
+    doc["stations"][1]["protocols"]["list"]["official"]["votes"][0] += 100
+    path.write_text(json.dumps(doc, ensure_ascii=False), "utf-8")
+    broken = district_path(record, "d02" if district != "d02" else "d03")
+    broken.write_text(broken.read_text("utf-8")[:-10], "utf-8")
+    stations = sorted((record / "results" / "stations").glob("*.json"))[1]
+    figures = json.loads(stations.read_text())
+    contest = next(iter(figures["contests"].values()))
+    contest[next(iter(contest))]["counted"]["issued"] += 7
+    stations.write_text(json.dumps(figures))
+    manifest = json.loads((record / "manifest.json").read_text())
+    for edited in (path, broken, stations):
+        name = edited.relative_to(record).as_posix()
+        manifest["files"][name] = hashlib.sha256(edited.read_bytes()).hexdigest()
+    (record / "manifest.json").write_text(json.dumps(manifest))
+    serial = verify_record(str(record))
+    failed = {n: d for n, ok, d in serial.checks if not ok}
+    assert f"stations.station/{ANNULLED}.annulment" in failed[CHECK]
+    if any(
+        s["rejections"]
+        for s in json.loads(district_path(published, district).read_text())["stations"]
+    ):
+        assert ".rejections: published []" in failed[CHECK]
+    assert ".protocols.list.official.votes" in failed[CHECK]
+    assert f"{broken.name}: unreadable: JSONDecodeError" in failed[CHECK]
+    assert (
+        f"results/stations/{stations.stem}.json: contests."
+        in failed["published results and seats recomputed from the log"]
+    )
+    assert verify_record(str(record), scheduler="local:2").checks == serial.checks
+    assert used == [1, 1]

@@ -17,7 +17,7 @@ station's own row for a protocol of an annulled station.
 from __future__ import annotations
 
 import operator
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import sub
 
@@ -365,33 +365,69 @@ def folded_tabulation(
     protocols: Iterable[Protocol],
     annulled: Mapping[str, Annulment] | None = None,
     waiting: Mapping[str, str] | None = None,
+    *,
+    above: Mapping[Key, Vectors] | None = None,
 ) -> Tabulation:
     """`tabulate`'s results through the running totals' fold: every unit's vectors summed once,
     each station's result built only when asked for (a region at a time), so that 100,000
     stations' results are never all held as objects (`achyk verify` of a whole country). An
-    `annulled` station counts in its own unit only, as in `tabulate` and the running totals."""
+    `annulled` station counts in its own unit only, as in `tabulate` and the running totals.
+
+    `above`: the rows above the stations, already folded elsewhere (`achyk verify` on a Dask
+    cluster sums its workers' region by region: `fold_rows`); `protocols` (then a collection)
+    are folded here only if a station's result is asked for."""
     out = dict(annulled or {})
     index = unit_index(election)
-    rows = _fresh_rows(index, election, protocols, frozenset(out))
+    folded: list[Mapping[Key, Vectors]] = []
+
+    def rows() -> Mapping[Key, Vectors]:
+        if not folded:
+            folded.append(fold_rows(index, election, protocols, out))
+        return folded[0]
+
     counts = annulled_counts(index, out)
+    aggregate = above if above is not None else rows()
     results = {
-        key: contest_result(index, election, key, rows.get(key), counts.get(key, 0))
+        key: contest_result(index, election, key, aggregate.get(key), counts.get(key, 0))
         for key in index.expected
         if key[0] is not Level.STATION
     }
+    return Tabulation(election.id, results, station_source(index, election, rows, counts),
+                      index.stations_under, annulled=out, waiting=waiting)  # fmt: skip
+
+
+def station_source(
+    index: UnitIndex,
+    election: Election,
+    rows: Callable[[], Mapping[Key, Vectors]],
+    counts: Mapping[tuple[Level, str, str], int],
+) -> Callable[[Sequence[str] | None], dict[tuple[Level, str, str], ContestResult]]:
+    """Stations' results from their folded rows (`rows()`, asked for when first needed)."""
 
     def stations(ids: Sequence[str] | None) -> dict[tuple[Level, str, str], ContestResult]:
+        folded = rows()
         wanted = index.units_of.keys() if ids is None else [i for i in ids if i in index.units_of]
         return {
-            key: contest_result(index, election, key, rows.get(key), counts.get(key, 0))
+            key: contest_result(index, election, key, folded.get(key), counts.get(key, 0))
             for sid in wanted
             for cid in index.orders
             for key in [(Level.STATION, sid, cid)]
             if key in index.expected
         }
 
-    return Tabulation(election.id, results, stations, index.stations_under, annulled=out,
-                      waiting=waiting)  # fmt: skip
+    return stations
+
+
+def fold_rows(
+    index: UnitIndex,
+    election: Election,
+    protocols: Iterable[Protocol],
+    annulled: Collection[str] = frozenset(),
+) -> dict[Key, Vectors]:
+    """Every row the protocols give, folded from nothing (stations' and units' alike). Folded
+    station by station, so the rows above the stations of a part of the country (a region's) are
+    that part's share of them: added up over the parts, they are the whole's rows."""
+    return _fresh_rows(index, election, protocols, frozenset(annulled))
 
 
 def _fresh_rows(

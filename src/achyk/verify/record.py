@@ -18,7 +18,6 @@ from achyk.domain.anomalies import anomalies_document
 from achyk.domain.definition import Election
 from achyk.domain.protocol import Protocol
 from achyk.domain.published import (
-    differences,
     results_document,
     station_results_document,
     station_results_path,
@@ -26,6 +25,7 @@ from achyk.domain.published import (
 from achyk.domain.tally import folded_tabulation
 from achyk.errors import AchykError, VerificationError
 from achyk.ledger import tree_root, verify_checkpoint
+from achyk.ledger.merkle import HashAt
 from achyk.ledger.tiles import (
     earlier_partial_tiles,
     hash_at_from_tiles,
@@ -36,9 +36,16 @@ from achyk.verify.anchors import anchors, check_quorum, definition_pin, record_w
 from achyk.verify.cluster import Cluster, started
 from achyk.verify.disputes import check_released, results_effects
 from achyk.verify.entries import Evidence, LogEntries, load
-from achyk.verify.files import check_manifest, check_site_figures, manifest_files, scan_manifest
+from achyk.verify.files import (
+    ManifestScan,
+    check_manifest,
+    check_site_figures,
+    manifest_files,
+    scan_manifest,
+)
 from achyk.verify.forked import Forked
 from achyk.verify.parallel import Verdicts, judged_protocols
+from achyk.verify.regions import check_regions, published_diffs, read
 from achyk.verify.remote import RemoteCheck, check_remote
 from achyk.verify.replay import Definition, Replay, replay
 from achyk.verify.source import RecordSource
@@ -147,9 +154,14 @@ def _verify(
     # children beside the main line (achyk.verify.forked), each stopped if the run is cut short.
     fork = bool(scheduler) or (workers or 0) > 1
     with ExitStack() as stack:
+        # The site's files hashed against manifest.json beside everything else (on another
+        # core). Forked first, while this process has no other thread: a fork while the client's
+        # thread starts a subprocess would hold that subprocess's pipe open in the child, and
+        # the client would wait for it as long as the child waits to be read.
+        scan = stack.enter_context(_forked(lambda: scan_manifest(src), fork))
         # A Dask cluster is started at once, beside the first checks (achyk.verify.cluster).
         cluster = stack.enter_context(started(scheduler)) if scheduler else None
-        _verify_on(src, report, say, workers, scheduler, trust, stack, fork, cluster)
+        _verify_on(src, report, say, workers, scheduler, trust, stack, fork, scan, cluster)
 
 
 def _verify_on(
@@ -161,6 +173,7 @@ def _verify_on(
     trust: Trust | None,
     stack: ExitStack,
     fork: bool,
+    scan: Forked[ManifestScan],
     cluster: Cluster | None = None,
 ) -> None:
     try:
@@ -198,8 +211,6 @@ def _verify_on(
         report.add("Merkle tree (tiles and entries) against the checkpoint", [str(err)])
         return
 
-    # The site's files hashed against manifest.json beside the replay (on another core).
-    scan = stack.enter_context(_forked(lambda: scan_manifest(src), fork))
     say("entries")
     entries = LogEntries(cp.size, fetch)  # streamed bundle by bundle, never all held
     say("checkpoint history")
@@ -263,7 +274,7 @@ def _verify_on(
     with _judged(entries, definition, workers, cluster) as judged:
         stream = entries.stream() if judged is None else judged.stream()
         state = replay(stream, definition, evidence, judged)
-    if cluster is not None:
+    if cluster is not None and (state.remote.present or state.election is None):
         cluster.close()  # (a check of remote ballots starts its own)
     counts = ", ".join(f"{k} {v}" for k, v in sorted(state.counts.items()))
     report.add("every entry: canonical form, signatures, control relations, corrections",
@@ -307,6 +318,9 @@ def _verify_on(
         say("audit")
         report.add("audit: seed → sample, board-signed hand counts, each round's risk, the decision",
                    state.audit.finish(), state.audit.summary())  # fmt: skip
+    if cluster is not None and not state.remote.present:
+        _results_on(cluster, src, report, say, state, cp.size, hash_at, entries, scan)
+        return
     election = state.election
     # The district files recomputed beside the results (on another core), from the same state.
     stations = stack.enter_context(_forked(
@@ -361,10 +375,65 @@ def _verify_on(
     say("published files")
     problems, files = ahead.result()
     station_problems, district_files = stations.result()
+    _published_files(report, problems + station_problems, len(files), district_files)
+
+
+def _published_files(report: Report, problems: list[str], files: int, district_files: int) -> None:
     report.add("every published file recomputed or in manifest.json; site figures from the log",
-               problems + station_problems,
-               f"{len(files)} files in the manifest, {district_files} station files "
+               problems, f"{files} files in the manifest, {district_files} station files "
                "recomputed")  # fmt: skip
+
+
+def _results_on(
+    cluster: Cluster,
+    src: RecordSource,
+    report: Report,
+    say: Progress,
+    state: Replay,
+    size: int,
+    hash_at: HashAt,
+    entries: LogEntries,
+    scan: Forked[ManifestScan],
+) -> None:
+    """The results and the station files checked as `_verify_on` checks them, with the
+    stations' part — district files, stations' results, the fold of every station — done a
+    region per task on the cluster's workers (achyk.verify.regions), and the rest here."""
+    election = state.election
+    assert election is not None
+    annulled, held = results_effects(state.disputes, election)
+    say("results")
+    folded_count = len(state.slots)
+    flagged = None
+    if election.form is not None or src.exists("anomalies.json"):
+        flagged = _attempt(lambda: _anomalies(src, state))
+    regions = check_regions(cluster.ready(), src, manifest_files(src), election, state, annulled)
+    cluster.close()
+    # The rows above the stations are the workers' sums; the protocols are folded here only if
+    # a station's result is asked for (a site that publishes the station level, a NIST report).
+    tab = folded_tabulation(election, state.protocols(), annulled, held, above=regions.above)
+    diffs = _file_diffs(src, "results.json", results_document(election, tab), "")
+
+    def published_files() -> tuple[list[str], dict[str, str]]:
+        problems, files = check_manifest(src, set(state.rejections), size, hash_at, entries,
+                                         scan.result())  # fmt: skip
+        return problems + check_site_figures(src, files, election, tab), files
+
+    ahead = _attempt(published_files)
+    if isinstance(regions.station_results, Exception):
+        raise regions.station_results
+    diffs += regions.station_results
+    report.add("published results and seats recomputed from the log", diffs,
+               f"{folded_count} protocols folded")  # fmt: skip
+    if flagged is not None:
+        report.add("anomalies the protocol form flags, recomputed from the log",
+                   *flagged.result())  # fmt: skip
+
+    say("published files")
+    problems, files = ahead.result()
+    if isinstance(regions.station_files, Exception):
+        raise regions.station_files
+    station_problems, district_files = regions.station_files
+    _published_files(report, problems + station_problems, len(files), district_files)
 
 
 @dataclass(frozen=True)
@@ -437,13 +506,7 @@ def _record_header(
 
 def _file_diffs(src: RecordSource, path: str, computed: Any, prefix: str) -> list[str]:
     """How the published file at `path` differs from the document recomputed from the log."""
-    try:
-        published = json.loads(src.read(path))
-    except (KeyError, ValueError) as err:
-        return [f"{path}: missing or malformed: {err}"]
-    if published == computed:  # (in C; the same verdict as `differences` finding none)
-        return []
-    return [prefix + d for d in differences(published, computed)]
+    return published_diffs(path, read(src, path), computed, prefix)
 
 
 def _anomalies(src: RecordSource, state: Replay) -> tuple[list[str], str]:

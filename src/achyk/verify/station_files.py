@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from achyk.disputes.effects import annulments
 from achyk.domain.definition import District, Election, Region
@@ -47,11 +47,22 @@ def _by_station(doc: object) -> object:
     return {**doc, "stations": keyed, "station order": order}
 
 
+def station_files(files: Iterable[str], election: Election) -> list[tuple[str, str]]:
+    """The station files among `files`, in path order: (path, district id), or (path,
+    STATION_INDEX) for the stations' index."""
+    data_dir = re.escape(f"site/e/{election.id}/data/")
+    out = []
+    for path in sorted(files):
+        m = re.fullmatch(data_dir + r"protocols/([^/]+)\.json", path)
+        if m is not None:
+            out.append((path, STATION_INDEX if f"protocols/{m[1]}.json" == STATION_INDEX else m[1]))
+    return out
+
+
 def check_station_files(
     src: RecordSource, files: Mapping[str, str], election: Election, state: Replay
 ) -> tuple[list[str], int]:
     """Problems, and how many district files were recomputed."""
-    data_dir = f"site/e/{election.id}/data/"
     districts: dict[str, tuple[Region, District]] = {
         d.id: (r, d) for r in election.regions for d in r.districts
     }
@@ -59,31 +70,45 @@ def check_station_files(
     annulled = annulments(state.disputes.docket)
     problems: list[str] = []
     checked = 0
-    for path in sorted(files):
-        m = re.fullmatch(re.escape(data_dir) + r"protocols/([^/]+)\.json", path)
-        if m is None:
-            continue
-        name = f"protocols/{m[1]}.json"
+    for path, name in station_files(files, election):
         if name == STATION_INDEX:
             computed = station_index_document(election)
-        elif m[1] in districts:
-            region, district = districts[m[1]]
+        elif name in districts:
+            region, district = districts[name]
             computed = district_document(
                 election, region, district, current, state.refused, state.switches, annulled
             )
         else:
-            problems.append(f"{path}: no district {m[1]!r} in the definition")
+            problems.append(f"{path}: no district {name!r} in the definition")
             continue
-        try:
-            published = json.loads(src.read(path))
-        except (KeyError, ValueError) as err:
-            problems.append(f"{path}: unreadable: {err!r}")
-            continue
-        checked += 1
-        if published == computed:  # (in C; the same verdict as `differences` finding none)
-            continue
-        found = list(differences(_by_station(published), _by_station(computed)))
-        problems += [f"{path}: {d}" for d in found[:MAX_PER_FILE]]
-        if len(found) > MAX_PER_FILE:
-            problems.append(f"{path}: … and {len(found) - MAX_PER_FILE} more differences")
+        found, read = district_problems(path, _read(src, path), computed)
+        problems += found
+        checked += read
     return problems, checked
+
+
+def _read(src: RecordSource, path: str) -> bytes | KeyError:
+    try:
+        return src.read(path)
+    except KeyError as err:
+        return err
+
+
+def district_problems(
+    path: str, data: bytes | KeyError, computed: object
+) -> tuple[list[str], bool]:
+    """How the published district file (its bytes, or why they could not be read) differs from
+    the one the log gives, and whether it was read (counted as recomputed)."""
+    try:
+        if isinstance(data, KeyError):
+            raise data
+        published = json.loads(data)
+    except (KeyError, ValueError) as err:
+        return [f"{path}: unreadable: {err!r}"], False
+    if published == computed:  # (in C; the same verdict as `differences` finding none)
+        return [], True
+    found = list(differences(_by_station(published), _by_station(computed)))
+    problems = [f"{path}: {d}" for d in found[:MAX_PER_FILE]]
+    if len(found) > MAX_PER_FILE:
+        problems.append(f"{path}: … and {len(found) - MAX_PER_FILE} more differences")
+    return problems, True
