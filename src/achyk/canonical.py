@@ -93,6 +93,13 @@ def canonical_json(value: Any) -> bytes:
 _BEYOND_BMP = re.compile("[\U00010000-\U0010ffff]")
 
 
+# json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False),
+# the encoder built once: json.dumps builds one per call when given any of these.
+_SORTED_COMPACT = json.JSONEncoder(
+    ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
+)
+
+
 def canonical_json_of_parsed(value: Any) -> bytes:
     """`canonical_json` of a value as `achyk.domain.bounded_json.read_json` returns it (every key
     a string, every integer within ±(2^53 − 1)), in C.
@@ -105,8 +112,7 @@ def canonical_json_of_parsed(value: Any) -> bytes:
     exact way, :func:`canonical_json`. A property test holds the two equal.
     """
     try:
-        text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
-                          allow_nan=False)  # fmt: skip
+        text = _SORTED_COMPACT.encode(value)
     except (TypeError, ValueError):
         return canonical_json(value)
     if "." in text or "e+" in text or "e-" in text:

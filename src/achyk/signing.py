@@ -55,26 +55,45 @@ def verify(public_key: Ed25519PublicKey | str, purpose: str, doc: Any, signature
     verify_canonical(public_key, purpose, canonical_json(doc), signature)
 
 
-_keys: dict[str, Ed25519PublicKey] = {}
+# A device key as its 32 raw bytes, by its base64: libsodium takes the bytes, and an OpenSSL key
+# object is built only when libsodium refuses (`ed25519_verifies`), never for each protocol.
+_raw_keys: dict[str, bytes] = {}
+
+
+def _raw_public_key(b64: str) -> bytes:
+    raw = _raw_keys.get(b64)
+    if raw is None:
+        try:
+            raw = binascii.a2b_base64(b64, strict_mode=True)  # b64decode(…, validate=True)
+        except (binascii.Error, ValueError):
+            raw = b""
+        if len(raw) != 32:  # not a key: load_public_key names what is wrong, as ever
+            raw = load_public_key(b64).public_bytes_raw()
+        _raw_keys[b64] = raw
+    return raw
+
+
+# The purpose's line of the signed message, encoded once.
+_prefixes: dict[str, bytes] = {}
 
 
 def verify_canonical(
     public_key: Ed25519PublicKey | str, purpose: str, canonical: bytes, signature: str
 ) -> None:
     """`verify` for a document already in canonical bytes."""
-    if isinstance(public_key, str):
-        key = _keys.get(public_key)
-        if key is None:
-            key = _keys[public_key] = load_public_key(public_key)
-    else:
-        key = public_key
+    key = _raw_public_key(public_key) if isinstance(public_key, str) else public_key
     try:
-        raw = base64.b64decode(signature, validate=True)
+        # base64.b64decode(signature, validate=True), without its Python layer: the same
+        # strict alphabet and padding; a str beyond ASCII is a ValueError either way.
+        raw = binascii.a2b_base64(signature, strict_mode=True)
     except (binascii.Error, ValueError):
         raise SignatureError("signature is not valid base64") from None
     if len(raw) != 64:
         raise SignatureError(f"an Ed25519 signature is 64 bytes, got {len(raw)}")
-    if not ed25519_verifies(key, raw, purpose.encode() + b"\n" + canonical):
+    prefix = _prefixes.get(purpose)
+    if prefix is None:
+        prefix = _prefixes[purpose] = purpose.encode() + b"\n"
+    if not ed25519_verifies(key, raw, prefix + canonical):
         raise SignatureError("signature does not verify")
 
 

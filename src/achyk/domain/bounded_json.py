@@ -69,13 +69,33 @@ def _float(text: str) -> float:
 # One decoder for every read: json.loads with hooks builds a new decoder (and its scanner) per
 # call, a few microseconds of each of the hundreds of thousands of protocols an election reads.
 _DECODER = json.JSONDecoder(parse_constant=_constant, parse_int=_integer, parse_float=_float)
+# The same without the integer hook, for a text known to hold no integer of 16 digits or more.
+# Each integer is a Python call to the hook (two dozen in a protocol); yet an integer written
+# with at most 15 digits is always within ±(2^53 − 1) and the digit limits, so the hook would
+# return int(text) for each, as the C scanner does by itself, and refuse none.
+_DECODER_SHORT_INTEGERS = json.JSONDecoder(parse_constant=_constant, parse_float=_float)
 
 
-def _loads(text: str) -> Any:
-    """json.loads(text, parse_constant=…, parse_int=…, parse_float=…), the decoder built once."""
+def _loads(text: str, *, short_integers: bool = False) -> Any:
+    """json.loads(text, parse_constant=…, parse_int=…, parse_float=…), the decoder built once.
+
+    `short_integers`: the caller knows that no run of 16 digits is in the text
+    (:func:`_no_long_digit_run`), hence no integer the hook would refuse.
+    """
     if text.startswith("\ufeff"):  # as json.loads refuses it
         raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
-    return _DECODER.decode(text)
+    return (_DECODER_SHORT_INTEGERS if short_integers else _DECODER).decode(text)
+
+
+_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+
+
+def _no_long_digit_run(raw: bytes) -> bool:
+    """No 16 ASCII digits in a row in `raw`, nor so in its UTF-8 text (no byte of a multi-byte
+    character is ASCII), where a JSON number's digits are ASCII. A digit run in a string is
+    counted too: a false alarm only costs the hook. (A table and a search, in C: a regular
+    expression would cost more than the hook it spares.)"""
+    return b"0" * 16 not in raw.translate(_DIGITS_TO_ZERO)
 
 
 def read_json(raw: bytes, limits: JsonLimits = DEFAULT_LIMITS) -> tuple[Any, list[Problem]]:
@@ -87,7 +107,7 @@ def read_json(raw: bytes, limits: JsonLimits = DEFAULT_LIMITS) -> tuple[Any, lis
     except UnicodeDecodeError as err:
         return None, [Problem("", f"not-utf8: byte {err.start} is not UTF-8 ({err.reason})")]
     try:
-        value = _loads(text)
+        value = _loads(text, short_integers=_no_long_digit_run(raw))
     except _Refused as refused:
         return None, [Problem("", refused.reason)]
     except RecursionError:

@@ -6,9 +6,10 @@ broken relation is reported, not just the first, so a station commission can fix
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from achyk.domain.definition import Contest, Election
@@ -91,6 +92,12 @@ class Protocol:
         return doc
 
 
+# The nine lines' values of a protocol, in the order of LINES, and an option line's votes: in C,
+# for the checks every protocol passes.
+_LINE_VALUES = attrgetter(*LINE_NUMBER)
+_SECOND = itemgetter(1)
+
+
 def _line(key: str) -> str:
     return f"line {LINE_NUMBER[key]} ({LINE_LABEL[key]})"
 
@@ -115,14 +122,15 @@ def check_relations(p: Protocol, form: ProtocolForm | None = None) -> list[Probl
     # Each message is written only for a relation broken (a protocol is checked 200,000 times
     # in a country's verification, and almost every one breaks none).
     problems: list[Problem] = []
-    for key, _ in LINES:
-        value = getattr(p, key)
-        if value < 0:
-            problems.append(Problem(_line(key), f"{value} is negative"))
-    for option, n in p.votes:
-        if n < 0:
-            problems.append(Problem(f"votes for {option}", f"{n} is negative"))
-    if problems:
+    option_votes = list(map(_SECOND, p.votes))
+    if min(_LINE_VALUES(p)) < 0 or (option_votes and min(option_votes) < 0):
+        for key, _ in LINES:
+            value = getattr(p, key)
+            if value < 0:
+                problems.append(Problem(_line(key), f"{value} is negative"))
+        for option, n in p.votes:
+            if n < 0:
+                problems.append(Problem(f"votes for {option}", f"{n} is negative"))
         return problems  # the sums below mean nothing with negative terms
 
     issued, found = p.issued, p.found
@@ -139,7 +147,7 @@ def check_relations(p: Protocol, form: ProtocolForm | None = None) -> list[Probl
             f"valid {p.valid} + invalid {p.invalid} = {p.valid + p.invalid} ≠ ballots found "
             f"{found} (mobile {p.found_mobile} + stationary {p.found_stationary})",
         ))  # fmt: skip
-    total = sum(n for _, n in p.votes)
+    total = sum(option_votes)
     if total != p.valid:
         problems.append(Problem(_line("valid"), f"{p.valid} ≠ sum of option votes {total}"))
     if found > issued:
@@ -184,8 +192,10 @@ def check_against_election(p: Protocol, election: Election) -> list[Problem]:
 
 
 def _check_ballot_lines(p: Protocol, contest: Contest) -> list[Problem]:
-    expected = list(contest.option_ids()) + ([AGAINST_ALL] if contest.against_all else [])
+    expected, distinct = _ballot_lines(contest)
     given = [option for option, _ in p.votes]
+    if distinct and given == expected:  # each line of the ballot once, in its order: the usual
+        return []
     problems = [Problem("votes", f"missing line for {o!r}") for o in expected if o not in given]
     problems += [
         Problem("votes", f"{o!r} is not on the ballot") for o in given if o not in expected
@@ -196,6 +206,22 @@ def _check_ballot_lines(p: Protocol, contest: Contest) -> list[Problem]:
             problems.append(Problem("votes", f"{option!r} appears twice"))
         seen.add(option)
     return problems
+
+
+# contest id → (the contest, its ballot's lines in order, whether each is there once), for
+# _check_ballot_lines. Kept per contest object (an election may be reloaded); cleared when a
+# process has seen many. The list is shared: typed as a Sequence so that nothing changes it.
+_ballots: dict[str, tuple[Contest, list[str], bool]] = {}
+
+
+def _ballot_lines(contest: Contest) -> tuple[Sequence[str], bool]:
+    hit = _ballots.get(contest.id)
+    if hit is None or hit[0] is not contest:
+        lines = list(contest.option_ids()) + ([AGAINST_ALL] if contest.against_all else [])
+        if len(_ballots) >= 64:
+            _ballots.clear()
+        hit = _ballots[contest.id] = (contest, lines, len(set(lines)) == len(lines))
+    return hit[1], hit[2]
 
 
 def protocol_from_json(
@@ -209,6 +235,16 @@ def protocol_from_json(
     the nine lines tabulation needs and its form's other lines (a stored protocol, checked on
     its way in).
     """
+    if form is None and "form" not in doc:
+        standard = _standard_protocol(doc)
+        if standard is not None:
+            return standard, []
+    return _read_field_by_field(doc, form, strict)
+
+
+def _read_field_by_field(
+    doc: Mapping[str, Any], form: ProtocolForm | None, strict: bool
+) -> tuple[Protocol | None, list[Problem]]:
     problems: list[Problem] = []
 
     def text(key: str) -> str:
@@ -269,3 +305,46 @@ def protocol_from_json(
         return None, problems
     return Protocol(election_id, station_id, contest_id, kind, votes=votes, form_id=form_id,
                     extra=extra, **lines), []  # fmt: skip
+
+
+_STANDARD_FIELDS = frozenset({"election", "station", "contest", "kind", "votes", *LINE_NUMBER})
+_KINDS = {kind.value: kind for kind in ProtocolKind}
+_NAMES_AND_VOTES = itemgetter("election", "station", "contest", "kind", "votes")
+_LINE_ITEMS = itemgetter(*LINE_NUMBER)  # the nine lines of a JSON object, in the order of LINES
+
+
+def _standard_protocol(doc: Mapping[str, Any]) -> Protocol | None:
+    """The protocol on the standard form that `doc` is beyond doubt, else None.
+
+    Nearly every protocol read is well formed, and reading it field by field (each named for the
+    problem it might have) is most of its parsing. Here it is read at once when it has exactly
+    the standard fields, non-empty strings (exactly str) for the four names with a known kind,
+    and exact ints for every line and option (a bool is an int, and refused): then
+    `_read_field_by_field` would find no problem and build this very protocol. Anything else is
+    left to it, to name what is wrong.
+    """
+    if doc.keys() != _STANDARD_FIELDS:
+        return None
+    election_id, station_id, contest_id, kind_text, votes = _NAMES_AND_VOTES(doc)
+    if not (
+        type(election_id) is str and election_id
+        and type(station_id) is str and station_id
+        and type(contest_id) is str and contest_id
+        and type(kind_text) is str
+        and type(votes) is dict
+    ):  # fmt: skip
+        return None
+    kind = _KINDS.get(kind_text)
+    lines = _LINE_ITEMS(doc)
+    if kind is None or not _all_of_type(int, (*lines, *votes.values())):
+        return None
+    if not _all_of_type(str, votes):
+        return None
+    return Protocol(election_id, station_id, contest_id, kind, votes=tuple(votes.items()),
+                    **dict(zip(LINE_NUMBER, lines, strict=True)))  # fmt: skip
+
+
+def _all_of_type(cls: type, values: Iterable[object]) -> bool:
+    """Every value is exactly of `cls`, no subclass (in C: a generator would cost more than the
+    two dozen checks of a protocol themselves)."""
+    return set(map(type, values)) <= {cls}

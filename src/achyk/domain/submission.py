@@ -65,10 +65,14 @@ def examine(
     election: Election,
     envelope: Mapping[str, Any],
     active_backups: Mapping[str, Collection[str]] | None = None,
+    *,
+    keep_accepted_document: bool = True,
 ) -> Examined:
     """Check the shape, the election, every control relation and the device signature.
 
-    `active_backups` maps a station to the backup devices switched in for it.
+    `active_backups` maps a station to the backup devices switched in for it. Without
+    `keep_accepted_document`, an accepted protocol's outcome holds no `document` (its Protocol
+    and canonical bytes say all; a refused one keeps it, as evidence).
     """
     problems: list[Problem] = []
     document = envelope.get("protocol")
@@ -100,7 +104,7 @@ def examine(
     )
     return Examined(
         protocol if not problems else None,
-        document,
+        document if problems or keep_accepted_document else None,
         sha256_hex(canonical),
         canonical,
         device_id if isinstance(device_id, str) else None,

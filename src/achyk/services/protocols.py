@@ -8,7 +8,7 @@ conflict and never overwrites what was accepted — corrections are their own, s
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, NamedTuple
 
@@ -162,14 +162,13 @@ def examine_submission(
     if envelope is None:
         return Examination(source, raw, None, tuple(problems))
     try:
-        examined = examine(election, envelope, backups)
+        # An accepted protocol is judged by its Protocol from here on: the parsed document is
+        # not carried back from a worker process.
+        examined = examine(election, envelope, backups, keep_accepted_document=False)
         backup = _signed_by_backup(election, envelope)
         p = examined.protocol
         if not examined.ok or p is None:
             return Examination(source, raw, examined, backup_signed=backup)
-        # judged by its Protocol from here on: the parsed document is not carried back from a
-        # worker process
-        examined = replace(examined, document=None)
         entry = protocol_entry(election.id, examined)
         vector = tuple(protocol_vector(p, chains_of(election).orders[p.contest_id]))
         return Examination(source, raw, examined, backup_signed=backup, entry=entry,
