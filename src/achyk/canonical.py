@@ -41,11 +41,11 @@ def _dump(value: Any, out: list[str]) -> None:
         out.append(value.decode("utf-8"))
     elif t is dict:
         keys = list(value)
-        if not all(type(k) is str for k in keys):
+        if not set(map(type, keys)) <= {str}:  # every key a str (in C: each log entry is one)
             raise _NotSimple
         # JCS sorts by UTF-16 code units; code-point order is the same unless a key holds a
-        # character outside the Basic Multilingual Plane.
-        keys.sort(key=None if all(k.isascii() for k in keys) else _utf16_key)
+        # character outside the Basic Multilingual Plane (none does when they are all ASCII).
+        keys.sort(key=None if "".join(keys).isascii() else _utf16_key)
         out.append("{")
         first = True
         for k in keys:
