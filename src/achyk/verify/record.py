@@ -22,6 +22,7 @@ from achyk.domain.published import (
     station_results_document,
     station_results_path,
 )
+from achyk.domain.tabulation import Tabulation
 from achyk.domain.tally import folded_tabulation
 from achyk.errors import AchykError, VerificationError
 from achyk.ledger import tree_root, verify_checkpoint
@@ -359,12 +360,10 @@ def _verify_on(
     regions = stack.enter_context(_forked(region_diffs, fork))
     diffs = _file_diffs(src, "results.json", results_document(folded, tab), "")
 
-    def published_files() -> tuple[list[str], dict[str, str]]:
-        problems, files = check_manifest(src, set(state.rejections), cp.size, hash_at, entries,
-                                         scan.result())  # fmt: skip
-        return problems + check_site_figures(src, files, election, tab), files
-
-    ahead = _attempt(published_files)  # while the child works; reported in its place below
+    # while the child works; reported in its place below
+    ahead = _attempt(
+        lambda: _published_and_figures(src, state, cp.size, hash_at, entries, scan, tab)
+    )
     diffs += regions.result()
     report.add("published results and seats recomputed from the log", diffs,
                f"{folded_count} protocols folded")  # fmt: skip
@@ -376,6 +375,17 @@ def _verify_on(
     problems, files = ahead.result()
     station_problems, district_files = stations.result()
     _published_files(report, problems + station_problems, len(files), district_files)
+
+
+def _published_and_figures(
+    src: RecordSource, state: Replay, size: int, hash_at: HashAt, entries: LogEntries,
+    scan: Forked[ManifestScan], tab: Tabulation,
+) -> tuple[list[str], dict[str, str]]:  # fmt: skip
+    """Every published file against the manifest, and the site's figures against `tab`."""
+    assert state.election is not None
+    problems, files = check_manifest(src, set(state.rejections), size, hash_at, entries,
+                                     scan.result())  # fmt: skip
+    return problems + check_site_figures(src, files, state.election, tab), files
 
 
 def _published_files(report: Report, problems: list[str], files: int, district_files: int) -> None:
@@ -413,12 +423,7 @@ def _results_on(
     tab = folded_tabulation(election, state.protocols(), annulled, held, above=regions.above)
     diffs = _file_diffs(src, "results.json", results_document(election, tab), "")
 
-    def published_files() -> tuple[list[str], dict[str, str]]:
-        problems, files = check_manifest(src, set(state.rejections), size, hash_at, entries,
-                                         scan.result())  # fmt: skip
-        return problems + check_site_figures(src, files, election, tab), files
-
-    ahead = _attempt(published_files)
+    ahead = _attempt(lambda: _published_and_figures(src, state, size, hash_at, entries, scan, tab))
     if isinstance(regions.station_results, Exception):
         raise regions.station_results
     diffs += regions.station_results
