@@ -181,7 +181,7 @@ def test_on_a_dask_cluster_the_station_files_fail_as_in_one_process(
     record, and on one with an edited vote, a hidden annulment and refusal in district files, an
     edited station figure in a region's results and an unreadable district file, is the one
     process's, check for check."""
-    from achyk.verify import record as verifying
+    from achyk.verify import results_checks as verifying
 
     used: list[int] = []
     real = verifying.check_regions

@@ -11,10 +11,9 @@ import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
-from achyk.domain.anomalies import anomalies_document
 from achyk.domain.definition import Election
 from achyk.domain.protocol import Protocol
 from achyk.domain.published import (
@@ -22,11 +21,9 @@ from achyk.domain.published import (
     station_results_document,
     station_results_path,
 )
-from achyk.domain.tabulation import Tabulation
 from achyk.domain.tally import folded_tabulation
 from achyk.errors import AchykError, VerificationError
 from achyk.ledger import tree_root, verify_checkpoint
-from achyk.ledger.merkle import HashAt
 from achyk.ledger.tiles import (
     earlier_partial_tiles,
     hash_at_from_tiles,
@@ -39,20 +36,26 @@ from achyk.verify.disputes import check_released, results_effects
 from achyk.verify.entries import Evidence, LogEntries, load
 from achyk.verify.files import (
     ManifestScan,
-    check_manifest,
-    check_site_figures,
     manifest_files,
     scan_manifest,
 )
 from achyk.verify.forked import Forked
 from achyk.verify.parallel import Verdicts, judged_protocols
-from achyk.verify.regions import check_regions, published_diffs, read
-from achyk.verify.remote import RemoteCheck, check_remote
-from achyk.verify.replay import Definition, Replay, replay
+from achyk.verify.remote import check_remote
+from achyk.verify.replay import Definition, replay
+from achyk.verify.results_checks import (
+    Progress,
+    Report,
+    attempt,
+    file_diffs,
+    flagged_check,
+    published_and_figures,
+    report_results,
+    results_on_cluster,
+)
 from achyk.verify.source import RecordSource
 from achyk.verify.station_files import check_station_files
 
-MAX_LISTED = 20
 T = TypeVar("T")
 ROTATION = b'"kind":"log-key-rotation"'
 
@@ -92,25 +95,6 @@ class LogKeys:
             if size <= index + 1:
                 return previous
         return self.current
-
-
-@dataclass
-class Report:
-    checks: list[tuple[str, bool, str]] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    remote: RemoteCheck | None = None  # the remote-voting check's findings, for a trustee
-
-    def add(self, name: str, problems: list[str], detail: str = "") -> None:
-        shown = problems[:MAX_LISTED]
-        more = f"\n… and {len(problems) - MAX_LISTED} more" if len(problems) > MAX_LISTED else ""
-        self.checks.append((name, not problems, "\n".join(shown) + more if problems else detail))
-
-    @property
-    def ok(self) -> bool:
-        return bool(self.checks) and all(ok for _, ok, _ in self.checks)
-
-
-Progress = Callable[[str], None]
 
 
 def verify_record(
@@ -320,7 +304,7 @@ def _verify_on(
         report.add("audit: seed → sample, board-signed hand counts, each round's risk, the decision",
                    state.audit.finish(), state.audit.summary())  # fmt: skip
     if cluster is not None and not state.remote.present:
-        _results_on(cluster, src, report, say, state, cp.size, hash_at, entries, scan)
+        results_on_cluster(cluster, src, report, say, state, cp.size, hash_at, entries, scan)
         return
     election = state.election
     # The district files recomputed beside the results (on another core), from the same state.
@@ -329,9 +313,7 @@ def _verify_on(
     say("results")
     annulled, held = results_effects(state.disputes, state.election)
     folded_count = len(state.slots)
-    flagged = None
-    if state.election.form is not None or src.exists("anomalies.json"):
-        flagged = _attempt(lambda: _anomalies(src, state))  # before the protocols are let go
+    flagged = flagged_check(src, state)  # before the protocols are let go
 
     def folding() -> Iterator[Protocol]:
         """The current protocols in slot order; let go as they are folded where the district
@@ -352,114 +334,20 @@ def _verify_on(
         for region in folded.regions:
             path = station_results_path(region.id)
             computed = station_results_document(folded, tab, region)
-            found += _file_diffs(src, path, computed, f"{path}: ")
+            found += file_diffs(src, path, computed, f"{path}: ")
             tab.release_stations()
         return found
 
     # The stations' results (100,000 of them) recomputed by region in a child, the rest here.
     regions = stack.enter_context(_forked(region_diffs, fork))
-    diffs = _file_diffs(src, "results.json", results_document(folded, tab), "")
+    diffs = file_diffs(src, "results.json", results_document(folded, tab), "")
 
     # while the child works; reported in its place below
-    ahead = _attempt(
-        lambda: _published_and_figures(src, state, cp.size, hash_at, entries, scan, tab)
+    published = attempt(
+        lambda: published_and_figures(src, state, cp.size, hash_at, entries, scan, tab)
     )
     diffs += regions.result()
-    report.add("published results and seats recomputed from the log", diffs,
-               f"{folded_count} protocols folded")  # fmt: skip
-    if flagged is not None:
-        report.add("anomalies the protocol form flags, recomputed from the log",
-                   *flagged.result())  # fmt: skip
-
-    say("published files")
-    problems, files = ahead.result()
-    station_problems, district_files = stations.result()
-    _published_files(report, problems + station_problems, len(files), district_files)
-
-
-def _published_and_figures(
-    src: RecordSource, state: Replay, size: int, hash_at: HashAt, entries: LogEntries,
-    scan: Forked[ManifestScan], tab: Tabulation,
-) -> tuple[list[str], dict[str, str]]:  # fmt: skip
-    """Every published file against the manifest, and the site's figures against `tab`."""
-    assert state.election is not None
-    problems, files = check_manifest(src, set(state.rejections), size, hash_at, entries,
-                                     scan.result())  # fmt: skip
-    return problems + check_site_figures(src, files, state.election, tab), files
-
-
-def _published_files(report: Report, problems: list[str], files: int, district_files: int) -> None:
-    report.add("every published file recomputed or in manifest.json; site figures from the log",
-               problems, f"{files} files in the manifest, {district_files} station files "
-               "recomputed")  # fmt: skip
-
-
-def _results_on(
-    cluster: Cluster,
-    src: RecordSource,
-    report: Report,
-    say: Progress,
-    state: Replay,
-    size: int,
-    hash_at: HashAt,
-    entries: LogEntries,
-    scan: Forked[ManifestScan],
-) -> None:
-    """The results and the station files checked as `_verify_on` checks them, with the
-    stations' part — district files, stations' results, the fold of every station — done a
-    region per task on the cluster's workers (achyk.verify.regions), and the rest here."""
-    election = state.election
-    assert election is not None
-    annulled, held = results_effects(state.disputes, election)
-    say("results")
-    folded_count = len(state.slots)
-    flagged = None
-    if election.form is not None or src.exists("anomalies.json"):
-        flagged = _attempt(lambda: _anomalies(src, state))
-    regions = check_regions(cluster.ready(), src, manifest_files(src), election, state, annulled)
-    cluster.close()
-    # The rows above the stations are the workers' sums; the protocols are folded here only if
-    # a station's result is asked for (a site that publishes the station level, a NIST report).
-    tab = folded_tabulation(election, state.protocols(), annulled, held, above=regions.above)
-    diffs = _file_diffs(src, "results.json", results_document(election, tab), "")
-
-    ahead = _attempt(lambda: _published_and_figures(src, state, size, hash_at, entries, scan, tab))
-    if isinstance(regions.station_results, Exception):
-        raise regions.station_results
-    diffs += regions.station_results
-    report.add("published results and seats recomputed from the log", diffs,
-               f"{folded_count} protocols folded")  # fmt: skip
-    if flagged is not None:
-        report.add("anomalies the protocol form flags, recomputed from the log",
-                   *flagged.result())  # fmt: skip
-
-    say("published files")
-    problems, files = ahead.result()
-    if isinstance(regions.station_files, Exception):
-        raise regions.station_files
-    station_problems, district_files = regions.station_files
-    _published_files(report, problems + station_problems, len(files), district_files)
-
-
-@dataclass(frozen=True)
-class _Attempt(Generic[T]):
-    """An outcome computed ahead of where it is reported: its value, or what it raised (raised
-    again there, so that a malformed record fails at the same step as before)."""
-
-    value: T | None
-    error: Exception | None
-
-    def result(self) -> T:
-        if self.error is not None:
-            raise self.error
-        return self.value  # type: ignore[return-value]
-
-
-def _attempt(fn: Callable[[], T]) -> _Attempt[T]:
-    try:
-        return _Attempt(fn(), None)
-    except Exception as err:
-        return _Attempt(None, err)
+    report_results(report, say, diffs, folded_count, flagged, published, stations.result)
 
 
 @contextmanager
@@ -507,29 +395,3 @@ def _record_header(
              "witnesses", "quorum"}  # fmt: skip
     problems += [f"record.json has an unknown field {k!r}" for k in sorted(set(record) - known)]
     return problems
-
-
-def _file_diffs(src: RecordSource, path: str, computed: Any, prefix: str) -> list[str]:
-    """How the published file at `path` differs from the document recomputed from the log."""
-    return published_diffs(path, read(src, path), computed, prefix)
-
-
-def _anomalies(src: RecordSource, state: Replay) -> tuple[list[str], str]:
-    """The published list of flagged protocols must be exactly the one the log and form give."""
-    assert state.election is not None
-    computed = anomalies_document(
-        state.election.form, [(i, h, p) for i, h, p in state.slots.values()]
-    )
-    try:
-        published = json.loads(src.read("anomalies.json"))
-    except (KeyError, ValueError) as err:
-        return [f"anomalies.json: missing or malformed: {err}"], ""
-    if published == computed:
-        return [], f"{len(computed['protocols'])} flagged protocols"
-    shown = {json.dumps(x, sort_keys=True) for x in published.get("protocols", [])}
-    truth = {json.dumps(x, sort_keys=True) for x in computed["protocols"]}
-    problems = [f"anomalies.json omits {x}" for x in sorted(truth - shown)]
-    problems += [
-        f"anomalies.json lists {x}, which the log does not flag" for x in sorted(shown - truth)
-    ]
-    return problems or ["anomalies.json differs from the list recomputed from the log"], ""
