@@ -1,15 +1,12 @@
-"""Transmissions from many devices, checked in chunks by the examiners, written in group commits.
+"""Transmissions from many devices, checked in batches by the examiners, written in group commits.
 
-Each request waits in a queue. A collector thread hands whatever has arrived, up to `CHUNK`
-requests, to the examiner processes (:func:`~achyk.services.transmission.check_requests`: the
-request's signature and freshness, the protocol's examination), and goes on with the next chunk
-without waiting: the examiners are kept busy while the writer writes. The one writer takes the
-oldest chunk (waiting for its examination) and every later one already examined, up to
-`MAX_GROUP` requests, as one group, and decides what needs the store, in arrival order: the
-device's rate limit (only for a request it really signed), an answer already given to the same
-(device, nonce) — looked up for the whole group in one query — and then judges and writes the
-rest in one transaction, the answers with them. Each request's answer is given only after its
-commit.
+Each request waits in a queue. A collector thread hands whatever has arrived to the examiner
+processes as one batch (:func:`~achyk.services.transmission.check_requests`: the request's
+signature and freshness, the protocol's examination). The one writer then takes the batches in
+order and, for each, decides what needs the store, in arrival order: the device's rate limit (only
+for a request it really signed), an answer already given to the same (device, nonce) — looked up
+for the whole batch in one query — and then judges and writes the rest in one transaction, the
+answers with them. Each request's answer is given only after its commit.
 """
 
 from __future__ import annotations
@@ -48,12 +45,6 @@ from achyk.store.repositories import Statistics
 from achyk.store.transmission_models import add_transmissions, find_transmissions
 
 MAX_GROUP = 512  # transmissions per writer transaction
-# Requests handed to the examiners at once. Before, a group was examined whole and only once
-# the writer had taken the one before: the examiners then waited for the writer and the writer
-# for them, and with 256 devices each waiting for its answer the server was idle a quarter of
-# the time. Small chunks stream through the examiners while the writer writes.
-CHUNK = 64
-IN_FLIGHT = 64  # chunks examined or examining, not yet taken by the writer
 IDLE_S = 5.0  # a pipeline ends after this long without a request
 Admit = Callable[[str], bool]
 
@@ -117,10 +108,10 @@ class Transmissions:
         self._incoming: queue.SimpleQueue[_Waiting] = queue.SimpleQueue()
         self._examining: queue.Queue[tuple[list[_Waiting], Future[list[Checked]]] | None]
         self._examining = queue.Queue()
-        # Chunks go on to the examiners while the writer writes; the writer takes together
-        # every chunk examined meanwhile (small groups cost a log append, a checkpoint and a
-        # fold of the totals each). Bounded, so that a stalled writer holds the collector.
-        self._room = threading.Semaphore(IN_FLIGHT)
+        # A group is formed only when the writer has taken the one before it: what arrives while
+        # a group is being written waits and goes in together (small groups cost a log append,
+        # a checkpoint and a fold of the totals each).
+        self._room = threading.Semaphore(1)
         self._statistics = Statistics()
         self._switches: tuple[float, dict[str, set[str]]] | None = None
         self.closed = False
@@ -147,7 +138,7 @@ class Transmissions:
                 self._examiners.close()
                 return
             group = [first]
-            while len(group) < CHUNK:
+            while len(group) < MAX_GROUP:
                 try:
                     group.append(self._incoming.get_nowait())
                 except queue.Empty:
@@ -177,37 +168,25 @@ class Transmissions:
         return (id(self._db), self._election.id, id(self._election))
 
     def _write(self) -> None:
-        ended = False
-        # A chunk taken from the queue while still being examined: the next group's first.
-        carried: tuple[list[_Waiting], Future[list[Checked]]] | None = None
-        while not ended or carried is not None:
-            got = carried or self._examining.get()
-            carried = None
+        while True:
+            got = self._examining.get()
             if got is None:
                 return
-            chunks = [got]  # the oldest chunk: waited for
-            size = len(got[0])
-            # The chunks already examined join it, in arrival order.
-            while not ended and size + CHUNK <= MAX_GROUP:
+            self._room.release()  # the next group may form while this one is written
+            group, checked = got
+            try:
+                for w, c in zip(group, checked.result(), strict=True):
+                    w.checked = c
+            except Exception as err:  # the examiners failed: this batch is examined here
                 try:
-                    more = self._examining.get_nowait()
-                except queue.Empty:
-                    break
-                if more is None:
-                    ended = True
-                elif more[1].done():
-                    chunks.append(more)
-                    size += len(more[0])
-                else:
-                    carried = more
-                    break
-            group: list[_Waiting] = []
-            for chunk, checked in chunks:
-                self._room.release()  # the collector may hand on more while this is written
-                if self._checked(chunk, checked):
-                    group.extend(chunk)
-            if not group:
-                continue
+                    here = check_requests(self._election, [w.request for w in group],
+                                          _backups(self._db, self._election.id), now_s())  # fmt: skip
+                except Exception:
+                    _fail(group, err)
+                    _deliver(group)
+                    continue
+                for w, c in zip(group, here, strict=True):
+                    w.checked = c
             try:
                 _write_group(self._db, self._election, group)
             except Exception as err:
@@ -215,24 +194,6 @@ class Transmissions:
             _deliver(group)
             with contextlib.suppress(Exception):  # only a plan's speed depends on it
                 _analysed(self._db, self._statistics, len(group))
-
-    def _checked(self, chunk: list[_Waiting], checked: Future[list[Checked]]) -> bool:
-        """Each request's findings set from its chunk's examination (or, if the examiners
-        failed, from examining it here); False once the chunk has been failed and answered."""
-        try:
-            for w, c in zip(chunk, checked.result(), strict=True):
-                w.checked = c
-        except Exception as err:  # the examiners failed: this chunk is examined here
-            try:
-                here = check_requests(self._election, [w.request for w in chunk],
-                                      _backups(self._db, self._election.id), now_s())  # fmt: skip
-            except Exception:
-                _fail(chunk, err)
-                _deliver(chunk)
-                return False
-            for w, c in zip(chunk, here, strict=True):
-                w.checked = c
-        return True
 
 
 def _write_group(db: Database, election: Election, group: list[_Waiting]) -> None:
