@@ -1,6 +1,8 @@
-"""The children table's rows written in Python (render.unit_rows) are the rows the template's loop
-wrote, character for character: every language, live and published, each kind of child, names
-that need escaping, annulled stations, units with no leader yet."""
+"""The children and results tables' rows written in Python (render.unit_rows, option_rows) are
+the rows the template's loops wrote, character for character: every language, live and
+published, each kind of child, names that need escaping, annulled stations, units with no leader
+yet; seats or none, the elected (provisional or not), thresholds, counts that differ or are
+missing."""
 
 from __future__ import annotations
 
@@ -112,3 +114,61 @@ def test_the_rows_are_the_loop_s(lang: str, child_level: str, static: bool) -> N
     before = env.from_string(LOOP).render(**context)
     assert env.from_string(NOW).render(**context) == before
     assert "&lt;" in before or child_level != "station"  # a name that needed escaping
+
+
+OPTION_LOOP = """\
+  <tbody>
+  {% for row in view.rows %}
+    <tr data-option="{{ row.id }}">
+      <th scope="row"><span class="swatch" style="background: {{ row.colour }}" aria-hidden="true"></span>{{ _("Against all") if row.id == "against-all" else row.name }}{% if view.winners and row.id in view.winners.elected %} <strong class="elected">✓ {{ _("elected (provisional)") if view.winners.provisional else _("elected") }}</strong>{% endif %}</th>
+      <td class="n" data-field="votes" data-value="{{ row.votes }}">{{ row.votes|num }}</td>
+      <td class="n share"><span data-field="share_pct" data-value="{{ row.share_pct }}">{{ row.share_pct|pct }}</span>
+        <span class="bar" aria-hidden="true"><span style="width: {{ row.share_pct }}%; background: {{ row.colour }}"></span>{% if view.contest.threshold_pct > 0 and row.id != "against-all" %}<i class="threshold" style="left: {{ view.contest.threshold_pct }}%"></i>{% endif %}</span></td>
+      {% if view.seats_total is not none %}{% if row.id == "against-all" %}<td class="n">—</td>{% else %}<td class="n" data-field="seats" data-value="{{ row.seats }}">{{ row.seats|num if row.seats else "—" }}</td>{% endif %}{% endif %}
+      <td class="n">{{ row.scanner|num if row.scanner is not none else "—" }}</td>
+      <td class="n{% if row.differs %} differs{% endif %}">{{ row.hand|num if row.hand is not none else "—" }}{% if row.differs %} <span class="flag">≠</span><span class="sr">{{ _("differs from the scanner count") }}</span>{% endif %}</td>
+      <td class="n{% if row.differs %} differs{% endif %}" data-field="difference">{% if row.difference is not none %}{{ "+" if row.difference > 0 else "" }}{{ row.difference|num }}{% else %}—{% endif %}</td>
+    </tr>
+  {% endfor %}
+  </tbody>
+"""
+OPTION_NOW = """\
+  <tbody>
+{% if view.rows %}
+{{ option_rows(view) }}
+{% endif %}
+  </tbody>
+"""
+
+
+def _option(oid: str, name: str, votes: int, share: str, scanner: int | None, hand: int | None,
+            seats: int | None = None, differs: bool = False) -> NS:  # fmt: skip
+    difference = None if hand is None or scanner is None else hand - scanner
+    return NS(id=oid, name=name, votes=votes, share_pct=Decimal(share), scanner=scanner,
+              hand=hand, colour="#1f77b4", seats=seats, differs=differs,
+              difference=difference)  # fmt: skip
+
+
+OPTIONS = [
+    _option("a", "Party <A> & 'co'", 1234567, "45.67", 1234000, 1234567, 12, True),
+    _option("b", "Б", 0, "0", None, None, 0),
+    _option("c", "C", 10, "0.01", 12, 10, None),
+    _option("against-all", "ignored", 99, "3.5", 99, 99),
+]
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("seats_total", [None, 20])
+@pytest.mark.parametrize("winners", [None, NS(elected={"a"}, provisional=True),
+                                     NS(elected={"c", "against-all"}, provisional=False)])  # fmt: skip
+@pytest.mark.parametrize("threshold", ["0", "5", "7.5"])
+def test_the_option_rows_are_the_loop_s(
+    lang: str, seats_total: int | None, winners: NS | None, threshold: str
+) -> None:
+    env = environment(lang)
+    contest = NS(threshold_pct=Decimal(threshold))
+    for rows in (OPTIONS, OPTIONS[1:2], []):
+        view = NS(rows=rows, winners=winners, contest=contest, seats_total=seats_total)
+        context = {"view": view, "site": Site(), "lang": lang}
+        before = env.from_string(OPTION_LOOP).render(**context)
+        assert env.from_string(OPTION_NOW).render(**context) == before

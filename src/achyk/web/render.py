@@ -133,6 +133,7 @@ def environment(lang: str) -> Environment:
     env.filters["country"] = pass_context(lambda _, code: country_name(str(code), lang))
     env.filters["reason"] = pass_context(lambda _, text: reason_text(str(text), lang))
     env.globals["unit_rows"] = unit_rows
+    env.globals["option_rows"] = option_rows
     return env
 
 
@@ -285,3 +286,65 @@ def render(template: str, lang: str, site: Site, path: str, **context: Any) -> s
 def freshness_text(lang: str, fresh: Any) -> str:
     """The freshness line in `lang`, as every page shows it (live events carry it too)."""
     return " ".join(environment(lang).get_template("_fresh.html").render(fresh=fresh).split())
+
+
+@pass_context
+def option_rows(context: Context, view: Any) -> Markup:
+    """The rows of a results table (_macros.html), each exactly as the template's loop wrote it,
+    without the newline after the last row (the template line's own), as `unit_rows`: every
+    unit page of a published copy has one, an option a row, in every language."""
+    env = context.environment
+    gettext: Callable[..., Markup] = env.globals["_"]  # type: ignore[assignment]
+    num, pct = env.filters["num"], env.filters["pct"]
+    few = _escape_few
+    against_all = str(gettext(context, "Against all"))
+    winners, contest = view.winners, view.contest
+    elected = ""
+    if winners:
+        said = gettext(context, "elected (provisional)" if winners.provisional else "elected")
+        elected = f' <strong class="elected">✓ {escape(said)}</strong>'
+    threshold = contest.threshold_pct
+    mark = f'<i class="threshold" style="left: {escape(threshold)}%"></i>' if threshold > 0 else ""
+    seats = view.seats_total is not None
+    flag = (
+        ' <span class="flag">≠</span><span class="sr">'
+        f"{escape(gettext(context, 'differs from the scanner count'))}</span>"
+    )
+    out = []
+    for row in view.rows:
+        against = row.id == "against-all"
+        name = against_all if against else few(row.name)
+        share, colour = row.share_pct, few(row.colour)
+        seat = ""
+        if seats:
+            if against:
+                seat = '<td class="n">—</td>'
+            else:
+                shown = escape(num(context, row.seats)) if row.seats else "—"
+                seat = f'<td class="n" data-field="seats" data-value="{escape(row.seats)}">{shown}</td>'
+        scanner = few(num(context, row.scanner)) if row.scanner is not None else "—"
+        hand = few(num(context, row.hand)) if row.hand is not None else "—"
+        differs = row.differs
+        difference = row.difference
+        if difference is not None:
+            diff = ("+" if difference > 0 else "") + few(num(context, difference))
+        else:
+            diff = "—"
+        cls = "n differs" if differs else "n"
+        out.append(
+            f'    <tr data-option="{escape(row.id)}">\n'
+            f'      <th scope="row"><span class="swatch" style="background: {colour}" '
+            f'aria-hidden="true"></span>{name}'
+            f"{elected if winners and row.id in winners.elected else ''}</th>\n"
+            f'      <td class="n" data-field="votes" data-value="{escape(row.votes)}">'
+            f"{few(num(context, row.votes))}</td>\n"
+            f'      <td class="n share"><span data-field="share_pct" data-value="{escape(share)}">'
+            f"{few(pct(context, share))}</span>\n"
+            f'        <span class="bar" aria-hidden="true"><span style="width: {escape(share)}%; '
+            f'background: {colour}"></span>{"" if against else mark}</span></td>\n'
+            f'{seat}      <td class="n">{scanner}</td>\n'
+            f'      <td class="{cls}">{hand}{flag if differs else ""}</td>\n'
+            f'      <td class="{cls}" data-field="difference">{diff}</td>\n'
+            f"    </tr>"
+        )
+    return Markup("\n".join(out))
