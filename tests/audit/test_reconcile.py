@@ -75,3 +75,39 @@ def test_service_flags_stations_and_compares_seats(db: Database) -> None:
     # scanner a 900, b 600, c 240 → 5, 4, 1; hand a 750, b 750, c 240 → 4, 4, 2 (Hare, 10 seats)
     assert (scanner_seats, hand_seats) == ({"a": 5, "b": 4, "c": 1}, {"a": 4, "b": 4, "c": 2})
     assert sum(scanner_seats.values()) == sum(hand_seats.values()) == 10
+
+
+def test_the_quick_answer_is_the_reconciliation_s_on_every_line() -> None:
+    """within_tolerance (the paper pages' check of 100,000 stations) says what reconcile says,
+    for differences on each line alone and on several, at the limits and either side of them."""
+    import random
+    from dataclasses import replace
+
+    from achyk.audit.reconcile import within_tolerance
+
+    base = _p(protocol_doc())
+    hand = _p(protocol_doc(kind="official"))
+    fields = ["voters_on_list", "ballots_received", "issued_in_station", "issued_outside",
+              "cancelled", "found_mobile", "found_stationary", "invalid", "valid"]  # fmt: skip
+    rng = random.Random(16)
+    tolerances = [Tolerances(), Tolerances(found_pct=Decimal(0), votes_abs=0),
+                  Tolerances(found_pct=Decimal("0.5"), votes_abs=1, copied_abs=2)]  # fmt: skip
+    seen = set()
+    for _ in range(3000):
+        changes: dict[str, Any] = {}
+        for name in rng.sample(fields, rng.randint(0, 3)):
+            changes[name] = max(0, getattr(base, name) + rng.randint(-25, 25))
+        votes = [(o, max(0, n + rng.choice([0, 0, -6, -5, 5, 6, rng.randint(-30, 30)])))
+                 for o, n in base.votes]  # fmt: skip
+        if rng.random() < 0.2:
+            votes = votes[:-1]  # an option one count does not carry
+        scanner = replace(base, votes=tuple(votes), **changes)
+        for tol in tolerances:
+            expected = reconcile(scanner, hand, tol).within_tolerance
+            assert within_tolerance(scanner, hand, tol) is expected, (changes, votes, tol)
+            assert (
+                within_tolerance(hand, scanner, tol)
+                is reconcile(hand, scanner, tol).within_tolerance
+            )
+            seen.add(expected)
+    assert seen == {True, False}

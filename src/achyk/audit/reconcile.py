@@ -92,6 +92,41 @@ def reconcile(
     )
 
 
+_NOT_COMPARED = ("found_mobile", "found_stationary", "valid")  # in "found" and the votes
+
+
+def within_tolerance(scanner: Protocol, hand: Protocol, tol: Tolerances | None = None) -> bool:
+    """`reconcile(scanner, hand, tol).within_tolerance`, without building a Difference for every
+    line that differs: the paper pages of a country reconcile 100,000 stations, nearly all of
+    them within tolerance, and only those outside are kept (achyk.web.paper_summary)."""
+    tol = tol or Tolerances()
+    assert (scanner.station_id, scanner.contest_id) == (hand.station_id, hand.contest_id)
+    found_limit = int(Decimal(hand.found) * tol.found_pct / 100)
+    delta = scanner.found - hand.found
+    if delta and abs(delta) > found_limit:  # a difference of 0 is not one (reconcile's filter)
+        return False
+    for key, _label in LINES:
+        if key in COPIED:
+            limit = tol.copied_abs
+        elif key == "invalid":
+            limit = tol.votes_abs
+        elif key in _NOT_COMPARED:
+            continue
+        else:
+            limit = found_limit
+        delta = getattr(scanner, key) - getattr(hand, key)
+        if delta and abs(delta) > limit:
+            return False
+    if scanner.votes == hand.votes:
+        return True
+    scanner_votes, hand_votes = dict(scanner.votes), dict(hand.votes)
+    for option in scanner_votes.keys() | hand_votes.keys():
+        delta = scanner_votes.get(option, 0) - hand_votes.get(option, 0)
+        if delta and abs(delta) > tol.votes_abs:
+            return False
+    return True
+
+
 @dataclass(frozen=True)
 class OptionEffect:
     option: str

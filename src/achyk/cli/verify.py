@@ -70,7 +70,7 @@ def publish(
 ) -> None:
     """Write the public election record (definition, log tiles, checkpoints, results, evidence)."""
     from achyk.services.elections import get_election
-    from achyk.services.publish import RecordBeside, write_manifest
+    from achyk.services.publish import RecordBeside, freeze_long_lived, write_manifest
     from achyk.services.publish import publish as write_record
     from achyk.services.tally import index_of
     from achyk.web.static_site import write_site
@@ -89,6 +89,7 @@ def publish(
     # The unit index (a second or more at 100,000 stations) built before the record writer is
     # forked: it inherits it, rather than building it again beside this process.
     index_of(loaded)
+    freeze_long_lived(loaded)  # out of every writer's cyclic collector (and copy-on-write)
     beside = RecordBeside(db, election_id, out)
     write_site(db, election_id, out / "site")
     record = beside.result()

@@ -353,10 +353,15 @@ def contest_result(
     order = index.orders[cid]
     v = vectors if vectors is not None else zero(len(order))
     stations, registered = index.expected.get(key, (0, 0))
+    # The counted series is one of the other two at a station (and often above): its Count is
+    # shared, not built again (a published copy builds 100,000 stations' results three times).
+    counted = count_of(v[COUNTED], order)
+    scanner = counted if v[SCANNER] == v[COUNTED] else count_of(v[SCANNER], order)
+    hand = counted if v[HAND] == v[COUNTED] else count_of(v[HAND], order)
     return ContestResult(
         unit=index.units[(level, uid)], contest_id=cid, base_kind=contest.base,
-        stations_expected=stations, registered=registered, counted=count_of(v[COUNTED], order),
-        scanner=count_of(v[SCANNER], order), hand=count_of(v[HAND], order), annulled=annulled,
+        stations_expected=stations, registered=registered, counted=counted, scanner=scanner,
+        hand=hand, annulled=annulled,
     )  # fmt: skip
 
 

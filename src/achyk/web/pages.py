@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from achyk.domain.definition import Contest, ContestKind, Election
+from achyk.domain.definition import Contest, ContestKind, Election, StationPlace
 from achyk.domain.names import unit_names
 from achyk.domain.protocol import (
     AGAINST_ALL,
@@ -354,6 +354,32 @@ def overview(db: Database, election: Election, tab: Tabulation) -> Page:
     )
 
 
+@dataclass(frozen=True)
+class _Places:
+    district_region: dict[str, str]  # district id → its region's id
+    by_country: dict[str, list[StationPlace]]  # host country → its stations, in definition order
+
+
+_places: dict[int, tuple[Election, _Places]] = {}
+
+
+def _places_of(election: Election) -> _Places:
+    """Each district's region and each host country's stations of this (immutable) election,
+    found once: each district page's crumbs walked the districts, and each country page every
+    station (2,751 districts, 100,000 stations, in a published copy)."""
+    hit = _places.get(id(election))
+    if hit is None or hit[0] is not election:
+        if len(_places) >= 8:  # a few elections (or languages) at a time
+            _places.clear()
+        by_country: dict[str, list[StationPlace]] = {}
+        for p in election.stations():
+            if p.station.country:
+                by_country.setdefault(p.station.country, []).append(p)
+        regions = {d.id: r.id for r in election.regions for d in r.districts}
+        hit = _places[id(election)] = (election, _Places(regions, by_country))
+    return hit[1]
+
+
 def _crumbs(election: Election, level: Level, unit_id: str) -> list[tuple[str, str]]:
     crumbs = [(election.name, base_path(election))]
     if level in (Level.DISTRICT, Level.STATION):
@@ -364,9 +390,7 @@ def _crumbs(election: Election, level: Level, unit_id: str) -> list[tuple[str, s
             place_region, district_id = place.region_id, place.district_id
         else:
             district_id = unit_id
-            place_region = next(
-                r.id for r in election.regions for d in r.districts if d.id == district_id
-            )
+            place_region = _places_of(election).district_region[district_id]
         region = next(r for r in election.regions if r.id == place_region)
         crumbs.append((region.name, unit_path(election, Level.REGION, region.id)))
         if level is Level.STATION:
@@ -387,8 +411,7 @@ def child_rows(
     return [
         ChildRow(p.station.id, p.station.name, unit_path(election, Level.STATION, p.station.id),
                  r, leader_of(contest, r))
-        for p in election.stations()
-        if p.station.country == unit_id
+        for p in _places_of(election).by_country.get(unit_id, ())
         for r in [tab.get(Level.STATION, p.station.id, contest.id)]
         if r is not None
     ]  # fmt: skip

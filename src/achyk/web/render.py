@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -20,7 +20,7 @@ from babel.support import Translations
 from jinja2 import BytecodeCache, Environment, FileSystemLoader, pass_context, select_autoescape
 from jinja2.bccache import Bucket
 from jinja2.runtime import Context
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from achyk.disputes.labels import label
 from achyk.web.i18n import (
@@ -132,7 +132,90 @@ def environment(lang: str) -> Environment:
     env.filters["pct"] = pass_context(_percent(lang))
     env.filters["country"] = pass_context(lambda _, code: country_name(str(code), lang))
     env.filters["reason"] = pass_context(lambda _, text: reason_text(str(text), lang))
+    env.globals["unit_rows"] = unit_rows
+    env.globals["option_rows"] = option_rows
     return env
+
+
+_escaped: dict[str, str] = {}
+
+
+def _escape_few(text: str) -> str:
+    """`escape(text)` of the texts a table repeats (figures as words, shares, colours, option
+    names: a few thousand), each escaped once."""
+    hit = _escaped.get(text)
+    if hit is None:
+        if len(_escaped) >= 100_000:  # bounded all the same
+            _escaped.clear()
+        hit = _escaped[text] = str(escape(text))
+    return hit
+
+
+@pass_context
+def unit_rows(context: Context, rows: Sequence[Any], child_level: str) -> Markup:
+    """The rows of the children table (_macros.html), each exactly as the template's loop wrote
+    it, without its newline after the last row (the template line's own). A published copy
+    draws some 11,000 such tables (every district's stations, in every language), and Jinja's
+    attribute lookups, filters and escapes row by row were a tenth of its work. Every value is
+    escaped as `{{ … }}` escapes it (a whole number's or a share's digits need none), the texts
+    come through the template's own `_` and filters: a live page and a published one are what
+    they were."""
+    env = context.environment
+    lang, site = context["lang"], context["site"]
+    gettext: Callable[..., Markup] = env.globals["_"]  # type: ignore[assignment]
+    num, pct, country = env.filters["num"], env.filters["pct"], env.filters["country"]
+    abroad = gettext(context, "Abroad")
+    against_all = gettext(context, "Against all")
+    not_yet = gettext(context, "not yet reported")
+    few = _escape_few
+    out = []
+    for row in rows:
+        r = row.result
+        c = r.counted
+        if row.id == "abroad":
+            name = str(abroad)
+        elif child_level == "country":
+            name = escape(country(context, row.id))
+        else:
+            name = escape(row.name)
+        annulled = ""
+        if r.annulled:
+            said = (
+                gettext(context, "annulled")
+                if child_level == "station"
+                else gettext(context, "%(n)s annulled", n=num(context, r.annulled))
+            )
+            annulled = (
+                f'<br><span class="annulled" data-annulled="{int(r.annulled)}">'
+                f"{escape(said)}</span>"
+            )
+        turnout = r.turnout_pct
+        leader = row.leader
+        if leader:
+            share = leader.share_pct
+            lead_value = str(escape(leader.id + " " + str(share)))  # `~` joins str() of each
+            lead = (
+                f'<span class="swatch" style="background: {few(leader.colour)}" '
+                f'aria-hidden="true"></span>'
+                f"{against_all if leader.id == 'against-all' else few(leader.name)}"
+                f" ({few(pct(context, share))})"
+            )
+        else:
+            lead_value, lead = "", str(not_yet)
+        out.append(
+            f'    <tr data-unit="{escape(row.id)}">\n'
+            f'      <th scope="row"><a href="{escape(site.page(lang, row.path))}">'
+            f"{name}</a></th>\n"
+            f'      <td class="n"><span data-field="stations_reported" '
+            f'data-value="{int(c.stations)}">{few(num(context, c.stations))}</span> / '
+            f'<span data-field="stations_expected" data-value="{int(r.stations_expected)}">'
+            f"{few(num(context, r.stations_expected))}</span>{annulled}</td>\n"
+            f'      <td class="n"><span data-field="turnout_pct" data-value="{turnout!s}">'
+            f"{few(pct(context, turnout))}</span></td>\n"
+            f'      <td data-field="leader" data-value="{lead_value}">{lead}</td>\n'
+            f"    </tr>"
+        )
+    return Markup("\n".join(out))
 
 
 def _gettext(catalog: Translations) -> Callable[..., str]:
@@ -203,3 +286,65 @@ def render(template: str, lang: str, site: Site, path: str, **context: Any) -> s
 def freshness_text(lang: str, fresh: Any) -> str:
     """The freshness line in `lang`, as every page shows it (live events carry it too)."""
     return " ".join(environment(lang).get_template("_fresh.html").render(fresh=fresh).split())
+
+
+@pass_context
+def option_rows(context: Context, view: Any) -> Markup:
+    """The rows of a results table (_macros.html), each exactly as the template's loop wrote it,
+    without the newline after the last row (the template line's own), as `unit_rows`: every
+    unit page of a published copy has one, an option a row, in every language."""
+    env = context.environment
+    gettext: Callable[..., Markup] = env.globals["_"]  # type: ignore[assignment]
+    num, pct = env.filters["num"], env.filters["pct"]
+    few = _escape_few
+    against_all = str(gettext(context, "Against all"))
+    winners, contest = view.winners, view.contest
+    elected = ""
+    if winners:
+        said = gettext(context, "elected (provisional)" if winners.provisional else "elected")
+        elected = f' <strong class="elected">✓ {escape(said)}</strong>'
+    threshold = contest.threshold_pct
+    mark = f'<i class="threshold" style="left: {escape(threshold)}%"></i>' if threshold > 0 else ""
+    seats = view.seats_total is not None
+    flag = (
+        ' <span class="flag">≠</span><span class="sr">'
+        f"{escape(gettext(context, 'differs from the scanner count'))}</span>"
+    )
+    out = []
+    for row in view.rows:
+        against = row.id == "against-all"
+        name = against_all if against else few(row.name)
+        share, colour = row.share_pct, few(row.colour)
+        seat = ""
+        if seats:
+            if against:
+                seat = '<td class="n">—</td>'
+            else:
+                shown = escape(num(context, row.seats)) if row.seats else "—"
+                seat = f'<td class="n" data-field="seats" data-value="{escape(row.seats)}">{shown}</td>'
+        scanner = few(num(context, row.scanner)) if row.scanner is not None else "—"
+        hand = few(num(context, row.hand)) if row.hand is not None else "—"
+        differs = row.differs
+        difference = row.difference
+        if difference is not None:
+            diff = ("+" if difference > 0 else "") + few(num(context, difference))
+        else:
+            diff = "—"
+        cls = "n differs" if differs else "n"
+        out.append(
+            f'    <tr data-option="{escape(row.id)}">\n'
+            f'      <th scope="row"><span class="swatch" style="background: {colour}" '
+            f'aria-hidden="true"></span>{name}'
+            f"{elected if winners and row.id in winners.elected else ''}</th>\n"
+            f'      <td class="n" data-field="votes" data-value="{escape(row.votes)}">'
+            f"{few(num(context, row.votes))}</td>\n"
+            f'      <td class="n share"><span data-field="share_pct" data-value="{escape(share)}">'
+            f"{few(pct(context, share))}</span>\n"
+            f'        <span class="bar" aria-hidden="true"><span style="width: {escape(share)}%; '
+            f'background: {colour}"></span>{"" if against else mark}</span></td>\n'
+            f'{seat}      <td class="n">{scanner}</td>\n'
+            f'      <td class="{cls}">{hand}{flag if differs else ""}</td>\n'
+            f'      <td class="{cls}" data-field="difference">{diff}</td>\n'
+            f"    </tr>"
+        )
+    return Markup("\n".join(out))

@@ -23,6 +23,7 @@ from achyk.files import Writer
 from achyk.services.elections import get_election
 from achyk.services.freshness import freshness
 from achyk.services.import_results import is_imported
+from achyk.services.publish import freeze_long_lived
 from achyk.services.results import results
 from achyk.store.database import Database
 from achyk.store.repositories import Protocols
@@ -186,6 +187,7 @@ def write_site(db: Database, election_id: str, out_dir: Path, *, base: str = "/"
     many = election.station_count() > opendata.LONG_STATION_FILES_UP_TO
     if many:  # the scanner-versus-hand reconciliation, once, before the writers share it
         site_pages.paper_reconciliation(db, election, tab)
+    freeze_long_lived(election)  # the tabulation and reconciliation too, before the writers fork
     # The open data (the wide station table reads every station's result) beside the pages.
     in_parallel(
         db, write_share, (os.cpu_count() or 1) if many else 1,
