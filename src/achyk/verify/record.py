@@ -31,6 +31,7 @@ from achyk.ledger.tiles import (
 )
 from achyk.ledger.trust import Trust
 from achyk.verify.anchors import anchors, check_quorum, definition_pin, record_witnesses
+from achyk.verify.by_region import JudgedByRegion
 from achyk.verify.cluster import Cluster, started
 from achyk.verify.disputes import check_released, results_effects
 from achyk.verify.entries import Evidence, LogEntries, load
@@ -258,8 +259,10 @@ def _verify_on(
     say("protocols")
     with _judged(entries, definition, workers, cluster) as judged:
         stream = entries.stream() if judged is None else judged.stream()
-        state = replay(stream, definition, evidence, judged)
+        kept = judged if isinstance(judged, JudgedByRegion) else None
+        state = replay(stream, definition, evidence, judged, far=kept)
     if cluster is not None and (state.remote.present or state.election is None):
+        state.current()  # the protocols kept on the workers fetched here, before they go
         cluster.close()  # (a check of remote ballots starts its own)
     counts = ", ".join(f"{k} {v}" for k, v in sorted(state.counts.items()))
     report.add("every entry: canonical form, signatures, control relations, corrections",
@@ -304,7 +307,9 @@ def _verify_on(
         report.add("audit: seed → sample, board-signed hand counts, each round's risk, the decision",
                    state.audit.finish(), state.audit.summary())  # fmt: skip
     if cluster is not None and not state.remote.present:
-        results_on_cluster(cluster, src, report, say, state, cp.size, hash_at, entries, scan)
+        assert kept is not None
+        results_on_cluster(cluster, src, report, say, state, cp.size, hash_at, entries, scan,
+                           kept.held)  # fmt: skip
         return
     election = state.election
     # The district files recomputed beside the results (on another core), from the same state.
@@ -319,8 +324,9 @@ def _verify_on(
         """The current protocols in slot order; let go as they are folded where the district
         files' child has its own copy (200,000 protocol objects: a third of the memory)."""
         if stations.forked:
-            for slot in list(state.slots):
-                yield state.slots.pop(slot)[2]
+            slots = state.current()
+            for slot in list(slots):
+                yield slots.pop(slot)[2]
         else:
             yield from state.protocols()
         yield from remote_protocols
@@ -365,12 +371,16 @@ def _judged(
     definition: Definition,
     workers: int | None,
     cluster: Cluster | None,
-) -> Iterator[Verdicts | None]:
-    """The protocol entries judged by workers (achyk.verify.parallel), when there are any."""
+) -> Iterator[Verdicts | JudgedByRegion | None]:
+    """The protocol entries judged by workers (achyk.verify.parallel), when there are any; on
+    a cluster a region per task, the protocols kept there (achyk.verify.by_region)."""
     if definition.election is None or (cluster is None and (workers is None or workers <= 1)):
         yield None  # the replay judges each entry (and names what is wrong with the definition)
         return
-    with judged_protocols(entries.stream(), definition.election, workers, cluster) as verdicts:
+    if cluster is not None:
+        yield JudgedByRegion(cluster.ready(), entries, definition.election)
+        return
+    with judged_protocols(entries.stream(), definition.election, workers) as verdicts:
         yield verdicts
 
 

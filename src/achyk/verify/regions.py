@@ -45,12 +45,15 @@ from achyk.domain.tally import (
     station_source,
     unit_index,
 )
+from achyk.verify.by_region import Held
 from achyk.verify.cluster import Ready, on_worker
+from achyk.verify.parallel import Far, Judged
 from achyk.verify.replay import Replay
 from achyk.verify.source import RecordSource
 from achyk.verify.station_files import district_problems, station_files
 
 Published = bytes | KeyError  # a file's bytes, or why they could not be read
+Sent = tuple[int, str, str | None, str | None, Protocol] | tuple[int, str, None, None, None]
 STATION = Level.STATION.value
 
 
@@ -59,9 +62,10 @@ class RegionTask:
     """What a worker needs of one region, sent as one object."""
 
     region_id: str
-    # station → its slots' current protocols, in slot order, as `Current`'s fields: plain
-    # tuples pickle in a fraction of a dataclass's time (200,000 of them, by the verifying process)
-    current: dict[str, list[tuple[int, str, str | None, str | None, Protocol]]]
+    # station → its slots' current protocols, in slot order, as `Current`'s fields (plain
+    # tuples pickle in a fraction of a dataclass's time); a protocol the worker judged and keeps
+    # (`achyk.verify.by_region.Held`) is not sent: its index alone, the rest None
+    current: dict[str, list[Sent]]
     refused: dict[str, list[tuple[int, list[str]]]]
     switches: dict[str, list[Switch]]
     annulled: dict[str, Annulment]
@@ -114,11 +118,23 @@ def _index_on_worker(election: Election, digest: str) -> UnitIndex:
         return _index[1]
 
 
-def check_region(election: Election, index: UnitIndex, task: RegionTask) -> RegionChecked:
-    """One region's district files and station results, as the verifying process checks them."""
+def _current(c: Sent, kept: Mapping[int, Judged]) -> Current:
+    if c[4] is not None:
+        return Current(*c)
+    judged = kept[c[0]]  # judged here, kept since (`achyk.verify.by_region`)
+    assert isinstance(judged.protocol, Protocol)
+    return Current(c[0], c[1], judged.device_id, judged.signature, judged.protocol)
+
+
+def check_region(
+    election: Election, index: UnitIndex, task: RegionTask, kept: Mapping[int, Judged]
+) -> RegionChecked:
+    """One region's district files and station results, as the verifying process checks them;
+    `kept`: the region's protocol entries judged on this worker, by log index."""
     region = next(r for r in election.regions if r.id == task.region_id)
     districts = {d.id: d for d in region.districts}
-    current = {station: [Current(*c) for c in mine] for station, mine in task.current.items()}
+    current = {station: [_current(c, kept) for c in mine]
+               for station, mine in task.current.items()}  # fmt: skip
     found: dict[str, tuple[list[str], bool] | Exception] = {}
     for path, (district_id, data) in task.districts.items():
         try:
@@ -128,7 +144,7 @@ def check_region(election: Election, index: UnitIndex, task: RegionTask) -> Regi
         except Exception as err:
             found[path] = err
     try:
-        protocols = [c[4] for mine in task.current.values() for c in mine]
+        protocols = [c.protocol for mine in current.values() for c in mine]
         rows = fold_rows(index, election, protocols, task.annulled)
         counts = annulled_counts(index, task.annulled)
         tab = Tabulation(election.id, {}, station_source(index, election, lambda: rows, counts),
@@ -141,9 +157,12 @@ def check_region(election: Election, index: UnitIndex, task: RegionTask) -> Regi
     return RegionChecked(found, results, {k: v for k, v in rows.items() if k[0] != STATION})
 
 
-def _region_task(definition: bytes, digest: str, task: RegionTask) -> RegionChecked:
+def _region_task(
+    definition: bytes, digest: str, held: Held | None, task: RegionTask
+) -> RegionChecked:
     election = on_worker(definition, digest)
-    return check_region(election, _index_on_worker(election, digest), task)
+    kept = {} if held is None else held.judged
+    return check_region(election, _index_on_worker(election, digest), task, kept)
 
 
 @dataclass(frozen=True)
@@ -177,12 +196,14 @@ def _tasks(
     region_of = {st.id: r.id for r in election.regions for d in r.districts for st in d.stations}
     district_region = {d.id: r.id for r in election.regions for d in r.districts}
     # As `current_by_station` gives them, by region.
-    current: dict[str, dict[str, list[tuple[int, str, str | None, str | None, Protocol]]]] = {}
+    current: dict[str, dict[str, list[Sent]]] = {}
     signers, signatures = state.signers.get, state.signatures.get
     for index, digest, p in state.slots.values():
         station = p.station_id
+        sent: Sent = ((index, digest, None, None, None) if isinstance(p, Far)
+                      else (index, digest, signers(index), signatures(index), p))  # fmt: skip
         current.setdefault(region_of[station], {}).setdefault(station, []).append(
-            (index, digest, signers(index), signatures(index), p)
+            sent
         )  # (KeyError for a station in no region: as the fold's)
     paths: dict[str, list[tuple[str, str]]] = {}
     for path, name in station_files(files, election):
@@ -212,14 +233,23 @@ def check_regions(
     election: Election,
     state: Replay,
     annulled: Mapping[str, Annulment],
+    held: Mapping[str, Any],
 ) -> Regions:
     """Every region checked on the cluster's workers, a few regions in flight at once (so that
-    neither all the published files nor all the tasks are held at once)."""
+    neither all the published files nor all the tasks are held at once); `held`: region → the
+    future of its protocol entries judged and kept on a worker (`achyk.verify.by_region`), where
+    its check then runs."""
     client = ready.client
+    where = client.who_has(list(held.values())) if held else {}
 
     def submit(task: RegionTask) -> Any:
-        data = client.scatter(task, direct=True, hash=False)  # straight to a worker
-        return client.submit(_region_task, ready.definition, ready.digest, data, pure=False)
+        kept = held.get(task.region_id)
+        workers = list(where.get(kept.key, ())) if kept is not None else []
+        data = client.scatter(
+            task, direct=True, hash=False, workers=workers or None
+        )  # straight to the worker, beside `kept`
+        return client.submit(_region_task, ready.definition, ready.digest, kept, data,
+                             pure=False)  # fmt: skip
 
     by_path: dict[str, tuple[list[str], bool] | Exception] = {}
     above: dict[Key, Vectors] = {}

@@ -6,11 +6,12 @@ share, and the cluster's path, whose stations' part runs a region per task on th
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from achyk.domain.anomalies import anomalies_document
+from achyk.domain.protocol import Protocol
 from achyk.domain.published import results_document
 from achyk.domain.tabulation import Tabulation
 from achyk.domain.tally import folded_tabulation
@@ -87,7 +88,7 @@ def _anomalies(src: RecordSource, state: Replay) -> tuple[list[str], str]:
     """The published list of flagged protocols must be exactly the one the log and form give."""
     assert state.election is not None
     computed = anomalies_document(
-        state.election.form, [(i, h, p) for i, h, p in state.slots.values()]
+        state.election.form, [(i, h, p) for i, h, p in state.current().values()]
     )
     try:
         published = json.loads(src.read("anomalies.json"))
@@ -149,26 +150,33 @@ def results_on_cluster(
     hash_at: HashAt,
     entries: LogEntries,
     scan: Forked[ManifestScan],
+    held: Mapping[str, Any],
 ) -> None:
     """The results and the station files checked as the forked path checks them, with the
     stations' part — district files, stations' results, the fold of every station — done a
-    region per task on the cluster's workers (achyk.verify.regions), and the rest here."""
+    region per task on the cluster's workers (achyk.verify.regions), beside the protocols they
+    judged and kept (`held`: achyk.verify.by_region), and the rest here."""
     election = state.election
     assert election is not None
-    annulled, held = results_effects(state.disputes, election)
+    annulled, waiting = results_effects(state.disputes, election)
     say("results")
     folded_count = len(state.slots)
     flagged = flagged_check(src, state)
-    regions = check_regions(cluster.ready(), src, manifest_files(src), election, state, annulled)
-    cluster.close()
+    regions = check_regions(cluster.ready(), src, manifest_files(src), election, state, annulled,
+                            held)  # fmt: skip
+
+    def protocols() -> Iterator[Protocol]:  # (fetched from the workers only if asked for)
+        yield from state.protocols()
+
     # The rows above the stations are the workers' sums; the protocols are folded here only if
     # a station's result is asked for (a site that publishes the station level, a NIST report).
-    tab = folded_tabulation(election, state.protocols(), annulled, held, above=regions.above)
+    tab = folded_tabulation(election, protocols(), annulled, waiting, above=regions.above)
     diffs = file_diffs(src, "results.json", results_document(election, tab), "")
 
     published = attempt(
         lambda: published_and_figures(src, state, size, hash_at, entries, scan, tab)
     )
+    cluster.close()
     if isinstance(regions.station_results, Exception):
         raise regions.station_results
     diffs += regions.station_results
