@@ -16,7 +16,6 @@ to any region, or sent to the wrong one, is judged by the replay, as before.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -26,10 +25,24 @@ from achyk.domain.protocol import Protocol, ProtocolKind
 from achyk.verify.cluster import Ready, on_worker
 from achyk.verify.entries import LogEntries
 from achyk.verify.parallel import PROTOCOL, Far, Judged, judge_entries
+from achyk.verify.regions import PublishedFiles, RegionFiles
 
-# A canonical entry's first "station" key with a plain string value: the protocol's station.
-_STATION = re.compile(rb'"station":"([^"\\]*)"')
+_STATION = b'"station":"'
+
+
+def _station(raw: bytes) -> str:
+    """The station a canonical protocol entry names (its first "station" key), or ""."""
+    at = raw.find(_STATION)
+    if at < 0:
+        return ""
+    at += len(_STATION)
+    end = raw.find(b'"', at)
+    text = raw[at:end]
+    return "" if end < 0 or b"\\" in text else text.decode("utf-8", "replace")
+
+
 _KINDS = {k.value: k for k in ProtocolKind}
+_FILES_AT_ONCE = 8  # regions' published files read and sent at once (a few MB each)
 # index → (problems, document hash, station, contest, kind): None for the last three where
 # the entry gave no protocol
 Lean = tuple[tuple[str, ...], str, str | None, str | None, str | None]
@@ -108,14 +121,31 @@ def _pick(held: Held, indices: list[int]) -> _Picked:
     return _Picked(out)
 
 
+def _files(published: PublishedFiles | None, region: str) -> RegionFiles | None:
+    if published is None:
+        return None
+    try:
+        return published.of(region)
+    except Exception:  # (raised again where the region's check reads them)
+        return None
+
+
 class JudgedByRegion:
     """The protocol entries' outcomes judged on the cluster, looked up by log index as the
     replay goes (`get`, `stream`: as `achyk.verify.parallel.Verdicts`); the protocols fetched
     from the workers where they are needed (`fetch`); each region's `Held` future, for its check.
     """
 
-    def __init__(self, ready: Ready, entries: LogEntries, election: Election) -> None:
+    def __init__(
+        self,
+        ready: Ready,
+        entries: LogEntries,
+        election: Election,
+        published: PublishedFiles | None = None,
+    ) -> None:
+        """`published`: the regions' published files, sent to the workers that judge them."""
         self.ready = ready
+        self.published = published
         self._entries = entries
         client = ready.client
         self.region_of = {st.id: r.id for r in election.regions for d in r.districts
@@ -125,23 +155,44 @@ class JudgedByRegion:
         for index, raw in enumerate(entries.stream()):
             if index == 0 or PROTOCOL not in raw:
                 continue
-            m = _STATION.search(raw)
-            region = None if m is None else self.region_of.get(m[1].decode("utf-8", "replace"))
+            region = self.region_of.get(_station(raw))
             if region is not None:
                 routed.setdefault(region, []).append((index, raw))
                 self._routed[index] = region
-        # In the order the replay needs them (Dask runs the earlier submitted first).
-        tasks = [_Judging(r, e) for r, e in sorted(routed.items(), key=lambda kv: kv[1][0][0])]
-        regions = [t.region_id for t in tasks]
-        del routed
-        sent = client.scatter(tasks, direct=True, hash=False) if tasks else []  # (workers in turn)
-        del tasks
+        # Each region to a worker (the least loaded so far, by entries), in the order the
+        # replay needs them (Dask runs the earlier submitted first); its entries sent in one
+        # call per worker, and judged at once.
+        order = sorted(routed, key=lambda r: routed[r][0][0])
+        workers = sorted(client.scheduler_info()["workers"]) or [None]
+        load = dict.fromkeys(workers, 0)
+        self.worker: dict[str, Any] = {}  # region → the worker that judges and keeps it
+        for region in order:
+            w = self.worker[region] = min(workers, key=lambda w: load[w])
+            load[w] += len(routed[region])
         self.held: dict[str, Any] = {}  # region → the future of its `Held`
         self._lean: dict[str, Any] = {}  # region → the future of its `_Lean`, then its verdicts
-        for region, data in zip(regions, sent, strict=True):
-            future = client.submit(_judge_region, ready.definition, ready.digest, data, pure=False)
+        data: dict[str, Any] = {}
+        for w in workers:
+            mine = [r for r in order if self.worker[r] == w]
+            sent = client.scatter([_Judging(r, routed.pop(r)) for r in mine], direct=True,
+                                  hash=False, workers=None if w is None else [w])  # fmt: skip
+            data.update(zip(mine, sent, strict=True))
+        for region in order:
+            future = client.submit(_judge_region, ready.definition, ready.digest,
+                                   data.pop(region), pure=False)  # fmt: skip
             self.held[region] = future
             self._lean[region] = client.submit(_lean, future, pure=False)
+        # Then each region's published files, read and sent to the same worker while it judges.
+        self.files: dict[str, Any] = {}  # region → the future of its files, where sent
+        for w in workers:
+            mine = [r for r in order if self.worker[r] == w]
+            for at in range(0, len(mine), _FILES_AT_ONCE):
+                batch = [(r, f) for r in mine[at : at + _FILES_AT_ONCE]
+                         if (f := _files(published, r)) is not None]  # fmt: skip
+                if batch:
+                    sent = client.scatter([f for _, f in batch], direct=True, hash=False,
+                                          workers=None if w is None else [w])  # fmt: skip
+                    self.files.update(zip([r for r, _ in batch], sent, strict=True))
 
     def get(self, index: int) -> Judged | None:
         region = self._routed.get(index)

@@ -42,6 +42,7 @@ from achyk.verify.files import (
 )
 from achyk.verify.forked import Forked
 from achyk.verify.parallel import Verdicts, judged_protocols
+from achyk.verify.regions import PublishedFiles
 from achyk.verify.remote import check_remote
 from achyk.verify.replay import Definition, replay
 from achyk.verify.results_checks import (
@@ -257,7 +258,7 @@ def _verify_on(
         report.add("definition.json", [f"missing or malformed: {err}"])
         return
     say("protocols")
-    with _judged(entries, definition, workers, cluster) as judged:
+    with _judged(src, entries, definition, workers, cluster) as judged:
         stream = entries.stream() if judged is None else judged.stream()
         kept = judged if isinstance(judged, JudgedByRegion) else None
         state = replay(stream, definition, evidence, judged, far=kept)
@@ -309,7 +310,7 @@ def _verify_on(
     if cluster is not None and not state.remote.present:
         assert kept is not None
         results_on_cluster(cluster, src, report, say, state, cp.size, hash_at, entries, scan,
-                           kept.held)  # fmt: skip
+                           kept)  # fmt: skip
         return
     election = state.election
     # The district files recomputed beside the results (on another core), from the same state.
@@ -367,6 +368,7 @@ def _forked(fn: Callable[[], T], fork: bool) -> Iterator[Forked[T]]:
 
 @contextmanager
 def _judged(
+    src: RecordSource,
     entries: LogEntries,
     definition: Definition,
     workers: int | None,
@@ -378,7 +380,9 @@ def _judged(
         yield None  # the replay judges each entry (and names what is wrong with the definition)
         return
     if cluster is not None:
-        yield JudgedByRegion(cluster.ready(), entries, definition.election)
+        # (each region's published station files sent with its entries)
+        published = PublishedFiles(src, manifest_files(src), definition.election)
+        yield JudgedByRegion(cluster.ready(), entries, definition.election, published)
         return
     with judged_protocols(entries.stream(), definition.election, workers) as verdicts:
         yield verdicts
