@@ -178,10 +178,13 @@ class JudgedByRegion:
                                   hash=False, workers=None if w is None else [w])  # fmt: skip
             data.update(zip(mine, sent, strict=True))
         for region in order:
+            # Pinned: its entries, files and protocols stay where it is judged and checked (a
+            # task stolen by another worker would have them all sent over, pickled again).
+            pinned = self.on(region)
             future = client.submit(_judge_region, ready.definition, ready.digest,
-                                   data.pop(region), pure=False)  # fmt: skip
+                                   data.pop(region), pure=False, **pinned)  # fmt: skip
             self.held[region] = future
-            self._lean[region] = client.submit(_lean, future, pure=False)
+            self._lean[region] = client.submit(_lean, future, pure=False, **pinned)
         # Then each region's published files, read and sent to the same worker while it judges.
         self.files: dict[str, Any] = {}  # region → the future of its files, where sent
         for w in workers:
@@ -193,6 +196,11 @@ class JudgedByRegion:
                     sent = client.scatter([f for _, f in batch], direct=True, hash=False,
                                           workers=None if w is None else [w])  # fmt: skip
                     self.files.update(zip([r for r, _ in batch], sent, strict=True))
+
+    def on(self, region: str) -> dict[str, Any]:
+        """Where a task of `region` must run: the worker that judges and keeps it."""
+        w = self.worker.get(region)
+        return {} if w is None else {"workers": [w], "allow_other_workers": False}
 
     def get(self, index: int) -> Judged | None:
         region = self._routed.get(index)
@@ -218,7 +226,7 @@ class JudgedByRegion:
         for i in indices:
             by_region.setdefault(self._routed[i], []).append(i)
         client = self.ready.client
-        futures = [client.submit(_pick, self.held[r], wanted, pure=False)
+        futures = [client.submit(_pick, self.held[r], wanted, pure=False, **self.on(r))
                    for r, wanted in by_region.items()]  # fmt: skip
         out: dict[int, tuple[Protocol, str | None, str | None]] = {}
         for future in futures:

@@ -32,7 +32,7 @@ from achyk.ledger.tiles import (
 from achyk.ledger.trust import Trust
 from achyk.verify.anchors import anchors, check_quorum, definition_pin, record_witnesses
 from achyk.verify.by_region import JudgedByRegion
-from achyk.verify.cluster import Cluster, started
+from achyk.verify.cluster import Cluster, frozen, started
 from achyk.verify.disputes import check_released, results_effects
 from achyk.verify.entries import Evidence, LogEntries, load
 from achyk.verify.files import (
@@ -254,6 +254,8 @@ def _verify_on(
         del text
         definition = Definition.of(document, plain=plain)
         del document
+        if cluster is not None:
+            stack.enter_context(frozen())
     except (KeyError, ValueError, VerificationError) as err:
         report.add("definition.json", [f"missing or malformed: {err}"])
         return

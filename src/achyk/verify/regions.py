@@ -281,10 +281,12 @@ def check_regions(
     for worker, tasks in to.items():  # straight to the worker, beside `kept`: one call for all
         data = client.scatter(tasks, direct=True, hash=False,
                               workers=None if worker is None else [worker])  # fmt: skip
+        # Pinned there: a task stolen by another worker would have its protocols sent over.
+        at = {} if worker is None else {"workers": [worker], "allow_other_workers": False}
         for task, d in zip(tasks, data, strict=True):
             futures[task.region_id] = client.submit(
                 _region_task, ready.definition, ready.digest, held.get(task.region_id),
-                sent.get(task.region_id), d, pure=False,
+                sent.get(task.region_id), d, pure=False, **at,
             )  # fmt: skip
     del to
 
