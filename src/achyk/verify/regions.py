@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Container, Iterator, Mapping
+from collections.abc import Callable, Container, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -263,12 +263,13 @@ def check_regions(
     state: Replay,
     annulled: Mapping[str, Annulment],
     held: Mapping[str, Any],
-    sent: Mapping[str, Any],
+    sent: MutableMapping[str, Any],
 ) -> Callable[[], Regions]:
     """Every region's check sent to the cluster's workers at once, and a function that waits for
     their outcomes. `held`: region → the future of its protocol entries judged and kept on a
     worker (`achyk.verify.by_region`), where its check then runs; `sent`: region → the future of
-    its published files, sent there (the others' are read here and sent now)."""
+    its published files, sent there (the others' are read here and sent now), let go once
+    checked."""
     client = ready.client
     where = client.who_has(list(held.values())) if held else {}
     by_path: dict[str, tuple[list[str], bool] | Exception] = {}
@@ -295,6 +296,7 @@ def check_regions(
         results: list[str] | Exception = []
         for region in election.regions:  # (in region order, as the one process lists them)
             checked: RegionChecked = futures.pop(region.id).result()
+            sent.pop(region.id, None)  # (its bytes no longer held by the worker)
             by_path.update(checked.districts)
             if isinstance(checked.results, Exception):
                 results = results if isinstance(results, Exception) else checked.results
