@@ -160,29 +160,24 @@ class JudgedByRegion:
                 routed.setdefault(region, []).append((index, raw))
                 self._routed[index] = region
         # Each region to a worker (the least loaded so far, by entries), in the order the
-        # replay needs them (Dask runs the earlier submitted first); its entries sent in one
-        # call per worker, and judged at once.
+        # replay needs them (Dask runs the earlier submitted first); its entries sent, and its
+        # judging asked for, one region after another (the first judged as the next are sent).
         order = sorted(routed, key=lambda r: routed[r][0][0])
         workers = sorted(client.scheduler_info()["workers"]) or [None]
         load = dict.fromkeys(workers, 0)
         self.worker: dict[str, Any] = {}  # region → the worker that judges and keeps it
+        self.held: dict[str, Any] = {}  # region → the future of its `Held`
+        self._lean: dict[str, Any] = {}  # region → the future of its `_Lean`, then its verdicts
         for region in order:
             w = self.worker[region] = min(workers, key=lambda w: load[w])
             load[w] += len(routed[region])
-        self.held: dict[str, Any] = {}  # region → the future of its `Held`
-        self._lean: dict[str, Any] = {}  # region → the future of its `_Lean`, then its verdicts
-        data: dict[str, Any] = {}
-        for w in workers:
-            mine = [r for r in order if self.worker[r] == w]
-            sent = client.scatter([_Judging(r, routed.pop(r)) for r in mine], direct=True,
-                                  hash=False, workers=None if w is None else [w])  # fmt: skip
-            data.update(zip(mine, sent, strict=True))
-        for region in order:
+            data = client.scatter(_Judging(region, routed.pop(region)), direct=True, hash=False,
+                                  workers=None if w is None else [w])  # fmt: skip
             # Pinned: its entries, files and protocols stay where it is judged and checked (a
             # task stolen by another worker would have them all sent over, pickled again).
             pinned = self.on(region)
-            future = client.submit(_judge_region, ready.definition, ready.digest,
-                                   data.pop(region), pure=False, **pinned)  # fmt: skip
+            future = client.submit(_judge_region, ready.definition, ready.digest, data,
+                                   pure=False, **pinned)  # fmt: skip
             self.held[region] = future
             self._lean[region] = client.submit(_lean, future, pure=False, **pinned)
         # Then each region's published files, read and sent to the same worker while it judges.
