@@ -5,8 +5,10 @@ district's file of the site (`data/protocols/<district>.json`: protocols, refusa
 annulment) and its results (`results/stations/<region>.json`), and folds every station's rows
 into the totals above them. Done by the verifying process (and its forked children) that was
 as much CPU as the workers' judging of the protocols, work no added worker could share. On a
-cluster each region is a task: it is sent its stations' current protocols, refusals, switches
-and annulments, and the published bytes of its files; the worker (which holds the election,
+cluster each region is a task on the worker that judged its protocol entries and keeps them
+(`achyk.verify.by_region`), which was also sent the published bytes of its files: the task names
+its stations' current protocols (by log index, where the worker has them; whole where the replay
+judged them), refusals, switches and annulments; the worker (which holds the election,
 built from the definition's bytes: `achyk.verify.cluster`) builds the same documents with the
 same functions, compares them with the same functions, and returns the problems and the
 region's share of the rows above its stations. A station is in one region and the rows above
