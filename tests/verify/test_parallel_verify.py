@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from achyk.canonical import canonical_json
+from achyk.domain.protocol import Protocol
 from achyk.formats.definition import election_from_document
 from achyk.ledger import Checkpoint, MemoryTree, leaf_hash, sign_checkpoint
 from achyk.ledger.note import parse_signer_key
@@ -27,7 +28,7 @@ from achyk.services.simulation import run_simulation
 from achyk.sim.generator import generate
 from achyk.sim.profiles import SMALL
 from achyk.store.database import Database
-from achyk.verify import cluster, parallel
+from achyk.verify import by_region, cluster, parallel
 from achyk.verify.record import verify_record
 
 ENTRIES = "every entry: canonical form, signatures, control relations, corrections"
@@ -104,22 +105,28 @@ def _entries(record: Path) -> list[bytes]:
     return entries
 
 
-def test_a_worker_builds_the_election_from_the_definitions_bytes(tampered: Path) -> None:
+def test_a_worker_judges_a_regions_entries_as_the_verifying_process_does(tampered: Path) -> None:
     """What a Dask task does: the election built on the worker, once, from the definition's
-    bytes, judges every chunk as the verifying process's own election does."""
+    bytes; each region's entries judged as the verifying process's own election judges them,
+    and only the outcomes of the region's own stations kept (an entry sent to the wrong region
+    is the replay's to judge)."""
     raw = (tampered / "definition.json").read_bytes()
     election = election_from_document(json.loads(raw), "definition.json")
     digest = hashlib.sha256(raw).hexdigest()
-    entries = _entries(tampered)
-    judged = 0
+    entries = list(enumerate(_entries(tampered)))
+    whole = parallel.judge_chunk(election, 0, [e for _, e in entries])
+    kept: dict[int, parallel.Judged] = {}
     try:
-        for first in range(0, len(entries), 16):
-            chunk = entries[first : first + 16]
-            task = parallel._Task(first, chunk)
-            whole = parallel.judge_chunk(election, first, chunk)
-            assert parallel._judge_task(raw, digest, task).judged == whole
-            judged += len(whole)
-        assert judged > 100
+        for region in election.regions:  # every entry sent to every region
+            held = by_region._judge_region(raw, digest, by_region._Judging(region.id, entries))
+            mine = {i: j for i, j in held.judged.items() if j.protocol is not None}
+            for judged in mine.values():  # (an entry that gives none: a verdict on it alone)
+                assert isinstance(judged.protocol, Protocol)
+                place = election.place(judged.protocol.station_id)
+                assert place is not None and place.region_id == region.id
+            assert not set(mine) & set(kept)
+            kept.update(held.judged)
+        assert kept == whole and len(whole) > 100
         built = cluster.on_worker(raw, digest)
         assert cluster.on_worker(raw, digest) is built  # built once, then kept
         assert built == election
@@ -127,18 +134,34 @@ def test_a_worker_builds_the_election_from_the_definitions_bytes(tampered: Path)
         cluster._built = None
 
 
-def test_a_tasks_outcomes_share_their_strings_once_sent(tampered: Path) -> None:
-    """A worker's outcomes cross to the verifying process as one pickle (Dask sends a bare dict
-    item by item): the strings the protocols share stay shared, not copied 200,000 times."""
+def test_protocols_fetched_from_a_worker_share_their_strings(tampered: Path) -> None:
+    """Protocols fetched from a worker cross to the verifying process as one pickle (Dask sends
+    a bare dict item by item): the strings they share stay shared, not copied each time."""
     from distributed.protocol.serialize import Serialize, deserialize, serialize
 
     raw = (tampered / "definition.json").read_bytes()
-    entries = _entries(tampered)
-    out = parallel._judge_task(raw, hashlib.sha256(raw).hexdigest(), parallel._Task(0, entries))
-    cluster._built = None
+    election = election_from_document(json.loads(raw), "definition.json")
+    entries = list(enumerate(_entries(tampered)))
+    held = by_region.judge_region(election, election.regions[0].id, entries)
+    out = by_region._pick(held, [i for i, j in held.judged.items() if j.protocol is not None])
     sent = deserialize(*serialize(Serialize(out)))  # as a worker sends a task's result
-    contests = {id(j.protocol.contest_id) for j in sent.judged.values() if j.protocol}
-    assert sent == out
-    assert len(contests) <= len({j.protocol.contest_id for j in out.judged.values() if j.protocol})
-    bare = deserialize(*serialize(Serialize(out.judged)))  # what a bare dict would give
-    assert len({id(j.protocol.contest_id) for j in bare.values() if j.protocol}) > len(contests)
+    contests = {id(p.contest_id) for p, _, _ in sent.protocols.values()}
+    assert sent == out and len(out.protocols) > 10
+    assert len(contests) <= len({p.contest_id for p, _, _ in out.protocols.values()})
+    bare = deserialize(*serialize(Serialize(out.protocols)))  # what a bare dict would give
+    assert len({id(p.contest_id) for p, _, _ in bare.values()}) > len(contests)
+
+
+@pytest.mark.slow
+def test_on_a_dask_cluster_an_audit_counts_the_protocols_the_workers_keep(
+    tmp_path: Path,
+) -> None:
+    """An audit's seed counts the protocols at its place in the log: on a cluster they are on
+    the workers that judged them (achyk.verify.by_region), fetched when the replay reaches the
+    seed; the report is the one process's, check for check."""
+    from polling_records import CHECK, audited
+
+    _, _, record = audited(tmp_path)
+    serial = verify_record(str(record))
+    assert {n: ok for n, ok, _ in serial.checks}[CHECK]
+    assert verify_record(str(record), scheduler="local:2").checks == serial.checks

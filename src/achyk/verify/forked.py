@@ -71,7 +71,7 @@ class Forked(Generic[T]):
     def close(self) -> None:
         """Stop the child if it is still running (a verification cut short), and reap it."""
         if self._proc is not None:
-            if self._proc.is_alive() and not self._recv.poll():
+            if self._proc.is_alive():  # (one whose answer is not read waits to send it)
                 self._proc.terminate()
             self._proc.join()
             self._recv.close()

@@ -12,10 +12,9 @@ judged by the replay as before. The verdicts are the same; only who computes the
 Workers: a process pool forked after the definition is built (it is shared, not rebuilt), or a
 Dask distributed cluster (`scheduler` = "tcp://HOST:PORT", or "local:N" for N worker processes
 on this machine, their scheduler in a process of its own). A Dask worker is sent the definition's
-bytes once (broadcast) and builds the election from them itself, once, with the very function
-the verifying process used (`_on_worker`); a task then carries only its entries. Building the
-election is then work the workers do side by side, not a cut-down copy of it made and pickled
-by the verifying process for every task (serial work that no added worker could share).
+bytes once (broadcast) and builds the election from them itself (achyk.verify.cluster); there the
+entries are judged a region per task, with these functions, and the protocols kept on the worker
+for the region's check (achyk.verify.by_region).
 
 Most protocol entries are judged by `Accepted`, a fast path that answers only for an entry it
 finds valid (by the same relations, election and signature checks); any other is judged by
@@ -30,7 +29,7 @@ import hashlib
 import json
 import sys
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -47,15 +46,25 @@ from achyk.domain.protocol import (
 )
 from achyk.domain.submission import examine
 from achyk.signing import PROTOCOL_PURPOSE, ed25519_verifies
-from achyk.verify.cluster import Cluster, dask_client, on_worker
+from achyk.verify.cluster import dask_client
 from achyk.verify.entries import BEYOND_BMP, canonical, load
 
-__all__ = ["Judged", "Verdicts", "dask_client", "judge_chunk", "judged_protocols"]
+__all__ = ["Far", "Judged", "Verdicts", "dask_client", "judge_chunk", "judged_protocols"]
 
 # 32 bundles, about 6 MB of entries per task: at 200,000 entries 25 tasks of a second or more
 # each, so that a task's scheduling (milliseconds) and transfer are small beside its work.
 CHUNK_ENTRIES = 8_192
 PROTOCOL = b'"kind":"protocol"'
+
+
+@dataclass(frozen=True, slots=True)
+class Far:
+    """A protocol judged, and kept, on a Dask worker (`achyk.verify.regions`): its slot, which
+    is all the replay reads of it. The protocol itself is fetched only where it is used."""
+
+    station_id: str
+    contest_id: str
+    kind: ProtocolKind
 
 
 @dataclass(frozen=True)
@@ -65,16 +74,20 @@ class Judged:
     problems: tuple[str, ...]
     document_hash: str
     device_id: str | None
-    protocol: Protocol | None
+    protocol: Protocol | Far | None  # (Far: kept on a worker, the device and signature too)
     signature: str | None = None  # the entry's, as logged (shown on the station pages)
 
 
 def judge_chunk(election: Election, first: int, entries: Sequence[bytes]) -> dict[int, Judged]:
     """Outcomes of the protocol entries among `entries` (the first at log index `first`)."""
+    return judge_entries(election, enumerate(entries, start=first))
+
+
+def judge_entries(election: Election, entries: Iterable[tuple[int, bytes]]) -> dict[int, Judged]:
+    """Outcomes of the protocol entries among `entries` (log index, entry)."""
     out: dict[int, Judged] = {}
     accept = Accepted(election)
-    for offset, raw in enumerate(entries):
-        index = first + offset
+    for index, raw in entries:
         if index == 0 or PROTOCOL not in raw:
             continue
         done = accept(raw)
@@ -226,38 +239,6 @@ def _shared(p: Protocol | None) -> Protocol | None:
     )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class _Task:
-    """A Dask task's entries, sent as one object (`scatter` would send a list's items one by one)."""
-
-    first: int
-    entries: list[bytes]
-
-
-@dataclass(frozen=True)
-class _Outcomes:
-    """A task's outcomes, returned as one object: Dask pickles a bare dict item by item, each
-    protocol's strings (election, contest, parties) then a copy of their own in the verifying
-    process, 200,000 times over (about 200 MB at 100,000 stations), instead of once per chunk."""
-
-    judged: dict[int, Judged]
-
-
-def _judge_task(definition: bytes, digest: str, task: _Task) -> _Outcomes:
-    return _Outcomes(judge_chunk(on_worker(definition, digest), task.first, task.entries))
-
-
-@dataclass(frozen=True)
-class _Pending:
-    """A Dask future of `_Outcomes`, read as the outcomes themselves (as `Verdicts` reads them)."""
-
-    future: Any
-
-    def result(self) -> dict[int, Judged]:
-        outcomes: _Outcomes = self.future.result()
-        return outcomes.judged
-
-
 def _chunks(entries: Iterator[bytes]) -> Iterator[tuple[int, list[bytes]]]:
     chunk: list[bytes] = []
     first = 0
@@ -334,25 +315,13 @@ def _judge_forked(first: int, entries: Sequence[bytes]) -> dict[int, Judged]:
 
 @contextmanager
 def judged_protocols(
-    entries: Iterator[bytes], election: Election, workers: int | None, cluster: Cluster | None
+    entries: Iterator[bytes], election: Election, workers: int | None
 ) -> Iterator[Verdicts | None]:
-    """Every protocol entry's outcome, judged by `workers` forked processes or on a Dask
-    `cluster` (whose workers build the election from the definition's bytes it was sent), as
-    the replay asks for it; None when neither is asked for (the replay then judges each entry
-    itself). `election` is the one built from the verified definition."""
+    """Every protocol entry's outcome, judged by `workers` forked processes as the replay asks
+    for it; None when there is one worker or no fork (the replay then judges each entry itself).
+    `election` is the one built from the verified definition. (On a Dask cluster the entries are
+    judged a region per task: achyk.verify.by_region.)"""
     global _forked
-    if cluster is not None:
-        ready = cluster.ready()
-        client = ready.client
-
-        def on_dask(first: int, chunk: list[bytes]) -> Any:
-            # Sent straight to a worker (workers in turn), not through the scheduler.
-            data = client.scatter(_Task(first, chunk), direct=True, hash=False)
-            return _Pending(client.submit(_judge_task, ready.definition, ready.digest, data,
-                                          pure=False))  # fmt: skip
-
-        yield Verdicts(_chunks(entries), on_dask, 2 * ready.workers)
-        return
     if workers is None or workers <= 1 or "fork" not in _start_methods():
         yield None
         return

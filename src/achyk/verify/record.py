@@ -31,7 +31,8 @@ from achyk.ledger.tiles import (
 )
 from achyk.ledger.trust import Trust
 from achyk.verify.anchors import anchors, check_quorum, definition_pin, record_witnesses
-from achyk.verify.cluster import Cluster, started
+from achyk.verify.by_region import JudgedByRegion
+from achyk.verify.cluster import Cluster, frozen, started
 from achyk.verify.disputes import check_released, results_effects
 from achyk.verify.entries import Evidence, LogEntries, load
 from achyk.verify.files import (
@@ -41,6 +42,7 @@ from achyk.verify.files import (
 )
 from achyk.verify.forked import Forked
 from achyk.verify.parallel import Verdicts, judged_protocols
+from achyk.verify.regions import PublishedFiles
 from achyk.verify.remote import check_remote
 from achyk.verify.replay import Definition, replay
 from achyk.verify.results_checks import (
@@ -252,14 +254,18 @@ def _verify_on(
         del text
         definition = Definition.of(document, plain=plain)
         del document
+        if cluster is not None:
+            stack.enter_context(frozen())
     except (KeyError, ValueError, VerificationError) as err:
         report.add("definition.json", [f"missing or malformed: {err}"])
         return
     say("protocols")
-    with _judged(entries, definition, workers, cluster) as judged:
+    with _judged(src, entries, definition, workers, cluster) as judged:
         stream = entries.stream() if judged is None else judged.stream()
-        state = replay(stream, definition, evidence, judged)
+        kept = judged if isinstance(judged, JudgedByRegion) else None
+        state = replay(stream, definition, evidence, judged, far=kept)
     if cluster is not None and (state.remote.present or state.election is None):
+        state.current()  # the protocols kept on the workers fetched here, before they go
         cluster.close()  # (a check of remote ballots starts its own)
     counts = ", ".join(f"{k} {v}" for k, v in sorted(state.counts.items()))
     report.add("every entry: canonical form, signatures, control relations, corrections",
@@ -304,7 +310,9 @@ def _verify_on(
         report.add("audit: seed → sample, board-signed hand counts, each round's risk, the decision",
                    state.audit.finish(), state.audit.summary())  # fmt: skip
     if cluster is not None and not state.remote.present:
-        results_on_cluster(cluster, src, report, say, state, cp.size, hash_at, entries, scan)
+        assert kept is not None
+        results_on_cluster(cluster, src, report, say, state, cp.size, hash_at, entries, scan,
+                           kept)  # fmt: skip
         return
     election = state.election
     # The district files recomputed beside the results (on another core), from the same state.
@@ -319,8 +327,9 @@ def _verify_on(
         """The current protocols in slot order; let go as they are folded where the district
         files' child has its own copy (200,000 protocol objects: a third of the memory)."""
         if stations.forked:
-            for slot in list(state.slots):
-                yield state.slots.pop(slot)[2]
+            slots = state.current()
+            for slot in list(slots):
+                yield slots.pop(slot)[2]
         else:
             yield from state.protocols()
         yield from remote_protocols
@@ -361,16 +370,23 @@ def _forked(fn: Callable[[], T], fork: bool) -> Iterator[Forked[T]]:
 
 @contextmanager
 def _judged(
+    src: RecordSource,
     entries: LogEntries,
     definition: Definition,
     workers: int | None,
     cluster: Cluster | None,
-) -> Iterator[Verdicts | None]:
-    """The protocol entries judged by workers (achyk.verify.parallel), when there are any."""
+) -> Iterator[Verdicts | JudgedByRegion | None]:
+    """The protocol entries judged by workers (achyk.verify.parallel), when there are any; on
+    a cluster a region per task, the protocols kept there (achyk.verify.by_region)."""
     if definition.election is None or (cluster is None and (workers is None or workers <= 1)):
         yield None  # the replay judges each entry (and names what is wrong with the definition)
         return
-    with judged_protocols(entries.stream(), definition.election, workers, cluster) as verdicts:
+    if cluster is not None:
+        # (each region's published station files sent with its entries)
+        published = PublishedFiles(src, manifest_files(src), definition.election)
+        yield JudgedByRegion(cluster.ready(), entries, definition.election, published)
+        return
+    with judged_protocols(entries.stream(), definition.election, workers) as verdicts:
         yield verdicts
 
 

@@ -5,8 +5,10 @@ district's file of the site (`data/protocols/<district>.json`: protocols, refusa
 annulment) and its results (`results/stations/<region>.json`), and folds every station's rows
 into the totals above them. Done by the verifying process (and its forked children) that was
 as much CPU as the workers' judging of the protocols, work no added worker could share. On a
-cluster each region is a task: it is sent its stations' current protocols, refusals, switches
-and annulments, and the published bytes of its files; the worker (which holds the election,
+cluster each region is a task on the worker that judged its protocol entries and keeps them
+(`achyk.verify.by_region`), which was also sent the published bytes of its files: the task names
+its stations' current protocols (by log index, where the worker has them; whole where the replay
+judged them), refusals, switches and annulments; the worker (which holds the election,
 built from the definition's bytes: `achyk.verify.cluster`) builds the same documents with the
 same functions, compares them with the same functions, and returns the problems and the
 region's share of the rows above its stations. A station is in one region and the rows above
@@ -19,10 +21,9 @@ from __future__ import annotations
 
 import json
 import threading
-from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Container, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from achyk.domain.annulment import Annulment
 from achyk.domain.definition import Election
@@ -46,11 +47,19 @@ from achyk.domain.tally import (
     unit_index,
 )
 from achyk.verify.cluster import Ready, on_worker
+from achyk.verify.parallel import Far, Judged
 from achyk.verify.replay import Replay
 from achyk.verify.source import RecordSource
 from achyk.verify.station_files import district_problems, station_files
 
+if TYPE_CHECKING:
+    from achyk.verify.by_region import Held
+
 Published = bytes | KeyError  # a file's bytes, or why they could not be read
+Sent = tuple[int, str, str | None, str | None, Protocol] | tuple[int, str, None, None, None]
+# a region's district files, path → (district id, its published bytes), and the published bytes
+# of its stations' results (results/stations/<region>.json)
+RegionFiles = tuple[dict[str, tuple[str, Published]], Published]
 STATION = Level.STATION.value
 
 
@@ -59,14 +68,15 @@ class RegionTask:
     """What a worker needs of one region, sent as one object."""
 
     region_id: str
-    # station → its slots' current protocols, in slot order, as `Current`'s fields: plain
-    # tuples pickle in a fraction of a dataclass's time (200,000 of them, by the verifying process)
-    current: dict[str, list[tuple[int, str, str | None, str | None, Protocol]]]
+    # station → its slots' current protocols, in slot order, as `Current`'s fields (plain
+    # tuples pickle in a fraction of a dataclass's time); a protocol the worker judged and keeps
+    # (`achyk.verify.by_region.Held`) is not sent: its index alone, the rest None
+    current: dict[str, list[Sent]]
     refused: dict[str, list[tuple[int, list[str]]]]
     switches: dict[str, list[Switch]]
     annulled: dict[str, Annulment]
-    districts: dict[str, tuple[str, Published]]  # path → (district id, its published bytes)
-    results: Published  # results/stations/<region>.json
+    # None: sent with the region's entries, and kept on the worker (`achyk.verify.by_region`)
+    files: RegionFiles | None
 
 
 @dataclass(frozen=True)
@@ -114,13 +124,31 @@ def _index_on_worker(election: Election, digest: str) -> UnitIndex:
         return _index[1]
 
 
-def check_region(election: Election, index: UnitIndex, task: RegionTask) -> RegionChecked:
-    """One region's district files and station results, as the verifying process checks them."""
+def _current(c: Sent, kept: Mapping[int, Judged]) -> Current:
+    if c[4] is not None:
+        return Current(*c)
+    judged = kept[c[0]]  # judged here, kept since (`achyk.verify.by_region`)
+    assert isinstance(judged.protocol, Protocol)
+    return Current(c[0], c[1], judged.device_id, judged.signature, judged.protocol)
+
+
+def check_region(
+    election: Election,
+    index: UnitIndex,
+    task: RegionTask,
+    kept: Mapping[int, Judged],
+    files: RegionFiles,
+) -> RegionChecked:
+    """One region's district files and station results, as the verifying process checks them;
+    `kept`: the region's protocol entries judged on this worker, by log index; `files`: the
+    region's published files."""
     region = next(r for r in election.regions if r.id == task.region_id)
+    districts_published, results_published = files
     districts = {d.id: d for d in region.districts}
-    current = {station: [Current(*c) for c in mine] for station, mine in task.current.items()}
+    current = {station: [_current(c, kept) for c in mine]
+               for station, mine in task.current.items()}  # fmt: skip
     found: dict[str, tuple[list[str], bool] | Exception] = {}
-    for path, (district_id, data) in task.districts.items():
+    for path, (district_id, data) in districts_published.items():
         try:
             computed = district_document(election, region, districts[district_id], current,
                                          task.refused, task.switches, task.annulled)  # fmt: skip
@@ -128,22 +156,28 @@ def check_region(election: Election, index: UnitIndex, task: RegionTask) -> Regi
         except Exception as err:
             found[path] = err
     try:
-        protocols = [c[4] for mine in task.current.values() for c in mine]
+        protocols = [c.protocol for mine in current.values() for c in mine]
         rows = fold_rows(index, election, protocols, task.annulled)
         counts = annulled_counts(index, task.annulled)
         tab = Tabulation(election.id, {}, station_source(index, election, lambda: rows, counts),
                          index.stations_under, annulled=task.annulled)  # fmt: skip
         path = station_results_path(region.id)
         computed = station_results_document(election, tab, region)
-        results: list[str] | Exception = published_diffs(path, task.results, computed, f"{path}: ")
+        results: list[str] | Exception = published_diffs(path, results_published, computed,
+                                                         f"{path}: ")  # fmt: skip
     except Exception as err:
         return RegionChecked(found, err)
     return RegionChecked(found, results, {k: v for k, v in rows.items() if k[0] != STATION})
 
 
-def _region_task(definition: bytes, digest: str, task: RegionTask) -> RegionChecked:
+def _region_task(
+    definition: bytes, digest: str, held: Held | None, sent: RegionFiles | None, task: RegionTask
+) -> RegionChecked:
     election = on_worker(definition, digest)
-    return check_region(election, _index_on_worker(election, digest), task)
+    kept = {} if held is None else held.judged
+    files = task.files if task.files is not None else sent
+    assert files is not None
+    return check_region(election, _index_on_worker(election, digest), task, kept, files)
 
 
 @dataclass(frozen=True)
@@ -163,34 +197,54 @@ def _add(into: dict[Key, Vectors], rows: Mapping[Key, Vectors]) -> None:
         ]  # fmt: skip
 
 
+class PublishedFiles:
+    """Each region's published station files, read from the record: the district files the
+    manifest lists (by the district's region) and the region's stations' results. The files no
+    region holds (the stations' index, a district not in the definition) are `others`."""
+
+    def __init__(self, src: RecordSource, files: Mapping[str, str], election: Election) -> None:
+        self.src = src
+        district_region = {d.id: r.id for r in election.regions for d in r.districts}
+        self.paths: dict[str, list[tuple[str, str]]] = {}
+        self.others: list[tuple[str, str]] = []
+        for path, name in station_files(files, election):
+            if name in district_region and name != STATION_INDEX:
+                self.paths.setdefault(district_region[name], []).append((path, name))
+            else:
+                self.others.append((path, name))
+
+    def of(self, region_id: str) -> RegionFiles:
+        src = self.src
+        return ({path: (name, read(src, path)) for path, name in self.paths.get(region_id, [])},
+                read(src, station_results_path(region_id)))  # fmt: skip
+
+
 def _tasks(
-    src: RecordSource,
-    files: Mapping[str, str],
+    published: PublishedFiles,
+    sent: Container[str],
     election: Election,
     state: Replay,
     annulled: Mapping[str, Annulment],
     by_path: dict[str, tuple[list[str], bool] | Exception],
 ) -> Iterator[RegionTask]:
-    """Each region's task, made (and its files read) only as it is about to be sent; the station
-    files no region holds (the stations' index, a district not in the definition) go to
-    `by_path` at once, as `check_station_files` finds them."""
+    """Each region's task (its files read here unless the region is in `sent`: sent with its
+    entries); the station files no region holds go to `by_path` at once, as
+    `check_station_files` finds them."""
     region_of = {st.id: r.id for r in election.regions for d in r.districts for st in d.stations}
-    district_region = {d.id: r.id for r in election.regions for d in r.districts}
     # As `current_by_station` gives them, by region.
-    current: dict[str, dict[str, list[tuple[int, str, str | None, str | None, Protocol]]]] = {}
+    current: dict[str, dict[str, list[Sent]]] = {}
     signers, signatures = state.signers.get, state.signatures.get
     for index, digest, p in state.slots.values():
         station = p.station_id
+        sent_: Sent = ((index, digest, None, None, None) if isinstance(p, Far)
+                       else (index, digest, signers(index), signatures(index), p))  # fmt: skip
         current.setdefault(region_of[station], {}).setdefault(station, []).append(
-            (index, digest, signers(index), signatures(index), p)
+            sent_
         )  # (KeyError for a station in no region: as the fold's)
-    paths: dict[str, list[tuple[str, str]]] = {}
-    for path, name in station_files(files, election):
+    for path, name in published.others:
         if name == STATION_INDEX:
-            by_path[path] = district_problems(path, read(src, path),
+            by_path[path] = district_problems(path, read(published.src, path),
                                               station_index_document(election))  # fmt: skip
-        elif name in district_region:
-            paths.setdefault(district_region[name], []).append((path, name))
         else:
             by_path[path] = ([f"{path}: no district {name!r} in the definition"], False)
     for region in election.regions:
@@ -200,54 +254,65 @@ def _tasks(
             {s: v for s, v in state.refused.items() if s in stations},
             {s: v for s, v in state.switches.items() if s in stations},
             {s: v for s, v in annulled.items() if s in stations},
-            {path: (name, read(src, path)) for path, name in paths.get(region.id, [])},
-            read(src, station_results_path(region.id)),
+            None if region.id in sent else published.of(region.id),
         )  # fmt: skip
 
 
 def check_regions(
     ready: Ready,
-    src: RecordSource,
-    files: Mapping[str, str],
+    published: PublishedFiles,
     election: Election,
     state: Replay,
     annulled: Mapping[str, Annulment],
-) -> Regions:
-    """Every region checked on the cluster's workers, a few regions in flight at once (so that
-    neither all the published files nor all the tasks are held at once)."""
+    held: Mapping[str, Any],
+    sent: MutableMapping[str, Any],
+) -> Callable[[], Regions]:
+    """Every region's check sent to the cluster's workers at once, and a function that waits for
+    their outcomes. `held`: region → the future of its protocol entries judged and kept on a
+    worker (`achyk.verify.by_region`), where its check then runs; `sent`: region → the future of
+    its published files, sent there (the others' are read here and sent now), let go once
+    checked."""
     client = ready.client
-
-    def submit(task: RegionTask) -> Any:
-        data = client.scatter(task, direct=True, hash=False)  # straight to a worker
-        return client.submit(_region_task, ready.definition, ready.digest, data, pure=False)
-
+    where = client.who_has(list(held.values())) if held else {}
     by_path: dict[str, tuple[list[str], bool] | Exception] = {}
-    above: dict[Key, Vectors] = {}
-    results: list[str] | Exception = []
-    pending: deque[Any] = deque()
-    tasks = _tasks(src, files, election, state, annulled, by_path)
+    to: dict[str | None, list[RegionTask]] = {}  # worker (None: any) → its regions' tasks
+    for task in _tasks(published, sent, election, state, annulled, by_path):
+        kept = held.get(task.region_id)
+        workers = where.get(kept.key, ()) if kept is not None else ()
+        to.setdefault(next(iter(workers), None), []).append(task)
+    futures: dict[str, Any] = {}
+    for worker, tasks in to.items():  # straight to the worker, beside `kept`: one call for all
+        data = client.scatter(tasks, direct=True, hash=False,
+                              workers=None if worker is None else [worker])  # fmt: skip
+        # Pinned there: a task stolen by another worker would have its protocols sent over.
+        at = {} if worker is None else {"workers": [worker], "allow_other_workers": False}
+        for task, d in zip(tasks, data, strict=True):
+            futures[task.region_id] = client.submit(
+                _region_task, ready.definition, ready.digest, held.get(task.region_id),
+                sent.get(task.region_id), d, pure=False, **at,
+            )  # fmt: skip
+    del to
 
-    def take(outcome: RegionChecked) -> None:
-        nonlocal results
-        by_path.update(outcome.districts)
-        if isinstance(outcome.results, Exception):
-            results = results if isinstance(results, Exception) else outcome.results
-        elif not isinstance(results, Exception):
-            results += outcome.results
-        _add(above, outcome.above)
+    def outcome() -> Regions:
+        above: dict[Key, Vectors] = {}
+        results: list[str] | Exception = []
+        for region in election.regions:  # (in region order, as the one process lists them)
+            checked: RegionChecked = futures.pop(region.id).result()
+            sent.pop(region.id, None)  # (its bytes no longer held by the worker)
+            by_path.update(checked.districts)
+            if isinstance(checked.results, Exception):
+                results = results if isinstance(results, Exception) else checked.results
+            elif not isinstance(results, Exception):
+                results += checked.results
+            _add(above, checked.above)
+        problems: list[str] = []
+        count = 0
+        for path in sorted(by_path):  # as `check_station_files` goes, raising where it would
+            found = by_path[path]
+            if isinstance(found, Exception):
+                return Regions(found, results, above)
+            problems += found[0]
+            count += found[1]
+        return Regions((problems, count), results, above)
 
-    for task in tasks:
-        pending.append(submit(task))
-        if len(pending) >= 2 * ready.workers:
-            take(pending.popleft().result())
-    while pending:
-        take(pending.popleft().result())
-    problems: list[str] = []
-    checked = 0
-    for path in sorted(by_path):  # as `check_station_files` goes, raising where it would
-        found = by_path[path]
-        if isinstance(found, Exception):
-            return Regions(found, results, above)
-        problems += found[0]
-        checked += found[1]
-    return Regions((problems, checked), results, above)
+    return outcome

@@ -27,7 +27,7 @@ from achyk.verify.entries import canonical, load
 from achyk.verify.imported import IMPORTED_KINDS, imported_entry
 from achyk.verify.observers import KINDS as OBSERVER_KINDS
 from achyk.verify.observers import ObserverEntries
-from achyk.verify.parallel import Judged
+from achyk.verify.parallel import Far, Judged
 from achyk.verify.remote import REMOTE_KINDS, RemoteEntries
 
 KINDS = (
@@ -37,12 +37,24 @@ KINDS = (
 )  # fmt: skip
 
 
+Slot = tuple[str, str, str]  # (station, contest, kind)
+
+
+class FarProtocols(typing.Protocol):
+    """Where protocols judged and kept on a Dask cluster's workers are fetched from."""
+
+    def fetch(self, indices: list[int], /) -> dict[int, tuple[Protocol, str | None, str | None]]:
+        """Each log index's protocol, its device and its signature."""
+        ...
+
+
 @dataclass
 class Replay:
     election: Election | None = None
     definition_sha256: str = ""
     backups: dict[str, set[str]] = field(default_factory=dict)
-    slots: dict[tuple[str, str, str], tuple[int, str, Protocol]] = field(default_factory=dict)
+    # (log index, document hash, protocol): a `Far` protocol is on a cluster's worker (`far`)
+    slots: dict[Slot, tuple[int, str, Protocol | Far]] = field(default_factory=dict)
     rejections: dict[int, str] = field(default_factory=dict)  # index → submission sha256
     problems: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
@@ -58,9 +70,27 @@ class Replay:
     signatures: dict[int, str] = field(default_factory=dict)  # protocol or correction → its own
     refused: dict[str, list[tuple[int, list[str]]]] = field(default_factory=dict)  # by station
     switches: dict[str, list[Switch]] = field(default_factory=dict)  # by station, in log order
+    far: FarProtocols | None = None  # where the slots' `Far` protocols are
 
     def protocols(self) -> list[Protocol]:
-        return [p for _, _, p in self.slots.values()]
+        return [p for _, _, p in self.current().values()]
+
+    def current(self) -> dict[Slot, tuple[int, str, Protocol]]:
+        """The slots, each with its protocol here: those kept on a cluster's workers fetched
+        (with their devices and signatures) the first time they are asked for."""
+        far = [i for i, _, p in self.slots.values() if isinstance(p, Far)]
+        if far:
+            assert self.far is not None
+            got = self.far.fetch(far)
+            for slot, (i, digest, p) in self.slots.items():
+                if isinstance(p, Far):
+                    protocol, device, signature = got[i]
+                    self.slots[slot] = (i, digest, protocol)
+                    if device is not None:
+                        self.signers[i] = device
+                    if signature is not None:
+                        self.signatures[i] = signature
+        return typing.cast(dict[Slot, tuple[int, str, Protocol]], self.slots)
 
     def fail(self, index: int, what: str) -> None:
         self.problems.append(f"log entry {index}: {what}")
@@ -100,14 +130,16 @@ def replay(
     evidence: Mapping[int, bytes] | None = None,
     judged: Lookup | None = None,
     election: Election | None = None,
+    far: FarProtocols | None = None,
 ) -> Replay:
     """Judge every entry in order; `definition` is the published definition document, or the
     `Definition` made from it.
 
     `judged`: protocol entries already judged by workers (achyk.verify.parallel), taken in log
-    order here; `election`: the definition already built from `definition`, not built again.
+    order here; `election`: the definition already built from `definition`, not built again;
+    `far`: where the protocols `judged` gives as `Far` are (achyk.verify.by_region).
     """
-    state = Replay()
+    state = Replay(far=far)
     if not isinstance(definition, Definition):
         definition = Definition.of(definition, election)
     for index, raw in enumerate(entries):

@@ -6,21 +6,34 @@ share, and the cluster's path, whose stations' part runs a region per task on th
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from achyk.domain.annulment import Annulment
 from achyk.domain.anomalies import anomalies_document
+from achyk.domain.definition import Election
+from achyk.domain.protocol import Protocol
 from achyk.domain.published import results_document
-from achyk.domain.tabulation import Tabulation
-from achyk.domain.tally import folded_tabulation
+from achyk.domain.tabulation import Level, Tabulation
+from achyk.domain.tally import (
+    Key,
+    UnitIndex,
+    Vectors,
+    annulled_counts,
+    contest_result,
+    fold_rows,
+    station_source,
+    unit_index,
+)
 from achyk.ledger.merkle import HashAt
+from achyk.verify.by_region import JudgedByRegion
 from achyk.verify.cluster import Cluster
 from achyk.verify.disputes import results_effects
 from achyk.verify.entries import LogEntries
 from achyk.verify.files import ManifestScan, check_manifest, check_site_figures, manifest_files
 from achyk.verify.forked import Forked
-from achyk.verify.regions import check_regions, published_diffs, read
+from achyk.verify.regions import PublishedFiles, check_regions, published_diffs, read
 from achyk.verify.remote import RemoteCheck
 from achyk.verify.replay import Replay
 from achyk.verify.source import RecordSource
@@ -87,7 +100,7 @@ def _anomalies(src: RecordSource, state: Replay) -> tuple[list[str], str]:
     """The published list of flagged protocols must be exactly the one the log and form give."""
     assert state.election is not None
     computed = anomalies_document(
-        state.election.form, [(i, h, p) for i, h, p in state.slots.values()]
+        state.election.form, [(i, h, p) for i, h, p in state.current().values()]
     )
     try:
         published = json.loads(src.read("anomalies.json"))
@@ -149,26 +162,34 @@ def results_on_cluster(
     hash_at: HashAt,
     entries: LogEntries,
     scan: Forked[ManifestScan],
+    judged: JudgedByRegion,
 ) -> None:
     """The results and the station files checked as the forked path checks them, with the
     stations' part — district files, stations' results, the fold of every station — done a
-    region per task on the cluster's workers (achyk.verify.regions), and the rest here."""
+    region per task on the cluster's workers (achyk.verify.regions), beside the protocols they
+    judged and kept (achyk.verify.by_region), and the rest here."""
     election = state.election
     assert election is not None
-    annulled, held = results_effects(state.disputes, election)
+    annulled, waiting = results_effects(state.disputes, election)
     say("results")
     folded_count = len(state.slots)
     flagged = flagged_check(src, state)
-    regions = check_regions(cluster.ready(), src, manifest_files(src), election, state, annulled)
-    cluster.close()
+    published = judged.published or PublishedFiles(src, manifest_files(src), election)
+    outcome = check_regions(cluster.ready(), published, election, state, annulled, judged.held,
+                            judged.files)  # fmt: skip
+    index = unit_index(election)  # while the workers check the regions
+    regions = outcome()
+
+    def protocols() -> Iterator[Protocol]:  # (fetched from the workers only if asked for)
+        yield from state.protocols()
+
     # The rows above the stations are the workers' sums; the protocols are folded here only if
     # a station's result is asked for (a site that publishes the station level, a NIST report).
-    tab = folded_tabulation(election, state.protocols(), annulled, held, above=regions.above)
+    tab = _tabulation(election, index, protocols(), annulled, waiting, regions.above)
     diffs = file_diffs(src, "results.json", results_document(election, tab), "")
 
-    published = attempt(
-        lambda: published_and_figures(src, state, size, hash_at, entries, scan, tab)
-    )
+    figures = attempt(lambda: published_and_figures(src, state, size, hash_at, entries, scan, tab))
+    cluster.close()
     if isinstance(regions.station_results, Exception):
         raise regions.station_results
     diffs += regions.station_results
@@ -178,4 +199,32 @@ def results_on_cluster(
             raise regions.station_files
         return regions.station_files
 
-    report_results(report, say, diffs, folded_count, flagged, published, stations)
+    report_results(report, say, diffs, folded_count, flagged, figures, stations)
+
+
+def _tabulation(
+    election: Election,
+    index: UnitIndex,
+    protocols: Iterable[Protocol],
+    annulled: Mapping[str, Annulment],
+    waiting: Mapping[str, str],
+    above: Mapping[Key, Vectors],
+) -> Tabulation:
+    """`folded_tabulation(election, protocols, annulled, waiting, above=above)`, with the unit
+    index built beforehand (while the workers check the regions)."""
+    out = dict(annulled)
+    folded: list[Mapping[Key, Vectors]] = []
+
+    def rows() -> Mapping[Key, Vectors]:
+        if not folded:
+            folded.append(fold_rows(index, election, protocols, out))
+        return folded[0]
+
+    counts = annulled_counts(index, out)
+    results = {
+        key: contest_result(index, election, key, above.get(key), counts.get(key, 0))
+        for key in index.expected
+        if key[0] is not Level.STATION
+    }
+    return Tabulation(election.id, results, station_source(index, election, rows, counts),
+                      index.stations_under, annulled=out, waiting=waiting)  # fmt: skip

@@ -29,7 +29,7 @@ MAX_PER_FILE = 5
 
 def current_by_station(state: Replay) -> dict[str, list[Current]]:
     out: dict[str, list[Current]] = {}
-    for index, digest, p in state.slots.values():
+    for index, digest, p in state.current().values():
         out.setdefault(p.station_id, []).append(
             Current(index, digest, state.signers.get(index), state.signatures.get(index), p)
         )
