@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -111,3 +112,16 @@ def envelope(doc: dict[str, Any], device: str | None = None) -> bytes:
     device = device or f"{doc['station']}-a"
     sig = sign(device_key(device), PROTOCOL_PURPOSE, doc)
     return json.dumps({"protocol": doc, "device": device, "signature": sig}).encode()
+
+
+def simulated_small(base: Path) -> str:
+    """The URL of a SQLite database in `base` holding the SMALL profile's simulated election
+    (definition, protocols, register), as `achyk demo` makes it."""
+    from achyk.services.simulation import run_simulation
+    from achyk.sim.generator import generate
+    from achyk.sim.profiles import SMALL
+    from achyk.store.database import Database
+
+    url = f"sqlite:///{base / 'db.sqlite'}"
+    run_simulation(Database.open(url), generate(SMALL))
+    return url

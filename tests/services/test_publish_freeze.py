@@ -12,18 +12,12 @@ from typer.testing import CliRunner
 
 from achyk.cli.main import app as cli
 from achyk.services import publish as publish_module
-from achyk.services.simulation import run_simulation
-from achyk.sim.generator import generate
-from achyk.sim.profiles import SMALL
-from achyk.store.database import Database
+from factories import simulated_small
 
 
 @pytest.fixture(scope="module")
 def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    base = tmp_path_factory.mktemp("freeze")
-    url = f"sqlite:///{base / 'db.sqlite'}"
-    run_simulation(Database.open(url), generate(SMALL))
-    return url
+    return simulated_small(tmp_path_factory.mktemp("freeze"))
 
 
 @pytest.fixture

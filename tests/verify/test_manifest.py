@@ -13,11 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 from achyk.cli.main import app as cli
-from achyk.services.simulation import run_simulation
-from achyk.sim.generator import generate
-from achyk.sim.profiles import SMALL
-from achyk.store.database import Database
 from achyk.verify.record import Report, verify_record
+from factories import simulated_small
 
 CHECK = "every published file recomputed or in manifest.json; site figures from the log"
 
@@ -25,8 +22,7 @@ CHECK = "every published file recomputed or in manifest.json; site figures from 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("site")
-    url = f"sqlite:///{base / 'db.sqlite'}"
-    run_simulation(Database.open(url), generate(SMALL))
+    url = simulated_small(base)
     result = CliRunner().invoke(cli, ["publish", "--out", str(base / "record"), "--database", url])
     assert result.exit_code == 0, result.output
     return base / "record"

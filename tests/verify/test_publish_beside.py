@@ -12,11 +12,9 @@ from achyk.cli.main import app as cli
 from achyk.errors import NotFoundError
 from achyk.services import publish as publish_module
 from achyk.services.publish import publish, write_manifest
-from achyk.services.simulation import run_simulation
-from achyk.sim.generator import generate
-from achyk.sim.profiles import SMALL
 from achyk.store.database import Database
 from achyk.web.static_site import write_site
+from factories import simulated_small
 
 
 def _record_files(root: Path) -> dict[str, bytes]:
@@ -28,10 +26,7 @@ def _record_files(root: Path) -> dict[str, bytes]:
 
 @pytest.fixture(scope="module")
 def db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    base = tmp_path_factory.mktemp("beside")
-    url = f"sqlite:///{base / 'db.sqlite'}"
-    run_simulation(Database.open(url), generate(SMALL))
-    return url
+    return simulated_small(tmp_path_factory.mktemp("beside"))
 
 
 def test_the_record_beside_the_site_is_the_record_written_first(

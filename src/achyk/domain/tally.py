@@ -372,6 +372,7 @@ def folded_tabulation(
     waiting: Mapping[str, str] | None = None,
     *,
     above: Mapping[Key, Vectors] | None = None,
+    index: UnitIndex | None = None,
 ) -> Tabulation:
     """`tabulate`'s results through the running totals' fold: every unit's vectors summed once,
     each station's result built only when asked for (a region at a time), so that 100,000
@@ -380,9 +381,10 @@ def folded_tabulation(
 
     `above`: the rows above the stations, already folded elsewhere (`achyk verify` on a Dask
     cluster sums its workers' region by region: `fold_rows`); `protocols` (then a collection)
-    are folded here only if a station's result is asked for."""
+    are folded here only if a station's result is asked for. `index`: the election's unit index,
+    if already built (on a cluster, while the workers check the regions)."""
     out = dict(annulled or {})
-    index = unit_index(election)
+    index = index if index is not None else unit_index(election)
     folded: list[Mapping[Key, Vectors]] = []
 
     def rows() -> Mapping[Key, Vectors]:

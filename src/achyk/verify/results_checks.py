@@ -6,26 +6,15 @@ share, and the cluster's path, whose stations' part runs a region per task on th
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from achyk.domain.annulment import Annulment
 from achyk.domain.anomalies import anomalies_document
-from achyk.domain.definition import Election
 from achyk.domain.protocol import Protocol
 from achyk.domain.published import results_document
-from achyk.domain.tabulation import Level, Tabulation
-from achyk.domain.tally import (
-    Key,
-    UnitIndex,
-    Vectors,
-    annulled_counts,
-    contest_result,
-    fold_rows,
-    station_source,
-    unit_index,
-)
+from achyk.domain.tabulation import Tabulation
+from achyk.domain.tally import folded_tabulation, unit_index
 from achyk.ledger.merkle import HashAt
 from achyk.verify.by_region import JudgedByRegion
 from achyk.verify.cluster import Cluster
@@ -185,7 +174,8 @@ def results_on_cluster(
 
     # The rows above the stations are the workers' sums; the protocols are folded here only if
     # a station's result is asked for (a site that publishes the station level, a NIST report).
-    tab = _tabulation(election, index, protocols(), annulled, waiting, regions.above)
+    tab = folded_tabulation(election, protocols(), annulled, waiting, above=regions.above,
+                            index=index)  # fmt: skip
     diffs = file_diffs(src, "results.json", results_document(election, tab), "")
 
     figures = attempt(lambda: published_and_figures(src, state, size, hash_at, entries, scan, tab))
@@ -200,31 +190,3 @@ def results_on_cluster(
         return regions.station_files
 
     report_results(report, say, diffs, folded_count, flagged, figures, stations)
-
-
-def _tabulation(
-    election: Election,
-    index: UnitIndex,
-    protocols: Iterable[Protocol],
-    annulled: Mapping[str, Annulment],
-    waiting: Mapping[str, str],
-    above: Mapping[Key, Vectors],
-) -> Tabulation:
-    """`folded_tabulation(election, protocols, annulled, waiting, above=above)`, with the unit
-    index built beforehand (while the workers check the regions)."""
-    out = dict(annulled)
-    folded: list[Mapping[Key, Vectors]] = []
-
-    def rows() -> Mapping[Key, Vectors]:
-        if not folded:
-            folded.append(fold_rows(index, election, protocols, out))
-        return folded[0]
-
-    counts = annulled_counts(index, out)
-    results = {
-        key: contest_result(index, election, key, above.get(key), counts.get(key, 0))
-        for key in index.expected
-        if key[0] is not Level.STATION
-    }
-    return Tabulation(election.id, results, station_source(index, election, rows, counts),
-                      index.stations_under, annulled=out, waiting=waiting)  # fmt: skip
