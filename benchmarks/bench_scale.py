@@ -420,10 +420,13 @@ def main() -> None:
                   f"{CPU['verify']:.0f} s of CPU in the main one; load average {_load()})",
                   flush=True)  # fmt: skip
             for n in args.dask:  # linear across workers: the same record on a Dask LocalCluster
-                took, _, out, _ = run(f"verify dask {n}", [
+                took, peaks[f"verify dask {n}"], out, _ = run(f"verify dask {n}", [
                     achyk, "verify", str(record), "--scheduler", f"local:{n}"])  # fmt: skip
-                print(f"  verify   {took:7.1f} s   on a Dask LocalCluster of {n} worker(s) "
-                      f"(load average {_load()})", flush=True)  # fmt: skip
+                # The peak is the largest process's of the tree: a worker's, which keeps the
+                # protocols of the regions it judged.
+                print(f"  verify   {took:7.1f} s   peak {peaks[f'verify dask {n}']:6.0f} MB  on a "
+                      f"Dask LocalCluster of {n} worker(s) (load average {_load()})",
+                      flush=True)  # fmt: skip
         else:
             verify = "-"
             print("  verify   no record to verify")
