@@ -26,7 +26,7 @@ from achyk.domain.tabulation import ballot_order
 from achyk.domain.tally import protocol_vector
 from achyk.formats.definition_stations import no_cycle_collection
 from achyk.ledger import leaf_hash
-from achyk.services import ingest
+from achyk.services import elections, ingest
 from achyk.services.elections import get_election, load_election
 from achyk.services.ingest import Examiners, _examined_or_here, ingest_protocols
 from achyk.services.protocols import (
@@ -235,7 +235,7 @@ def test_a_large_definition_is_frozen_once(monkeypatch: pytest.MonkeyPatch) -> N
     small = election()
     ingest._frozen(small)
     assert frozen == []
-    monkeypatch.setattr(ingest, "FREEZE_STATIONS", 1)
+    monkeypatch.setattr(elections, "FREEZE_STATIONS", 1)
     ingest._frozen(small)
     ingest._frozen(small)
     assert frozen == [1]

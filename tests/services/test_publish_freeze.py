@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from achyk.cli.main import app as cli
-from achyk.services import publish as publish_module
+from achyk.services import elections
 from factories import simulated_small
 
 
@@ -43,7 +43,7 @@ def test_a_large_one_is_frozen_and_writes_the_same_files(
 ) -> None:
     before = _publish(db_url, tmp_path / "a")
     assert gc.get_freeze_count() == 0
-    monkeypatch.setattr(publish_module, "FREEZE_STATIONS", 1)
+    monkeypatch.setattr(elections, "FREEZE_STATIONS", 1)
     after = _publish(db_url, tmp_path / "b")
     assert gc.get_freeze_count() > 0
     assert before.keys() == after.keys() and "record.json" in after

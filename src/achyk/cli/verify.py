@@ -69,8 +69,8 @@ def publish(
     election: ElectionOption = None,
 ) -> None:
     """Write the public election record (definition, log tiles, checkpoints, results, evidence)."""
-    from achyk.services.elections import get_election
-    from achyk.services.publish import RecordBeside, freeze_long_lived, write_manifest
+    from achyk.services.elections import freeze_long_lived, get_election
+    from achyk.services.publish import RecordBeside, write_manifest
     from achyk.services.publish import publish as write_record
     from achyk.services.tally import index_of
     from achyk.web.static_site import write_site

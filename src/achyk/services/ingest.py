@@ -38,7 +38,7 @@ from typing import Any, TypeVar
 
 from achyk.domain.definition import Election
 from achyk.formats.definition_stations import no_cycle_collection
-from achyk.services.elections import get_election
+from achyk.services.elections import freeze_long_lived, get_election
 from achyk.services.protocols import (
     Examination,
     Passed,
@@ -51,7 +51,6 @@ from achyk.store.repositories import DeviceSwitches, Statistics
 
 BATCH = 2_000  # submissions per writer transaction in a bulk import
 DEPTH = 2  # batches being examined while one is written
-FREEZE_STATIONS = 20_000  # definitions this large are frozen out of the cyclic collector
 COLLECT_EVERY = 10  # batches of a bulk import between two passes of the cyclic collector
 
 _FORK = multiprocessing.get_context("fork")
@@ -72,20 +71,10 @@ _frozen_elections: weakref.WeakValueDictionary[int, Election] = weakref.WeakValu
 
 
 def _frozen(election: Election) -> None:
-    """Move what is alive now — the parsed definition above all, millions of objects at 100,000
-    stations — out of the cyclic collector's reach (gc.freeze), once per large definition,
-    before the examiners are forked. The writer's batches make many short-lived lists, so the
-    collector runs often, and each of its full passes walked the whole definition: a third of
-    the writer's time. In forked examiners the frozen objects are not touched by their collector
-    either (no copy-on-write of the shared pages). Reference counting still frees what is frozen;
-    only an object in a reference cycle would never be freed, so a small definition (a test's,
-    a demo's), whose passes cost little, is left alone: a process that handles many of them
-    keeps collecting them."""
-    if election.station_count() < FREEZE_STATIONS:
-        return
-    if _frozen_elections.get(id(election)) is not election:
+    """`freeze_long_lived` once per large definition, before the examiners are forked (a process
+    that handles many small definitions keeps collecting them)."""
+    if _frozen_elections.get(id(election)) is not election and freeze_long_lived(election):
         _frozen_elections[id(election)] = election
-        gc.freeze()
 
 
 def _examine(key: int, submissions: Sequence[tuple[str, bytes]],

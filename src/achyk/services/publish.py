@@ -18,7 +18,6 @@ Layout (specified in docs/record-format.md):
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import multiprocessing
 import pickle
@@ -28,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 from achyk.canonical import canonical_json
-from achyk.domain.definition import Election
 from achyk.domain.published import (
     results_document,
     station_results_document,
@@ -58,23 +56,6 @@ from achyk.store.ledger_repo import LogStore
 from achyk.store.repositories import Rejections
 
 RECORD_FORMAT = 1
-
-# Definitions this large are frozen out of the cyclic collector before the writers are forked.
-FREEZE_STATIONS = 20_000
-
-
-def freeze_long_lived(election: Election) -> None:
-    """Move what is alive now (the parsed definition, its unit index, the tabulation above the
-    stations: millions of objects at 100,000 stations) out of the cyclic collector's reach
-    (gc.freeze), before the writers are forked. The writers read every station's results a
-    district or region at a time, many short-lived objects, so the collector runs often, and
-    each of its full passes walked the whole definition: a quarter of publish's CPU at 100,000
-    stations. In a forked writer the frozen objects are not touched by its collector either (no
-    copy-on-write of the shared pages). Reference counting still frees what is frozen; only an
-    object in a reference cycle would never be freed, so a small definition (a test's, a
-    demo's) is left alone. As achyk.services.ingest does for its examiners."""
-    if election.station_count() >= FREEZE_STATIONS:
-        gc.freeze()
 
 
 def _json(value: Any) -> bytes:

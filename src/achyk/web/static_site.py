@@ -20,10 +20,9 @@ from achyk.domain.definition import Election
 from achyk.domain.names import has_translations, localize
 from achyk.domain.tabulation import Level, Tabulation
 from achyk.files import Writer
-from achyk.services.elections import get_election
+from achyk.services.elections import freeze_long_lived, get_election
 from achyk.services.freshness import freshness
 from achyk.services.import_results import is_imported
-from achyk.services.publish import freeze_long_lived
 from achyk.services.results import results
 from achyk.store.database import Database
 from achyk.store.repositories import Protocols
