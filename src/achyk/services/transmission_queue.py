@@ -45,6 +45,7 @@ from achyk.store.repositories import Statistics
 from achyk.store.transmission_models import add_transmissions, find_transmissions
 
 MAX_GROUP = 512  # transmissions per writer transaction
+CAREFUL_GROUPS = 20  # groups that look for earlier answers first, after one held a resend
 IDLE_S = 5.0  # a pipeline ends after this long without a request
 Admit = Callable[[str], bool]
 
@@ -113,6 +114,7 @@ class Transmissions:
         # a checkpoint and a fold of the totals each).
         self._room = threading.Semaphore(1)
         self._statistics = Statistics()
+        self._careful = 0  # groups still to look for earlier answers first (see _write_group)
         self._switches: tuple[float, dict[str, set[str]]] | None = None
         self.closed = False
         threading.Thread(target=self._collect, name="achyk-examine", daemon=True).start()
@@ -188,7 +190,10 @@ class Transmissions:
                 for w, c in zip(group, here, strict=True):
                     w.checked = c
             try:
-                _write_group(self._db, self._election, group)
+                resent = _write_group(self._db, self._election, group, self._careful > 0)
+                # After a resend, the next groups look first: resends come in runs (a network
+                # that lost answers), and a group written twice costs more than a look.
+                self._careful = CAREFUL_GROUPS if resent else max(0, self._careful - 1)
             except Exception as err:
                 _fail(group, err)
             _deliver(group)
@@ -196,8 +201,14 @@ class Transmissions:
                 _analysed(self._db, self._statistics, len(group))
 
 
-def _write_group(db: Database, election: Election, group: list[_Waiting]) -> None:
-    """Answer a checked group: refusals before the store, earlier answers, then one commit."""
+def _write_group(db: Database, election: Election, group: list[_Waiting],
+                 look_first: bool = True) -> bool:  # fmt: skip
+    """Answer a checked group: refusals before the store, earlier answers, then one commit.
+
+    `look_first=False` writes without first asking the store for answers already given to
+    these (device, nonce) pairs: nearly every request is new, and the unique (device, nonce)
+    key refuses the group's transaction if one is not; the group is then done again the
+    careful way, its earlier answers read first. Returns whether that happened (a resend)."""
     live: list[_Waiting] = []
     for w in group:
         c, r = w.checked, w.request
@@ -209,9 +220,23 @@ def _write_group(db: Database, election: Election, group: list[_Waiting]) -> Non
         else:
             live.append(w)
     if not live:
-        return
+        return False
+    if not look_first:
+        try:
+            _judge_and_commit(db, election, live, {}, careful=False)
+        except _Answered:  # a resend of a request answered before: nothing was written
+            for w in live:  # and nothing answered: what was judged then is judged again
+                w.outcome = None
+        else:
+            return False
     with db.read() as s:
         held = find_transmissions(s, [(w.request.device, w.request.nonce) for w in live])
+    _judge_and_commit(db, election, live, held, careful=True)
+    return not look_first
+
+
+def _judge_and_commit(db: Database, election: Election, live: list[_Waiting],
+                      held: dict[tuple[str, str], tuple[str, int, str]], careful: bool) -> None:  # fmt: skip
     first: dict[tuple[str, str], _Waiting] = {}
     resends: list[tuple[_Waiting, _Waiting]] = []  # (a copy, the first of its nonce here)
     judged: list[_Waiting] = []
@@ -231,6 +256,11 @@ def _write_group(db: Database, election: Election, group: list[_Waiting]) -> Non
             (wrong if w.checked and w.checked.misaddressed else judged).append(w)
     try:
         _commit(db, election, judged, wrong)
+    except _Answered:
+        if not careful:
+            raise
+        for w in [*judged, *wrong]:  # raced by another server process: each on its own
+            _one_by_one(db, election, w)
     except Exception:
         # The group's transaction failed as a whole: each is tried on its own, so one
         # request's failure (a nonce raced by another server process) is that request's alone.
@@ -262,7 +292,7 @@ def _commit(db: Database, election: Election, judged: list[_Waiting],
     def record(s: Session, receipts: list[Receipt]) -> None:
         if len(receipts) != len(judged):  # record_examined is redoing it one at a time
             raise _Regroup
-        add_transmissions(s, rows(receipts))
+        _keep(s, rows(receipts))
 
     if judged:
         examinations: list[Examination | Passed] = []
@@ -272,7 +302,7 @@ def _commit(db: Database, election: Election, judged: list[_Waiting],
         record_examined(db, election, examinations, record=record)
     elif wrong:
         with db.session() as s:
-            add_transmissions(s, rows([]))
+            _keep(s, rows([]))
     for w, status, answer in answers:
         w.settle(Transmission(status, answer, resent=False))
 
@@ -283,6 +313,19 @@ def _row(w: _Waiting, status: int, answer: dict[str, Any], refused: bytes | None
     return {"election_id": r.election_id, "station_id": r.station_id, "device_id": r.device,
             "nonce": r.nonce, "request_sha256": c.digest, "status": status,
             "answer": dumps(answer), "refused": refused}  # fmt: skip
+
+
+def _keep(s: Session, rows: list[dict[str, Any]]) -> None:
+    try:
+        add_transmissions(s, rows)
+    except IntegrityError as err:
+        # Not an IntegrityError any more: record_examined would take it for a slot raced by
+        # another writer and redo the protocols one at a time.
+        raise _Answered from err
+
+
+class _Answered(Exception):
+    """A (device, nonce) of the group already has its answer stored: the transaction is void."""
 
 
 class _Regroup(Exception):
@@ -297,7 +340,7 @@ def _one_by_one(db: Database, election: Election, w: _Waiting) -> None:
             _commit(db, election, [], [w])
         else:
             _commit(db, election, [w], [])
-    except IntegrityError:
+    except (IntegrityError, _Answered):
         # The same request, recorded meanwhile by another process: its answer.
         with db.read() as s:
             held = find_transmissions(s, [(w.request.device, w.request.nonce)])
