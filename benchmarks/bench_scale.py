@@ -23,7 +23,9 @@ kernel (wait4's ru_maxrss), so nothing one phase keeps is charged to another:
            again on Dask LocalClusters of 1 and 2 workers (linear across workers)
 The aims (issue 16): load <= 10 s, ingest >= 5,000/s, results < 1 s, publish <= 120 s,
 verify <= 60 s, no phase above 1,024 MB. The machine's load average is printed beside the
-figures: on a shared machine they are slower than on an idle one.
+figures: on a shared machine they are slower than on an idle one. So is a gauge of its speed,
+the time of one Ed25519 check at the start and at the end: on this machine it varied 2-3x from
+hour to hour, and every figure with it; two runs compare only beside their gauges.
 
 The synthetic election is generated once into --cache (default /tmp/achyk-bench-xl) and reused.
 
@@ -51,6 +53,27 @@ from pathlib import Path
 AIMS = {"load": 10.0, "ingest": 5_000.0, "results": 1.0, "publish": 120.0, "verify": 60.0}
 PEAK_MB = 1_024
 CPU: dict[str, float] = {}
+
+
+def _gauge() -> float:
+    """The machine's speed now: microseconds for one Ed25519 check (libsodium, as the examiners
+    make two per protocol), the median of 9 rounds of 300. The same code ran 2-3x slower in some
+    hours than in others on this shared machine (38 us on 2026-12-01 03:40, 110-120 us the
+    evening before): figures from two runs compare only beside their gauges."""
+    import statistics
+
+    from nacl.bindings import crypto_sign_open
+    from nacl.signing import SigningKey
+
+    key = SigningKey(bytes(32))
+    signed, public = bytes(key.sign(b"x" * 600)), bytes(key.verify_key)
+    rounds = []
+    for _ in range(9):
+        started = time.perf_counter()
+        for _ in range(300):
+            crypto_sign_open(signed, public)
+        rounds.append((time.perf_counter() - started) / 300 * 1e6)
+    return statistics.median(rounds)
 
 
 def _load() -> str:
@@ -332,8 +355,10 @@ def main() -> None:
         from achyk.store.database import Database
 
         Database.open(url).close()  # migrate once, outside the timed phases
+        gauge = _gauge()
         print(f"{args.profile}: {total:,} protocols; database {url.split('@')[-1]}; "
-              f"load average {_load()}", flush=True)  # fmt: skip
+              f"load average {_load()}; the machine: an Ed25519 check {gauge:.0f} µs",
+              flush=True)  # fmt: skip
         peaks: dict[str, float] = {}
 
         took, peaks["load"], out, _ = run(
@@ -382,6 +407,8 @@ def main() -> None:
         if args.only == "load-ingest":
             if dropped:
                 _drop_postgres(args.database, dropped)
+            print(f"the machine: an Ed25519 check {gauge:.0f} µs at the start, {_gauge():.0f} µs "
+                  "at the end")  # fmt: skip
             print(f"scale: {stations} stations: load {load_s:.1f} s, ingest {rate:.0f}/s, "
                   f"http {http_rate:.0f}/s, peak {max(peaks.values()):.0f} MB "
                   f"(load and ingest only; load average {_load()})")  # fmt: skip
@@ -436,6 +463,8 @@ def main() -> None:
     peak = max(peaks.values())
     print(f"peak memory by phase: {', '.join(f'{k} {v:.0f} MB' for k, v in peaks.items())} "
           f"(aim under {PEAK_MB} MB each); load average {_load()}")  # fmt: skip
+    print(f"the machine: an Ed25519 check {gauge:.0f} µs at the start, {_gauge():.0f} µs at the "
+          "end")  # fmt: skip
     publish = f"{publish_s:.0f}" if finished else f">{publish_s:.0f}"
     # Ingestion must hold 5,000/s both ways: the line gives the slower of bulk and HTTP.
     ingest = min(rate, http_rate) if http_rate == http_rate else rate

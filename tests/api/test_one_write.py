@@ -135,6 +135,10 @@ def test_a_head_and_its_body_are_one_write_and_nothing_is_lost() -> None:
         assert t.writes == [HEAD + b"body"]
         w.write(b"more")  # not a head: written at once
         assert t.writes[-1] == b"more"
+        big = b"x" * (64 * 1024 + 1)  # a large body is not copied: two writes
+        w.write(HEAD)
+        w.write(big)
+        assert t.writes[-2:] == [HEAD, big]
         w.write(HEAD)  # a head with nothing after it goes out when the loop's pass ends
         loop.run_until_complete(asyncio.sleep(0))
         assert t.writes[-1] == HEAD

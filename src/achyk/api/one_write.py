@@ -20,6 +20,7 @@ from typing import Any
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 _HEAD = b"HTTP/1."
+_JOIN_UP_TO = 64 * 1024  # bytes of body joined to the head
 
 
 class _JoinedWrites:
@@ -35,7 +36,11 @@ class _JoinedWrites:
         held = self._held
         if held is not None:
             self._held = None
-            self._transport.write(held + bytes(data))
+            if len(data) <= _JOIN_UP_TO:
+                self._transport.write(held + bytes(data))
+            else:  # a large body is not copied to save a write
+                self._transport.write(held)
+                self._transport.write(data)
         elif data[:7] == _HEAD and data[-4:] == b"\r\n\r\n":
             self._held = bytes(data)
             self._loop.call_soon(self.flush)
