@@ -39,6 +39,7 @@ peak N MB`; its ingest is the slower of bulk and HTTP (both must hold the aim).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -47,6 +48,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -80,8 +82,31 @@ def _load() -> str:
     return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
-def run(name: str, argv: list[str], limit: float | None = None) -> tuple[float, float, str, bool]:
-    """(seconds, peak MB, output, finished) of a child process; peak from /usr/bin/time -f %M."""
+def _watch(pid: int, stop: threading.Event, seen: dict[int, tuple[str, float]]) -> None:
+    """Every process under `pid`, its command line and CPU seconds (user + system), read four
+    times a second until `stop` (what a process spends after the last reading is not seen)."""
+    import psutil  # (Dask's distributed requires it)
+
+    root, names = psutil.Process(pid), {}
+    while not stop.wait(0.25):
+        try:
+            tree = [root, *root.children(recursive=True)]
+        except psutil.Error:
+            return
+        for p in tree:
+            with contextlib.suppress(psutil.Error):
+                if p.pid not in names:
+                    names[p.pid] = " ".join(p.cmdline())
+                t = p.cpu_times()
+                seen[p.pid] = (names[p.pid], t.user + t.system)
+
+
+def run(
+    name: str, argv: list[str], limit: float | None = None,
+    tree: dict[int, tuple[str, float]] | None = None,
+) -> tuple[float, float, str, bool]:  # fmt: skip
+    """(seconds, peak MB, output, finished) of a child process; peak from /usr/bin/time -f %M.
+    With `tree`, each of its processes' command line and CPU seconds are put there."""
     with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
         started = time.perf_counter()
         proc = subprocess.Popen(
@@ -89,6 +114,9 @@ def run(name: str, argv: list[str], limit: float | None = None) -> tuple[float, 
             stderr=subprocess.STDOUT, text=True, env={**os.environ, "COLUMNS": "120"},
             start_new_session=True,
         )  # fmt: skip
+        stop = threading.Event()
+        if tree is not None:
+            threading.Thread(target=_watch, args=(proc.pid, stop, tree), daemon=True).start()
         finished = True
         try:
             out, _ = proc.communicate(timeout=limit)
@@ -96,6 +124,8 @@ def run(name: str, argv: list[str], limit: float | None = None) -> tuple[float, 
             os.killpg(proc.pid, signal.SIGKILL)  # the child and /usr/bin/time, nothing else
             out, _ = proc.communicate()
             finished = False
+        finally:
+            stop.set()
         took = time.perf_counter() - started
         text = Path(rss.name).read_text().strip().splitlines()
     times = text[-1].split() if text else []
@@ -446,14 +476,36 @@ def main() -> None:
                   f"(aim {AIMS['verify']:.0f} s; {os.cpu_count()} processes, "
                   f"{CPU['verify']:.0f} s of CPU in the main one; load average {_load()})",
                   flush=True)  # fmt: skip
+            spread: dict[int, tuple[float, list[float], float]] = {}
             for n in args.dask:  # linear across workers: the same record on a Dask LocalCluster
+                tree: dict[int, tuple[str, float]] = {}
                 took, peaks[f"verify dask {n}"], out, _ = run(f"verify dask {n}", [
-                    achyk, "verify", str(record), "--scheduler", f"local:{n}"])  # fmt: skip
+                    achyk, "verify", str(record), "--scheduler", f"local:{n}"], tree=tree)  # fmt: skip
+                # The workers are the processes spawned with a worker's options (a memory limit);
+                # the verifying process is the one running achyk; the rest is the scheduler's.
+                workers = sorted((cpu for cmd, cpu in tree.values() if "memory_limit" in cmd),
+                                 reverse=True)  # fmt: skip
+                mine = sum(cpu for cmd, cpu in tree.values() if "achyk verify" in cmd)
+                rest = sum(cpu for _, cpu in tree.values()) - sum(workers) - mine
+                spread[n] = (took, workers, mine + rest)
                 # The peak is the largest process's of the tree: a worker's, which keeps the
                 # protocols of the regions it judged.
                 print(f"  verify   {took:7.1f} s   peak {peaks[f'verify dask {n}']:6.0f} MB  on a "
-                      f"Dask LocalCluster of {n} worker(s) (load average {_load()})",
-                      flush=True)  # fmt: skip
+                      f"Dask LocalCluster of {n} worker(s): the workers "
+                      f"{' + '.join(f'{w:.1f}' for w in workers)} CPU-s, the verifying process "
+                      f"{mine:.1f}, the scheduler and the rest {rest:.1f} (load average "
+                      f"{_load()})", flush=True)  # fmt: skip
+            if len(spread) > 1:
+                # Linear across workers: the work the workers do is the same whatever their
+                # number, and each does its share of it; the wall time also holds the verifying
+                # process's and the scheduler's CPU, which share this machine's cores with them.
+                first, last = min(spread), max(spread)
+                (t1, w1, o1), (tn, wn, on) = spread[first], spread[last]
+                shares = ", ".join(f"{w / sum(wn):.2f}" for w in wn)
+                print(f"  dask     the workers' work {sum(w1):.1f} CPU-s on {first}, {sum(wn):.1f} "
+                      f"on {last} (shares {shares}); the wall {t1:.1f} -> {tn:.1f} s "
+                      f"({t1 / tn:.2f}x), with {o1:.1f} and {on:.1f} CPU-s outside the workers "
+                      f"on {os.cpu_count()} cores", flush=True)  # fmt: skip
         else:
             verify = "-"
             print("  verify   no record to verify")
