@@ -196,23 +196,57 @@ def signed(lines):
         out.append(head.encode() + r.body)
     return out
 
-async def post_all(requests, statuses, waited):
-    r, w = await asyncio.open_connection("127.0.0.1", port)
-    clock = time.perf_counter
-    for raw in requests:
-        sent = clock()
-        w.write(raw)
-        head = await r.readuntil(b"\\r\\n\\r\\n")
+class Device(asyncio.Protocol):
+    # One device's connection: each request sent once the answer to the one before is read
+    # whole. A protocol, not asyncio's streams: these clients share the server's two cores, and
+    # with streams they spent 2.3-2.4 CPU-s per 100,000 answers against 1.9 (canned answers,
+    # side by side, 2026-12-01); and an answer's time is taken as it arrives, not once a
+    # coroutine among 1,024 has been resumed to read it.
+    def __init__(self, requests, statuses, waited, done):
+        self.requests, self.statuses, self.waited, self.done = iter(requests), statuses, waited, done
+        self.buffer, self.sent = b"", 0.0
+
+    def connection_made(self, transport):
+        self.transport = transport
+        self.next()
+
+    def next(self):
+        raw = next(self.requests, None)
+        if raw is None:
+            self.transport.close()
+            self.done.set_result(None)
+            return
+        self.sent = time.perf_counter()
+        self.transport.write(raw)
+
+    def data_received(self, data):
+        self.buffer += data
+        end = self.buffer.find(b"\\r\\n\\r\\n")
+        if end < 0:
+            return
+        head = self.buffer[:end]
         length = 0
         for line in head.split(b"\\r\\n")[1:]:
             name, _, value = line.partition(b":")
             if name.strip().lower() == b"content-length":
                 length = int(value)
-        await r.readexactly(length)
+        if len(self.buffer) < end + 4 + length:
+            return
+        self.buffer = self.buffer[end + 4 + length:]
         status = int(head.split(b" ", 2)[1])
-        statuses[status] = statuses.get(status, 0) + 1
-        waited.append(clock() - sent)
-    w.close()
+        self.statuses[status] = self.statuses.get(status, 0) + 1
+        self.waited.append(time.perf_counter() - self.sent)
+        self.next()
+
+    def connection_lost(self, exc):
+        if not self.done.done():
+            self.done.set_exception(exc or ConnectionError("the server closed the connection"))
+
+async def post_all(requests, statuses, waited):
+    loop = asyncio.get_running_loop()
+    done = loop.create_future()
+    await loop.create_connection(lambda: Device(requests, statuses, waited, done), "127.0.0.1", port)
+    await done
 
 async def main(requests):
     # Not timed: the server's first transmission reads the definition (once per process); a
