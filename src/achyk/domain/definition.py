@@ -81,7 +81,7 @@ class Contest:
         return not self.districts or district_id in self.districts
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Device:
     """A station's counting device (ASU scanner) or a registered backup, with its Ed25519 key."""
 
@@ -90,7 +90,7 @@ class Device:
     public_key: str  # base64 of the 32 raw bytes
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Station:
     id: str
     name: str
@@ -132,7 +132,7 @@ class Region:
     names: Names = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StationPlace:
     """Where a station sits in the geography: resolved once, used by tabulation and checks."""
 
