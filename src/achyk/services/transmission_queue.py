@@ -4,9 +4,14 @@ Each request waits in a queue. A collector thread hands whatever has arrived to 
 processes as one batch (:func:`~achyk.services.transmission.check_requests`: the request's
 signature and freshness, the protocol's examination). The one writer then takes the batches in
 order and, for each, decides what needs the store, in arrival order: the device's rate limit (only
-for a request it really signed), an answer already given to the same (device, nonce) — looked up
-for the whole batch in one query — and then judges and writes the rest in one transaction, the
-answers with them. Each request's answer is given only after its commit.
+for a request it really signed), an answer already given to the same (device, nonce), and then
+judges and writes the rest in one transaction, the answers with them. Each request's answer is
+given only after its commit.
+
+Earlier answers are not looked for before a group is written: nearly every request is new, and
+the unique (device, nonce) key refuses a transaction that holds a resend, which then is done
+again with them read first (see :func:`_write_group`). On PostgreSQL the look-up was a fifth of
+the database server's CPU while devices transmitted.
 """
 
 from __future__ import annotations
