@@ -240,8 +240,16 @@ def _write_group(db: Database, election: Election, group: list[_Waiting],
     return not look_first
 
 
-def _judge_and_commit(db: Database, election: Election, live: list[_Waiting],
-                      held: dict[tuple[str, str], tuple[str, int, str]], careful: bool) -> None:  # fmt: skip
+Held = dict[tuple[str, str], tuple[str, int, str]]  # (device, nonce) → its stored answer
+
+
+def _judge_and_commit(
+    db: Database, election: Election, live: list[_Waiting], held: Held, careful: bool
+) -> None:
+    """Answer `live` from `held` where it holds them, copies within the group as their first,
+    and judge and commit the rest. `careful`: `held` was read from the store (a request
+    answered meanwhile by another server process is then taken on its own); otherwise it is
+    empty, and a request answered before raises `_Answered`, nothing written."""
     first: dict[tuple[str, str], _Waiting] = {}
     resends: list[tuple[_Waiting, _Waiting]] = []  # (a copy, the first of its nonce here)
     judged: list[_Waiting] = []
