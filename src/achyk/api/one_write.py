@@ -7,7 +7,9 @@ thousands of protocols a second py-spy put a quarter of the event loop's samples
 writes (2026-12-01); counted in CPU-seconds, joining them saved the server little (within the
 noise) and the clients about a tenth. Here the head is held until the next write on the
 connection (the body, nearly always at once), or at the latest until the event loop's current
-pass ends (a response with no body: HEAD, 204, 304), and then goes out with it in one write.
+pass ends (an answer to HEAD, which has no body write), and then goes out with it in one write;
+and before the connection closes, the client's end of it included (a client that half-closes
+after its request still gets its answer).
 
 It wraps the transport the protocol writes to and changes nothing else: what is sent, and in
 which order, is exactly what uvicorn sends.
@@ -42,7 +44,7 @@ class _JoinedWrites:
             else:  # a large body is not copied to save a write
                 self._transport.write(held)
                 self._transport.write(data)
-        elif data[:7] == _HEAD and data[-4:] == b"\r\n\r\n":
+        elif data[:7] == _HEAD and data[-4:] == b"\r\n\r\n" and not self._transport.is_closing():
             self._held = bytes(data)
             self._loop.call_soon(self.flush)
         else:
@@ -52,6 +54,9 @@ class _JoinedWrites:
         held, self._held = self._held, None
         if held is not None and not self._transport.is_closing():
             self._transport.write(held)
+
+    def writelines(self, data: Any) -> None:  # (not past a held head)
+        self.write(b"".join(data))
 
     def close(self) -> None:
         self.flush()
@@ -72,5 +77,12 @@ class OneWriteHttpToolsProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol, writing each response's head and body together."""
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        joined: Any = _JoinedWrites(transport, self.loop)
+        self._joined = _JoinedWrites(transport, self.loop)
+        joined: Any = self._joined
         super().connection_made(joined)
+
+    def eof_received(self) -> None:
+        # The client has closed its end: the event loop closes the transport itself when this
+        # returns, past the wrapper; a head held until the pass's end would then be lost.
+        self._joined.flush()
+        super().eof_received()

@@ -213,7 +213,8 @@ def _write_group(db: Database, election: Election, group: list[_Waiting],
     `look_first=False` writes without first asking the store for answers already given to
     these (device, nonce) pairs: nearly every request is new, and the unique (device, nonce)
     key refuses the group's transaction if one is not; the group is then done again the
-    careful way, its earlier answers read first. Returns whether that happened (a resend)."""
+    careful way, its earlier answers read first. Returns whether the group held a resend of a
+    request answered before (found either way)."""
     live: list[_Waiting] = []
     for w in group:
         c, r = w.checked, w.request
@@ -237,7 +238,7 @@ def _write_group(db: Database, election: Election, group: list[_Waiting],
     with db.read() as s:
         held = find_transmissions(s, [(w.request.device, w.request.nonce) for w in live])
     _judge_and_commit(db, election, live, held, careful=True)
-    return not look_first
+    return not look_first or bool(held)
 
 
 Held = dict[tuple[str, str], tuple[str, int, str]]  # (device, nonce) → its stored answer
