@@ -15,6 +15,8 @@ kernel (wait4's ru_maxrss), so nothing one phase keeps is charged to another:
            1,024 it is near its capacity (5,479/s, 184 ms median; 2,048: 5,370/s), measured
            one after another on 2026-12-01. A station sends one protocol or two in a night: on
            election night at 100,000 stations, a thousand devices sending at once is ordinary.
+           Then all the machine's CPU (server, examiners, database, clients) per protocol while
+           they sent, also in Ed25519 checks at the gauge's speed, and how long the cores idled
   results  `achyk results` in a fresh process (cold: the definition read, the running totals read)
   overview the results site's first overview page (and the regions' results) from a server just
            started: served from the stored outline before the whole definition is read
@@ -298,6 +300,15 @@ def main() -> None:
                   f"CPU-s; the server {served_cpu:.0f} CPU-s with its examiners, its start "
                   f"included; aim {AIMS['ingest']:,.0f}/s; load average {_load()})",
                   flush=True)  # fmt: skip
+            # All the machine's CPU while the clients sent, per protocol, in the gauge's units
+            # too: an hour-proof figure, to set beside what the cores allow at the aim.
+            per = 1e6 * sent["machine_busy"] / sent["protocols"]
+            allowed = 1e6 * (os.cpu_count() or 1) / AIMS["ingest"]
+            print(f"  http     the machine's CPU {per:.0f} µs a protocol (= {per / gauge:.1f} "
+                  f"Ed25519 checks; {AIMS['ingest']:,.0f}/s on {os.cpu_count()} cores allows "
+                  f"{allowed:.0f} µs), the cores idle "
+                  f"{100 * sent['machine_idle'] / (sent['machine_idle'] + sent['machine_busy']):.0f}"
+                  " % of the time", flush=True)  # fmt: skip
         if args.only == "load-ingest":
             if dropped:
                 _drop_postgres(args.database, dropped)

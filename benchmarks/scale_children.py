@@ -45,6 +45,7 @@ print(json.dumps({"seconds": took, "protocols": n, "outcomes": counts, "cpu": cp
 # its share one after another; every answer's status is counted.
 HTTP_CLIENTS = """
 import asyncio, json, sys, time
+import psutil  # (Dask's distributed requires it)
 from achyk.cli.transmit import protocol_request
 from achyk.sim.generator import device_key
 from achyk.sim.profiles import PROFILES
@@ -135,12 +136,18 @@ async def main(requests):
     w.close()
     statuses, waited = {}, []
     cpu = time.process_time()
+    machine = psutil.cpu_times()  # every process's, the server's and the database's included
     started = time.perf_counter()
     await asyncio.gather(*(post_all(requests[i::clients], statuses, waited) for i in range(clients)))
     took = time.perf_counter() - started
+    after = psutil.cpu_times()
+    idle = (after.idle + after.iowait) - (machine.idle + machine.iowait)
+    busy = sum(getattr(after, f) - getattr(machine, f)  # (guest time is within user's)
+               for f in ("user", "nice", "system", "irq", "softirq"))
     waited.sort()
     print(json.dumps({"seconds": took, "protocols": len(requests), "statuses": statuses,
                       "client_cpu": time.process_time() - cpu,
+                      "machine_busy": busy, "machine_idle": idle,
                       "p50_ms": 1000 * waited[len(waited) // 2],
                       "p99_ms": 1000 * waited[len(waited) * 99 // 100]}))
 
