@@ -102,3 +102,28 @@ def test_a_nonce_reused_beside_a_resend_is_refused_and_the_resend_answered(
     assert "nonce nonce-one was already used" in str(other.outcome)
     assert again.outcome == Transmission(201, w.outcome.answer, resent=True)
     assert count(db, ProtocolRow) == 1 and count(db, ProtocolTransmissionRow) == 1
+
+
+def test_after_a_resend_the_pipeline_looks_first_for_a_while(
+    db: Database, loaded: Election
+) -> None:
+    from achyk.services import transmission_queue as q
+    from achyk.services.transmission import transmit_protocol
+
+    def send(r: SignedProtocol) -> Transmission:
+        return transmit_protocol(db, r.election_id, r.station_id, device=r.device, path=r.path,
+                                 body=r.body, timestamp=r.timestamp, nonce=r.nonce,
+                                 signature=r.signature)  # fmt: skip
+
+    def pipeline() -> q.Transmissions:
+        [found] = [p for p in q._pipelines.values() if p._db is db and not p.closed]
+        return found
+
+    first = signed(loaded, "1001", "nonce-one")
+    assert send(first).status == 201
+    assert pipeline()._careful == 0  # nothing resent: groups are written without a look
+    again = send(first)
+    assert again.resent and again.status == 201
+    assert pipeline()._careful == q.CAREFUL_GROUPS  # a resend: the next groups look first
+    assert send(signed(loaded, "1002", "nonce-two")).status == 201
+    assert pipeline()._careful == q.CAREFUL_GROUPS - 1
