@@ -178,7 +178,7 @@ def demo(
             )
         vote_page_phase(db, sim.election.id, f"http://{host}:{port}", run.spare, out)
     if sim.anomalies.get("stuffing") and not _already(db, "observers", sim.election.id):
-        phases.append(observers_phase(db, sim))
+        phases.append(observers_phase(db, sim, held))
     if sim.anomalies.get("stuffing") and not _already(db, "complaints", sim.election.id):
         phases.append(disputes_phase(db, sim))
     mark = time.perf_counter()

@@ -11,12 +11,13 @@ from achyk.sim.generator import SimElection
 from achyk.store.database import Database
 
 
-def observers_phase(db: Database, sim: SimElection) -> tuple[str, float]:
+def observers_phase(db: Database, sim: SimElection, pending: list[bytes]) -> tuple[str, float]:
+    """`pending`: the hand counts held back for transmission, copied by the observers there."""
     from achyk.services.observers.findings import copy_flags, mission_coverage
     from achyk.services.observers.simulation import simulate_observers
 
     mark = time.perf_counter()
-    run = simulate_observers(db, sim)
+    run = simulate_observers(db, sim, pending=pending)
     for c in mission_coverage(db, sim.election.id):
         console.print(
             f"observers: {c.name} ({c.kind}) — {c.observers} observers, {c.teams} teams, "

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -190,12 +190,17 @@ QUEUE_FORM: dict[str, Any] = {
 }  # fmt: skip
 
 
-def simulate_observers(db: Database, sim: SimElection, sizes: Sizes | None = None) -> ObserversRun:
+def simulate_observers(
+    db: Database, sim: SimElection, sizes: Sizes | None = None, pending: Sequence[bytes] = ()
+) -> ObserversRun:
+    """`pending`: signed protocols counted at their stations that the commission has not
+    received yet (the demo holds some back, to transmit them over HTTP once it serves): the
+    observers there saw them counted and copy them all the same."""
     sizes = sizes or (SMALL_SIZES if sim.profile.name == "small" else Sizes())
     election = sim.election
     rng = random.Random(sim.profile.seed * 31 + 12)
     contest = next(c for c in election.contests if c.kind is ContestKind.PARTY_LIST)
-    official = _official(db, election.id, contest.id)
+    official = _official(db, election.id, contest.id, pending)
     stuffed = sim.anomalies.get("stuffing", ())
     reported: set[str] = set()
 
@@ -326,14 +331,27 @@ def _runner_up(totals: dict[str, int], party: str) -> str:
     return max((o for o in totals if o != party), key=lambda o: totals[o])
 
 
-def _official(db: Database, eid: str, contest: str) -> dict[str, dict[str, Any]]:
-    """Each station's current official protocol of the list contest."""
+def _official(
+    db: Database, eid: str, contest: str, pending: Sequence[bytes] = ()
+) -> dict[str, dict[str, Any]]:
+    """Each station's official protocol of the list contest as counted there: the commission's
+    current one, else one still `pending` (signed envelopes), else, for a station whose count
+    reached the commission only as the scanner's, that preliminary protocol."""
     out: dict[str, dict[str, Any]] = {}
+    preliminary: dict[str, dict[str, Any]] = {}
     with db.read() as s:
         for text in Protocols(s).documents(eid):
             doc = json.loads(text)
             if doc.get("contest") == contest and doc.get("kind") == "official":
                 out[doc["station"]] = doc
+            elif doc.get("contest") == contest and doc.get("kind") == "preliminary":
+                preliminary[doc["station"]] = doc
+    for raw in pending:
+        doc = json.loads(raw).get("protocol", {})
+        if doc.get("contest") == contest and doc.get("kind") == "official":
+            out.setdefault(doc["station"], doc)
+    for station, doc in preliminary.items():
+        out.setdefault(station, doc)
     return out
 
 
