@@ -231,16 +231,22 @@ def test_three_hundred_submissions_at_once_each_logged_once(db: Database) -> Non
     assert replay(log, _definition(db, eid), _evidence(db, eid)).problems == []
 
 
+def _every_hand_count_held_back(db: Database) -> tuple[SimElection, list[bytes]]:
+    """The SMALL election simulated as the demo does when it serves: every station's hand count
+    held back, to be transmitted later."""
+    from achyk.cli.demo import _hold_back
+
+    sim = generate(SMALL)
+    sim, held = _hold_back(sim, len(list(sim.election.stations())))
+    run_simulation(db, sim)
+    return sim, held
+
+
 def test_observers_copy_hand_counts_the_commission_has_not_received(db: Database) -> None:
     # The demo holds hand counts back, to transmit them over HTTP once it serves: the observers
     # at those stations saw them counted and copy them all the same (the demo's observers phase
     # failed when the domestic sample drew such a station, kg-2025, 2026-12-01).
-    from achyk.cli.demo import _hold_back
-
-    sim = generate(SMALL)
-    every = len(list(sim.election.stations()))
-    sim, held = _hold_back(sim, every)  # every station's hand count held back
-    run_simulation(db, sim)
+    sim, held = _every_hand_count_held_back(db)
     run = simulate_observers(db, sim, pending=held)
     copies = [json.loads(raw)["protocol"] for raw in held]
     honest = [d for d in copies if d["contest"] == run.contest and d["station"] != run.altered]
@@ -251,10 +257,6 @@ def test_observers_copy_hand_counts_the_commission_has_not_received(db: Database
 
 
 def test_without_the_hand_counts_observers_copy_the_scanners_count(db: Database) -> None:
-    from achyk.cli.demo import _hold_back
-
-    sim = generate(SMALL)
-    sim, _ = _hold_back(sim, len(list(sim.election.stations())))
-    run_simulation(db, sim)
+    sim, _ = _every_hand_count_held_back(db)
     run = simulate_observers(db, sim)  # nothing pending: the preliminary protocols
     assert run.pvt.covers(run.official), (run.pvt, run.official)

@@ -59,7 +59,7 @@ PROTOCOL = b'"kind":"protocol"'
 
 @dataclass(frozen=True, slots=True)
 class Far:
-    """A protocol judged, and kept, on a Dask worker (`achyk.verify.regions`): its slot, which
+    """A protocol judged, and kept, on a Dask worker (`achyk.verify.by_region`): its slot, which
     is all the replay reads of it. The protocol itself is fetched only where it is used."""
 
     station_id: str
