@@ -14,7 +14,6 @@ from the stored protocols with `rebuild_totals`, under the same lock.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Mapping, Sequence
 
 from sqlalchemy.orm import Session
@@ -22,6 +21,7 @@ from sqlalchemy.orm import Session
 from achyk.disputes.effects import annulments, waiting
 from achyk.domain.annulment import Annulment
 from achyk.domain.definition import Election
+from achyk.domain.per_election import PerElection
 from achyk.domain.protocol import Protocol, ProtocolKind, protocol_from_json
 from achyk.domain.tabulation import ContestResult, Level, Tabulation
 from achyk.domain.tally import (
@@ -44,39 +44,10 @@ from achyk.store.ledger_repo import LogStore
 from achyk.store.repositories import Protocols
 from achyk.store.tally_repo import Tallies
 
-_indexes: dict[int, tuple[Election, UnitIndex]] = {}
-_index_lock = threading.Lock()
-
-
-def index_of(election: Election) -> UnitIndex:
-    """The election's unit index, built once per loaded definition (it is immutable)."""
-    hit = _indexes.get(id(election))
-    if hit is not None and hit[0] is election:
-        return hit[1]
-    with _index_lock:
-        hit = _indexes.get(id(election))
-        if hit is not None and hit[0] is election:
-            return hit[1]
-        index = unit_index(election)
-        if len(_indexes) >= 8:
-            _indexes.pop(next(iter(_indexes)))
-        _indexes[id(election)] = (election, index)
-        return index
-
-
-_chains: dict[int, Chains] = {}
-
-
-def chains_of(election: Election) -> Chains:
-    """The election's chains of units (grown as stations are folded), one per loaded definition."""
-    hit = _chains.get(id(election))
-    if hit is not None and hit.election is election:
-        return hit
-    with _index_lock:
-        if len(_chains) >= 8:
-            _chains.pop(next(iter(_chains)))
-        found = _chains[id(election)] = Chains(election)
-        return found
+# The election's unit index, and its chains of units (grown as stations are folded): each built
+# once per loaded definition (it is immutable).
+index_of: PerElection[UnitIndex] = PerElection(unit_index)
+chains_of: PerElection[Chains] = PerElection(Chains)
 
 
 def record_protocols(

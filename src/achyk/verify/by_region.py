@@ -165,15 +165,14 @@ class JudgedByRegion:
         self.published = published
         self._entries = entries
         client = ready.client
-        self.region_of = {st.id: r.id for r in election.regions for d in r.districts
-                          for st in d.stations}  # fmt: skip
         routed: dict[str, list[tuple[int, bytes]]] = {}
         self._routed: dict[int, str] = {}  # log index → the region it was sent to
         for index, raw in enumerate(entries.stream()):
             if index == 0 or PROTOCOL not in raw:
                 continue
-            region = self.region_of.get(_station(raw))
-            if region is not None:
+            place = election.place(_station(raw))
+            if place is not None:
+                region = place.region_id
                 routed.setdefault(region, []).append((index, raw))
                 self._routed[index] = region
         # Each region to a worker (the least loaded so far, by entries), in the order the

@@ -230,7 +230,6 @@ def _tasks(
     """Each region's task (its files read here unless the region is in `sent`: sent with its
     entries); the station files no region holds go to `by_path` at once, as
     `check_station_files` finds them."""
-    region_of = {st.id: r.id for r in election.regions for d in r.districts for st in d.stations}
     # As `current_by_station` gives them, by region.
     current: dict[str, dict[str, list[Sent]]] = {}
     signers, signatures = state.signers.get, state.signatures.get
@@ -238,9 +237,10 @@ def _tasks(
         station = p.station_id
         sent_: Sent = ((index, digest, None, None, None) if isinstance(p, Far)
                        else (index, digest, signers(index), signatures(index), p))  # fmt: skip
-        current.setdefault(region_of[station], {}).setdefault(station, []).append(
-            sent_
-        )  # (KeyError for a station in no region: as the fold's)
+        place = election.place(station)
+        if place is None:  # a station in no region: as the fold raises
+            raise KeyError(station)
+        current.setdefault(place.region_id, {}).setdefault(station, []).append(sent_)
     for path, name in published.others:
         if name == STATION_INDEX:
             by_path[path] = district_problems(path, read(published.src, path),

@@ -11,6 +11,7 @@ from typing import Any
 
 from achyk.domain.definition import Contest, ContestKind, Election, StationPlace
 from achyk.domain.names import unit_names
+from achyk.domain.per_election import PerElection
 from achyk.domain.protocol import (
     AGAINST_ALL,
 )
@@ -360,24 +361,18 @@ class _Places:
     by_country: dict[str, list[StationPlace]]  # host country → its stations, in definition order
 
 
-_places: dict[int, tuple[Election, _Places]] = {}
+def _find_places(election: Election) -> _Places:
+    by_country: dict[str, list[StationPlace]] = {}
+    for p in election.stations():
+        if p.station.country:
+            by_country.setdefault(p.station.country, []).append(p)
+    return _Places({d.id: r.id for r in election.regions for d in r.districts}, by_country)
 
 
-def _places_of(election: Election) -> _Places:
-    """Each district's region and each host country's stations of this (immutable) election,
-    found once: each district page's crumbs walked the districts, and each country page every
-    station (2,751 districts, 100,000 stations, in a published copy)."""
-    hit = _places.get(id(election))
-    if hit is None or hit[0] is not election:
-        if len(_places) >= 8:  # a few elections (or languages) at a time
-            _places.clear()
-        by_country: dict[str, list[StationPlace]] = {}
-        for p in election.stations():
-            if p.station.country:
-                by_country.setdefault(p.station.country, []).append(p)
-        regions = {d.id: r.id for r in election.regions for d in r.districts}
-        hit = _places[id(election)] = (election, _Places(regions, by_country))
-    return hit[1]
+# Each district's region and each host country's stations of an election, found once: each
+# district page's crumbs walked the districts, and each country page every station (2,751
+# districts, 100,000 stations, in a published copy).
+_places_of: PerElection[_Places] = PerElection(_find_places)
 
 
 def _crumbs(election: Election, level: Level, unit_id: str) -> list[tuple[str, str]]:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from achyk.canonical import canonical_json
 from achyk.domain.definition import Election
+from achyk.domain.per_election import PerElection
 from achyk.errors import AchykError
 from achyk.observers.deployment import strata_of
 from achyk.observers.fold import Observers
@@ -45,24 +46,17 @@ def central_keys(election: Election) -> dict[str, str]:
     return {a.id: a.public_key for a in election.authorities if a.body == "central"}
 
 
-# Per parsed definition (get_election keeps one per process): its strata, computed once.
-_strata: dict[int, tuple[Election, dict[str, list[str]]]] = {}
-
-
-def election_strata(election: Election) -> dict[str, list[str]]:
-    """The election's stations by deployment stratum; the remote-voting unit is not a place."""
-    held = _strata.get(id(election))
-    if held is not None and held[0] is election:
-        return held[1]
-    strata = strata_of(
+def _strata(election: Election) -> dict[str, list[str]]:
+    return strata_of(
         (p.station.id, p.region_id, p.station.abroad)
         for p in election.stations()
         if p.station.channel == "station"
     )
-    if len(_strata) > 16:
-        _strata.clear()
-    _strata[id(election)] = (election, strata)
-    return strata
+
+
+# The election's stations by deployment stratum (the remote-voting unit is not a place), once
+# per parsed definition.
+election_strata: PerElection[dict[str, list[str]]] = PerElection(_strata, keep=16)
 
 
 @dataclass
