@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 from typing import Any
 
@@ -55,21 +56,19 @@ def verify(public_key: Ed25519PublicKey | str, purpose: str, doc: Any, signature
     verify_canonical(public_key, purpose, canonical_json(doc), signature)
 
 
-# A device key as its 32 raw bytes, by its base64: libsodium takes the bytes, and an OpenSSL key
-# object is built only when libsodium refuses (`ed25519_verifies`), never for each protocol.
-_raw_keys: dict[str, bytes] = {}
-
-
-def _raw_public_key(b64: str) -> bytes:
-    raw = _raw_keys.get(b64)
-    if raw is None:
-        try:
-            raw = binascii.a2b_base64(b64, strict_mode=True)  # b64decode(…, validate=True)
-        except (binascii.Error, ValueError):
-            raw = b""
-        if len(raw) != 32:  # not a key: load_public_key names what is wrong, as ever
-            raw = load_public_key(b64).public_bytes_raw()
-        _raw_keys[b64] = raw
+# Decoded once per key (devices sign again and again), and bounded: a server that runs for
+# several elections keeps the last few hundred thousand devices' keys (the xl profile has 200,000).
+@functools.lru_cache(maxsize=1 << 18)
+def raw_public_key(b64: str) -> bytes:
+    """A public key as its 32 raw bytes, by its base64: libsodium takes the bytes, and an OpenSSL
+    key object is built only when libsodium refuses (`ed25519_verifies`), never for each
+    protocol. SignatureError if `b64` is not a key."""
+    try:
+        raw = binascii.a2b_base64(b64, strict_mode=True)  # b64decode(…, validate=True)
+    except (binascii.Error, ValueError):
+        raw = b""
+    if len(raw) != 32:  # not a key: load_public_key names what is wrong, as ever
+        raw = load_public_key(b64).public_bytes_raw()
     return raw
 
 
@@ -81,7 +80,7 @@ def verify_canonical(
     public_key: Ed25519PublicKey | str, purpose: str, canonical: bytes, signature: str
 ) -> None:
     """`verify` for a document already in canonical bytes."""
-    key = _raw_public_key(public_key) if isinstance(public_key, str) else public_key
+    key = raw_public_key(public_key) if isinstance(public_key, str) else public_key
     try:
         # base64.b64decode(signature, validate=True), without its Python layer: the same
         # strict alphabet and padding; a str beyond ASCII is a ValueError either way.

@@ -10,6 +10,7 @@ that nothing is written twice.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -127,3 +128,12 @@ def test_after_a_resend_the_pipeline_looks_first_for_a_while(
     assert pipeline()._careful == q.CAREFUL_GROUPS  # a resend: the next groups look first
     assert send(signed(loaded, "1002", "nonce-two")).status == 201
     assert pipeline()._careful == q.CAREFUL_GROUPS - 1
+
+
+@pytest.mark.parametrize("key", ["not base64!", "AAAA"])  # not base64; base64 of 3 bytes
+def test_a_device_whose_registered_key_is_not_a_key_is_refused_by_the_examiner(key: str) -> None:
+    e = election()
+    r = replace(signed(e, "1001", "n-1"), public_key=key)
+    (checked,) = check_requests(e, [r], {}, time.time())
+    assert checked.refused == "device 1001-a has no valid public key"
+    assert checked.examination is None

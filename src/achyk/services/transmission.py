@@ -20,8 +20,6 @@ already given to this nonce, the judgement of the slot — runs in the one write
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import hashlib
 import json
 import time
@@ -38,9 +36,10 @@ from achyk.domain.signed_request import (
     check_request,
 )
 from achyk.domain.submission import parse_envelope
-from achyk.errors import AchykError, NotFoundError, Problem
+from achyk.errors import AchykError, NotFoundError, Problem, SignatureError
 from achyk.services.elections import get_election
 from achyk.services.protocols import Examination, Outcome, Passed, Receipt, examine_submission
+from achyk.signing import raw_public_key
 from achyk.store.database import Database
 
 STATUS = {Outcome.ACCEPTED: 201, Outcome.DUPLICATE: 200, Outcome.REJECTED: 422,
@@ -120,9 +119,6 @@ def addressed(db: Database, election: Election, station_id: str, device: str) ->
     return registered.public_key
 
 
-_raw_keys: dict[str, bytes] = {}
-
-
 def check_requests(
     election: Election, requests: Sequence[SignedProtocol],
     backups: Mapping[str, Collection[str]], now: float,
@@ -134,13 +130,11 @@ def check_requests(
     at = datetime.fromtimestamp(now, UTC)
     out = []
     for r in requests:
-        key = _raw_keys.get(r.public_key)
-        if key is None:
-            try:
-                key = _raw_keys[r.public_key] = base64.b64decode(r.public_key, validate=True)
-            except (binascii.Error, ValueError):
-                out.append(Checked(f"device {r.device} has no valid public key"))
-                continue
+        try:
+            key = raw_public_key(r.public_key)
+        except SignatureError:
+            out.append(Checked(f"device {r.device} has no valid public key"))
+            continue
         try:
             message = check_request(
                 key, PROTOCOL_REQUEST_PURPOSE, method="POST", path=r.path, body=r.body,
