@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
@@ -11,7 +12,7 @@ from contextlib import contextmanager
 import uvicorn
 from fastapi import FastAPI
 
-from achyk.api.one_write import OneWriteHttpToolsProtocol
+from achyk.api.direct_posts import DirectPostsProtocol
 
 
 def free_port() -> int:
@@ -22,11 +23,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(app: FastAPI) -> Iterator[str]:
+def serving(app: FastAPI, http: type[asyncio.Protocol] = DirectPostsProtocol) -> Iterator[str]:
     port = free_port()
-    # The protocol `achyk serve` runs (each answer's head and body in one write).
+    # As `achyk serve` runs it: its protocol (one write per answer, device POSTs answered
+    # directly), and no proxy headers (without which the app is not wrapped).
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           http=OneWriteHttpToolsProtocol))  # fmt: skip
+                                           http=http, proxy_headers=False))  # fmt: skip
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

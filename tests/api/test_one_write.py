@@ -170,10 +170,12 @@ def test_a_head_and_its_body_are_one_write_and_nothing_is_lost() -> None:
 def test_achyk_serve_runs_the_one_write_protocol(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    from achyk.api.direct_posts import DirectPostsProtocol
     from achyk.api.one_write import OneWriteHttpToolsProtocol
     from achyk.cli import serve
 
     given: dict[str, Any] = {}
     monkeypatch.setattr(serve.uvicorn, "run", lambda app, **kw: given.update(kw))
     serve.serve(port=0, database=f"sqlite:///{tmp_path / 'a.db'}")
-    assert given["http"] is OneWriteHttpToolsProtocol
+    assert given["http"] is DirectPostsProtocol
+    assert issubclass(DirectPostsProtocol, OneWriteHttpToolsProtocol)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -105,10 +106,24 @@ class AchykAPI(FastAPI):
     _device_path: SignedPostPath | None = None
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self._device_paths()(scope, receive, send)
+
+    def _device_paths(self) -> SignedPostPath:
         if self._device_path is None:
             protocols = protocol_fast_path(super().__call__, self.state)
             self._device_path = device_fast_path(protocols, self.state)
-        await self._device_path(scope, receive, send)
+        return self._device_path
+
+    def direct_post(self, scope: Any) -> tuple[SignedPostPath, re.Match[str]] | None:
+        """The device path that answers this POST, and its route's match; None: the app does
+        (`achyk.api.direct_posts` answers these without the ASGI request cycle)."""
+        path: Any = self._device_paths()
+        while isinstance(path, SignedPostPath):
+            found = path.match(scope)
+            if found is not None:
+                return path, found
+            path = path.app
+        return None
 
 
 def create_app(database: str | None = None, db: Database | None = None) -> FastAPI:

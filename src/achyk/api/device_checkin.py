@@ -16,7 +16,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
@@ -187,31 +187,45 @@ Reply = Callable[
 class SignedPostPath:
     """ASGI wrapper: a device's signed POST to `route` goes straight to `reply`, all else to the
     app. At thousands a second the framework's routing, header dependencies and a worker thread
-    per request cost more than judging the request; the answers are the same."""
+    per request cost more than judging the request; the answers are the same. `achyk serve`
+    goes one step further and answers these requests from its HTTP protocol, without the ASGI
+    request cycle (:mod:`achyk.api.direct_posts`), through the same :meth:`judge`."""
 
     def __init__(self, app: ASGIApp, state: Any, route: re.Pattern[str], reply: Reply,
                  limit: int, too_large: str, down: str) -> None:  # fmt: skip
         self.app, self.state, self.route, self.reply = app, state, route, reply
         self.limit, self.too_large, self.down = limit, too_large, down
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def match(self, scope: Scope) -> re.Match[str] | None:
+        """The route's match if `scope` is a POST this wrapper answers."""
         if scope["type"] != "http" or scope["method"] != "POST":
-            return await self.app(scope, receive, send)
+            return None
         path, root = scope["path"], scope.get("root_path", "")
         # Routed by the path below any prefix the server is mounted under (--root-path), as
         # the framework routes; signed and verified as the whole path the device requested.
         found = self.route.match(path[len(root) :] if root and path.startswith(root) else path)
         if found is None or not getattr(self.state, "device_fast_path", True):
+            return None
+        return found
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        found = self.match(scope)
+        if found is None:
             return await self.app(scope, receive, send)
         parts = await headers_and_body(scope, receive, send, self.limit, self.too_large)
         if parts is None:
             return
         headers, body = parts
+        await respond(send, *await self.judge(found, scope["path"], headers, body))
+
+    async def judge(
+        self, found: re.Match[str], path: str, headers: Mapping[str, str], body: bytes
+    ) -> tuple[int, dict[str, Any]]:
+        """Status and JSON body for a request whose device headers are present and well formed."""
         try:
-            status, payload = await self.reply(self.state, found[1], found[2], path, headers, body)
+            return await self.reply(self.state, found[1], found[2], path, headers, body)
         except DATABASE_DOWN as err:  # before the request is judged (reading the definition, say)
-            status, payload = 503, {"detail": f"{self.down} ({type(err).__name__})"}
-        await respond(send, status, payload)
+            return 503, {"detail": f"{self.down} ({type(err).__name__})"}
 
 
 def device_fast_path(app: ASGIApp, state: Any) -> SignedPostPath:
@@ -220,15 +234,16 @@ def device_fast_path(app: ASGIApp, state: Any) -> SignedPostPath:
                           MAYBE_RECORDED)  # fmt: skip
 
 
-async def headers_and_body(
-    scope: Scope, receive: Receive, send: Send, limit: int, too_large: str
-) -> tuple[dict[str, str], bytes] | None:
-    """A device request's signing headers and body; None once it has been refused here (a
-    header sent twice 400, a malformed one 422, a body over `limit` 413) with its reason."""
+def device_headers(
+    raw: Iterable[tuple[bytes, bytes]], limit: int
+) -> tuple[dict[str, str], int, tuple[int, dict[str, Any]] | None]:
+    """A device request's signing headers, its declared length (0: none declared, chunked;
+    over `limit`: malformed) and, should the headers be refused, the answer (a header sent twice
+    400, a missing or malformed one 422)."""
     headers: dict[str, str] = {}
-    declared = 0  # none declared (chunked): the body is read up to the limit
+    declared = 0
     twice = False
-    for raw_name, raw_value in scope["headers"]:
+    for raw_name, raw_value in raw:
         name = raw_name.decode("latin-1").lower()
         if name in DEVICE_HEADERS:
             twice = twice or name in headers
@@ -236,11 +251,19 @@ async def headers_and_body(
         elif name == "content-length":
             declared = int(raw_value) if raw_value.isdigit() else limit + 1
     if twice:
-        await respond(send, 400, {"detail": TWICE})
-        return None
+        return headers, declared, (400, {"detail": TWICE})
     problems = header_problems(headers)
-    if problems:
-        await respond(send, 422, {"detail": problems})
+    return headers, declared, ((422, {"detail": problems}) if problems else None)
+
+
+async def headers_and_body(
+    scope: Scope, receive: Receive, send: Send, limit: int, too_large: str
+) -> tuple[dict[str, str], bytes] | None:
+    """A device request's signing headers and body; None once it has been refused here (a
+    header sent twice 400, a malformed one 422, a body over `limit` 413) with its reason."""
+    headers, declared, refused = device_headers(scope["headers"], limit)
+    if refused is not None:
+        await respond(send, *refused)
         return None
     body = await read_body(receive, limit) if declared <= limit else None
     if body is None:
@@ -266,11 +289,17 @@ async def read_body(receive: Receive, limit: int = MAX_BODY) -> bytes | None:
             return b"".join(chunks)
 
 
-async def respond(send: Send, status: int, payload: dict[str, Any]) -> None:
-    """A JSON answer straight to the ASGI server (a 503 says when to try again)."""
+def answer_parts(status: int, payload: dict[str, Any]) -> tuple[list[tuple[bytes, bytes]], bytes]:
+    """A JSON answer's headers and body (a 503 says when to try again)."""
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     if status == 503:
         headers.append((b"retry-after", str(RETRY_AFTER_S).encode()))
+    return headers, body
+
+
+async def respond(send: Send, status: int, payload: dict[str, Any]) -> None:
+    """A JSON answer straight to the ASGI server."""
+    headers, body = answer_parts(status, payload)
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

@@ -15,7 +15,7 @@ GC_YOUNG = 50_000  # allocations between two collections of the youngest generat
 def serve(host: str = "127.0.0.1", port: int = 8000, database: DatabaseOption = None) -> None:
     """Serve the public read API; its OpenAPI document is at /openapi.json."""
     from achyk.api.app import create_app
-    from achyk.api.one_write import OneWriteHttpToolsProtocol
+    from achyk.api.direct_posts import DirectPostsProtocol
 
     # A stalled database must not hold requests forever: each statement gets 15 s, then the
     # request is answered 503 (override with $ACHYK_DB_STATEMENT_TIMEOUT_MS; 0 for none).
@@ -38,6 +38,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, database: DatabaseOption = 
     # No proxy headers: nothing here uses the client's address, and uvicorn's middleware for
     # them wrapped every request (47 of 1,308 samples of the event loop's thread while devices
     # transmitted, py-spy, 2026-12-01).
-    # Each answer's head and body in one write (achyk.api.one_write).
+    # Each answer's head and body in one write (achyk.api.one_write); devices' POSTs answered
+    # without the ASGI request cycle (achyk.api.direct_posts).
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False,
-                proxy_headers=False, http=OneWriteHttpToolsProtocol)  # fmt: skip
+                proxy_headers=False, http=DirectPostsProtocol)  # fmt: skip
