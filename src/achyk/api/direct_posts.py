@@ -33,6 +33,7 @@ from achyk.api.one_write import OneWriteHttpToolsProtocol
 DIRECT_UP_TO = 64 * 1024
 _log = logging.getLogger("uvicorn.error")
 _INTERNAL = b"Internal Server Error"
+_STATUS_LINES = {s.value: b"HTTP/1.1 %d %s\r\n" % (s.value, s.phrase.encode()) for s in HTTPStatus}
 
 
 class DirectPostsProtocol(OneWriteHttpToolsProtocol):
@@ -108,7 +109,7 @@ class DirectPostsProtocol(OneWriteHttpToolsProtocol):
             headers, body = answer_parts(status, payload)
         if not cycle.keep_alive:
             headers.append((b"connection", b"close"))
-        out = [b"HTTP/1.1 %d %s\r\n" % (status, HTTPStatus(status).phrase.encode())]
+        out = [_STATUS_LINES[status]]
         for name, value in (*self.server_state.default_headers, *headers):
             out += [name, b": ", value, b"\r\n"]
         out += [b"\r\n", body]
